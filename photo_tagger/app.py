@@ -1,0 +1,82 @@
+"""Composition root: builds every service from the settings; the only place that picks adapters."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from functools import cached_property
+from pathlib import Path
+
+from photo_tagger.config import AppPaths, Settings
+from photo_tagger.core.errors import ModelError
+from photo_tagger.infra.model_store import InstalledModel, ModelStore
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    """Services for one process (CLI command or GUI session), made on first use."""
+
+    def __init__(self, paths: AppPaths, settings: Settings | None = None):
+        self.paths = paths
+        self.settings = settings if settings is not None else Settings.load(paths.settings_file)
+
+    @classmethod
+    def from_home(cls, home: str | Path | None = None) -> "App":
+        return cls(AppPaths.resolve(home))
+
+    def update_settings(self, **changes) -> None:
+        self.settings = self.settings.with_changes(**changes)
+        self.settings.save(self.paths.settings_file)
+
+    @cached_property
+    def models(self) -> ModelStore:
+        return ModelStore(self.paths.models_dir)
+
+    def active_model(self) -> InstalledModel:
+        """The model chosen in settings; with none chosen, the only installed one."""
+        if self.settings.model:
+            return self.models.get(self.settings.model)
+        names = self.models.names()
+        if not names:
+            raise ModelError(
+                "no model is installed: run `photo-tagger model install` "
+                "(or `photo-tagger model install FOLDER` without network)"
+            )
+        if len(names) > 1:
+            raise ModelError(f"several models are installed ({', '.join(names)}): choose one with "
+                             "`photo-tagger model use NAME`")
+        return self.models.get(names[0])
+
+    @cached_property
+    def image_encoder(self):
+        from photo_tagger.infra.onnx_clip import OnnxImageEncoder
+
+        s = self.settings
+        return OnnxImageEncoder(self.active_model(), device=s.device, precision=s.precision, threads=s.threads)
+
+    @cached_property
+    def text_encoder(self):
+        from photo_tagger.infra.onnx_clip import OnnxTextEncoder
+
+        return OnnxTextEncoder(self.active_model(), device=self.settings.device, threads=self.settings.threads)
+
+
+def configure_logging(log_dir: Path, verbose: bool = False) -> None:
+    """A rotating log file for diagnosis; the console shows warnings (or info with --verbose)."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    console = logging.StreamHandler()
+    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root.addHandler(console)
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_dir / "photo-tagger.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError as exc:
+        log.warning("no log file (%s)", exc)
+        return
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)

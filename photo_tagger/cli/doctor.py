@@ -1,0 +1,83 @@
+"""`photo-tagger doctor`: what is installed, what really loaded, where data lives; exit 0 when usable."""
+
+from __future__ import annotations
+
+import json
+
+from photo_tagger import __version__
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.infra import runtime_info
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("doctor", help="check the installation: versions, onnxruntime, models, paths")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_doctor)
+
+
+def collect(app) -> dict:
+    ort = runtime_info.onnxruntime_info()
+    report = {
+        "photo_tagger": __version__,
+        "python": runtime_info.python_info(),
+        "packages": {name: runtime_info.package_version(name) or None for name in runtime_info.PACKAGES},
+        "export_packages": {name: runtime_info.package_version(name) or None
+                            for name in runtime_info.EXPORT_PACKAGES},
+        "onnxruntime": {"version": ort.version, "providers": ort.providers, "distributions": ort.installed,
+                        "native_library_from": ort.loaded_from},
+        "paths": {"config": str(app.paths.settings_file), "models": str(app.paths.models_dir),
+                  "library": str(app.paths.library_dir), "cache": str(app.paths.cache_dir),
+                  "logs": str(app.paths.log_dir)},
+        "settings": {"device": app.settings.device, "precision": app.settings.precision},
+        "models": [],
+        "problems": list(ort.problems),
+    }
+    for name, model, problem in app.models.list():
+        report["models"].append({"name": name, "ok": model is not None, "problem": problem})
+    report["active_model"] = _check_active_model(app, report["problems"])
+    report["usable"] = not report["problems"]
+    return report
+
+
+def _check_active_model(app, problems: list[str]) -> dict | None:
+    """Load the encoders the way the app will, so "usable" means they really run."""
+    try:
+        model = app.active_model()
+        image_encoder, text_encoder = app.image_encoder, app.text_encoder
+        text_encoder.encode_texts(["a photo of a cat"])
+        return {"name": model.name, "image_encoder_on": image_encoder.providers[0],
+                "precision": image_encoder.precision}
+    except PhotoTaggerError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _doctor(app, args) -> int:
+    report = collect(app)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0 if report["usable"] else 1
+    ort = report["onnxruntime"]
+    print(f"Photo Tagger {report['photo_tagger']}")
+    print(report["python"])
+    print("Packages: " + ", ".join(f"{k} {v or 'MISSING'}" for k, v in report["packages"].items()))
+    print("Model export (optional): " + ", ".join(f"{k} {v or '-'}" for k, v in report["export_packages"].items()))
+    dists = ", ".join(f"{k} {v}" for k, v in ort["distributions"].items()) or "none"
+    print(f"onnxruntime {ort['version'] or '-'} (installed: {dists}; native library from: "
+          f"{ort['native_library_from'] or 'unknown'})")
+    print(f"  execution providers: {', '.join(ort['providers']) or '-'}")
+    print(f"  settings: device {report['settings']['device']}, precision {report['settings']['precision']}")
+    print("Paths:")
+    for key, value in report["paths"].items():
+        print(f"  {key:8} {value}")
+    print("Models:")
+    active = report["active_model"]
+    for entry in report["models"] or [{"name": "(none installed)", "ok": True, "problem": ""}]:
+        mark = "*" if active and entry["name"] == active["name"] else " "
+        print(f"  {mark} {entry['name']}" + ("" if entry["ok"] else f"  BROKEN: {entry['problem']}"))
+    if active:
+        print(f"  in use: {active['name']}, image encoder {active['precision']} on {active['image_encoder_on']}")
+    for problem in report["problems"]:
+        print(f"PROBLEM: {problem}")
+    print("Usable: yes" if report["usable"] else "Usable: no")
+    return 0 if report["usable"] else 1

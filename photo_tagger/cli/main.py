@@ -1,0 +1,52 @@
+"""The `photo-tagger` command: global options, subcommand dispatch, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from photo_tagger import __version__
+from photo_tagger.cli import doctor, models
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (doctor, models)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="photo-tagger",
+        description="Tag, search and moderate your photos by meaning, offline. "
+        "Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--home", metavar="DIR",
+                        help="keep settings, models, library and caches under DIR (also: $PHOTO_TAGGER_HOME)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more, to the console too")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    from photo_tagger.app import App, configure_logging
+    from photo_tagger.core.errors import PhotoTaggerError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        app = App.from_home(args.home)
+        configure_logging(app.paths.log_dir, args.verbose)
+        if args.command is None:
+            from photo_tagger.gui.launch import launch
+
+            return launch(app)
+        return int(args.handler(app, args) or 0)
+    except PhotoTaggerError as exc:
+        print(f"photo-tagger: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("photo-tagger: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,133 @@
+"""`photo-tagger model ...`: install, import, list, use, verify, remove."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from photo_tagger.core.errors import ModelError
+from photo_tagger.infra.model_export import DEFAULT_SOURCE
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("model", help="install and manage CLIP models")
+    sub = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("install", help="export a CLIP checkpoint (hub id or local folder) to ONNX and install it")
+    p.add_argument("source", nargs="?", default=DEFAULT_SOURCE,
+                   help=f"Hugging Face model id or a folder with a transformers CLIP checkpoint "
+                        f"(default: {DEFAULT_SOURCE})")
+    p.add_argument("--int8", action="store_true", help="also make an int8 image encoder (about 2.5x faster on CPU)")
+    p.add_argument("--name", help="install under this name (default: from the source)")
+    p.add_argument("--replace", action="store_true", help="replace an installed model of the same name")
+    p.set_defaults(handler=_install)
+
+    p = sub.add_parser("import", help="install a model folder exported by `model install` elsewhere (no torch)")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--name")
+    p.add_argument("--replace", action="store_true")
+    p.set_defaults(handler=_import)
+
+    p = sub.add_parser("list", help="installed models")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_list)
+
+    p = sub.add_parser("use", help="make NAME the model the app uses")
+    p.add_argument("name")
+    p.set_defaults(handler=_use)
+
+    p = sub.add_parser("verify", help="re-hash model files against their manifest")
+    p.add_argument("name", nargs="?", help="default: every installed model")
+    p.set_defaults(handler=_verify)
+
+    p = sub.add_parser("remove", help="delete an installed model")
+    p.add_argument("name")
+    p.set_defaults(handler=_remove)
+
+
+def _install(app, args) -> int:
+    print(f"Installing {args.source} (export to ONNX and check against torch; this takes a while)...")
+    model = app.models.install_from_checkpoint(args.source, name=args.name, int8=args.int8, replace=args.replace)
+    _report_installed(app, model)
+    diff = model.manifest["parity_max_abs_diff"]
+    print(f"  ONNX vs torch max abs diff: image {diff['image']:.1e}, text {diff['text']:.1e}")
+    if "int8_min_cosine" in model.manifest:
+        print(f"  int8 image encoder: min cosine to fp32 {model.manifest['int8_min_cosine']:.5f}")
+    return 0
+
+
+def _import(app, args) -> int:
+    model = app.models.import_folder(args.folder, name=args.name, replace=args.replace)
+    _report_installed(app, model)
+    return 0
+
+
+def _report_installed(app, model) -> None:
+    if not app.settings.model:
+        app.update_settings(model=model.name)
+    active = " (in use)" if app.settings.model == model.name else f" (use it: photo-tagger model use {model.name})"
+    print(f"Installed {model.name}{active}: {model.embedding_dim}-d embeddings, "
+          f"{model.preprocess_spec.image_size} px, {'+'.join(model.precisions)}, in {model.path}")
+
+
+def _list(app, args) -> int:
+    rows = app.models.list()
+    active = _active_name(app)
+    if args.json:
+        print(json.dumps([
+            {"name": name, "active": name == active, "ok": model is not None, "problem": problem,
+             **({"embedding_dim": model.embedding_dim, "precisions": list(model.precisions),
+                 "source": model.manifest.get("source"), "path": str(model.path)} if model else {})}
+            for name, model, problem in rows
+        ], indent=2))
+        return 0
+    if not rows:
+        print("No models installed. Run: photo-tagger model install [HUB_ID | FOLDER]")
+        return 0
+    for name, model, problem in rows:
+        mark = "*" if name == active else " "
+        if model is None:
+            print(f"{mark} {name}  BROKEN: {problem}")
+        else:
+            print(f"{mark} {name}  {model.embedding_dim}-d, {model.preprocess_spec.image_size} px, "
+                  f"{'+'.join(model.precisions)}, from {model.manifest.get('source', '?')}")
+    return 0
+
+
+def _active_name(app) -> str:
+    try:
+        return app.active_model().name
+    except ModelError:
+        return ""
+
+
+def _use(app, args) -> int:
+    model = app.models.get(args.name)
+    model.check_files()
+    app.update_settings(model=model.name)
+    print(f"Now using {model.name}")
+    return 0
+
+
+def _verify(app, args) -> int:
+    names = [args.name] if args.name else app.models.names()
+    if not names:
+        print("No models installed.")
+        return 0
+    failed = 0
+    for name in names:
+        try:
+            problems = app.models.get(name).verify()
+        except ModelError as exc:
+            problems = [str(exc)]
+        print(f"{name}: {'ok' if not problems else 'FAILED: ' + '; '.join(problems)}")
+        failed += bool(problems)
+    return 1 if failed else 0
+
+
+def _remove(app, args) -> int:
+    app.models.remove(args.name)
+    if app.settings.model == args.name:
+        app.update_settings(model="")
+    print(f"Removed {args.name}")
+    return 0

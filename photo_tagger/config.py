@@ -1,0 +1,118 @@
+"""Settings (TOML in the user config dir) and the app's folders (platformdirs, or one --home folder)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import platformdirs
+import tomli_w
+
+from photo_tagger.core.errors import ConfigError
+
+APP_NAME = "photo-tagger"
+HOME_ENV = "PHOTO_TAGGER_HOME"
+DEVICES = ("auto", "cpu", "gpu")
+PRECISIONS = ("fp32", "int8")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """Where everything lives. With a home folder, all of it sits under that one folder."""
+
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike | None = None) -> "AppPaths":
+        home = home or os.environ.get(HOME_ENV) or None
+        if home:
+            root = Path(home).expanduser().resolve()
+            return cls(root / "config", root / "data", root / "cache", root / "logs")
+        dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+        return cls(
+            Path(dirs.user_config_dir),
+            Path(dirs.user_data_dir),
+            Path(dirs.user_cache_dir),
+            Path(dirs.user_log_dir),
+        )
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.toml"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def library_dir(self) -> Path:
+        return self.data_dir / "library"
+
+    def app_dirs(self) -> tuple[Path, ...]:
+        """Folders the app writes to; scans skip them even when they sit under a watched root."""
+        return (self.config_dir, self.data_dir, self.cache_dir, self.log_dir)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """User settings; every field has a default so an empty or missing file is valid."""
+
+    model: str = ""  # installed model name; empty = the only/first installed one
+    device: str = "auto"  # auto | cpu | gpu
+    precision: str = "fp32"  # fp32 | int8 (image encoder)
+    batch_size: int = 16
+    threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
+    store_url: str = ""  # empty = embedded Chroma under the library folder
+    roots: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {self.device!r}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if not 1 <= self.batch_size <= 1024:
+            raise ConfigError(f"batch_size must be between 1 and 1024, not {self.batch_size}")
+        if self.threads < 0:
+            raise ConfigError(f"threads must be 0 (automatic) or more, not {self.threads}")
+
+    @classmethod
+    def load(cls, path: Path) -> "Settings":
+        if not path.exists():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            log.warning("%s: ignoring unknown settings %s", path, ", ".join(unknown))
+        values = {k: v for k, v in data.items() if k in known}
+        if "roots" in values:
+            values["roots"] = tuple(values["roots"])
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+
+    def save(self, path: Path) -> None:
+        """Write atomically, so a crash never leaves a half-written settings file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = asdict(self)
+        data["roots"] = list(self.roots)
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def with_changes(self, **changes) -> "Settings":
+        return replace(self, **changes)

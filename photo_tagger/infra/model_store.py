@@ -1,0 +1,282 @@
+"""Installed models: one folder each, with a manifest that names and hashes every file.
+
+A folder becomes an installed model only by an atomic rename after it is complete and verified,
+so an interrupted install never leaves a model that looks usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from photo_tagger.core.errors import ModelError
+from photo_tagger.core.types import PreprocessSpec
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+_STAGING_PREFIX = ".staging-"
+_REQUIRED_KEYS = ("name", "embedding_dim", "image_size", "mean", "std", "logit_scale", "context_length", "files")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_name_for(source: str) -> str:
+    """A folder-safe model name: the last part of a hub id or of a folder path."""
+    base = source.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-")
+    if not name:
+        raise ModelError(f"cannot derive a model name from {source!r}; pass --name")
+    return name
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """A model folder whose manifest was read; `check_files` confirms its files before loading."""
+
+    name: str
+    path: Path
+    manifest: dict
+
+    @property
+    def embedding_dim(self) -> int:
+        return int(self.manifest["embedding_dim"])
+
+    @property
+    def logit_scale(self) -> float:
+        return float(self.manifest["logit_scale"])
+
+    @property
+    def context_length(self) -> int:
+        return int(self.manifest["context_length"])
+
+    @property
+    def pad_token_id(self) -> int:
+        return int(self.manifest.get("pad_token_id", 49407))
+
+    @property
+    def preprocess_spec(self) -> PreprocessSpec:
+        m = self.manifest
+        return PreprocessSpec(int(m["image_size"]), tuple(m["mean"]), tuple(m["std"]))
+
+    @property
+    def precisions(self) -> tuple[str, ...]:
+        return tuple(p for p in ("fp32", "int8") if f"image_{p}.onnx" in self.manifest["files"])
+
+    def image_encoder_file(self, precision: str) -> Path:
+        if precision not in self.precisions:
+            raise ModelError(
+                f"model {self.name} has no {precision} image encoder "
+                f"(has: {', '.join(self.precisions)}); reinstall it with --int8 or choose fp32"
+            )
+        return self.path / f"image_{precision}.onnx"
+
+    @property
+    def text_encoder_file(self) -> Path:
+        return self.path / "text_fp32.onnx"
+
+    @property
+    def tokenizer_file(self) -> Path:
+        return self.path / "tokenizer.json"
+
+    def check_files(self) -> None:
+        """Cheap load-time check (presence and size); `verify` re-hashes everything."""
+        for filename, entry in self.manifest["files"].items():
+            path = self.path / filename
+            if not path.is_file():
+                raise ModelError(f"model {self.name} is incomplete: {filename} is missing; reinstall it")
+            if path.stat().st_size != entry["size"]:
+                raise ModelError(
+                    f"model {self.name} is corrupted: {filename} has {path.stat().st_size} bytes, "
+                    f"expected {entry['size']}; run `photo-tagger model verify` or reinstall it"
+                )
+
+    def verify(self) -> list[str]:
+        """Re-hash every file against the manifest; returns the problems found (empty = intact)."""
+        problems = []
+        for filename, entry in self.manifest["files"].items():
+            path = self.path / filename
+            if not path.is_file():
+                problems.append(f"{filename}: missing")
+            elif sha256_of(path) != entry["sha256"]:
+                problems.append(f"{filename}: sha256 mismatch (file changed or corrupted)")
+        return problems
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{folder} is not a model folder: {MANIFEST} is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path} is unreadable: {exc}") from exc
+    missing = [k for k in _REQUIRED_KEYS if k not in manifest] if isinstance(manifest, dict) else ["all"]
+    if missing:
+        raise ModelError(f"{path} is not a valid model manifest (missing: {', '.join(missing)})")
+    if manifest.get("format", MANIFEST_FORMAT) > MANIFEST_FORMAT:
+        raise ModelError(f"{path} was written by a newer Photo Tagger (format {manifest['format']})")
+    return manifest
+
+
+class ModelStore:
+    """The models folder: install, import, list, verify, remove."""
+
+    def __init__(self, models_dir: Path):
+        self.models_dir = models_dir
+
+    def names(self) -> list[str]:
+        if not self.models_dir.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+
+    def get(self, name: str) -> InstalledModel:
+        folder = self.models_dir / name
+        if not folder.is_dir() or name.startswith("."):
+            installed = ", ".join(self.names()) or "none"
+            raise ModelError(f"no model named {name!r} is installed (installed: {installed})")
+        return InstalledModel(name, folder, read_manifest(folder))
+
+    def list(self) -> list[tuple[str, InstalledModel | None, str]]:
+        """Every model folder as (name, model or None, problem); broken folders are listed, not hidden."""
+        rows = []
+        for name in self.names():
+            try:
+                model = self.get(name)
+                model.check_files()
+                rows.append((name, model, ""))
+            except ModelError as exc:
+                rows.append((name, None, str(exc)))
+        return rows
+
+    def install_from_checkpoint(self, source: str, *, name: str | None = None, int8: bool = False,
+                                replace: bool = False) -> InstalledModel:
+        """Download (hub id) or read (folder) a transformers checkpoint, export, verify, install."""
+        from photo_tagger.infra import model_export
+
+        name = name or model_name_for(source)
+        self._check_free(name, replace)
+        with self._staging(name) as staging:
+            checkpoint, kind, revision = model_export.resolve_source(source, self.models_dir / ".downloads")
+            result = model_export.export_checkpoint(checkpoint, staging, int8=int8)
+            if kind == "folder":
+                revision = _folder_revision(checkpoint)
+            manifest = {
+                "format": MANIFEST_FORMAT,
+                "name": name,
+                "source": source if kind == "hub" else str(checkpoint),
+                "source_kind": kind,
+                "revision": revision,
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                **result.info,
+                "files": {f: _file_entry(staging / f) for f in result.files},
+            }
+            return self._commit(staging, name, manifest, replace)
+
+    def import_folder(self, folder: Path, *, name: str | None = None, replace: bool = False) -> InstalledModel:
+        """Install a model folder exported elsewhere; needs no torch, checks every hash."""
+        folder = folder.expanduser().resolve()
+        manifest = read_manifest(folder)
+        problems = InstalledModel(manifest["name"], folder, manifest).verify()
+        if problems:
+            raise ModelError(f"{folder} does not match its manifest: " + "; ".join(problems))
+        name = name or manifest["name"]
+        self._check_free(name, replace)
+        with self._staging(name) as staging:
+            for filename in manifest["files"]:
+                shutil.copy2(folder / filename, staging / filename)
+            # Hash the copies too: a flaky disk or a file changed meanwhile must not slip through.
+            copied = InstalledModel(name, staging, manifest).verify()
+            if copied:
+                raise ModelError("copy failed verification: " + "; ".join(copied))
+            return self._commit(staging, name, {**manifest, "name": name}, replace)
+
+    def remove(self, name: str) -> None:
+        folder = self.models_dir / name
+        if not folder.is_dir() or name.startswith("."):
+            raise ModelError(f"no model named {name!r} is installed")
+        trash = self.models_dir / f"{_STAGING_PREFIX}removed-{name}-{uuid.uuid4().hex[:8]}"
+        os.replace(folder, trash)  # atomic: the name disappears at once, deletion can fail later
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def _check_free(self, name: str, replace: bool) -> None:
+        if (self.models_dir / name).exists() and not replace:
+            raise ModelError(f"a model named {name!r} is already installed; use --replace or --name OTHER")
+
+    def _staging(self, name: str):
+        return _StagingFolder(self.models_dir, name)
+
+    def _commit(self, staging: Path, name: str, manifest: dict, replace: bool) -> InstalledModel:
+        # The manifest is written last: a folder without one is never taken for a model.
+        tmp = staging / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, staging / MANIFEST)
+        target = self.models_dir / name
+        if target.exists() and replace:
+            self.remove(name)
+        os.replace(staging, target)
+        log.info("installed model %s in %s", name, target)
+        return InstalledModel(name, target, manifest)
+
+
+class _StagingFolder:
+    """A hidden folder beside the models that is deleted unless it was committed (renamed away)."""
+
+    def __init__(self, models_dir: Path, name: str):
+        self.models_dir = models_dir
+        self.path = models_dir / f"{_STAGING_PREFIX}{os.getpid()}-{name}-{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> Path:
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(self.models_dir)
+        self.path.mkdir()
+        return self.path
+
+    def __exit__(self, *exc_info) -> None:
+        if self.path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _remove_stale_staging(models_dir: Path) -> None:
+    """Delete leftovers of installs that were killed midway (their process is gone)."""
+    for leftover in models_dir.glob(_STAGING_PREFIX + "*"):
+        pid = leftover.name[len(_STAGING_PREFIX):].split("-", 1)[0]
+        if not (pid.isdigit() and _process_alive(int(pid))):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _file_entry(path: Path) -> dict:
+    return {"sha256": sha256_of(path), "size": path.stat().st_size}
+
+
+def _folder_revision(checkpoint: Path) -> str:
+    """For a local checkpoint, the hash of its weights identifies what was exported."""
+    weights = sorted(checkpoint.glob("*.safetensors")) or sorted(checkpoint.glob("*.bin"))
+    return "sha256:" + sha256_of(weights[0]) if weights else ""

@@ -1,0 +1,159 @@
+"""CLIP encoders on onnxruntime: provider choice, lazily created sessions, the tokenizer."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Sequence
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from photo_tagger.core.errors import ModelError
+from photo_tagger.infra.model_store import InstalledModel
+
+log = logging.getLogger(__name__)
+
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+
+
+def choose_providers(device: str) -> list[str]:
+    """auto: CUDA when this onnxruntime build has it, else CPU; gpu: CUDA (CPU stays as fallback)."""
+    available = ort.get_available_providers()
+    if device == "cpu":
+        return [CPU]
+    if CUDA in available:
+        return [CUDA, CPU]
+    if device == "gpu":
+        log.warning("GPU requested but this onnxruntime has no CUDA provider (has: %s); using CPU",
+                    ", ".join(available))
+    return [CPU]
+
+
+def default_threads() -> int:
+    """One intra-op thread per core this process may use; oversubscribing slows CPU inference down."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+class _LazySession:
+    """An InferenceSession made on first use (thread-safe), so start-up never waits for a model."""
+
+    def __init__(self, path, device: str, threads: int):
+        self.path = path
+        self.device = device
+        self.threads = threads or default_threads()
+        self._session: ort.InferenceSession | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> ort.InferenceSession:
+        with self._lock:
+            if self._session is None:
+                self._session = self._create()
+            return self._session
+
+    @property
+    def providers(self) -> list[str]:
+        return self.session.get_providers()
+
+    def _create(self) -> ort.InferenceSession:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        providers = choose_providers(self.device)
+        try:
+            session = self._open(options, providers)
+        except ModelError:
+            if providers == [CPU]:
+                raise
+            log.warning("GPU provider failed for %s; falling back to CPU", self.path.name, exc_info=True)
+            session = self._open(options, [CPU])
+        if providers[0] != CPU and session.get_providers()[0] == CPU:
+            log.warning("onnxruntime could not start %s (CUDA/cuDNN libraries missing?); running on CPU",
+                        providers[0])
+        log.info("loaded %s on %s with %d threads", self.path.name, session.get_providers()[0], self.threads)
+        return session
+
+    def _open(self, options, providers) -> ort.InferenceSession:
+        try:
+            return ort.InferenceSession(str(self.path), sess_options=options, providers=providers)
+        except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/... types
+            first_line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise ModelError(
+                f"cannot load {self.path.name} from {self.path.parent}: {first_line}; "
+                "the model folder is damaged: run `photo-tagger model verify` or reinstall the model"
+            ) from exc
+
+
+class OnnxImageEncoder:
+    """ImageEncoder port: preprocessed pixels in, L2-normalized embeddings out."""
+
+    def __init__(self, model: InstalledModel, *, device: str = "auto", precision: str = "fp32", threads: int = 0):
+        model.check_files()
+        self.model_name = model.name
+        self.precision = precision
+        self.preprocess_spec = model.preprocess_spec
+        self.embedding_dim = model.embedding_dim
+        self._session = _LazySession(model.image_encoder_file(precision), device, threads)
+
+    @property
+    def providers(self) -> list[str]:
+        return self._session.providers
+
+    def encode_images(self, pixels: np.ndarray) -> np.ndarray:
+        if len(pixels) == 0:
+            return np.zeros((0, self.embedding_dim), np.float32)
+        out = self._session.session.run(None, {"pixel_values": np.ascontiguousarray(pixels, np.float32)})[0]
+        return _l2_normalize(out)
+
+
+class ClipTokenizer:
+    """CLIP's BPE tokenizer from tokenizer.json (the `tokenizers` library only; no transformers)."""
+
+    def __init__(self, model: InstalledModel):
+        try:
+            self._tokenizer = Tokenizer.from_file(str(model.tokenizer_file))
+        except Exception as exc:
+            raise ModelError(f"cannot read the tokenizer of model {model.name}: {exc}") from exc
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=model.context_length)
+        self.pad_token_id = model.pad_token_id
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Token ids (N, longest) int64, padded with the pad token (CLIP's end token) after the end."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        longest = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), longest), self.pad_token_id, dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+        return ids
+
+
+class OnnxTextEncoder:
+    """TextEncoder port. Padding only to the longest text of a batch (the tower is causal)."""
+
+    def __init__(self, model: InstalledModel, *, device: str = "auto", threads: int = 0):
+        model.check_files()
+        self.model_name = model.name
+        self.embedding_dim = model.embedding_dim
+        self.tokenizer = ClipTokenizer(model)
+        self._session = _LazySession(model.text_encoder_file, device, threads)
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.embedding_dim), np.float32)
+        ids = self.tokenizer.encode(texts)
+        return _l2_normalize(self._session.session.run(None, {"input_ids": ids})[0])
+
+
+def _l2_normalize(array: np.ndarray) -> np.ndarray:
+    array = array.astype(np.float32, copy=False)
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    return array / np.maximum(norms, 1e-12)
