@@ -65,8 +65,12 @@ class App:
 def configure_logging(log_dir: Path, verbose: bool = False) -> None:
     """A rotating log file for diagnosis; the console shows warnings (or info with --verbose)."""
     root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_photo_tagger", False)]:
+        root.removeHandler(handler)  # calling twice (tests, GUI restart) must not double every line
+        handler.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler()
+    console._photo_tagger = True
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     root.addHandler(console)
@@ -78,5 +82,6 @@ def configure_logging(log_dir: Path, verbose: bool = False) -> None:
     except OSError as exc:
         log.warning("no log file (%s)", exc)
         return
+    file_handler._photo_tagger = True
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(file_handler)

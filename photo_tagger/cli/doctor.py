@@ -31,6 +31,7 @@ def collect(app) -> dict:
         "settings": {"device": app.settings.device, "precision": app.settings.precision},
         "models": [],
         "problems": list(ort.problems),
+        "notes": list(ort.notes),
     }
     for name, model, problem in app.models.list():
         report["models"].append({"name": name, "ok": model is not None, "problem": problem})
@@ -77,6 +78,8 @@ def _doctor(app, args) -> int:
         print(f"  {mark} {entry['name']}" + ("" if entry["ok"] else f"  BROKEN: {entry['problem']}"))
     if active:
         print(f"  in use: {active['name']}, image encoder {active['precision']} on {active['image_encoder_on']}")
+    for note in report["notes"]:
+        print(f"Note: {note}")
     for problem in report["problems"]:
         print(f"PROBLEM: {problem}")
     print("Usable: yes" if report["usable"] else "Usable: no")

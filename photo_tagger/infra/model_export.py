@@ -5,11 +5,14 @@ The only module that imports torch and transformers; they are needed to install 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import os
 import re
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +115,9 @@ def export_checkpoint(checkpoint: Path, out_dir: Path, *, int8: bool) -> ExportR
     _require_export_deps()
     import torch
     from transformers import AutoTokenizer, CLIPModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     try:
         model = CLIPModel.from_pretrained(checkpoint).eval()
@@ -219,19 +225,25 @@ def _towers(model):
 def _export(module, example: tuple, path: Path, input_name: str, output_name: str, dynamic: dict) -> None:
     import torch
 
+    # The exporter reports every step on stdout and warns about traced Python conditions that the
+    # parity check covers; neither helps a user installing a model.
+    # Without torchvision the exporter warns that it skips torchvision's operators, which CLIP never uses.
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
     try:
-        torch.onnx.export(
-            module,
-            example,
-            str(path),
-            input_names=[input_name],
-            output_names=[output_name],
-            dynamic_shapes=(dynamic,),
-            opset_version=ONNX_OPSET,
-            dynamo=True,
-            external_data=False,
-            verbose=False,
-        )
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                module,
+                example,
+                str(path),
+                input_names=[input_name],
+                output_names=[output_name],
+                dynamic_shapes=(dynamic,),
+                opset_version=ONNX_OPSET,
+                dynamo=True,
+                external_data=False,
+                verbose=False,
+            )
     except Exception as exc:
         raise ModelError(f"ONNX export of {path.stem} failed: {exc}") from exc
 
@@ -268,9 +280,14 @@ def _quantize_image(out_dir: Path, pixels: np.ndarray, ref_image: np.ndarray) ->
 
     target = out_dir / "image_int8.onnx"
     # MatMul/Gemm only: ConvInteger with int8 weights has no CPU kernel, and the patch conv is cheap.
-    quantize_dynamic(
-        out_dir / "image_fp32.onnx", target, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"]
-    )
+    root = logging.getLogger()
+    was_disabled, root.disabled = root.disabled, True
+    try:  # quantize_dynamic logs a pre-processing hint on the root logger at every call
+        quantize_dynamic(
+            out_dir / "image_fp32.onnx", target, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"]
+        )
+    finally:
+        root.disabled = was_disabled
     quantized = _run_onnx(target, {"pixel_values": pixels})
     quantized = quantized / np.linalg.norm(quantized, axis=1, keepdims=True)
     min_cosine = float((quantized * ref_image).sum(axis=1).min())

@@ -24,6 +24,7 @@ class OrtInfo:
     installed: dict[str, str] = field(default_factory=dict)  # distribution -> version
     loaded_from: str = ""  # the distribution whose native library is on disk, "" if unknown
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def package_version(name: str) -> str:
@@ -48,11 +49,13 @@ def onnxruntime_info() -> OrtInfo:
     info.providers = list(ort.get_available_providers())
     info.loaded_from = _native_library_owner(Path(ort.__file__).parent, info.installed)
     if len(info.installed) > 1:
-        info.problems.append(
-            f"{' and '.join(info.installed)} are all installed; they share one folder and overwrite each "
-            f"other (the native library now on disk is {info.loaded_from or 'from none of them intact'}). "
-            "Keep one: pip uninstall the others, then reinstall the one you want with --force-reinstall"
-        )
+        shared = (f"{' and '.join(info.installed)} are all installed and share one folder; the native library "
+                  f"on disk is {info.loaded_from or 'from none of them intact'}")
+        if len(set(info.installed.values())) > 1 or not info.loaded_from:
+            info.problems.append(shared + ". Their files are mixed: pip uninstall all of them, then install "
+                                          "the one you want")
+        else:
+            info.notes.append(shared + " (uninstalling either one removes the shared files)")
     elif info.installed and not info.loaded_from:
         info.problems.append("onnxruntime's native library does not match its package record (damaged install)")
     return info

@@ -1,0 +1,132 @@
+"""Shared fixtures: offscreen Qt, an isolated app home per test, models built and installed once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["HF_HUB_OFFLINE"] = "1"  # tests never reach for the network
+os.environ.pop("PHOTO_TAGGER_HOME", None)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `photo-tagger ARGS` in this process (fast); returns exit code and captured output."""
+    from photo_tagger.cli.main import run
+
+    def invoke(*args) -> CliResult:
+        capsys.readouterr()
+        try:
+            code = run([str(a) for a in args])
+        except SystemExit as exc:  # argparse errors
+            code = exc.code
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+def run_entry_point(*args, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run the real command line in a child process, as a user's shell would."""
+    return subprocess.run([sys.executable, "-m", "photo_tagger", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint() -> Path:
+    from tests.fixture_models.checkpoints import tiny_clip
+
+    return tiny_clip()
+
+
+@pytest.fixture(scope="session")
+def shapes_checkpoint() -> Path:
+    from tests.fixture_models.checkpoints import shapes_clip
+
+    return shapes_clip()
+
+
+class ModelDepot:
+    """Models installed by `model install` once per session, on first request; tests import copies."""
+
+    BUILDERS = {"tiny": "tiny_clip", "shapes": "shapes_clip"}
+
+    def __init__(self, home: Path):
+        self.home = home
+
+    def checkpoint(self, name: str) -> Path:
+        from tests.fixture_models import checkpoints
+
+        return getattr(checkpoints, self.BUILDERS[name])()
+
+    def folder(self, name: str) -> Path:
+        from photo_tagger.app import App
+
+        models = App.from_home(self.home).models
+        if name not in models.names():
+            models.install_from_checkpoint(str(self.checkpoint(name)), name=name, int8=True)
+        return models.get(name).path
+
+    def installed(self, name: str):
+        from photo_tagger.app import App
+
+        self.folder(name)
+        return App.from_home(self.home).models.get(name)
+
+
+@pytest.fixture(scope="session")
+def model_depot(tmp_path_factory) -> ModelDepot:
+    return ModelDepot(tmp_path_factory.mktemp("depot"))
+
+
+def _home_with(model_depot: ModelDepot, home: Path, name: str) -> Path:
+    from photo_tagger.app import App
+
+    app = App.from_home(home)
+    app.models.import_folder(model_depot.folder(name))
+    app.update_settings(model=name)
+    return home
+
+
+@pytest.fixture
+def tiny_home(model_depot, home) -> Path:
+    """A fresh app home whose active model is the tiny random CLIP."""
+    return _home_with(model_depot, home, "tiny")
+
+
+@pytest.fixture
+def shapes_home(model_depot, home) -> Path:
+    """A fresh app home whose active model is the trained shapes CLIP."""
+    return _home_with(model_depot, home, "shapes")
+
+
+@pytest.fixture(scope="session")
+def real_photos():
+    """A few real photographs that scikit-image ships, as upright RGB PIL images."""
+    from PIL import Image
+    from skimage import data
+
+    return [Image.fromarray(getattr(data, name)()).convert("RGB") for name in ("astronaut", "coffee", "chelsea")]
