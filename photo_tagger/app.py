@@ -8,10 +8,14 @@ from functools import cached_property
 from pathlib import Path
 
 from photo_tagger.config import AppPaths, Settings
-from photo_tagger.core.errors import ModelError
+from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.infra.model_store import InstalledModel, ModelStore
 
 log = logging.getLogger(__name__)
+
+
+class LibraryBusy(PhotoTaggerError):
+    """Another process has the embedded library open."""
 
 
 class App:
@@ -54,6 +58,61 @@ class App:
 
         s = self.settings
         return OnnxImageEncoder(self.active_model(), device=s.device, precision=s.precision, threads=s.threads)
+
+    @cached_property
+    def library_lock(self):
+        """One process at a time may open the embedded library (Chroma's folder is not process-safe)."""
+        from filelock import FileLock, Timeout
+
+        self.paths.library_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.paths.library_dir / "library.lock")
+        try:
+            lock.acquire(timeout=2)
+        except Timeout:
+            raise LibraryBusy(
+                f"the library {self.paths.library_dir} is open in another Photo Tagger process; "
+                "close it first (or use a Chroma server: see README)"
+            ) from None
+        return lock
+
+    @cached_property
+    def catalog(self):
+        from photo_tagger.infra.catalog import Catalog
+
+        if not self.settings.store_url:
+            self.library_lock
+        return Catalog(self.paths.library_dir / "catalog.sqlite3")
+
+    @cached_property
+    def chroma_client(self):
+        from photo_tagger.infra.chroma_store import open_chroma
+
+        if not self.settings.store_url:
+            self.library_lock
+        return open_chroma(self.settings.store_url or self.paths.library_dir / "chroma")
+
+    def vector_store(self, model_name: str | None = None):
+        """The vectors of one model (the active one by default): one collection per model."""
+        from photo_tagger.infra.chroma_store import ChromaVectorStore
+
+        return ChromaVectorStore(self.chroma_client, f"photos--{model_name or self.active_model().name}")
+
+    @cached_property
+    def indexer(self):
+        from photo_tagger.core.indexer import Indexer
+
+        return Indexer(self.catalog, self.vector_store(), self.image_encoder, self.active_model().name,
+                       batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()])
+
+    def close(self) -> None:
+        """Release the library: catalog, Chroma client, lock (in that order)."""
+        if "catalog" in self.__dict__:
+            self.catalog.close()
+        client = self.__dict__.get("chroma_client")
+        if client is not None and hasattr(client, "close"):
+            client.close()
+        if "library_lock" in self.__dict__:
+            self.library_lock.release()
 
     @cached_property
     def text_encoder(self):

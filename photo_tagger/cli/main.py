@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from photo_tagger import __version__
-from photo_tagger.cli import doctor, models
+from photo_tagger.cli import doctor, library, models
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (doctor, models)
+COMMANDS = (library, models, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,10 +44,21 @@ def run(argv: list[str]) -> int:
             from photo_tagger.gui.launch import launch
 
             return launch(app)
-        return int(args.handler(app, args) or 0)
+        try:
+            return int(args.handler(app, args) or 0)
+        finally:
+            app.close()
     except PhotoTaggerError as exc:
         print(f"photo-tagger: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("photo-tagger: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stdout = open(os.devnull, "w")
+        return 0
+    except Exception as exc:  # a bug: full traceback to the log, one line to the user
+        log.exception("unexpected error in %s", args.command)
+        print(f"photo-tagger: internal error: {type(exc).__name__}: {exc} (details in the log file; "
+              f"photo-tagger doctor shows where it is)", file=sys.stderr)
+        return 70

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import os
 import re
@@ -117,15 +118,27 @@ def _bomb_reason(exc: Exception) -> str:
     return f"decompression bomb: {int(found.group(1)):,} pixels" if found else "decompression bomb"
 
 
-def _decode(path, min_side: int | None) -> tuple[Image.Image, ImageInfo]:
+def read_bytes(path) -> bytes:
+    """The whole file, for callers that hash what they decode; failures become UnreadableImage."""
+    try:
+        with open(path, "rb") as fp:
+            data = fp.read()
+    except OSError as exc:
+        raise UnreadableImage(path, _open_reason(exc)) from exc
+    if not data:
+        raise UnreadableImage(path, "empty file")
+    return data
+
+
+def _decode(path, min_side: int | None, data: bytes | None = None) -> tuple[Image.Image, ImageInfo]:
     _ensure_setup()
     try:
-        fp = open(path, "rb")
+        fp = open(path, "rb") if data is None else io.BytesIO(data)
     except OSError as exc:
         raise UnreadableImage(path, _open_reason(exc)) from exc
     with fp:
         try:
-            if os.fstat(fp.fileno()).st_size == 0:
+            if (len(data) if data is not None else os.fstat(fp.fileno()).st_size) == 0:
                 raise UnreadableImage(path, "empty file")
             img = Image.open(fp, formats=_open_formats)
         except UnreadableImage:
@@ -313,11 +326,12 @@ def clip_pixels(img: Image.Image, spec: PreprocessSpec) -> np.ndarray:
 
 
 def load_pixels_and_info(
-    path: os.PathLike | str, spec: PreprocessSpec, *, draft: bool = True
+    path: os.PathLike | str, spec: PreprocessSpec, *, draft: bool = True, data: bytes | None = None
 ) -> tuple[np.ndarray, ImageInfo]:
-    """Decode + preprocess in one open; raises UnreadableImage with a reason for any bad file."""
+    """Decode + preprocess in one open (of `data` when given, already read from `path`);
+    raises UnreadableImage with a reason for any bad file."""
     min_side = max(spec.image_size, round(spec.image_size * DRAFT_OVERSAMPLE)) if draft else None
-    img, info = _decode(path, min_side)
+    img, info = _decode(path, min_side, data)
     try:
         return clip_pixels(img, spec), info
     except MemoryError as exc:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 # OpenAI CLIP's normalization constants (the defaults of every CLIP checkpoint in transformers).
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -16,3 +17,73 @@ class PreprocessSpec:
     image_size: int = 224
     mean: tuple[float, float, float] = CLIP_MEAN
     std: tuple[float, float, float] = CLIP_STD
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """A photo file as the scan saw it. relpath uses '/' and os.fsdecode (non-UTF-8 names survive)."""
+
+    root: str
+    relpath: str
+    size: int
+    mtime_ns: int
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.root, *self.relpath.split("/"))
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    """One photo in the library catalog (a skipped file is a record too, with its reason)."""
+
+    id: str
+    root: str
+    relpath: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    status: str  # "indexed" | "skipped"
+    skip_reason: str = ""
+    embedded_model: str = ""  # the model whose embedding of this content is stored ("" = none)
+    width: int | None = None
+    height: int | None = None
+    taken_at: str | None = None  # ISO 8601, camera-local time
+    camera_make: str | None = None
+    camera_model: str | None = None
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+    indexed_at: float = 0.0
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.root, *self.relpath.split("/"))
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class IndexReport:
+    """What an index run did; counts are files."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    removed: int = 0
+    reencoded: int = 0  # unchanged files whose embedding was stale (another model) or missing
+    skipped: list[SkippedFile] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "new": self.new, "updated": self.updated, "unchanged": self.unchanged, "moved": self.moved,
+            "removed": self.removed, "reencoded": self.reencoded, "skipped": len(self.skipped),
+            "skipped_files": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "cancelled": self.cancelled, "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,153 @@
+"""`photo-tagger index`, `status`, `watch`: the library from the command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from photo_tagger.cli.progress import TerminalProgress
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.jobs import JobControl
+
+log = logging.getLogger(__name__)
+SHOWN_SKIPPED = 20
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("index", help="add folders to the library (if new) and bring them up to date")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report")
+    p.set_defaults(handler=_index)
+
+    p = subparsers.add_parser("status", help="watched folders, photo counts, skipped files, pending work")
+    p.add_argument("--skipped", action="store_true", help="list every skipped file with its reason")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_status)
+
+    p = subparsers.add_parser("watch", help="keep the library in step with the disk until interrupted")
+    p.add_argument("--debounce", type=float, default=0.5, help="seconds of quiet before indexing (default 0.5)")
+    p.set_defaults(handler=_watch)
+
+
+def resolve_folder(path: Path) -> str:
+    resolved = path.expanduser().resolve()
+    if not resolved.exists():
+        raise PhotoTaggerError(f"{path}: no such folder")
+    if not resolved.is_dir():
+        raise PhotoTaggerError(f"{path}: not a folder (index takes folders)")
+    return str(resolved)
+
+
+def add_roots(app, folders: list[str]) -> tuple[list[str], list[str]]:
+    """Watch each folder (unless a watched root already contains it); returns (roots, scope)."""
+    roots, scope = [], []
+    for folder in folders:
+        owner = next((r for r in app.catalog.roots() if folder == r or folder.startswith(r.rstrip(os.sep) + os.sep)),
+                     None)
+        if owner is None:
+            app.catalog.add_root(folder, time.time())
+            owner = folder
+        roots.append(owner)
+        scope.append(folder)
+    return sorted(set(roots)), scope
+
+
+def _index(app, args) -> int:
+    folders = [resolve_folder(p) for p in args.paths]
+    roots, scope = add_roots(app, folders)
+    control = JobControl()
+    report = app.indexer.index(roots, scope=scope, progress=TerminalProgress(enabled=None if not args.json else False),
+                               control=control)
+    if args.json:
+        print(json.dumps({"roots": roots, **report.as_dict()}, indent=2))
+        return 0
+    rate = (report.new + report.updated + report.reencoded) / report.seconds if report.seconds else 0
+    print(f"{', '.join(folders)}: {report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
+          f"{report.moved} moved, {report.removed} removed, {len(report.skipped)} skipped "
+          f"({report.seconds:.1f} s, {rate:.1f} photos/s encoded)")
+    if report.reencoded:
+        print(f"{report.reencoded} photos re-encoded for model {app.active_model().name}")
+    for skipped in report.skipped[:SHOWN_SKIPPED]:
+        print(f"  skipped {skipped.path}: {skipped.reason}")
+    if len(report.skipped) > SHOWN_SKIPPED:
+        print(f"  ... and {len(report.skipped) - SHOWN_SKIPPED} more: photo-tagger status --skipped")
+    return 0
+
+
+def _status(app, args) -> int:
+    model = app.active_model().name
+    catalog = app.catalog
+    records = catalog.records()
+    per_root = {root: {"indexed": 0, "skipped": 0, "stale": 0} for root in catalog.roots()}
+    for record in records:
+        counts = per_root.setdefault(record.root, {"indexed": 0, "skipped": 0, "stale": 0})
+        if record.status == "skipped":
+            counts["skipped"] += 1
+        elif record.embedded_model == model:
+            counts["indexed"] += 1
+        else:
+            counts["stale"] += 1
+    pending = app.indexer.pending(list(per_root))
+    status = {
+        "model": model,
+        "store": app.settings.store_url or str(app.paths.library_dir),
+        "roots": [{"path": root, **counts} for root, counts in per_root.items()],
+        "photos": sum(c["indexed"] for c in per_root.values()),
+        "skipped": sum(c["skipped"] for c in per_root.values()),
+        "pending": pending,
+        "skipped_files": [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] if args.skipped else None,
+    }
+    if args.json:
+        print(json.dumps({k: v for k, v in status.items() if v is not None}, indent=2))
+        return 0
+    print(f"Model: {model}    Library: {status['store']}")
+    if not per_root:
+        print("No folders yet: photo-tagger index FOLDER")
+    for root, counts in per_root.items():
+        stale = f", {counts['stale']} to re-encode" if counts["stale"] else ""
+        print(f"  {root}: {counts['indexed']} photos, {counts['skipped']} skipped{stale}")
+    todo = ", ".join(f"{v} {k}" for k, v in pending.items() if v)
+    print(f"Pending: {todo or 'nothing, all up to date'}")
+    if args.skipped:
+        for entry in status["skipped_files"]:
+            print(f"  skipped {entry['path']}: {entry['reason']}")
+    elif status["skipped"]:
+        print(f"{status['skipped']} files skipped: photo-tagger status --skipped")
+    return 0
+
+
+def _watch(app, args) -> int:
+    from photo_tagger.core.watching import WatchLoop
+    from photo_tagger.infra.fs_watch import FolderWatcher
+
+    roots = app.catalog.roots()
+    if not roots:
+        raise PhotoTaggerError("no folders are watched yet: photo-tagger index FOLDER")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def index(scope: list[str]) -> None:
+        report = app.indexer.index(roots, scope=scope)
+        print(f"{time.strftime('%H:%M:%S')} {report.new} new, {report.updated} updated, {report.moved} moved, "
+              f"{report.removed} removed, {len(report.skipped)} skipped", flush=True)
+
+    app_dirs = [str(d) for d in app.paths.app_dirs()]
+    loop = WatchLoop(index)
+    watcher = FolderWatcher([Path(r) for r in roots], loop.on_changes, debounce=args.debounce,
+                            ignore=lambda p: any(str(p).startswith(d) for d in app_dirs))
+    print(f"Catching up on {len(roots)} folder(s)...", flush=True)
+    with watcher:
+        index([])
+        for root, reason in watcher.failed_roots.items():
+            print(f"warning: not watching {root}: {reason}", flush=True)
+        print("Watching for changes (Ctrl+C to stop)", flush=True)
+        try:
+            loop.run(stop)
+        except KeyboardInterrupt:
+            pass
+    return 0

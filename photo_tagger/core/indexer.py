@@ -1,0 +1,310 @@
+"""Bring the library up to date with the disk: scan, diff, decode ahead, encode in batches, write."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from photo_tagger.core.jobs import Cancelled, JobControl
+from photo_tagger.core.ports import ImageEncoder, Progress, VectorStore
+from photo_tagger.core.preprocess import UnreadableImage, load_pixels_and_info, read_bytes
+from photo_tagger.core.scan import diff_against_catalog, is_photo_name, walk_photos
+from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
+from photo_tagger.core.vector_metadata import vector_metadata
+
+log = logging.getLogger(__name__)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Work:
+    """One file to read: new (record None), changed on disk, or unchanged but needing an embedding."""
+
+    stat: FileStat
+    record: PhotoRecord | None
+    kind: str  # "new" | "updated" | "reencoded"
+
+
+@dataclass
+class _Outcome:
+    work: _Work
+    record: PhotoRecord | None = None  # what the catalog should hold afterwards
+    pixels: np.ndarray | None = None  # set when the record needs its embedding
+    moved_from: PhotoRecord | None = None
+
+
+class _MissingRecords:
+    """Catalog records not found on disk; a new file with the same content claims one (a move)."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, PhotoRecord] = {}
+        self._by_hash: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, record: PhotoRecord) -> None:
+        self._by_id[record.id] = record
+        if record.content_hash:
+            self._by_hash.setdefault(record.content_hash, []).append(record.id)
+
+    def claim(self, digest: str, model: str) -> PhotoRecord | None:
+        """Called from decode threads: each missing record is claimed at most once."""
+        with self._lock:
+            for record_id in self._by_hash.get(digest, ()):
+                record = self._by_id.get(record_id)
+                if record is not None and record.status == "indexed" and record.embedded_model == model:
+                    del self._by_id[record_id]
+                    return record
+        return None
+
+    def remaining(self) -> list[PhotoRecord]:
+        with self._lock:
+            return list(self._by_id.values())
+
+
+class _NullProgress:
+    def started(self, total, what): pass
+
+    def advanced(self, done, detail=""): pass
+
+    def finished(self): pass
+
+
+class Indexer:
+    """Owns the writes for one model's vectors; run it on a single writer thread."""
+
+    def __init__(self, catalog, store: VectorStore, encoder: ImageEncoder, model_name: str, *,
+                 batch_size: int = 16, decode_workers: int = 2, prefetch_batches: int = 2,
+                 skip_dirs: Sequence[str] = ()):
+        self.catalog = catalog
+        self.store = store
+        self.encoder = encoder
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self.decode_workers = decode_workers
+        self.window = batch_size * prefetch_batches
+        self.skip_dirs = tuple(skip_dirs)
+
+    # -- crash recovery
+    def recover(self) -> int:
+        """Re-sync vectors whose write was interrupted; returns how many ids were repaired."""
+        ids = self.catalog.pending_journal(self.model_name)
+        if not ids:
+            return 0
+        records = self.catalog.get(ids)
+        keep = {i: r for i, r in records.items() if r.status == "indexed" and r.embedded_model == self.model_name}
+        present = set(self.store.get_embeddings(list(keep)))
+        lost = [r for i, r in keep.items() if i not in present]
+        if present:
+            self.store.update_metadata(list(present), [vector_metadata(keep[i]) for i in present])
+        self.store.delete([i for i in ids if i not in keep])
+        with self.catalog.transaction() as db:
+            # A record whose vector never arrived is re-encoded by the next run.
+            self.catalog.write(db, upserts=[replace(r, embedded_model="") for r in lost])
+            self.catalog.journal_clear(db, ids, self.model_name)
+        log.info("recovered %d interrupted vector writes (%d to re-encode)", len(ids), len(lost))
+        return len(ids)
+
+    # -- the job
+    def index(self, roots: Iterable[str], *, scope: Sequence[str] = (), progress: Progress | None = None,
+              control: JobControl | None = None) -> IndexReport:
+        """Index everything under `roots`, or only the files and folders in `scope` (paths under a root)."""
+        progress = progress or _NullProgress()
+        control = control or JobControl()
+        report = IndexReport()
+        started = time.monotonic()
+        self.recover()
+        work, missing = self._plan(list(roots), scope, report)
+        progress.started(len(work), "indexing")
+        try:
+            self._run(work, missing, report, progress, control)
+            self._remove(missing, report)
+        except Cancelled:
+            report.cancelled = True
+        finally:
+            progress.finished()
+        report.seconds = time.monotonic() - started
+        return report
+
+    def pending(self, roots: Sequence[str]) -> dict[str, int]:
+        """What an index run would do, from a scan alone (nothing is read or decoded)."""
+        work, missing = self._plan(list(roots), (), IndexReport())
+        counts = {"new": 0, "updated": 0, "reencoded": 0}
+        for item in work:
+            counts[item.kind] += 1
+        return {"new": counts["new"], "changed": counts["updated"], "to re-encode": counts["reencoded"],
+                "gone": len(missing.remaining()), "interrupted": len(self.catalog.pending_journal(self.model_name))}
+
+    def _plan(self, roots: list[str], scope: Sequence[str], report: IndexReport):
+        work: list[_Work] = []
+        missing = _MissingRecords()
+        all_roots = set(self.catalog.roots()) | set(roots)
+        for root in roots:
+            inside = [s for s in scope if _owner(s, all_roots) == root] if scope else [root]
+            if not inside:
+                continue
+            # A watched folder inside another belongs to itself only: the outer root skips it.
+            skip = self.skip_dirs + tuple(r for r in all_roots if r != root and _is_under(r, root))
+            on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip)]
+            known = [r for r in self.catalog.records(root) if any(_is_under(r.path, s) for s in inside)]
+            diff = diff_against_catalog(on_disk, known)
+            work += [_Work(stat, None, "new") for stat in diff.new]
+            work += [_Work(stat, record, "updated") for record, stat in diff.changed]
+            for record in diff.unchanged:
+                if record.status == "skipped":  # still unreadable: listed with its reason, not retried
+                    report.skipped.append(SkippedFile(record.path, record.skip_reason))
+                elif record.embedded_model != self.model_name:
+                    stat = FileStat(record.root, record.relpath, record.size, record.mtime_ns)
+                    work.append(_Work(stat, record, "reencoded"))
+                else:
+                    report.unchanged += 1
+            for record in diff.missing:
+                missing.add(record)
+        return work, missing
+
+    @staticmethod
+    def _stat_tree(root: str, start: str, skip: Sequence[str]) -> Iterable[FileStat]:
+        if os.path.isdir(start):
+            return walk_photos(root, start, skip_dirs=skip)
+        name = os.path.basename(start)
+        try:
+            st = os.stat(start)
+        except OSError:
+            return []
+        if not is_photo_name(name) or any(part.startswith(".") for part in os.path.relpath(start, root).split(os.sep)):
+            return []
+        return [FileStat(root, os.path.relpath(start, root).replace(os.sep, "/"), st.st_size, st.st_mtime_ns)]
+
+    def _run(self, work: list[_Work], missing: _MissingRecords, report: IndexReport,
+             progress: Progress, control: JobControl) -> None:
+        batch: list[_Outcome] = []
+        done = 0
+        with ThreadPoolExecutor(self.decode_workers, thread_name_prefix="decode") as pool:
+            pending: deque[Future] = deque()
+            items = iter(work)
+            try:
+                while True:
+                    # Keep the decoders a few batches ahead of the encoder; memory stays bounded.
+                    while len(pending) < self.window and (item := next(items, None)) is not None:
+                        pending.append(pool.submit(self._read, item, missing))
+                    if not pending:
+                        break
+                    outcome = pending.popleft().result()
+                    self._count(outcome, report)
+                    batch.append(outcome)
+                    done += 1
+                    if sum(o.pixels is not None for o in batch) >= self.batch_size:
+                        control.checkpoint()
+                        self._commit(batch)
+                        batch = []
+                        progress.advanced(done)
+                control.checkpoint()
+                self._commit(batch)
+                progress.advanced(done)
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _read(self, item: _Work, missing: _MissingRecords) -> _Outcome:
+        """Runs in the decode pool: read once, hash, then decode only if the content is new."""
+        path = item.stat.path
+        try:
+            data = read_bytes(path)
+            digest = content_hash(data)
+            if item.record is not None and item.kind != "reencoded" and digest == item.record.content_hash \
+                    and item.record.embedded_model == self.model_name:
+                return _Outcome(item, replace(item.record, size=item.stat.size, mtime_ns=item.stat.mtime_ns))
+            old = missing.claim(digest, self.model_name) if item.kind == "new" else None
+            if old is not None:
+                moved = replace(old, root=item.stat.root, relpath=item.stat.relpath, mtime_ns=item.stat.mtime_ns)
+                return _Outcome(item, moved, moved_from=old)
+            pixels, info = load_pixels_and_info(path, self.encoder.preprocess_spec, data=data)
+        except UnreadableImage as exc:
+            return _Outcome(item, self._skipped_record(item, exc.reason))
+        except Exception as exc:  # a bug on one odd file must not stop the batch; it is logged in full
+            log.exception("unexpected error reading %r", path)
+            return _Outcome(item, self._skipped_record(item, f"internal error ({type(exc).__name__})"))
+        record = PhotoRecord(
+            id=item.record.id if item.record else uuid.uuid4().hex,
+            root=item.stat.root, relpath=item.stat.relpath, size=item.stat.size, mtime_ns=item.stat.mtime_ns,
+            content_hash=digest, status="indexed", embedded_model=self.model_name,
+            width=info.width, height=info.height,
+            taken_at=info.taken_at.isoformat() if info.taken_at else None,
+            camera_make=info.camera_make, camera_model=info.camera_model,
+            gps_lat=info.gps_lat, gps_lon=info.gps_lon, indexed_at=time.time(),
+        )
+        return _Outcome(item, record, pixels)
+
+    def _skipped_record(self, item: _Work, reason: str) -> PhotoRecord:
+        return PhotoRecord(
+            id=item.record.id if item.record else uuid.uuid4().hex, root=item.stat.root,
+            relpath=item.stat.relpath, size=item.stat.size, mtime_ns=item.stat.mtime_ns, content_hash="",
+            status="skipped", skip_reason=reason, indexed_at=time.time(),
+        )
+
+    @staticmethod
+    def _count(outcome: _Outcome, report: IndexReport) -> None:
+        if outcome.record.status == "skipped":
+            report.skipped.append(SkippedFile(outcome.work.stat.path, outcome.record.skip_reason))
+        elif outcome.moved_from is not None:
+            report.moved += 1
+        elif outcome.pixels is None:
+            report.unchanged += 1  # touched on disk, same content
+        else:
+            setattr(report, outcome.work.kind, getattr(report, outcome.work.kind) + 1)
+
+    def _commit(self, batch: list[_Outcome]) -> None:
+        """Journal, write vectors, then the catalog (clearing the journal) in one transaction."""
+        if not batch:
+            return
+        encode = [o for o in batch if o.pixels is not None]
+        vectors = [o for o in batch if o.record.status == "indexed" and (o.pixels is not None or o.moved_from)]
+        stale = [o.record.id for o in batch if o.record.status == "skipped" and o.work.record is not None]
+        ids = [o.record.id for o in vectors] + stale
+        self.catalog.journal_add(ids, self.model_name)
+        if encode:
+            embeddings = self.encoder.encode_images(np.stack([o.pixels for o in encode]))
+            self.store.upsert([o.record.id for o in encode], embeddings,
+                              [vector_metadata(o.record) for o in encode])
+        moved = [o.record for o in batch if o.moved_from is not None]
+        if moved:
+            self.store.update_metadata([r.id for r in moved], [vector_metadata(r) for r in moved])
+        if stale:  # a photo that became unreadable must not keep matching searches
+            self.store.delete(stale)
+        with self.catalog.transaction() as db:
+            self.catalog.write(db, upserts=[o.record for o in batch])
+            self.catalog.journal_clear(db, ids, self.model_name)
+
+    def _remove(self, missing: _MissingRecords, report: IndexReport) -> None:
+        ids = [r.id for r in missing.remaining()]
+        if not ids:
+            return
+        self.catalog.journal_add(ids, self.model_name)
+        with self.catalog.transaction() as db:
+            self.catalog.write(db, deletes=ids)
+        self.store.delete(ids)
+        with self.catalog.transaction() as db:
+            self.catalog.journal_clear(db, ids, self.model_name)
+        report.removed += len(ids)
+
+
+def _owner(path: str, roots: Iterable[str]) -> str | None:
+    """The innermost root that contains path."""
+    owners = [r for r in roots if _is_under(path, r)]
+    return max(owners, key=len) if owners else None
+
+
+def _is_under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
