@@ -147,8 +147,9 @@ def _decode(path, min_side: int | None, data: bytes | None = None) -> tuple[Imag
             raise UnreadableImage(path, "not an image (or unsupported format)") from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise UnreadableImage(path, _bomb_reason(exc)) from exc
-        except OSError as exc:
-            raise UnreadableImage(path, _open_reason(exc)) from exc
+        except OSError as exc:  # Pillow's format errors are OSErrors without an errno
+            reason = _open_reason(exc) if exc.errno else "truncated or corrupt image data"
+            raise UnreadableImage(path, reason) from exc
         except Exception as exc:  # plugins raise SyntaxError, ValueError, struct.error ... on bad headers
             raise UnreadableImage(path, f"corrupt image header ({type(exc).__name__})") from exc
         try:
