@@ -1,0 +1,143 @@
+"""The indexing job with fakes: cancel, pause, crash recovery from the journal, failures as data."""
+
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import photo_tagger.core.indexer as indexer_module
+from photo_tagger.core.indexer import Indexer
+from photo_tagger.core.jobs import Cancelled, JobControl
+from photo_tagger.infra.catalog import Catalog
+from tests.fakes import FakeImageEncoder, InMemoryStore
+from tests.photos import make_photos
+
+
+@pytest.fixture
+def parts(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    store, encoder = InMemoryStore(), FakeImageEncoder()
+    yield catalog, store, encoder, Indexer(catalog, store, encoder, "fake", batch_size=4)
+    catalog.close()
+
+
+@pytest.fixture
+def photos(tmp_path):
+    folder = tmp_path / "photos"
+    make_photos(folder, 10)
+    return str(folder)
+
+
+class CancelAfterFirstBatch:
+    def __init__(self, control):
+        self.control = control
+
+    def started(self, total, what):
+        pass
+
+    def advanced(self, done, detail=""):
+        self.control.cancel()
+
+    def finished(self):
+        pass
+
+
+def test_cancel_keeps_what_was_committed_and_the_next_run_finishes(parts, photos):
+    catalog, store, encoder, indexer = parts
+    control = JobControl()
+    report = indexer.index([photos], progress=CancelAfterFirstBatch(control), control=control)
+    assert report.cancelled and report.removed == 0
+    done = len(catalog.records())
+    assert 4 <= done < 10 and store.count() == done
+    encoder.encoded = 0
+    report = indexer.index([photos])
+    assert (report.new, report.unchanged, encoder.encoded) == (10 - done, done, 10 - done)
+
+
+def test_pause_blocks_at_the_next_checkpoint_and_resume_continues():
+    control = JobControl()
+    control.pause()
+    passed = threading.Event()
+    worker = threading.Thread(target=lambda: (control.checkpoint(), passed.set()))
+    worker.start()
+    assert not passed.wait(0.2)
+    control.resume()
+    assert passed.wait(2)
+    worker.join()
+    control.pause()
+    control.cancel()  # cancel wakes a paused job
+    with pytest.raises(Cancelled):
+        control.checkpoint()
+
+
+def test_recovery_deletes_vectors_the_catalog_never_got(parts, photos):
+    catalog, store, encoder, indexer = parts
+    indexer.index([photos])
+    # A crash between the vector write and the catalog commit leaves an orphan vector, journaled.
+    catalog.journal_add(["orphan"], "fake")
+    store.upsert(["orphan"], encoder.encode_images(np.zeros((1, 3, 16, 16), np.float32)), [{}])
+    # A crash between the catalog delete and the vector delete: journaled, vector still there.
+    gone = catalog.records()[0]
+    catalog.journal_add([gone.id], "fake")
+    with catalog.transaction() as db:
+        catalog.write(db, deletes=[gone.id])
+    assert indexer.recover() == 2
+    assert store.ids() == {r.id for r in catalog.records()}
+    assert catalog.pending_journal("fake") == []
+
+
+def test_recovery_reencodes_a_record_whose_vector_never_arrived(parts, photos):
+    catalog, store, encoder, indexer = parts
+    indexer.index([photos])
+    record = catalog.records()[0]
+    catalog.journal_add([record.id], "fake")
+    store.delete([record.id])
+    indexer.recover()
+    assert catalog.get([record.id])[record.id].embedded_model == ""
+    assert indexer.index([photos]).reencoded == 1 and record.id in store.ids()
+
+
+def test_a_bug_on_one_file_skips_that_file_only(parts, photos, monkeypatch):
+    catalog, store, encoder, indexer = parts
+    original = indexer_module.load_pixels_and_info
+
+    def flaky(path, *args, **kwargs):
+        if path.endswith("IMG_00003.jpg"):
+            raise RuntimeError("boom")
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "load_pixels_and_info", flaky)
+    report = indexer.index([photos])
+    assert report.new == 9 and [s.reason for s in report.skipped] == ["internal error (RuntimeError)"]
+
+
+def test_a_file_that_vanishes_mid_run_is_skipped(parts, photos, monkeypatch):
+    catalog, store, encoder, indexer = parts
+    original = indexer_module.read_bytes
+
+    def vanishing(path):
+        if path.endswith("IMG_00005.jpg"):
+            os.unlink(path)
+        return original(path)
+
+    monkeypatch.setattr(indexer_module, "read_bytes", vanishing)
+    report = indexer.index([photos])
+    assert [s.reason for s in report.skipped] == ["file vanished"]
+    monkeypatch.undo()
+    report = indexer.index([photos])
+    assert report.removed == 1 and len(catalog.records()) == 9
+
+
+def test_duplicate_content_moves_claim_one_record_each(parts, tmp_path):
+    catalog, store, encoder, indexer = parts
+    folder = tmp_path / "dups"
+    make_photos(folder, 1)
+    (folder / "copy.jpg").write_bytes((folder / "IMG_00000.jpg").read_bytes())
+    indexer.index([str(folder)])
+    ids = {r.id for r in catalog.records()}
+    for name in ("IMG_00000.jpg", "copy.jpg"):
+        (folder / name).rename(folder / f"moved-{name}")
+    report = indexer.index([str(folder)])
+    assert (report.moved, report.new, report.removed) == (2, 0, 0)
+    assert {r.id for r in catalog.records()} == ids == store.ids()
