@@ -122,7 +122,7 @@ class ChromaVectorStore:
     def __init__(self, client: Any, name: str, ef_search: int | None = None) -> None:
         """ef_search (HNSW search breadth; Chroma's default 100) applies when the collection is created.
 
-        Chroma's default 100 gave recall@50 0.83 on text-like queries, 500 gave 0.98 (RESULTS.md).
+        At 100k, Chroma's default 100 gave recall@50 0.43 on text-like queries, 500 gave 0.85 (RESULTS.md).
         """
         self._client = client
         self.name = collection_name(name)
