@@ -104,10 +104,42 @@ class App:
         from photo_tagger.core.indexer import Indexer
 
         return Indexer(self.catalog, self.vector_store(), self.image_encoder, self.active_model().name,
-                       batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()])
+                       batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
+                       labels=self.prepared_labels)
+
+    @cached_property
+    def labels_file(self):
+        from photo_tagger.labels_file import LabelsFile
+
+        return LabelsFile(self.paths.config_dir / "labels.toml")
+
+    def labels(self):
+        return self.labels_file.load()
+
+    def save_labels(self, labels) -> None:
+        self.labels_file.save(labels)
+
+    @cached_property
+    def cached_text_encoder(self):
+        from photo_tagger.core.text_cache import CachedTextEncoder
+
+        return CachedTextEncoder(self.text_encoder, self.active_model().name,
+                                 self.paths.cache_dir / "text-embeddings.sqlite3")
+
+    def prepared_labels(self):
+        """Label embeddings for the current labels file, computed once per distinct label set."""
+        from photo_tagger.core.tagging import prepare
+
+        labels = self.labels()
+        cached = self.__dict__.get("_prepared")
+        if cached is None or cached[0] != labels:
+            self._prepared = (labels, prepare(labels, self.cached_text_encoder, self.active_model().logit_scale))
+        return self._prepared[1]
 
     def close(self) -> None:
-        """Release the library: catalog, Chroma client, lock (in that order)."""
+        """Release the library: caches, catalog, Chroma client, lock (in that order)."""
+        if "cached_text_encoder" in self.__dict__:
+            self.cached_text_encoder.close()
         if "catalog" in self.__dict__:
             self.catalog.close()
         client = self.__dict__.get("chroma_client")

@@ -8,11 +8,11 @@ import os
 import sys
 
 from photo_tagger import __version__
-from photo_tagger.cli import doctor, library, models
+from photo_tagger.cli import doctor, library, models, search, tagging
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (library, models, doctor)
+COMMANDS = (library, search, tagging, models, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.ports import ImageEncoder, Progress, VectorStore
 from photo_tagger.core.preprocess import UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.scan import diff_against_catalog, is_photo_name, walk_photos
+from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
 from photo_tagger.core.vector_metadata import vector_metadata
 
@@ -87,7 +88,7 @@ class Indexer:
 
     def __init__(self, catalog, store: VectorStore, encoder: ImageEncoder, model_name: str, *,
                  batch_size: int = 16, decode_workers: int = 2, prefetch_batches: int = 2,
-                 skip_dirs: Sequence[str] = ()):
+                 skip_dirs: Sequence[str] = (), labels: Callable[[], PreparedLabels | None] | None = None):
         self.catalog = catalog
         self.store = store
         self.encoder = encoder
@@ -96,6 +97,7 @@ class Indexer:
         self.decode_workers = decode_workers
         self.window = batch_size * prefetch_batches
         self.skip_dirs = tuple(skip_dirs)
+        self.labels = labels  # new photos are tagged as they are indexed when given
 
     # -- crash recovery
     def recover(self) -> int:
@@ -108,7 +110,7 @@ class Indexer:
         present = set(self.store.get_embeddings(list(keep)))
         lost = [r for i, r in keep.items() if i not in present]
         if present:
-            self.store.update_metadata(list(present), [vector_metadata(keep[i]) for i in present])
+            self.store.update_metadata(list(present), self._metadata([keep[i] for i in present]))
         self.store.delete([i for i in ids if i not in keep])
         with self.catalog.transaction() as db:
             # A record whose vector never arrived is re-encoded by the next run.
@@ -274,18 +276,31 @@ class Indexer:
         stale = [o.record.id for o in batch if o.record.status == "skipped" and o.work.record is not None]
         ids = [o.record.id for o in vectors] + stale
         self.catalog.journal_add(ids, self.model_name)
+        decisions: dict[str, TagDecision] = {}
         if encode:
             embeddings = self.encoder.encode_images(np.stack([o.pixels for o in encode]))
-            self.store.upsert([o.record.id for o in encode], embeddings,
-                              [vector_metadata(o.record) for o in encode])
+            prepared = self.labels() if self.labels else None
+            if prepared is not None:
+                decisions = dict(zip((o.record.id for o in encode), decide(embeddings, prepared)))
+            records = [o.record for o in encode]
+            self.store.upsert([r.id for r in records], embeddings, self._metadata(records, decisions))
         moved = [o.record for o in batch if o.moved_from is not None]
         if moved:
-            self.store.update_metadata([r.id for r in moved], [vector_metadata(r) for r in moved])
+            self.store.update_metadata([r.id for r in moved], self._metadata(moved))
         if stale:  # a photo that became unreadable must not keep matching searches
             self.store.delete(stale)
         with self.catalog.transaction() as db:
             self.catalog.write(db, upserts=[o.record for o in batch])
+            self.catalog.write_decisions(db, decisions)
             self.catalog.journal_clear(db, ids, self.model_name)
+
+    def _metadata(self, records: list[PhotoRecord], decisions: dict[str, TagDecision] | None = None) -> list[dict]:
+        """Vector metadata with each photo's effective tags (its stored decisions unless new ones are given)."""
+        ids = [r.id for r in records]
+        decisions = {**self.catalog.decisions(ids), **(decisions or {})}
+        choices = self.catalog.choices(ids)
+        return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id)))
+                for r in records]
 
     def _remove(self, missing: _MissingRecords, report: IndexReport) -> None:
         ids = [r.id for r in missing.remaining()]

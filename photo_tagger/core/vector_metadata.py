@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 
+from photo_tagger.core.tagging import EffectiveTags
 from photo_tagger.core.types import PhotoRecord
+
+_UNTAGGED = EffectiveTags((), ())
 
 
 def display(path: str) -> str:
@@ -22,7 +25,8 @@ def folder_chain(record: PhotoRecord) -> list[str]:
     return [display(p) for p in chain]
 
 
-def vector_metadata(record: PhotoRecord) -> dict:
+def vector_metadata(record: PhotoRecord, tags: EffectiveTags | None = None) -> dict:
+    """Everything a search filters on; `tags` are the photo's effective tags and flags."""
     metadata = {
         "root": display(record.root),
         "relpath": display(record.relpath),
@@ -43,4 +47,5 @@ def vector_metadata(record: PhotoRecord) -> dict:
         "gps_lat": record.gps_lat,
         "gps_lon": record.gps_lon,
     }
-    return {k: v for k, v in metadata.items() if v is not None}
+    metadata = {k: v for k, v in metadata.items() if v is not None}
+    return {**metadata, **(tags or _UNTAGGED).as_metadata()}

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from photo_tagger.core.tagging import TagDecision, UserChoices
 from photo_tagger.core.types import PhotoRecord
 
 SCHEMA_VERSION = 1
@@ -38,7 +39,17 @@ CREATE TABLE IF NOT EXISTS photos (
 CREATE INDEX IF NOT EXISTS photos_hash ON photos (content_hash);
 CREATE INDEX IF NOT EXISTS photos_status ON photos (status, embedded_model);
 CREATE TABLE IF NOT EXISTS journal (id TEXT NOT NULL, model TEXT NOT NULL, PRIMARY KEY (id, model));
+-- Tagging, keyed by photo id: survives renames, re-indexing and model changes.
+CREATE TABLE IF NOT EXISTS auto_tags (photo_id TEXT NOT NULL, label TEXT NOT NULL, score REAL NOT NULL,
+    PRIMARY KEY (photo_id, label));
+CREATE TABLE IF NOT EXISTS auto_flags (photo_id TEXT NOT NULL, category TEXT NOT NULL, score REAL NOT NULL,
+    PRIMARY KEY (photo_id, category));
+CREATE TABLE IF NOT EXISTS user_tags (photo_id TEXT NOT NULL, label TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('add', 'remove')), PRIMARY KEY (photo_id, label));
+CREATE TABLE IF NOT EXISTS user_not_sensitive (photo_id TEXT PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS auto_tags_label ON auto_tags (label);
 """
+_PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive")
 _COLUMNS = ("id", "root", "relpath", "size", "mtime_ns", "content_hash", "status", "skip_reason",
             "embedded_model", "width", "height", "taken_at", "camera_make", "camera_model", "gps_lat",
             "gps_lon", "indexed_at")
@@ -119,14 +130,7 @@ class Catalog:
         return [_row_to_record(r) for r in rows]
 
     def get(self, ids: Iterable[str]) -> dict[str, PhotoRecord]:
-        ids = list(ids)
-        found = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._query(f"SELECT {', '.join(_COLUMNS)} FROM photos WHERE id IN ({marks})", chunk):
-                found[row[0]] = _row_to_record(row)
-        return found
+        return {row[0]: _row_to_record(row) for row in self._in(f"SELECT {', '.join(_COLUMNS)} FROM photos WHERE id IN", ids)}
 
     def find_by_path(self, root: str, relpath: str) -> PhotoRecord | None:
         rows = self._query(f"SELECT {', '.join(_COLUMNS)} FROM photos WHERE root = ? AND relpath = ?",
@@ -148,7 +152,74 @@ class Catalog:
         """Inside a transaction(): insert or replace records, delete ids."""
         db.executemany(f"INSERT OR REPLACE INTO photos ({', '.join(_COLUMNS)}) VALUES "
                        f"({', '.join('?' * len(_COLUMNS))})", [_record_to_row(r) for r in upserts])
-        db.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in deletes])
+        deletes = [(i,) for i in deletes]
+        for table in _PHOTO_TABLES:
+            key = "id" if table == "photos" else "photo_id"
+            db.executemany(f"DELETE FROM {table} WHERE {key} = ?", deletes)
+
+    # -- tags and flags
+    def write_decisions(self, db: sqlite3.Connection, decisions: dict[str, TagDecision]) -> None:
+        """Inside a transaction(): replace the automatic tags and flags of these photos."""
+        ids = [(i,) for i in decisions]
+        db.executemany("DELETE FROM auto_tags WHERE photo_id = ?", ids)
+        db.executemany("DELETE FROM auto_flags WHERE photo_id = ?", ids)
+        db.executemany("INSERT INTO auto_tags VALUES (?, ?, ?)",
+                       [(i, name, score) for i, d in decisions.items() for name, score in d.tags])
+        db.executemany("INSERT INTO auto_flags VALUES (?, ?, ?)",
+                       [(i, name, score) for i, d in decisions.items() for name, score in d.flags])
+
+    def decisions(self, ids: Iterable[str]) -> dict[str, TagDecision]:
+        tags: dict[str, list] = {}
+        flags: dict[str, list] = {}
+        for table, target in (("auto_tags", tags), ("auto_flags", flags)):
+            for photo_id, name, score in self._in(f"SELECT photo_id, {'label' if table == 'auto_tags' else 'category'}, "
+                                                  f"score FROM {table} WHERE photo_id IN", ids):
+                target.setdefault(photo_id, []).append((name, score))
+        return {i: TagDecision(tuple(sorted(tags.get(i, ()), key=lambda t: -t[1])),
+                               tuple(sorted(flags.get(i, ()), key=lambda t: -t[1])))
+                for i in set(tags) | set(flags)}
+
+    def choices(self, ids: Iterable[str]) -> dict[str, UserChoices]:
+        ids = list(ids)
+        added: dict[str, set] = {}
+        removed: dict[str, set] = {}
+        for photo_id, label, action in self._in("SELECT photo_id, label, action FROM user_tags WHERE photo_id IN", ids):
+            (added if action == "add" else removed).setdefault(photo_id, set()).add(label)
+        not_sensitive = {r[0] for r in self._in("SELECT photo_id FROM user_not_sensitive WHERE photo_id IN", ids)}
+        return {i: UserChoices(frozenset(added.get(i, ())), frozenset(removed.get(i, ())), i in not_sensitive)
+                for i in set(added) | set(removed) | not_sensitive}
+
+    def set_user_tags(self, db: sqlite3.Connection, photo_id: str, *, add: Iterable[str] = (),
+                      remove: Iterable[str] = ()) -> None:
+        db.executemany("INSERT OR REPLACE INTO user_tags VALUES (?, ?, 'add')", [(photo_id, l) for l in add])
+        db.executemany("INSERT OR REPLACE INTO user_tags VALUES (?, ?, 'remove')", [(photo_id, l) for l in remove])
+
+    def set_not_sensitive(self, db: sqlite3.Connection, photo_id: str, value: bool = True) -> None:
+        if value:
+            db.execute("INSERT OR IGNORE INTO user_not_sensitive VALUES (?)", (photo_id,))
+        else:
+            db.execute("DELETE FROM user_not_sensitive WHERE photo_id = ?", (photo_id,))
+
+    def flagged_ids(self) -> list[str]:
+        return [r[0] for r in self._query(
+            "SELECT DISTINCT photo_id FROM auto_flags WHERE photo_id NOT IN (SELECT photo_id FROM user_not_sensitive)")]
+
+    def tag_counts(self) -> dict[str, int]:
+        """Effective tag counts: automatic minus user removals, plus user additions."""
+        return dict(self._query("""
+            SELECT label, COUNT(*) FROM (
+                SELECT photo_id, label FROM auto_tags
+                EXCEPT SELECT photo_id, label FROM user_tags WHERE action = 'remove'
+                UNION SELECT photo_id, label FROM user_tags WHERE action = 'add'
+            ) GROUP BY label ORDER BY COUNT(*) DESC"""))
+
+    def _in(self, sql_prefix: str, ids: Iterable[str]) -> list[tuple]:
+        ids = list(ids)
+        rows = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows += self._query(f"{sql_prefix} ({','.join('?' * len(chunk))})", chunk)
+        return rows
 
     # -- journal
     def journal_add(self, ids: Iterable[str], model: str) -> None:

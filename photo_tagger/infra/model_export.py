@@ -284,7 +284,8 @@ def _quantize_image(out_dir: Path, pixels: np.ndarray, ref_image: np.ndarray) ->
     was_disabled, root.disabled = root.disabled, True
     try:  # quantize_dynamic logs a pre-processing hint on the root logger at every call
         quantize_dynamic(
-            out_dir / "image_fp32.onnx", target, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"]
+            out_dir / "image_fp32.onnx", target, weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul", "Gemm"], per_channel=True,  # per channel: closer to fp32, same speed
         )
     finally:
         root.disabled = was_disabled

@@ -1,0 +1,37 @@
+"""Shared by the CLI commands: finding a photo of the library by its path, printing hits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.types import PhotoRecord
+
+
+def find_photo(app, path: Path) -> PhotoRecord:
+    """The library record of a photo path, or a one-line error saying why there is none."""
+    absolute = str(path.expanduser().resolve())
+    for root in sorted(app.catalog.roots(), key=len, reverse=True):
+        if absolute.startswith(root.rstrip(os.sep) + os.sep):
+            record = app.catalog.find_by_path(root, os.path.relpath(absolute, root).replace(os.sep, "/"))
+            if record is not None:
+                return record
+    if not os.path.exists(absolute):
+        raise PhotoTaggerError(f"{path}: no such file")
+    raise PhotoTaggerError(f"{path} is not in the library (photo-tagger index FOLDER adds its folder)")
+
+
+def hit_dict(hit) -> dict:
+    r = hit.record
+    return {"path": r.path, "score": round(hit.score, 4), "tags": list(hit.tags), "flags": list(hit.flags),
+            "taken_at": r.taken_at, "width": r.width, "height": r.height}
+
+
+def print_hits(hits) -> None:
+    if not hits:
+        print("No photos found.")
+    for hit in hits:
+        extra = f"  [{', '.join(hit.tags)}]" if hit.tags else ""
+        flag = f"  FLAGGED: {', '.join(hit.flags)}" if hit.flags else ""
+        print(f"{hit.score:6.3f}  {hit.record.path}{extra}{flag}")

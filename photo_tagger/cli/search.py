@@ -1,0 +1,92 @@
+"""`photo-tagger search` and `similar`: natural-language and photo-by-photo queries."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from photo_tagger.cli.library import resolve_folder
+from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.search import Filters, nearest, search_text
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("search", help='find photos by describing them: search "kids on a beach at sunset"')
+    p.add_argument("query")
+    _filter_arguments(p)
+    p.set_defaults(handler=_search)
+
+    p = subparsers.add_parser("similar", help="photos that look like PHOTO (in the library or not)")
+    p.add_argument("photo", type=Path)
+    _filter_arguments(p)
+    p.set_defaults(handler=_similar)
+
+
+def _filter_arguments(p) -> None:
+    p.add_argument("--limit", type=int, default=20, help="how many results (default 20)")
+    p.add_argument("--folder", type=Path, help="only photos in this folder or below")
+    p.add_argument("--tag", help="only photos with this tag")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--flagged", dest="flagged", action="store_const", const=True, help="only flagged photos")
+    group.add_argument("--no-flagged", dest="flagged", action="store_const", const=False, help="no flagged photos")
+    p.add_argument("--since", type=_date, help="taken on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_date, help="taken on or before YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _filters(app, args) -> Filters:
+    if args.tag is not None:
+        known = {label.name for label in app.labels().labels} | set(app.catalog.tag_counts())
+        if args.tag not in known:
+            raise PhotoTaggerError(f"no label or tag named {args.tag!r} (photo-tagger labels list shows them)")
+    if args.since and args.until and args.since > args.until:
+        raise PhotoTaggerError(f"--since {args.since} is after --until {args.until}")
+    folder = resolve_folder(args.folder) if args.folder else None
+    return Filters(folder=folder, tag=args.tag, flagged=args.flagged, since=args.since, until=args.until)
+
+
+def _print(hits, args) -> int:
+    if args.json:
+        print(json.dumps([hit_dict(h) for h in hits], indent=2))
+    else:
+        print_hits(hits)
+    return 0
+
+
+def _search(app, args) -> int:
+    hits = search_text(args.query, app.cached_text_encoder, app.vector_store(), app.catalog, limit=args.limit,
+                       filters=_filters(app, args))
+    return _print(hits, args)
+
+
+def _similar(app, args) -> int:
+    filters = _filters(app, args)
+    store = app.vector_store()
+    try:
+        record = find_photo(app, args.photo)
+    except PhotoTaggerError:
+        if not args.photo.is_file():
+            raise
+        record = None
+    if record is not None:
+        embedding = store.get_embeddings([record.id]).get(record.id)
+        if embedding is None:
+            raise PhotoTaggerError(f"{args.photo} has no embedding for model {app.active_model().name} yet "
+                                   "(photo-tagger index its folder)")
+        exclude = record.id
+    else:  # outside the library: encoded on the fly, nothing is stored
+        from photo_tagger.core.preprocess import load_pixels
+
+        embedding = app.image_encoder.encode_images(load_pixels(args.photo, app.image_encoder.preprocess_spec)[None])[0]
+        exclude = None
+    return _print(nearest(store, app.catalog, embedding, limit=args.limit, filters=filters, exclude=exclude), args)

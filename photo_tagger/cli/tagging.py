@@ -1,0 +1,246 @@
+"""`photo-tagger retag`, `tag`, `tags`, `flagged`, `unflag`, `labels`, `moderation`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from photo_tagger.cli.library import resolve_folder
+from photo_tagger.cli.photos import find_photo
+from photo_tagger.cli.progress import TerminalProgress
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.labels import Label, ModerationCategory
+from photo_tagger.core.retagging import retag
+from photo_tagger.core.tagging import TagDecision, effective
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("retag", help="recompute tags and flags from stored embeddings (no image is read)")
+    p.add_argument("folder", nargs="?", type=Path, help="only photos in this folder or below")
+    p.set_defaults(handler=_retag)
+
+    p = subparsers.add_parser("tag", help="add or remove tags on a photo (your choice wins over automatic tags)")
+    p.add_argument("photo", type=Path)
+    p.add_argument("--add", action="append", default=[], metavar="TAG")
+    p.add_argument("--remove", action="append", default=[], metavar="TAG")
+    p.set_defaults(handler=_tag)
+
+    p = subparsers.add_parser("tags", help="a photo's tags, scores, your changes, flags and metadata")
+    p.add_argument("photo", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_tags)
+
+    p = subparsers.add_parser("flagged", help="photos flagged by moderation")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_flagged)
+
+    p = subparsers.add_parser("unflag", help="mark a flagged photo as not sensitive (stays so across retags)")
+    p.add_argument("photo", type=Path)
+    p.set_defaults(handler=_unflag)
+
+    p = subparsers.add_parser("labels", help="list or edit your labels; edits retag at once")
+    sub = p.add_subparsers(dest="labels_command", metavar="ACTION", required=True)
+    sub.add_parser("list", help="labels with thresholds and photo counts").set_defaults(handler=_labels_list)
+    q = sub.add_parser("add", help="add a label (or replace one of the same name)")
+    q.add_argument("name")
+    q.add_argument("--prompt", action="append", default=[], help="a prompt of its own (repeatable)")
+    q.add_argument("--threshold", type=_probability)
+    q.set_defaults(handler=_labels_add)
+    for action in ("remove", "enable", "disable"):
+        q = sub.add_parser(action, help=f"{action} a label")
+        q.add_argument("name")
+        q.set_defaults(handler=_labels_change, action=action)
+    q = sub.add_parser("set", help="change a label's threshold")
+    q.add_argument("name")
+    q.add_argument("--threshold", type=_probability, required=True)
+    q.set_defaults(handler=_labels_change, action="set")
+
+    p = subparsers.add_parser("moderation", help="list or edit moderation categories; edits retag at once")
+    sub = p.add_subparsers(dest="moderation_command", metavar="ACTION", required=True)
+    sub.add_parser("list").set_defaults(handler=_moderation_list)
+    q = sub.add_parser("add", help="add (or replace) a category")
+    q.add_argument("name")
+    q.add_argument("--unsafe", action="append", required=True, help="a prompt for the unsafe side (repeatable)")
+    q.add_argument("--safe", action="append", required=True, help="a contrasting safe prompt (repeatable)")
+    q.add_argument("--threshold", type=_probability, default=0.8)
+    q.set_defaults(handler=_moderation_add)
+    q = sub.add_parser("set", help="change a category's threshold or switch it on/off")
+    q.add_argument("name")
+    q.add_argument("--threshold", type=_probability)
+    q.add_argument("--enable", dest="enabled", action="store_const", const=True)
+    q.add_argument("--disable", dest="enabled", action="store_const", const=False)
+    q.set_defaults(handler=_moderation_set)
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a threshold is a probability between 0 and 1, not {text!r}")
+    return value
+
+
+def run_retag(app, folder: str | None = None, ids: list[str] | None = None):
+    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.active_model().name, folder=folder,
+                 ids=ids, progress=TerminalProgress(unit="photo"))
+
+
+def _retag(app, args) -> int:
+    folder = resolve_folder(args.folder) if args.folder else None
+    report = run_retag(app, folder)
+    print(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
+    return 0
+
+
+def _apply_choice(app, record, write) -> None:
+    """Store a user's choice and bring the photo's vector metadata in step (journaled)."""
+    model = app.active_model().name
+    app.catalog.journal_add([record.id], model)
+    with app.catalog.transaction() as db:
+        write(db)
+    decision = app.catalog.decisions([record.id]).get(record.id, TagDecision())
+    tags = effective(decision, app.catalog.choices([record.id]).get(record.id))
+    app.vector_store().update_metadata([record.id], [tags.as_metadata()])
+    with app.catalog.transaction() as db:
+        app.catalog.journal_clear(db, [record.id], model)
+
+
+def _tag(app, args) -> int:
+    record = find_photo(app, args.photo)
+    both = set(args.add) & set(args.remove)
+    if both:
+        raise PhotoTaggerError(f"cannot both add and remove {', '.join(sorted(both))}")
+    if not args.add and not args.remove:
+        raise PhotoTaggerError("nothing to do: give --add TAG and/or --remove TAG")
+    _apply_choice(app, record, lambda db: app.catalog.set_user_tags(db, record.id, add=args.add, remove=args.remove))
+    return _tags(app, argparse.Namespace(photo=args.photo, json=False))
+
+
+def _tags(app, args) -> int:
+    record = find_photo(app, args.photo)
+    decision = app.catalog.decisions([record.id]).get(record.id, TagDecision())
+    choices = app.catalog.choices([record.id]).get(record.id)
+    result = effective(decision, choices)
+    info = {
+        "path": record.path, "status": record.status, "skip_reason": record.skip_reason or None,
+        "tags": list(result.tags), "auto_tags": dict(decision.tags),
+        "added_by_you": sorted(choices.added) if choices else [],
+        "removed_by_you": sorted(choices.removed) if choices else [],
+        "flags": list(result.flags), "flag_scores": dict(decision.flags),
+        "not_sensitive": bool(choices and choices.not_sensitive),
+        "taken_at": record.taken_at, "camera": " ".join(filter(None, (record.camera_make, record.camera_model))) or None,
+        "width": record.width, "height": record.height, "size": record.size,
+        "gps": [record.gps_lat, record.gps_lon] if record.gps_lat is not None else None,
+        "model": record.embedded_model or None,
+    }
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(record.path)
+    if record.status == "skipped":
+        print(f"  skipped: {record.skip_reason}")
+    scores = ", ".join(f"{t} ({decision_score(decision, t)})" for t in result.tags)
+    print(f"  tags: {scores or '-'}")
+    if info["added_by_you"] or info["removed_by_you"]:
+        print(f"  your changes: +{', +'.join(info['added_by_you']) or ''} -{', -'.join(info['removed_by_you']) or ''}")
+    if result.flags:
+        print("  FLAGGED: " + ", ".join(f"{f} ({info['flag_scores'][f]:.2f})" for f in result.flags))
+    elif info["not_sensitive"]:
+        print("  marked not sensitive by you")
+    for key in ("taken_at", "camera", "width", "height", "gps"):
+        if info[key] is not None:
+            print(f"  {key}: {info[key]}")
+    return 0
+
+
+def decision_score(decision: TagDecision, tag: str) -> str:
+    score = dict(decision.tags).get(tag)
+    return f"{score:.2f}" if score is not None else "yours"
+
+
+def _flagged(app, args) -> int:
+    ids = app.catalog.flagged_ids()
+    records = app.catalog.get(ids)
+    decisions = app.catalog.decisions(ids)
+    rows = sorted(({"path": records[i].path, "flags": dict(decisions[i].flags)} for i in ids if i in records),
+                  key=lambda r: r["path"])
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No flagged photos.")
+    for row in rows:
+        print(f"{row['path']}  " + ", ".join(f"{k} {v:.2f}" for k, v in row["flags"].items()))
+    return 0
+
+
+def _unflag(app, args) -> int:
+    record = find_photo(app, args.photo)
+    _apply_choice(app, record, lambda db: app.catalog.set_not_sensitive(db, record.id))
+    print(f"{record.path}: marked not sensitive")
+    return 0
+
+
+def _save_and_retag(app, labels) -> None:
+    app.save_labels(labels)
+    report = run_retag(app)
+    print(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
+
+
+def _labels_list(app, args) -> int:
+    labels = app.labels()
+    if app.labels_file.problem:
+        print(f"warning: {app.labels_file.problem} (using the last good labels)")
+    counts = app.catalog.tag_counts()
+    print(f"Labels ({app.labels_file.path}); default threshold {labels.threshold}, at most {labels.max_tags} tags:")
+    for label in labels.labels:
+        state = "" if label.enabled else "  (disabled)"
+        own = f"  prompts: {' | '.join(label.prompts)}" if label.prompts else ""
+        print(f"  {label.name:16} {labels.threshold_for(label):.2f}  {counts.get(label.name, 0):6} photos{state}{own}")
+    return 0
+
+
+def _labels_add(app, args) -> int:
+    labels = app.labels()
+    _save_and_retag(app, labels.with_label(Label(args.name, tuple(args.prompt), args.threshold)))
+    return 0
+
+
+def _labels_change(app, args) -> int:
+    labels = app.labels()
+    if args.action == "remove":
+        _save_and_retag(app, labels.without_label(args.name))
+        return 0
+    label = labels.label(args.name)
+    changed = {"enable": replace(label, enabled=True), "disable": replace(label, enabled=False),
+               "set": replace(label, threshold=getattr(args, "threshold", None))}[args.action]
+    _save_and_retag(app, labels.with_label(changed))
+    return 0
+
+
+def _moderation_list(app, args) -> int:
+    for category in app.labels().moderation:
+        state = "on " if category.enabled else "off"
+        print(f"  {category.name:12} {state} threshold {category.threshold:.2f}  unsafe: {' | '.join(category.unsafe)}")
+    return 0
+
+
+def _moderation_add(app, args) -> int:
+    category = ModerationCategory(args.name, tuple(args.unsafe), tuple(args.safe), args.threshold)
+    _save_and_retag(app, app.labels().with_category(category))
+    return 0
+
+
+def _moderation_set(app, args) -> int:
+    labels = app.labels()
+    category = labels.category(args.name)
+    if args.threshold is not None:
+        category = replace(category, threshold=args.threshold)
+    if args.enabled is not None:
+        category = replace(category, enabled=args.enabled)
+    _save_and_retag(app, labels.with_category(category))
+    return 0

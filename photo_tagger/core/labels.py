@@ -1,0 +1,175 @@
+"""The user's labels and moderation categories: data, defaults, and parsing from plain dicts (TOML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from photo_tagger.core.errors import ConfigError
+
+# A few of the prompt templates of the CLIP paper's ImageNet ensemble; averaging them beats one template.
+DEFAULT_TEMPLATES = (
+    "a photo of a {}.",
+    "a close-up photo of a {}.",
+    "a bright photo of a {}.",
+    "a photo of the {}.",
+    "a good photo of a {}.",
+    "a cropped photo of a {}.",
+)
+DEFAULT_LABELS = (
+    "people", "portrait", "group photo", "selfie", "baby", "child", "wedding", "party", "dog", "cat", "bird",
+    "horse", "wildlife", "insect", "food", "drink", "dessert", "beach", "sea", "lake", "river", "mountain",
+    "forest", "desert", "snow", "sky", "sunset", "night", "city", "street", "building", "house", "interior",
+    "garden", "flower", "tree", "car", "bicycle", "boat", "plane", "train", "concert", "sport", "document",
+    "receipt", "screenshot", "text", "art", "painting", "map",
+)
+DEFAULT_MODERATION = {
+    "nudity": (["a photo of a naked person", "an explicit nude photo", "a photo of sexual content"],
+               ["a photo of a clothed person", "a family photo", "a photo of a landscape"]),
+    "violence": (["a photo of violence", "a photo of a bloody injury", "a photo of gore", "a photo of a fight"],
+                 ["a peaceful photo", "a photo of people smiling", "a photo of a landscape"]),
+    "weapons": (["a photo of a gun", "a photo of a weapon", "a photo of a knife attack"],
+                ["a photo of a kitchen", "a photo of a tool", "a photo of a toy"]),
+    "drugs": (["a photo of illegal drugs", "a photo of drug use", "a photo of a syringe with drugs"],
+              ["a photo of medicine", "a photo of food", "a photo of a drink"]),
+    "self-harm": (["a photo of self-harm", "a photo of cuts on an arm"],
+                  ["a photo of a healthy person", "a photo of a bandage", "a photo of a tattoo"]),
+}
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    prompts: tuple[str, ...] = ()  # empty: the templates filled with the name
+    threshold: float | None = None  # None: the label set's default
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ModerationCategory:
+    name: str
+    unsafe: tuple[str, ...]
+    safe: tuple[str, ...]
+    threshold: float = 0.8
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    labels: tuple[Label, ...] = ()
+    moderation: tuple[ModerationCategory, ...] = ()
+    templates: tuple[str, ...] = DEFAULT_TEMPLATES
+    threshold: float = 0.15  # default per-label probability threshold (softmax over enabled labels)
+    max_tags: int = 5
+
+    def prompts_for(self, label: Label) -> tuple[str, ...]:
+        return label.prompts or tuple(t.format(label.name) for t in self.templates)
+
+    def threshold_for(self, label: Label) -> float:
+        return self.threshold if label.threshold is None else label.threshold
+
+    @property
+    def enabled_labels(self) -> tuple[Label, ...]:
+        return tuple(label for label in self.labels if label.enabled)
+
+    def label(self, name: str) -> Label:
+        for label in self.labels:
+            if label.name == name:
+                return label
+        raise ConfigError(f"no label named {name!r} (labels: {', '.join(l.name for l in self.labels)})")
+
+    def category(self, name: str) -> ModerationCategory:
+        for category in self.moderation:
+            if category.name == name:
+                return category
+        raise ConfigError(f"no moderation category named {name!r} "
+                          f"(categories: {', '.join(c.name for c in self.moderation)})")
+
+    def with_label(self, label: Label) -> "LabelSet":
+        """Add or replace (by name)."""
+        others = tuple(l for l in self.labels if l.name != label.name)
+        position = next((i for i, l in enumerate(self.labels) if l.name == label.name), len(others))
+        return replace(self, labels=others[:position] + (label,) + others[position:])
+
+    def without_label(self, name: str) -> "LabelSet":
+        self.label(name)
+        return replace(self, labels=tuple(l for l in self.labels if l.name != name))
+
+    def with_category(self, category: ModerationCategory) -> "LabelSet":
+        others = tuple(c for c in self.moderation if c.name != category.name)
+        return replace(self, moderation=others + (category,))
+
+
+def default_label_set() -> LabelSet:
+    return LabelSet(
+        labels=tuple(Label(name) for name in DEFAULT_LABELS),
+        moderation=tuple(ModerationCategory(name, tuple(u), tuple(s)) for name, (u, s) in DEFAULT_MODERATION.items()),
+    )
+
+
+def _probability(value, where: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{where}: threshold must be a number between 0 and 1, not {value!r}")
+    return float(value)
+
+
+def _strings(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}: expected a list of non-empty strings")
+    return tuple(value)
+
+
+def label_set_from_dict(data: dict) -> LabelSet:
+    """Validate what a labels TOML file holds; every problem names the entry it is in."""
+    settings = data.get("settings", {})
+    templates = _strings(settings.get("templates", list(DEFAULT_TEMPLATES)), "settings.templates")
+    if not all("{}" in t for t in templates):
+        raise ConfigError("settings.templates: every template needs a {} where the label goes")
+    max_tags = settings.get("max_tags", 5)
+    if not isinstance(max_tags, int) or max_tags < 1:
+        raise ConfigError(f"settings.max_tags must be a whole number >= 1, not {max_tags!r}")
+    labels, seen = [], set()
+    for i, entry in enumerate(data.get("label", [])):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"label #{i + 1}: needs a name")
+        if name in seen:
+            raise ConfigError(f"label {name!r} is defined twice")
+        seen.add(name)
+        threshold = entry.get("threshold")
+        labels.append(Label(
+            name=name.strip(),
+            prompts=_strings(entry["prompts"], f"label {name!r}: prompts") if "prompts" in entry else (),
+            threshold=None if threshold is None else _probability(threshold, f"label {name!r}"),
+            enabled=bool(entry.get("enabled", True)),
+        ))
+    categories = []
+    for i, entry in enumerate(data.get("moderation", [])):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"moderation #{i + 1}: needs a name")
+        categories.append(ModerationCategory(
+            name=name.strip(),
+            unsafe=_strings(entry.get("unsafe"), f"moderation {name!r}: unsafe"),
+            safe=_strings(entry.get("safe"), f"moderation {name!r}: safe"),
+            threshold=_probability(entry.get("threshold", 0.8), f"moderation {name!r}"),
+            enabled=bool(entry.get("enabled", True)),
+        ))
+    return LabelSet(tuple(labels), tuple(categories), templates,
+                    _probability(settings.get("threshold", 0.15), "settings"), max_tags)
+
+
+def label_set_to_dict(labels: LabelSet) -> dict:
+    def label_entry(label: Label) -> dict:
+        entry = {"name": label.name, "enabled": label.enabled}
+        if label.prompts:
+            entry["prompts"] = list(label.prompts)
+        if label.threshold is not None:
+            entry["threshold"] = label.threshold
+        return entry
+
+    return {
+        "settings": {"threshold": labels.threshold, "max_tags": labels.max_tags, "templates": list(labels.templates)},
+        "label": [label_entry(label) for label in labels.labels],
+        "moderation": [{"name": c.name, "enabled": c.enabled, "threshold": c.threshold, "unsafe": list(c.unsafe),
+                        "safe": list(c.safe)} for c in labels.moderation],
+    }
