@@ -207,7 +207,9 @@ class Indexer:
                     self._count(outcome, report)
                     batch.append(outcome)
                     done += 1
-                    if sum(o.pixels is not None for o in batch) >= self.batch_size:
+                    # A batch is full when it can fill the encoder, or when many cheap outcomes
+                    # (moves, touches, skips) piled up: their progress must be saved and shown too.
+                    if sum(o.pixels is not None for o in batch) >= self.batch_size or len(batch) >= self.window * 4:
                         control.checkpoint()
                         self._commit(batch)
                         batch = []

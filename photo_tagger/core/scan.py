@@ -53,13 +53,16 @@ def walk_photos(root: str, start: str | None = None, *, skip_dirs: Iterable[str]
                     stack.append(entry.path)
                 elif is_photo_name(entry.name) and entry.is_file():
                     st = entry.stat()
-                    yield FileStat(root, _relpath(entry.path, root), st.st_size, st.st_mtime_ns)
+                    yield FileStat(root, prefix_relpath(entry.path, root), st.st_size, st.st_mtime_ns)
             except OSError as exc:  # vanished between listing and stat, broken symlink
                 log.info("skipping %r: %s", entry.path, exc)
 
 
-def _relpath(path: str, root: str) -> str:
-    return os.path.relpath(path, root).replace(os.sep, "/")
+def prefix_relpath(path: str, root: str) -> str:
+    """`path` relative to `root` with '/' separators; path must start with root (scandir paths do),
+    which makes a slice enough: os.path.relpath per file was most of a re-scan's time."""
+    relative = path[len(root.rstrip(os.sep)) + 1:]
+    return relative if os.sep == "/" else relative.replace(os.sep, "/")
 
 
 @dataclass

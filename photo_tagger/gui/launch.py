@@ -1,17 +1,31 @@
-"""Starts the desktop app (a placeholder window until the GUI lands)."""
+"""Starts the desktop app: one QApplication, the main window, and an orderly shutdown."""
 
 from __future__ import annotations
 
+import logging
+import sys
+
+log = logging.getLogger(__name__)
+
 
 def launch(app) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    """Run the GUI over `app` (an App) until the window closes; the app is closed on the way out."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
 
-    qt_app = QApplication.instance() or QApplication([])
-    window = QMainWindow()
-    window.setWindowTitle("Photo Tagger")
-    label = QLabel("Photo Tagger\n\nThe library view is coming. Use `photo-tagger --help` for the command line.")
-    label.setMargin(40)
-    window.setCentralWidget(label)
-    window.resize(640, 400)
+    from photo_tagger.gui.main_window import MainWindow
+
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setApplicationName("Photo Tagger")
+    qt_app.setOrganizationName("photo-tagger")
+    window = MainWindow(app)
+    settings = QSettings()  # window geometry only; user settings live in TOML
+    geometry = settings.value("main_window/geometry")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
     window.show()
-    return qt_app.exec()
+    try:
+        return qt_app.exec()
+    finally:
+        settings.setValue("main_window/geometry", window.saveGeometry())
+        window.runner.shutdown()  # also closes the app (idempotent after the window's closeEvent)

@@ -1,0 +1,133 @@
+"""What the window shows, read from the library on worker threads (no Qt here): listings, searches, counts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from photo_tagger.core.errors import ModelError
+from photo_tagger.core.search import Filters, search_text
+from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.types import PhotoRecord
+
+BATCH = 500
+SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The sidebar's choice: a folder (and below), a tag, the flagged photos; None means any."""
+
+    folder: str | None = None
+    tag: str | None = None
+    flagged: bool = False
+
+    def filters(self) -> Filters:
+        return Filters(folder=self.folder, tag=self.tag, flagged=True if self.flagged else None)
+
+
+@dataclass(frozen=True)
+class GridItem:
+    """One cell of the grid: a photo, with its score when it came from a search."""
+
+    id: str
+    path: str
+    mtime_ns: int
+    status: str
+    skip_reason: str = ""
+    taken_at: str | None = None
+    score: float | None = None
+    tags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @classmethod
+    def of(cls, record: PhotoRecord, score: float | None = None, tags=(), flags=()) -> "GridItem":
+        return cls(record.id, record.path, record.mtime_ns, record.status, record.skip_reason, record.taken_at,
+                   score, tuple(tags), tuple(flags))
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    path: str
+    photos: int
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class Startup:
+    """What the first screen depends on: a usable model, and whether any folder is watched yet."""
+
+    model: str | None
+    model_problem: str | None
+    roots: tuple[str, ...]
+
+
+def startup(app) -> Startup:
+    try:
+        model = app.active_model()
+    except ModelError as exc:
+        return Startup(None, str(exc), ())
+    return Startup(model.name, None, tuple(app.catalog.roots()))
+
+
+def _recency(record: PhotoRecord) -> str:
+    # EXIF date when there is one, else the file's mtime: both ISO strings, so they sort together.
+    return record.taken_at or datetime.fromtimestamp(record.mtime_ns / 1e9).isoformat(timespec="seconds")
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], *,
+                  batch: int = BATCH, cancelled: Callable[[], bool] = lambda: False) -> int:
+    """The library, most recent first, handed to `deliver` in batches; returns how many were listed."""
+    catalog = app.catalog
+    if scope.flagged:
+        records = list(catalog.get(catalog.flagged_ids()).values())
+    else:
+        records = catalog.records()
+    if scope.folder:
+        records = [r for r in records if _under(r.path, scope.folder)]
+    tags: dict[str, tuple] = {}
+    if scope.tag or scope.flagged:
+        ids = [r.id for r in records]
+        decisions, choices = catalog.decisions(ids), catalog.choices(ids)
+        for i in ids:
+            result = effective(decisions.get(i, TagDecision()), choices.get(i))
+            tags[i] = (result.tags, result.flags)
+        if scope.tag:
+            records = [r for r in records if scope.tag in tags[r.id][0]]
+    records.sort(key=_recency, reverse=True)
+    for start in range(0, len(records), batch):
+        if cancelled():
+            break
+        deliver([GridItem.of(r, None, *tags.get(r.id, ((), ()))) for r in records[start:start + batch]])
+    return len(records)
+
+
+def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> list[GridItem]:
+    hits = search_text(query, app.cached_text_encoder, app.vector_store(), app.catalog, limit=limit,
+                       filters=scope.filters())
+    return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in hits]
+
+
+def folder_rows(app) -> list[FolderRow]:
+    """Every watched folder with its photo and skipped counts."""
+    counts = {root: [0, 0] for root in app.catalog.roots()}
+    for record in app.catalog.records():
+        if record.root in counts:
+            counts[record.root][0 if record.status == "indexed" else 1] += 1
+    return [FolderRow(root, photos, skipped) for root, (photos, skipped) in counts.items()]
+
+
+def tag_rows(app) -> tuple[list[tuple[str, int]], int]:
+    """(tag, photo count) most frequent first, and how many photos are flagged."""
+    counts = sorted(app.catalog.tag_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+    return counts, len(app.catalog.flagged_ids())

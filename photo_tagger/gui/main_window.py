@@ -1,0 +1,329 @@
+"""The main window: search bar, sidebar, thumbnail grid, status bar, and the first-run states."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from functools import partial
+
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QLabel, QListView, QMainWindow, QMenu, QMessageBox,
+                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+
+from photo_tagger.gui import library_queries as queries
+from photo_tagger.gui import operations
+from photo_tagger.gui.library_queries import Scope
+from photo_tagger.gui.models.photo_grid import PathRole, PhotoGridModel
+from photo_tagger.gui.models.sidebar_models import TagEntry
+from photo_tagger.gui.tasks import TaskRunner
+from photo_tagger.gui.thumbnails import ThumbnailCache, ThumbnailProvider
+from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
+from photo_tagger.gui.widgets.search_bar import SearchBar
+from photo_tagger.gui.widgets.sidebar import Sidebar
+from photo_tagger.gui.widgets.status_panel import StatusPanel
+
+log = logging.getLogger(__name__)
+THUMBNAIL_SIZE = 160
+LIVE_REFRESH_S = 2.0
+
+
+class MainWindow(QMainWindow):
+    """Owns the views; every read and write of the library goes through the TaskRunner."""
+
+    def __init__(self, app, runner: TaskRunner | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.app = app
+        self.runner = runner or TaskRunner(app, parent=self)
+        self.scope = Scope()
+        self.tag_entry = TagEntry("any")
+        self.query = ""
+        self.roots: tuple[str, ...] = ()
+        self._generation = 0  # bumped per grid refresh: answers to older requests are dropped
+        self._last_live_refresh = 0.0
+        self.setWindowTitle("Photo Tagger")
+        self.resize(1200, 780)
+
+        cache = ThumbnailCache(app.paths.cache_dir / "thumbnails", THUMBNAIL_SIZE)
+        self.thumbnails = ThumbnailProvider(self.runner, cache, parent=self)
+        self.grid_model = PhotoGridModel(self.thumbnails, self)
+        self.search_bar = SearchBar(parent=self)
+        self.sidebar = Sidebar(self)
+        self.grid = self._make_grid()
+        self.header = QLabel(self)
+        self.status = StatusPanel(self.runner, self)
+        self.statusBar().addWidget(self.status, 1)
+        self.no_model = NoModelPanel(self)
+        self.empty = EmptyLibraryPanel(self)
+        self.loading = QLabel("Opening the library...", self)
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages = QStackedWidget(self)
+        self.browser = self._make_browser()
+        for page in (self.loading, self.no_model, self.empty, self.browser):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+        self._connect()
+        self.check_setup()
+
+    # -- layout
+    def _make_grid(self) -> QListView:
+        grid = QListView(self)
+        grid.setModel(self.grid_model)
+        grid.setViewMode(QListView.ViewMode.IconMode)
+        grid.setMovement(QListView.Movement.Static)
+        grid.setResizeMode(QListView.ResizeMode.Adjust)
+        grid.setWrapping(True)
+        grid.setUniformItemSizes(True)
+        grid.setLayoutMode(QListView.LayoutMode.Batched)
+        grid.setBatchSize(200)
+        grid.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        grid.setGridSize(QSize(THUMBNAIL_SIZE + 24, THUMBNAIL_SIZE + 48))
+        grid.setSpacing(4)
+        grid.setWordWrap(True)
+        grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        return grid
+
+    def _make_browser(self) -> QWidget:
+        content = QWidget(self)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.grid, 1)
+        splitter = QSplitter(self)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(content)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 960])
+        page = QWidget(self)
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(8, 8, 8, 0)
+        outer.addWidget(self.search_bar)
+        outer.addWidget(splitter, 1)
+        return page
+
+    def _connect(self) -> None:
+        self.search_bar.query_changed.connect(self._query_changed)
+        self.sidebar.folder_selected.connect(self._folder_selected)
+        self.sidebar.tag_selected.connect(self._tag_selected)
+        self.sidebar.add_folder_requested.connect(self.choose_folder)
+        self.sidebar.retag_requested.connect(self.retag_folder)
+        self.sidebar.rescan_requested.connect(self.rescan_folder)
+        self.sidebar.unwatch_requested.connect(self.stop_watching)
+        self.empty.add_requested.connect(self.choose_folder)
+        self.no_model.install_requested.connect(self.choose_model_folder)
+        self.grid.doubleClicked.connect(lambda index: self.open_photos([index.data(PathRole)]))
+        self.grid.customContextMenuRequested.connect(self._show_grid_menu)
+        self.runner.job_failed.connect(lambda job, message: self.status.show_message(f"{job.description} failed: "
+                                                                                       f"{message}"))
+        self.runner.query_failed.connect(self.status.show_message)
+        self.runner.job_progressed.connect(self._live_refresh)
+
+    # -- the first screen
+    def check_setup(self) -> None:
+        """Pick the page: no model -> install panel; no folder -> empty state; else the library."""
+        self.runner.query(partial(queries.startup, self.app), on_done=self._setup_checked,
+                          on_error=lambda exc: self._setup_checked(queries.Startup(None, str(exc), ())))
+
+    def _setup_checked(self, startup: queries.Startup) -> None:
+        if startup.model is None:
+            self.no_model.set_problem(startup.model_problem or "")
+            self.pages.setCurrentWidget(self.no_model)
+            return
+        self.roots = startup.roots
+        self.setWindowTitle(f"Photo Tagger ({startup.model})")
+        if not startup.roots and not self.runner.busy:
+            self.pages.setCurrentWidget(self.empty)
+            return
+        self.pages.setCurrentWidget(self.browser)
+        self.refresh()
+
+    # -- reading the library
+    def refresh(self) -> None:
+        self.refresh_sidebar()
+        self.refresh_grid()
+
+    def refresh_sidebar(self) -> None:
+        self._last_live_refresh = time.monotonic()
+        self.runner.query(partial(queries.folder_rows, self.app), on_done=self._folders_loaded)
+        self.runner.query(partial(queries.tag_rows, self.app), on_done=lambda rows: self.sidebar.set_tags(
+            rows[0], rows[1], self.tag_entry))
+
+    def _folders_loaded(self, folders) -> None:
+        self.roots = tuple(f.path for f in folders)
+        self.sidebar.set_folders(folders, self.scope.folder)
+
+    def refresh_grid(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        self.grid_model.clear()
+        query, scope = self.query, self.scope
+        where = self._where(scope)
+        if query:
+            self.header.setText(f"Searching for \u201c{query}\u201d{where}...")
+            self.runner.query(partial(queries.search_items, self.app, query, scope),
+                              on_done=partial(self._search_done, generation, query, where),
+                              on_error=partial(self._grid_failed, generation))
+            return
+        self.header.setText(f"Loading{where}...")
+
+        def deliver(batch):
+            self.runner.call_in_gui(self._batch_loaded, generation, batch)
+
+        self.runner.query(partial(queries.library_items, self.app, scope, deliver,
+                                  cancelled=lambda: generation != self._generation),
+                          on_done=partial(self._library_done, generation, where),
+                          on_error=partial(self._grid_failed, generation))
+
+    def _where(self, scope: Scope) -> str:
+        parts = []
+        if scope.folder:
+            parts.append(f" in {os.path.basename(scope.folder.rstrip(os.sep)) or scope.folder}")
+        if scope.tag:
+            parts.append(f" tagged {scope.tag}")
+        if scope.flagged:
+            parts.append(" flagged")
+        return "".join(parts)
+
+    def _batch_loaded(self, generation: int, batch) -> None:
+        if generation == self._generation:
+            self.grid_model.append(batch)
+
+    def _library_done(self, generation: int, where: str, count: int) -> None:
+        if generation == self._generation:
+            self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first")
+
+    def _search_done(self, generation: int, query: str, where: str, items) -> None:
+        if generation != self._generation:
+            return
+        self.grid_model.append(items)
+        found = f"{len(items)} best match{'es' if len(items) != 1 else ''}" if items else "No photos found"
+        self.header.setText(f"{found} for \u201c{query}\u201d{where}")
+
+    def _grid_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.header.setText(f"Could not show photos: {exc}")
+
+    def _query_changed(self, query: str) -> None:
+        self.query = query
+        self.refresh_grid()
+
+    def _folder_selected(self, folder: str | None) -> None:
+        self.scope = Scope(folder, self.scope.tag, self.scope.flagged)
+        self.refresh_grid()
+
+    def _tag_selected(self, entry: TagEntry) -> None:
+        self.tag_entry = entry
+        self.scope = Scope(self.scope.folder, entry.name if entry.kind == "tag" else None, entry.kind == "flagged")
+        self.refresh_grid()
+
+    def _live_refresh(self, job) -> None:
+        # Folder counts grow while indexing; the grid waits for the end (a reset would lose the scroll).
+        if time.monotonic() - self._last_live_refresh > LIVE_REFRESH_S and self.pages.currentWidget() is self.browser:
+            self.refresh_sidebar()
+
+    # -- writing (the writer thread)
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
+        if folder:
+            self.add_folder(folder)
+
+    def add_folder(self, folder: str):
+        self.pages.setCurrentWidget(self.browser)
+        self.status.show_message(f"Adding {folder}...")
+        job = self.runner.write(f"Indexing {os.path.basename(folder) or folder}",
+                                lambda progress, control: operations.add_folder(self.app, folder, progress, control),
+                                on_done=lambda report: self._indexed(folder, report),
+                                on_error=lambda exc: self.refresh())
+        self.refresh_sidebar()
+        return job
+
+    def rescan_folder(self, folder: str):
+        return self.runner.write(f"Rescanning {os.path.basename(folder) or folder}",
+                                 lambda progress, control: operations.rescan(self.app, folder, folder, progress,
+                                                                             control),
+                                 on_done=lambda report: self._indexed(folder, report))
+
+    def _indexed(self, folder: str, report) -> None:
+        self.status.show_message(operations.describe_index(folder, report))
+        self.refresh()
+
+    def retag_folder(self, folder: str | None):
+        name = os.path.basename(folder.rstrip(os.sep)) if folder else "library"
+        return self.runner.write(f"Retagging {name}",
+                                 lambda progress, control: operations.retag_folder(self.app, folder, progress, control),
+                                 on_done=lambda report: self._retagged(name, report))
+
+    def _retagged(self, name: str, report) -> None:
+        self.status.show_message(f"Retagged {report.photos} photos in {name} ({report.changed} changed, "
+                                 f"{report.seconds:.2f} s)")
+        self.refresh()
+
+    def stop_watching(self, folder: str):
+        if not self.confirm(f"Stop watching {folder}?\n\nIts photos leave the library (with their tags); "
+                            "the files themselves are not touched."):
+            return None
+        if self.scope.folder == folder:
+            self.scope = Scope(None, self.scope.tag, self.scope.flagged)
+        return self.runner.write(f"Forgetting {os.path.basename(folder.rstrip(os.sep))}",
+                                 lambda progress, control: operations.stop_watching(self.app, folder, progress,
+                                                                                    control),
+                                 on_done=lambda count: self._unwatched(folder, count))
+
+    def _unwatched(self, folder: str, count: int) -> None:
+        self.status.show_message(f"Stopped watching {folder} ({count} photos left the library)")
+        self.check_setup()
+
+    def confirm(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Photo Tagger", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def choose_model_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "A folder with a transformers CLIP checkpoint")
+        if folder:
+            self.install_model(folder)
+
+    def install_model(self, folder: str):
+        self.no_model.set_busy(f"Installing the model from {folder}: exporting it to ONNX and checking it "
+                               "(a minute or two)...")
+
+        def failed(exc: BaseException) -> None:
+            self.no_model.set_busy(None)
+            self.no_model.set_problem(f"The model could not be installed: {exc}")
+
+        def installed(model) -> None:
+            self.no_model.set_busy(None)
+            self.status.show_message(f"Installed model {model.name}")
+            self.check_setup()
+
+        return self.runner.write("Installing the model",
+                                 lambda progress, control: operations.install_model(self.app, folder, progress,
+                                                                                    control),
+                                 on_done=installed, on_error=failed)
+
+    # -- photos
+    def open_photos(self, paths: list[str]) -> None:
+        for path in paths[:20]:  # a slip of the mouse must not open a thousand viewers
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def selected_paths(self) -> list[str]:
+        return [index.data(PathRole) for index in self.grid.selectionModel().selectedIndexes()]
+
+    def _show_grid_menu(self, position) -> None:
+        paths = self.selected_paths()
+        if not paths:
+            return
+        menu = QMenu(self)
+        menu.addAction(f"Open {len(paths)} photos" if len(paths) > 1 else "Open", lambda: self.open_photos(paths))
+        menu.addAction("Open containing folder",
+                       lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(paths[0]))))
+        menu.exec(self.grid.viewport().mapToGlobal(position))
+        menu.deleteLater()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.status.show_message("Closing...")
+        self.runner.shutdown()
+        super().closeEvent(event)

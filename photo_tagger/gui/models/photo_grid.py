@@ -1,0 +1,106 @@
+"""The photo grid's item model: a flat list filled in batches, thumbnails asked for only when shown."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from photo_tagger.gui.library_queries import GridItem
+
+ItemRole = Qt.ItemDataRole.UserRole + 1  # the GridItem
+PathRole = Qt.ItemDataRole.UserRole + 2
+ScoreRole = Qt.ItemDataRole.UserRole + 3
+
+_FLAGGED = QColor("#b02020")
+_SKIPPED = QColor("#808080")
+
+
+class PhotoGridModel(QAbstractListModel):
+    """Rows of GridItem; `thumbnails` (a ThumbnailProvider) supplies the decoration, or None for none."""
+
+    def __init__(self, thumbnails=None, parent=None):
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self._items: list[GridItem] = []
+        self._rows: dict[tuple[str, int], list[int]] = {}
+        if thumbnails is not None:
+            thumbnails.thumbnail_loaded.connect(self._thumbnail_loaded)
+
+    @property
+    def items(self) -> list[GridItem]:
+        return list(self._items)
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._items = []
+        self._rows = {}
+        self.endResetModel()
+
+    def append(self, batch: list[GridItem]) -> None:
+        """One beginInsertRows per batch: the view lays out once, however many photos came."""
+        if not batch:
+            return
+        first = len(self._items)
+        self.beginInsertRows(QModelIndex(), first, first + len(batch) - 1)
+        for offset, item in enumerate(batch):
+            self._rows.setdefault((item.path, item.mtime_ns), []).append(first + offset)
+        self._items.extend(batch)
+        self.endInsertRows()
+
+    def item(self, row: int) -> GridItem:
+        return self._items[row]
+
+    # -- Qt overrides
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._items) or index.column() != 0:
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.name if item.score is None else f"{item.name}\n{item.score:.3f}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            if self.thumbnails is None:
+                return None
+            if item.status != "indexed":
+                return self.thumbnails.broken
+            return self.thumbnails.pixmap(item.path, item.mtime_ns)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(item)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if item.flags:
+                return _FLAGGED
+            return _SKIPPED if item.status != "indexed" else None
+        if role == ItemRole:
+            return item
+        if role == PathRole:
+            return item.path
+        if role == ScoreRole:
+            return item.score
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def _thumbnail_loaded(self, key: tuple[str, int]) -> None:
+        for row in self._rows.get(key, ()):
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+
+def _tooltip(item: GridItem) -> str:
+    lines = [item.path]
+    if item.score is not None:
+        lines.append(f"score {item.score:.3f}")
+    if item.status != "indexed":
+        lines.append(f"skipped: {item.skip_reason}")
+    if item.taken_at:
+        lines.append(f"taken {item.taken_at.replace('T', ' ')}")
+    if item.tags:
+        lines.append("tags: " + ", ".join(item.tags))
+    if item.flags:
+        lines.append("FLAGGED: " + ", ".join(item.flags))
+    return "\n".join(lines)

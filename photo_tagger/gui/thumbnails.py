@@ -1,0 +1,115 @@
+"""Thumbnails: made with Pillow on worker threads, cached on disk by (path, size, mtime), kept as pixmaps."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+
+from photo_tagger.core.preprocess import UnreadableImage, open_rgb
+
+log = logging.getLogger(__name__)
+
+
+class ThumbnailCache:
+    """JPEG thumbnails under `folder`; file names hash (path, size, mtime), so an edited photo gets a new one."""
+
+    def __init__(self, folder: Path, size: int = 160):
+        self.folder = folder
+        self.size = size
+
+    def file_for(self, path: str, mtime_ns: int) -> Path:
+        key = hashlib.blake2b(f"{path}\0{self.size}\0{mtime_ns}".encode("utf-8", "surrogateescape"),
+                              digest_size=16).hexdigest()
+        return self.folder / key[:2] / f"{key}.jpg"
+
+    def ensure(self, path: str, mtime_ns: int) -> Path:
+        """The cached thumbnail file, made first if missing (worker threads only: reads and decodes)."""
+        target = self.file_for(path, mtime_ns)
+        if target.exists():
+            return target
+        image = open_rgb(path, min_side=self.size)  # JPEG draft mode: decodes at a fraction of full size
+        try:
+            image.thumbnail((self.size, self.size))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(f".{os.getpid()}.{id(image)}.part")
+            image.save(partial, "JPEG", quality=85)
+            os.replace(partial, target)  # readers never see a half-written thumbnail
+        finally:
+            image.close()
+        return target
+
+    def load(self, path: str, mtime_ns: int) -> QImage:
+        """Worker threads only: QImage (unlike QPixmap) may be made off the GUI thread."""
+        image = QImage(str(self.ensure(path, mtime_ns)))
+        if image.isNull():
+            raise UnreadableImage(path, "thumbnail could not be read")
+        return image
+
+
+def placeholder(size: int, broken: bool = False) -> QPixmap:
+    """A plain tile drawn in memory (no file): shown while a thumbnail is made, or for a broken photo."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor("#d8d8d8") if not broken else QColor("#f0d0d0"))
+    if broken:
+        painter = QPainter(pixmap)
+        painter.setPen(QColor("#a04040"))
+        font = painter.font()
+        font.setPixelSize(size // 3)
+        painter.setFont(font)
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "!")
+        painter.end()
+    return pixmap
+
+
+class ThumbnailProvider(QObject):
+    """Pixmaps for the grid: answered from memory, else requested once from the thumbnail pool."""
+
+    thumbnail_loaded = Signal(object)  # (path, mtime_ns): a pixmap (or the broken tile) is now available
+
+    def __init__(self, runner, cache: ThumbnailCache, *, max_pixmaps: int = 1500, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner = runner
+        self.cache = cache
+        self.max_pixmaps = max_pixmaps
+        self._pixmaps: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
+        self._pending: set[tuple[str, int]] = set()
+        self._failed: set[tuple[str, int]] = set()
+        self.loading = placeholder(cache.size)
+        self.broken = placeholder(cache.size, broken=True)
+
+    @property
+    def size(self) -> int:
+        return self.cache.size
+
+    def pixmap(self, path: str, mtime_ns: int) -> QPixmap:
+        key = (path, mtime_ns)
+        if key in self._pixmaps:
+            self._pixmaps.move_to_end(key)
+            return self._pixmaps[key]
+        if key in self._failed:
+            return self.broken
+        if key not in self._pending:
+            self._pending.add(key)
+            self.runner.thumbnail(lambda: self.cache.load(path, mtime_ns),
+                                  on_done=lambda image: self._loaded(key, image),
+                                  on_error=lambda exc: self._failed_to_load(key, exc))
+        return self.loading
+
+    def _loaded(self, key: tuple[str, int], image: QImage) -> None:
+        self._pending.discard(key)
+        self._pixmaps[key] = QPixmap.fromImage(image)
+        while len(self._pixmaps) > self.max_pixmaps:
+            self._pixmaps.popitem(last=False)
+        self.thumbnail_loaded.emit(key)
+
+    def _failed_to_load(self, key: tuple[str, int], exc: BaseException) -> None:
+        self._pending.discard(key)
+        self._failed.add(key)
+        log.info("no thumbnail for %s: %s", key[0], getattr(exc, "reason", exc))
+        self.thumbnail_loaded.emit(key)

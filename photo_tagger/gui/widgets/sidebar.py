@@ -1,0 +1,97 @@
+"""The sidebar: watched folders (with Add folder and a context menu) above the tags and Flagged."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QPushButton, QVBoxLayout, QWidget
+
+from photo_tagger.gui.models.sidebar_models import FolderListModel, FolderRole, TagEntry, TagListModel, TagRole
+
+
+class Sidebar(QWidget):
+    """Emits the user's choices; the window decides what they do."""
+
+    folder_selected = Signal(object)  # a watched folder's path, or None for every folder
+    tag_selected = Signal(object)  # a TagEntry
+    add_folder_requested = Signal()
+    retag_requested = Signal(str)
+    rescan_requested = Signal(str)
+    unwatch_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.folders = FolderListModel(self)
+        self.tags = TagListModel(self)
+        self.folder_view = self._list(self.folders)
+        self.folder_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.folder_view.customContextMenuRequested.connect(self._show_folder_menu)
+        self.folder_view.selectionModel().currentChanged.connect(
+            lambda current, _: self.folder_selected.emit(current.data(FolderRole)) if current.isValid() else None)
+        self.tag_view = self._list(self.tags)
+        self.tag_view.selectionModel().currentChanged.connect(
+            lambda current, _: self.tag_selected.emit(current.data(TagRole)) if current.isValid() else None)
+        self.add_button = QPushButton("Add folder...", self)
+        self.add_button.setToolTip("Watch a folder of photos and index it")
+        self.add_button.clicked.connect(self.add_folder_requested)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        layout.addWidget(_heading("Folders"))
+        layout.addWidget(self.folder_view, 2)
+        layout.addWidget(self.add_button)
+        layout.addSpacing(8)
+        layout.addWidget(_heading("Tags"))
+        layout.addWidget(self.tag_view, 3)
+        self.setMinimumWidth(200)
+        self.setMaximumWidth(320)
+
+    def _list(self, model) -> QListView:
+        view = QListView(self)
+        view.setModel(model)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setUniformItemSizes(True)
+        return view
+
+    def set_folders(self, folders, selected: str | None) -> None:
+        self.folders.set_folders(folders)
+        self._select(self.folder_view, self.folders.row_of(selected))
+
+    def set_tags(self, tags, flagged: int, selected: TagEntry) -> None:
+        self.tags.set_tags(tags, flagged)
+        self._select(self.tag_view, self.tags.row_of(selected.kind, selected.name))
+
+    @staticmethod
+    def _select(view: QListView, row: int) -> None:
+        if row < 0:
+            return
+        # Restoring the selection after a refresh must not look like a new choice by the user.
+        view.selectionModel().blockSignals(True)
+        index = view.model().index(row, 0)
+        view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        view.selectionModel().blockSignals(False)
+        view.viewport().update()
+
+    def folder_menu(self, path: str) -> QMenu:
+        """The context menu of one watched folder (built apart from showing it, so tests can trigger it)."""
+        menu = QMenu(self)
+        menu.addAction("Retag folder", lambda: self.retag_requested.emit(path)).setToolTip(
+            "Recompute tags and flags from stored embeddings (no photo is read)")
+        menu.addAction("Rescan folder", lambda: self.rescan_requested.emit(path))
+        menu.addSeparator()
+        menu.addAction("Stop watching", lambda: self.unwatch_requested.emit(path))
+        return menu
+
+    def _show_folder_menu(self, position: QPoint) -> None:
+        path = self.folder_view.indexAt(position).data(FolderRole)
+        if path:
+            menu = self.folder_menu(path)
+            menu.exec(self.folder_view.viewport().mapToGlobal(position))
+            menu.deleteLater()
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
