@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import threading
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
+from photo_tagger.core.library import add_roots, forget_root, resolve_folder
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
@@ -29,53 +29,39 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_status)
 
+    p = subparsers.add_parser("unwatch", help="stop watching a folder: its photos leave the library (files stay)")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(handler=_unwatch)
+
     p = subparsers.add_parser("watch", help="keep the library in step with the disk until interrupted")
     p.add_argument("--debounce", type=float, default=0.5, help="seconds of quiet before indexing (default 0.5)")
     p.set_defaults(handler=_watch)
 
 
-def resolve_folder(path: Path) -> str:
-    resolved = path.expanduser().resolve()
-    if not resolved.exists():
-        raise PhotoTaggerError(f"{path}: no such folder")
-    if not resolved.is_dir():
-        raise PhotoTaggerError(f"{path}: not a folder (index takes folders)")
-    return str(resolved)
-
-
-def add_roots(app, folders: list[str]) -> tuple[list[str], list[str]]:
-    """Watch each folder (unless a watched root already contains it); returns (roots, scope)."""
-    roots, scope = [], []
-    for folder in folders:
-        owner = next((r for r in app.catalog.roots() if folder == r or folder.startswith(r.rstrip(os.sep) + os.sep)),
-                     None)
-        if owner is None:
-            app.catalog.add_root(folder, time.time())
-            owner = folder
-        roots.append(owner)
-        scope.append(folder)
-    return sorted(set(roots)), scope
-
-
 def _index(app, args) -> int:
     folders = [resolve_folder(p) for p in args.paths]
-    roots, scope = add_roots(app, folders)
+    roots, scope = add_roots(app.catalog, folders)
     control = JobControl()
     report = app.indexer.index(roots, scope=scope, progress=TerminalProgress(enabled=None if not args.json else False),
                                control=control)
     if args.json:
         print(json.dumps({"roots": roots, **report.as_dict()}, indent=2))
         return 0
-    rate = (report.new + report.updated + report.reencoded) / report.seconds if report.seconds else 0
-    print(f"{', '.join(folders)}: {report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
-          f"{report.moved} moved, {report.removed} removed, {len(report.skipped)} skipped "
-          f"({report.seconds:.1f} s, {rate:.1f} photos/s encoded)")
-    if report.reencoded:
-        print(f"{report.reencoded} photos re-encoded for model {app.active_model().name}")
+    print(report.summary(", ".join(folders)))
     for skipped in report.skipped[:SHOWN_SKIPPED]:
         print(f"  skipped {skipped.path}: {skipped.reason}")
     if len(report.skipped) > SHOWN_SKIPPED:
         print(f"  ... and {len(report.skipped) - SHOWN_SKIPPED} more: photo-tagger status --skipped")
+    return 0
+
+
+def _unwatch(app, args) -> int:
+    folder = str(args.folder.expanduser().resolve())
+    if folder not in app.catalog.roots():
+        watched = ", ".join(app.catalog.roots()) or "none"
+        raise PhotoTaggerError(f"{args.folder} is not a watched folder (watched: {watched})")
+    count = forget_root(app.catalog, app.vector_store(), app.active_model().name, folder)
+    print(f"Stopped watching {folder}: {count} photos left the library (the files are untouched)")
     return 0
 
 
@@ -133,8 +119,7 @@ def _watch(app, args) -> int:
 
     def index(scope: list[str]) -> None:
         report = app.indexer.index(roots, scope=scope)
-        print(f"{time.strftime('%H:%M:%S')} {report.new} new, {report.updated} updated, {report.moved} moved, "
-              f"{report.removed} removed, {len(report.skipped)} skipped", flush=True)
+        print(f"{time.strftime('%H:%M:%S')} {report.summary('changes')}", flush=True)
 
     app_dirs = [str(d) for d in app.paths.app_dirs()]
     loop = WatchLoop(index)

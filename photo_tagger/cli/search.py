@@ -7,7 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from photo_tagger.cli.library import resolve_folder
+from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.search import Filters, nearest, search_text

@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from photo_tagger.cli.library import resolve_folder
+from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError

@@ -80,6 +80,16 @@ class IndexReport:
     cancelled: bool = False
     seconds: float = 0.0
 
+    def summary(self, what: str) -> str:
+        """One line for people: what happened to the files of `what` (a folder, or several)."""
+        if self.cancelled:
+            return f"{what}: stopped after {self.new + self.updated + self.reencoded} photos (run again to finish)"
+        encoded = self.new + self.updated + self.reencoded
+        rate = f", {encoded / self.seconds:.1f} photos/s" if encoded and self.seconds else ""
+        again = f", {self.reencoded} re-encoded for a new model" if self.reencoded else ""
+        return (f"{what}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.moved} moved, "
+                f"{self.removed} removed, {len(self.skipped)} skipped{again} ({self.seconds:.1f} s{rate})")
+
     def as_dict(self) -> dict:
         return {
             "new": self.new, "updated": self.updated, "unchanged": self.unchanged, "moved": self.moved,

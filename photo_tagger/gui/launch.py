@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 log = logging.getLogger(__name__)
@@ -10,7 +11,7 @@ log = logging.getLogger(__name__)
 
 def launch(app) -> int:
     """Run the GUI over `app` (an App) until the window closes; the app is closed on the way out."""
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from photo_tagger.gui.main_window import MainWindow
@@ -24,8 +25,16 @@ def launch(app) -> int:
     if geometry is not None:
         window.restoreGeometry(geometry)
     window.show()
+    # Ctrl+C and SIGTERM close the window like the user would (jobs cancelled, library released).
+    previous = {sig: signal.signal(sig, lambda *_: window.close()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)  # Python runs signal handlers only when it gets control
+    wake.start(300)
     try:
         return qt_app.exec()
     finally:
+        wake.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         settings.setValue("main_window/geometry", window.saveGeometry())
         window.runner.shutdown()  # also closes the app (idempotent after the window's closeEvent)

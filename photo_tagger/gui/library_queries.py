@@ -72,7 +72,8 @@ def startup(app) -> Startup:
     try:
         model = app.active_model()
     except ModelError as exc:
-        return Startup(None, str(exc), ())
+        # With no model at all the panel's own words say it; otherwise the reason is worth showing.
+        return Startup(None, str(exc) if app.models.names() else None, ())
     return Startup(model.name, None, tuple(app.catalog.roots()))
 
 

@@ -19,6 +19,7 @@ from photo_tagger.gui.models.photo_grid import PathRole, PhotoGridModel
 from photo_tagger.gui.models.sidebar_models import TagEntry
 from photo_tagger.gui.tasks import TaskRunner
 from photo_tagger.gui.thumbnails import ThumbnailCache, ThumbnailProvider
+from photo_tagger.gui.views.photo_delegate import PhotoDelegate
 from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
 from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
         self.query = ""
         self.roots: tuple[str, ...] = ()
         self._generation = 0  # bumped per grid refresh: answers to older requests are dropped
+        self._sidebar_generation = 0
         self._last_live_refresh = 0.0
         self.setWindowTitle("Photo Tagger")
         self.resize(1200, 780)
@@ -78,10 +80,9 @@ class MainWindow(QMainWindow):
         grid.setLayoutMode(QListView.LayoutMode.Batched)
         grid.setBatchSize(200)
         grid.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
-        grid.setGridSize(QSize(THUMBNAIL_SIZE + 24, THUMBNAIL_SIZE + 48))
-        grid.setSpacing(4)
-        grid.setWordWrap(True)
-        grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        grid.setSpacing(6)
+        grid.setItemDelegate(PhotoDelegate(THUMBNAIL_SIZE, grid))
+        grid.setMouseTracking(True)
         grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -148,13 +149,19 @@ class MainWindow(QMainWindow):
 
     def refresh_sidebar(self) -> None:
         self._last_live_refresh = time.monotonic()
-        self.runner.query(partial(queries.folder_rows, self.app), on_done=self._folders_loaded)
-        self.runner.query(partial(queries.tag_rows, self.app), on_done=lambda rows: self.sidebar.set_tags(
-            rows[0], rows[1], self.tag_entry))
+        self._sidebar_generation += 1
+        generation = self._sidebar_generation
+        self.runner.query(partial(queries.folder_rows, self.app), on_done=partial(self._folders_loaded, generation))
+        self.runner.query(partial(queries.tag_rows, self.app), on_done=partial(self._tags_loaded, generation))
 
-    def _folders_loaded(self, folders) -> None:
-        self.roots = tuple(f.path for f in folders)
-        self.sidebar.set_folders(folders, self.scope.folder)
+    def _folders_loaded(self, generation: int, folders) -> None:
+        if generation == self._sidebar_generation:  # two query workers: an older answer may come last
+            self.roots = tuple(f.path for f in folders)
+            self.sidebar.set_folders(folders, self.scope.folder)
+
+    def _tags_loaded(self, generation: int, rows) -> None:
+        if generation == self._sidebar_generation:
+            self.sidebar.set_tags(rows[0], rows[1], self.tag_entry)
 
     def refresh_grid(self) -> None:
         self._generation += 1
@@ -224,6 +231,8 @@ class MainWindow(QMainWindow):
         # Folder counts grow while indexing; the grid waits for the end (a reset would lose the scroll).
         if time.monotonic() - self._last_live_refresh > LIVE_REFRESH_S and self.pages.currentWidget() is self.browser:
             self.refresh_sidebar()
+            if not self.query and self.grid_model.rowCount() == 0:  # a first index: show photos as they come
+                self.refresh_grid()
 
     # -- writing (the writer thread)
     def choose_folder(self) -> None:
@@ -234,6 +243,8 @@ class MainWindow(QMainWindow):
     def add_folder(self, folder: str):
         self.pages.setCurrentWidget(self.browser)
         self.status.show_message(f"Adding {folder}...")
+        if not self.grid_model.rowCount():
+            self.header.setText(f"Adding {folder}: photos appear here as they are indexed")
         job = self.runner.write(f"Indexing {os.path.basename(folder) or folder}",
                                 lambda progress, control: operations.add_folder(self.app, folder, progress, control),
                                 on_done=lambda report: self._indexed(folder, report),
@@ -248,7 +259,7 @@ class MainWindow(QMainWindow):
                                  on_done=lambda report: self._indexed(folder, report))
 
     def _indexed(self, folder: str, report) -> None:
-        self.status.show_message(operations.describe_index(folder, report))
+        self.status.show_message(report.summary(folder))
         self.refresh()
 
     def retag_folder(self, folder: str | None):

@@ -177,7 +177,8 @@ class TaskRunner(QObject):
 
     def cancel_writes(self) -> None:
         """Stop the running write job at its next safe point and drop the queued ones."""
-        for job in self._jobs:
+        # Newest first: once the running job stops, the writer must find the queued ones cancelled already.
+        for job in reversed(self._jobs):
             job.cancel()
 
     # -- queries and thumbnails

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 class _Panel(QWidget):
@@ -17,16 +17,27 @@ class _Panel(QWidget):
         self.text = QLabel(self)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.text.setMaximumWidth(560)
         self.button = QPushButton(self)
         self.button.setMinimumHeight(36)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
-        self.note.setMaximumWidth(560)
+        self.note.setStyleSheet("color: #a03030")
+        # A fixed-width column: word-wrapped labels need a width to compute their height from.
+        column = QWidget(self)
+        column.setFixedWidth(560)
+        inner = QVBoxLayout(column)
+        inner.setSpacing(14)
+        inner.addWidget(self.title)
+        inner.addWidget(self.text)
+        inner.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
+        inner.addWidget(self.note)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for widget in (self.title, self.text, self.button, self.note):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(2)
 
 
@@ -49,11 +60,15 @@ class NoModelPanel(_Panel):
             "to ONNX and checks it, which takes a minute or two.\n\n"
             "From a terminal: photo-tagger model install (downloads it) or photo-tagger model import FOLDER.")
         self.note.setText(problem)
+        self.note.setStyleSheet("color: #a03030")
+        self.note.setVisible(bool(problem))
 
     def set_busy(self, text: str | None) -> None:
         self.button.setEnabled(text is None)
         if text:
             self.note.setText(text)
+            self.note.setStyleSheet("")
+            self.note.setVisible(True)
 
 
 class EmptyLibraryPanel(_Panel):
@@ -64,7 +79,7 @@ class EmptyLibraryPanel(_Panel):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Bring in your photos", parent)
         self.text.setText(
-            "Choose a folder of photos. Photo Tagger reads them (it never changes them), learns what is in "
-            "each one, and keeps watching the folder. Then just describe what you are looking for.")
+            "Choose a folder of photos. Photo Tagger reads them (it never changes them) and learns what is "
+            "in each one. Then just describe what you are looking for.")
         self.button.setText("Add a folder of photos")
         self.button.clicked.connect(self.add_requested)

@@ -41,7 +41,7 @@ class StatusPanel(QWidget):
             self.show_message(f"{job.description}: stopping...")
             return
         self._set_busy(True)
-        what = f" ({job.what})" if job.what else ""
+        what = f" ({job.what})" if job.what and job.what.lower() not in job.description.lower() else ""
         if job.total:
             self.progress.setRange(0, job.total)
             self.progress.setValue(min(job.done, job.total))

@@ -1,0 +1,55 @@
+"""Watched folders: adding one (or a folder inside one), forgetting one. Shared by the CLI and the GUI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.ports import VectorStore
+
+log = logging.getLogger(__name__)
+
+
+def resolve_folder(path: Path) -> str:
+    """An existing folder's absolute path, or a one-line error."""
+    resolved = path.expanduser().resolve()
+    if not resolved.exists():
+        raise PhotoTaggerError(f"{path}: no such folder")
+    if not resolved.is_dir():
+        raise PhotoTaggerError(f"{path}: not a folder (index takes folders)")
+    return str(resolved)
+
+
+def containing_root(roots: list[str], path: str) -> str | None:
+    """The innermost watched root that holds path (or is it)."""
+    owners = [r for r in roots if path == r or path.startswith(r.rstrip(os.sep) + os.sep)]
+    return max(owners, key=len) if owners else None
+
+
+def add_roots(catalog, folders: list[str]) -> tuple[list[str], list[str]]:
+    """Watch each folder unless a watched root already holds it; returns (roots to index, scope)."""
+    roots, scope = [], []
+    for folder in folders:
+        owner = containing_root(catalog.roots(), folder)
+        if owner is None:
+            catalog.add_root(folder, time.time())
+            owner = folder
+        roots.append(owner)
+        scope.append(folder)
+    return sorted(set(roots)), scope
+
+
+def forget_root(catalog, store: VectorStore, model_name: str, root: str) -> int:
+    """Stop watching a root: its records and vectors leave the library (journaled); files are untouched."""
+    ids = catalog.remove_root(root)
+    catalog.journal_add(ids, model_name)
+    with catalog.transaction() as db:
+        catalog.write(db, deletes=ids)
+    store.delete(ids)
+    with catalog.transaction() as db:
+        catalog.journal_clear(db, ids, model_name)
+    log.info("stopped watching %s (%d photos forgotten)", root, len(ids))
+    return len(ids)

@@ -1,0 +1,1 @@
+"""Views and delegates that draw the item models."""

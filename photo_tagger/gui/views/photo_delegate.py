@@ -1,0 +1,78 @@
+"""Draws one grid tile: the thumbnail centred in a fixed box, the name and score below, badges for flags."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from photo_tagger.gui.models.photo_grid import ItemRole
+
+PAD = 6
+_FLAG = QColor("#c62828")
+_MUTED = QColor("#707070")
+
+
+class PhotoDelegate(QStyledItemDelegate):
+    """Fixed-size tiles: every row of the grid lines up whatever the photos' shapes."""
+
+    def __init__(self, thumbnail_size: int, parent=None):
+        super().__init__(parent)
+        self.thumbnail_size = thumbnail_size
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        line = QFontMetrics(option.font).height()
+        return QSize(self.thumbnail_size + 2 * PAD, self.thumbnail_size + 2 * line + 3 * PAD)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        item = index.data(ItemRole)
+        if item is None:
+            return super().paint(painter, option, index)
+        painter.save()
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        if selected:
+            painter.fillRect(rect.adjusted(1, 1, -1, -1), palette.highlight())
+        elif option.state & QStyle.StateFlag.State_MouseOver:
+            painter.fillRect(rect.adjusted(1, 1, -1, -1), palette.alternateBase())
+        box = QRect(rect.x() + (rect.width() - self.thumbnail_size) // 2, rect.y() + PAD,
+                    self.thumbnail_size, self.thumbnail_size)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if pixmap is not None and not pixmap.isNull():
+            size = pixmap.deviceIndependentSize().toSize()
+            if size.width() > box.width() or size.height() > box.height():  # never upscaled: small stays sharp
+                size = size.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(box.center())
+            painter.drawPixmap(target, pixmap)
+            if item.flags:
+                painter.setPen(QPen(_FLAG, 3))
+                painter.drawRect(target.adjusted(1, 1, -2, -2))
+        line = option.fontMetrics.height()
+        text_rect = QRect(rect.x() + PAD, box.bottom() + PAD, rect.width() - 2 * PAD, line)
+        text_color = palette.highlightedText().color() if selected else palette.text().color()
+        painter.setPen(text_color)
+        name = option.fontMetrics.elidedText(item.name, Qt.TextElideMode.ElideMiddle, text_rect.width())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
+        detail, color = _detail(item)
+        if detail:
+            painter.setPen(text_color if selected else color)
+            detail = option.fontMetrics.elidedText(detail, Qt.TextElideMode.ElideRight, text_rect.width())
+            painter.drawText(text_rect.translated(0, line), Qt.AlignmentFlag.AlignHCenter, detail)
+        painter.restore()
+
+
+def _detail(item) -> tuple[str, QColor]:
+    """The second line: why a file was skipped, its flags, its score."""
+    if item.status != "indexed":
+        return f"skipped: {item.skip_reason}", _MUTED
+    parts = []
+    if item.score is not None:
+        parts.append(f"{item.score:.3f}")
+    if item.flags:
+        parts.append("flagged: " + ", ".join(item.flags))
+        return "  ".join(parts), _FLAG
+    if item.tags:
+        parts.append(", ".join(item.tags[:3]))
+    return "  ".join(parts), _MUTED

@@ -1,0 +1,46 @@
+"""GUI fixtures: windows over real services on a temp home, closed (and the library released) after each test."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.photos import make_photos
+
+
+@pytest.fixture(autouse=True)
+def no_warnings_logged(caplog):
+    """A GUI test fails when the app logs a warning or an error it did not expect."""
+    caplog.set_level(logging.INFO)
+    yield
+    bad = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING and r.name.startswith("photo_tagger")
+           and not getattr(r, "expected", False)]
+    assert not bad, [f"{r.name}: {r.getMessage()}" for r in bad]
+
+
+@pytest.fixture
+def open_window(qtbot):
+    """open_window(home) -> a shown MainWindow over App.from_home(home); shut down at teardown."""
+    from photo_tagger.app import App
+    from photo_tagger.gui.main_window import MainWindow
+
+    windows = []
+
+    def make(home):
+        window = MainWindow(App.from_home(home))
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.runner.shutdown()
+
+
+@pytest.fixture
+def photo_folder(tmp_path):
+    folder = tmp_path / "photos"
+    make_photos(folder, 6)
+    return folder

@@ -1,0 +1,149 @@
+"""The main window over the real services (tiny CLIP, embedded Chroma): first run, index, search, retag."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
+
+
+def wait_idle(qtbot, window, timeout=20_000):
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
+
+
+def test_add_folder_indexes_then_typing_a_query_shows_scored_results(qtbot, qtmodeltester, open_window, tiny_home,
+                                                                       photo_folder):
+    window = open_window(tiny_home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty)  # model, but no folder yet
+
+    window.add_folder(str(photo_folder))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 6)
+    qtbot.waitUntil(lambda: window.header.text().startswith("6 photos"))
+    assert window.pages.currentWidget() is window.browser
+    assert "6 new" in window.status.message.text()
+    qtbot.waitUntil(lambda: [(f.path, f.photos) for f in window.sidebar.folders.folders] == [(str(photo_folder), 6)])
+    assert all(item.score is None for item in window.grid_model.items)
+    qtmodeltester.check(window.grid_model)
+    qtmodeltester.check(window.sidebar.folders)
+    qtmodeltester.check(window.sidebar.tags)
+
+    qtbot.keyClicks(window.search_bar.edit, "a red photo")
+    qtbot.waitUntil(lambda: "best match" in window.header.text(), timeout=10_000)
+    assert window.query == "a red photo"
+    items = window.grid_model.items
+    assert len(items) == 6 and all(item.score is not None for item in items)
+    assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
+    assert f"{items[0].score:.3f}" in window.grid_model.index(0, 0).data()
+    qtmodeltester.check(window.grid_model)
+
+    # Thumbnails arrive off the GUI thread and land in the disk cache.
+    cache = Path(window.app.paths.cache_dir) / "thumbnails"
+    qtbot.waitUntil(lambda: len(list(cache.rglob("*.jpg"))) == 6, timeout=10_000)
+
+    window.search_bar.edit.clear()
+    qtbot.waitUntil(lambda: window.header.text().startswith("6 photos"), timeout=5_000)
+
+
+def test_retag_from_the_folder_menu_decodes_no_image(qtbot, monkeypatch, open_window, tiny_home, photo_folder):
+    window = open_window(tiny_home)
+    window.add_folder(str(photo_folder))
+    wait_idle(qtbot, window)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("retag decoded an image")
+
+    monkeypatch.setattr("photo_tagger.core.indexer.load_pixels_and_info", no_decoding)
+    monkeypatch.setattr("photo_tagger.core.preprocess.load_pixels_and_info", no_decoding)
+    qtbot.waitUntil(lambda: len(window.sidebar.folders.folders) == 1)
+    menu = window.sidebar.folder_menu(str(photo_folder))
+    retag = next(a for a in menu.actions() if a.text() == "Retag folder")
+    with qtbot.waitSignal(window.runner.job_finished, timeout=10_000) as finished:
+        retag.trigger()
+    job, report = finished.args
+    assert job.description.startswith("Retagging") and report is not None
+    assert report.photos == 6
+    assert window.status.message.text().startswith("Retagged 6 photos")
+
+
+def test_rescan_and_stop_watching_from_the_folder_menu(qtbot, open_window, tiny_home, photo_folder):
+    window = open_window(tiny_home)
+    window.add_folder(str(photo_folder))
+    wait_idle(qtbot, window)
+    (photo_folder / "IMG_00000.jpg").unlink()
+    qtbot.waitUntil(lambda: len(window.sidebar.folders.folders) == 1)
+    actions = {a.text(): a for a in window.sidebar.folder_menu(str(photo_folder)).actions()}
+    actions["Rescan folder"].trigger()
+    wait_idle(qtbot, window)
+    assert "1 removed" in window.status.message.text()
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 5)
+
+    window.confirm = lambda text: True
+    actions["Stop watching"].trigger()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty)
+    assert window.app.catalog.records() == [] and window.app.vector_store().count() == 0
+    assert len(list(photo_folder.iterdir())) == 5  # the photos themselves stay
+
+
+def test_first_run_without_a_model_offers_an_install_then_the_empty_state(qtbot, open_window, home, model_depot):
+    window = open_window(home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.no_model)
+    assert window.no_model.button.text() == "Install from a folder..."
+    assert "CLIP checkpoint" in window.no_model.text.text() and window.no_model.note.isHidden()
+
+    # The export itself (torch) is the model store's business and slow; the GUI's part is the flow around it.
+    installed_folder = model_depot.folder("tiny")
+    models = window.app.models
+    calls = []
+
+    def install(source, **kwargs):
+        calls.append(source)
+        return models.import_folder(installed_folder)
+
+    models.install_from_checkpoint = install
+    window.install_model("/some/checkpoint")
+    assert not window.no_model.button.isEnabled()
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
+    assert calls == ["/some/checkpoint"]
+    assert window.app.settings.model == "tiny"
+    assert window.no_model.button.isEnabled()
+
+
+def test_a_failing_install_says_why_on_the_panel(qtbot, open_window, home, caplog):
+    from photo_tagger.core.errors import ModelError
+
+    window = open_window(home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.no_model)
+
+    def install(source, **kwargs):
+        raise ModelError(f"{source} holds no CLIP checkpoint")
+
+    window.app.models.install_from_checkpoint = install
+    window.install_model("/nowhere")
+    qtbot.waitUntil(lambda: "holds no CLIP checkpoint" in window.no_model.note.text())
+    assert window.pages.currentWidget() is window.no_model
+    caplog.clear()  # the failure was logged on purpose
+
+
+def test_choosing_flagged_in_the_sidebar_filters_the_library_and_searches(qtbot, open_window, tiny_home,
+                                                                         photo_folder):
+    window = open_window(tiny_home)
+    window.add_folder(str(photo_folder))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.sidebar.tags.rowCount() >= 2)
+    flagged = window.sidebar.tags.entries[1]
+    assert flagged.kind == "flagged"
+    window.sidebar.tag_view.setCurrentIndex(window.sidebar.tags.index(1, 0))
+    qtbot.waitUntil(lambda: window.header.text().endswith("flagged, most recent first"))
+    assert window.grid_model.rowCount() == flagged.count
+    assert all(item.flags for item in window.grid_model.items)
+
+    window.search_bar.edit.setText("anything")
+    window.search_bar.submit()
+    qtbot.waitUntil(lambda: window.header.text().endswith(" for \u201canything\u201d flagged"))
+    assert window.grid_model.rowCount() == flagged.count
+    assert all(item.flags and item.score is not None for item in window.grid_model.items)
