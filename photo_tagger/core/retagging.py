@@ -51,7 +51,7 @@ def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str
         catalog.journal_add(list(changed), model_name)
         store.update_metadata(list(changed), [tags.as_metadata() for tags in changed.values()])
         with catalog.transaction() as db:
-            catalog.write_decisions(db, new)
+            catalog.write_decisions(db, {i: d for i, d in new.items() if d != old.get(i, TagDecision())})
             catalog.journal_clear(db, list(changed), model_name)
         report.changed += len(changed)
         if progress:

@@ -33,7 +33,7 @@ class Filters:
         if self.tag:
             clauses.append({"tags": {"$contains": self.tag}})
         if self.flagged is not None:
-            clauses.append({"flagged": self.flagged})
+            clauses.append({"flagged": int(self.flagged)})
         if self.since:
             clauses.append({"taken_ts": {"$gte": _day_start(self.since)}})
         if self.until:

@@ -33,8 +33,9 @@ class EffectiveTags:
     flags: tuple[str, ...]
 
     def as_metadata(self) -> dict:
-        """For the vector store: None removes a key (Chroma stores no empty lists)."""
-        return {"tags": list(self.tags) or None, "flags": list(self.flags) or None, "flagged": bool(self.flags)}
+        """For the vector store: None removes a key (Chroma stores no empty lists). `flagged` is 0/1, not a
+        bool: Chroma 1.5 indexes int metadata but scans every row for a bool filter (RESULTS.md)."""
+        return {"tags": list(self.tags) or None, "flags": list(self.flags) or None, "flagged": int(bool(self.flags))}
 
 
 def effective(decision: TagDecision, choices: UserChoices | None) -> EffectiveTags:
