@@ -22,7 +22,6 @@ import contextlib
 import io
 import json
 import logging
-import os
 import platform
 import statistics
 import sys
@@ -35,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.machine import cpu_name, loadavg  # noqa: E402
+
 from photo_tagger.infra.model_store import ModelStore  # noqa: E402
 from photo_tagger.infra.onnx_clip import OnnxImageEncoder, default_threads  # noqa: E402
 
@@ -42,23 +43,6 @@ MODEL_NAME = "vit-b32-random"
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32).reshape(1, 3, 1, 1)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32).reshape(1, 3, 1, 1)
 PAUSE_S = 0.1  # between variants: lets spinning thread pools of the previous one go idle
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
 
 
 def make_pixels(n_batches: int, batch: int, size: int, seed: int = 0) -> list[np.ndarray]:

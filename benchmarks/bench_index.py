@@ -52,6 +52,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.machine import cpu_name, loadavg  # noqa: E402
+
 from photo_tagger.config import AppPaths, Settings  # noqa: E402
 from photo_tagger.infra.model_store import ModelStore  # noqa: E402
 
@@ -72,23 +74,6 @@ TARGETS = {
 
 
 # ---------------------------------------------------------------- machine
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
-
 
 def cores() -> int:
     try:

@@ -47,6 +47,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.machine import cpu_name, loadavg  # noqa: E402
+
 import chromadb  # noqa: E402
 
 import photo_tagger.core.retagging as retagging_module  # noqa: E402
@@ -72,21 +74,8 @@ def ms(values, p) -> float:
     return float(np.percentile(np.asarray(values), p)) * 1000
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except (AttributeError, OSError):
-        return "?"
+def load_text() -> str:
+    return " ".join(f"{x:.2f}" for x in loadavg() or []) or "?"
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -554,7 +543,7 @@ def search_benchmark(workdir: Path, n: int, queries: int, recall_queries: int) -
         res["rows"].append(row)
         print(f"  {name}: p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms "
               f"(store.query p50 {row['store_p50']:.1f}), {row['share']:.1f}% of rows, "
-              f"recall@{LIMIT} {row.get('recall', float('nan')):.3f}  [load {loadavg()}]", flush=True)
+              f"recall@{LIMIT} {row.get('recall', float('nan')):.3f}  [load {load_text()}]", flush=True)
 
     print(f"\nsearch over {n:,}: warm-up ...", flush=True)
     for text in warm_texts:  # warms ONNX, Chroma's HNSW + SQLite pages, the catalog
@@ -839,7 +828,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"chromadb {chromadb.__version__}, python {platform.python_version()}, {cpu_name()}, "
-          f"{os.cpu_count()} cpus, load {loadavg()}", flush=True)
+          f"{os.cpu_count()} cpus, load {load_text()}", flush=True)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_search-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results = {}
@@ -848,7 +837,7 @@ def main() -> None:
         if not args.skip_retag:
             results["retag"] = retag_benchmark(workdir, args.retag_n, args.repeats)
             print_retag(results["retag"])
-            print(f"[load {loadavg()}]", flush=True)
+            print(f"[load {load_text()}]", flush=True)
         if not args.skip_search:
             results["search"] = search_benchmark(workdir, args.search_n, args.queries, args.recall_queries)
             print_search(results["search"])
@@ -863,7 +852,7 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"\ntotal {time.perf_counter() - started:.0f} s, load {loadavg()}")
+    print(f"\ntotal {time.perf_counter() - started:.0f} s, load {load_text()}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
 

@@ -1,6 +1,5 @@
 """Settings and app folders."""
 
-from pathlib import Path
 
 import pytest
 

@@ -66,7 +66,7 @@ def test_user_choices_win():
     mine = UserChoices(added=frozenset({"holiday"}), removed=frozenset({"dog"}), not_sensitive=True)
     result = effective(decision, mine)
     assert result.tags == ("beach", "holiday") and result.flags == ()
-    assert result.as_metadata() == {"tags": ["beach", "holiday"], "flags": None, "flagged": False}
+    assert result.as_metadata() == {"tags": ["beach", "holiday"], "flags": None, "flagged": 0}
 
 
 @pytest.mark.parametrize("text, fragment", [
