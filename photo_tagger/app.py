@@ -92,12 +92,15 @@ class App:
         return open_chroma(self.settings.store_url or self.paths.library_dir / "chroma")
 
     def vector_store(self, model_name: str | None = None):
-        """The vectors of one model (the active one by default): one collection per model."""
+        """The vectors of one model (the active one by default): one collection per model, opened once."""
         from photo_tagger.infra.chroma_store import ChromaVectorStore
 
-        # ef_search 500: Chroma's default 100 found under half of the true top 50 at 100k photos (RESULTS.md).
-        return ChromaVectorStore(self.chroma_client, f"photos--{model_name or self.active_model().name}",
-                                 ef_search=500)
+        name = model_name or self.active_model().name
+        stores = self.__dict__.setdefault("_stores", {})
+        if name not in stores:
+            # ef_search 500: Chroma's default 100 found under half of the true top 50 at 100k photos (RESULTS.md).
+            stores[name] = ChromaVectorStore(self.chroma_client, f"photos--{name}", ef_search=500)
+        return stores[name]
 
     @cached_property
     def indexer(self):
