@@ -70,8 +70,8 @@ class App:
             lock.acquire(timeout=2)
         except Timeout:
             raise LibraryBusy(
-                f"the library {self.paths.library_dir} is open in another Photo Tagger process; "
-                "close it first (or use a Chroma server: see README)"
+                f"the library {self.paths.library_dir} is open in another Photo Tagger process "
+                "(the app or `photo-tagger watch`); close that one first"
             ) from None
         return lock
 
