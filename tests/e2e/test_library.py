@@ -170,3 +170,15 @@ def test_bad_arguments_get_one_line(cli, tiny_home, tmp_path):
     assert result.returncode == 1 and result.err.strip() == f"photo-tagger: error: {tmp_path / 'nope'}: no such folder"
     (tmp_path / "file.jpg").write_bytes(b"x")
     assert "not a folder" in cli("--home", tiny_home, "index", tmp_path / "file.jpg").err
+
+
+def test_a_second_process_gets_a_clear_message_instead_of_sharing_the_embedded_library(tiny_home, cli):
+    first = App.from_home(tiny_home)
+    first.catalog  # opens the library and takes its lock
+    try:
+        result = cli("--home", tiny_home, "status")
+        assert result.returncode == 1
+        assert "is open in another Photo Tagger process" in result.err and len(result.err.splitlines()) == 1
+    finally:
+        first.close()
+    assert cli("--home", tiny_home, "status").returncode == 0
