@@ -10,6 +10,7 @@ from pathlib import Path
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo
 from photo_tagger.cli.progress import TerminalProgress
+from photo_tagger.core.choices import edit_tags, mark_not_sensitive
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.labels import Label, ModerationCategory
 from photo_tagger.core.retagging import retag
@@ -96,19 +97,6 @@ def _retag(app, args) -> int:
     return 0
 
 
-def _apply_choice(app, record, write) -> None:
-    """Store a user's choice and bring the photo's vector metadata in step (journaled)."""
-    model = app.active_model().name
-    app.catalog.journal_add([record.id], model)
-    with app.catalog.transaction() as db:
-        write(db)
-    decision = app.catalog.decisions([record.id]).get(record.id, TagDecision())
-    tags = effective(decision, app.catalog.choices([record.id]).get(record.id))
-    app.vector_store().update_metadata([record.id], [tags.as_metadata()])
-    with app.catalog.transaction() as db:
-        app.catalog.journal_clear(db, [record.id], model)
-
-
 def _tag(app, args) -> int:
     record = find_photo(app, args.photo)
     both = set(args.add) & set(args.remove)
@@ -116,7 +104,7 @@ def _tag(app, args) -> int:
         raise PhotoTaggerError(f"cannot both add and remove {', '.join(sorted(both))}")
     if not args.add and not args.remove:
         raise PhotoTaggerError("nothing to do: give --add TAG and/or --remove TAG")
-    _apply_choice(app, record, lambda db: app.catalog.set_user_tags(db, record.id, add=args.add, remove=args.remove))
+    edit_tags(app.catalog, app.vector_store(), app.active_model().name, record.id, add=args.add, remove=args.remove)
     return _tags(app, argparse.Namespace(photo=args.photo, json=False))
 
 
@@ -180,7 +168,7 @@ def _flagged(app, args) -> int:
 
 def _unflag(app, args) -> int:
     record = find_photo(app, args.photo)
-    _apply_choice(app, record, lambda db: app.catalog.set_not_sensitive(db, record.id))
+    mark_not_sensitive(app.catalog, app.vector_store(), app.active_model().name, record.id)
     print(f"{record.path}: marked not sensitive")
     return 0
 

@@ -1,0 +1,35 @@
+"""A user's decisions about one photo (tags added or removed, "not sensitive"), stored and applied at once."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from photo_tagger.core.ports import VectorStore
+from photo_tagger.core.tagging import EffectiveTags, TagDecision, effective
+
+
+def _apply(catalog, store: VectorStore, model_name: str, photo_id: str, write: Callable) -> EffectiveTags:
+    """Store the choice, then bring the photo's vector metadata in step (journaled like every dual write)."""
+    catalog.journal_add([photo_id], model_name)
+    with catalog.transaction() as db:
+        write(db)
+    decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
+    tags = effective(decision, catalog.choices([photo_id]).get(photo_id))
+    store.update_metadata([photo_id], [tags.as_metadata()])
+    with catalog.transaction() as db:
+        catalog.journal_clear(db, [photo_id], model_name)
+    return tags
+
+
+def edit_tags(catalog, store: VectorStore, model_name: str, photo_id: str, *, add: Iterable[str] = (),
+              remove: Iterable[str] = ()) -> EffectiveTags:
+    """Add and remove tags on a photo; the user's decision wins over automatic tags from now on."""
+    add, remove = list(add), list(remove)
+    return _apply(catalog, store, model_name, photo_id,
+                  lambda db: catalog.set_user_tags(db, photo_id, add=add, remove=remove))
+
+
+def mark_not_sensitive(catalog, store: VectorStore, model_name: str, photo_id: str,
+                       value: bool = True) -> EffectiveTags:
+    """A false positive of moderation: the photo stays unflagged across retags (until value=False)."""
+    return _apply(catalog, store, model_name, photo_id, lambda db: catalog.set_not_sensitive(db, photo_id, value))
