@@ -8,11 +8,11 @@ import os
 import sys
 
 from photo_tagger import __version__
-from photo_tagger.cli import doctor, library, models, search, tagging
+from photo_tagger.cli import desktop, doctor, library, models, search, tagging
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (library, search, tagging, models, doctor)
+COMMANDS = (library, search, tagging, models, doctor, desktop)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -159,8 +159,15 @@ class Indexer:
                 continue
             # A watched folder inside another belongs to itself only: the outer root skips it.
             skip = self.skip_dirs + tuple(r for r in all_roots if r != root and _is_under(r, root))
-            on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip)]
+            on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip)] \
+                if os.path.isdir(root) else []
             known = [r for r in self.catalog.records(root) if any(_is_under(r.path, s) for s in inside)]
+            if not on_disk and known and root in inside:
+                # An unplugged drive or an empty mount point looks like "every photo deleted": keep the
+                # library as it is (tags, your choices) until the folder is back, or is unwatched.
+                report.unavailable.append(root)
+                log.warning("watched folder %s is missing or empty; its %d photos are kept", root, len(known))
+                continue
             diff = diff_against_catalog(on_disk, known)
             work += [_Work(stat, None, "new") for stat in diff.new]
             work += [_Work(stat, record, "updated") for record, stat in diff.changed]

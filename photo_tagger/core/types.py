@@ -77,6 +77,7 @@ class IndexReport:
     removed: int = 0
     reencoded: int = 0  # unchanged files whose embedding was stale (another model) or missing
     skipped: list[SkippedFile] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)  # watched folders that are missing (unmounted?)
     cancelled: bool = False
     seconds: float = 0.0
 
@@ -87,13 +88,15 @@ class IndexReport:
         encoded = self.new + self.updated + self.reencoded
         rate = f", {encoded / self.seconds:.1f} photos/s" if encoded and self.seconds else ""
         again = f", {self.reencoded} re-encoded for a new model" if self.reencoded else ""
+        missing = f"; not available, left as it was: {', '.join(self.unavailable)}" if self.unavailable else ""
         return (f"{what}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.moved} moved, "
-                f"{self.removed} removed, {len(self.skipped)} skipped{again} ({self.seconds:.1f} s{rate})")
+                f"{self.removed} removed, {len(self.skipped)} skipped{again} ({self.seconds:.1f} s{rate}){missing}")
 
     def as_dict(self) -> dict:
         return {
             "new": self.new, "updated": self.updated, "unchanged": self.unchanged, "moved": self.moved,
             "removed": self.removed, "reencoded": self.reencoded, "skipped": len(self.skipped),
             "skipped_files": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "unavailable_folders": list(self.unavailable),
             "cancelled": self.cancelled, "seconds": round(self.seconds, 3),
         }

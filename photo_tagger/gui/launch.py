@@ -14,6 +14,7 @@ def launch(app) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from photo_tagger.gui.crash import install_excepthook
     from photo_tagger.gui.main_window import MainWindow
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -25,6 +26,7 @@ def launch(app) -> int:
     if geometry is not None:
         window.restoreGeometry(geometry)
     window.show()
+    previous_hook = install_excepthook(lambda: window)
     # Ctrl+C and SIGTERM close the window like the user would (jobs cancelled, library released).
     previous = {sig: signal.signal(sig, lambda *_: window.close()) for sig in (signal.SIGINT, signal.SIGTERM)}
     wake = QTimer()
@@ -34,6 +36,7 @@ def launch(app) -> int:
         return qt_app.exec()
     finally:
         wake.stop()
+        sys.excepthook = previous_hook
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         settings.setValue("main_window/geometry", window.saveGeometry())

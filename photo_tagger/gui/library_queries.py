@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from photo_tagger.core.errors import ModelError
-from photo_tagger.core.search import Filters, search_text
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.errors import ModelError, PhotoTaggerError
+from photo_tagger.core.search import Filters, nearest, search_text
+from photo_tagger.core.tagging import TagDecision, UserChoices, effective
 from photo_tagger.core.types import PhotoRecord
 
 BATCH = 500
 SEARCH_LIMIT = 200
+SIMILAR_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -96,15 +97,15 @@ def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], 
         records = catalog.records()
     if scope.folder:
         records = [r for r in records if _under(r.path, scope.folder)]
+    # Always: the grid blurs flagged photos and shows tags, whatever the scope.
     tags: dict[str, tuple] = {}
-    if scope.tag or scope.flagged:
-        ids = [r.id for r in records]
-        decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-        for i in ids:
-            result = effective(decisions.get(i, TagDecision()), choices.get(i))
-            tags[i] = (result.tags, result.flags)
-        if scope.tag:
-            records = [r for r in records if scope.tag in tags[r.id][0]]
+    ids = [r.id for r in records]
+    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
+    for i in ids:
+        result = effective(decisions.get(i, TagDecision()), choices.get(i))
+        tags[i] = (result.tags, result.flags)
+    if scope.tag:
+        records = [r for r in records if scope.tag in tags[r.id][0]]
     records.sort(key=_recency, reverse=True)
     for start in range(0, len(records), batch):
         if cancelled():
@@ -132,3 +133,40 @@ def tag_rows(app) -> tuple[list[tuple[str, int]], int]:
     """(tag, photo count) most frequent first, and how many photos are flagged."""
     counts = sorted(app.catalog.tag_counts().items(), key=lambda kv: (-kv[1], kv[0]))
     return counts, len(app.catalog.flagged_ids())
+
+
+@dataclass(frozen=True)
+class PhotoDetails:
+    """The details panel's photo: its record, effective tags (score, or None for a tag the user added) and flags."""
+
+    item: GridItem
+    record: PhotoRecord
+    tags: tuple[tuple[str, float | None], ...]
+    flags: tuple[tuple[str, float], ...]
+    not_sensitive: bool = False
+
+
+def photo_details(app, photo_id: str) -> PhotoDetails:
+    catalog = app.catalog
+    record = catalog.get([photo_id]).get(photo_id)
+    if record is None:
+        raise PhotoTaggerError("this photo is no longer in the library")
+    decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
+    choices = catalog.choices([photo_id]).get(photo_id) or UserChoices()
+    result = effective(decision, choices)
+    tag_scores, flag_scores = dict(decision.tags), dict(decision.flags)
+    tags = tuple(sorted(((t, tag_scores.get(t)) for t in result.tags),
+                        key=lambda ts: (ts[1] is not None, -(ts[1] or 0.0), ts[0])))
+    flags = tuple((f, flag_scores.get(f, 0.0)) for f in result.flags)
+    return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
+                        choices.not_sensitive)
+
+
+def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridItem]:
+    """The photos nearest to one photo's stored embedding (no image is read), best first, itself left out."""
+    store = app.vector_store()
+    embeddings = store.get_embeddings([photo_id])
+    if photo_id not in embeddings:
+        raise PhotoTaggerError("this photo has no stored embedding yet (it is being indexed, or was skipped)")
+    hits = nearest(store, app.catalog, embeddings[photo_id], limit=limit, filters=Filters(), exclude=photo_id)
+    return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in hits]

@@ -1,4 +1,4 @@
-"""The main window: search bar, sidebar, thumbnail grid, status bar, and the first-run states."""
+"""The main window: search bar, sidebar, thumbnail grid, details panel, status bar, menus, first-run states."""
 
 from __future__ import annotations
 
@@ -7,19 +7,22 @@ import os
 import time
 from functools import partial
 
-from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QLabel, QListView, QMainWindow, QMenu, QMessageBox,
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QLabel, QListView, QMainWindow, QMessageBox,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from photo_tagger.gui import library_queries as queries
 from photo_tagger.gui import operations
 from photo_tagger.gui.library_queries import Scope
-from photo_tagger.gui.models.photo_grid import PathRole, PhotoGridModel
+from photo_tagger.gui.live_watch import LiveWatcher
+from photo_tagger.gui.models.photo_grid import ItemRole, PathRole, PhotoGridModel
+from photo_tagger.gui.photo_actions import PhotoActions
 from photo_tagger.gui.models.sidebar_models import TagEntry
 from photo_tagger.gui.tasks import TaskRunner
 from photo_tagger.gui.thumbnails import ThumbnailCache, ThumbnailProvider
 from photo_tagger.gui.views.photo_delegate import PhotoDelegate
+from photo_tagger.gui.widgets.details_panel import DetailsPanel
 from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
 from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
@@ -33,10 +36,15 @@ LIVE_REFRESH_S = 2.0
 class MainWindow(QMainWindow):
     """Owns the views; every read and write of the library goes through the TaskRunner."""
 
-    def __init__(self, app, runner: TaskRunner | None = None, parent: QWidget | None = None):
+    def __init__(self, app, runner: TaskRunner | None = None, parent: QWidget | None = None, *,
+                 watch: bool = True):
         super().__init__(parent)
         self.app = app
         self.runner = runner or TaskRunner(app, parent=self)
+        self.watch = watch
+        # A file of its own under the app's config dir (not the platform's store): tests and portable
+        # homes stay self-contained.
+        self.settings = QSettings(str(app.paths.config_dir / "gui.ini"), QSettings.Format.IniFormat)
         self.scope = Scope()
         self.tag_entry = TagEntry("any")
         self.query = ""
@@ -50,6 +58,10 @@ class MainWindow(QMainWindow):
         cache = ThumbnailCache(app.paths.cache_dir / "thumbnails", THUMBNAIL_SIZE)
         self.thumbnails = ThumbnailProvider(self.runner, cache, parent=self)
         self.grid_model = PhotoGridModel(self.thumbnails, self)
+        self.grid_model.set_blur_flagged(self.settings.value("view/blur_flagged", True, type=bool))
+        self.details = DetailsPanel(self)
+        self.photos = PhotoActions(self)
+        self.watcher = LiveWatcher(app, self.runner, parent=self)
         self.search_bar = SearchBar(parent=self)
         self.sidebar = Sidebar(self)
         self.grid = self._make_grid()
@@ -65,6 +77,7 @@ class MainWindow(QMainWindow):
         for page in (self.loading, self.no_model, self.empty, self.browser):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
+        self._make_menus()
         self._connect()
         self.check_setup()
 
@@ -97,14 +110,38 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(self)
         splitter.addWidget(self.sidebar)
         splitter.addWidget(content)
+        splitter.addWidget(self.details)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([240, 960])
+        splitter.setSizes([220, 680, 300])
         page = QWidget(self)
         outer = QVBoxLayout(page)
         outer.setContentsMargins(8, 8, 8, 0)
         outer.addWidget(self.search_bar)
         outer.addWidget(splitter, 1)
         return page
+
+    def _make_menus(self) -> None:
+        view = self.menuBar().addMenu("&View")
+        self.blur_action = QAction("Blur flagged photos", self, checkable=True)
+        self.blur_action.setChecked(self.grid_model.blur_flagged)
+        self.blur_action.toggled.connect(self.set_blur_flagged)
+        view.addAction(self.blur_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("Open log folder", self.open_log_folder)
+
+    def set_blur_flagged(self, on: bool) -> None:
+        self.settings.setValue("view/blur_flagged", on)
+        self.grid_model.set_blur_flagged(on)
+        if self.photos.current is not None:
+            self.photos.show(self.photos.current)
+
+    def open_log_folder(self) -> None:
+        self.app.paths.log_dir.mkdir(parents=True, exist_ok=True)
+        self.open_url(QUrl.fromLocalFile(str(self.app.paths.log_dir)))
+
+    def open_url(self, url: QUrl) -> bool:
+        """Every file, folder and link the window opens goes through here (tests replace it)."""
+        return QDesktopServices.openUrl(url)
 
     def _connect(self) -> None:
         self.search_bar.query_changed.connect(self._query_changed)
@@ -122,6 +159,8 @@ class MainWindow(QMainWindow):
                                                                                        f"{message}"))
         self.runner.query_failed.connect(self.status.show_message)
         self.runner.job_progressed.connect(self._live_refresh)
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
+        self.watcher.changes_indexed.connect(self._changes_indexed)
 
     # -- the first screen
     def check_setup(self) -> None:
@@ -135,6 +174,8 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentWidget(self.no_model)
             return
         self.roots = startup.roots
+        if self.watch:
+            self.watcher.set_roots(self.roots)
         self.setWindowTitle(f"Photo Tagger ({startup.model})")
         if not startup.roots and not self.runner.busy:
             self.pages.setCurrentWidget(self.empty)
@@ -157,6 +198,8 @@ class MainWindow(QMainWindow):
     def _folders_loaded(self, generation: int, folders) -> None:
         if generation == self._sidebar_generation:  # two query workers: an older answer may come last
             self.roots = tuple(f.path for f in folders)
+            if self.watch:
+                self.watcher.set_roots(self.roots)
             self.sidebar.set_folders(folders, self.scope.folder)
 
     def _tags_loaded(self, generation: int, rows) -> None:
@@ -318,21 +361,52 @@ class MainWindow(QMainWindow):
     # -- photos
     def open_photos(self, paths: list[str]) -> None:
         for path in paths[:20]:  # a slip of the mouse must not open a thousand viewers
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+            self.open_url(QUrl.fromLocalFile(path))
 
     def selected_paths(self) -> list[str]:
         return [index.data(PathRole) for index in self.grid.selectionModel().selectedIndexes()]
 
+    def selected_items(self) -> list:
+        indexes = sorted(self.grid.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        current = self.grid.currentIndex()
+        if current.isValid() and current in indexes:  # the clicked photo first: single-photo actions use it
+            indexes.remove(current)
+            indexes.insert(0, current)
+        return [index.data(ItemRole) for index in indexes]
+
     def _show_grid_menu(self, position) -> None:
-        paths = self.selected_paths()
-        if not paths:
+        index = self.grid.indexAt(position)
+        if index.isValid() and not self.grid.selectionModel().isSelected(index):
+            self.grid.setCurrentIndex(index)
+        items = self.selected_items()
+        if not items:
             return
-        menu = QMenu(self)
-        menu.addAction(f"Open {len(paths)} photos" if len(paths) > 1 else "Open", lambda: self.open_photos(paths))
-        menu.addAction("Open containing folder",
-                       lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(paths[0]))))
+        menu = self.photos.menu(items)
         menu.exec(self.grid.viewport().mapToGlobal(position))
         menu.deleteLater()
+
+    def _current_changed(self, current, previous) -> None:
+        if current.isValid():
+            self.photos.show(current.data(ItemRole))
+
+    def show_similar(self, item) -> None:
+        """Fill the grid with the photos nearest to `item`'s stored embedding, with their scores."""
+        self._generation += 1
+        generation = self._generation
+        self.grid_model.clear()
+        self.header.setText(f"Finding photos like {item.name}...")
+        self.runner.query(partial(queries.similar_items, self.app, item.id),
+                          on_done=partial(self._similar_done, generation, item.name),
+                          on_error=partial(self._grid_failed, generation))
+
+    def _similar_done(self, generation: int, name: str, items) -> None:
+        if generation == self._generation:
+            self.grid_model.append(items)
+            self.header.setText(f"{len(items)} photos most like {name}, best first")
+
+    def _changes_indexed(self, report) -> None:
+        self.status.show_message(report.summary("Folder changes"))
+        self.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.status.show_message("Closing...")

@@ -1,13 +1,17 @@
-"""The window's write jobs (run on the writer thread, no Qt here): index, rescan, retag, unwatch, install."""
+"""The window's write jobs (run on the writer thread, no Qt here): index, rescan, retag, tag edits, unwatch,
+install."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from photo_tagger.core import choices
 from photo_tagger.core.library import add_roots, forget_root, resolve_folder
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.retagging import RetagReport, retag
+from photo_tagger.core.tagging import EffectiveTags
 from photo_tagger.core.types import IndexReport
 
 
@@ -45,3 +49,26 @@ def install_model(app, checkpoint: str, progress: Progress, control: JobControl)
         app.update_settings(model=model.name)
     progress.finished()
     return model
+
+
+def retag_photos(app, ids: list[str], progress: Progress, control: JobControl) -> RetagReport:
+    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.active_model().name, ids=list(ids),
+                 progress=progress, control=control)
+
+
+def edit_tags(app, photo_id: str, add=(), remove=()) -> EffectiveTags:
+    return choices.edit_tags(app.catalog, app.vector_store(), app.active_model().name, photo_id, add=add,
+                             remove=remove)
+
+
+def mark_not_sensitive(app, photo_id: str) -> EffectiveTags:
+    return choices.mark_not_sensitive(app.catalog, app.vector_store(), app.active_model().name, photo_id)
+
+
+def index_changes(app, scope: list[str], progress: Progress, control: JobControl) -> IndexReport | None:
+    """Index what the folder watcher saw change, under the roots watched now (None when none is left)."""
+    roots = app.catalog.roots()
+    under = [p for p in scope if any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in roots)]
+    if not roots or (scope and not under):
+        return None
+    return app.indexer.index(roots, scope=under, progress=progress, control=control)

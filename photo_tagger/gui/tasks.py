@@ -99,6 +99,7 @@ class TaskRunner(QObject):
         self._jobs: list[Job] = []  # queued or running write jobs, oldest first
         self._closing = False
         self._closed = False
+        self._shutdown_steps: list[Callable[[], None]] = []
         self._delivered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     # -- delivery to the GUI thread
@@ -210,11 +211,20 @@ class TaskRunner(QObject):
         return future
 
     # -- the end
+    def add_shutdown_step(self, step: Callable[[], None]) -> None:
+        """step() runs first at shutdown, before the executors stop (e.g. stop a watcher feeding them)."""
+        self._shutdown_steps.append(step)
+
     def shutdown(self) -> None:
-        """Cancel the write jobs, wait for every worker, then close the app's stores (once)."""
+        """Run the shutdown steps, cancel the write jobs, wait for every worker, then close the app's stores (once)."""
         if self._closed:
             return
         self._closing = True
+        for step in self._shutdown_steps:
+            try:
+                step()
+            except Exception:
+                log.exception("a shutdown step failed")
         self.cancel_writes()
         for executor in (self._thumbnails, self._queries, self._writer):
             executor.shutdown(wait=True, cancel_futures=True)

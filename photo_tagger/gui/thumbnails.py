@@ -52,6 +52,27 @@ class ThumbnailCache:
         return image
 
 
+def load_preview(path: str, size: int) -> QImage:
+    """Worker threads only: the photo fitted in size x size, upright, as a QImage (for the details panel)."""
+    image = open_rgb(path, min_side=size)
+    try:
+        image.thumbnail((size, size))
+        width, height = image.size
+        return QImage(image.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+    finally:
+        image.close()
+
+
+def blur(image: QImage, factor: int = 14) -> QImage:
+    """A strong, cheap blur: down to a few pixels and smoothly back up (thread-safe: QImage only)."""
+    if image.isNull():
+        return image
+    small = image.scaled(max(1, image.width() // factor), max(1, image.height() // factor),
+                         Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return small.scaled(image.width(), image.height(), Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
 def placeholder(size: int, broken: bool = False) -> QPixmap:
     """A plain tile drawn in memory (no file): shown while a thumbnail is made, or for a broken photo."""
     pixmap = QPixmap(size, size)
@@ -78,6 +99,7 @@ class ThumbnailProvider(QObject):
         self.cache = cache
         self.max_pixmaps = max_pixmaps
         self._pixmaps: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
+        self._blurred: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
         self._pending: set[tuple[str, int]] = set()
         self._failed: set[tuple[str, int]] = set()
         self.loading = placeholder(cache.size)
@@ -100,6 +122,21 @@ class ThumbnailProvider(QObject):
                                   on_done=lambda image: self._loaded(key, image),
                                   on_error=lambda exc: self._failed_to_load(key, exc))
         return self.loading
+
+    def blurred_pixmap(self, path: str, mtime_ns: int) -> QPixmap:
+        """The thumbnail blurred (for flagged photos); the plain tiles while it is not loaded yet."""
+        key = (path, mtime_ns)
+        if key in self._blurred:
+            self._blurred.move_to_end(key)
+            return self._blurred[key]
+        pixmap = self.pixmap(path, mtime_ns)
+        if pixmap is self.loading or pixmap is self.broken:
+            return pixmap
+        # A 160 px thumbnail blurs in well under a millisecond: no need for a worker round trip.
+        self._blurred[key] = QPixmap.fromImage(blur(pixmap.toImage()))
+        while len(self._blurred) > self.max_pixmaps:
+            self._blurred.popitem(last=False)
+        return self._blurred[key]
 
     def _loaded(self, key: tuple[str, int], image: QImage) -> None:
         self._pending.discard(key)

@@ -141,3 +141,28 @@ def test_duplicate_content_moves_claim_one_record_each(parts, tmp_path):
     report = indexer.index([str(folder)])
     assert (report.moved, report.new, report.removed) == (2, 0, 0)
     assert {r.id for r in catalog.records()} == ids == store.ids()
+
+
+def test_an_unplugged_root_keeps_its_photos(parts, photos):
+    catalog, store, encoder, indexer = parts
+    indexer.index([photos])
+    os.rename(photos, photos + "-unmounted")
+    report = indexer.index([photos])
+    assert report.removed == 0 and report.unavailable == [photos]
+    assert len(catalog.records()) == 10 and store.count() == 10
+    assert "not available, left as it was" in report.summary(photos)
+    os.rename(photos + "-unmounted", photos)
+    assert indexer.index([photos]).unchanged == 10
+
+
+def test_an_empty_mount_point_keeps_its_photos_and_later_deletions_still_count(parts, photos):
+    catalog, store, encoder, indexer = parts
+    indexer.index([photos])
+    for name in os.listdir(photos):
+        os.rename(os.path.join(photos, name), os.path.join(os.path.dirname(photos), name))
+    assert indexer.index([photos]).unavailable == [photos] and len(catalog.records()) == 10
+    for name in os.listdir(os.path.dirname(photos)):
+        if name.endswith(".jpg"):
+            os.rename(os.path.join(os.path.dirname(photos), name), os.path.join(photos, name))
+    os.remove(os.path.join(photos, "IMG_00000.jpg"))
+    assert indexer.index([photos]).removed == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
@@ -23,6 +25,8 @@ class PhotoGridModel(QAbstractListModel):
         self.thumbnails = thumbnails
         self._items: list[GridItem] = []
         self._rows: dict[tuple[str, int], list[int]] = {}
+        self.blur_flagged = True
+        self._revealed: set[str] = set()  # ids of flagged photos the user chose to see
         if thumbnails is not None:
             thumbnails.thumbnail_loaded.connect(self._thumbnail_loaded)
 
@@ -47,6 +51,34 @@ class PhotoGridModel(QAbstractListModel):
         self._items.extend(batch)
         self.endInsertRows()
 
+    def is_hidden(self, item: GridItem) -> bool:
+        """Shown blurred: flagged, blurring on, and not revealed by the user."""
+        return bool(item.flags) and self.blur_flagged and item.id not in self._revealed
+
+    def set_blur_flagged(self, on: bool) -> None:
+        if on != self.blur_flagged:
+            self.blur_flagged = on
+            self._changed(range(len(self._items)), [Qt.ItemDataRole.DecorationRole])
+
+    def reveal(self, photo_id: str) -> None:
+        self._revealed.add(photo_id)
+        self._changed([r for r, i in enumerate(self._items) if i.id == photo_id], [Qt.ItemDataRole.DecorationRole])
+
+    def is_revealed(self, photo_id: str) -> bool:
+        return photo_id in self._revealed
+
+    def update_tags(self, photo_id: str, tags, flags) -> None:
+        """A photo's tags changed (an edit): its cells are redrawn where they are, the scroll is kept."""
+        rows = [r for r, i in enumerate(self._items) if i.id == photo_id]
+        for row in rows:
+            self._items[row] = replace(self._items[row], tags=tuple(tags), flags=tuple(flags))
+        self._changed(rows, [])
+
+    def _changed(self, rows, roles) -> None:
+        rows = list(rows)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 0), roles)
+
     def item(self, row: int) -> GridItem:
         return self._items[row]
 
@@ -65,6 +97,8 @@ class PhotoGridModel(QAbstractListModel):
                 return None
             if item.status != "indexed":
                 return self.thumbnails.broken
+            if self.is_hidden(item):
+                return self.thumbnails.blurred_pixmap(item.path, item.mtime_ns)
             return self.thumbnails.pixmap(item.path, item.mtime_ns)
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(item)

@@ -1,0 +1,191 @@
+"""The selected photo's details: preview, file facts, tags with scores (editable), flags and "Not sensitive"."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QPixmap
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu,
+                               QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
+
+PREVIEW_SIZE = 320
+TagRole = Qt.ItemDataRole.UserRole + 1
+
+
+class ClickableLabel(QLabel):
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
+class DetailsPanel(QScrollArea):
+    """Shows one PhotoDetails; edits leave as signals (the window runs them on the writer)."""
+
+    tag_added = Signal(str)
+    tag_removed = Signal(str)
+    not_sensitive_requested = Signal()
+    preview_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.details = None
+        self.setWidgetResizable(True)
+        self.setMinimumWidth(260)
+        body = QWidget(self)
+        self.preview = ClickableLabel(body)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(QSize(200, 200))
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.preview.clicked.connect(self.preview_clicked)
+        self.name = QLabel(body)
+        font = self.name.font()
+        font.setBold(True)
+        self.name.setFont(font)
+        self.name.setWordWrap(True)
+        self.path = self._value(body)
+        self.taken = self._value(body)
+        self.camera = self._value(body)
+        self.size = self._value(body)
+        facts = QFormLayout()
+        facts.addRow("Folder", self.path)
+        facts.addRow("Taken", self.taken)
+        facts.addRow("Camera", self.camera)
+        facts.addRow("Size", self.size)
+
+        self.flag_box = QWidget(body)
+        self.flags = QLabel(self.flag_box)
+        self.flags.setWordWrap(True)
+        self.flags.setStyleSheet("color: #b02020")
+        self.not_sensitive = QPushButton("Not sensitive", self.flag_box)
+        self.not_sensitive.setToolTip("A false alarm: this photo stays unflagged, also after retagging")
+        self.not_sensitive.clicked.connect(self.not_sensitive_requested)
+        flag_layout = QVBoxLayout(self.flag_box)
+        flag_layout.setContentsMargins(0, 0, 0, 0)
+        flag_layout.addWidget(self.flags)
+        flag_layout.addWidget(self.not_sensitive, 0, Qt.AlignmentFlag.AlignLeft)
+
+        self.tags = QListWidget(body)
+        self.tags.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tags.customContextMenuRequested.connect(self._tag_menu)
+        self.tags.setMinimumHeight(120)
+        self.remove = QPushButton("Remove tag", body)
+        self.remove.setEnabled(False)
+        self.remove.clicked.connect(self._remove_selected)
+        self.tags.currentItemChanged.connect(lambda current, _: self.remove.setEnabled(current is not None))
+        self.new_tag = QLineEdit(body)
+        self.new_tag.setPlaceholderText("Add a tag")
+        self.new_tag.returnPressed.connect(self._add)
+        self.add = QPushButton("Add", body)
+        self.add.clicked.connect(self._add)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.new_tag, 1)
+        add_row.addWidget(self.add)
+
+        self.placeholder = QLabel("Select a photo to see its details", body)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: #707070")
+        self.content = QWidget(body)
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.name)
+        layout.addLayout(facts)
+        layout.addWidget(self.flag_box)
+        layout.addWidget(QLabel("Tags", body))
+        layout.addWidget(self.tags, 1)
+        layout.addWidget(self.remove, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(add_row)
+        outer = QVBoxLayout(body)
+        outer.addWidget(self.placeholder)
+        outer.addWidget(self.content, 1)
+        outer.addStretch(0)
+        self.setWidget(body)
+        self.clear()
+
+    @staticmethod
+    def _value(parent: QWidget) -> QLabel:
+        label = QLabel(parent)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def clear(self) -> None:
+        self.details = None
+        self.content.hide()
+        self.placeholder.show()
+
+    def set_details(self, details) -> None:
+        """Show a PhotoDetails (library_queries); the preview comes separately (set_preview)."""
+        same_photo = self.details is not None and self.details.item.id == details.item.id
+        self.details = details
+        record = details.record
+        self.placeholder.hide()
+        self.content.show()
+        self.name.setText(os.path.basename(record.path))
+        self.name.setToolTip(record.path)
+        self.path.setText(os.path.dirname(record.path))
+        self.taken.setText(record.taken_at.replace("T", " ") if record.taken_at else "unknown")
+        camera = " ".join(p for p in (record.camera_make, record.camera_model) if p)
+        self.camera.setText(camera or "unknown")
+        dims = f"{record.width} \u00d7 {record.height} px, " if record.width and record.height else ""
+        self.size.setText(f"{dims}{_file_size(record.size)}")
+        if record.status != "indexed":
+            self.size.setText(f"{self.size.text()}\nskipped: {record.skip_reason}")
+        self.flag_box.setVisible(bool(details.flags))
+        self.flags.setText("Flagged: " + ", ".join(f"{name} {score:.2f}" for name, score in details.flags))
+        self.tags.clear()
+        for name, score in details.tags:
+            item = QListWidgetItem(f"{name}    {score:.2f}" if score is not None else f"{name}    (added by you)")
+            item.setData(TagRole, name)
+            self.tags.addItem(item)
+        self.remove.setEnabled(False)
+        if not same_photo:
+            self.preview.clear()
+            self.preview.setText("Loading...")
+
+    def set_preview(self, pixmap: QPixmap | None, hidden: bool = False) -> None:
+        if pixmap is None or pixmap.isNull():
+            self.preview.setText("No preview")
+            return
+        self.preview.setPixmap(pixmap)
+        self.preview.setToolTip("Flagged: click to show the photo" if hidden else "")
+        self.preview.setCursor(Qt.CursorShape.PointingHandCursor if hidden else Qt.CursorShape.ArrowCursor)
+
+    def focus_tags(self) -> None:
+        self.new_tag.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _add(self) -> None:
+        name = " ".join(self.new_tag.text().split()).lower()
+        if name and self.details is not None:
+            self.new_tag.clear()
+            self.tag_added.emit(name)
+
+    def _remove_selected(self) -> None:
+        item = self.tags.currentItem()
+        if item is not None:
+            self.tag_removed.emit(item.data(TagRole))
+
+    def tag_menu(self, item: QListWidgetItem) -> QMenu:
+        menu = QMenu(self)
+        name = item.data(TagRole)
+        menu.addAction(f"Remove \u201c{name}\u201d", lambda: self.tag_removed.emit(name))
+        return menu
+
+    def _tag_menu(self, position) -> None:
+        item = self.tags.itemAt(position)
+        if item is not None:
+            menu = self.tag_menu(item)
+            menu.exec(self.tags.viewport().mapToGlobal(position))
+            menu.deleteLater()
+
+
+def _file_size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
