@@ -20,6 +20,8 @@ def launch(app) -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setApplicationName("Photo Tagger")
     qt_app.setOrganizationName("photo-tagger")
+    qt_app.setWindowIcon(app_icon())
+    qt_app.setDesktopFileName("photo-tagger")  # Wayland app id = the .desktop entry (taskbar icon, grouping)
     window = MainWindow(app)
     settings = QSettings()  # window geometry only; user settings live in TOML
     geometry = settings.value("main_window/geometry")
@@ -41,3 +43,18 @@ def launch(app) -> int:
             signal.signal(sig, handler)
         settings.setValue("main_window/geometry", window.saveGeometry())
         window.runner.shutdown()  # also closes the app (idempotent after the window's closeEvent)
+
+
+def app_icon():
+    """The icon at every packaged size (PNGs: the packaged app needs no QtSvg)."""
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon, QPixmap
+
+    assets = resources.files("photo_tagger").joinpath("gui", "assets")
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256, 512):
+        pixmap = QPixmap()
+        pixmap.loadFromData(assets.joinpath(f"icon-{size}.png").read_bytes(), "PNG")
+        icon.addPixmap(pixmap)
+    return icon

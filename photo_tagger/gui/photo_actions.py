@@ -48,6 +48,8 @@ class PhotoActions(QObject):
         thumbnail pool; answers for a photo no longer shown are dropped."""
         self._generation += 1
         generation = self._generation
+        if item is None or self.current is None or self.current.id != item.id:
+            self.details.clear_preview()
         self.current = item
         if item is None:
             self.details.clear()
@@ -55,7 +57,9 @@ class PhotoActions(QObject):
         self.runner.query(partial(queries.photo_details, self.app, item.id),
                           on_done=partial(self._details_loaded, generation),
                           on_error=partial(self._details_failed, generation))
-        if item.status == "indexed":
+        if item.status != "indexed":
+            self.details.set_preview(None)
+        else:
             hidden = self.model.is_hidden(item)
             self.runner.thumbnail(partial(_preview, item.path, hidden),
                                   on_done=partial(self._preview_loaded, generation, hidden),

@@ -120,7 +120,6 @@ class DetailsPanel(QScrollArea):
 
     def set_details(self, details) -> None:
         """Show a PhotoDetails (library_queries); the preview comes separately (set_preview)."""
-        same_photo = self.details is not None and self.details.item.id == details.item.id
         self.details = details
         record = details.record
         self.placeholder.hide()
@@ -142,10 +141,16 @@ class DetailsPanel(QScrollArea):
             item = QListWidgetItem(f"{name}    {score:.2f}" if score is not None else f"{name}    (added by you)")
             item.setData(TagRole, name)
             self.tags.addItem(item)
+        if not details.tags:
+            empty = QListWidgetItem("No tags yet: add one below")
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, so never "removed"
+            self.tags.addItem(empty)
         self.remove.setEnabled(False)
-        if not same_photo:
-            self.preview.clear()
-            self.preview.setText("Loading...")
+
+    def clear_preview(self) -> None:
+        """A new photo is on its way: drop the old one's preview (it may come before or after set_details)."""
+        self.preview.clear()
+        self.preview.setText("Loading...")
 
     def set_preview(self, pixmap: QPixmap | None, hidden: bool = False) -> None:
         if pixmap is None or pixmap.isNull():
@@ -166,7 +171,7 @@ class DetailsPanel(QScrollArea):
 
     def _remove_selected(self) -> None:
         item = self.tags.currentItem()
-        if item is not None:
+        if item is not None and item.data(TagRole):
             self.tag_removed.emit(item.data(TagRole))
 
     def tag_menu(self, item: QListWidgetItem) -> QMenu:
@@ -177,7 +182,7 @@ class DetailsPanel(QScrollArea):
 
     def _tag_menu(self, position) -> None:
         item = self.tags.itemAt(position)
-        if item is not None:
+        if item is not None and item.data(TagRole):
             menu = self.tag_menu(item)
             menu.exec(self.tags.viewport().mapToGlobal(position))
             menu.deleteLater()
