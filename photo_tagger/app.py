@@ -65,7 +65,8 @@ class App:
         from filelock import FileLock, Timeout
 
         self.paths.library_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.paths.library_dir / "library.lock")
+        # Not thread-local: the GUI takes the lock on a worker thread and releases it on the GUI thread.
+        lock = FileLock(self.paths.library_dir / "library.lock", thread_local=False)
         try:
             lock.acquire(timeout=2)
         except Timeout:

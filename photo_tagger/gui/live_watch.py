@@ -67,6 +67,11 @@ class LiveWatcher(QObject):
         self._thread.start()
         log.info("watching %d folder(s) for changes", len(roots))
 
+    def catch_up(self) -> None:
+        """Index what changed while the app was closed (and re-encode for a new model), like `watch` does."""
+        if not self._stop.is_set():
+            self._queue_index([])
+
     def _index_requested(self, scope: list[str]) -> None:
         """On the loop's thread: hand the run to the GUI thread, which queues it on the writer."""
         self.runner.call_in_gui(self._queue_index, scope)

@@ -176,6 +176,8 @@ class MainWindow(QMainWindow):
         self.roots = startup.roots
         if self.watch:
             self.watcher.set_roots(self.roots)
+            if self.roots:
+                self.watcher.catch_up()
         self.setWindowTitle(f"Photo Tagger ({startup.model})")
         if not startup.roots and not self.runner.busy:
             self.pages.setCurrentWidget(self.empty)

@@ -194,3 +194,14 @@ def test_blur_smears_detail_and_keeps_the_size(qtbot):
     assert blurred.size() == image.size()
     grey = [QColor(blurred.pixel(x, 60)).red() for x in range(20, 140, 7)]
     assert all(60 < g < 195 for g in grey)  # the checkerboard is gone: mid greys everywhere
+
+
+def test_opening_the_window_catches_up_on_changes_made_while_it_was_closed(qtbot, open_window, tiny_home,
+                                                                          photo_folder, tmp_path):
+    first = library_window(qtbot, open_window, tiny_home, photo_folder)
+    first.runner.shutdown()  # the app is closed...
+    (photo_folder / "IMG_00000.jpg").unlink()  # ...while the user edits the folder
+    make_photo(photo_folder / "LATE_00001.jpg", (250, 10, 90))
+    window = open_window(tiny_home)
+    qtbot.waitUntil(lambda: sorted(i.name for i in window.grid_model.items) ==
+                    sorted(p.name for p in photo_folder.iterdir()), timeout=30_000)
