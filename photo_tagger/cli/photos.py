@@ -6,17 +6,19 @@ import os
 from pathlib import Path
 
 from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.library import containing_root
+from photo_tagger.core.scan import prefix_relpath
 from photo_tagger.core.types import PhotoRecord
 
 
 def find_photo(app, path: Path) -> PhotoRecord:
     """The library record of a photo path, or a one-line error saying why there is none."""
     absolute = str(path.expanduser().resolve())
-    for root in sorted(app.catalog.roots(), key=len, reverse=True):
-        if absolute.startswith(root.rstrip(os.sep) + os.sep):
-            record = app.catalog.find_by_path(root, os.path.relpath(absolute, root).replace(os.sep, "/"))
-            if record is not None:
-                return record
+    root = containing_root(app.catalog.roots(), absolute)
+    if root is not None and root != absolute:
+        record = app.catalog.find_by_path(root, prefix_relpath(absolute, root))
+        if record is not None:
+            return record
     if not os.path.exists(absolute):
         raise PhotoTaggerError(f"{path}: no such file")
     raise PhotoTaggerError(f"{path} is not in the library (photo-tagger index FOLDER adds its folder)")

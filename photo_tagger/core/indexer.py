@@ -18,7 +18,8 @@ import numpy as np
 from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.ports import ImageEncoder, Progress, VectorStore
 from photo_tagger.core.preprocess import UnreadableImage, load_pixels_and_info, read_bytes
-from photo_tagger.core.scan import diff_against_catalog, is_photo_name, walk_photos
+from photo_tagger.core.library import containing_root
+from photo_tagger.core.scan import diff_against_catalog, is_photo_name, is_under, walk_photos
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
 from photo_tagger.core.vector_metadata import vector_metadata
@@ -154,14 +155,14 @@ class Indexer:
         missing = _MissingRecords()
         all_roots = set(self.catalog.roots()) | set(roots)
         for root in roots:
-            inside = [s for s in scope if _owner(s, all_roots) == root] if scope else [root]
+            inside = [s for s in scope if containing_root(all_roots, s) == root] if scope else [root]
             if not inside:
                 continue
             # A watched folder inside another belongs to itself only: the outer root skips it.
-            skip = self.skip_dirs + tuple(r for r in all_roots if r != root and _is_under(r, root))
+            skip = self.skip_dirs + tuple(r for r in all_roots if r != root and is_under(r, root))
             on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip)] \
                 if os.path.isdir(root) else []
-            known = [r for r in self.catalog.records(root) if any(_is_under(r.path, s) for s in inside)]
+            known = [r for r in self.catalog.records(root) if any(is_under(r.path, s) for s in inside)]
             if not on_disk and known and root in inside:
                 # An unplugged drive or an empty mount point looks like "every photo deleted": keep the
                 # library as it is (tags, your choices) until the folder is back, or is unwatched.
@@ -322,13 +323,3 @@ class Indexer:
         with self.catalog.transaction() as db:
             self.catalog.journal_clear(db, ids, self.model_name)
         report.removed += len(ids)
-
-
-def _owner(path: str, roots: Iterable[str]) -> str | None:
-    """The innermost root that contains path."""
-    owners = [r for r in roots if _is_under(path, r)]
-    return max(owners, key=len) if owners else None
-
-
-def _is_under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.ports import VectorStore
+from photo_tagger.core.scan import is_under
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def resolve_folder(path: Path) -> str:
 
 def containing_root(roots: list[str], path: str) -> str | None:
     """The innermost watched root that holds path (or is it)."""
-    owners = [r for r in roots if path == r or path.startswith(r.rstrip(os.sep) + os.sep)]
+    owners = [r for r in roots if is_under(path, r)]
     return max(owners, key=len) if owners else None
 
 

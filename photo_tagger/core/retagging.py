@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.ports import Progress, VectorStore
+from photo_tagger.core.scan import is_under
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective
 
 CHUNK = 5000
@@ -30,7 +30,7 @@ def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str
     started = time.monotonic()
     records = [r for r in (catalog.get(ids).values() if ids is not None else catalog.records())
                if r.status == "indexed" and r.embedded_model == model_name
-               and (folder is None or r.path == folder or r.path.startswith(folder.rstrip(os.sep) + os.sep))]
+               and (folder is None or is_under(r.path, folder))]
     report = RetagReport(photos=len(records))
     if progress:
         progress.started(len(records), "retagging")

@@ -58,6 +58,11 @@ def walk_photos(root: str, start: str | None = None, *, skip_dirs: Iterable[str]
                 log.info("skipping %r: %s", entry.path, exc)
 
 
+def is_under(path: str, folder: str) -> bool:
+    """path is folder itself or inside it (plain string paths, as the catalog stores them)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def prefix_relpath(path: str, root: str) -> str:
     """`path` relative to `root` with '/' separators; path must start with root (scandir paths do),
     which makes a slice enough: os.path.relpath per file was most of a re-scan's time."""
