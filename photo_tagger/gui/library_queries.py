@@ -170,3 +170,8 @@ def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridIt
         raise PhotoTaggerError("this photo has no stored embedding yet (it is being indexed, or was skipped)")
     hits = nearest(store, app.catalog, embeddings[photo_id], limit=limit, filters=Filters(), exclude=photo_id)
     return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in hits]
+
+
+def skipped_files(app) -> list[tuple[str, str]]:
+    """Every skipped file with its reason, from the catalog."""
+    return [(r.path, r.skip_reason or "unknown") for r in app.catalog.skipped()]

@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         generation = self._sidebar_generation
         self.runner.query(partial(queries.folder_rows, self.app), on_done=partial(self._folders_loaded, generation))
         self.runner.query(partial(queries.tag_rows, self.app), on_done=partial(self._tags_loaded, generation))
+        self.runner.query(partial(queries.skipped_files, self.app),
+                          on_done=partial(self._skipped_loaded, generation))
 
     def _folders_loaded(self, generation: int, folders) -> None:
         if generation == self._sidebar_generation:  # two query workers: an older answer may come last
@@ -203,6 +205,10 @@ class MainWindow(QMainWindow):
             if self.watch:
                 self.watcher.set_roots(self.roots)
             self.sidebar.set_folders(folders, self.scope.folder)
+
+    def _skipped_loaded(self, generation: int, rows) -> None:
+        if generation == self._sidebar_generation:
+            self.status.set_skipped(rows)
 
     def _tags_loaded(self, generation: int, rows) -> None:
         if generation == self._sidebar_generation:

@@ -1,10 +1,12 @@
-"""The status bar's content: what the writer is doing, a progress bar with files/s, and Cancel."""
+"""The status bar's content: what the writer is doing, a progress bar with files/s, Pause/Resume, Cancel, and a
+count of skipped files."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from photo_tagger.gui.tasks import Job
+from photo_tagger.gui.widgets.skipped_dialog import SkippedFilesDialog
 
 
 class StatusPanel(QWidget):
@@ -21,12 +23,25 @@ class StatusPanel(QWidget):
         self.cancel = QPushButton("Cancel", self)
         self.cancel.setToolTip("Stop the running job at its next safe point (what was done is kept)")
         self.cancel.clicked.connect(self._cancel)
+        self.pause = QPushButton("Pause", self)
+        self.pause.setCheckable(True)
+        self.pause.setToolTip("Pause the running job at its next safe point; Resume goes on where it stopped")
+        self.pause.toggled.connect(self._pause_toggled)
+        self.skipped = QPushButton("", self)
+        self.skipped.setFlat(True)
+        self.skipped.setToolTip("Files that could not be indexed, with the reasons")
+        self.skipped.clicked.connect(self.show_skipped)
+        self.skipped.setVisible(False)
+        self.skipped_rows: list[tuple[str, str]] = []
+        self.skipped_dialog: SkippedFilesDialog | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
         layout.addWidget(self.message, 1)
         layout.addWidget(self.rate)
         layout.addWidget(self.progress)
+        layout.addWidget(self.pause)
         layout.addWidget(self.cancel)
+        layout.addWidget(self.skipped)
         runner.job_started.connect(self.show_job)
         runner.job_progressed.connect(self.show_job)
         runner.job_finished.connect(lambda job, result: self._job_ended(job))
@@ -41,6 +56,7 @@ class StatusPanel(QWidget):
             self.show_message(f"{job.description}: stopping...")
             return
         self._set_busy(True)
+        self._show_paused(job.control.paused)
         what = f" ({job.what})" if job.what and job.what.lower() not in job.description.lower() else ""
         if job.total:
             self.progress.setRange(0, job.total)
@@ -50,7 +66,7 @@ class StatusPanel(QWidget):
         else:
             self.progress.setRange(0, 0)  # busy: no total known
             self.rate.setText("")
-        self.show_message(f"{job.description}{what}...")
+        self.show_message(f"{job.description}: paused" if job.control.paused else f"{job.description}{what}...")
 
     def _job_ended(self, job: Job) -> None:
         remaining = self.runner.jobs
@@ -66,8 +82,46 @@ class StatusPanel(QWidget):
         self.rate.setVisible(busy)
         self.cancel.setVisible(busy)
         self.cancel.setEnabled(busy)
+        self.pause.setVisible(busy)
+        if not busy:
+            self._show_paused(False)
+
+    def _show_paused(self, paused: bool) -> None:
+        self.pause.blockSignals(True)
+        self.pause.setChecked(paused)
+        self.pause.setText("Resume" if paused else "Pause")
+        self.pause.blockSignals(False)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        jobs = self.runner.jobs
+        if not jobs:
+            self._show_paused(False)
+            return
+        job = jobs[0]  # the running one: the writer runs the oldest job, the rest wait behind it
+        if paused:
+            job.control.pause()
+        else:
+            job.control.resume()
+        self.show_job(job)
 
     def _cancel(self) -> None:
         self.cancel.setEnabled(False)
+        self._show_paused(False)
         self.runner.cancel_writes()
         self.show_message("Stopping...")
+
+    # -- skipped files
+    def set_skipped(self, rows: list[tuple[str, str]]) -> None:
+        """rows: (path, reason) of every skipped file in the library."""
+        self.skipped_rows = list(rows)
+        count = len(self.skipped_rows)
+        self.skipped.setText(f"{count} skipped")
+        self.skipped.setVisible(count > 0)
+
+    def show_skipped(self) -> SkippedFilesDialog:
+        if self.skipped_dialog is not None:
+            self.skipped_dialog.close()
+            self.skipped_dialog.deleteLater()
+        self.skipped_dialog = SkippedFilesDialog(self.skipped_rows, self.window())
+        self.skipped_dialog.show()
+        return self.skipped_dialog

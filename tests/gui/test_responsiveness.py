@@ -1,0 +1,105 @@
+"""The GUI thread stays responsive while a few hundred photos are indexed, and the window shows before any model
+loads."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from tests.photos import make_photo
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
+
+PHOTOS = 300
+TICK_MS = 10
+MAX_STALL_S = 0.100
+
+
+class StallProbe:
+    """A QTimer ticking every few ms on the GUI thread; the gaps between ticks are how long the loop stalled."""
+
+    def __init__(self, interval_ms: int = TICK_MS):
+        self.interval = interval_ms / 1000
+        self.last: float | None = None
+        self.gaps: list[float] = []
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self.last)
+        self.last = now
+
+    def stall(self, q: float) -> float:
+        gaps = sorted(self.gaps)
+        return gaps[min(len(gaps) - 1, int(q * len(gaps)))] - self.interval if gaps else 0.0
+
+    @property
+    def longest(self) -> float:
+        return max(self.gaps, default=self.interval) - self.interval
+
+
+def test_window_shows_before_any_model_loads(qtbot, tiny_home):
+    from photo_tagger.app import App
+    from photo_tagger.gui.main_window import MainWindow
+
+    app = App.from_home(tiny_home)
+    start = time.perf_counter()
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    window.show()
+    QApplication.processEvents()
+    seconds = time.perf_counter() - start
+    try:
+        assert window.isVisible()
+        loaded = {"image_encoder", "text_encoder", "cached_text_encoder"} & set(app.__dict__)
+        assert not loaded, f"model sessions created before the window showed: {loaded}"
+        print(f"\nstartup to visible window: {seconds:.3f} s")
+        assert seconds < 5.0
+        qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
+    finally:
+        window.runner.shutdown()
+
+
+def test_gui_loop_does_not_stall_while_indexing_and_searching(qtbot, open_window, tiny_home, tmp_path):
+    folder = tmp_path / "many"
+    for i in range(PHOTOS):
+        make_photo(folder / f"IMG_{i:05d}.jpg", ((i * 37) % 256, (i * 91) % 256, (i * 13) % 256), size=(640, 480))
+    window = open_window(tiny_home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
+    qtbot.wait(200)  # window creation and the first layout are not what is measured
+
+    probe = StallProbe()
+    probe.start()
+    started = time.perf_counter()
+    window.add_folder(str(folder))
+    qtbot.waitUntil(lambda: window.runner.jobs and window.runner.jobs[0].done >= 20, timeout=15_000)
+    assert window.runner.busy, "indexing finished before the query could be typed during it"
+    qtbot.keyClicks(window.search_bar.edit, "a red photo")
+    qtbot.waitUntil(lambda: "best match" in window.header.text() or "No photos found" in window.header.text(),
+                    timeout=15_000)
+    answered_while_indexing = window.runner.busy
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
+    indexing_s = time.perf_counter() - started
+    qtbot.wait(300)  # the final refresh lands while the probe still runs
+    probe.stop()
+
+    print(f"\nindexed {PHOTOS} photos in {indexing_s:.1f} s; GUI loop ticks: {len(probe.gaps)}, "
+          f"longest stall {probe.longest * 1000:.1f} ms, p99 {probe.stall(0.99) * 1000:.1f} ms; "
+          f"search answered while indexing: {answered_while_indexing}")
+    qtbot.waitUntil(lambda: "best match" in window.header.text(), timeout=10_000)
+    assert window.query == "a red photo"
+    assert window.grid_model.rowCount() > 0
+    assert probe.longest < MAX_STALL_S, f"the GUI thread stalled {probe.longest * 1000:.0f} ms"
