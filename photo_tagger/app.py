@@ -38,9 +38,13 @@ class App:
         return ModelStore(self.paths.models_dir)
 
     def active_model(self) -> InstalledModel:
-        """The model chosen in settings; with none chosen, the only installed one."""
+        """The model chosen in settings; with none chosen, the only installed one (manifest read once)."""
+        cached = self.__dict__.get("_active")
+        if cached is not None and cached.name == self.settings.model:
+            return cached
         if self.settings.model:
-            return self.models.get(self.settings.model)
+            self._active = self.models.get(self.settings.model)
+            return self._active
         names = self.models.names()
         if not names:
             raise ModelError(

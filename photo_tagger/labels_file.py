@@ -23,22 +23,31 @@ class LabelsFile:
         self.path = path
         self.last_good = path.with_name("labels.last-good.toml")
         self.problem = ""  # why the file on disk is not in use, when it is broken
+        self._cached: tuple[tuple[int, int], LabelSet] | None = None  # (mtime_ns, size) -> labels
 
     def load(self) -> LabelSet:
-        if not self.path.exists():
+        """The labels in use; parsed again only when the file changed (indexing asks at every batch)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
             labels = default_label_set()
             self.save(labels)
             return labels
+        stamp = (st.st_mtime_ns, st.st_size)
+        if self._cached is not None and self._cached[0] == stamp:
+            return self._cached[1]
         try:
             labels = self._parse(self.path)
         except ConfigError as exc:
+            if str(exc) != self.problem:  # once per broken edit, not at every indexing batch
+                log.warning("%s; using the last good labels", exc)
             self.problem = str(exc)
             if self.last_good.exists():
-                log.warning("%s; using the last good labels", exc)
                 return self._parse(self.last_good)
             raise
         self.problem = ""
         shutil.copyfile(self.path, self.last_good)
+        self._cached = (stamp, labels)
         return labels
 
     def save(self, labels: LabelSet) -> None:
@@ -50,6 +59,8 @@ class LabelsFile:
         os.replace(tmp, self.path)
         shutil.copyfile(self.path, self.last_good)
         self.problem = ""
+        st = self.path.stat()
+        self._cached = ((st.st_mtime_ns, st.st_size), labels)
 
     @staticmethod
     def _parse(path: Path) -> LabelSet:

@@ -19,6 +19,11 @@ class PreprocessSpec:
     std: tuple[float, float, float] = CLIP_STD
 
 
+def join_relpath(root: str, relpath: str) -> str:
+    """The absolute path of a catalog entry: its root and its '/'-separated relative path."""
+    return os.path.join(root, *relpath.split("/"))
+
+
 @dataclass(frozen=True)
 class FileStat:
     """A photo file as the scan saw it. relpath uses '/' and os.fsdecode (non-UTF-8 names survive)."""
@@ -30,7 +35,7 @@ class FileStat:
 
     @property
     def path(self) -> str:
-        return os.path.join(self.root, *self.relpath.split("/"))
+        return join_relpath(self.root, self.relpath)
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class PhotoRecord:
 
     @property
     def path(self) -> str:
-        return os.path.join(self.root, *self.relpath.split("/"))
+        return join_relpath(self.root, self.relpath)
 
 
 @dataclass(frozen=True)
