@@ -772,45 +772,6 @@ def print_experiments(e: dict) -> None:
           f"(x5 for 100k); float16 .npy of all vectors {e['npy_mb']:.0f} MB loads in {e['npy_load_s'] * 1000:.0f} ms")
 
 
-def decide_vectorized(embeddings: np.ndarray, prepared) -> list[TagDecision]:
-    """What tagging.decide could be: the same rule and output, the per-cell Python loop replaced by numpy."""
-    from photo_tagger.core.tagging import softmax
-
-    n = len(embeddings)
-    tags: list[list] = [[] for _ in range(n)]
-    if len(prepared.names):
-        probs = softmax(prepared.logit_scale * embeddings @ prepared.matrix.T)
-        order = np.argsort(-probs, axis=1)[:, : prepared.max_tags]
-        top = np.take_along_axis(probs, order, axis=1)
-        rows, cols = np.nonzero(top >= prepared.thresholds[order])
-        for row, label, p in zip(rows.tolist(), order[rows, cols].tolist(), top[rows, cols].tolist()):
-            tags[row].append((prepared.names[label], round(p, 4)))
-    flags: list[list] = [[] for _ in range(n)]
-    for name, threshold, prompts, n_unsafe in prepared.categories:
-        unsafe = softmax(prepared.logit_scale * embeddings @ prompts.T)[:, :n_unsafe].sum(axis=1)
-        for row in np.nonzero(unsafe >= threshold)[0]:
-            flags[row].append((name, round(float(unsafe[row]), 4)))
-    return [TagDecision(tuple(t), tuple(f)) for t, f in zip(tags, flags)]
-
-
-def decide_experiment(n: int = 10_000, reps: int = 5) -> dict:
-    from photo_tagger.core.tagging import decide
-
-    prepared = prepare(default_label_set(), FakeTextEncoder(), 100.0)
-    rng = np.random.default_rng(0)
-    safe = sum(unit(q[k:].mean(0)) for _, _, q, k in prepared.categories)
-    emb = rng.standard_normal((n, DIM)).astype(np.float32) / np.sqrt(DIM) + 0.17 * safe
-    emb = unit(emb + 0.1 * prepared.matrix[rng.integers(0, len(prepared.names), n)])
-    assert decide(emb, prepared) == decide_vectorized(emb, prepared)
-    out = {"n": n, "decide": [], "vectorized": []}
-    for _ in range(reps):
-        for name, fn in (("decide", decide), ("vectorized", decide_vectorized)):
-            t = time.perf_counter()
-            fn(emb, prepared)
-            out[name].append(time.perf_counter() - t)
-    return out
-
-
 # ----------------------------------------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -842,11 +803,6 @@ def main() -> None:
             results["search"] = search_benchmark(workdir, args.search_n, args.queries, args.recall_queries)
             print_search(results["search"])
         if args.experiments:
-            d = decide_experiment(args.retag_n)
-            print(f"\ndecide() on {d['n']:,} photos x 50 labels + 5 categories, median of {len(d['decide'])}: "
-                  f"today {statistics.median(d['decide']) * 1000:.0f} ms, vectorized (same output, asserted) "
-                  f"{statistics.median(d['vectorized']) * 1000:.0f} ms", flush=True)
-            results["decide"] = d
             results["experiments"] = experiments(workdir, args.search_n, args.queries)
             print_experiments(results["experiments"])
     finally:

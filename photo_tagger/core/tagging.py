@@ -93,11 +93,11 @@ def decide(embeddings: np.ndarray, prepared: PreparedLabels) -> list[TagDecision
     tags: list[list[tuple[str, float]]] = [[] for _ in range(n)]
     if len(prepared.names):
         probs = softmax(prepared.logit_scale * embeddings @ prepared.matrix.T)
-        order = np.argsort(-probs, axis=1)[:, : prepared.max_tags]
-        for row in range(n):
-            for col in order[row]:
-                if probs[row, col] >= prepared.thresholds[col]:
-                    tags[row].append((prepared.names[col], round(float(probs[row, col]), 4)))
+        order = np.argsort(-probs, axis=1)[:, : prepared.max_tags]  # best first
+        top = np.take_along_axis(probs, order, axis=1)
+        rows, cols = np.nonzero(top >= prepared.thresholds[order])
+        for row, label, p in zip(rows.tolist(), order[rows, cols].tolist(), top[rows, cols].tolist()):
+            tags[row].append((prepared.names[label], round(p, 4)))
     flags: list[list[tuple[str, float]]] = [[] for _ in range(n)]
     for name, threshold, prompts, n_unsafe in prepared.categories:
         unsafe = softmax(prepared.logit_scale * embeddings @ prompts.T)[:, :n_unsafe].sum(axis=1)

@@ -199,8 +199,8 @@ class ChromaVectorStore:
         out: dict[str, np.ndarray] = {}
         for part in _chunks(len(ids), self._batch):
             got = self._collection.get(ids=ids[part], include=["embeddings"])
-            for i, vec in zip(got["ids"], got["embeddings"]):
-                out[i] = np.asarray(vec, dtype=np.float32)
+            if got["ids"]:  # one conversion per page, not one per vector
+                out.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
         return out
 
     def get_metadata(self, ids: Sequence[str]) -> dict[str, dict]:
