@@ -175,3 +175,17 @@ def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridIt
 def skipped_files(app) -> list[tuple[str, str]]:
     """Every skipped file with its reason, from the catalog."""
     return [(r.path, r.skip_reason or "unknown") for r in app.catalog.skipped()]
+
+
+def labels_state(app):
+    """(the labels in use, why labels.toml is not in use or "")."""
+    labels = app.labels()
+    return labels, app.labels_file.problem
+
+
+def model_precisions(app) -> tuple[str, ...]:
+    """The active model's image-encoder precisions (fp32 only when no model can be read)."""
+    try:
+        return app.active_model().precisions
+    except PhotoTaggerError:
+        return ("fp32",)

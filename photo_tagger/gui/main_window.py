@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QLabel, QListView
 
 from photo_tagger.gui import library_queries as queries
 from photo_tagger.gui import operations
+from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.library_queries import Scope
 from photo_tagger.gui.live_watch import LiveWatcher
 from photo_tagger.gui.models.photo_grid import ItemRole, PathRole, PhotoGridModel
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self.grid_model.set_blur_flagged(self.settings.value("view/blur_flagged", True, type=bool))
         self.details = DetailsPanel(self)
         self.photos = PhotoActions(self)
+        self.editors = Editors(self)
         self.watcher = LiveWatcher(app, self.runner, parent=self)
         self.search_bar = SearchBar(parent=self)
         self.sidebar = Sidebar(self)
@@ -126,6 +128,9 @@ class MainWindow(QMainWindow):
         self.blur_action.setChecked(self.grid_model.blur_flagged)
         self.blur_action.toggled.connect(self.set_blur_flagged)
         view.addAction(self.blur_action)
+        tools = self.menuBar().addMenu("&Tools")
+        self.labels_action = tools.addAction("Labels...", self.editors.edit_labels)
+        self.settings_action = tools.addAction("Settings...", self.editors.edit_settings)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("Open log folder", self.open_log_folder)
 

@@ -72,3 +72,9 @@ def index_changes(app, scope: list[str], progress: Progress, control: JobControl
     if not roots or (scope and not under):
         return None
     return app.indexer.index(roots, scope=under, progress=progress, control=control)
+
+
+def save_labels_and_retag(app, labels, progress: Progress, control: JobControl) -> RetagReport:
+    """Write labels.toml, then retag the whole library from stored embeddings (as `photo-tagger labels` does)."""
+    app.save_labels(labels)
+    return retag_folder(app, None, progress, control)

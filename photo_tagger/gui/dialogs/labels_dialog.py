@@ -1,0 +1,264 @@
+"""The Labels dialog: labels and moderation categories in two tables, checked as the user types."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from photo_tagger.core.errors import ConfigError
+from photo_tagger.core.labels import LabelSet, label_set_from_dict, label_set_to_dict
+
+SEPARATOR = " | "
+LABEL_COLUMNS = ("Name", "Enabled", "Threshold", "Own prompts (| between them)")
+CATEGORY_COLUMNS = ("Name", "Enabled", "Threshold", "Unsafe prompts (|)", "Safe prompts (|)")
+ENABLED = 1
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split("|") if part.strip()]
+
+
+class LabelsDialog(QDialog):
+    """Edits a copy of a LabelSet; `result_labels()` is the edited set once the dialog is accepted.
+
+    Validation goes through the same parser as labels.toml (core.labels.label_set_from_dict), so the dialog
+    refuses exactly what the file would."""
+
+    def __init__(self, labels: LabelSet, problem: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Labels")
+        self.resize(760, 560)
+        self.original = labels
+        self._result: LabelSet | None = labels
+        self._filling = False
+
+        self.problem = QLabel(f"labels.toml has a problem: {problem}\nUsing the last good labels; "
+                              "saving here replaces the broken file.", self)
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #a05a00;")
+        self.problem.setVisible(bool(problem))
+
+        self.threshold = QDoubleSpinBox(self, decimals=3, minimum=0.0, maximum=1.0, singleStep=0.01)
+        self.threshold.setValue(labels.threshold)
+        self.threshold.setToolTip("A label tags a photo when its probability reaches this (unless it has its own)")
+        self.max_tags = QSpinBox(self, minimum=1, maximum=1000)
+        self.max_tags.setValue(labels.max_tags)
+        self.label_table = self._table(LABEL_COLUMNS)
+        self.category_table = self._table(CATEGORY_COLUMNS)
+        self._fill(labels)
+
+        self.add_button = QPushButton("Add", self)
+        self.remove_button = QPushButton("Remove", self)
+        self.rename_button = QPushButton("Rename", self)
+        self.add_button.clicked.connect(lambda: self.add_label())
+        self.remove_button.clicked.connect(lambda: self._remove_row(self.label_table))
+        self.rename_button.clicked.connect(lambda: self._rename(self.label_table))
+        self.add_category_button = QPushButton("Add", self)
+        self.remove_category_button = QPushButton("Remove", self)
+        self.add_category_button.clicked.connect(lambda: self.add_category())
+        self.remove_category_button.clicked.connect(lambda: self._remove_row(self.category_table))
+
+        labels_page = QWidget(self)
+        form = QFormLayout()
+        form.addRow("Default threshold", self.threshold)
+        form.addRow("At most tags per photo", self.max_tags)
+        page = QVBoxLayout(labels_page)
+        page.addLayout(form)
+        page.addWidget(self.label_table, 1)
+        page.addLayout(_row(self.add_button, self.remove_button, self.rename_button))
+        moderation_page = QWidget(self)
+        page = QVBoxLayout(moderation_page)
+        note = QLabel("A category flags a photo when its unsafe prompts (against the safe ones) reach the "
+                      "threshold.", self)
+        note.setWordWrap(True)
+        page.addWidget(note)
+        page.addWidget(self.category_table, 1)
+        page.addLayout(_row(self.add_category_button, self.remove_category_button))
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(labels_page, "Labels")
+        self.tabs.addTab(moderation_page, "Moderation")
+
+        self.errors = QLabel(self)
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet("color: #c00000;")
+        self.errors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setToolTip("Save the labels and retag every photo "
+                                                                           "from its stored embedding")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.errors)
+        layout.addWidget(self.buttons)
+
+        for table in (self.label_table, self.category_table):
+            table.itemChanged.connect(self._validate)
+        self.threshold.valueChanged.connect(self._validate)
+        self.max_tags.valueChanged.connect(self._validate)
+        self._validate()
+
+    # -- building
+    def _table(self, columns) -> QTableWidget:
+        table = QTableWidget(0, len(columns), self)
+        table.setHorizontalHeaderLabels(list(columns))
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.verticalHeader().setVisible(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        return table
+
+    def _fill(self, labels: LabelSet) -> None:
+        self._filling = True
+        for label in labels.labels:
+            self._append(self.label_table, label.name, label.enabled,
+                         "" if label.threshold is None else f"{label.threshold:g}", SEPARATOR.join(label.prompts))
+        for category in labels.moderation:
+            self._append(self.category_table, category.name, category.enabled, f"{category.threshold:g}",
+                         SEPARATOR.join(category.unsafe), SEPARATOR.join(category.safe))
+        self._filling = False
+
+    def _append(self, table: QTableWidget, name: str, enabled: bool, *texts: str) -> int:
+        filling, self._filling = self._filling, True
+        row = table.rowCount()
+        table.insertRow(row)
+        table.setItem(row, 0, QTableWidgetItem(name))
+        check = QTableWidgetItem()
+        check.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
+        check.setCheckState(Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked)
+        table.setItem(row, ENABLED, check)
+        for column, text in enumerate(texts, start=2):
+            table.setItem(row, column, QTableWidgetItem(text))
+        table.item(row, 2).setToolTip("0 to 1; empty: the default threshold" if table is self.label_table
+                                      else "0 to 1")
+        self._filling = filling
+        return row
+
+    # -- the buttons
+    def add_label(self, name: str = "") -> int:
+        """A new enabled row (a free "new label" name unless given), its name open for editing."""
+        row = self._append(self.label_table, name or self._free_name(self.label_table, "new label"), True, "", "")
+        self._start_editing(self.label_table, row)
+        return row
+
+    def add_category(self, name: str = "") -> int:
+        row = self._append(self.category_table, name or self._free_name(self.category_table, "new category"), True,
+                           "0.8", "", "")
+        self._start_editing(self.category_table, row)
+        return row
+
+    def _start_editing(self, table: QTableWidget, row: int) -> None:
+        self._validate()
+        table.setCurrentCell(row, 0)
+        table.scrollToItem(table.item(row, 0))
+        table.editItem(table.item(row, 0))
+
+    def _remove_row(self, table: QTableWidget) -> None:
+        row = table.currentRow()
+        if row >= 0:
+            table.removeRow(row)
+            self._validate()
+
+    def _rename(self, table: QTableWidget) -> None:
+        row = table.currentRow()
+        if row >= 0:
+            table.editItem(table.item(row, 0))
+
+    @staticmethod
+    def _free_name(table: QTableWidget, base: str) -> str:
+        names = {table.item(row, 0).text().strip() for row in range(table.rowCount())}
+        name, n = base, 1
+        while name in names:
+            n += 1
+            name = f"{base} {n}"
+        return name
+
+    # -- reading the tables back
+    def _table_dict(self) -> dict:
+        """What the tables hold, in labels.toml's shape; raises ConfigError for what the parser cannot see."""
+        data = label_set_to_dict(self.original)
+        data["settings"].update(threshold=self.threshold.value(), max_tags=self.max_tags.value())
+        data["label"] = []
+        for row in range(self.label_table.rowCount()):
+            name, enabled, threshold, prompts = self._cells(self.label_table, row)
+            entry = {"name": name, "enabled": enabled}
+            if threshold:
+                entry["threshold"] = _number(threshold, f"label {name!r}")
+            if _split(prompts):
+                entry["prompts"] = _split(prompts)
+            data["label"].append(entry)
+        data["moderation"], seen = [], set()
+        for row in range(self.category_table.rowCount()):
+            name, enabled, threshold, unsafe, safe = self._cells(self.category_table, row)
+            if name in seen:
+                raise ConfigError(f"moderation category {name!r} is defined twice")
+            seen.add(name)
+            for side, prompts in (("unsafe", unsafe), ("safe", safe)):
+                if not _split(prompts):
+                    raise ConfigError(f"moderation {name!r}: needs at least one {side} prompt")
+            data["moderation"].append({"name": name, "enabled": enabled,
+                                       "threshold": _number(threshold, f"moderation {name!r}"),
+                                       "unsafe": _split(unsafe), "safe": _split(safe)})
+        return data
+
+    @staticmethod
+    def _cells(table: QTableWidget, row: int) -> list:
+        cells = []
+        for column in range(table.columnCount()):
+            item = table.item(row, column)
+            if column == ENABLED:
+                cells.append(item is not None and item.checkState() == Qt.CheckState.Checked)
+            else:
+                cells.append(item.text().strip() if item is not None else "")
+        return cells
+
+    def _validate(self, *_) -> bool:
+        if self._filling:
+            return True
+        try:
+            result = label_set_from_dict(self._table_dict())
+        except ConfigError as exc:
+            self._result = None
+            self.errors.setText(str(exc))
+        else:
+            self._result = replace(result, templates=self.original.templates)
+            self.errors.setText("")
+        self.errors.setVisible(bool(self.errors.text()))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self._result is not None)
+        return self._result is not None
+
+    def result_labels(self) -> LabelSet | None:
+        """The edited labels, or None while the tables hold a mistake."""
+        return self._result if self._validate() else None
+
+    @property
+    def error_text(self) -> str:
+        return self.errors.text()
+
+    def accept(self) -> None:
+        if self._validate():
+            super().accept()
+
+
+def _number(text: str, where: str):
+    try:
+        return float(text)
+    except ValueError:
+        # Not a number: let the parser say what a threshold must be (it names the entry too).
+        return text
+
+
+def _row(*buttons) -> QHBoxLayout:
+    layout = QHBoxLayout()
+    for button in buttons:
+        layout.addWidget(button)
+    layout.addStretch(1)
+    return layout
