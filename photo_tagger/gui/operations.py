@@ -41,10 +41,11 @@ def stop_watching(app, root: str, progress: Progress, control: JobControl) -> in
     return forgotten
 
 
-def install_model(app, checkpoint: str, progress: Progress, control: JobControl):
-    """Export a transformers CLIP checkpoint folder and make it the model in use when none is chosen."""
-    progress.started(None, "exporting to ONNX and checking it against torch")
-    model = app.models.install_from_checkpoint(checkpoint)
+def install_model(app, folder: str, progress: Progress, control: JobControl):
+    """Install a model from a folder and make it the one in use when none is chosen: a model folder exported by
+    Photo Tagger elsewhere is imported (no torch needed: the packaged app), a transformers checkpoint is exported."""
+    progress.started(None, "installing the model (a checkpoint is exported to ONNX and checked: a minute or two)")
+    model = app.models.install_folder(Path(folder))
     if not app.settings.model:
         app.update_settings(model=model.name)
     progress.finished()

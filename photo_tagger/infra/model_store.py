@@ -190,6 +190,13 @@ class ModelStore:
             }
             return self._commit(staging, name, manifest, replace)
 
+    def install_folder(self, folder: Path) -> InstalledModel:
+        """A model folder Photo Tagger exported (has a manifest) is imported; anything else is taken for a
+        transformers checkpoint and exported (needs torch)."""
+        if (folder / MANIFEST).is_file():
+            return self.import_folder(folder)
+        return self.install_from_checkpoint(str(folder))
+
     def import_folder(self, folder: Path, *, name: str | None = None, replace: bool = False) -> InstalledModel:
         """Install a model folder exported elsewhere; needs no torch, checks every hash."""
         folder = folder.expanduser().resolve()

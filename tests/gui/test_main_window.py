@@ -151,3 +151,15 @@ def test_choosing_flagged_in_the_sidebar_filters_the_library_and_searches(qtbot,
     qtbot.waitUntil(lambda: window.header.text().endswith(" for \u201canything\u201d flagged")
                     and window.grid_model.rowCount() == flagged_count())
     assert all(item.flags and item.score is not None for item in window.grid_model.items)
+
+
+def test_the_first_run_panel_imports_a_model_folder_made_elsewhere_without_torch(qtbot, open_window, home,
+                                                                                 model_depot, monkeypatch):
+    import sys
+
+    window = open_window(home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.no_model)
+    monkeypatch.setitem(sys.modules, "torch", None)  # as in the packaged app
+    window.install_model(str(model_depot.folder("tiny")))
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
+    assert window.app.settings.model == "tiny"

@@ -56,8 +56,9 @@ class NoModelPanel(_Panel):
         self.text.setText(
             "Photo Tagger recognizes what is in your photos with OpenAI's CLIP, running on this computer: "
             "nothing leaves it. Install a model once, from a folder holding a transformers CLIP checkpoint "
-            "(for example a copy of huggingface.co/openai/clip-vit-base-patch32). Installing exports it "
-            "to ONNX and checks it, which takes a minute or two.\n\n"
+            "(for example a copy of huggingface.co/openai/clip-vit-base-patch32; exporting it to ONNX and "
+            "checking it takes a minute or two), or from a model folder Photo Tagger made on another computer "
+            "(models/<name> there; imported in seconds).\n\n"
             "From a terminal: photo-tagger model install (downloads it) or photo-tagger model import FOLDER.")
         self.note.setText(problem)
         self.note.setStyleSheet("color: #a03030")
