@@ -17,6 +17,7 @@ from photo_tagger.gui import operations
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.library_queries import Scope
 from photo_tagger.gui.live_watch import LiveWatcher
+from photo_tagger.gui.widgets.folder_drop import FolderDropFilter
 from photo_tagger.gui.models.photo_grid import ItemRole, PathRole, PhotoGridModel
 from photo_tagger.gui.photo_actions import PhotoActions
 from photo_tagger.gui.models.sidebar_models import TagEntry
@@ -153,6 +154,10 @@ class MainWindow(QMainWindow):
         self.sidebar.folder_selected.connect(self._folder_selected)
         self.sidebar.tag_selected.connect(self._tag_selected)
         self.sidebar.add_folder_requested.connect(self.choose_folder)
+        self.folder_drop = FolderDropFilter(self)
+        self.folder_drop.folders_dropped.connect(lambda folders: [self.add_folder(f) for f in folders])
+        self.setAcceptDrops(True)
+        self.installEventFilter(self.folder_drop)
         self.sidebar.retag_requested.connect(self.retag_folder)
         self.sidebar.rescan_requested.connect(self.rescan_folder)
         self.sidebar.unwatch_requested.connect(self.stop_watching)

@@ -163,3 +163,29 @@ def test_the_first_run_panel_imports_a_model_folder_made_elsewhere_without_torch
     window.install_model(str(model_depot.folder("tiny")))
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
     assert window.app.settings.model == "tiny"
+
+
+def test_a_folder_dropped_on_the_window_is_added_and_a_file_is_refused(qtbot, open_window, tiny_home, photo_folder):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = open_window(tiny_home)
+    added = []
+    window.add_folder = added.append
+
+    def drag(path) -> tuple:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        enter = QDragEnterEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, enter)
+        drop = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime,
+                          Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, drop)
+        return enter.isAccepted(), drop.isAccepted()
+
+    assert drag(next(photo_folder.iterdir())) == (False, False)  # a photo file is not a folder to watch
+    assert added == []
+    assert drag(photo_folder) == (True, True)
+    assert added == [str(photo_folder)]
