@@ -19,7 +19,7 @@ from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.ports import ImageEncoder, Progress, VectorStore
 from photo_tagger.core.preprocess import UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.library import containing_root
-from photo_tagger.core.scan import diff_against_catalog, is_photo_name, is_under, walk_photos
+from photo_tagger.core.scan import diff_against_catalog, is_photo_name, is_under, prefix_relpath, walk_photos
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
 from photo_tagger.core.vector_metadata import vector_metadata
@@ -162,7 +162,7 @@ class Indexer:
             skip = self.skip_dirs + tuple(r for r in all_roots if r != root and is_under(r, root))
             on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip)] \
                 if os.path.isdir(root) else []
-            known = [r for r in self.catalog.records(root) if any(is_under(r.path, s) for s in inside)]
+            known = self.catalog.records_under(root, [prefix_relpath(s, root) if s != root else "" for s in inside])
             if not on_disk and known and root in inside:
                 # An unplugged drive or an empty mount point looks like "every photo deleted": keep the
                 # library as it is (tags, your choices) until the folder is back, or is unwatched.

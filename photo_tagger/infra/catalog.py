@@ -129,6 +129,22 @@ class Catalog:
             rows = self._query(f"SELECT {', '.join(_COLUMNS)} FROM photos WHERE root = ?", (_encode_path(root),))
         return [_row_to_record(r) for r in rows]
 
+    def records_under(self, root: str, relpaths: Iterable[str]) -> list[PhotoRecord]:
+        """Records of `root` at these relative paths or below them ("" = the whole root), by index range,
+        so a watcher's few changed files do not read the whole root's records."""
+        found: dict[str, PhotoRecord] = {}
+        columns = ", ".join(_COLUMNS)
+        for relpath in relpaths:
+            if not relpath:
+                return self.records(root)
+            exact = _encode_path(relpath)
+            # Everything below "a/b" sorts between "a/b/" and "a/b0" ("0" follows "/" in byte order).
+            rows = self._query(f"SELECT {columns} FROM photos WHERE root = ? AND "
+                               "(relpath = ? OR (relpath >= ? AND relpath < ?))",
+                               (_encode_path(root), exact, exact + b"/", exact + b"0"))
+            found.update((row[0], _row_to_record(row)) for row in rows)
+        return list(found.values())
+
     def get(self, ids: Iterable[str]) -> dict[str, PhotoRecord]:
         return {row[0]: _row_to_record(row) for row in self._in(f"SELECT {', '.join(_COLUMNS)} FROM photos WHERE id IN", ids)}
 

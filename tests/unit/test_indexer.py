@@ -11,7 +11,7 @@ from photo_tagger.core.indexer import Indexer
 from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.infra.catalog import Catalog
 from tests.fakes import FakeImageEncoder, InMemoryStore
-from tests.photos import make_photos
+from tests.photos import make_photo, make_photos
 
 
 @pytest.fixture
@@ -166,3 +166,15 @@ def test_an_empty_mount_point_keeps_its_photos_and_later_deletions_still_count(p
             os.rename(os.path.join(os.path.dirname(photos), name), os.path.join(photos, name))
     os.remove(os.path.join(photos, "IMG_00000.jpg"))
     assert indexer.index([photos]).removed == 1
+
+
+def test_catalog_reads_only_the_records_under_a_scope(parts, tmp_path):
+    catalog, store, encoder, indexer = parts
+    folder = tmp_path / "scoped"
+    for relpath in ("a/x.jpg", "a/b/y.jpg", "ab/z.jpg", "a.jpg", "a-b/w.jpg"):
+        make_photo(folder / relpath)
+    indexer.index([str(folder)])
+    names = lambda records: sorted(r.relpath for r in records)  # noqa: E731
+    assert names(catalog.records_under(str(folder), ["a"])) == ["a/b/y.jpg", "a/x.jpg"]
+    assert names(catalog.records_under(str(folder), ["a.jpg", "a/b"])) == ["a.jpg", "a/b/y.jpg"]
+    assert len(catalog.records_under(str(folder), [""])) == 5
