@@ -300,7 +300,8 @@ def bench_throughput(args, corpus_dir: Path, files: list[Path], home: Path) -> d
     model_only = {p: ModelOnly(home, VIT_NAME, p, batches) for p in ("fp32", "int8")}
     n_model = args.batch * args.model_batches
 
-    runs: dict[str, list[dict]] = {k: [] for k in ("seeds", "fp32", "int8", "model_fp32", "model_int8")}
+    variants = ("seeds", "fp32", "int8", "model_fp32", "model_int8") + (("fp32_fast", "int8_fast") if args.fast_decode else ())
+    runs: dict[str, list[dict]] = {k: [] for k in variants}
 
     def do(name: str) -> None:
         time.sleep(PAUSE_S)
@@ -318,7 +319,8 @@ def bench_throughput(args, corpus_dir: Path, files: list[Path], home: Path) -> d
                                "cpu_ms_per_photo": 1000 * cpu / n_model})
         else:
             fresh_library(home)
-            write_settings(home, model=VIT_NAME, precision=name, batch_size=args.batch)
+            write_settings(home, model=VIT_NAME, precision=name.split("_")[0], batch_size=args.batch,
+                           fast_decode=name.endswith("_fast"))
             m = run_index(home, corpus_dir, expect_new=n)
             seconds = m["report"]["seconds"]
             runs[name].append({"seconds": seconds, "rate": n / seconds, "wall_s": m["wall_s"],
@@ -347,6 +349,8 @@ def bench_throughput(args, corpus_dir: Path, files: list[Path], home: Path) -> d
         "photos": n, "seeds_photos": len(seed_files), "model_only_images": n_model, "batch": args.batch,
         "threads": threads, "runs": runs, "rate_median": rate, "cpu_ms_per_photo_median": cpu_ms,
         "wall_rate_median": {k: med([r["wall_rate"] for r in runs[k]]) for k in ("fp32", "int8")},
+        "fast_decode_vs_seeds": {k: (rate[k] / rate["seeds"], paired(k, "seeds")) for k in runs if k.endswith("_fast")},
+        "fast_decode_vs_model_only": {k: rate[k] / rate[f"model_{k[:4]}"] for k in runs if k.endswith("_fast")},
         "ratios": {
             "fp32_vs_seeds": rate["fp32"] / rate["seeds"], "fp32_vs_seeds_paired": paired("fp32", "seeds"),
             "int8_vs_seeds": rate["int8"] / rate["seeds"], "int8_vs_seeds_paired": paired("int8", "seeds"),
@@ -495,6 +499,11 @@ def print_tables(result: dict) -> None:
               f">= 75%: {verdict(q['fp32_vs_model_only'] >= TARGETS['fp32_vs_model_only'])} |")
         print(f"| model only, OnnxImageEncoder int8 | {r['model_int8']:.2f} | {c['model_int8']:.0f} | index int8 = "
               f"{q['int8_vs_model_only']:.0%} of it (paired {q['int8_vs_model_only_paired']:.0%}) | - |")
+        for k, (ratio, paired_ratio) in tp.get("fast_decode_vs_seeds", {}).items():
+            target = TARGETS["fp32_vs_seeds" if k.startswith("fp32") else "int8_vs_seeds"]
+            print(f"| `photo-tagger index`, {k[:4]}, setting `fast_decode = true` | {r[k]:.2f} | {c[k]:.0f} | "
+                  f"{ratio:.1f}x seeds (paired {paired_ratio:.1f}x), {tp['fast_decode_vs_model_only'][k]:.0%} of "
+                  f"model only | >= {target:.0f}x: {verdict(ratio >= target)} |")
         wr = tp["wall_rate_median"]
         print(f"| (index, whole command incl. start-up and model load: fp32 / int8) | {wr['fp32']:.2f} / "
               f"{wr['int8']:.2f} | | | |")
@@ -537,6 +546,7 @@ def main() -> int:
     ap.add_argument("--rescan-files", type=int, default=10_000)
     ap.add_argument("--rescan-root", type=Path, default=Path("/tmp/photo-tagger-rescan"))
     ap.add_argument("--skip-e2e", action="store_true", help="only the re-scan part")
+    ap.add_argument("--fast-decode", action="store_true", help="also index with the fast_decode setting")
     ap.add_argument("--skip-rescan", action="store_true", help="only throughput and RSS")
     ap.add_argument("--profile", action="store_true", help="cProfile one in-process re-scan")
     ap.add_argument("--json-out", type=Path, default=OUT / "bench_index.json")

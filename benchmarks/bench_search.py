@@ -52,6 +52,7 @@ from benchmarks.machine import cpu_name, loadavg  # noqa: E402
 import chromadb  # noqa: E402
 
 import photo_tagger.core.retagging as retagging_module  # noqa: E402
+from photo_tagger.core.embedding_index import EmbeddingIndex  # noqa: E402
 from photo_tagger.core.labels import Label, default_label_set  # noqa: E402
 from photo_tagger.core.retagging import retag  # noqa: E402
 from photo_tagger.core.search import Filters, search_text  # noqa: E402
@@ -124,10 +125,20 @@ class Timers:
         self._undo.clear()
 
 
-def write_catalog(catalog: Catalog, records: list[PhotoRecord]) -> None:
+def write_catalog(catalog: Catalog, records: list[PhotoRecord], vectors: np.ndarray,
+                  tags: list[EffectiveTags] | None = None) -> None:
+    """Records, their embeddings and (as automatic decisions) their tags, as the indexer leaves them."""
+    for root in sorted({r.root for r in records}):
+        catalog.add_root(root, 0.0)
     for start in range(0, len(records), 5000):
+        part = records[start:start + 5000]
         with catalog.transaction() as db:
-            catalog.write(db, records[start:start + 5000])
+            catalog.write(db, part)
+            catalog.write_vectors(db, MODEL, [r.id for r in part], vectors[start:start + 5000])
+            if tags is not None:
+                catalog.write_decisions(db, {r.id: TagDecision(tuple((t, 0.5) for t in e.tags),
+                                                               tuple((f, 0.9) for f in e.flags))
+                                             for r, e in zip(part, tags[start:start + 5000])})
 
 
 def add_to_store(store: ChromaVectorStore, records, vectors, metadatas, batch: int = 1000) -> float:
@@ -139,7 +150,7 @@ def add_to_store(store: ChromaVectorStore, records, vectors, metadatas, batch: i
 
 
 # ----------------------------------------------------------------------------------------------- retag
-def retag_benchmark(workdir: Path, n: int, repeats: int) -> dict:
+def retag_benchmark(workdir: Path, n: int, repeats: int, shared: bool = False) -> dict:
     rng = np.random.default_rng(7)
     fake = FakeTextEncoder()
     labels_a = default_label_set()
@@ -177,9 +188,10 @@ def retag_benchmark(workdir: Path, n: int, repeats: int) -> dict:
     root = workdir / f"retag-{n}"
     shutil.rmtree(root, ignore_errors=True)
     catalog = Catalog(root / "catalog.sqlite3")
-    write_catalog(catalog, records)
+    write_catalog(catalog, records, vectors)
     client = open_chroma(root / "chroma")
-    store = ChromaVectorStore(client, f"photos--{MODEL}", ef_search=EF_SEARCH)
+    # shared: a server-like store other instances read, which mirrors tags into its metadata.
+    store = ChromaVectorStore(client, f"photos--{MODEL}", ef_search=EF_SEARCH, shared=shared)
     build_s = add_to_store(store, records, vectors, [vector_metadata(r) for r in records])
     ids = [r.id for r in records]
 
@@ -187,7 +199,8 @@ def retag_benchmark(workdir: Path, n: int, repeats: int) -> dict:
         with catalog.transaction() as db:
             db.execute("DELETE FROM auto_tags")
             db.execute("DELETE FROM auto_flags")
-        store.update_metadata(ids, [{"tags": None, "flags": None, "flagged": False}] * len(ids))
+        if shared:
+            store.update_metadata(ids, [{"tags": None, "flags": None, "flagged": False}] * len(ids))
 
     cases = {"all change (first retag)": [], "label set changed slightly": [], "nothing changed": []}
     changed = {}
@@ -207,7 +220,10 @@ def retag_benchmark(workdir: Path, n: int, repeats: int) -> dict:
     meta = store.get_metadata(sample)
     for i in sample:
         eff = effective(decisions.get(i, TagDecision()), None)
-        assert tuple(meta[i].get("tags", ())) == eff.tags and tuple(meta[i].get("flags", ())) == eff.flags, i
+        if shared:
+            assert tuple(meta[i].get("tags", ())) == eff.tags and tuple(meta[i].get("flags", ())) == eff.flags, i
+        else:
+            assert "tags" not in meta[i] and "flags" not in meta[i], i
     all_decisions = catalog.decisions(ids)
     tags_per_photo = statistics.mean(len(all_decisions.get(i, TagDecision()).tags) for i in ids)
     flagged = sum(1 for i in ids if all_decisions.get(i, TagDecision()).flags) / n
@@ -218,7 +234,7 @@ def retag_benchmark(workdir: Path, n: int, repeats: int) -> dict:
     for name, prepared in order:
         timers = Timers()
         timers.wrap(catalog, "records", "catalog.records")
-        timers.wrap(store, "get_embeddings", "store.get_embeddings")
+        timers.wrap(catalog, "vectors", "catalog.vectors")
         timers.wrap(retagging_module, "decide", "decide")
         timers.wrap(catalog, "decisions", "catalog.decisions (read old)")
         timers.wrap(catalog, "choices", "catalog.choices")
@@ -243,13 +259,14 @@ def retag_benchmark(workdir: Path, n: int, repeats: int) -> dict:
     pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(22)
     catalog.close()
     client.close()
-    return {"n": n, "labels": len(prepared_a.names), "build_s": build_s, "prepare_s": prepare_s,
+    return {"n": n, "shared": shared, "labels": len(prepared_a.names), "build_s": build_s, "prepare_s": prepare_s,
             "cases": cases, "changed": changed, "breakdown": breakdown, "profile": text.getvalue(),
             "tags_per_photo": tags_per_photo, "flagged": flagged}
 
 
 def print_retag(r: dict) -> None:
-    print(f"\n## Retag: {r['n']:,} photos x {r['labels']} labels (+5 moderation categories), logit scale 100")
+    mode = "shared store (tags mirrored into Chroma)" if r["shared"] else "private store (embedded default)"
+    print(f"\n## Retag, {mode}: {r['n']:,} photos x {r['labels']} labels (+5 moderation categories), logit scale 100")
     print(f"(library build: store.upsert {r['build_s']:.1f} s; prepare() of both label sets with the fake "
           f"encoder {r['prepare_s'] * 1000:.0f} ms; after the first retag: {r['tags_per_photo']:.2f} tags/photo, "
           f"{r['flagged'] * 100:.1f}% flagged)\n")
@@ -406,7 +423,7 @@ class TimedStore:
 
 def build_search_library(workdir: Path, n: int):
     records, vectors, tags, columns = search_library(n)
-    root = workdir / f"search-{n}"
+    root = workdir / f"search-v2-{n}"
     ready = root / "READY"
     catalog_path = root / "catalog.sqlite3"
     build = {}
@@ -414,7 +431,7 @@ def build_search_library(workdir: Path, n: int):
         shutil.rmtree(root, ignore_errors=True)
         catalog = Catalog(catalog_path)
         t = time.perf_counter()
-        write_catalog(catalog, records)
+        write_catalog(catalog, records, vectors, tags)
         build["catalog_write_s"] = time.perf_counter() - t
         client = open_chroma(root / "chroma")
         store = ChromaVectorStore(client, f"photos--{MODEL}", ef_search=EF_SEARCH)
@@ -491,6 +508,13 @@ def search_benchmark(workdir: Path, n: int, queries: int, recall_queries: int) -
     client = open_chroma(root / "chroma")
     store = ChromaVectorStore(client, f"photos--{MODEL}", ef_search=EF_SEARCH)
     timed = TimedStore(store)
+    index = EmbeddingIndex(catalog, MODEL, store)
+    t = time.perf_counter()
+    index.refresh()  # what the first filtered search of a process pays
+    build["index_load_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    index.refresh()
+    build["index_refresh_s"] = time.perf_counter() - t
     index_of = {r.id: i for i, r in enumerate(records)}
     warm = 20
     texts = phrases(warm + queries)
@@ -521,8 +545,9 @@ def search_benchmark(workdir: Path, n: int, queries: int, recall_queries: int) -
     def run_case(name: str, filters: Filters, texts_: list[str], encoder_=cached, recall=True):
         total, store_q, hit_counts = [], [], []
         for text in texts_:
+            timed.last = 0.0  # filtered searches of a private store never call store.query
             t = time.perf_counter()
-            hits = search_text(text, encoder_, timed, catalog, limit=LIMIT, filters=filters)
+            hits = search_text(text, encoder_, timed, catalog, limit=LIMIT, filters=filters, index=index)
             total.append(time.perf_counter() - t)
             store_q.append(timed.last)
             hit_counts.append(len(hits))
@@ -536,7 +561,7 @@ def search_benchmark(workdir: Path, n: int, queries: int, recall_queries: int) -
             for text in texts_[:recall_queries]:
                 q = cached.encode_texts([text])[0]
                 got = {index_of[h.record.id] for h in search_text(text, cached, store, catalog, limit=LIMIT,
-                                                                     filters=filters)}
+                                                                     filters=filters, index=index)}
                 exact = exact_top(vectors, mask, q, LIMIT)
                 scores.append(len(got & exact) / max(1, len(exact)))
             row["recall"] = float(np.mean(scores))
@@ -556,7 +581,7 @@ def search_benchmark(workdir: Path, n: int, queries: int, recall_queries: int) -
     disk_cached.close()
     for name, filters in filter_cases(columns).items():
         for text in measured[:warm]:
-            search_text(text, cached, store, catalog, limit=LIMIT, filters=filters)
+            search_text(text, cached, store, catalog, limit=LIMIT, filters=filters, index=index)
         run_case(name, filters, measured)
     cached.close()
     catalog.close()
@@ -569,6 +594,8 @@ def print_search(r: dict) -> None:
     print(f"\n## Search over {r['n']:,} photos, limit {LIMIT}, {r['queries']} queries per row")
     if "store_add_s" in b:
         print(f"(build: catalog write {b['catalog_write_s']:.1f} s, store.upsert {b['store_add_s']:.1f} s)")
+    print(f"Resident embeddings (EmbeddingIndex): first load from the catalog {b['index_load_s']:.2f} s, "
+          f"refresh with nothing new {b['index_refresh_s'] * 1000:.1f} ms")
     print(f"model: {r['model']}\n")
     enc = r["encoder"]
     print(f"Text encoder alone (ONNX session.run, batch 1, median {r['tokens_median']:.0f} tokens incl. start/end; "
@@ -782,6 +809,7 @@ def main() -> None:
     ap.add_argument("--recall-queries", type=int, default=30)
     ap.add_argument("--skip-retag", action="store_true")
     ap.add_argument("--skip-search", action="store_true")
+    ap.add_argument("--shared-retag", action="store_true", help="also retag with a shared (server-like) store")
     ap.add_argument("--experiments", action="store_true")
     ap.add_argument("--workdir", type=Path, help="keep libraries here (reused when present)")
     ap.add_argument("--keep", action="store_true", help="do not delete the workdir")
@@ -798,6 +826,9 @@ def main() -> None:
         if not args.skip_retag:
             results["retag"] = retag_benchmark(workdir, args.retag_n, args.repeats)
             print_retag(results["retag"])
+            if args.shared_retag:
+                results["retag_shared"] = retag_benchmark(workdir, args.retag_n, args.repeats, shared=True)
+                print_retag(results["retag_shared"])
             print(f"[load {load_text()}]", flush=True)
         if not args.skip_search:
             results["search"] = search_benchmark(workdir, args.search_n, args.queries, args.recall_queries)

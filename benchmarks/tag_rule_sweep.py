@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from photo_tagger.core.labels import Label, LabelSet  # noqa: E402
 from photo_tagger.core.preprocess import clip_pixels  # noqa: E402
-from photo_tagger.core.tagging import decide, prepare  # noqa: E402
+from photo_tagger.core.tagging import decide, prepare, softmax  # noqa: E402
 from photo_tagger.infra.model_store import ModelStore  # noqa: E402
 from photo_tagger.infra.onnx_clip import OnnxImageEncoder, OnnxTextEncoder  # noqa: E402
 from tests.fixture_models.checkpoints import heldout_shapes, shapes_clip  # noqa: E402
@@ -48,6 +48,29 @@ def main() -> None:
                 recall = hits / sum(len(g) for g in truth)
                 f1 = 2 * precision * recall / max(precision + recall, 1e-9)
                 print(f"| {threshold} | {max_tags} | {precision:.3f} | {recall:.3f} | {f1:.3f} |")
+        other_rules(embeddings, prepare(LabelSet(labels=tuple(Label(n) for n in names)), texts, model.logit_scale),
+                    names, truth)
+
+
+def other_rules(embeddings, prepared, names, truth) -> None:
+    """Rule families the app does not use, for comparison (no max_tags)."""
+    sims = embeddings @ prepared.matrix.T
+    probs = softmax(prepared.logit_scale * sims)
+    z = (sims - sims.mean(1, keepdims=True)) / sims.std(1, keepdims=True)
+    print("\n| rule | parameter | precision | recall | F1 |\n|---|---|---|---|---|")
+    for ratio in (0.01, 0.1):
+        _row("probability >= ratio x best", ratio, probs >= ratio * probs.max(1, keepdims=True), names, truth)
+    for z0 in (0.5, 0.8, 1.0, 1.2):
+        _row("cosine z-score over the labels >= z", z0, z >= z0, names, truth)
+
+
+def _row(rule, parameter, mask, names, truth) -> None:
+    tags = [{names[j] for j in np.nonzero(m)[0]} for m in mask]
+    hits = sum(len(t & g) for t, g in zip(tags, truth))
+    precision = hits / max(sum(len(t) for t in tags), 1)
+    recall = hits / sum(len(g) for g in truth)
+    print(f"| {rule} | {parameter} | {precision:.3f} | {recall:.3f} | "
+          f"{2 * precision * recall / max(precision + recall, 1e-9):.3f} |")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,13 @@ class App:
     def __init__(self, paths: AppPaths, settings: Settings | None = None):
         self.paths = paths
         self.settings = settings if settings is not None else Settings.load(paths.settings_file)
+        self._unsaved: dict = {}  # settings overridden for this process only (--store): their saved values
+
+    def override(self, **values) -> None:
+        """Use these settings in this process without saving them (command-line options)."""
+        for key in values:
+            self._unsaved.setdefault(key, getattr(self.settings, key))
+        self.settings = self.settings.with_changes(**values)
 
     @classmethod
     def from_home(cls, home: str | Path | None = None) -> "App":
@@ -31,7 +38,9 @@ class App:
 
     def update_settings(self, **changes) -> None:
         self.settings = self.settings.with_changes(**changes)
-        self.settings.save(self.paths.settings_file)
+        for key in changes:
+            self._unsaved.pop(key, None)
+        self.settings.with_changes(**self._unsaved).save(self.paths.settings_file)
 
     @cached_property
     def models(self) -> ModelStore:
@@ -65,7 +74,8 @@ class App:
 
     @cached_property
     def library_lock(self):
-        """One process at a time may open the embedded library (Chroma's folder is not process-safe)."""
+        """One process at a time may open a library: its catalog's journal assumes one writer (in server mode
+        too: another process's recovery would undo writes in flight), and Chroma's folder is not process-safe."""
         from filelock import FileLock, Timeout
 
         self.paths.library_dir.mkdir(parents=True, exist_ok=True)
@@ -84,8 +94,7 @@ class App:
     def catalog(self):
         from photo_tagger.infra.catalog import Catalog
 
-        if not self.settings.store_url:
-            self.library_lock
+        self.library_lock
         return Catalog(self.paths.library_dir / "catalog.sqlite3")
 
     @cached_property
@@ -94,7 +103,22 @@ class App:
 
         if not self.settings.store_url:
             self.library_lock
-        return open_chroma(self.settings.store_url or self.paths.library_dir / "chroma")
+        return open_chroma(self.settings.store_url or self.paths.library_dir / "chroma", self.store_retry)
+
+    @cached_property
+    def store_retry(self):
+        """How store calls wait for an unreachable server: a few seconds by default; long jobs (index, watch)
+        wait longer within `app.store_retry.patient(...)`."""
+        from photo_tagger.infra.store_retry import StoreRetry
+
+        return StoreRetry(self.settings.store_url or "(embedded)")
+
+    @cached_property
+    def library_id(self) -> str:
+        """This library's id, stamped on the vectors it writes (see config.library_id)."""
+        from photo_tagger.config import library_id
+
+        return library_id(self.paths.library_dir)
 
     def vector_store(self, model_name: str | None = None):
         """The vectors of one model (the active one by default): one collection per model, opened once."""
@@ -104,16 +128,31 @@ class App:
         stores = self.__dict__.setdefault("_stores", {})
         if name not in stores:
             # ef_search 500: Chroma's default 100 found under half of the true top 50 at 100k photos (RESULTS.md).
-            stores[name] = ChromaVectorStore(self.chroma_client, f"photos--{name}", ef_search=500)
+            stores[name] = ChromaVectorStore(self.chroma_client, f"photos--{name}", ef_search=500,
+                                             shared=bool(self.settings.store_url), retry=self.store_retry,
+                                             library_id=self.library_id)
         return stores[name]
+
+    def embedding_index(self, model_name: str | None = None):
+        """One model's embeddings resident in memory (loaded on the first filtered search or retag)."""
+        from photo_tagger.core.embedding_index import EmbeddingIndex
+
+        name = model_name or self.active_model().name
+        indexes = self.__dict__.setdefault("_embedding_indexes", {})
+        if name not in indexes:
+            indexes[name] = EmbeddingIndex(self.catalog, name, self.vector_store(name))
+        return indexes[name]
 
     @cached_property
     def indexer(self):
         from photo_tagger.core.indexer import Indexer
+        from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, FAST_DRAFT_OVERSAMPLE
+        from photo_tagger.infra.xmp_sidecar import XmpKeywordReader
 
         return Indexer(self.catalog, self.vector_store(), self.image_encoder, self.active_model().name,
                        batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
-                       labels=self.prepared_labels)
+                       labels=self.prepared_labels, keywords=XmpKeywordReader(),
+                       draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE)
 
     @cached_property
     def labels_file(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -72,6 +73,10 @@ class Settings:
     threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
     store_url: str = ""  # empty = embedded Chroma under the library folder
     roots: tuple[str, ...] = field(default_factory=tuple)
+    # JPEGs decoded at the smallest DCT scale covering the model's input: ~20% faster indexing on 12 MP
+    # photos, mean pixel difference ~0.5 grey level (benchmarks/RESULTS.md, "Preprocessing parity").
+    fast_decode: bool = False
+    thumbnail_size: int = 160  # pixels, the desktop app's grid (Small 112, Medium 160, Large 240)
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -82,6 +87,11 @@ class Settings:
             raise ConfigError(f"batch_size must be between 1 and 1024, not {self.batch_size}")
         if self.threads < 0:
             raise ConfigError(f"threads must be 0 (automatic) or more, not {self.threads}")
+        if self.store_url and not self.store_url.startswith(("http://", "https://")):
+            raise ConfigError(f"store_url must be an http:// or https:// URL of a Chroma server (or empty for "
+                              f"the library on this machine), not {self.store_url!r}")
+        if not 48 <= self.thumbnail_size <= 512:
+            raise ConfigError(f"thumbnail_size must be between 48 and 512 pixels, not {self.thumbnail_size}")
 
     @classmethod
     def load(cls, path: Path) -> "Settings":
@@ -116,3 +126,30 @@ class Settings:
 
     def with_changes(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+
+def library_id(library_dir: Path) -> str:
+    """This library's id (a uuid kept in its folder, made on first use): it marks the vectors this app
+    instance writes to a shared Chroma server, so that other instances can tell its photos from theirs."""
+    path = library_dir / "library-id"
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        text = ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    if text:
+        return text
+    library_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(uuid.uuid4().hex + "\n", encoding="utf-8")
+    try:
+        os.link(tmp, path)  # never replaces an id another process made first
+    except FileExistsError:
+        pass
+    except OSError:  # no hard links on this file system
+        if not path.exists():
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="utf-8").strip()

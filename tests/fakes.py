@@ -26,7 +26,9 @@ class FakeImageEncoder:
 class InMemoryStore:
     """VectorStore protocol over dicts; brute-force cosine search with equality filters."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: bool = False, library_id: str | None = None) -> None:
+        self.shared = shared
+        self.library_id = library_id
         self.vectors: dict[str, np.ndarray] = {}
         self.metadata: dict[str, dict] = {}
 

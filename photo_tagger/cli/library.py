@@ -16,6 +16,9 @@ from photo_tagger.core.library import add_roots, forget_root, resolve_folder
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
+# How long `index` waits for a Chroma server that went away mid-run before it stops (resumable: nothing is
+# lost); `watch` waits until it is stopped, at start too.
+INDEX_STORE_PATIENCE_S = 3600.0
 
 
 def register(subparsers) -> None:
@@ -42,8 +45,10 @@ def _index(app, args) -> int:
     folders = [resolve_folder(p) for p in args.paths]
     roots, scope = add_roots(app.catalog, folders)
     control = JobControl()
-    report = app.indexer.index(roots, scope=scope, progress=TerminalProgress(enabled=None if not args.json else False),
-                               control=control)
+    progress = TerminalProgress(enabled=None if not args.json else False)
+    app.vector_store()  # the store must answer now (a mistyped URL fails in seconds); later outages are waited out
+    with app.store_retry.patient(INDEX_STORE_PATIENCE_S, on_state=progress.status):
+        report = app.indexer.index(roots, scope=scope, progress=progress, control=control)
     if args.json:
         print(json.dumps({"roots": roots, **report.as_dict()}, indent=2))
         return 0
@@ -126,7 +131,7 @@ def _watch(app, args) -> int:
     watcher = FolderWatcher([Path(r) for r in roots], loop.on_changes, debounce=args.debounce,
                             ignore=lambda p: any(str(p).startswith(d) for d in app_dirs))
     print(f"Catching up on {len(roots)} folder(s)...", flush=True)
-    with watcher:
+    with watcher, app.store_retry.patient(None, stop=stop):
         index([])
         for root, reason in watcher.failed_roots.items():
             print(f"warning: not watching {root}: {reason}", flush=True)

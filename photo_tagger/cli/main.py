@@ -8,11 +8,11 @@ import os
 import sys
 
 from photo_tagger import __version__
-from photo_tagger.cli import desktop, doctor, library, models, search, tagging
+from photo_tagger.cli import desktop, doctor, library, models, search, sidecars, store, tagging
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (library, search, tagging, models, doctor, desktop)
+COMMANDS = (library, search, tagging, sidecars, models, store, doctor, desktop)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--home", metavar="DIR",
                         help="keep settings, models, library and caches under DIR (also: $PHOTO_TAGGER_HOME)")
+    parser.add_argument("--store", metavar="URL",
+                        help="use the library on this Chroma server (http://host:port) for this run, or 'local' "
+                        "for this machine's (the setting store_url, which `store migrate` changes)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more, to the console too")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -39,6 +42,8 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         app = App.from_home(args.home)
+        if args.store is not None:
+            app.override(store_url="" if args.store.strip() in ("", "local") else args.store.strip())
         configure_logging(app.paths.log_dir, args.verbose)
         if args.command is None:
             from photo_tagger.gui.launch import launch

@@ -25,7 +25,14 @@ class TerminalProgress:
     def advanced(self, done: int, detail: str = "") -> None:
         if self._bar is not None:
             self._bar.update(done - self._done)
+            if detail:
+                self._bar.set_postfix_str(detail)
         self._done = done
+
+    def status(self, text: str | None) -> None:
+        """A state shown beside the bar until cleared with None ("store unreachable, retrying")."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(text or "")
 
     def finished(self) -> None:
         if self._bar is not None:

@@ -45,13 +45,18 @@ def _date(text: str) -> date:
 
 
 def _filters(app, args) -> Filters:
-    if args.tag is not None:
+    # A shared library also holds other machines' photos: their tags and folders need not be known here.
+    shared = bool(app.settings.store_url)
+    if args.tag is not None and not shared:
         known = {label.name for label in app.labels().labels} | set(app.catalog.tag_counts())
         if args.tag not in known:
             raise PhotoTaggerError(f"no label or tag named {args.tag!r} (photo-tagger labels list shows them)")
     if args.since and args.until and args.since > args.until:
         raise PhotoTaggerError(f"--since {args.since} is after --until {args.until}")
-    folder = resolve_folder(args.folder) if args.folder else None
+    folder = None
+    if args.folder:
+        folder = str(args.folder.expanduser().absolute()) if shared and not args.folder.exists() \
+            else resolve_folder(args.folder)
     return Filters(folder=folder, tag=args.tag, flagged=args.flagged, since=args.since, until=args.until)
 
 
@@ -65,7 +70,7 @@ def _print(hits, args) -> int:
 
 def _search(app, args) -> int:
     hits = search_text(args.query, app.cached_text_encoder, app.vector_store(), app.catalog, limit=args.limit,
-                       filters=_filters(app, args))
+                       filters=_filters(app, args), index=app.embedding_index())
     return _print(hits, args)
 
 
@@ -89,4 +94,5 @@ def _similar(app, args) -> int:
 
         embedding = app.image_encoder.encode_images(load_pixels(args.photo, app.image_encoder.preprocess_spec)[None])[0]
         exclude = None
-    return _print(nearest(store, app.catalog, embedding, limit=args.limit, filters=filters, exclude=exclude), args)
+    return _print(nearest(store, app.catalog, embedding, limit=args.limit, filters=filters, exclude=exclude,
+                          index=app.embedding_index()), args)

@@ -11,8 +11,8 @@ from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.choices import edit_tags, mark_not_sensitive
-from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.labels import Label, ModerationCategory
+from photo_tagger.core.errors import ConfigError, PhotoTaggerError
+from photo_tagger.core.labels import Label, ModerationCategory, label_set_from_dict, label_set_to_dict
 from photo_tagger.core.retagging import retag
 from photo_tagger.core.tagging import TagDecision, effective
 
@@ -57,6 +57,10 @@ def register(subparsers) -> None:
     q.add_argument("name")
     q.add_argument("--threshold", type=_probability, required=True)
     q.set_defaults(handler=_labels_change, action="set")
+    q = sub.add_parser("rename", help="rename a label; its tags and your changes to them keep the new name")
+    q.add_argument("old")
+    q.add_argument("new")
+    q.set_defaults(handler=_labels_rename)
 
     p = subparsers.add_parser("moderation", help="list or edit moderation categories; edits retag at once")
     sub = p.add_subparsers(dest="moderation_command", metavar="ACTION", required=True)
@@ -207,6 +211,25 @@ def _labels_change(app, args) -> int:
     changed = {"enable": replace(label, enabled=True), "disable": replace(label, enabled=False),
                "set": replace(label, threshold=getattr(args, "threshold", None))}[args.action]
     _save_and_retag(app, labels.with_label(changed))
+    return 0
+
+
+def _labels_rename(app, args) -> int:
+    labels = app.labels()
+    label = labels.label(args.old)
+    new = args.new.strip()
+    if new != args.old and any(l.name == new for l in labels.labels):
+        raise ConfigError(f"a label named {new!r} exists already")
+    renamed = replace(labels, labels=tuple(replace(l, name=new) if l is label else l for l in labels.labels))
+    app.save_labels(label_set_from_dict(label_set_to_dict(renamed)))  # the file's own checks (an empty name...)
+    touched = app.catalog.rename_label(args.old, new)
+    store = app.vector_store() if touched else None
+    if store is not None and store.shared:  # its copy of the tags follows (the retag sees them unchanged)
+        for photo_id in touched:
+            edit_tags(app.catalog, store, app.active_model().name, photo_id)
+    print(f"Renamed {args.old!r} to {new!r} ({len(touched)} photos keep their tags and your changes)")
+    report = run_retag(app)
+    print(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
     return 0
 
 

@@ -9,15 +9,16 @@ from photo_tagger.core.tagging import EffectiveTags, TagDecision, effective
 
 
 def _apply(catalog, store: VectorStore, model_name: str, photo_id: str, write: Callable) -> EffectiveTags:
-    """Store the choice, then bring the photo's vector metadata in step (journaled like every dual write)."""
-    catalog.journal_add([photo_id], model_name)
+    """Store the choice; a shared store's copy of the tags follows (journaled like every dual write)."""
+    mirrored = [photo_id] if store.shared else []
+    catalog.journal_add(mirrored, model_name)
     with catalog.transaction() as db:
         write(db)
     decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
     tags = effective(decision, catalog.choices([photo_id]).get(photo_id))
-    store.update_metadata([photo_id], [tags.as_metadata()])
+    store.update_metadata(mirrored, [tags.as_metadata()] * len(mirrored))
     with catalog.transaction() as db:
-        catalog.journal_clear(db, [photo_id], model_name)
+        catalog.journal_clear(db, mirrored, model_name)
     return tags
 
 

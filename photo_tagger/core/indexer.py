@@ -16,11 +16,12 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from photo_tagger.core.jobs import Cancelled, JobControl
-from photo_tagger.core.ports import ImageEncoder, Progress, VectorStore
-from photo_tagger.core.preprocess import UnreadableImage, load_pixels_and_info, read_bytes
+from photo_tagger.core.keywords import imported_tags
+from photo_tagger.core.ports import ImageEncoder, KeywordReader, Progress, VectorStore
+from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.library import containing_root
 from photo_tagger.core.scan import diff_against_catalog, is_photo_name, is_under, prefix_relpath, walk_photos
-from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective
+from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide, effective
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
 from photo_tagger.core.vector_metadata import vector_metadata
 
@@ -46,6 +47,7 @@ class _Outcome:
     record: PhotoRecord | None = None  # what the catalog should hold afterwards
     pixels: np.ndarray | None = None  # set when the record needs its embedding
     moved_from: PhotoRecord | None = None
+    keywords: tuple[str, ...] = ()  # read from the photo's metadata, to import as the user's tags
 
 
 class _MissingRecords:
@@ -89,7 +91,8 @@ class Indexer:
 
     def __init__(self, catalog, store: VectorStore, encoder: ImageEncoder, model_name: str, *,
                  batch_size: int = 16, decode_workers: int = 2, prefetch_batches: int = 2,
-                 skip_dirs: Sequence[str] = (), labels: Callable[[], PreparedLabels | None] | None = None):
+                 skip_dirs: Sequence[str] = (), labels: Callable[[], PreparedLabels | None] | None = None,
+                 keywords: KeywordReader | None = None, draft_oversample: float = DRAFT_OVERSAMPLE):
         self.catalog = catalog
         self.store = store
         self.encoder = encoder
@@ -99,6 +102,8 @@ class Indexer:
         self.window = batch_size * prefetch_batches
         self.skip_dirs = tuple(skip_dirs)
         self.labels = labels  # new photos are tagged as they are indexed when given
+        self.keywords = keywords  # keywords in new and changed photos become the user's tags when given
+        self.draft_oversample = draft_oversample  # JPEG DCT-scaled decode size, x the model's input size
 
     # -- crash recovery
     def recover(self) -> int:
@@ -109,7 +114,10 @@ class Indexer:
         records = self.catalog.get(ids)
         keep = {i: r for i, r in records.items() if r.status == "indexed" and r.embedded_model == self.model_name}
         present = set(self.store.get_embeddings(list(keep)))
-        lost = [r for i, r in keep.items() if i not in present]
+        kept = self.catalog.vectors(self.model_name, [i for i in keep if i not in present])
+        if kept:  # the catalog's copy of a vector whose store write was lost: no re-encoding
+            self.store.upsert(list(kept), np.stack(list(kept.values())), self._metadata([keep[i] for i in kept]))
+        lost = [r for i, r in keep.items() if i not in present and i not in kept]
         if present:
             self.store.update_metadata(list(present), self._metadata([keep[i] for i in present]))
         self.store.delete([i for i in ids if i not in keep])
@@ -242,7 +250,8 @@ class Indexer:
             if old is not None:
                 moved = replace(old, root=item.stat.root, relpath=item.stat.relpath, mtime_ns=item.stat.mtime_ns)
                 return _Outcome(item, moved, moved_from=old)
-            pixels, info = load_pixels_and_info(path, self.encoder.preprocess_spec, data=data)
+            pixels, info = load_pixels_and_info(path, self.encoder.preprocess_spec, data=data,
+                                                oversample=self.draft_oversample)
         except UnreadableImage as exc:
             return _Outcome(item, self._skipped_record(item, exc.reason))
         except Exception as exc:  # a bug on one odd file must not stop the batch; it is logged in full
@@ -257,7 +266,7 @@ class Indexer:
             camera_make=info.camera_make, camera_model=info.camera_model,
             gps_lat=info.gps_lat, gps_lon=info.gps_lon, indexed_at=time.time(),
         )
-        return _Outcome(item, record, pixels)
+        return _Outcome(item, record, pixels, keywords=self._read_keywords(item, data))
 
     def _skipped_record(self, item: _Work, reason: str) -> PhotoRecord:
         return PhotoRecord(
@@ -287,13 +296,14 @@ class Indexer:
         ids = [o.record.id for o in vectors] + stale
         self.catalog.journal_add(ids, self.model_name)
         decisions: dict[str, TagDecision] = {}
+        imported = self._imported(batch)
         if encode:
             embeddings = self.encoder.encode_images(np.stack([o.pixels for o in encode]))
             prepared = self.labels() if self.labels else None
             if prepared is not None:
                 decisions = dict(zip((o.record.id for o in encode), decide(embeddings, prepared)))
             records = [o.record for o in encode]
-            self.store.upsert([r.id for r in records], embeddings, self._metadata(records, decisions))
+            self.store.upsert([r.id for r in records], embeddings, self._metadata(records, decisions, imported))
         moved = [o.record for o in batch if o.moved_from is not None]
         if moved:
             self.store.update_metadata([r.id for r in moved], self._metadata(moved))
@@ -301,14 +311,50 @@ class Indexer:
             self.store.delete(stale)
         with self.catalog.transaction() as db:
             self.catalog.write(db, upserts=[o.record for o in batch])
+            if encode:
+                self.catalog.write_vectors(db, self.model_name, [o.record.id for o in encode], embeddings)
+            self.catalog.delete_vectors(db, stale)
             self.catalog.write_decisions(db, decisions)
+            for photo_id, choice in imported.items():
+                self.catalog.set_user_tags(db, photo_id, add=choice.added)
             self.catalog.journal_clear(db, ids, self.model_name)
 
-    def _metadata(self, records: list[PhotoRecord], decisions: dict[str, TagDecision] | None = None) -> list[dict]:
-        """Vector metadata with each photo's effective tags (its stored decisions unless new ones are given)."""
+    # -- keywords already in photos (embedded XMP/IPTC, sidecars) become the user's tags
+    def _read_keywords(self, item: _Work, data: bytes) -> tuple[str, ...]:
+        """In the decode pool, for new and changed files only (an unchanged file was imported before)."""
+        if self.keywords is None or item.kind == "reencoded":
+            return ()
+        try:
+            return tuple(self.keywords.keywords(data, item.stat.path))
+        except Exception:  # the photo is indexed all the same
+            log.exception("reading keywords of %r failed", item.stat.path)
+            return ()
+
+    def _imported(self, batch: list[_Outcome]) -> dict[str, UserChoices]:
+        """Choices with the imported tags added; a tag the user already added or removed stays as decided."""
+        found = [o for o in batch if o.keywords and o.record.status == "indexed" and o.moved_from is None]
+        if not found:
+            return {}
+        choices = self.catalog.choices([o.record.id for o in found])
+        prepared = self.labels() if self.labels else None
+        names = prepared.names if prepared is not None else ()
+        imported = {}
+        for o in found:
+            choice = choices.get(o.record.id, UserChoices())
+            tags = imported_tags(o.keywords, choice, names)
+            if tags:
+                imported[o.record.id] = replace(choice, added=choice.added | frozenset(tags))
+        return imported
+
+    def _metadata(self, records: list[PhotoRecord], decisions: dict[str, TagDecision] | None = None,
+                  choices: dict[str, UserChoices] | None = None) -> list[dict]:
+        """Vector metadata; in a shared store with each photo's effective tags (its stored decisions unless
+        new ones are given)."""
+        if not self.store.shared:
+            return [vector_metadata(r) for r in records]
         ids = [r.id for r in records]
         decisions = {**self.catalog.decisions(ids), **(decisions or {})}
-        choices = self.catalog.choices(ids)
+        choices = {**self.catalog.choices(ids), **(choices or {})}
         return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id)))
                 for r in records]
 

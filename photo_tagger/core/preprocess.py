@@ -25,8 +25,10 @@ MAX_PIXELS = 200_000_000
 
 # Draft (DCT-scaled) JPEG decodes keep the shorter side >= this many times the model's input size.
 # Measured on 12 MP JPEGs (benchmarks/RESULTS.md, "Preprocessing parity"): 2x keeps the worst pixel
-# within what transformers' own two backends disagree by (1x: 4x larger worst case, ~25% faster).
+# within what transformers' own two backends disagree by (1x: 4x larger worst case, ~25% faster;
+# the `fast_decode` setting picks it).
 DRAFT_OVERSAMPLE = 2.0
+FAST_DRAFT_OVERSAMPLE = 1.0
 
 _ORIENTATION_TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -327,11 +329,12 @@ def clip_pixels(img: Image.Image, spec: PreprocessSpec) -> np.ndarray:
 
 
 def load_pixels_and_info(
-    path: os.PathLike | str, spec: PreprocessSpec, *, draft: bool = True, data: bytes | None = None
+    path: os.PathLike | str, spec: PreprocessSpec, *, draft: bool = True, data: bytes | None = None,
+    oversample: float = DRAFT_OVERSAMPLE,
 ) -> tuple[np.ndarray, ImageInfo]:
     """Decode + preprocess in one open (of `data` when given, already read from `path`);
     raises UnreadableImage with a reason for any bad file."""
-    min_side = max(spec.image_size, round(spec.image_size * DRAFT_OVERSAMPLE)) if draft else None
+    min_side = max(spec.image_size, round(spec.image_size * oversample)) if draft else None
     img, info = _decode(path, min_side, data)
     try:
         return clip_pixels(img, spec), info

@@ -25,8 +25,11 @@ class RetagReport:
 def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str, *, folder: str | None = None,
           ids: list[str] | None = None, progress: Progress | None = None,
           control: JobControl | None = None) -> RetagReport:
-    """Retag every indexed photo (or those under `folder`, or `ids`); the catalog and the vectors'
-    tag metadata are updated together through the journal, like index writes."""
+    """Retag every indexed photo (or those under `folder`, or `ids`) from the catalog's embeddings.
+
+    A shared store also carries tags in its metadata: it is updated together with the catalog through
+    the journal, like index writes.
+    """
     started = time.monotonic()
     records = [r for r in (catalog.get(ids).values() if ids is not None else catalog.records())
                if r.status == "indexed" and r.embedded_model == model_name
@@ -38,7 +41,9 @@ def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str
         if control:
             control.checkpoint()
         chunk = [r.id for r in records[start:start + CHUNK]]
-        embeddings = store.get_embeddings(chunk)
+        embeddings = catalog.vectors(model_name, chunk)
+        if len(embeddings) < len(chunk):  # a library indexed before the catalog kept embeddings
+            embeddings.update(store.get_embeddings([i for i in chunk if i not in embeddings]))
         chunk = [i for i in chunk if i in embeddings]  # a vector lost in a crash waits for the next index run
         if not chunk:
             continue
@@ -48,11 +53,12 @@ def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str
         changed = {i: effective(new[i], choices.get(i)) for i in chunk}
         changed = {i: tags for i, tags in changed.items()
                    if tags != effective(old.get(i, TagDecision()), choices.get(i))}
-        catalog.journal_add(list(changed), model_name)
-        store.update_metadata(list(changed), [tags.as_metadata() for tags in changed.values()])
+        mirrored = list(changed) if store.shared else []
+        catalog.journal_add(mirrored, model_name)
+        store.update_metadata(mirrored, [changed[i].as_metadata() for i in mirrored])
         with catalog.transaction() as db:
             catalog.write_decisions(db, {i: d for i, d in new.items() if d != old.get(i, TagDecision())})
-            catalog.journal_clear(db, list(changed), model_name)
+            catalog.journal_clear(db, mirrored, model_name)
         report.changed += len(changed)
         if progress:
             progress.advanced(start + len(chunk))

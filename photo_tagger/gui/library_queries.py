@@ -116,7 +116,7 @@ def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], 
 
 def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> list[GridItem]:
     hits = search_text(query, app.cached_text_encoder, app.vector_store(), app.catalog, limit=limit,
-                       filters=scope.filters())
+                       filters=scope.filters(), index=app.embedding_index())
     return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in hits]
 
 

@@ -13,12 +13,14 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
 
 from photo_tagger.core.tagging import TagDecision, UserChoices
 from photo_tagger.core.types import PhotoRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS roots (path BLOB PRIMARY KEY, added_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -48,11 +50,31 @@ CREATE TABLE IF NOT EXISTS user_tags (photo_id TEXT NOT NULL, label TEXT NOT NUL
     action TEXT NOT NULL CHECK (action IN ('add', 'remove')), PRIMARY KEY (photo_id, label));
 CREATE TABLE IF NOT EXISTS user_not_sensitive (photo_id TEXT PRIMARY KEY);
 CREATE INDEX IF NOT EXISTS auto_tags_label ON auto_tags (label);
+CREATE INDEX IF NOT EXISTS photos_taken ON photos (taken_at);
+-- Each photo's embedding per model (float32 bytes), written with its record: filtered searches and retags
+-- score these in process; Chroma holds the same vectors for nearest-neighbour search. `seq` grows with every
+-- write, so a resident copy refreshes by reading only rows newer than the last it saw.
+CREATE TABLE IF NOT EXISTS vectors (seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL,
+    model TEXT NOT NULL, embedding BLOB NOT NULL, UNIQUE (photo_id, model));
 """
-_PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive")
+_PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive", "vectors")
 _COLUMNS = ("id", "root", "relpath", "size", "mtime_ns", "content_hash", "status", "skip_reason",
             "embedded_model", "width", "height", "taken_at", "camera_make", "camera_model", "gps_lat",
             "gps_lon", "indexed_at")
+
+
+# Effective tag and flag tests, as one list the query computes once (for scanning a tag's photos) or
+# per row through the tables' primary keys (for checking a few candidate photos).
+_HAS_TAG = ("id IN (SELECT photo_id FROM auto_tags WHERE label = ? EXCEPT SELECT photo_id FROM user_tags "
+            "WHERE label = ? AND action = 'remove' UNION SELECT photo_id FROM user_tags WHERE label = ? AND "
+            "action = 'add')")
+_HAS_TAG_OF_ROW = (
+    "((EXISTS (SELECT 1 FROM auto_tags a WHERE a.photo_id = photos.id AND a.label = ?) AND NOT EXISTS "
+    "(SELECT 1 FROM user_tags u WHERE u.photo_id = photos.id AND u.label = ? AND u.action = 'remove')) OR "
+    "EXISTS (SELECT 1 FROM user_tags u WHERE u.photo_id = photos.id AND u.label = ? AND u.action = 'add'))")
+_FLAGGED = "id IN (SELECT photo_id FROM auto_flags EXCEPT SELECT photo_id FROM user_not_sensitive)"
+_FLAGGED_ROW = ("(EXISTS (SELECT 1 FROM auto_flags f WHERE f.photo_id = photos.id) AND NOT EXISTS "
+                "(SELECT 1 FROM user_not_sensitive n WHERE n.photo_id = photos.id))")
 
 
 def _encode_path(path: str) -> bytes:
@@ -173,6 +195,80 @@ class Catalog:
             key = "id" if table == "photos" else "photo_id"
             db.executemany(f"DELETE FROM {table} WHERE {key} = ?", deletes)
 
+    # -- embeddings
+    def write_vectors(self, db: sqlite3.Connection, model: str, ids: Sequence[str], embeddings: np.ndarray) -> None:
+        """Inside a transaction(): store (or replace) these photos' embeddings for `model`."""
+        vectors = np.ascontiguousarray(embeddings, dtype=np.float32)
+        db.executemany("INSERT OR REPLACE INTO vectors (photo_id, model, embedding) VALUES (?, ?, ?)",
+                       [(i, model, v.tobytes()) for i, v in zip(ids, vectors)])
+
+    def delete_vectors(self, db: sqlite3.Connection, ids: Iterable[str]) -> None:
+        """Inside a transaction(): forget every model's embedding of these photos (now unreadable)."""
+        db.executemany("DELETE FROM vectors WHERE photo_id = ?", [(i,) for i in ids])
+
+    def vectors(self, model: str, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        rows = self._in("SELECT photo_id, embedding FROM vectors WHERE model = ? AND photo_id IN", ids, (model,))
+        return {i: np.frombuffer(blob, dtype=np.float32) for i, blob in rows}
+
+    def vectors_since(self, model: str, seq: int) -> tuple[int, list[str], np.ndarray | None]:
+        """Embeddings written after `seq`, oldest first: (last seq, ids, matrix)."""
+        rows = self._query("SELECT seq, photo_id, embedding FROM vectors WHERE model = ? AND seq > ? ORDER BY seq",
+                           (model, seq))
+        if not rows:
+            return seq, [], None
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        return rows[-1][0], [r[1] for r in rows], matrix
+
+    def ids_without_vector(self, model: str) -> list[str]:
+        """Photos embedded by `model` whose vector is only in the vector store (libraries from before v2)."""
+        return [r[0] for r in self._query(
+            "SELECT id FROM photos WHERE status = 'indexed' AND embedded_model = ? AND id NOT IN "
+            "(SELECT photo_id FROM vectors WHERE model = ?)", (model, model))]
+
+    def filter_ids(self, model: str, *, roots: Sequence[str] = (), subfolders: Sequence[tuple[str, str]] = (),
+                   tag: str | None = None, flagged: bool | None = None, taken_from: str | None = None,
+                   taken_before: str | None = None, among: Sequence[str] | None = None,
+                   limit: int | None = None) -> list[str]:
+        """Ids of photos embedded by `model` that pass every given filter (only ids in `among` when given;
+        at most `limit`).
+
+        roots/subfolders (either matches): whole roots, and (root, relpath) folders with everything below;
+        tag: an effective tag (automatic and not removed by the user, or added by the user);
+        flagged: effective flag (an automatic flag the user did not mark "not sensitive");
+        taken_from/taken_before: ISO date-time bounds on taken_at (photos without a date never pass).
+        """
+        # Unary "+": never walk the (status, model) index, which admits every photo; the other clauses are
+        # the selective ones (a tag's rows, a folder's or a date's index range, the `among` primary keys).
+        clauses, args = ["+status = 'indexed'", "+embedded_model = ?"], [model]
+        # With `among`, its primary keys drive the lookup: no other index is worth walking.
+        plus = "+" if among is not None else ""
+        places = []
+        for root in roots:
+            places.append(f"{plus}root = ?")
+            args.append(_encode_path(root))
+        for root, relpath in subfolders:
+            prefix = _encode_path(relpath)
+            # the range trick of records_under
+            places.append(f"({plus}root = ? AND {plus}relpath >= ? AND {plus}relpath < ?)")
+            args += [_encode_path(root), prefix + b"/", prefix + b"0"]
+        if roots or subfolders:
+            clauses.append(f"({' OR '.join(places)})")
+        if tag is not None:
+            clauses.append(_HAS_TAG_OF_ROW if among is not None else _HAS_TAG)
+            args += [tag, tag, tag]
+        if flagged is not None:
+            clauses.append(("" if flagged else "NOT ") + (_FLAGGED_ROW if among is not None else _FLAGGED))
+        if taken_from is not None:
+            clauses.append(f"{plus}taken_at >= ?")
+            args.append(taken_from)
+        if taken_before is not None:
+            clauses.append(f"{plus}taken_at < ?")
+            args.append(taken_before)
+        sql = f"SELECT id FROM photos WHERE {' AND '.join(clauses)}"
+        if among is None:
+            return [r[0] for r in self._query(sql + ("" if limit is None else f" LIMIT {int(limit)}"), args)]
+        return [r[0] for r in self._in(f"{sql} AND id IN", among, tuple(args))]
+
     # -- tags and flags
     def write_decisions(self, db: sqlite3.Connection, decisions: dict[str, TagDecision]) -> None:
         """Inside a transaction(): replace the automatic tags and flags of these photos."""
@@ -229,12 +325,12 @@ class Catalog:
                 UNION SELECT photo_id, label FROM user_tags WHERE action = 'add'
             ) GROUP BY label ORDER BY COUNT(*) DESC"""))
 
-    def _in(self, sql_prefix: str, ids: Iterable[str]) -> list[tuple]:
+    def _in(self, sql_prefix: str, ids: Iterable[str], args: tuple = ()) -> list[tuple]:
         ids = list(ids)
         rows = []
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            rows += self._query(f"{sql_prefix} ({','.join('?' * len(chunk))})", chunk)
+            rows += self._query(f"{sql_prefix} ({','.join('?' * len(chunk))})", (*args, *chunk))
         return rows
 
     # -- journal
@@ -247,3 +343,19 @@ class Catalog:
 
     def pending_journal(self, model: str) -> list[str]:
         return [r[0] for r in self._query("SELECT id FROM journal WHERE model = ?", (model,))]
+
+    def rename_label(self, old: str, new: str) -> list[str]:
+        """Carry a renamed label's user choices (user_tags) and automatic tags over to `new`, in one transaction;
+        a choice already stored under `new` gives way to the renamed label's. Returns the photos it touched."""
+        if old == new:
+            return []
+        with self.transaction() as db:
+            ids = [r[0] for r in db.execute("SELECT photo_id FROM user_tags WHERE label = ? UNION "
+                                            "SELECT photo_id FROM auto_tags WHERE label = ?", (old, old))]
+            db.execute("INSERT OR REPLACE INTO user_tags SELECT photo_id, ?, action FROM user_tags WHERE label = ?",
+                       (new, old))
+            db.execute("INSERT OR REPLACE INTO auto_tags SELECT photo_id, ?, score FROM auto_tags WHERE label = ?",
+                       (new, old))
+            db.execute("DELETE FROM user_tags WHERE label = ?", (old,))
+            db.execute("DELETE FROM auto_tags WHERE label = ?", (old,))
+        return ids

@@ -6,17 +6,19 @@ import hashlib
 import ipaddress
 import logging
 import re
-import socket
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 from urllib.parse import urlsplit
 
 import chromadb
 import chromadb.errors
+import httpx
 import numpy as np
 from chromadb.config import Settings
 
-from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.vector_metadata import OWNER_KEY
+from photo_tagger.infra.store_retry import (CONNECTION_ERRORS, RetryingCollection, StoreRetry, StoreUnavailable,
+                                            set_request_timeout)
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +28,12 @@ _NAME_OK = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 _ID_PAGE = 20_000
 
 
-class StoreUnavailable(PhotoTaggerError):
-    """The vector store cannot be opened or reached."""
-
-
-def open_chroma(location: str | Path) -> Any:
+def open_chroma(location: str | Path, retry: StoreRetry | None = None) -> Any:
     """A chromadb client for a folder (embedded) or an http(s)://host[:port] URL (server).
 
     Telemetry is off. A PersistentClient is thread-safe but not process-safe: open one per process
-    and per folder, and close it (client.close()) on shutdown.
+    and per folder, and close it (client.close()) on shutdown. A server that cannot be reached is waited
+    for as `retry` says (by default a few seconds); every request has a timeout.
     """
     settings = Settings(anonymized_telemetry=False, allow_reset=False)
     text = str(location)
@@ -46,21 +45,36 @@ def open_chroma(location: str | Path) -> Any:
             port = url.port or (443 if ssl else 8000)
         except ValueError as exc:
             raise StoreUnavailable(f"Bad Chroma server URL {text!r}: {exc}") from None
-        # chromadb's HTTP session has no timeout; probe first so a dead host fails in seconds, not never.
-        try:
-            socket.create_connection((host, port), timeout=_CONNECT_TIMEOUT_S).close()
-        except OSError as exc:
-            raise StoreUnavailable(f"Chroma server {text} is unreachable: {exc}") from None
-        try:
-            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
-        except Exception as exc:  # chromadb raises ValueError/httpx errors for a non-Chroma peer
-            raise StoreUnavailable(f"Chroma server {text} did not answer: {exc or type(exc).__name__}") from None
+        retry = retry or StoreRetry(text)
+        return retry.call(_open_http, text, f"{url.scheme}://{url.netloc}", host, port, ssl, settings)
     # chromadb shares one System per path *string*: resolve so two spellings of a folder are one client.
     path = Path(location).expanduser().resolve()
     try:
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:
         raise StoreUnavailable(f"Cannot open the photo index at {path}: {exc}") from None
+
+
+def _open_http(text: str, base: str, host: str, port: int, ssl: bool, settings: Settings) -> Any:
+    # A heartbeat with a timeout first: chromadb's own checks at construction have none.
+    try:
+        answer = httpx.get(f"{base}/api/v2/heartbeat", timeout=_CONNECT_TIMEOUT_S)
+    except httpx.InvalidURL as exc:
+        raise StoreUnavailable(f"Bad Chroma server URL {text!r}: {exc}") from None
+    if answer.status_code != 200 or "heartbeat" not in answer.text:
+        raise StoreUnavailable(f"{text} does not answer like a Chroma server (HTTP {answer.status_code})")
+    try:
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+    except CONNECTION_ERRORS:
+        raise
+    except ValueError as exc:
+        if "Could not connect" in str(exc):  # chromadb's word for a refused connection: retried
+            raise ConnectionError(str(exc)) from None
+        raise StoreUnavailable(f"Chroma server {text} did not answer: {exc}") from None
+    except Exception as exc:  # a non-Chroma peer
+        raise StoreUnavailable(f"Chroma server {text} did not answer: {exc or type(exc).__name__}") from None
+    set_request_timeout(client)
+    return client
 
 
 def collection_name(name: str) -> str:
@@ -119,25 +133,32 @@ class ChromaVectorStore:
     never loads (or downloads) its default model.
     """
 
-    def __init__(self, client: Any, name: str, ef_search: int | None = None) -> None:
+    def __init__(self, client: Any, name: str, ef_search: int | None = None, shared: bool = False,
+                 retry: StoreRetry | None = None, library_id: str | None = None) -> None:
         """ef_search (HNSW search breadth; Chroma's default 100) applies when the collection is created.
 
         At 100k, Chroma's default 100 gave recall@50 0.43 on text-like queries, 500 gave 0.85 (RESULTS.md).
+        Every record written is stamped with `library_id` (the writing app instance); calls that cannot
+        reach a server are retried as `retry` says.
         """
+        retry = retry or StoreRetry(str(name))
+        self.library_id = library_id
+        self._stamp = {OWNER_KEY: library_id} if library_id else {}
         self._client = client
+        self.shared = shared  # a server other app instances use too: tags are mirrored into metadata
         self.name = collection_name(name)
         hnsw: dict = {"space": "cosine"}
         if ef_search:
             hnsw["ef_search"] = int(ef_search)
-        self._collection = client.get_or_create_collection(
-            self.name, embedding_function=None, configuration={"hnsw": hnsw}
-        )
+        self._collection = RetryingCollection(retry.call(
+            client.get_or_create_collection, self.name, embedding_function=None, configuration={"hnsw": hnsw}
+        ), retry)
         space = (self._collection.configuration_json.get("hnsw") or {}).get("space")
         if space not in (None, "cosine"):
             # An existing collection keeps its configuration; similarities would be wrong.
             raise StoreUnavailable(f"Collection {self.name} uses {space} distance, not cosine")
         # Asked once: over HTTP every call is a round trip.
-        self._batch = max(1, int(client.get_max_batch_size()))
+        self._batch = max(1, int(retry.call(client.get_max_batch_size)))
 
     @staticmethod
     def list_collections(client: Any) -> list[str]:
@@ -172,7 +193,7 @@ class ChromaVectorStore:
             if existing:
                 self._collection.delete(ids=existing)
             # Chroma rejects an empty metadata dict but accepts None for "no metadata".
-            metas = [clean_metadata(m) or None for m in metadatas[part]]
+            metas = [clean_metadata({**(m or {}), **self._stamp}) or None for m in metadatas[part]]
             self._collection.add(ids=batch_ids, embeddings=vectors[part], metadatas=metas)
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
@@ -183,7 +204,8 @@ class ChromaVectorStore:
         if len(metadatas) != len(ids):
             raise ValueError(f"{len(ids)} ids but {len(metadatas)} metadatas")
         # Chroma rejects an empty metadata dict, so records with nothing to change are left out.
-        pairs = [(i, {k: _clean_value(v) for k, v in m.items()}) for i, m in zip(ids, metadatas) if m]
+        pairs = [(i, {k: _clean_value(v) for k, v in {**m, **self._stamp}.items()})
+                 for i, m in zip(ids, metadatas) if m]
         for part in _chunks(len(pairs), self._batch):
             chunk = pairs[part]
             self._collection.update(ids=[i for i, _ in chunk], metadatas=[m for _, m in chunk])

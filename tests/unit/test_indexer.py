@@ -87,12 +87,29 @@ def test_recovery_deletes_vectors_the_catalog_never_got(parts, photos):
     assert catalog.pending_journal("fake") == []
 
 
-def test_recovery_reencodes_a_record_whose_vector_never_arrived(parts, photos):
+def test_recovery_restores_a_lost_vector_from_the_catalog_copy_without_encoding(parts, photos):
+    catalog, store, encoder, indexer = parts
+    indexer.index([photos])
+    record = catalog.records()[0]
+    kept = store.get_embeddings([record.id])[record.id]
+    catalog.journal_add([record.id], "fake")
+    store.delete([record.id])
+    encoded = encoder.encoded
+    indexer.recover()
+    assert encoder.encoded == encoded
+    np.testing.assert_array_equal(store.get_embeddings([record.id])[record.id], kept)
+    assert catalog.get([record.id])[record.id].embedded_model == "fake"
+    assert indexer.index([photos]).reencoded == 0
+
+
+def test_recovery_reencodes_a_record_whose_vector_is_nowhere(parts, photos):
     catalog, store, encoder, indexer = parts
     indexer.index([photos])
     record = catalog.records()[0]
     catalog.journal_add([record.id], "fake")
     store.delete([record.id])
+    with catalog.transaction() as db:  # a library from before the catalog kept vectors
+        db.execute("DELETE FROM vectors WHERE photo_id = ?", (record.id,))
     indexer.recover()
     assert catalog.get([record.id])[record.id].embedded_model == ""
     assert indexer.index([photos]).reencoded == 1 and record.id in store.ids()

@@ -1,4 +1,4 @@
-"""The core layer stays pure: importing it loads no Qt, onnxruntime, chromadb, watchdog or torch."""
+"""The core layer stays pure: importing it loads no Qt, onnxruntime, chromadb, watchdog, torch or pyexiv2."""
 
 import pkgutil
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import photo_tagger.core
 
-FORBIDDEN = ("PySide6", "onnxruntime", "chromadb", "watchdog", "torch", "transformers")
+FORBIDDEN = ("PySide6", "onnxruntime", "chromadb", "watchdog", "torch", "transformers", "pyexiv2")
 
 
 def test_core_imports_no_adapters():

@@ -1,0 +1,51 @@
+"""`photo-tagger export-xmp`: tags and flags into XMP sidecars beside the photos (the photos are not touched)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from photo_tagger.cli.progress import TerminalProgress
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.jobs import JobControl
+from photo_tagger.core.library import containing_root, resolve_folder
+from photo_tagger.core.sidecars import EDITED_ELSEWHERE, export_sidecars
+
+SHOWN = 20
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export-xmp", help="write tags and flags to XMP sidecars (IMG_1.jpg.xmp), merged with what they hold")
+    p.add_argument("folder", nargs="?", type=Path, help="only photos in this folder or below")
+    p.add_argument("--overwrite-ours", action="store_true",
+                   help="replace the app's keywords even where another program changed them since the last export")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report")
+    p.set_defaults(handler=_export_xmp)
+
+
+def _export_xmp(app, args) -> int:
+    from photo_tagger.infra.xmp_sidecar import XmpSidecars
+
+    folder = None
+    if args.folder is not None:
+        folder = resolve_folder(args.folder)
+        if containing_root(app.catalog.roots(), folder) is None:
+            raise PhotoTaggerError(f"{args.folder} is not in the library (photo-tagger index FOLDER adds it)")
+    report = export_sidecars(app.catalog, XmpSidecars(), folder=folder, overwrite_ours=args.overwrite_ours,
+                             progress=TerminalProgress(unit="photo", enabled=False if args.json else None),
+                             control=JobControl())
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return 0
+    print(report.summary())
+    if report.edited_elsewhere:
+        print(f"Edited elsewhere: {EDITED_ELSEWHERE}")
+    for path in report.edited_elsewhere[:SHOWN]:
+        print(f"  left alone {path}.xmp")
+    for skipped in report.skipped[:SHOWN]:
+        print(f"  skipped {skipped.path}: {skipped.reason}")
+    hidden = max(0, len(report.edited_elsewhere) - SHOWN) + max(0, len(report.skipped) - SHOWN)
+    if hidden:
+        print(f"  ... and {hidden} more: photo-tagger export-xmp --json lists them all")
+    return 0

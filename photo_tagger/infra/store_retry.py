@@ -1,0 +1,164 @@
+"""Retrying calls to a Chroma server that cannot be reached: capped backoff, a status line for the caller."""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+import logging
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import httpx
+
+from photo_tagger.core.errors import PhotoTaggerError
+
+log = logging.getLogger(__name__)
+
+# Transport failures only: refused or reset connections, timeouts, a server that went away mid-answer.
+# A request the server answered with an error (a bad request, a wrong dimension) is never retried.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, ConnectionError)
+# chromadb's HTTP session has no timeout at all: a server that stops answering would hang a call forever.
+REQUEST_TIMEOUT = httpx.Timeout(30.0, connect=3.0)
+INTERACTIVE_GIVE_UP_S = 5.0  # a search or a one-off command: a clear error after a few seconds
+STATUS = "store unreachable, retrying"
+
+
+class StoreUnavailable(PhotoTaggerError):
+    """The vector store cannot be opened or reached."""
+
+
+class StoreUnreachable(StoreUnavailable):
+    """The Chroma server could not be reached for longer than the caller was willing to wait."""
+
+
+@dataclass(frozen=True)
+class _Patience:
+    give_up_after: float | None  # seconds of continuous failure; None: until stopped
+    on_state: Callable[[str | None], None] | None
+    stop: threading.Event | Callable[[], bool] | None
+
+
+class StoreRetry:
+    """Runs store calls, retrying connection errors with exponential backoff capped at `max_delay`.
+
+    Patience is per thread (a context variable): a search on one thread gives up after a few seconds while
+    an index job on another waits for the server as long as it takes (`with retry.patient(...)`).
+    `on_state` hears a status line while the server is unreachable and None once it answers again.
+    """
+
+    def __init__(self, where: str, *, give_up_after: float | None = INTERACTIVE_GIVE_UP_S, first_delay: float = 0.5,
+                 max_delay: float = 10.0, sleep: Callable[[float], Any] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.where = where
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self._default = _Patience(give_up_after, None, None)
+        self._patience: contextvars.ContextVar[_Patience | None] = contextvars.ContextVar(
+            f"store-retry-{id(self)}", default=None)
+        self._sleep = sleep
+        self._clock = clock
+
+    def at(self, where: str) -> StoreRetry:
+        """The same policy (and the same patience on this thread) for calls to another store."""
+        other = copy.copy(self)
+        other.where = where
+        return other
+
+    @contextmanager
+    def patient(self, give_up_after: float | None = None, on_state: Callable[[str | None], None] | None = None,
+                stop: threading.Event | Callable[[], bool] | None = None) -> Iterator[None]:
+        """Within the block (on this thread), wait for the server up to `give_up_after` seconds of continuous
+        failure (None: until `stop` is set, or returns True: `lambda: control.cancelled`), reporting the
+        state to `on_state`."""
+        token = self._patience.set(_Patience(give_up_after, on_state, stop))
+        try:
+            yield
+        finally:
+            self._patience.reset(token)
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        patience = self._patience.get() or self._default
+        # Long waits are announced on the console; an interactive call fails with one clear line instead.
+        loud = patience.give_up_after is None or patience.give_up_after > 60
+        failing_since: float | None = None
+        announced = 0.0
+        attempt = 0
+        while True:
+            try:
+                result = fn(*args, **kwargs)
+            except CONNECTION_ERRORS as exc:
+                now = self._clock()
+                reason = str(exc) or type(exc).__name__
+                if failing_since is None:
+                    failing_since = now
+                waited = now - failing_since
+                left = None if patience.give_up_after is None else patience.give_up_after - waited
+                if left is not None and left <= 0:
+                    raise StoreUnreachable(f"the Chroma server {self.where} is unreachable "
+                                           f"(gave up after {waited:.0f} s): {reason}") from None
+                delay = min(self.max_delay, self.first_delay * 2 ** min(attempt, 20))
+                delay = delay if left is None else min(delay, left)
+                attempt += 1
+                if attempt == 1 or now - announced >= 60:
+                    announced = now
+                    log.log(logging.WARNING if loud else logging.INFO, "%s (%s: %s)", STATUS, self.where, reason)
+                _notify(patience, f"{STATUS} ({waited:.0f} s)")
+                if self._wait(patience.stop, delay):
+                    raise StoreUnreachable(f"stopped while the Chroma server {self.where} was unreachable")
+                continue
+            if failing_since is not None:
+                log.log(logging.WARNING if loud else logging.INFO, "store reachable again (%s) after %.0f s",
+                        self.where, self._clock() - failing_since)
+                _notify(patience, None)
+            return result
+
+    def _wait(self, stop, delay: float) -> bool:
+        """Sleep `delay` seconds unless stopped first; True when stopped."""
+        if stop is None:
+            self._sleep(delay)
+            return False
+        if isinstance(stop, threading.Event):
+            return stop.wait(delay)
+        end = self._clock() + delay
+        while not stop():
+            left = end - self._clock()
+            if left <= 0:
+                return False
+            self._sleep(min(0.2, left))
+        return True
+
+
+def _notify(patience: _Patience, state: str | None) -> None:
+    if patience.on_state is not None:
+        try:
+            patience.on_state(state)
+        except Exception:  # a progress display must never break a store call
+            log.exception("store state callback failed")
+
+
+class RetryingCollection:
+    """A chromadb Collection whose calls go through a StoreRetry (each call is idempotent to repeat:
+    get/query/count read, delete and update converge, and an add whose answer was lost is ignored by
+    Chroma the second time, the first having stored the same record)."""
+
+    def __init__(self, collection: Any, retry: StoreRetry) -> None:
+        self._collection = collection
+        self._retry = retry
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._collection, name)
+        if not callable(value):
+            return value
+        return lambda *args, **kwargs: self._retry.call(value, *args, **kwargs)
+
+
+def set_request_timeout(client: Any, timeout: httpx.Timeout = REQUEST_TIMEOUT) -> None:
+    """Give an HttpClient's session a timeout (chromadb sets none and offers no setting for it)."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = timeout
+    else:  # a chromadb version laid out differently: say so rather than hang silently later
+        log.warning("cannot set a timeout on chromadb's HTTP session (%s)", type(client).__name__)
