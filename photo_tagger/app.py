@@ -155,6 +155,13 @@ class App:
                        draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE)
 
     @cached_property
+    def sidecars(self):
+        """XMP sidecars beside the photos (export-xmp, the window's "Write tags to sidecars")."""
+        from photo_tagger.infra.xmp_sidecar import XmpSidecars
+
+        return XmpSidecars()
+
+    @cached_property
     def labels_file(self):
         from photo_tagger.labels_file import LabelsFile
 

@@ -50,6 +50,9 @@ class InMemoryStore:
     def get_embeddings(self, ids) -> dict:
         return {i: self.vectors[i] for i in ids if i in self.vectors}
 
+    def get_metadata(self, ids) -> dict:
+        return {i: dict(self.metadata[i]) for i in ids if i in self.metadata}
+
     def ids(self) -> set:
         return set(self.vectors)
 

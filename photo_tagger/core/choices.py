@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.ports import VectorStore
 from photo_tagger.core.tagging import EffectiveTags, TagDecision, effective
 
 
 def _apply(catalog, store: VectorStore, model_name: str, photo_id: str, write: Callable) -> EffectiveTags:
     """Store the choice; a shared store's copy of the tags follows (journaled like every dual write)."""
+    if not catalog.get([photo_id]):  # e.g. another computer's photo in a shared library: its tags are its own
+        raise PhotoTaggerError("this photo is not in this computer's library: change its tags where it is indexed")
     mirrored = [photo_id] if store.shared else []
     catalog.journal_add(mirrored, model_name)
     with catalog.transaction() as db:

@@ -24,6 +24,8 @@ class Editors(QObject):
         self.runner = window.runner
         self.labels_dialog: LabelsDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self._unsaved: dict = {}  # settings changes waiting for the save in flight
+        self._saving = False
 
     # -- labels
     def edit_labels(self) -> None:
@@ -48,14 +50,16 @@ class Editors(QObject):
         if result == QDialog.DialogCode.Accepted:
             labels = dialog.result_labels()
             if labels is not None:
-                self.save_labels(labels)
+                self.save_labels(labels, dialog.renames())
 
-    def save_labels(self, labels):
-        """Save on the writer, then retag every photo from its stored embedding; the sidebar follows."""
+    def save_labels(self, labels, renames: dict[str, str] | None = None):
+        """Save on the writer (renamed labels keep their tags and the user's choices), then retag every photo
+        from its stored embedding; the sidebar follows."""
         self.window.status.show_message("Saving the labels...")
         return self.runner.write("Retagging with the new labels",
                                  lambda progress, control: operations.save_labels_and_retag(self.app, labels,
-                                                                                            progress, control),
+                                                                                            progress, control,
+                                                                                            renames),
                                  on_done=self._labels_saved, on_error=lambda exc: self.window.refresh())
 
     def _labels_saved(self, report) -> None:
@@ -87,9 +91,36 @@ class Editors(QObject):
         if dialog.blur_flagged() != self.window.grid_model.blur_flagged:
             self.window.blur_action.setChecked(dialog.blur_flagged())  # the menu item and the grid follow
         changes = dialog.changes()
+        if "thumbnail_size" in changes:
+            self.window.set_thumbnail_size(changes["thumbnail_size"])
         if changes:
-            # A query worker, not the writer: saving a small TOML file must not wait behind an index job.
-            self.runner.query(partial(self.app.update_settings, **changes),
-                              on_done=lambda _: self.window.status.show_message(
-                                  "Settings saved; device and precision apply at the next start"),
-                              on_error=lambda exc: self.window.status.show_message(f"Settings not saved: {exc}"))
+            later = {"device", "precision", "fast_decode", "store_url"} & set(changes)
+            restart = f"; {', '.join(sorted(later))} apply at the next start" if later else ""
+            self.save_settings(changes, f"Settings saved{restart}")
+
+    def set_thumbnail_size(self, size: int) -> None:
+        """From the View menu: the grid follows at once, settings.toml a moment later."""
+        self.window.set_thumbnail_size(size)
+        if size != self.app.settings.thumbnail_size or "thumbnail_size" in self._unsaved:
+            self.save_settings({"thumbnail_size": size}, "")
+
+    def save_settings(self, changes: dict, message: str) -> None:
+        """Write settings.toml on a query worker, not the writer: a small file must not wait behind an index job.
+        One save at a time (two workers could finish out of order); changes made meanwhile follow in one more."""
+        self._unsaved.update(changes)
+        if self._saving:
+            return
+        changes, self._unsaved, self._saving = self._unsaved, {}, True
+
+        def saved(_) -> None:
+            self._saving = False
+            if message:
+                self.window.status.show_message(message)
+            if self._unsaved:
+                self.save_settings({}, "")
+
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            self.window.status.show_message(f"Settings not saved: {exc}")
+
+        self.runner.query(partial(self.app.update_settings, **changes), on_done=saved, on_error=failed)

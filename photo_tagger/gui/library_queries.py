@@ -11,6 +11,7 @@ from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.core.search import Filters, nearest, search_text
 from photo_tagger.core.tagging import TagDecision, UserChoices, effective
 from photo_tagger.core.types import PhotoRecord
+from photo_tagger.core.vector_metadata import foreign_record
 
 BATCH = 500
 SEARCH_LIMIT = 200
@@ -150,7 +151,7 @@ def photo_details(app, photo_id: str) -> PhotoDetails:
     catalog = app.catalog
     record = catalog.get([photo_id]).get(photo_id)
     if record is None:
-        raise PhotoTaggerError("this photo is no longer in the library")
+        return _shared_photo_details(app, photo_id)
     decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
     choices = catalog.choices([photo_id]).get(photo_id) or UserChoices()
     result = effective(decision, choices)
@@ -160,6 +161,18 @@ def photo_details(app, photo_id: str) -> PhotoDetails:
     flags = tuple((f, flag_scores.get(f, 0.0)) for f in result.flags)
     return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
                         choices.not_sensitive)
+
+
+def _shared_photo_details(app, photo_id: str) -> PhotoDetails:
+    """Another computer's photo in a shared library: what its record in the store says (read-only here)."""
+    store = app.vector_store()
+    meta = store.get_metadata([photo_id]).get(photo_id) if store.shared else None
+    record = foreign_record(photo_id, meta, store.library_id) if meta else None
+    if record is None:
+        raise PhotoTaggerError("this photo is no longer in the library")
+    tags, flags = tuple(meta.get("tags") or ()), tuple(meta.get("flags") or ())
+    return PhotoDetails(GridItem.of(record, None, tags, flags), record, tuple((t, None) for t in tags),
+                        tuple((f, 0.0) for f in flags))
 
 
 def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridItem]:

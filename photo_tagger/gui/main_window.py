@@ -7,31 +7,33 @@ import os
 import time
 from functools import partial
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QLabel, QListView, QMainWindow, QMessageBox,
-                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from photo_tagger.gui import library_queries as queries
-from photo_tagger.gui import operations
 from photo_tagger.gui.editors import Editors
+from photo_tagger.gui.folder_actions import FolderActions
 from photo_tagger.gui.library_queries import Scope
 from photo_tagger.gui.live_watch import LiveWatcher
+from photo_tagger.gui.model_setup import ModelSetup
 from photo_tagger.gui.widgets.folder_drop import FolderDropFilter
 from photo_tagger.gui.models.photo_grid import ItemRole, PathRole, PhotoGridModel
 from photo_tagger.gui.photo_actions import PhotoActions
+from photo_tagger.gui.qt_compat import guard_singletons
+from photo_tagger.gui.sidecar_actions import SidecarActions
 from photo_tagger.gui.models.sidebar_models import TagEntry
 from photo_tagger.gui.tasks import TaskRunner
-from photo_tagger.gui.thumbnails import ThumbnailCache, ThumbnailProvider
-from photo_tagger.gui.views.photo_delegate import PhotoDelegate
+from photo_tagger.gui.thumbnails import THUMBNAIL_SIZES, ThumbnailCache, ThumbnailProvider
+from photo_tagger.gui.views.photo_grid_view import PhotoGridView
 from photo_tagger.gui.widgets.details_panel import DetailsPanel
 from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
 from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
 from photo_tagger.gui.widgets.status_panel import StatusPanel
+from photo_tagger.infra.model_export import DEFAULT_SOURCE
 
 log = logging.getLogger(__name__)
-THUMBNAIL_SIZE = 160
 LIVE_REFRESH_S = 2.0
 
 
@@ -40,6 +42,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, app, runner: TaskRunner | None = None, parent: QWidget | None = None, *,
                  watch: bool = True):
+        guard_singletons()  # before the first paint: an affected PySide6 would otherwise abort the process
         super().__init__(parent)
         self.app = app
         self.runner = runner or TaskRunner(app, parent=self)
@@ -57,7 +60,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Photo Tagger")
         self.resize(1200, 780)
 
-        cache = ThumbnailCache(app.paths.cache_dir / "thumbnails", THUMBNAIL_SIZE)
+        cache = ThumbnailCache(app.paths.cache_dir / "thumbnails", app.settings.thumbnail_size)
         self.thumbnails = ThumbnailProvider(self.runner, cache, parent=self)
         self.grid_model = PhotoGridModel(self.thumbnails, self)
         self.grid_model.set_blur_flagged(self.settings.value("view/blur_flagged", True, type=bool))
@@ -67,12 +70,15 @@ class MainWindow(QMainWindow):
         self.watcher = LiveWatcher(app, self.runner, parent=self)
         self.search_bar = SearchBar(parent=self)
         self.sidebar = Sidebar(self)
-        self.grid = self._make_grid()
+        self.grid = PhotoGridView(self.grid_model, cache.size, self)
         self.header = QLabel(self)
         self.status = StatusPanel(self.runner, self)
         self.statusBar().addWidget(self.status, 1)
-        self.no_model = NoModelPanel(self)
+        self.no_model = NoModelPanel(DEFAULT_SOURCE, self)
         self.empty = EmptyLibraryPanel(self)
+        self.folders = FolderActions(self)
+        self.sidecars = SidecarActions(self)
+        self.model_setup = ModelSetup(self)
         self.loading = QLabel("Opening the library...", self)
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages = QStackedWidget(self)
@@ -85,25 +91,6 @@ class MainWindow(QMainWindow):
         self.check_setup()
 
     # -- layout
-    def _make_grid(self) -> QListView:
-        grid = QListView(self)
-        grid.setModel(self.grid_model)
-        grid.setViewMode(QListView.ViewMode.IconMode)
-        grid.setMovement(QListView.Movement.Static)
-        grid.setResizeMode(QListView.ResizeMode.Adjust)
-        grid.setWrapping(True)
-        grid.setUniformItemSizes(True)
-        grid.setLayoutMode(QListView.LayoutMode.Batched)
-        grid.setBatchSize(200)
-        grid.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
-        grid.setSpacing(6)
-        grid.setItemDelegate(PhotoDelegate(THUMBNAIL_SIZE, grid))
-        grid.setMouseTracking(True)
-        grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        return grid
-
     def _make_browser(self) -> QWidget:
         content = QWidget(self)
         layout = QVBoxLayout(content)
@@ -129,6 +116,14 @@ class MainWindow(QMainWindow):
         self.blur_action.setChecked(self.grid_model.blur_flagged)
         self.blur_action.toggled.connect(self.set_blur_flagged)
         view.addAction(self.blur_action)
+        sizes = view.addMenu("Thumbnail size")
+        self.size_actions = QActionGroup(self)
+        for text, size in THUMBNAIL_SIZES:
+            action = sizes.addAction(text, partial(self.editors.set_thumbnail_size, size))
+            action.setCheckable(True)
+            action.setData(size)
+            self.size_actions.addAction(action)
+        self._check_size_action(self.thumbnails.size)
         tools = self.menuBar().addMenu("&Tools")
         self.labels_action = tools.addAction("Labels...", self.editors.edit_labels)
         self.settings_action = tools.addAction("Settings...", self.editors.edit_settings)
@@ -140,6 +135,16 @@ class MainWindow(QMainWindow):
         self.grid_model.set_blur_flagged(on)
         if self.photos.current is not None:
             self.photos.show(self.photos.current)
+
+    def set_thumbnail_size(self, size: int) -> None:
+        """The grid reflows at once; thumbnails of the new size come from the disk cache or are made."""
+        self.thumbnails.set_size(size)
+        self.grid.set_thumbnail_size(size)
+        self._check_size_action(size)
+
+    def _check_size_action(self, size: int) -> None:
+        for action in self.size_actions.actions():
+            action.setChecked(action.data() == size)
 
     def open_log_folder(self) -> None:
         self.app.paths.log_dir.mkdir(parents=True, exist_ok=True)
@@ -153,16 +158,17 @@ class MainWindow(QMainWindow):
         self.search_bar.query_changed.connect(self._query_changed)
         self.sidebar.folder_selected.connect(self._folder_selected)
         self.sidebar.tag_selected.connect(self._tag_selected)
-        self.sidebar.add_folder_requested.connect(self.choose_folder)
+        self.sidebar.add_folder_requested.connect(self.folders.choose)
         self.folder_drop = FolderDropFilter(self)
-        self.folder_drop.folders_dropped.connect(lambda folders: [self.add_folder(f) for f in folders])
+        self.folder_drop.folders_dropped.connect(lambda folders: [self.folders.add(f) for f in folders])
         self.setAcceptDrops(True)
         self.installEventFilter(self.folder_drop)
-        self.sidebar.retag_requested.connect(self.retag_folder)
-        self.sidebar.rescan_requested.connect(self.rescan_folder)
-        self.sidebar.unwatch_requested.connect(self.stop_watching)
-        self.empty.add_requested.connect(self.choose_folder)
-        self.no_model.install_requested.connect(self.choose_model_folder)
+        self.sidebar.retag_requested.connect(self.folders.retag)
+        self.sidebar.rescan_requested.connect(self.folders.rescan)
+        self.sidebar.unwatch_requested.connect(self.folders.stop_watching)
+        self.sidebar.show_requested.connect(self.folders.show_in_file_manager)
+        self.sidebar.sidecars_requested.connect(lambda folder: self.sidecars.write(folder=folder))
+        self.empty.add_requested.connect(self.folders.choose)
         self.grid.doubleClicked.connect(lambda index: self.open_photos([index.data(PathRole)]))
         self.grid.customContextMenuRequested.connect(self._show_grid_menu)
         self.runner.job_failed.connect(lambda job, message: self.status.show_message(f"{job.description} failed: "
@@ -199,6 +205,8 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.refresh_sidebar()
         self.refresh_grid()
+        if self.photos.current is not None:  # its tags may have changed (a retag, a label renamed)
+            self.photos.show(self.photos.current)
 
     def refresh_sidebar(self) -> None:
         self._last_live_refresh = time.monotonic()
@@ -295,86 +303,9 @@ class MainWindow(QMainWindow):
             if not self.query and self.grid_model.rowCount() == 0:  # a first index: show photos as they come
                 self.refresh_grid()
 
-    # -- writing (the writer thread)
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
-        if folder:
-            self.add_folder(folder)
-
-    def add_folder(self, folder: str):
-        self.pages.setCurrentWidget(self.browser)
-        self.status.show_message(f"Adding {folder}...")
-        if not self.grid_model.rowCount():
-            self.header.setText(f"Adding {folder}: photos appear here as they are indexed")
-        job = self.runner.write(f"Indexing {os.path.basename(folder) or folder}",
-                                lambda progress, control: operations.add_folder(self.app, folder, progress, control),
-                                on_done=lambda report: self._indexed(folder, report),
-                                on_error=lambda exc: self.refresh())
-        self.refresh_sidebar()
-        return job
-
-    def rescan_folder(self, folder: str):
-        return self.runner.write(f"Rescanning {os.path.basename(folder) or folder}",
-                                 lambda progress, control: operations.rescan(self.app, folder, folder, progress,
-                                                                             control),
-                                 on_done=lambda report: self._indexed(folder, report))
-
-    def _indexed(self, folder: str, report) -> None:
-        self.status.show_message(report.summary(folder))
-        self.refresh()
-
-    def retag_folder(self, folder: str | None):
-        name = os.path.basename(folder.rstrip(os.sep)) if folder else "library"
-        return self.runner.write(f"Retagging {name}",
-                                 lambda progress, control: operations.retag_folder(self.app, folder, progress, control),
-                                 on_done=lambda report: self._retagged(name, report))
-
-    def _retagged(self, name: str, report) -> None:
-        self.status.show_message(f"Retagged {report.photos} photos in {name} ({report.changed} changed, "
-                                 f"{report.seconds:.2f} s)")
-        self.refresh()
-
-    def stop_watching(self, folder: str):
-        if not self.confirm(f"Stop watching {folder}?\n\nIts photos leave the library (with their tags); "
-                            "the files themselves are not touched."):
-            return None
-        if self.scope.folder == folder:
-            self.scope = Scope(None, self.scope.tag, self.scope.flagged)
-        return self.runner.write(f"Forgetting {os.path.basename(folder.rstrip(os.sep))}",
-                                 lambda progress, control: operations.stop_watching(self.app, folder, progress,
-                                                                                    control),
-                                 on_done=lambda count: self._unwatched(folder, count))
-
-    def _unwatched(self, folder: str, count: int) -> None:
-        self.status.show_message(f"Stopped watching {folder} ({count} photos left the library)")
-        self.check_setup()
-
     def confirm(self, text: str) -> bool:
         answer = QMessageBox.question(self, "Photo Tagger", text)
         return answer == QMessageBox.StandardButton.Yes
-
-    def choose_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "A folder with a transformers CLIP checkpoint")
-        if folder:
-            self.install_model(folder)
-
-    def install_model(self, folder: str):
-        self.no_model.set_busy(f"Installing the model from {folder}: exporting it to ONNX and checking it "
-                               "(a minute or two)...")
-
-        def failed(exc: BaseException) -> None:
-            self.no_model.set_busy(None)
-            self.no_model.set_problem(f"The model could not be installed: {exc}")
-
-        def installed(model) -> None:
-            self.no_model.set_busy(None)
-            self.status.show_message(f"Installed model {model.name}")
-            self.check_setup()
-
-        return self.runner.write("Installing the model",
-                                 lambda progress, control: operations.install_model(self.app, folder, progress,
-                                                                                    control),
-                                 on_done=installed, on_error=failed)
 
     # -- photos
     def open_photos(self, paths: list[str]) -> None:

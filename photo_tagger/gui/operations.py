@@ -11,19 +11,26 @@ from photo_tagger.core.library import add_roots, forget_root, resolve_folder
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.retagging import RetagReport, retag
+from photo_tagger.core.sidecars import SidecarReport, export_sidecars
 from photo_tagger.core.tagging import EffectiveTags
 from photo_tagger.core.types import IndexReport
 
 
-def add_folder(app, folder: str, progress: Progress, control: JobControl) -> IndexReport:
+def _index(app, roots: list[str], scope: list[str], progress, control: JobControl) -> IndexReport:
+    """An index run that waits out a shared store's outages (shown in the status bar) until cancelled."""
+    with app.store_retry.patient(None, on_state=progress.status, stop=lambda: control.cancelled):
+        return app.indexer.index(roots, scope=scope, progress=progress, control=control)
+
+
+def add_folder(app, folder: str, progress, control: JobControl) -> IndexReport:
     """Watch `folder` (unless a watched folder holds it already) and index it."""
     roots, scope = add_roots(app.catalog, [resolve_folder(Path(folder))])
-    return app.indexer.index(roots, scope=scope, progress=progress, control=control)
+    return _index(app, roots, scope, progress, control)
 
 
-def rescan(app, root: str, folder: str, progress: Progress, control: JobControl) -> IndexReport:
+def rescan(app, root: str, folder: str, progress, control: JobControl) -> IndexReport:
     """Bring one folder of a watched root up to date with the disk."""
-    return app.indexer.index([root], scope=[folder], progress=progress, control=control)
+    return _index(app, [root], [folder], progress, control)
 
 
 def retag_folder(app, folder: str | None, progress: Progress, control: JobControl) -> RetagReport:
@@ -52,6 +59,26 @@ def install_model(app, folder: str, progress: Progress, control: JobControl):
     return model
 
 
+def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl):
+    """Download a CLIP checkpoint from the Hugging Face hub, export and check it (what `photo-tagger model install
+    HUB_ID` does, same service) and make it the one in use when none is chosen. Without network the model store
+    raises one ModelError saying what to do instead."""
+    progress.started(None, f"downloading {hub_id} from the Hugging Face hub, then exporting it to ONNX and checking "
+                           "it (a few minutes)")
+    model = app.models.install_from_checkpoint(hub_id)
+    if not app.settings.model:
+        app.update_settings(model=model.name)
+    progress.finished()
+    return model
+
+
+def write_sidecars(app, *, folder: str | None, ids: list[str] | None, overwrite_ours: bool, progress: Progress,
+                   control: JobControl) -> SidecarReport:
+    """Write the photos' tags and flags to their XMP sidecars (merged; the photos are not touched)."""
+    return export_sidecars(app.catalog, app.sidecars, folder=folder, ids=ids, overwrite_ours=overwrite_ours,
+                           progress=progress, control=control)
+
+
 def retag_photos(app, ids: list[str], progress: Progress, control: JobControl) -> RetagReport:
     return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.active_model().name, ids=list(ids),
                  progress=progress, control=control)
@@ -72,10 +99,33 @@ def index_changes(app, scope: list[str], progress: Progress, control: JobControl
     under = [p for p in scope if any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in roots)]
     if not roots or (scope and not under):
         return None
-    return app.indexer.index(roots, scope=under, progress=progress, control=control)
+    return _index(app, roots, under, progress, control)
 
 
-def save_labels_and_retag(app, labels, progress: Progress, control: JobControl) -> RetagReport:
-    """Write labels.toml, then retag the whole library from stored embeddings (as `photo-tagger labels` does)."""
+def save_labels_and_retag(app, labels, progress: Progress, control: JobControl,
+                          renames: dict[str, str] | None = None) -> RetagReport:
+    """Write labels.toml, carry renamed labels' tags and the user's choices to their new names, then retag the
+    whole library from stored embeddings (as `photo-tagger labels` does)."""
     app.save_labels(labels)
+    rename_labels(app, renames or {})
     return retag_folder(app, None, progress, control)
+
+
+def rename_labels(app, renames: dict[str, str]) -> set[str]:
+    """Each label in the catalog under its new name (user_tags and automatic tags); returns the photos touched.
+    Names that trade places (a -> b, b -> a) go through temporary names first."""
+    renames = {old: new for old, new in renames.items() if old != new}
+    steps = list(renames.items())
+    if set(renames) & set(renames.values()):
+        temporary = {old: f"\0renaming {n}\0{old}" for n, old in enumerate(renames)}
+        steps = [(old, temporary[old]) for old in renames] + [(temporary[old], new) for old, new in renames.items()]
+    touched: set[str] = set()
+    for old, new in steps:
+        touched.update(app.catalog.rename_label(old, new))
+    store = app.vector_store() if touched else None
+    if store is not None and store.shared:
+        # A shared store keeps a copy of the tags: it follows here, journaled, since the retag after this sees
+        # the moved tags as unchanged and leaves those photos alone.
+        for photo_id in sorted(touched):
+            choices.edit_tags(app.catalog, store, app.active_model().name, photo_id)
+    return touched

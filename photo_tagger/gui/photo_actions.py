@@ -128,7 +128,7 @@ class PhotoActions(QObject):
         name = items[0].name if len(items) == 1 else f"{len(items)} photos"
         return self.runner.write(f"Retagging {name}",
                                  lambda progress, control: operations.retag_photos(self.app, ids, progress, control),
-                                 on_done=lambda report: self.window._retagged(name, report))
+                                 on_done=lambda report: self.window.folders.retagged(name, report))
 
     # -- the right-click menu
     def menu(self, items: list[GridItem]) -> QMenu:
@@ -146,6 +146,9 @@ class PhotoActions(QObject):
         if self.model.is_hidden(first):
             menu.addAction("Show", lambda: self.reveal(first))
         menu.addAction(f"Retag {len(items)} photos" if len(items) > 1 else "Retag", lambda: self.retag(items))
+        indexed = [i.id for i in items if i.status == "indexed"]
+        menu.addAction("Write tags to sidecars",
+                       lambda: window.sidecars.write(ids=indexed)).setEnabled(bool(indexed))
         return menu
 
     def edit(self, item: GridItem) -> None:

@@ -30,6 +30,7 @@ class Job:
     total: int | None = None
     rate: float = 0.0  # units per second since the job's work started
     started_at: float | None = None
+    state: str | None = None  # a condition it waits on ("store unreachable, retrying"), shown until cleared
 
     def cancel(self) -> None:
         self.control.cancel()
@@ -58,6 +59,11 @@ class QtProgress(QObject):
             self.job.total, self.job.what, self.job.done, self.job.rate = total, what, 0, 0.0
             self.job.started_at = self._clock()
             self._last_emit = self._clock()
+        self.progressed.emit(self.job)
+
+    def status(self, text: str | None) -> None:
+        """What the job is waiting on, or None once it goes on (shown in the status bar at once)."""
+        self.job.state = text
         self.progressed.emit(self.job)
 
     def advanced(self, done: int, detail: str = "") -> None:

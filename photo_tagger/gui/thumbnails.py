@@ -15,6 +15,12 @@ from photo_tagger.core.preprocess import UnreadableImage, open_rgb
 
 log = logging.getLogger(__name__)
 
+# The choices offered (Settings.thumbnail_size holds the pixels, so a hand-edited size works too).
+THUMBNAIL_SIZES = (("Small", 112), ("Medium", 160), ("Large", 240))
+PIXMAP_BUDGET = 1500 * 160 * 160  # pixels kept in memory: about 150 MB of 32-bit pixmaps at most, at any size
+IN_FLIGHT = 4  # thumbnails handed to the pool at once: its 2 workers never wait for the GUI thread
+MAX_WAITING = 500  # requests kept beyond those, newest first (a few screenfuls); older ones were scrolled past
+
 
 class ThumbnailCache:
     """JPEG thumbnails under `folder`; file names hash (path, size, mtime), so an edited photo gets a new one."""
@@ -89,25 +95,47 @@ def placeholder(size: int, broken: bool = False) -> QPixmap:
 
 
 class ThumbnailProvider(QObject):
-    """Pixmaps for the grid: answered from memory, else requested once from the thumbnail pool."""
+    """Pixmaps for the grid: answered from memory, else requested once from the thumbnail pool.
+
+    Requests wait here, not in the pool, and the newest go first: after a fast scroll the tiles in view are made
+    next, not after every tile scrolled past (with 12 MP photos that queue took a minute). The oldest requests
+    beyond MAX_WAITING are dropped; a dropped tile painted again asks again."""
 
     thumbnail_loaded = Signal(object)  # (path, mtime_ns): a pixmap (or the broken tile) is now available
 
-    def __init__(self, runner, cache: ThumbnailCache, *, max_pixmaps: int = 1500, parent: QObject | None = None):
+    def __init__(self, runner, cache: ThumbnailCache, *, max_pixmaps: int | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self.runner = runner
-        self.cache = cache
-        self.max_pixmaps = max_pixmaps
+        self._fixed_max = max_pixmaps
         self._pixmaps: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
         self._blurred: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
-        self._pending: set[tuple[str, int]] = set()
+        self._pending: set[tuple[str, int]] = set()  # waiting here or in the pool
+        self._waiting: OrderedDict[tuple[str, int], None] = OrderedDict()  # newest last
+        self._in_flight = 0
         self._failed: set[tuple[str, int]] = set()
+        self._use(cache)
+
+    def _use(self, cache: ThumbnailCache) -> None:
+        self.cache = cache
+        self.max_pixmaps = self._fixed_max or max(200, PIXMAP_BUDGET // (cache.size * cache.size))
         self.loading = placeholder(cache.size)
         self.broken = placeholder(cache.size, broken=True)
 
     @property
     def size(self) -> int:
         return self.cache.size
+
+    def set_size(self, size: int) -> None:
+        """Thumbnails of another size from now on (cached on disk apart: the size is in the file key); the
+        pixmaps in memory go, answers still on their way for the old size are dropped."""
+        if size == self.cache.size:
+            return
+        self._use(ThumbnailCache(self.cache.folder, size))
+        self._pixmaps.clear()
+        self._blurred.clear()
+        self._pending.clear()
+        self._waiting.clear()
 
     def pixmap(self, path: str, mtime_ns: int) -> QPixmap:
         key = (path, mtime_ns)
@@ -118,10 +146,24 @@ class ThumbnailProvider(QObject):
             return self.broken
         if key not in self._pending:
             self._pending.add(key)
-            self.runner.thumbnail(lambda: self.cache.load(path, mtime_ns),
-                                  on_done=lambda image: self._loaded(key, image),
-                                  on_error=lambda exc: self._failed_to_load(key, exc))
+            self._waiting[key] = None
+            if len(self._waiting) > MAX_WAITING:
+                dropped, _ = self._waiting.popitem(last=False)
+                self._pending.discard(dropped)
+            self._submit()
         return self.loading
+
+    def _submit(self) -> None:
+        while self._in_flight < IN_FLIGHT and self._waiting:
+            key, _ = self._waiting.popitem(last=True)
+            self._in_flight += 1
+            self._load(self.cache, key)
+
+    def _load(self, cache: ThumbnailCache, key: tuple[str, int]) -> None:
+        path, mtime_ns = key
+        self.runner.thumbnail(lambda: cache.load(path, mtime_ns),
+                              on_done=lambda image: self._loaded(cache, key, image),
+                              on_error=lambda exc: self._failed_to_load(cache, key, exc))
 
     def blurred_pixmap(self, path: str, mtime_ns: int) -> QPixmap:
         """The thumbnail blurred (for flagged photos); the plain tiles while it is not loaded yet."""
@@ -132,20 +174,28 @@ class ThumbnailProvider(QObject):
         pixmap = self.pixmap(path, mtime_ns)
         if pixmap is self.loading or pixmap is self.broken:
             return pixmap
-        # A 160 px thumbnail blurs in well under a millisecond: no need for a worker round trip.
+        # A thumbnail (240 px at most) blurs in about a millisecond: no need for a worker round trip.
         self._blurred[key] = QPixmap.fromImage(blur(pixmap.toImage()))
         while len(self._blurred) > self.max_pixmaps:
             self._blurred.popitem(last=False)
         return self._blurred[key]
 
-    def _loaded(self, key: tuple[str, int], image: QImage) -> None:
+    def _loaded(self, cache: ThumbnailCache, key: tuple[str, int], image: QImage) -> None:
+        self._in_flight -= 1
+        self._submit()
+        if cache is not self.cache:
+            return  # made for the size before a change
         self._pending.discard(key)
         self._pixmaps[key] = QPixmap.fromImage(image)
         while len(self._pixmaps) > self.max_pixmaps:
             self._pixmaps.popitem(last=False)
         self.thumbnail_loaded.emit(key)
 
-    def _failed_to_load(self, key: tuple[str, int], exc: BaseException) -> None:
+    def _failed_to_load(self, cache: ThumbnailCache, key: tuple[str, int], exc: BaseException) -> None:
+        self._in_flight -= 1
+        self._submit()
+        if cache is not self.cache:
+            return
         self._pending.discard(key)
         self._failed.add(key)
         log.info("no thumbnail for %s: %s", key[0], getattr(exc, "reason", exc))

@@ -9,6 +9,15 @@ import pytest
 from tests.photos import make_photos
 
 
+@pytest.fixture(autouse=True, scope="session")
+def qt_reference_guard():
+    """Widgets made without a window (model and widget tests) get the window's guard against a PySide6 that
+    drops references to None on every void call (photo_tagger.gui.qt_compat)."""
+    from photo_tagger.gui.qt_compat import guard_singletons
+
+    guard_singletons()
+
+
 @pytest.fixture(autouse=True)
 def no_warnings_logged(caplog):
     """A GUI test fails when the app logs a warning or an error it did not expect."""

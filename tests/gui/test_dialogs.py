@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -37,7 +38,7 @@ def tag_counts(window):
 def test_editing_and_adding_labels_saves_and_retags_without_decoding(qtbot, monkeypatch, open_window, tiny_home,
                                                                       photo_folder):
     window = open_window(tiny_home)
-    window.add_folder(str(photo_folder))
+    window.folders.add(str(photo_folder))
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 6)
 
@@ -112,7 +113,9 @@ def test_a_broken_labels_file_is_shown_at_the_top(qtbot, caplog, open_window, ti
     dialog.reject()
     qtbot.waitUntil(lambda: window.editors.labels_dialog is None)
     path = window.app.labels_file.path
-    path.write_text(path.read_text(encoding="utf-8").replace("threshold = 0.15", "threshold = 7", 1),
+    good = tomllib.loads(path.read_text(encoding="utf-8"))["settings"]["threshold"]
+    path.write_text(re.sub(r"^threshold = \S+", "threshold = 7", path.read_text(encoding="utf-8"), count=1,
+                           flags=re.MULTILINE),
                     encoding="utf-8")
 
     dialog = open_labels(qtbot, window)
@@ -122,7 +125,7 @@ def test_a_broken_labels_file_is_shown_at_the_top(qtbot, caplog, open_window, ti
     assert dialog.problem.isVisible()
     assert "threshold must be a number between 0 and 1" in dialog.problem.text()
     assert "last good labels" in dialog.problem.text()
-    assert dialog.threshold.value() == pytest.approx(0.15)
+    assert dialog.threshold.value() == pytest.approx(good)
 
 
 def test_settings_dialog_writes_device_and_precision(qtbot, open_window, tiny_home):

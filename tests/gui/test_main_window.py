@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
@@ -19,7 +20,7 @@ def test_add_folder_indexes_then_typing_a_query_shows_scored_results(qtbot, qtmo
     window = open_window(tiny_home)
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty)  # model, but no folder yet
 
-    window.add_folder(str(photo_folder))
+    window.folders.add(str(photo_folder))
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 6)
     qtbot.waitUntil(lambda: window.header.text().startswith("6 photos"))
@@ -50,7 +51,7 @@ def test_add_folder_indexes_then_typing_a_query_shows_scored_results(qtbot, qtmo
 
 def test_retag_from_the_folder_menu_decodes_no_image(qtbot, monkeypatch, open_window, tiny_home, photo_folder):
     window = open_window(tiny_home)
-    window.add_folder(str(photo_folder))
+    window.folders.add(str(photo_folder))
     wait_idle(qtbot, window)
 
     def no_decoding(*args, **kwargs):
@@ -71,7 +72,7 @@ def test_retag_from_the_folder_menu_decodes_no_image(qtbot, monkeypatch, open_wi
 
 def test_rescan_and_stop_watching_from_the_folder_menu(qtbot, open_window, tiny_home, photo_folder):
     window = open_window(tiny_home)
-    window.add_folder(str(photo_folder))
+    window.folders.add(str(photo_folder))
     wait_idle(qtbot, window)
     (photo_folder / "IMG_00000.jpg").unlink()
     qtbot.waitUntil(lambda: len(window.sidebar.folders.folders) == 1)
@@ -105,7 +106,7 @@ def test_first_run_without_a_model_offers_an_install_then_the_empty_state(qtbot,
         return models.import_folder(installed_folder)
 
     models.install_from_checkpoint = install
-    window.install_model("/some/checkpoint")
+    window.model_setup.install_from_folder("/some/checkpoint")
     assert not window.no_model.button.isEnabled()
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
     assert calls == ["/some/checkpoint"]
@@ -123,7 +124,7 @@ def test_a_failing_install_says_why_on_the_panel(qtbot, open_window, home, caplo
         raise ModelError(f"{source} holds no CLIP checkpoint")
 
     window.app.models.install_from_checkpoint = install
-    window.install_model("/nowhere")
+    window.model_setup.install_from_folder("/nowhere")
     qtbot.waitUntil(lambda: "holds no CLIP checkpoint" in window.no_model.note.text())
     assert window.pages.currentWidget() is window.no_model
     caplog.clear()  # the failure was logged on purpose
@@ -132,7 +133,7 @@ def test_a_failing_install_says_why_on_the_panel(qtbot, open_window, home, caplo
 def test_choosing_flagged_in_the_sidebar_filters_the_library_and_searches(qtbot, open_window, tiny_home,
                                                                          photo_folder):
     window = open_window(tiny_home)
-    window.add_folder(str(photo_folder))
+    window.folders.add(str(photo_folder))
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.sidebar.tags.rowCount() >= 2)
     assert window.sidebar.tags.entries[1].kind == "flagged"
@@ -160,7 +161,7 @@ def test_the_first_run_panel_imports_a_model_folder_made_elsewhere_without_torch
     window = open_window(home)
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.no_model)
     monkeypatch.setitem(sys.modules, "torch", None)  # as in the packaged app
-    window.install_model(str(model_depot.folder("tiny")))
+    window.model_setup.install_from_folder(str(model_depot.folder("tiny")))
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
     assert window.app.settings.model == "tiny"
 
@@ -172,12 +173,12 @@ def test_a_folder_dropped_on_the_window_is_added_and_a_file_is_refused(qtbot, op
 
     window = open_window(tiny_home)
     added = []
-    window.add_folder = added.append
+    window.folders.add = added.append
 
     def drag(path) -> tuple:
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(path))])
-        enter = QDragEnterEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime,
+        enter = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, mime,  # QPoint, as in C++
                                 Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(window, enter)
         drop = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime,
@@ -189,3 +190,43 @@ def test_a_folder_dropped_on_the_window_is_added_and_a_file_is_refused(qtbot, op
     assert added == []
     assert drag(photo_folder) == (True, True)
     assert added == [str(photo_folder)]
+
+
+def test_installing_from_the_hub_offline_says_so_in_one_line_and_the_window_stays_usable(qtbot, open_window, home,
+                                                                                         caplog):
+    from photo_tagger.infra.model_export import DEFAULT_SOURCE
+
+    window = open_window(home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.no_model)
+    panel = window.no_model
+    assert panel.hub_id.text() == DEFAULT_SOURCE == "openai/clip-vit-base-patch32"
+    assert panel.hub_button.isVisible() and panel.button.isVisible()  # the hub beside a local folder
+
+    # HF_HUB_OFFLINE (tests/conftest.py) stands for a machine without network: the same service code as
+    # `photo-tagger model install` runs, on the writer.
+    with qtbot.waitSignal(window.runner.job_finished, timeout=60_000):
+        qtbot.mouseClick(panel.hub_button, Qt.MouseButton.LeftButton)
+        assert not panel.hub_button.isEnabled() and not panel.button.isEnabled()
+        assert "Downloading openai/clip-vit-base-patch32" in panel.note.text()
+        assert window.runner.busy
+    for record in caplog.get_records("call"):
+        if "Installing the model failed" in record.getMessage():
+            record.expected = True  # failing offline is what this test is about
+    note = panel.note.text()
+    assert note.startswith("The model could not be installed: cannot download openai/clip-vit-base-patch32 from "
+                           "the Hugging Face hub")
+    assert "Without network" in note and "model install FOLDER" in note and "\n" not in note
+    assert "Traceback" not in note
+    assert panel.note.isVisible() and window.pages.currentWidget() is window.no_model
+    assert panel.hub_button.isEnabled() and panel.button.isEnabled() and panel.hub_id.isEnabled()
+    assert "Installing the model failed" in window.status.message.text()
+    assert window.app.models.names() == []  # nothing half-installed
+
+    # Another id, typed and confirmed with Enter, goes the same way.
+    panel.hub_id.setText("someone/other-clip")
+    with qtbot.waitSignal(window.runner.job_finished, timeout=60_000):
+        qtbot.keyClick(panel.hub_id, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "cannot download someone/other-clip" in panel.note.text())
+    for record in caplog.get_records("call"):
+        if "Installing the model failed" in record.getMessage():
+            record.expected = True

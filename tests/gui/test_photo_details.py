@@ -28,7 +28,7 @@ def library_window(qtbot, open_window, home, folder, *, flagged=False):
         flag_everything(window.app)
     opened = window.opened = []  # record instead of launching viewers
     window.open_url = lambda url: opened.append(url) or True
-    window.add_folder(str(folder))
+    window.folders.add(str(folder))
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 6 and window.header.text().startswith("6 photos"))
     return window

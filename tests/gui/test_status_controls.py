@@ -22,7 +22,7 @@ def test_skipped_files_count_opens_a_dialog_listing_each_with_its_reason(qtbot, 
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
     assert not window.status.skipped.isVisible()
 
-    window.add_folder(str(photo_folder))
+    window.folders.add(str(photo_folder))
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
     qtbot.waitUntil(lambda: window.status.skipped.text() == "2 skipped", timeout=10_000)
     assert window.status.skipped.isVisible()
@@ -42,7 +42,7 @@ def test_skipped_files_count_opens_a_dialog_listing_each_with_its_reason(qtbot, 
     # Refreshed after an index run: the broken files gone, the count goes with them.
     empty.unlink()
     text.unlink()
-    window.rescan_folder(str(photo_folder))
+    window.folders.rescan(str(photo_folder))
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
     qtbot.waitUntil(lambda: not window.status.skipped.isVisible(), timeout=10_000)
     assert window.status.skipped_rows == []
@@ -55,7 +55,7 @@ def test_pause_stops_progress_and_resume_continues(qtbot, open_window, tiny_home
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
     status = window.status
 
-    job = window.add_folder(str(folder))
+    job = window.folders.add(str(folder))
     qtbot.waitUntil(lambda: status.pause.isVisible() and job.done > 0, timeout=15_000)
     assert status.pause.text() == "Pause"
     qtbot.mouseClick(status.pause, Qt.MouseButton.LeftButton)

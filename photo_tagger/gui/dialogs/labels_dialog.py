@@ -16,6 +16,7 @@ SEPARATOR = " | "
 LABEL_COLUMNS = ("Name", "Enabled", "Threshold", "Own prompts (| between them)")
 CATEGORY_COLUMNS = ("Name", "Enabled", "Threshold", "Unsafe prompts (|)", "Safe prompts (|)")
 ENABLED = 1
+OriginalNameRole = Qt.ItemDataRole.UserRole + 1  # on a label's name cell: the name it had when the dialog opened
 
 
 def _split(text: str) -> list[str]:
@@ -56,6 +57,8 @@ class LabelsDialog(QDialog):
         self.rename_button = QPushButton("Rename", self)
         self.add_button.clicked.connect(lambda: self.add_label())
         self.remove_button.clicked.connect(lambda: self._remove_row(self.label_table))
+        self.rename_button.setToolTip("Rename the selected label; its tags and your changes to them keep the new "
+                                      "name")
         self.rename_button.clicked.connect(lambda: self._rename(self.label_table))
         self.add_category_button = QPushButton("Add", self)
         self.remove_category_button = QPushButton("Remove", self)
@@ -119,8 +122,9 @@ class LabelsDialog(QDialog):
     def _fill(self, labels: LabelSet) -> None:
         self._filling = True
         for label in labels.labels:
-            self._append(self.label_table, label.name, label.enabled,
-                         "" if label.threshold is None else f"{label.threshold:g}", SEPARATOR.join(label.prompts))
+            row = self._append(self.label_table, label.name, label.enabled,
+                               "" if label.threshold is None else f"{label.threshold:g}", SEPARATOR.join(label.prompts))
+            self.label_table.item(row, 0).setData(OriginalNameRole, label.name)
         for category in labels.moderation:
             self._append(self.category_table, category.name, category.enabled, f"{category.threshold:g}",
                          SEPARATOR.join(category.unsafe), SEPARATOR.join(category.safe))
@@ -170,7 +174,18 @@ class LabelsDialog(QDialog):
     def _rename(self, table: QTableWidget) -> None:
         row = table.currentRow()
         if row >= 0:
+            table.setCurrentCell(row, 0)
             table.editItem(table.item(row, 0))
+
+    def renames(self) -> dict[str, str]:
+        """{old name: new name} of the labels renamed here: their tags and the user's choices follow the name."""
+        renamed = {}
+        for row in range(self.label_table.rowCount()):
+            item = self.label_table.item(row, 0)
+            original = item.data(OriginalNameRole) if item is not None else None
+            if original and item.text().strip() != original:
+                renamed[original] = item.text().strip()
+        return renamed
 
     @staticmethod
     def _free_name(table: QTableWidget, base: str) -> str:

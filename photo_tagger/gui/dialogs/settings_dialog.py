@@ -1,11 +1,15 @@
-"""The Settings dialog: device, image-encoder precision, blurring flagged photos."""
+"""The Settings dialog: device, image-encoder precision, fast decoding, library server, thumbnail size, blurring
+flagged photos."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+                               QVBoxLayout, QWidget)
 
 from photo_tagger.config import Settings
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.gui.thumbnails import THUMBNAIL_SIZES
 
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("GPU", "gpu"))
 PRECISIONS = (("fp32 (full precision)", "fp32"), ("int8 (faster on CPU, slightly less exact)", "int8"))
@@ -33,16 +37,37 @@ class SettingsDialog(QDialog):
                 item.setToolTip("The model in use has no int8 image encoder (reinstall it with --int8)")
         index = self.precision.findData(settings.precision)
         self.precision.setCurrentIndex(index if settings.precision in precisions else self.precision.findData("fp32"))
+        self.thumbnail_size = QComboBox(self)
+        for text, size in THUMBNAIL_SIZES:
+            self.thumbnail_size.addItem(f"{text} ({size} px)", size)
+        if self.thumbnail_size.findData(settings.thumbnail_size) < 0:  # a size set by hand in settings.toml
+            self.thumbnail_size.addItem(f"Custom ({settings.thumbnail_size} px)", settings.thumbnail_size)
+        self.thumbnail_size.setCurrentIndex(self.thumbnail_size.findData(settings.thumbnail_size))
+        self.thumbnail_size.setToolTip("The size of the photos in the grid; it changes at once")
         self.blur = QCheckBox("Blur flagged photos", self)
         self.blur.setChecked(blur_flagged)
-        note = QLabel("Device and precision apply the next time Photo Tagger starts: the encoders are created once "
-                      "per session.", self)
+        self.fast_decode = QCheckBox("Faster indexing of large JPEGs (decoded at lower resolution)", self)
+        self.fast_decode.setChecked(settings.fast_decode)
+        self.fast_decode.setToolTip("About 15-20% faster on 12 MP photos; the pixels the model sees differ by about "
+                                    "half a grey level on average")
+        self.store_url = QLineEdit(settings.store_url, self)
+        self.store_url.setPlaceholderText("this computer (or a Chroma server: http://nas.local:8000)")
+        self.store_url.setToolTip("A library shared on a Chroma server (`chroma run`); empty: the library on this "
+                                  "computer. `photo-tagger store migrate` copies a library between the two.")
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #b00020")
+        self.error.hide()
+        note = QLabel("Device, precision, fast decoding and the library server apply the next time Photo Tagger "
+                      "starts: they are set up once per session.", self)
         note.setWordWrap(True)
         self.note = note
         form = QFormLayout()
         form.addRow("Device", self.device)
         form.addRow("Model precision", self.precision)
+        form.addRow("Thumbnail size", self.thumbnail_size)
         form.addRow("", self.blur)
+        form.addRow("", self.fast_decode)
+        form.addRow("Library server", self.store_url)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                    Qt.Orientation.Horizontal, self)
         buttons.accepted.connect(self.accept)
@@ -50,15 +75,28 @@ class SettingsDialog(QDialog):
         self.buttons = buttons
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.error)
         layout.addWidget(note)
         layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        """Only settings Settings itself accepts close the dialog; otherwise the reason is shown in it."""
+        try:
+            self.settings.with_changes(**self.changes())
+        except PhotoTaggerError as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        super().accept()
 
     def precision_enabled(self, precision: str) -> bool:
         return self.precision.model().item(self.precision.findData(precision)).isEnabled()
 
     def changes(self) -> dict:
         """The settings.toml fields that differ from the ones shown."""
-        chosen = {"device": self.device.currentData(), "precision": self.precision.currentData()}
+        chosen = {"device": self.device.currentData(), "precision": self.precision.currentData(),
+                  "thumbnail_size": self.thumbnail_size.currentData(), "fast_decode": self.fast_decode.isChecked(),
+                  "store_url": self.store_url.text().strip()}
         return {key: value for key, value in chosen.items() if getattr(self.settings, key) != value}
 
     def blur_flagged(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 
 class _Panel(QWidget):
@@ -27,6 +27,7 @@ class _Panel(QWidget):
         column.setFixedWidth(560)
         inner = QVBoxLayout(column)
         inner.setSpacing(14)
+        self.column = inner  # panels add rows to it
         inner.addWidget(self.title)
         inner.addWidget(self.text)
         inner.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -42,30 +43,52 @@ class _Panel(QWidget):
 
 
 class NoModelPanel(_Panel):
-    """Shown while no usable CLIP model is installed."""
+    """Shown while no usable CLIP model is installed: install one from the hub (by id) or from a folder."""
 
-    install_requested = Signal()
+    install_requested = Signal()  # from a local folder (the window asks which)
+    hub_install_requested = Signal(str)  # a Hugging Face model id
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, default_hub_id: str = "openai/clip-vit-base-patch32", parent: QWidget | None = None):
         super().__init__("Photo Tagger needs a CLIP model", parent)
+        self.hub_id = QLineEdit(default_hub_id, self)
+        self.hub_id.setPlaceholderText(default_hub_id)
+        self.hub_id.setToolTip("A Hugging Face model id of a CLIP checkpoint")
+        self.hub_id.setMinimumHeight(36)
+        self.hub_id.returnPressed.connect(self._hub_requested)
+        self.hub_button = QPushButton("Download and install", self)
+        self.hub_button.setMinimumHeight(36)
+        self.hub_button.setDefault(True)
+        self.hub_button.clicked.connect(self._hub_requested)
+        hub_row = QHBoxLayout()
+        hub_row.setSpacing(8)
+        hub_row.addWidget(self.hub_id, 1)
+        hub_row.addWidget(self.hub_button)
+        self.column.insertLayout(self.column.indexOf(self.text) + 1, hub_row)
         self.button.setText("Install from a folder...")
         self.button.clicked.connect(self.install_requested)
         self.set_problem("")
 
+    def _hub_requested(self) -> None:
+        hub_id = self.hub_id.text().strip() or self.hub_id.placeholderText()
+        if self.hub_button.isEnabled():
+            self.hub_install_requested.emit(hub_id)
+
     def set_problem(self, problem: str) -> None:
         self.text.setText(
             "Photo Tagger recognizes what is in your photos with OpenAI's CLIP, running on this computer: "
-            "nothing leaves it. Install a model once, from a folder holding a transformers CLIP checkpoint "
-            "(for example a copy of huggingface.co/openai/clip-vit-base-patch32; exporting it to ONNX and "
-            "checking it takes a minute or two), or from a model folder Photo Tagger made on another computer "
-            "(models/<name> there; imported in seconds).\n\n"
+            "nothing leaves it. Install a model once: download it from the Hugging Face hub (about 600 MB; "
+            "exporting it to ONNX and checking it takes a minute or two more), or install it from a folder "
+            "holding a transformers CLIP checkpoint (for example a copy of "
+            "huggingface.co/openai/clip-vit-base-patch32) or a model folder Photo Tagger made on another "
+            "computer (models/<name> there; imported in seconds).\n\n"
             "From a terminal: photo-tagger model install (downloads it) or photo-tagger model import FOLDER.")
         self.note.setText(problem)
         self.note.setStyleSheet("color: #a03030")
         self.note.setVisible(bool(problem))
 
     def set_busy(self, text: str | None) -> None:
-        self.button.setEnabled(text is None)
+        for widget in (self.button, self.hub_button, self.hub_id):
+            widget.setEnabled(text is None)
         if text:
             self.note.setText(text)
             self.note.setStyleSheet("")

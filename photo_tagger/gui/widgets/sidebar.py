@@ -17,6 +17,8 @@ class Sidebar(QWidget):
     retag_requested = Signal(str)
     rescan_requested = Signal(str)
     unwatch_requested = Signal(str)
+    show_requested = Signal(str)  # open the folder in the file manager
+    sidecars_requested = Signal(str)  # write the folder's tags to XMP sidecars
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -77,6 +79,9 @@ class Sidebar(QWidget):
         menu.addAction("Retag folder", lambda: self.retag_requested.emit(path)).setToolTip(
             "Recompute tags and flags from stored embeddings (no photo is read)")
         menu.addAction("Rescan folder", lambda: self.rescan_requested.emit(path))
+        menu.addAction("Show in file manager", lambda: self.show_requested.emit(path))
+        menu.addAction("Write tags to sidecars", lambda: self.sidecars_requested.emit(path)).setToolTip(
+            "Tags and flags as XMP keywords in IMG.jpg.xmp beside each photo (the photos are not touched)")
         menu.addSeparator()
         menu.addAction("Stop watching", lambda: self.unwatch_requested.emit(path))
         return menu

@@ -66,7 +66,10 @@ class StatusPanel(QWidget):
         else:
             self.progress.setRange(0, 0)  # busy: no total known
             self.rate.setText("")
-        self.show_message(f"{job.description}: paused" if job.control.paused else f"{job.description}{what}...")
+        if job.control.paused:
+            self.show_message(f"{job.description}: paused")
+        else:
+            self.show_message(f"{job.description}: {job.state}" if job.state else f"{job.description}{what}...")
 
     def _job_ended(self, job: Job) -> None:
         remaining = self.runner.jobs
@@ -76,6 +79,8 @@ class StatusPanel(QWidget):
         self._set_busy(False)
         if job.control.cancelled:
             self.show_message(f"{job.description}: cancelled")
+        elif self.message.text().startswith(job.description) and self.message.text().endswith("..."):
+            self.show_message(f"{job.description}: done")  # not left "running"; a result may say more next
 
     def _set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

@@ -1,0 +1,83 @@
+"""What the window does with watched folders: add (dialog or drop), rescan, retag, stop watching, show."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtWidgets import QFileDialog
+
+from photo_tagger.gui import operations
+from photo_tagger.gui.library_queries import Scope
+
+
+def _name(folder: str) -> str:
+    return os.path.basename(folder.rstrip(os.sep)) or folder
+
+
+class FolderActions(QObject):
+    """Each action queues one job on the writer; the window refreshes when it ends."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.app = window.app
+        self.runner = window.runner
+
+    def choose(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Add a folder of photos")
+        if folder:
+            self.add(folder)
+
+    def add(self, folder: str):
+        window = self.window
+        window.pages.setCurrentWidget(window.browser)
+        window.status.show_message(f"Adding {folder}...")
+        if not window.grid_model.rowCount():
+            window.header.setText(f"Adding {folder}: photos appear here as they are indexed")
+        job = self.runner.write(f"Indexing {os.path.basename(folder) or folder}",
+                                lambda progress, control: operations.add_folder(self.app, folder, progress, control),
+                                on_done=lambda report: self._indexed(folder, report),
+                                on_error=lambda exc: window.refresh())
+        window.refresh_sidebar()
+        return job
+
+    def rescan(self, folder: str):
+        return self.runner.write(f"Rescanning {_name(folder)}",
+                                 lambda progress, control: operations.rescan(self.app, folder, folder, progress,
+                                                                             control),
+                                 on_done=lambda report: self._indexed(folder, report))
+
+    def _indexed(self, folder: str, report) -> None:
+        self.window.status.show_message(report.summary(folder))
+        self.window.refresh()
+
+    def retag(self, folder: str | None):
+        name = _name(folder) if folder else "library"
+        return self.runner.write(f"Retagging {name}",
+                                 lambda progress, control: operations.retag_folder(self.app, folder, progress, control),
+                                 on_done=lambda report: self.retagged(name, report))
+
+    def retagged(self, name: str, report) -> None:
+        self.window.status.show_message(f"Retagged {report.photos} photos in {name} ({report.changed} changed, "
+                                        f"{report.seconds:.2f} s)")
+        self.window.refresh()
+
+    def stop_watching(self, folder: str):
+        window = self.window
+        if not window.confirm(f"Stop watching {folder}?\n\nIts photos leave the library (with their tags); "
+                              "the files themselves are not touched."):
+            return None
+        if window.scope.folder == folder:
+            window.scope = Scope(None, window.scope.tag, window.scope.flagged)
+        return self.runner.write(f"Forgetting {_name(folder)}",
+                                 lambda progress, control: operations.stop_watching(self.app, folder, progress,
+                                                                                    control),
+                                 on_done=lambda count: self._unwatched(folder, count))
+
+    def _unwatched(self, folder: str, count: int) -> None:
+        self.window.status.show_message(f"Stopped watching {folder} ({count} photos left the library)")
+        self.window.check_setup()
+
+    def show_in_file_manager(self, folder: str) -> bool:
+        return self.window.open_url(QUrl.fromLocalFile(folder))

@@ -1,0 +1,50 @@
+"""The first-run screen's actions: install a CLIP model from the Hugging Face hub or from a local folder."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog
+
+from photo_tagger.gui import operations
+
+
+class ModelSetup(QObject):
+    """Runs the install on the writer (the window stays usable); the panel shows what happens and what failed."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.app = window.app
+        self.runner = window.runner
+        self.panel = window.no_model
+        self.panel.install_requested.connect(self.choose_folder)
+        self.panel.hub_install_requested.connect(self.install_from_hub)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "A folder with a transformers CLIP checkpoint")
+        if folder:
+            self.install_from_folder(folder)
+
+    def install_from_folder(self, folder: str):
+        return self._install(f"Installing the model from {folder}: exporting it to ONNX and checking it "
+                             "(a minute or two)...",
+                             lambda progress, control: operations.install_model(self.app, folder, progress, control))
+
+    def install_from_hub(self, hub_id: str):
+        return self._install(f"Downloading {hub_id} from the Hugging Face hub, then exporting it to ONNX and "
+                             "checking it (a few minutes; the progress is in the status bar)...",
+                             lambda progress, control: operations.install_from_hub(self.app, hub_id, progress,
+                                                                                   control))
+
+    def _install(self, busy_text: str, job):
+        self.panel.set_busy(busy_text)
+        return self.runner.write("Installing the model", job, on_done=self._installed, on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.panel.set_busy(None)
+        self.panel.set_problem(f"The model could not be installed: {exc}")
+
+    def _installed(self, model) -> None:
+        self.panel.set_busy(None)
+        self.window.status.show_message(f"Installed model {model.name}")
+        self.window.check_setup()

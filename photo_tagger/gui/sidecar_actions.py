@@ -1,0 +1,38 @@
+"""Write tags to XMP sidecars from the window: a watched folder (sidebar menu) or the selected photos."""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+
+from PySide6.QtCore import QObject
+
+from photo_tagger.gui import operations
+
+
+class SidecarActions(QObject):
+    """One export job on the writer; sidecars another program edited are only overwritten when the user says so."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.app = window.app
+        self.runner = window.runner
+
+    def write(self, folder: str | None = None, ids: list[str] | None = None, overwrite_ours: bool = False):
+        what = os.path.basename(folder.rstrip(os.sep)) or folder if folder else f"{len(ids or ())} photos"
+        return self.runner.write(
+            f"Writing tags to sidecars ({what})",
+            lambda progress, control: operations.write_sidecars(self.app, folder=folder, ids=ids,
+                                                                overwrite_ours=overwrite_ours,
+                                                                progress=progress, control=control),
+            on_done=partial(self._written, folder, ids, overwrite_ours))
+
+    def _written(self, folder: str | None, ids: list[str] | None, overwrite_ours: bool, report) -> None:
+        self.window.status.show_message(report.summary())
+        edited = report.edited_elsewhere
+        if edited and not overwrite_ours and self.window.confirm(
+                f"{len(edited)} sidecars were changed in another program since Photo Tagger last wrote them "
+                f"(for example {os.path.basename(edited[0])}), so they were left as they are.\n\n"
+                "Replace Photo Tagger's keywords in them anyway? Other keywords and fields stay."):
+            self.write(folder, ids, overwrite_ours=True)
