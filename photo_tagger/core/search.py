@@ -17,9 +17,8 @@ from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import display, foreign_record
 
 
-# A filter admitting at most FEW_ADMITTED photos is answered by scoring them all; a broader one first
-# checks the best CANDIDATES_PER_HIT rows per wanted hit (at least MIN_CANDIDATES) against the filter.
-FEW_ADMITTED = 2000
+# A filtered search first checks the best CANDIDATES_PER_HIT rows per wanted hit (at least MIN_CANDIDATES)
+# against its filters: enough pass when the filter admits more than ~2% of the photos.
 CANDIDATES_PER_HIT = 50
 MIN_CANDIDATES = 1000
 
@@ -68,8 +67,7 @@ def _day_start(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
 
 
-def admitted_ids(catalog, model_name: str, filters: Filters, among: list[str] | None = None,
-                 limit: int | None = None) -> list[str]:
+def admitted_ids(catalog, model_name: str, filters: Filters, among: list[str] | None = None) -> list[str]:
     """The photos a filtered search may return (of `among` when given), from the catalog, the truth for
     folders, tags and flags."""
     roots: list[str] = []
@@ -87,7 +85,6 @@ def admitted_ids(catalog, model_name: str, filters: Filters, among: list[str] | 
         model_name, roots=roots, subfolders=subfolders, tag=filters.tag or None, flagged=filters.flagged,
         taken_from=filters.since.isoformat() if filters.since else None,
         taken_before=(filters.until + timedelta(days=1)).isoformat() if filters.until else None, among=among,
-        limit=limit,
     )
 
 
@@ -95,14 +92,11 @@ def filtered_nearest(catalog, index: EmbeddingIndex, embedding: np.ndarray, limi
                      filters: Filters) -> list[tuple[str, float]]:
     """Exact top `limit` among the photos the filters admit.
 
-    A filter that admits few photos (a tag, a month, an event folder) is answered by scoring them all.
-    For a broad one (a root, not flagged) the best-scoring rows overall are checked against it: when
-    enough pass, they are the answer, as every photo further down scores lower. Otherwise (broad, but
-    not among the best) every admitted photo is scored.
+    The best-scoring rows overall are checked against the filters first (one catalog lookup by primary
+    key): when enough pass, they are the answer, as every photo further down scores lower. That answers
+    broad filters (a root, not flagged, a year). Otherwise the filter admits few photos (a tag, a month,
+    an event folder), and scoring all of them is cheap.
     """
-    few = admitted_ids(catalog, index.model_name, filters, limit=FEW_ADMITTED + 1)
-    if len(few) <= FEW_ADMITTED:
-        return index.nearest(embedding, few, limit)
     ranked = index.ranked(embedding, max(limit * CANDIDATES_PER_HIT, MIN_CANDIDATES))
     passed = set(admitted_ids(catalog, index.model_name, filters, among=[i for i, _ in ranked]))
     hits = [(i, score) for i, score in ranked if i in passed][:limit]

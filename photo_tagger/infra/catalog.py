@@ -227,10 +227,8 @@ class Catalog:
 
     def filter_ids(self, model: str, *, roots: Sequence[str] = (), subfolders: Sequence[tuple[str, str]] = (),
                    tag: str | None = None, flagged: bool | None = None, taken_from: str | None = None,
-                   taken_before: str | None = None, among: Sequence[str] | None = None,
-                   limit: int | None = None) -> list[str]:
-        """Ids of photos embedded by `model` that pass every given filter (only ids in `among` when given;
-        at most `limit`).
+                   taken_before: str | None = None, among: Sequence[str] | None = None) -> list[str]:
+        """Ids of photos embedded by `model` that pass every given filter (only ids in `among` when given).
 
         roots/subfolders (either matches): whole roots, and (root, relpath) folders with everything below;
         tag: an effective tag (automatic and not removed by the user, or added by the user);
@@ -266,7 +264,7 @@ class Catalog:
             args.append(taken_before)
         sql = f"SELECT id FROM photos WHERE {' AND '.join(clauses)}"
         if among is None:
-            return [r[0] for r in self._query(sql + ("" if limit is None else f" LIMIT {int(limit)}"), args)]
+            return [r[0] for r in self._query(sql, args)]
         return [r[0] for r in self._in(f"{sql} AND id IN", among, tuple(args))]
 
     # -- tags and flags
