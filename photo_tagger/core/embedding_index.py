@@ -1,10 +1,10 @@
-"""One model's stored embeddings resident in memory, for exact scoring of filtered searches and retags.
+"""One model's stored embeddings resident in memory, for exact scoring of filtered searches.
 
 Filtered nearest-neighbour search inside Chroma costs 100-800 ms at 100k photos (its metadata pre-filter,
 benchmarks/RESULTS.md); scoring the admitted rows of a float32 matrix costs a few ms and is exact.
 The catalog is the source: every embedding row has a growing `seq`, so a refresh reads only what was
-written since the last one. Rows of deleted photos stay until the next full load; they are never
-admitted, because the ids to score always come from a catalog query.
+written since the last one. Rows of deleted photos stay for the life of the process; they are never
+returned, because every search checks its candidates against the catalog.
 """
 
 from __future__ import annotations
@@ -60,12 +60,6 @@ class EmbeddingIndex:
             grown[:len(self._matrix)] = self._matrix
             self._matrix = grown
         self._matrix[rows] = vectors
-
-    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        """Embeddings of these photos (after a refresh); unknown ids are absent."""
-        self.refresh()
-        with self._lock:
-            return {i: self._matrix[self._rows[i]].copy() for i in ids if i in self._rows}
 
     def ranked(self, query: np.ndarray, count: int) -> list[tuple[str, float]]:
         """The `count` most similar of all rows, best first (rows of deleted photos included: filter them)."""

@@ -8,7 +8,7 @@ import time
 from functools import partial
 
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from photo_tagger.gui import library_queries as queries
@@ -111,6 +111,13 @@ class MainWindow(QMainWindow):
         return page
 
     def _make_menus(self) -> None:
+        library = self.menuBar().addMenu("&Library")
+        self.add_folder_action = library.addAction("Add folder...", self.folders.choose)
+        self.add_folder_action.setShortcut(QKeySequence.StandardKey.Open)
+        library.addAction("Retag everything", lambda: self.folders.retag(None))
+        library.addAction("Write all tags to sidecars", lambda: self.sidecars.write())
+        library.addSeparator()
+        library.addAction("Quit", self.close).setShortcut(QKeySequence.StandardKey.Quit)
         view = self.menuBar().addMenu("&View")
         self.blur_action = QAction("Blur flagged photos", self, checkable=True)
         self.blur_action.setChecked(self.grid_model.blur_flagged)

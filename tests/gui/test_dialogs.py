@@ -150,3 +150,22 @@ def test_settings_dialog_writes_device_and_precision(qtbot, open_window, tiny_ho
     assert saved["precision"] == ("int8" if "int8" in precisions else "fp32")
     assert not window.blur_action.isChecked() and not window.grid_model.blur_flagged
     assert window.app.settings.device == "cpu"
+
+
+def test_settings_dialog_sets_fast_decoding_and_refuses_a_bad_server_address(qtbot, open_window, tiny_home):
+    window = open_window(tiny_home)
+    window.settings_action.trigger()
+    qtbot.waitUntil(lambda: window.editors.settings_dialog is not None and window.editors.settings_dialog.isVisible())
+    dialog = window.editors.settings_dialog
+    dialog.fast_decode.setChecked(True)
+    dialog.store_url.setText("nas.local:8000")
+    dialog.accept()
+    assert dialog.isVisible() and "http://nas.local:8000" in dialog.error.text()  # stays open, says why
+
+    dialog.store_url.setText("http://127.0.0.1:8000")
+    dialog.accept()
+    settings_file = window.app.paths.settings_file
+    qtbot.waitUntil(lambda: tomllib.loads(settings_file.read_text()).get("store_url") == "http://127.0.0.1:8000")
+    saved = tomllib.loads(settings_file.read_text())
+    assert saved["fast_decode"] is True and saved["store_url"] == "http://127.0.0.1:8000", saved
+    qtbot.waitUntil(lambda: "apply at the next start" in window.status.message.text())

@@ -230,3 +230,13 @@ def test_installing_from_the_hub_offline_says_so_in_one_line_and_the_window_stay
     for record in caplog.get_records("call"):
         if "Installing the model failed" in record.getMessage():
             record.expected = True
+
+
+def test_library_menu_adds_a_folder(qtbot, monkeypatch, open_window, tiny_home, photo_folder):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = open_window(tiny_home)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(photo_folder))
+    window.add_folder_action.trigger()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 6)

@@ -56,6 +56,7 @@ class SettingsDialog(QDialog):
                                   "computer. `photo-tagger store migrate` copies a library between the two.")
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
         self.error.hide()
         note = QLabel("Device, precision, fast decoding and the library server apply the next time Photo Tagger "
                       "starts: they are set up once per session.", self)
@@ -81,7 +82,11 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         """Only settings Settings itself accepts close the dialog; otherwise the reason is shown in it."""
+        url = self.store_url.text().strip()
         try:
+            if url and not url.startswith(("http://", "https://")):
+                raise PhotoTaggerError(f"The library server is a web address such as http://nas.local:8000, not {url!r} "
+                                       "(leave it empty for the library on this computer)")
             self.settings.with_changes(**self.changes())
         except PhotoTaggerError as exc:
             self.error.setText(str(exc))
