@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWidgets import QFileDialog
 
 from photo_tagger.gui import operations
-from photo_tagger.gui.library_queries import Scope
 
 
 def _name(folder: str) -> str:
@@ -69,7 +69,7 @@ class FolderActions(QObject):
                               "the files themselves are not touched."):
             return None
         if window.scope.folder == folder:
-            window.scope = Scope(None, window.scope.tag, window.scope.flagged)
+            window.scope = replace(window.scope, folder=None)
         return self.runner.write(f"Forgetting {_name(folder)}",
                                  lambda progress, control: operations.stop_watching(self.app, folder, progress,
                                                                                     control),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Callable
 
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
@@ -20,14 +20,27 @@ SIMILAR_LIMIT = 60
 
 @dataclass(frozen=True)
 class Scope:
-    """The sidebar's choice: a folder (and below), a tag, the flagged photos; None means any."""
+    """The sidebar's choice (a folder and below, a tag, the flagged photos) and the search bar's dates (taken
+    on or after `since`, on or before `until`); None means any."""
 
     folder: str | None = None
     tag: str | None = None
     flagged: bool = False
+    since: date | None = None
+    until: date | None = None
 
     def filters(self) -> Filters:
-        return Filters(folder=self.folder, tag=self.tag, flagged=True if self.flagged else None)
+        return Filters(folder=self.folder, tag=self.tag, flagged=True if self.flagged else None, since=self.since,
+                       until=self.until)
+
+    def taken_in_range(self, record: PhotoRecord) -> bool:
+        if self.since is None and self.until is None:
+            return True
+        if not record.taken_at:
+            return False
+        day = record.taken_at[:10]
+        return (self.since is None or day >= self.since.isoformat()) and \
+            (self.until is None or day <= self.until.isoformat())
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,7 @@ def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], 
         records = catalog.records()
     if scope.folder:
         records = [r for r in records if _under(r.path, scope.folder)]
+    records = [r for r in records if scope.taken_in_range(r)]
     # Always: the grid blurs flagged photos and shows tags, whatever the scope.
     tags: dict[str, tuple] = {}
     ids = [r.id for r in records]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import QSettings, Qt, QUrl
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.search_bar.query_changed.connect(self._query_changed)
+        self.search_bar.dates.range_changed.connect(self._dates_selected)
         self.sidebar.folder_selected.connect(self._folder_selected)
         self.sidebar.tag_selected.connect(self._tag_selected)
         self.sidebar.add_folder_requested.connect(self.folders.choose)
@@ -269,7 +271,13 @@ class MainWindow(QMainWindow):
             parts.append(f" tagged {scope.tag}")
         if scope.flagged:
             parts.append(" flagged")
+        if scope.since or scope.until:
+            parts.append(f" taken {scope.since or '...'} to {scope.until or 'today'}")
         return "".join(parts)
+
+    def _dates_selected(self, since, until) -> None:
+        self.scope = replace(self.scope, since=since, until=until)
+        self.refresh_grid()
 
     def _batch_loaded(self, generation: int, batch) -> None:
         if generation == self._generation:
@@ -295,12 +303,13 @@ class MainWindow(QMainWindow):
         self.refresh_grid()
 
     def _folder_selected(self, folder: str | None) -> None:
-        self.scope = Scope(folder, self.scope.tag, self.scope.flagged)
+        self.scope = replace(self.scope, folder=folder)
         self.refresh_grid()
 
     def _tag_selected(self, entry: TagEntry) -> None:
         self.tag_entry = entry
-        self.scope = Scope(self.scope.folder, entry.name if entry.kind == "tag" else None, entry.kind == "flagged")
+        self.scope = replace(self.scope, tag=entry.name if entry.kind == "tag" else None,
+                             flagged=entry.kind == "flagged")
         self.refresh_grid()
 
     def _live_refresh(self, job) -> None:

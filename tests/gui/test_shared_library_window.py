@@ -18,8 +18,8 @@ def wait_idle(qtbot, window, timeout=30_000):
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
 
 
-def test_window_searches_and_indexes_a_shared_library(qtbot, cli, model_depot, tmp_path, chroma_server,
-                                                      open_window, caplog):
+def test_window_searches_and_indexes_a_shared_library(qtbot, cli, model_depot, tmp_path, open_window, caplog,
+                                                      chroma_server):  # noqa: F811 (fixture)
     alice, bob = new_home(model_depot, tmp_path / "alice"), new_home(model_depot, tmp_path / "bob")
     alice_truth = shapes_folder(tmp_path / "alice-photos", per_class=1)
     assert cli("--home", alice, "--store", chroma_server.url, "index", tmp_path / "alice-photos").returncode == 0

@@ -26,7 +26,8 @@ def trigger(menu, text: str) -> None:
     next(a for a in menu.actions() if a.text() == text).trigger()
 
 
-def test_folder_menu_and_selection_write_sidecars(qtbot, open_window, tiny_home, photo_folder, exiftool):
+def test_folder_menu_and_selection_write_sidecars(qtbot, open_window, tiny_home, photo_folder,
+                                                  exiftool):  # noqa: F811 (fixture)
     window = open_window(tiny_home)
     window.folders.add(str(photo_folder))
     wait_idle(qtbot, window)

@@ -85,8 +85,8 @@ class SettingsDialog(QDialog):
         url = self.store_url.text().strip()
         try:
             if url and not url.startswith(("http://", "https://")):
-                raise PhotoTaggerError(f"The library server is a web address such as http://nas.local:8000, not {url!r} "
-                                       "(leave it empty for the library on this computer)")
+                raise PhotoTaggerError(f"The library server is a web address such as http://nas.local:8000, not "
+                                       f"{url!r} (leave it empty for the library on this computer)")
             self.settings.with_changes(**self.changes())
         except PhotoTaggerError as exc:
             self.error.setText(str(exc))

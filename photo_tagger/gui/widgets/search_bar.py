@@ -1,9 +1,12 @@
-"""The search field: debounced as the user types, immediate on Enter, with a clear button."""
+"""The search field (debounced as the user types, immediate on Enter, with a clear button) and the date filter
+beside it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
+
+from photo_tagger.gui.widgets.date_filter import DateFilter
 
 
 class SearchBar(QWidget):
@@ -19,7 +22,10 @@ class SearchBar(QWidget):
         self.edit.setMinimumHeight(30)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit)
+        layout.addWidget(self.edit, 1)
+        self.dates = DateFilter(self)
+        self.dates.setMinimumHeight(30)
+        layout.addWidget(self.dates)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(debounce_ms)
