@@ -149,6 +149,9 @@ class TaskRunner(QObject):
         def done(future: Future) -> None:
             self.call_in_gui(self._write_done, job, progress, future, on_done, on_error)
 
+        if self._closing:
+            job.cancel()
+            return job
         future = self._writer.submit(run)
         future.add_done_callback(done)
         return job
@@ -212,6 +215,10 @@ class TaskRunner(QObject):
             elif report:
                 self.call_in_gui(self.query_failed.emit, _message(exc))
 
+        if self._closing:  # the window is closing (a last repaint asks for thumbnails): no new work
+            future: Future = Future()
+            future.cancel()
+            return future
         future = executor.submit(fn)
         future.add_done_callback(done)
         return future

@@ -1,4 +1,5 @@
-"""Retrying calls to a Chroma server that cannot be reached: capped backoff, a status line for the caller."""
+"""Retrying calls to a Chroma server that cannot be reached (tenacity): capped backoff, per-thread patience,
+a status line for the caller."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import httpx
+import tenacity
 
 from photo_tagger.core.errors import PhotoTaggerError
 
@@ -80,55 +82,58 @@ class StoreRetry:
             self._patience.reset(token)
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """fn(*args, **kwargs), retried by tenacity on connection errors within this thread's patience."""
         patience = self._patience.get() or self._default
         # Long waits are announced on the console; an interactive call fails with one clear line instead.
         loud = patience.give_up_after is None or patience.give_up_after > 60
-        failing_since: float | None = None
-        announced = 0.0
-        attempt = 0
-        while True:
-            try:
-                result = fn(*args, **kwargs)
-            except CONNECTION_ERRORS as exc:
-                now = self._clock()
-                reason = str(exc) or type(exc).__name__
-                if failing_since is None:
-                    failing_since = now
-                waited = now - failing_since
-                left = None if patience.give_up_after is None else patience.give_up_after - waited
-                if left is not None and left <= 0:
-                    raise StoreUnreachable(f"the Chroma server {self.where} is unreachable "
-                                           f"(gave up after {waited:.0f} s): {reason}") from None
-                delay = min(self.max_delay, self.first_delay * 2 ** min(attempt, 20))
-                delay = delay if left is None else min(delay, left)
-                attempt += 1
-                if attempt == 1 or now - announced >= 60:
-                    announced = now
-                    log.log(logging.WARNING if loud else logging.INFO, "%s (%s: %s)", STATUS, self.where, reason)
-                _notify(patience, f"{STATUS} ({waited:.0f} s)")
-                if self._wait(patience.stop, delay):
-                    raise StoreUnreachable(f"stopped while the Chroma server {self.where} was unreachable")
-                continue
-            if failing_since is not None:
-                log.log(logging.WARNING if loud else logging.INFO, "store reachable again (%s) after %.0f s",
-                        self.where, self._clock() - failing_since)
-                _notify(patience, None)
-            return result
+        level = logging.WARNING if loud else logging.INFO
+        failing_since: list[float] = []  # on the injectable clock, so tests need not wait
 
-    def _wait(self, stop, delay: float) -> bool:
-        """Sleep `delay` seconds unless stopped first; True when stopped."""
+        def waited() -> float:
+            return self._clock() - failing_since[0] if failing_since else 0.0
+
+        def out_of_patience(state: tenacity.RetryCallState) -> bool:
+            if not failing_since:
+                failing_since.append(self._clock())
+            return patience.give_up_after is not None and waited() >= patience.give_up_after
+
+        def backoff(state: tenacity.RetryCallState) -> float:
+            delay = min(self.max_delay, self.first_delay * 2 ** min(state.attempt_number - 1, 20))
+            return delay if patience.give_up_after is None else min(delay, patience.give_up_after - waited())
+
+        def announce(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception()
+            if state.attempt_number == 1 or state.attempt_number % 10 == 0:
+                log.log(level, "%s (%s: %s)", STATUS, self.where, str(exc) or type(exc).__name__)
+            _notify(patience, f"{STATUS} ({waited():.0f} s)")
+
+        def give_up(state: tenacity.RetryCallState) -> Any:
+            exc = state.outcome.exception()
+            raise StoreUnreachable(f"the Chroma server {self.where} is unreachable (gave up after {waited():.0f} s): "
+                                   f"{str(exc) or type(exc).__name__}") from None
+
+        retrying = tenacity.Retrying(retry=tenacity.retry_if_exception_type(CONNECTION_ERRORS), stop=out_of_patience,
+                                     wait=backoff, before_sleep=announce, retry_error_callback=give_up,
+                                     sleep=lambda delay: self._wait(patience.stop, delay))
+        result = retrying(fn, *args, **kwargs)
+        if failing_since:
+            log.log(level, "store reachable again (%s) after %.0f s", self.where, waited())
+            _notify(patience, None)
+        return result
+
+    def _wait(self, stop, delay: float) -> None:
+        """Sleep `delay` seconds; a stop (cancelled job, Ctrl+C in watch) ends the wait with StoreUnreachable."""
         if stop is None:
             self._sleep(delay)
-            return False
+            return
         if isinstance(stop, threading.Event):
-            return stop.wait(delay)
-        end = self._clock() + delay
-        while not stop():
-            left = end - self._clock()
-            if left <= 0:
-                return False
-            self._sleep(min(0.2, left))
-        return True
+            stopped = stop.wait(delay)
+        else:
+            end = self._clock() + delay
+            while not (stopped := stop()) and (left := end - self._clock()) > 0:
+                self._sleep(min(0.2, left))
+        if stopped:
+            raise StoreUnreachable(f"stopped while the Chroma server {self.where} was unreachable")
 
 
 def _notify(patience: _Patience, state: str | None) -> None:

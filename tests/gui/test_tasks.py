@@ -114,3 +114,14 @@ def test_shutdown_waits_for_the_writer_then_closes_the_app_once(qtbot):
     runner.shutdown()
     assert finished.is_set()  # shutdown cancelled the job and waited for it
     assert app.closed == 1
+
+
+def test_work_asked_for_after_shutdown_is_dropped_quietly(qtbot):
+    # A last repaint of a closing window still asks for thumbnails; nothing may run or raise then.
+    runner = TaskRunner(FakeApp())
+    runner.shutdown()
+    ran = []
+    assert runner.thumbnail(lambda: ran.append(1)).cancelled()
+    assert runner.query(lambda: ran.append(1)).cancelled()
+    assert runner.write("late", lambda progress, control: ran.append(1)).cancelled
+    assert ran == []
