@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+import chromadb.errors
 import httpx
 import tenacity
 
@@ -26,6 +27,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, Conn
 REQUEST_TIMEOUT = httpx.Timeout(30.0, connect=3.0)
 INTERACTIVE_GIVE_UP_S = 5.0  # a search or a one-off command: a clear error after a few seconds
 STATUS = "store unreachable, retrying"
+SEGMENT_WAIT_S = 5.0  # a server still writing a new collection's first vectors to disk
 
 
 class StoreUnavailable(PhotoTaggerError):
@@ -157,7 +159,21 @@ class RetryingCollection:
         value = getattr(self._collection, name)
         if not callable(value):
             return value
-        return lambda *args, **kwargs: self._retry.call(value, *args, **kwargs)
+        return lambda *args, **kwargs: self._retry.call(_while_segment_loads, value, *args, **kwargs)
+
+
+def _segment_not_ready(exc: BaseException) -> bool:
+    # A Chroma server answers this while a collection's first vectors are being flushed to disk, as other
+    # instances write (chroma-core/chroma#4212); the same call succeeds a moment later.
+    return isinstance(exc, chromadb.errors.InternalError) and "hnsw segment reader" in str(exc)
+
+
+def _while_segment_loads(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """fn(...), repeated for up to SEGMENT_WAIT_S while the server's vector segment is not on disk yet."""
+    for attempt in tenacity.Retrying(retry=tenacity.retry_if_exception(_segment_not_ready), reraise=True,
+                                     stop=tenacity.stop_after_delay(SEGMENT_WAIT_S), wait=tenacity.wait_fixed(0.1)):
+        with attempt:
+            return fn(*args, **kwargs)
 
 
 def set_request_timeout(client: Any, timeout: httpx.Timeout = REQUEST_TIMEOUT) -> None:

@@ -165,3 +165,25 @@ def test_store_option_is_not_saved(tmp_path):
     assert Settings.load(app.paths.settings_file).store_url == "http://other:8000"
     with pytest.raises(ConfigError, match="store_url"):
         Settings(store_url="nas:8000")
+
+
+def test_a_collection_whose_vectors_are_still_being_flushed_is_asked_again():
+    import chromadb.errors
+
+    from photo_tagger.infra.store_retry import RetryingCollection
+
+    answers = [chromadb.errors.InternalError("Error executing plan: Internal error: Error creating hnsw segment "
+                                             "reader: Nothing found on disk")] * 2 + ["hits"]
+
+    class Collection:
+        def query(self):
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    assert RetryingCollection(Collection(), StoreRetry("http://nas:8000")).query() == "hits"
+    other = RetryingCollection(Collection(), StoreRetry("http://nas:8000"))
+    answers[:] = [chromadb.errors.InternalError("a real bug")]
+    with pytest.raises(chromadb.errors.InternalError, match="a real bug"):  # other errors are not repeated
+        other.query()
