@@ -54,6 +54,7 @@ class ModerationCategory:
 
 
 DEFAULT_TAG_THRESHOLD = 0.01
+DEFAULT_BEST_THRESHOLD = 0.15
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class LabelSet:
     # >= 0.99 on the trained test model (benchmarks/RESULTS.md, "Tag rule"); 0.15 lost 40% of second labels.
     threshold: float = DEFAULT_TAG_THRESHOLD
     max_tags: int = 5
+    # A photo gets tags only when its best label reaches this probability: a photo no label fits spreads its
+    # probability thinly over many labels, each of which could pass the low per-label threshold.
+    best_threshold: float = DEFAULT_BEST_THRESHOLD
 
     def prompts_for(self, label: Label) -> tuple[str, ...]:
         return label.prompts or tuple(t.format(label.name) for t in self.templates)
@@ -160,7 +164,8 @@ def label_set_from_dict(data: dict) -> LabelSet:
             enabled=bool(entry.get("enabled", True)),
         ))
     return LabelSet(tuple(labels), tuple(categories), templates,
-                    _probability(settings.get("threshold", DEFAULT_TAG_THRESHOLD), "settings"), max_tags)
+                    _probability(settings.get("threshold", DEFAULT_TAG_THRESHOLD), "settings"), max_tags,
+                    _probability(settings.get("best_threshold", DEFAULT_BEST_THRESHOLD), "settings.best_threshold"))
 
 
 def label_set_to_dict(labels: LabelSet) -> dict:
@@ -173,7 +178,8 @@ def label_set_to_dict(labels: LabelSet) -> dict:
         return entry
 
     return {
-        "settings": {"threshold": labels.threshold, "max_tags": labels.max_tags, "templates": list(labels.templates)},
+        "settings": {"threshold": labels.threshold, "best_threshold": labels.best_threshold, "max_tags": labels.max_tags,
+                     "templates": list(labels.templates)},
         "label": [label_entry(label) for label in labels.labels],
         "moderation": [{"name": c.name, "enabled": c.enabled, "threshold": c.threshold, "unsafe": list(c.unsafe),
                         "safe": list(c.safe)} for c in labels.moderation],

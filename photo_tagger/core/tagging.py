@@ -69,6 +69,7 @@ class PreparedLabels:
     max_tags: int
     logit_scale: float
     categories: list[tuple[str, float, np.ndarray, int]] = field(default_factory=list)  # name, threshold, (P, D), n_unsafe
+    best_threshold: float = 0.0  # a photo whose best label's probability is lower gets no tags
 
 
 def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float) -> PreparedLabels:
@@ -77,7 +78,7 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float) -> 
     matrix = np.stack([ensemble(text_encoder, labels.prompts_for(l)) for l in enabled]) if enabled \
         else np.zeros((0, dim), np.float32)
     prepared = PreparedLabels([l.name for l in enabled], np.array([labels.threshold_for(l) for l in enabled]),
-                              matrix, labels.max_tags, logit_scale)
+                              matrix, labels.max_tags, logit_scale, best_threshold=labels.best_threshold)
     for category in labels.moderation:
         if category.enabled:
             prompts = text_encoder.encode_texts(list(category.unsafe + category.safe))
@@ -86,16 +87,17 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float) -> 
 
 
 def decide(embeddings: np.ndarray, prepared: PreparedLabels) -> list[TagDecision]:
-    """Tag rule: softmax of logit_scale * cosine over the enabled labels; every label whose probability
-    reaches its threshold, best first, at most max_tags. A moderation category flags a photo when the
-    softmax mass of its unsafe prompts (against its safe ones) reaches the category's threshold."""
+    """Tag rule: softmax of logit_scale * cosine over the enabled labels; when the best label's probability
+    reaches best_threshold, every label whose probability reaches its own threshold, best first, at most
+    max_tags. A moderation category flags a photo when the softmax mass of its unsafe prompts (against its
+    safe ones) reaches the category's threshold."""
     n = len(embeddings)
     tags: list[list[tuple[str, float]]] = [[] for _ in range(n)]
     if len(prepared.names):
         probs = softmax(prepared.logit_scale * embeddings @ prepared.matrix.T)
         order = np.argsort(-probs, axis=1)[:, : prepared.max_tags]  # best first
         top = np.take_along_axis(probs, order, axis=1)
-        rows, cols = np.nonzero(top >= prepared.thresholds[order])
+        rows, cols = np.nonzero((top >= prepared.thresholds[order]) & (top[:, :1] >= prepared.best_threshold))
         for row, label, p in zip(rows.tolist(), order[rows, cols].tolist(), top[rows, cols].tolist()):
             tags[row].append((prepared.names[label], round(p, 4)))
     flags: list[list[tuple[str, float]]] = [[] for _ in range(n)]

@@ -51,10 +51,11 @@ def test_editing_and_adding_labels_saves_and_retags_without_decoding(qtbot, monk
     dialog = open_labels(qtbot, window)
     assert not dialog.problem.isVisible()
     table = dialog.label_table
-    # Threshold 0 and room for every label: "dog" and the new label tag all six photos, whatever the random model.
+    # Thresholds 0 and room for every label: "dog" and the new label tag all six photos, whatever the random model.
     table.item(row_of(table, "dog"), 2).setText("0")
     max_tags = table.rowCount() + 1
     dialog.max_tags.setValue(max_tags)
+    dialog.best_threshold.setValue(0.0)
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     new_row = table.rowCount() - 1
     assert table.item(new_row, 0).text() == "new label"
@@ -73,7 +74,7 @@ def test_editing_and_adding_labels_saves_and_retags_without_decoding(qtbot, monk
     assert labels["dog"]["threshold"] == 0.0
     assert labels["sunflower"] == {"name": "sunflower", "enabled": True, "threshold": 0.0,
                                    "prompts": ["a photo of a sunflower", "a sunflower field"]}
-    assert saved["settings"]["max_tags"] == max_tags
+    assert saved["settings"]["max_tags"] == max_tags and saved["settings"]["best_threshold"] == 0.0
     qtbot.waitUntil(lambda: tag_counts(window).get("sunflower") == 6 and tag_counts(window).get("dog") == 6,
                     timeout=10_000)
     assert window.status.message.text().startswith("Labels saved; retagged 6 photos")

@@ -52,6 +52,17 @@ def test_tag_rule_threshold_and_max_tags():
     assert decisions[3].tags == ()  # no label fits: a third each, under the 0.4 threshold
 
 
+def test_a_photo_no_label_fits_gets_no_tags_however_low_the_label_threshold():
+    labels = LabelSet(labels=tuple(Label(w, prompts=(w,)) for w in WordEncoder.WORDS), threshold=0.01, max_tags=5,
+                      best_threshold=0.5)
+    prepared = prepare(labels, WordEncoder(), logit_scale=10.0)
+    flat, peaked = unit(1, 1, 1, 1, 1), unit(1, 0.8, 0, 0, 0)
+    decisions = decide(np.stack([flat, peaked]), prepared)
+    assert decisions[0].tags == ()  # a fifth each: every label passes 0.01, the best does not reach 0.5
+    assert [name for name, _ in decisions[1].tags][:2] == ["red", "green"]  # the best, then the runner-up
+    assert label_set_from_dict(label_set_to_dict(labels)).best_threshold == 0.5
+
+
 def test_moderation_flags_when_unsafe_mass_passes_the_threshold():
     labels = LabelSet(moderation=(ModerationCategory("circles", ("circle",), ("square",), threshold=0.7),
                                   ModerationCategory("off", ("square",), ("circle",), enabled=False)))

@@ -46,6 +46,10 @@ class LabelsDialog(QDialog):
         self.threshold = QDoubleSpinBox(self, decimals=3, minimum=0.0, maximum=1.0, singleStep=0.01)
         self.threshold.setValue(labels.threshold)
         self.threshold.setToolTip("A label tags a photo when its probability reaches this (unless it has its own)")
+        self.best_threshold = QDoubleSpinBox(self, decimals=3, minimum=0.0, maximum=1.0, singleStep=0.01)
+        self.best_threshold.setValue(labels.best_threshold)
+        self.best_threshold.setToolTip("A photo gets tags only when its best label reaches this probability: a "
+                                       "photo no label fits spreads it thinly over all of them")
         self.max_tags = QSpinBox(self, minimum=1, maximum=1000)
         self.max_tags.setValue(labels.max_tags)
         self.label_table = self._table(LABEL_COLUMNS)
@@ -68,6 +72,7 @@ class LabelsDialog(QDialog):
         labels_page = QWidget(self)
         form = QFormLayout()
         form.addRow("Default threshold", self.threshold)
+        form.addRow("Tag a photo when its best label reaches", self.best_threshold)
         form.addRow("At most tags per photo", self.max_tags)
         page = QVBoxLayout(labels_page)
         page.addLayout(form)
@@ -105,6 +110,7 @@ class LabelsDialog(QDialog):
             table.itemChanged.connect(self._validate)
         self.threshold.valueChanged.connect(self._validate)
         self.max_tags.valueChanged.connect(self._validate)
+        self.best_threshold.valueChanged.connect(self._validate)
         self._validate()
 
     # -- building
@@ -200,7 +206,8 @@ class LabelsDialog(QDialog):
     def _table_dict(self) -> dict:
         """What the tables hold, in labels.toml's shape; raises ConfigError for what the parser cannot see."""
         data = label_set_to_dict(self.original)
-        data["settings"].update(threshold=self.threshold.value(), max_tags=self.max_tags.value())
+        data["settings"].update(threshold=self.threshold.value(), best_threshold=self.best_threshold.value(),
+                                max_tags=self.max_tags.value())
         data["label"] = []
         for row in range(self.label_table.rowCount()):
             name, enabled, threshold, prompts = self._cells(self.label_table, row)
