@@ -25,14 +25,12 @@ def register(subparsers) -> None:
 
 
 def _export_xmp(app, args) -> int:
-    from photo_tagger.infra.xmp_sidecar import XmpSidecars
-
     folder = None
     if args.folder is not None:
         folder = resolve_folder(args.folder)
         if containing_root(app.catalog.roots(), folder) is None:
             raise PhotoTaggerError(f"{args.folder} is not in the library (photo-tagger index FOLDER adds it)")
-    report = export_sidecars(app.catalog, XmpSidecars(), folder=folder, overwrite_ours=args.overwrite_ours,
+    report = export_sidecars(app.catalog, app.sidecars, folder=folder, overwrite_ours=args.overwrite_ours,
                              progress=TerminalProgress(unit="photo", enabled=False if args.json else None),
                              control=JobControl())
     if args.json:

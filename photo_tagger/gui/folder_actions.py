@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWidgets import QFileDialog
 
 from photo_tagger.gui import operations
-
-
-def _name(folder: str) -> str:
-    return os.path.basename(folder.rstrip(os.sep)) or folder
+from photo_tagger.gui.library_queries import folder_name
 
 
 class FolderActions(QObject):
@@ -35,7 +31,7 @@ class FolderActions(QObject):
         window.status.show_message(f"Adding {folder}...")
         if not window.grid_model.rowCount():
             window.header.setText(f"Adding {folder}: photos appear here as they are indexed")
-        job = self.runner.write(f"Indexing {os.path.basename(folder) or folder}",
+        job = self.runner.write(f"Indexing {folder_name(folder)}",
                                 lambda progress, control: operations.add_folder(self.app, folder, progress, control),
                                 on_done=lambda report: self._indexed(folder, report),
                                 on_error=lambda exc: window.refresh())
@@ -43,7 +39,7 @@ class FolderActions(QObject):
         return job
 
     def rescan(self, folder: str):
-        return self.runner.write(f"Rescanning {_name(folder)}",
+        return self.runner.write(f"Rescanning {folder_name(folder)}",
                                  lambda progress, control: operations.rescan(self.app, folder, folder, progress,
                                                                              control),
                                  on_done=lambda report: self._indexed(folder, report))
@@ -53,7 +49,7 @@ class FolderActions(QObject):
         self.window.refresh()
 
     def retag(self, folder: str | None):
-        name = _name(folder) if folder else "library"
+        name = folder_name(folder) if folder else "library"
         return self.runner.write(f"Retagging {name}",
                                  lambda progress, control: operations.retag_folder(self.app, folder, progress, control),
                                  on_done=lambda report: self.retagged(name, report))
@@ -70,7 +66,7 @@ class FolderActions(QObject):
             return None
         if window.scope.folder == folder:
             window.scope = replace(window.scope, folder=None)
-        return self.runner.write(f"Forgetting {_name(folder)}",
+        return self.runner.write(f"Forgetting {folder_name(folder)}",
                                  lambda progress, control: operations.stop_watching(self.app, folder, progress,
                                                                                     control),
                                  on_done=lambda count: self._unwatched(folder, count))

@@ -13,6 +13,11 @@ from photo_tagger.core.tagging import TagDecision, UserChoices, effective
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import foreign_record
 
+def folder_name(folder: str) -> str:
+    """A folder's own name for the window ("Pictures"), the whole path for a root like "/"."""
+    return os.path.basename(folder.rstrip(os.sep)) or folder
+
+
 BATCH = 500
 SEARCH_LIMIT = 200
 SIMILAR_LIMIT = 60

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import replace
 from functools import partial
@@ -15,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStac
 from photo_tagger.gui import library_queries as queries
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.folder_actions import FolderActions
-from photo_tagger.gui.library_queries import Scope
+from photo_tagger.gui.library_queries import Scope, folder_name
 from photo_tagger.gui.live_watch import LiveWatcher
 from photo_tagger.gui.model_setup import ModelSetup
 from photo_tagger.gui.widgets.folder_drop import FolderDropFilter
@@ -266,7 +265,7 @@ class MainWindow(QMainWindow):
     def _where(self, scope: Scope) -> str:
         parts = []
         if scope.folder:
-            parts.append(f" in {os.path.basename(scope.folder.rstrip(os.sep)) or scope.folder}")
+            parts.append(f" in {folder_name(scope.folder)}")
         if scope.tag:
             parts.append(f" tagged {scope.tag}")
         if scope.flagged:

@@ -8,6 +8,7 @@ from functools import partial
 from PySide6.QtCore import QObject
 
 from photo_tagger.gui import operations
+from photo_tagger.gui.library_queries import folder_name
 
 
 class SidecarActions(QObject):
@@ -20,7 +21,7 @@ class SidecarActions(QObject):
         self.runner = window.runner
 
     def write(self, folder: str | None = None, ids: list[str] | None = None, overwrite_ours: bool = False):
-        what = os.path.basename(folder.rstrip(os.sep)) or folder if folder else f"{len(ids or ())} photos"
+        what = folder_name(folder) if folder else f"{len(ids or ())} photos"
         return self.runner.write(
             f"Writing tags to sidecars ({what})",
             lambda progress, control: operations.write_sidecars(self.app, folder=folder, ids=ids,

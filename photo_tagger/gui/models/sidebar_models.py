@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from photo_tagger.gui.library_queries import FolderRow
+from photo_tagger.gui.library_queries import FolderRow, folder_name
 
 FolderRole = Qt.ItemDataRole.UserRole + 1  # the folder's path (None for "All photos")
 TagRole = Qt.ItemDataRole.UserRole + 1  # a TagEntry
@@ -61,7 +60,7 @@ class FolderListModel(_ListModel):
         if folder is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            name = os.path.basename(folder.path.rstrip(os.sep)) or folder.path if folder.path else "All photos"
+            name = folder_name(folder.path) if folder.path else "All photos"
             return f"{name} ({folder.photos})"
         if role == Qt.ItemDataRole.ToolTipRole:
             skipped = f", {folder.skipped} skipped" if folder.skipped else ""
