@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 def launch(app) -> int:
     """Run the GUI over `app` (an App) until the window closes; the app is closed on the way out."""
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from photo_tagger.gui.crash import install_excepthook
@@ -23,7 +23,9 @@ def launch(app) -> int:
     qt_app.setWindowIcon(app_icon())
     qt_app.setDesktopFileName("photo-tagger")  # Wayland app id = the .desktop entry (taskbar icon, grouping)
     window = MainWindow(app)
-    settings = QSettings()  # window geometry only; user settings live in TOML
+    # The window's own gui.ini under the app's home: QSettings() would write to the platform's store
+    # (~/.config/photo-tagger/...) whatever --home says.
+    settings = window.settings
     geometry = settings.value("main_window/geometry")
     if geometry is not None:
         window.restoreGeometry(geometry)
