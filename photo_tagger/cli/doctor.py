@@ -7,6 +7,7 @@ import json
 from photo_tagger import __version__
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.infra import runtime_info
+from photo_tagger.infra.qt_platform import check_desktop
 
 
 def register(subparsers) -> None:
@@ -36,6 +37,7 @@ def collect(app) -> dict:
     for name, model, problem in app.models.list():
         report["models"].append({"name": name, "ok": model is not None, "problem": problem})
     report["active_model"] = _check_active_model(app, report["problems"])
+    report["desktop"] = _check_desktop(report["problems"])
     report["usable"] = not report["problems"]
     return report
 
@@ -51,6 +53,15 @@ def _check_active_model(app, problems: list[str]) -> dict | None:
     except PhotoTaggerError as exc:
         problems.append(str(exc))
         return None
+
+
+def _check_desktop(problems: list[str]) -> dict:
+    """The libraries the window needs, checked the way the app checks them before it starts Qt."""
+    desktop = check_desktop(need_display=False)  # doctor runs in terminals without a display too
+    if desktop.problem:
+        problems.append(f"the desktop window cannot open: {desktop.problem}")
+    return {"platform": desktop.platform, "checked": desktop.checked, "ok": desktop.ok,
+            "missing_libraries": list(desktop.missing)}
 
 
 def _doctor(app, args) -> int:
@@ -78,6 +89,10 @@ def _doctor(app, args) -> int:
         print(f"  {mark} {entry['name']}" + ("" if entry["ok"] else f"  BROKEN: {entry['problem']}"))
     if active:
         print(f"  in use: {active['name']}, image encoder {active['precision']} on {active['image_encoder_on']}")
+    desktop = report["desktop"]
+    missing = ", ".join(desktop["missing_libraries"])
+    state = "ok" if desktop["ok"] else f"missing {missing}" if missing else "cannot start"
+    print(f"Desktop window (Qt {desktop['platform']}): " + (state if desktop["checked"] else "not checked here"))
     for note in report["notes"]:
         print(f"Note: {note}")
     for problem in report["problems"]:

@@ -47,6 +47,12 @@ def run(argv: list[str]) -> int:
         configure_logging(app.paths.log_dir, args.verbose)
         if args.command is None:
             from photo_tagger.gui.launch import launch
+            from photo_tagger.infra.qt_platform import check_desktop
+
+            desktop = check_desktop()  # before Qt, which aborts with a misleading message
+            if not desktop.ok:
+                print(f"photo-tagger: cannot open the window: {desktop.problem}", file=sys.stderr)
+                return 1
 
             return launch(app)
         try:
