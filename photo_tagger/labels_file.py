@@ -14,6 +14,9 @@ from photo_tagger.core.errors import ConfigError
 from photo_tagger.core.labels import LabelSet, default_label_set, label_set_from_dict, label_set_to_dict
 
 log = logging.getLogger(__name__)
+# Written by save() when every label and category was removed on purpose (CLI, editor). Without it a file with
+# none is taken for a truncated or botched edit: a retag would wipe every tag and flag of the library.
+EMPTY_ON_PURPOSE = "empty_on_purpose"
 
 
 class LabelsFile:
@@ -46,18 +49,25 @@ class LabelsFile:
                 return self._parse(self.last_good)
             raise
         self.problem = ""
-        shutil.copyfile(self.path, self.last_good)
+        self._keep_as_last_good(labels)
         self._cached = (stamp, labels)
         return labels
 
+    def _keep_as_last_good(self, labels: LabelSet) -> None:
+        if labels.labels or labels.moderation:  # an empty set is never the fallback for a broken file
+            shutil.copyfile(self.path, self.last_good)
+
     def save(self, labels: LabelSet) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = label_set_to_dict(labels)
+        if not labels.labels and not labels.moderation:
+            data["settings"][EMPTY_ON_PURPOSE] = True
         text = "# Photo Tagger labels and moderation categories. Edit freely; see README (Labels).\n" + \
-            tomli_w.dumps(label_set_to_dict(labels))
+            tomli_w.dumps(data)
         tmp = self.path.with_suffix(".toml.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, self.path)
-        shutil.copyfile(self.path, self.last_good)
+        self._keep_as_last_good(labels)
         self.problem = ""
         st = self.path.stat()
         self._cached = ((st.st_mtime_ns, st.st_size), labels)
@@ -71,6 +81,10 @@ class LabelsFile:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from None
         try:
-            return label_set_from_dict(data)
+            labels = label_set_from_dict(data)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+        if not labels.labels and not labels.moderation and data.get("settings", {}).get(EMPTY_ON_PURPOSE) is not True:
+            raise ConfigError(f"{path}: no labels and no moderation categories (empty or cut off?); to remove them "
+                              "all on purpose use `photo-tagger labels remove` or the labels editor")
+        return labels

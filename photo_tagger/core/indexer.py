@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from stat import S_ISREG
 import threading
 import time
 import uuid
@@ -20,7 +21,8 @@ from photo_tagger.core.keywords import imported_tags
 from photo_tagger.core.ports import ImageEncoder, KeywordReader, Progress, VectorStore
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.library import containing_root
-from photo_tagger.core.scan import diff_against_catalog, is_photo_name, is_under, prefix_relpath, walk_photos
+from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, prefix_relpath, \
+    walk_photos
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide, effective
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
 from photo_tagger.core.vector_metadata import vector_metadata
@@ -38,7 +40,7 @@ class _Work:
 
     stat: FileStat
     record: PhotoRecord | None
-    kind: str  # "new" | "updated" | "reencoded"
+    kind: str  # "new" | "updated" | "reencoded" | "retry" (skipped before, unchanged: read again, it is cheap)
 
 
 @dataclass
@@ -106,7 +108,7 @@ class Indexer:
         self.draft_oversample = draft_oversample  # JPEG DCT-scaled decode size, x the model's input size
 
     # -- crash recovery
-    def recover(self) -> int:
+    def recover(self, report: IndexReport | None = None) -> int:
         """Re-sync vectors whose write was interrupted; returns how many ids were repaired."""
         ids = self.catalog.pending_journal(self.model_name)
         if not ids:
@@ -125,7 +127,11 @@ class Indexer:
             # A record whose vector never arrived is re-encoded by the next run.
             self.catalog.write(db, upserts=[replace(r, embedded_model="") for r in lost])
             self.catalog.journal_clear(db, ids, self.model_name)
-        log.info("recovered %d interrupted vector writes (%d to re-encode)", len(ids), len(lost))
+        # Encodes the interrupted run made and this one repeats: photos it never recorded, vectors it lost.
+        again = sum(i not in records for i in ids) + len(lost)
+        if report is not None:
+            report.interrupted, report.encoded_again = len(ids), again
+        log.info("recovered %d interrupted vector writes (%d to encode again)", len(ids), again)
         return len(ids)
 
     # -- the job
@@ -136,7 +142,7 @@ class Indexer:
         control = control or JobControl()
         report = IndexReport()
         started = time.monotonic()
-        self.recover()
+        self.recover(report)
         work, missing = self._plan(list(roots), scope, report)
         progress.started(len(work), "indexing")
         try:
@@ -149,10 +155,11 @@ class Indexer:
         report.seconds = time.monotonic() - started
         return report
 
-    def pending(self, roots: Sequence[str]) -> dict[str, int]:
-        """What an index run would do, from a scan alone (nothing is read or decoded)."""
-        work, missing = self._plan(list(roots), (), IndexReport())
-        counts = {"new": 0, "updated": 0, "reencoded": 0}
+    def pending(self, roots: Sequence[str], report: IndexReport | None = None) -> dict[str, int]:
+        """What an index run would do, from a scan alone (nothing is read or decoded); `report` gets what the
+        scan could not read (unlistable folders, FIFOs, broken links)."""
+        work, missing = self._plan(list(roots), (), report if report is not None else IndexReport())
+        counts = {"new": 0, "updated": 0, "reencoded": 0, "retry": 0}  # retries are not pending work
         for item in work:
             counts[item.kind] += 1
         return {"new": counts["new"], "changed": counts["updated"], "to re-encode": counts["reencoded"],
@@ -168,7 +175,8 @@ class Indexer:
                 continue
             # A watched folder inside another belongs to itself only: the outer root skips it.
             skip = self.skip_dirs + tuple(r for r in all_roots if r != root and is_under(r, root))
-            on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip)] \
+            problems = ScanProblems()
+            on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip, problems)] \
                 if os.path.isdir(root) else []
             known = self.catalog.records_under(root, [prefix_relpath(s, root) if s != root else "" for s in inside])
             if not on_disk and known and root in inside:
@@ -181,27 +189,53 @@ class Indexer:
             work += [_Work(stat, None, "new") for stat in diff.new]
             work += [_Work(stat, record, "updated") for record, stat in diff.changed]
             for record in diff.unchanged:
-                if record.status == "skipped":  # still unreadable: listed with its reason, not retried
-                    report.skipped.append(SkippedFile(record.path, record.skip_reason))
-                elif record.embedded_model != self.model_name:
+                if record.status == "skipped" or record.embedded_model != self.model_name:
+                    # A skipped file is read again: a chmod or a finished copy leaves its mtime as it was.
                     stat = FileStat(record.root, record.relpath, record.size, record.mtime_ns)
-                    work.append(_Work(stat, record, "reencoded"))
+                    work.append(_Work(stat, record, "retry" if record.status == "skipped" else "reencoded"))
                 else:
                     report.unchanged += 1
-            for record in diff.missing:
+            for record in self._unreadable(diff.missing, problems, report):
                 missing.add(record)
         return work, missing
 
     @staticmethod
-    def _stat_tree(root: str, start: str, skip: Sequence[str]) -> Iterable[FileStat]:
+    def _unreadable(missing: list[PhotoRecord], problems: ScanProblems, report: IndexReport) -> list[PhotoRecord]:
+        """The missing records that are really gone. Those under a folder the scan could not list (or at a path
+        it could not read) stay as they are, like an unplugged drive's: tags and choices are kept."""
+        blocked = problems.blocked()
+        kept: dict[str, int] = dict.fromkeys(blocked, 0)
+        gone = []
+        for record in missing:
+            place = next((b for b in blocked if is_under(record.path, b)), None) if blocked else None
+            if place is None:
+                gone.append(record)
+            else:
+                kept[place] += 1
+        for path, reason in problems.files.items():
+            report.skipped.append(SkippedFile(path, reason))
+        for folder, reason in [*problems.folders.items(),
+                               *((link, "broken symbolic link") for link in problems.links if kept[link])]:
+            report.unavailable.append(folder)
+            report.skipped.append(SkippedFile(folder, f"{reason}; its {kept[folder]} photos are kept as they were"))
+            log.warning("%s: %s; its %d photos are kept as they were", folder, reason, kept[folder])
+        return gone
+
+    @staticmethod
+    def _stat_tree(root: str, start: str, skip: Sequence[str], problems: ScanProblems) -> Iterable[FileStat]:
         if os.path.isdir(start):
-            return walk_photos(root, start, skip_dirs=skip)
+            return walk_photos(root, start, skip_dirs=skip, problems=problems)
         name = os.path.basename(start)
+        if not is_photo_name(name) or any(part.startswith(".") for part in os.path.relpath(start, root).split(os.sep)):
+            return []
         try:
             st = os.stat(start)
         except OSError:
+            if os.path.islink(start):
+                problems.files[start] = "broken symbolic link (its target is missing)"
             return []
-        if not is_photo_name(name) or any(part.startswith(".") for part in os.path.relpath(start, root).split(os.sep)):
+        if not S_ISREG(st.st_mode):
+            problems.files[start] = "not a regular file"
             return []
         return [FileStat(root, os.path.relpath(start, root).replace(os.sep, "/"), st.st_size, st.st_mtime_ns)]
 
@@ -283,8 +317,9 @@ class Indexer:
             report.moved += 1
         elif outcome.pixels is None:
             report.unchanged += 1  # touched on disk, same content
-        else:
-            setattr(report, outcome.work.kind, getattr(report, outcome.work.kind) + 1)
+        else:  # a skipped file that reads now is new to the library
+            kind = "new" if outcome.work.kind == "retry" else outcome.work.kind
+            setattr(report, kind, getattr(report, kind) + 1)
 
     def _commit(self, batch: list[_Outcome]) -> None:
         """Journal, write vectors, then the catalog (clearing the journal) in one transaction."""
@@ -292,7 +327,8 @@ class Indexer:
             return
         encode = [o for o in batch if o.pixels is not None]
         vectors = [o for o in batch if o.record.status == "indexed" and (o.pixels is not None or o.moved_from)]
-        stale = [o.record.id for o in batch if o.record.status == "skipped" and o.work.record is not None]
+        stale = [o.record.id for o in batch if o.record.status == "skipped" and o.work.record is not None
+                 and o.work.record.status == "indexed"]  # a skipped record has no vector to drop
         ids = [o.record.id for o in vectors] + stale
         self.catalog.journal_add(ids, self.model_name)
         decisions: dict[str, TagDecision] = {}

@@ -127,9 +127,27 @@ def _strings(value, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _tables(data: dict, key: str) -> list[dict]:
+    """`[[label]]` / `[[moderation]]` entries; anything else (`label = "oops"`) says what it found instead."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{key} must be a list of [[{key}]] tables (each with a name), not {_kind(value)}")
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{key} #{i + 1} must be a [[{key}]] table with a name, not {_kind(entry)}")
+    return value
+
+
+def _kind(value) -> str:
+    kinds = {str: "a string", bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a table"}
+    return f"{kinds.get(type(value), type(value).__name__)} ({value!r})"[:80]
+
+
 def label_set_from_dict(data: dict) -> LabelSet:
     """Validate what a labels TOML file holds; every problem names the entry it is in."""
     settings = data.get("settings", {})
+    if not isinstance(settings, dict):
+        raise ConfigError(f"settings must be a [settings] table, not {_kind(settings)}")
     templates = _strings(settings.get("templates", list(DEFAULT_TEMPLATES)), "settings.templates")
     if not all("{}" in t for t in templates):
         raise ConfigError("settings.templates: every template needs a {} where the label goes")
@@ -137,8 +155,8 @@ def label_set_from_dict(data: dict) -> LabelSet:
     if not isinstance(max_tags, int) or max_tags < 1:
         raise ConfigError(f"settings.max_tags must be a whole number >= 1, not {max_tags!r}")
     labels, seen = [], set()
-    for i, entry in enumerate(data.get("label", [])):
-        name = entry.get("name") if isinstance(entry, dict) else None
+    for i, entry in enumerate(_tables(data, "label")):
+        name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"label #{i + 1}: needs a name")
         if name in seen:
@@ -152,8 +170,8 @@ def label_set_from_dict(data: dict) -> LabelSet:
             enabled=bool(entry.get("enabled", True)),
         ))
     categories = []
-    for i, entry in enumerate(data.get("moderation", [])):
-        name = entry.get("name") if isinstance(entry, dict) else None
+    for i, entry in enumerate(_tables(data, "moderation")):
+        name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"moderation #{i + 1}: needs a name")
         categories.append(ModerationCategory(

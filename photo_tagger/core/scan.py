@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat as stat_mode
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -21,12 +22,27 @@ def is_photo_name(name: str) -> bool:
     return not name.startswith(".") and os.path.splitext(name)[1].lower() in PHOTO_EXTENSIONS
 
 
-def walk_photos(root: str, start: str | None = None, *, skip_dirs: Iterable[str] = ()) -> Iterator[FileStat]:
+@dataclass
+class ScanProblems:
+    """What a walk could not read. Photos the catalog knows there are kept, not taken for deleted."""
+
+    folders: dict[str, str] = field(default_factory=dict)  # could not be listed: path -> reason
+    files: dict[str, str] = field(default_factory=dict)  # photo names that are no regular file: path -> reason
+    links: set[str] = field(default_factory=set)  # other broken symlinks (maybe a folder on an unplugged drive)
+
+    def blocked(self) -> list[str]:
+        return [*self.folders, *self.files, *self.links]
+
+
+def walk_photos(root: str, start: str | None = None, *, skip_dirs: Iterable[str] = (),
+                problems: ScanProblems | None = None) -> Iterator[FileStat]:
     """Photo files under `start` (default: the root), reported relative to `root`.
 
     Hidden files and folders and the app's own folders are skipped. Folder symlinks are followed once:
-    a (device, inode) already visited is not entered again, so symlink loops end.
+    a (device, inode) already visited is not entered again, so symlink loops end. What cannot be read
+    (a folder without permission, a FIFO or a broken link with a photo's name) goes into `problems`.
     """
+    problems = problems if problems is not None else ScanProblems()
     skip = {os.path.realpath(d) for d in skip_dirs}
     visited: set[tuple[int, int]] = set()
     stack = [start or root]
@@ -35,15 +51,15 @@ def walk_photos(root: str, start: str | None = None, *, skip_dirs: Iterable[str]
         try:
             st = os.stat(folder)
         except OSError as exc:
-            log.warning("cannot enter %r: %s", folder, exc)
+            problems.folders[folder] = f"cannot enter this folder: {exc.strerror or exc}"
             continue
         if (st.st_dev, st.st_ino) in visited or os.path.realpath(folder) in skip:
             continue
         visited.add((st.st_dev, st.st_ino))
         try:
             entries = list(os.scandir(folder))
-        except OSError as exc:  # permission denied, vanished mid-scan: report, keep going
-            log.warning("cannot list %r: %s", folder, exc)
+        except OSError as exc:  # permission denied, vanished mid-scan: its photos are not "deleted"
+            problems.folders[folder] = f"cannot list this folder: {exc.strerror or exc}"
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -51,11 +67,31 @@ def walk_photos(root: str, start: str | None = None, *, skip_dirs: Iterable[str]
             try:
                 if entry.is_dir():  # follows symlinks; loops are caught by `visited`
                     stack.append(entry.path)
-                elif is_photo_name(entry.name) and entry.is_file():
-                    st = entry.stat()
-                    yield FileStat(root, prefix_relpath(entry.path, root), st.st_size, st.st_mtime_ns)
-            except OSError as exc:  # vanished between listing and stat, broken symlink
+                elif is_photo_name(entry.name):
+                    if entry.is_file():
+                        st = entry.stat()
+                        yield FileStat(root, prefix_relpath(entry.path, root), st.st_size, st.st_mtime_ns)
+                    else:
+                        problems.files[entry.path] = _not_a_file(entry.path)
+                elif entry.is_symlink() and not os.path.exists(entry.path):
+                    problems.links.add(entry.path)
+            except OSError as exc:  # vanished between listing and stat
                 log.info("skipping %r: %s", entry.path, exc)
+
+
+def _not_a_file(path: str) -> str:
+    """Why a photo-named entry is not read (a FIFO would block the reader forever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "broken symbolic link (its target is missing)"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    for test, what in ((stat_mode.S_ISFIFO, "a named pipe (FIFO)"), (stat_mode.S_ISSOCK, "a socket"),
+                       (stat_mode.S_ISCHR, "a device"), (stat_mode.S_ISBLK, "a device")):
+        if test(mode):
+            return f"not a regular file: {what}"
+    return "not a regular file"
 
 
 def is_under(path: str, folder: str) -> bool:

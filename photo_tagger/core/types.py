@@ -81,8 +81,10 @@ class IndexReport:
     moved: int = 0
     removed: int = 0
     reencoded: int = 0  # unchanged files whose embedding was stale (another model) or missing
+    interrupted: int = 0  # vector writes of an interrupted (killed) run, repaired at the start
+    encoded_again: int = 0  # of those, encodes the interrupted run made that this run repeats
     skipped: list[SkippedFile] = field(default_factory=list)
-    unavailable: list[str] = field(default_factory=list)  # watched folders that are missing (unmounted?)
+    unavailable: list[str] = field(default_factory=list)  # folders missing (unmounted?) or unlistable: kept
     cancelled: bool = False
     seconds: float = 0.0
 
@@ -93,6 +95,7 @@ class IndexReport:
         encoded = self.new + self.updated + self.reencoded
         rate = f", {encoded / self.seconds:.1f} photos/s" if encoded and self.seconds else ""
         again = f", {self.reencoded} re-encoded for a new model" if self.reencoded else ""
+        again += f", {self.encoded_again} encoded again after an interrupted run" if self.encoded_again else ""
         missing = f"; not available, left as it was: {', '.join(self.unavailable)}" if self.unavailable else ""
         return (f"{what}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.moved} moved, "
                 f"{self.removed} removed, {len(self.skipped)} skipped{again} ({self.seconds:.1f} s{rate}){missing}")
@@ -103,5 +106,6 @@ class IndexReport:
             "removed": self.removed, "reencoded": self.reencoded, "skipped": len(self.skipped),
             "skipped_files": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "unavailable_folders": list(self.unavailable),
+            "interrupted_writes": self.interrupted, "reencoded_after_interrupt": self.encoded_again,
             "cancelled": self.cancelled, "seconds": round(self.seconds, 3),
         }

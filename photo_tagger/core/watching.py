@@ -14,40 +14,46 @@ log = logging.getLogger(__name__)
 class WatchLoop:
     """Queue change sets from the watcher thread; run `index(scope)` for them on the loop's thread.
 
-    Removals wait `move_grace` seconds for a matching arrival: a move across folders comes as a removal
-    first and the settled new file later, and indexing both together keeps the photo's embedding.
+    A removal waits `move_grace` seconds for its arrival: a rename or a move comes as a removal first and the
+    settled new file later. Arrivals wait with it, so one run holds the removal and everything that arrived
+    meanwhile, and the indexer matches them by content hash: the photo keeps its id, tags and the user's
+    choices whatever else arrived (a new folder, another copy). With no removal waiting, arrivals go at once.
+    Removals that never stop coming hold arrivals back at most `max_hold` seconds.
     """
 
-    def __init__(self, index: Callable[[list[str]], object], *, move_grace: float = 3.0):
+    def __init__(self, index: Callable[[list[str]], object], *, move_grace: float = 3.0, max_hold: float = 30.0):
         self._index = index
         self._queue: queue.Queue = queue.Queue()
         self.move_grace = move_grace
+        self.max_hold = max_hold
 
     def on_changes(self, changes) -> None:
         """Called on the watcher's thread: only records."""
         self._queue.put(changes)
 
     def run(self, stop: threading.Event) -> None:
-        waiting_removals: set[str] = set()
-        deadline = None
+        arrivals: set[str] = set()
+        removals: dict[str, float] = {}  # path -> when its wait for an arrival ends
+        held_since = 0.0
         while not stop.is_set():
             try:
                 changes = self._queue.get(timeout=0.2)
             except queue.Empty:
                 changes = None
-            arrivals: set[str] = set()
+            now = time.monotonic()
             if changes is not None:
-                arrivals = {str(p) for p in (*changes.changed, *changes.dirs)}
-                removed = {str(p) for p in changes.removed}
-                if removed and not arrivals:
-                    waiting_removals |= removed
-                    deadline = deadline or time.monotonic() + self.move_grace
-                    continue
-                arrivals |= removed
-            if arrivals or (waiting_removals and deadline and time.monotonic() >= deadline):
-                scope = sorted(arrivals | waiting_removals)
-                waiting_removals, deadline = set(), None
-                try:
-                    self._index(scope)
-                except Exception:  # keep watching; the next change or start-up scan retries
-                    log.exception("indexing %d changed paths failed", len(scope))
+                arrivals |= {str(p) for p in (*changes.changed, *changes.dirs)}
+                if changes.removed and not removals:
+                    held_since = now
+                for path in changes.removed:
+                    removals.setdefault(str(path), now + self.move_grace)
+            if not arrivals and not removals:
+                continue
+            if removals and max(removals.values()) > now and now - held_since < self.max_hold:
+                continue
+            scope = sorted(arrivals | set(removals))
+            arrivals, removals = set(), {}
+            try:
+                self._index(scope)
+            except Exception:  # keep watching; the next change or start-up scan retries
+                log.exception("indexing %d changed paths failed", len(scope))
