@@ -1,4 +1,8 @@
-"""Text embeddings cached on disk by (model, text), with an in-memory LRU for recent queries."""
+"""Text embeddings cached on disk by (model key, text), with an in-memory LRU for recent queries.
+
+The key names the model's content (name@fingerprint, see InstalledModel.key), so a model replaced under the
+same name never answers with its predecessor's vectors; the predecessor's rows are dropped on open.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,12 @@ from photo_tagger.core.ports import TextEncoder
 class CachedTextEncoder:
     """A TextEncoder that encodes each (model, text) once: typing the same query again costs no inference."""
 
-    def __init__(self, encoder: TextEncoder, model_name: str, cache_file: Path, *, memory_items: int = 512):
+    def __init__(self, encoder: TextEncoder, model_key: str, cache_file: Path, *, memory_items: int = 512,
+                 model_name: str | None = None):
+        """model_key identifies the model's content; with model_name, cached vectors of any other content
+        installed under that name (older keys "name@...", or the bare name of caches before keys) are deleted."""
         self.encoder = encoder
-        self.model_name = model_name
+        self.model_name = model_key  # the cache key (kept under this attribute name for callers)
         self.embedding_dim = encoder.embedding_dim
         self.inferences = 0  # texts actually run through the model, for tests and diagnostics
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -29,6 +36,11 @@ class CachedTextEncoder:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS text_embeddings (model TEXT, text TEXT, vector BLOB, "
                          "PRIMARY KEY (model, text))")
+        if model_name is not None:
+            prefix = f"{model_name}@"
+            with self._db:
+                self._db.execute("DELETE FROM text_embeddings WHERE model != ? AND (model = ? OR "
+                                 "substr(model, 1, ?) = ?)", (model_key, model_name, len(prefix), prefix))
 
     def close(self) -> None:
         with self._lock:

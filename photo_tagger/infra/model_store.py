@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,6 +27,8 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 _STAGING_PREFIX = ".staging-"
 _REQUIRED_KEYS = ("name", "embedding_dim", "image_size", "mean", "std", "logit_scale", "context_length", "files")
+# Manifest fields besides the files that change what the model outputs for a photo or a text.
+_OUTPUT_KEYS = ("embedding_dim", "image_size", "mean", "std", "context_length", "pad_token_id")
 
 
 def sha256_of(path: Path) -> str:
@@ -73,6 +76,44 @@ class InstalledModel:
     def preprocess_spec(self) -> PreprocessSpec:
         m = self.manifest
         return PreprocessSpec(int(m["image_size"]), tuple(m["mean"]), tuple(m["std"]))
+
+    @property
+    def fingerprint(self) -> str:
+        """The model's content identity: a digest of every file's sha256 and of the preprocessing it declares.
+
+        A model replaced under the same name gets a new fingerprint, so nothing it did not encode is taken for
+        its work (catalog, vectors, Chroma collection, text cache all key on `key`)."""
+        m = self.manifest
+        content = {"files": {f: e["sha256"] for f, e in sorted(m["files"].items())},
+                   **{k: m.get(k) for k in _OUTPUT_KEYS}}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def key(self) -> str:
+        """What the library records as "encoded by": name@fingerprint (readable, and changes with the content)."""
+        return f"{self.name}@{self.fingerprint}"
+
+    @property
+    def installed_at(self) -> float:
+        """When these files were installed here (the manifest is written last, at install)."""
+        return float(self.manifest.get("installed_at") or (self.path / MANIFEST).stat().st_mtime)
+
+    def read_verified(self, filename: str) -> bytes:
+        """A model file's bytes, checked against the manifest's sha256 before anything uses them.
+
+        The caller loads these very bytes, so a file changed after the check cannot slip in (no second read)."""
+        path = self.path / filename
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"cannot read {filename} of model {self.name}: {exc.strerror or exc}; "
+                             "reinstall the model") from None
+        if hashlib.sha256(data).hexdigest() != self.manifest["files"][filename]["sha256"]:
+            raise ModelError(
+                f"cannot load {filename} of model {self.name}: it does not match its manifest (damaged or "
+                f"changed: {path}); nothing was encoded with it. Run `photo-tagger model verify {self.name}`, "
+                "then reinstall the model")
+        return data
 
     @property
     def precisions(self) -> tuple[str, ...]:
@@ -232,6 +273,7 @@ class ModelStore:
 
     def _commit(self, staging: Path, name: str, manifest: dict, replace: bool) -> InstalledModel:
         # The manifest is written last: a folder without one is never taken for a model.
+        manifest = {**manifest, "installed_at": time.time()}
         tmp = staging / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
         os.replace(tmp, staging / MANIFEST)

@@ -44,7 +44,8 @@ def default_threads() -> int:
 class _LazySession:
     """An InferenceSession made on first use (thread-safe), so start-up never waits for a model."""
 
-    def __init__(self, path, device: str, threads: int):
+    def __init__(self, model: InstalledModel, path, device: str, threads: int):
+        self.model = model
         self.path = path
         self.device = device
         self.threads = threads or default_threads()
@@ -71,22 +72,26 @@ class _LazySession:
         # (measured on a busy 2-core machine: int8 25.7 -> 35.4 images/s; benchmarks/RESULTS.md).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = choose_providers(self.device)
+        # Hashed once per process, on the bytes onnxruntime loads: a damaged file (even one flipped in place
+        # with its size and mtime kept) is refused before it encodes anything. About 0.3 s for ViT-B/32's
+        # 350 MB image encoder (benchmarks/RESULTS.md), beside the session creation itself.
+        data = self.model.read_verified(self.path.name)
         try:
-            session = self._open(options, providers)
+            session = self._open(data, options, providers)
         except ModelError:
             if providers == [CPU]:
                 raise
             log.warning("GPU provider failed for %s; falling back to CPU", self.path.name, exc_info=True)
-            session = self._open(options, [CPU])
+            session = self._open(data, options, [CPU])
         if providers[0] != CPU and session.get_providers()[0] == CPU:
             log.warning("onnxruntime could not start %s (CUDA/cuDNN libraries missing?); running on CPU",
                         providers[0])
         log.info("loaded %s on %s with %d threads", self.path.name, session.get_providers()[0], self.threads)
         return session
 
-    def _open(self, options, providers) -> ort.InferenceSession:
+    def _open(self, data: bytes, options, providers) -> ort.InferenceSession:
         try:
-            return ort.InferenceSession(str(self.path), sess_options=options, providers=providers)
+            return ort.InferenceSession(data, sess_options=options, providers=providers)
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/... types
             first_line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
             raise ModelError(
@@ -104,7 +109,8 @@ class OnnxImageEncoder:
         self.precision = precision
         self.preprocess_spec = model.preprocess_spec
         self.embedding_dim = model.embedding_dim
-        self._session = _LazySession(model.image_encoder_file(precision), device, threads)
+        self.model_key = model.key
+        self._session = _LazySession(model, model.image_encoder_file(precision), device, threads)
 
     @property
     def providers(self) -> list[str]:
@@ -121,8 +127,9 @@ class ClipTokenizer:
     """CLIP's BPE tokenizer from tokenizer.json (the `tokenizers` library only; no transformers)."""
 
     def __init__(self, model: InstalledModel):
+        text = model.read_verified(model.tokenizer_file.name).decode("utf-8", "replace")  # tokens change vectors
         try:
-            self._tokenizer = Tokenizer.from_file(str(model.tokenizer_file))
+            self._tokenizer = Tokenizer.from_str(text)
         except Exception as exc:
             raise ModelError(f"cannot read the tokenizer of model {model.name}: {exc}") from exc
         self._tokenizer.no_padding()
@@ -147,7 +154,8 @@ class OnnxTextEncoder:
         self.model_name = model.name
         self.embedding_dim = model.embedding_dim
         self.tokenizer = ClipTokenizer(model)
-        self._session = _LazySession(model.text_encoder_file, device, threads)
+        self.model_key = model.key
+        self._session = _LazySession(model, model.text_encoder_file, device, threads)
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
