@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QPixmap
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu,
                                QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
-PREVIEW_SIZE = 320
+# Decoded this big (the longer side), then scaled down to the panel's width: a wide panel stays sharp.
+PREVIEW_SIZE = 640
 TagRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -33,7 +34,11 @@ class DetailsPanel(QScrollArea):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.details = None
+        self._pixmap: QPixmap | None = None  # the preview as decoded; shown scaled to the panel's width
+        self._focus_pending = False  # "Edit tags" asked before the photo's details arrived
         self.setWidgetResizable(True)
+        # The content follows the panel's width (the preview scales): never a sideways scroll.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(260)
         body = QWidget(self)
         self.preview = ClickableLabel(body)
@@ -99,7 +104,7 @@ class DetailsPanel(QScrollArea):
         layout.addWidget(self.tags, 1)
         layout.addWidget(self.remove, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(add_row)
-        outer = QVBoxLayout(body)
+        outer = self._outer = QVBoxLayout(body)
         outer.addWidget(self.placeholder)
         outer.addWidget(self.content, 1)
         outer.addStretch(0)
@@ -115,6 +120,7 @@ class DetailsPanel(QScrollArea):
 
     def clear(self) -> None:
         self.details = None
+        self._focus_pending = False
         self.content.hide()
         self.placeholder.show()
 
@@ -146,22 +152,58 @@ class DetailsPanel(QScrollArea):
             empty.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, so never "removed"
             self.tags.addItem(empty)
         self.remove.setEnabled(False)
+        if self._focus_pending:
+            self.focus_tags()
 
     def clear_preview(self) -> None:
         """A new photo is on its way: drop the old one's preview (it may come before or after set_details)."""
+        self._pixmap = None
         self.preview.clear()
         self.preview.setText("Loading...")
 
     def set_preview(self, pixmap: QPixmap | None, hidden: bool = False) -> None:
         if pixmap is None or pixmap.isNull():
+            self._pixmap = None
             self.preview.setText("No preview")
             return
-        self.preview.setPixmap(pixmap)
+        self._pixmap = pixmap
+        self._fit_preview()
         self.preview.setToolTip("Flagged: click to show the photo" if hidden else "")
         self.preview.setCursor(Qt.CursorShape.PointingHandCursor if hidden else Qt.CursorShape.ArrowCursor)
 
+    def preview_width(self) -> int:
+        """The width the preview may take: the panel's, less the margins (a QLabel would crop a wider pixmap)."""
+        margins = self._outer.contentsMargins()
+        return max(1, self.viewport().width() - margins.left() - margins.right())
+
+    def _fit_preview(self) -> None:
+        """The whole photo, as wide as the panel (never taller than wide), aspect ratio kept."""
+        if self._pixmap is None:
+            return
+        width = self.preview_width()
+        ratio = self.devicePixelRatioF()
+        box = QSize(width, width) * ratio
+        scaled = self._pixmap.scaled(box, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+        scaled.setDevicePixelRatio(ratio)
+        self.preview.setPixmap(scaled)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # The viewport's width, not the panel's: it also changes when the vertical scroll bar comes or goes.
+        if event.type() == QEvent.Type.Resize:
+            self._fit_preview()
+        return super().viewportEvent(event)
+
     def focus_tags(self) -> None:
+        """Focus the "Add a tag" field and scroll it into view; before the details came, once they come."""
+        if self.details is None:
+            self._focus_pending = True
+            return
+        self._focus_pending = False
         self.new_tag.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.ensureWidgetVisible(self.new_tag)
+        # Once the layout has settled (set_details may just have changed the panel's height).
+        QTimer.singleShot(0, self, lambda: self.ensureWidgetVisible(self.new_tag))
 
     def _add(self) -> None:
         name = " ".join(self.new_tag.text().split()).lower()
