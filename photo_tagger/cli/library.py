@@ -113,6 +113,7 @@ def _status(app, args) -> int:
 
 
 def _watch(app, args) -> int:
+    from photo_tagger.core.scan import is_under
     from photo_tagger.core.watching import WatchLoop
     from photo_tagger.infra.fs_watch import FolderWatcher
 
@@ -129,7 +130,7 @@ def _watch(app, args) -> int:
     app_dirs = [str(d) for d in app.paths.app_dirs()]
     loop = WatchLoop(index)
     watcher = FolderWatcher([Path(r) for r in roots], loop.on_changes, debounce=args.debounce,
-                            ignore=lambda p: any(str(p).startswith(d) for d in app_dirs))
+                            ignore=lambda p: any(is_under(str(p), d) for d in app_dirs))
     print(f"Catching up on {len(roots)} folder(s)...", flush=True)
     with watcher, app.store_retry.patient(None, stop=stop):
         index([])

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Callable
 
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
+from photo_tagger.core.scan import is_under
 from photo_tagger.core.search import Filters, nearest, search_text
 from photo_tagger.core.tagging import TagDecision, UserChoices, effective
 from photo_tagger.core.types import PhotoRecord
@@ -103,7 +104,7 @@ def _recency(record: PhotoRecord) -> str:
 
 
 def _under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+    return is_under(path, folder)
 
 
 def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], *,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from photo_tagger.core.scan import is_under
 from photo_tagger.core.watching import WatchLoop
 from photo_tagger.gui import operations
 from photo_tagger.infra.fs_watch import FolderWatcher
@@ -61,7 +62,7 @@ class LiveWatcher(QObject):
         app_dirs = tuple(str(d) for d in self.app.paths.app_dirs())
         loop = WatchLoop(self._index_requested, move_grace=self.move_grace)
         self._watcher = FolderWatcher([Path(r) for r in roots], loop.on_changes, debounce=self.debounce,
-                                      ignore=lambda p: str(p).startswith(app_dirs))
+                                      ignore=lambda p: any(is_under(str(p), d) for d in app_dirs))
         self._watcher.start()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="watch-loop", daemon=True)
         self._thread.start()

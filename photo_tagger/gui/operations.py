@@ -3,7 +3,6 @@ install."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from photo_tagger.core import choices
@@ -11,6 +10,7 @@ from photo_tagger.core.library import add_roots, forget_root, resolve_folder
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.retagging import RetagReport, retag
+from photo_tagger.core.scan import is_under
 from photo_tagger.core.sidecars import SidecarReport, export_sidecars
 from photo_tagger.core.tagging import EffectiveTags
 from photo_tagger.core.types import IndexReport
@@ -96,7 +96,7 @@ def mark_not_sensitive(app, photo_id: str) -> EffectiveTags:
 def index_changes(app, scope: list[str], progress: Progress, control: JobControl) -> IndexReport | None:
     """Index what the folder watcher saw change, under the roots watched now (None when none is left)."""
     roots = app.catalog.roots()
-    under = [p for p in scope if any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in roots)]
+    under = [p for p in scope if any(is_under(p, r) for r in roots)]
     if not roots or (scope and not under):
         return None
     return _index(app, roots, under, progress, control)
