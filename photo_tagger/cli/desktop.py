@@ -11,6 +11,8 @@ import sysconfig
 from importlib import resources
 from pathlib import Path
 
+from photo_tagger.cli.output import say
+
 log = logging.getLogger(__name__)
 
 APP_ID = "photo-tagger"  # desktop file name, icon name and launcher name
@@ -28,20 +30,20 @@ def register(subparsers) -> None:
 
 def _install_desktop(app, args) -> int:
     if not sys.platform.startswith("linux"):
-        print(f"install-desktop is for Linux desktops; on {sys.platform} start the packaged app "
-              f"(see README, \"Build the double-clickable app\") or run photo-tagger.", file=sys.stderr)
+        say(f"install-desktop is for Linux desktops; on {sys.platform} start the packaged app "
+            f"(see README, \"Build the double-clickable app\") or run photo-tagger.", file=sys.stderr)
         return 1
     data_dir = data_home()
     if args.uninstall:
         removed = uninstall(data_dir)
-        print(f"Removed {len(removed)} files from {data_dir}." if removed else f"Nothing to remove in {data_dir}.")
+        say(f"Removed {len(removed)} files from {data_dir}." if removed else f"Nothing to remove in {data_dir}.")
         return 0
     command = launcher_command()
     written = install(data_dir, command)
-    print(f"Installed {written[0]}")
-    print(f"  starts: {exec_line(command)}")
-    print(f"  icons:  {len(written) - 1} files under {data_dir / 'icons' / 'hicolor'}")
-    print("Photo Tagger is in your application menu (log out and in if it does not show yet).")
+    say(f"Installed {written[0]}")
+    say(f"  starts: {exec_line(command)}")
+    say(f"  icons:  {len(written) - 1} files under {data_dir / 'icons' / 'hicolor'}")
+    say("Photo Tagger is in your application menu (log out and in if it does not show yet).")
     return 0
 
 

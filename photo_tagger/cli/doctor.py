@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from photo_tagger import __version__
+from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.infra import runtime_info
 from photo_tagger.infra.qt_platform import check_desktop
@@ -67,35 +66,35 @@ def _check_desktop(problems: list[str]) -> dict:
 def _doctor(app, args) -> int:
     report = collect(app)
     if args.json:
-        print(json.dumps(report, indent=2))
+        say_json(report)
         return 0 if report["usable"] else 1
     ort = report["onnxruntime"]
-    print(f"Photo Tagger {report['photo_tagger']}")
-    print(report["python"])
-    print("Packages: " + ", ".join(f"{k} {v or 'MISSING'}" for k, v in report["packages"].items()))
-    print("Model export (optional): " + ", ".join(f"{k} {v or '-'}" for k, v in report["export_packages"].items()))
+    say(f"Photo Tagger {report['photo_tagger']}")
+    say(report["python"])
+    say("Packages: " + ", ".join(f"{k} {v or 'MISSING'}" for k, v in report["packages"].items()))
+    say("Model export (optional): " + ", ".join(f"{k} {v or '-'}" for k, v in report["export_packages"].items()))
     dists = ", ".join(f"{k} {v}" for k, v in ort["distributions"].items()) or "none"
-    print(f"onnxruntime {ort['version'] or '-'} (installed: {dists}; native library from: "
-          f"{ort['native_library_from'] or 'unknown'})")
-    print(f"  execution providers: {', '.join(ort['providers']) or '-'}")
-    print(f"  settings: device {report['settings']['device']}, precision {report['settings']['precision']}")
-    print("Paths:")
+    say(f"onnxruntime {ort['version'] or '-'} (installed: {dists}; native library from: "
+        f"{ort['native_library_from'] or 'unknown'})")
+    say(f"  execution providers: {', '.join(ort['providers']) or '-'}")
+    say(f"  settings: device {report['settings']['device']}, precision {report['settings']['precision']}")
+    say("Paths:")
     for key, value in report["paths"].items():
-        print(f"  {key:8} {value}")
-    print("Models:")
+        say(f"  {key:8} {value}")
+    say("Models:")
     active = report["active_model"]
     for entry in report["models"] or [{"name": "(none installed)", "ok": True, "problem": ""}]:
         mark = "*" if active and entry["name"] == active["name"] else " "
-        print(f"  {mark} {entry['name']}" + ("" if entry["ok"] else f"  BROKEN: {entry['problem']}"))
+        say(f"  {mark} {entry['name']}" + ("" if entry["ok"] else f"  BROKEN: {entry['problem']}"))
     if active:
-        print(f"  in use: {active['name']}, image encoder {active['precision']} on {active['image_encoder_on']}")
+        say(f"  in use: {active['name']}, image encoder {active['precision']} on {active['image_encoder_on']}")
     desktop = report["desktop"]
     missing = ", ".join(desktop["missing_libraries"])
     state = "ok" if desktop["ok"] else f"missing {missing}" if missing else "cannot start"
-    print(f"Desktop window (Qt {desktop['platform']}): " + (state if desktop["checked"] else "not checked here"))
+    say(f"Desktop window (Qt {desktop['platform']}): " + (state if desktop["checked"] else "not checked here"))
     for note in report["notes"]:
-        print(f"Note: {note}")
+        say(f"Note: {note}")
     for problem in report["problems"]:
-        print(f"PROBLEM: {problem}")
-    print("Usable: yes" if report["usable"] else "Usable: no")
+        say(f"PROBLEM: {problem}")
+    say("Usable: yes" if report["usable"] else "Usable: no")
     return 0 if report["usable"] else 1

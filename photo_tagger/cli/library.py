@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
 import time
 from pathlib import Path
 
+from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import add_roots, forget_root, resolve_folder
+from photo_tagger.core.types import IndexReport
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
@@ -50,13 +51,13 @@ def _index(app, args) -> int:
     with app.store_retry.patient(INDEX_STORE_PATIENCE_S, on_state=progress.status):
         report = app.indexer.index(roots, scope=scope, progress=progress, control=control)
     if args.json:
-        print(json.dumps({"roots": roots, **report.as_dict()}, indent=2))
+        say_json({"roots": roots, **report.as_dict()})
         return 0
-    print(report.summary(", ".join(folders)))
+    say(report.summary(", ".join(folders)))
     for skipped in report.skipped[:SHOWN_SKIPPED]:
-        print(f"  skipped {skipped.path}: {skipped.reason}")
+        say(f"  skipped {skipped.path}: {skipped.reason}")
     if len(report.skipped) > SHOWN_SKIPPED:
-        print(f"  ... and {len(report.skipped) - SHOWN_SKIPPED} more: photo-tagger status --skipped")
+        say(f"  ... and {len(report.skipped) - SHOWN_SKIPPED} more: photo-tagger status --skipped")
     return 0
 
 
@@ -65,13 +66,13 @@ def _unwatch(app, args) -> int:
     if folder not in app.catalog.roots():
         watched = ", ".join(app.catalog.roots()) or "none"
         raise PhotoTaggerError(f"{args.folder} is not a watched folder (watched: {watched})")
-    count = forget_root(app.catalog, app.vector_store(), app.active_model().name, folder)
-    print(f"Stopped watching {folder}: {count} photos left the library (the files are untouched)")
+    count = forget_root(app.catalog, app.vector_store(), app.model_key(), folder)
+    say(f"Stopped watching {folder}: {count} photos left the library (the files are untouched)")
     return 0
 
 
 def _status(app, args) -> int:
-    model = app.active_model().name
+    model, key = app.active_model().name, app.model_key()  # key: the content its photos were encoded by
     catalog = app.catalog
     records = catalog.records()
     per_root = {root: {"indexed": 0, "skipped": 0, "stale": 0} for root in catalog.roots()}
@@ -79,36 +80,39 @@ def _status(app, args) -> int:
         counts = per_root.setdefault(record.root, {"indexed": 0, "skipped": 0, "stale": 0})
         if record.status == "skipped":
             counts["skipped"] += 1
-        elif record.embedded_model == model:
+        elif record.embedded_model == key:
             counts["indexed"] += 1
         else:
             counts["stale"] += 1
-    pending = app.indexer.pending(list(per_root))
+    scan = IndexReport()  # what the scan could not read: unlistable folders, FIFOs, broken links
+    pending = app.indexer.pending(list(per_root), report=scan)
+    skipped_files = [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] + \
+        [{"path": s.path, "reason": s.reason} for s in scan.skipped]
     status = {
         "model": model,
         "store": app.settings.store_url or str(app.paths.library_dir),
         "roots": [{"path": root, **counts} for root, counts in per_root.items()],
         "photos": sum(c["indexed"] for c in per_root.values()),
-        "skipped": sum(c["skipped"] for c in per_root.values()),
+        "skipped": len(skipped_files),
         "pending": pending,
-        "skipped_files": [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] if args.skipped else None,
+        "skipped_files": skipped_files if args.skipped else None,
     }
     if args.json:
-        print(json.dumps({k: v for k, v in status.items() if v is not None}, indent=2))
+        say_json({k: v for k, v in status.items() if v is not None})
         return 0
-    print(f"Model: {model}    Library: {status['store']}")
+    say(f"Model: {model}    Library: {status['store']}")
     if not per_root:
-        print("No folders yet: photo-tagger index FOLDER")
+        say("No folders yet: photo-tagger index FOLDER")
     for root, counts in per_root.items():
         stale = f", {counts['stale']} to re-encode" if counts["stale"] else ""
-        print(f"  {root}: {counts['indexed']} photos, {counts['skipped']} skipped{stale}")
+        say(f"  {root}: {counts['indexed']} photos, {counts['skipped']} skipped{stale}")
     todo = ", ".join(f"{v} {k}" for k, v in pending.items() if v)
-    print(f"Pending: {todo or 'nothing, all up to date'}")
+    say(f"Pending: {todo or 'nothing, all up to date'}")
     if args.skipped:
         for entry in status["skipped_files"]:
-            print(f"  skipped {entry['path']}: {entry['reason']}")
+            say(f"  skipped {entry['path']}: {entry['reason']}")
     elif status["skipped"]:
-        print(f"{status['skipped']} files skipped: photo-tagger status --skipped")
+        say(f"{status['skipped']} files skipped: photo-tagger status --skipped")
     return 0
 
 
@@ -125,18 +129,18 @@ def _watch(app, args) -> int:
 
     def index(scope: list[str]) -> None:
         report = app.indexer.index(roots, scope=scope)
-        print(f"{time.strftime('%H:%M:%S')} {report.summary('changes')}", flush=True)
+        say(f"{time.strftime('%H:%M:%S')} {report.summary('changes')}", flush=True)
 
     app_dirs = [str(d) for d in app.paths.app_dirs()]
     loop = WatchLoop(index)
     watcher = FolderWatcher([Path(r) for r in roots], loop.on_changes, debounce=args.debounce,
                             ignore=lambda p: any(is_under(str(p), d) for d in app_dirs))
-    print(f"Catching up on {len(roots)} folder(s)...", flush=True)
+    say(f"Catching up on {len(roots)} folder(s)...", flush=True)
     with watcher, app.store_retry.patient(None, stop=stop):
         index([])
         for root, reason in watcher.failed_roots.items():
-            print(f"warning: not watching {root}: {reason}", flush=True)
-        print("Watching for changes (Ctrl+C to stop)", flush=True)
+            say(f"warning: not watching {root}: {reason}", flush=True)
+        say("Watching for changes (Ctrl+C to stop)", flush=True)
         try:
             loop.run(stop)
         except KeyboardInterrupt:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from photo_tagger.cli.output import say, say_json
 
 from photo_tagger.core.errors import ModelError
 from photo_tagger.infra.model_export import DEFAULT_SOURCE
@@ -46,13 +47,13 @@ def register(subparsers) -> None:
 
 
 def _install(app, args) -> int:
-    print(f"Installing {args.source} (export to ONNX and check against torch; this takes a while)...")
+    say(f"Installing {args.source} (export to ONNX and check against torch; this takes a while)...")
     model = app.models.install_from_checkpoint(args.source, name=args.name, int8=args.int8, replace=args.replace)
     _report_installed(app, model)
     diff = model.manifest["parity_max_abs_diff"]
-    print(f"  ONNX vs torch max abs diff: image {diff['image']:.1e}, text {diff['text']:.1e}")
+    say(f"  ONNX vs torch max abs diff: image {diff['image']:.1e}, text {diff['text']:.1e}")
     if "int8_min_cosine" in model.manifest:
-        print(f"  int8 image encoder: min cosine to fp32 {model.manifest['int8_min_cosine']:.5f}")
+        say(f"  int8 image encoder: min cosine to fp32 {model.manifest['int8_min_cosine']:.5f}")
     return 0
 
 
@@ -66,31 +67,31 @@ def _report_installed(app, model) -> None:
     if not app.settings.model:
         app.update_settings(model=model.name)
     active = " (in use)" if app.settings.model == model.name else f" (use it: photo-tagger model use {model.name})"
-    print(f"Installed {model.name}{active}: {model.embedding_dim}-d embeddings, "
-          f"{model.preprocess_spec.image_size} px, {'+'.join(model.precisions)}, in {model.path}")
+    say(f"Installed {model.name}{active}: {model.embedding_dim}-d embeddings, "
+        f"{model.preprocess_spec.image_size} px, {'+'.join(model.precisions)}, in {model.path}")
 
 
 def _list(app, args) -> int:
     rows = app.models.list()
     active = _active_name(app)
     if args.json:
-        print(json.dumps([
+        say_json([
             {"name": name, "active": name == active, "ok": model is not None, "problem": problem,
              **({"embedding_dim": model.embedding_dim, "precisions": list(model.precisions),
                  "source": model.manifest.get("source"), "path": str(model.path)} if model else {})}
             for name, model, problem in rows
-        ], indent=2))
+        ])
         return 0
     if not rows:
-        print("No models installed. Run: photo-tagger model install [HUB_ID | FOLDER]")
+        say("No models installed. Run: photo-tagger model install [HUB_ID | FOLDER]")
         return 0
     for name, model, problem in rows:
         mark = "*" if name == active else " "
         if model is None:
-            print(f"{mark} {name}  BROKEN: {problem}")
+            say(f"{mark} {name}  BROKEN: {problem}")
         else:
-            print(f"{mark} {name}  {model.embedding_dim}-d, {model.preprocess_spec.image_size} px, "
-                  f"{'+'.join(model.precisions)}, from {model.manifest.get('source', '?')}")
+            say(f"{mark} {name}  {model.embedding_dim}-d, {model.preprocess_spec.image_size} px, "
+                f"{'+'.join(model.precisions)}, from {model.manifest.get('source', '?')}")
     return 0
 
 
@@ -105,14 +106,14 @@ def _use(app, args) -> int:
     model = app.models.get(args.name)
     model.check_files()
     app.update_settings(model=model.name)
-    print(f"Now using {model.name}")
+    say(f"Now using {model.name}")
     return 0
 
 
 def _verify(app, args) -> int:
     names = [args.name] if args.name else app.models.names()
     if not names:
-        print("No models installed.")
+        say("No models installed.")
         return 0
     failed = 0
     for name in names:
@@ -120,7 +121,7 @@ def _verify(app, args) -> int:
             problems = app.models.get(name).verify()
         except ModelError as exc:
             problems = [str(exc)]
-        print(f"{name}: {'ok' if not problems else 'FAILED: ' + '; '.join(problems)}")
+        say(f"{name}: {'ok' if not problems else 'FAILED: ' + '; '.join(problems)}")
         failed += bool(problems)
     return 1 if failed else 0
 
@@ -129,5 +130,5 @@ def _remove(app, args) -> int:
     app.models.remove(args.name)
     if app.settings.model == args.name:
         app.update_settings(model="")
-    print(f"Removed {args.name}")
+    say(f"Removed {args.name}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from photo_tagger.cli.output import say
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.library import containing_root
 from photo_tagger.core.scan import prefix_relpath
@@ -32,8 +33,8 @@ def hit_dict(hit) -> dict:
 
 def print_hits(hits) -> None:
     if not hits:
-        print("No photos found.")
+        say("No photos found.")
     for hit in hits:
         extra = f"  [{', '.join(hit.tags)}]" if hit.tags else ""
         flag = f"  FLAGGED: {', '.join(hit.flags)}" if hit.flags else ""
-        print(f"{hit.score:6.3f}  {hit.record.path}{extra}{flag}")
+        say(f"{hit.score:6.3f}  {hit.record.path}{extra}{flag}")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import date
 from pathlib import Path
 
+from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
 from photo_tagger.core.errors import PhotoTaggerError
@@ -62,7 +62,7 @@ def _filters(app, args) -> Filters:
 
 def _print(hits, args) -> int:
     if args.json:
-        print(json.dumps([hit_dict(h) for h in hits], indent=2))
+        say_json([hit_dict(h) for h in hits])
     else:
         print_hits(hits)
     return 0

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
@@ -34,16 +34,16 @@ def _export_xmp(app, args) -> int:
                              progress=TerminalProgress(unit="photo", enabled=False if args.json else None),
                              control=JobControl())
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
+        say_json(report.as_dict())
         return 0
-    print(report.summary())
+    say(report.summary())
     if report.edited_elsewhere:
-        print(f"Edited elsewhere: {EDITED_ELSEWHERE}")
+        say(f"Edited elsewhere: {EDITED_ELSEWHERE}")
     for path in report.edited_elsewhere[:SHOWN]:
-        print(f"  left alone {path}.xmp")
+        say(f"  left alone {path}.xmp")
     for skipped in report.skipped[:SHOWN]:
-        print(f"  skipped {skipped.path}: {skipped.reason}")
+        say(f"  skipped {skipped.path}: {skipped.reason}")
     hidden = max(0, len(report.edited_elsewhere) - SHOWN) + max(0, len(report.skipped) - SHOWN)
     if hidden:
-        print(f"  ... and {hidden} more: photo-tagger export-xmp --json lists them all")
+        say(f"  ... and {hidden} more: photo-tagger export-xmp --json lists them all")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from photo_tagger.cli.output import say
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.config import Settings
 from photo_tagger.core.errors import PhotoTaggerError
@@ -35,7 +36,7 @@ def _migrate(app, args) -> int:
     Settings(store_url=target_url)  # a one-line error for anything but an http(s) URL or 'local'
     source_url = app.settings.store_url
     if target_url == source_url:
-        print(f"The library already uses {_describe(target_url)}: nothing to copy")
+        say(f"The library already uses {_describe(target_url)}: nothing to copy")
         return 0
     catalog = app.catalog  # this library's photos; also takes the library lock
     ids = [r.id for r in catalog.records() if r.status == "indexed"]
@@ -66,7 +67,7 @@ def _migrate(app, args) -> int:
                                "(the settings were not changed)")
     app.update_settings(store_url=target_url)
     counts = ", ".join(f"{name}: {count}" for name, count in report.collections.items())
-    print(f"Copied this library to {_describe(target_url)} and verified it ({counts}; {report.written} written, "
-          f"{report.removed} stale removed). The library now uses {_describe(target_url)}; "
-          f"the copy on {_describe(source_url)} was left as it was.")
+    say(f"Copied this library to {_describe(target_url)} and verified it ({counts}; {report.written} written, "
+        f"{report.removed} stale removed). The library now uses {_describe(target_url)}; "
+        f"the copy on {_describe(source_url)} was left as it was.")
     return 0

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from pathlib import Path
 
+from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo
 from photo_tagger.cli.progress import TerminalProgress
@@ -90,14 +90,14 @@ def _probability(text: str) -> float:
 
 
 def run_retag(app, folder: str | None = None, ids: list[str] | None = None):
-    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.active_model().name, folder=folder,
+    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.model_key(), folder=folder,
                  ids=ids, progress=TerminalProgress(unit="photo"))
 
 
 def _retag(app, args) -> int:
     folder = resolve_folder(args.folder) if args.folder else None
     report = run_retag(app, folder)
-    print(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
+    say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
     return 0
 
 
@@ -108,7 +108,7 @@ def _tag(app, args) -> int:
         raise PhotoTaggerError(f"cannot both add and remove {', '.join(sorted(both))}")
     if not args.add and not args.remove:
         raise PhotoTaggerError("nothing to do: give --add TAG and/or --remove TAG")
-    edit_tags(app.catalog, app.vector_store(), app.active_model().name, record.id, add=args.add, remove=args.remove)
+    edit_tags(app.catalog, app.vector_store(), app.model_key(), record.id, add=args.add, remove=args.remove)
     return _tags(app, argparse.Namespace(photo=args.photo, json=False))
 
 
@@ -130,22 +130,22 @@ def _tags(app, args) -> int:
         "model": record.embedded_model or None,
     }
     if args.json:
-        print(json.dumps(info, indent=2))
+        say_json(info)
         return 0
-    print(record.path)
+    say(record.path)
     if record.status == "skipped":
-        print(f"  skipped: {record.skip_reason}")
+        say(f"  skipped: {record.skip_reason}")
     scores = ", ".join(f"{t} ({decision_score(decision, t)})" for t in result.tags)
-    print(f"  tags: {scores or '-'}")
+    say(f"  tags: {scores or '-'}")
     if info["added_by_you"] or info["removed_by_you"]:
-        print(f"  your changes: +{', +'.join(info['added_by_you']) or ''} -{', -'.join(info['removed_by_you']) or ''}")
+        say(f"  your changes: +{', +'.join(info['added_by_you']) or ''} -{', -'.join(info['removed_by_you']) or ''}")
     if result.flags:
-        print("  FLAGGED: " + ", ".join(f"{f} ({info['flag_scores'][f]:.2f})" for f in result.flags))
+        say("  FLAGGED: " + ", ".join(f"{f} ({info['flag_scores'][f]:.2f})" for f in result.flags))
     elif info["not_sensitive"]:
-        print("  marked not sensitive by you")
+        say("  marked not sensitive by you")
     for key in ("taken_at", "camera", "width", "height", "gps"):
         if info[key] is not None:
-            print(f"  {key}: {info[key]}")
+            say(f"  {key}: {info[key]}")
     return 0
 
 
@@ -161,38 +161,36 @@ def _flagged(app, args) -> int:
     rows = sorted(({"path": records[i].path, "flags": dict(decisions[i].flags)} for i in ids if i in records),
                   key=lambda r: r["path"])
     if args.json:
-        print(json.dumps(rows, indent=2))
+        say_json(rows)
         return 0
     if not rows:
-        print("No flagged photos.")
+        say("No flagged photos.")
     for row in rows:
-        print(f"{row['path']}  " + ", ".join(f"{k} {v:.2f}" for k, v in row["flags"].items()))
+        say(f"{row['path']}  " + ", ".join(f"{k} {v:.2f}" for k, v in row["flags"].items()))
     return 0
 
 
 def _unflag(app, args) -> int:
     record = find_photo(app, args.photo)
-    mark_not_sensitive(app.catalog, app.vector_store(), app.active_model().name, record.id)
-    print(f"{record.path}: marked not sensitive")
+    mark_not_sensitive(app.catalog, app.vector_store(), app.model_key(), record.id)
+    say(f"{record.path}: marked not sensitive")
     return 0
 
 
 def _save_and_retag(app, labels) -> None:
     app.save_labels(labels)
     report = run_retag(app)
-    print(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
+    say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
 
 
 def _labels_list(app, args) -> int:
-    labels = app.labels()
-    if app.labels_file.problem:
-        print(f"warning: {app.labels_file.problem} (using the last good labels)")
+    labels = app.labels()  # a broken file was reported by the load, once
     counts = app.catalog.tag_counts()
-    print(f"Labels ({app.labels_file.path}); default threshold {labels.threshold}, at most {labels.max_tags} tags:")
+    say(f"Labels ({app.labels_file.path}); default threshold {labels.threshold}, at most {labels.max_tags} tags:")
     for label in labels.labels:
         state = "" if label.enabled else "  (disabled)"
         own = f"  prompts: {' | '.join(label.prompts)}" if label.prompts else ""
-        print(f"  {label.name:16} {labels.threshold_for(label):.2f}  {counts.get(label.name, 0):6} photos{state}{own}")
+        say(f"  {label.name:16} {labels.threshold_for(label):.2f}  {counts.get(label.name, 0):6} photos{state}{own}")
     return 0
 
 
@@ -226,17 +224,17 @@ def _labels_rename(app, args) -> int:
     store = app.vector_store() if touched else None
     if store is not None and store.shared:  # its copy of the tags follows (the retag sees them unchanged)
         for photo_id in touched:
-            edit_tags(app.catalog, store, app.active_model().name, photo_id)
-    print(f"Renamed {args.old!r} to {new!r} ({len(touched)} photos keep their tags and your changes)")
+            edit_tags(app.catalog, store, app.model_key(), photo_id)
+    say(f"Renamed {args.old!r} to {new!r} ({len(touched)} photos keep their tags and your changes)")
     report = run_retag(app)
-    print(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
+    say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
     return 0
 
 
 def _moderation_list(app, args) -> int:
     for category in app.labels().moderation:
         state = "on " if category.enabled else "off"
-        print(f"  {category.name:12} {state} threshold {category.threshold:.2f}  unsafe: {' | '.join(category.unsafe)}")
+        say(f"  {category.name:12} {state} threshold {category.threshold:.2f}  unsafe: {' | '.join(category.unsafe)}")
     return 0
 
 

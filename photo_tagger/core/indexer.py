@@ -317,8 +317,8 @@ class Indexer:
             report.moved += 1
         elif outcome.pixels is None:
             report.unchanged += 1  # touched on disk, same content
-        else:  # a skipped file that reads now is new to the library
-            kind = "new" if outcome.work.kind == "retry" else outcome.work.kind
+        else:  # a skipped file that reads now is updated, as when it changed
+            kind = "updated" if outcome.work.kind == "retry" else outcome.work.kind
             setattr(report, kind, getattr(report, kind) + 1)
 
     def _commit(self, batch: list[_Outcome]) -> None:
@@ -362,6 +362,9 @@ class Indexer:
             return ()
         try:
             return tuple(self.keywords.keywords(data, item.stat.path))
+        except OSError as exc:  # an unreadable sidecar; the photo is indexed all the same
+            log.warning("keywords of %r not read: %s", item.stat.path, exc)
+            return ()
         except Exception:  # the photo is indexed all the same
             log.exception("reading keywords of %r failed", item.stat.path)
             return ()

@@ -105,6 +105,10 @@ def _read_file(path: str) -> bytes | None:
             return f.read()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:  # a 255-byte photo name: no sidecar name can be longer
+            return None
+        raise
 
 
 class XmpKeywordReader:
