@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from functools import cached_property
+from photo_tagger.core.once import Deferred, serialized
+from photo_tagger.core.once import locked_cached_property as cached_property  # thread-safe: see there
 from pathlib import Path
 
 from photo_tagger.config import AppPaths, Settings
@@ -25,6 +26,7 @@ class App:
         self.paths = paths
         self.settings = settings if settings is not None else Settings.load(paths.settings_file)
         self._unsaved: dict = {}  # settings overridden for this process only (--store): their saved values
+        self.progress_factory = None  # () -> core Progress, for work done on opening (a vector store rebuilt)
 
     def override(self, **values) -> None:
         """Use these settings in this process without saving them (command-line options)."""
@@ -46,6 +48,7 @@ class App:
     def models(self) -> ModelStore:
         return ModelStore(self.paths.models_dir)
 
+    @serialized
     def active_model(self) -> InstalledModel:
         """The model chosen in settings; with none chosen, the only installed one (manifest read once)."""
         cached = self.__dict__.get("_active")
@@ -64,6 +67,20 @@ class App:
             raise ModelError(f"several models are installed ({', '.join(names)}): choose one with "
                              "`photo-tagger model use NAME`")
         return self.models.get(names[0])
+
+    @serialized
+    def model_key(self) -> str:
+        """The active model as the library knows it: name@fingerprint of its files (InstalledModel.key), so a
+        model replaced under the same name makes its photos stale. The first call per process and model brings
+        the catalog in line (catalog_schema.adopt_model)."""
+        model = self.active_model()
+        adopted = self.__dict__.setdefault("_adopted_keys", set())
+        if model.key not in adopted and not getattr(self.catalog, "read_only", ""):
+            from photo_tagger.infra.catalog_schema import adopt_model
+
+            adopt_model(self.catalog, model.name, model.key, model.installed_at)
+        adopted.add(model.key)
+        return model.key
 
     @cached_property
     def image_encoder(self):
@@ -120,28 +137,94 @@ class App:
 
         return library_id(self.paths.library_dir)
 
+    @serialized
     def vector_store(self, model_name: str | None = None):
-        """The vectors of one model (the active one by default): one collection per model, opened once."""
+        """The vectors of one model key (the active model's by default): one collection per model content,
+        opened once; a store that lost vectors is refilled from the catalog then (store_repair.py)."""
         from photo_tagger.infra.chroma_store import ChromaVectorStore
 
-        name = model_name or self.active_model().name
+        name = model_name or self.model_key()
         stores = self.__dict__.setdefault("_stores", {})
+        if name not in stores and self._chroma_blocked_by_full_disk():
+            from photo_tagger.infra.catalog_vectors import CatalogVectorStore
+
+            log.info("%s: searching the catalog's copy of the vectors", self.catalog.read_only)
+            stores[name] = CatalogVectorStore(self.catalog, name, self.catalog.read_only)
         if name not in stores:
             # ef_search 500: Chroma's default 100 found under half of the true top 50 at 100k photos (RESULTS.md).
-            stores[name] = ChromaVectorStore(self.chroma_client, f"photos--{name}", ef_search=500,
-                                             shared=bool(self.settings.store_url), retry=self.store_retry,
-                                             library_id=self.library_id)
+            store = ChromaVectorStore(self.chroma_client, "photos--" + name.replace("@", "--"), ef_search=500,
+                                      shared=bool(self.settings.store_url), retry=self.store_retry,
+                                      library_id=self.library_id)
+            self._repair_store(store, name)
+            stores[name] = store
         return stores[name]
 
+    def _repair_store(self, store, key: str) -> None:
+        from photo_tagger.core.store_repair import repair_store
+
+        if getattr(self.catalog, "read_only", ""):
+            return
+        if not self.settings.store_url:
+            self._drop_replaced_collections(key)
+        factory = getattr(self, "progress_factory", None)
+        repair = repair_store(self.catalog, store, key, factory() if factory else None)
+        if repair is not None:
+            log.warning("%s", repair.summary(self.settings.store_url or str(self.paths.library_dir / "chroma")))
+
+    def _drop_replaced_collections(self, key: str) -> None:
+        """In an embedded library, drop the collections of content no longer installed under this model's name:
+        the one named by name alone (before model keys; vectors the catalog lacks are copied out first) and
+        those of replaced content. A shared server's are left: other libraries may still use them."""
+        import re
+
+        from photo_tagger.core.store_repair import copy_missing_catalog_vectors
+        from photo_tagger.infra.chroma_store import ChromaVectorStore
+
+        name = key.rpartition("@")[0]
+        replaced = re.compile(rf"photos--{re.escape(name)}--[0-9a-f]{{16}}")
+        for collection in ChromaVectorStore.list_collections(self.chroma_client):
+            if collection == f"photos--{name}":
+                old = ChromaVectorStore(self.chroma_client, collection, retry=self.store_retry)
+                copy_missing_catalog_vectors(self.catalog, old, key)
+            elif not replaced.fullmatch(collection) or collection == "photos--" + key.replace("@", "--"):
+                continue
+            ChromaVectorStore.drop_collection(self.chroma_client, collection)
+            log.info("dropped the collection %s (content no longer installed as %s)", collection, name)
+
+    def _chroma_blocked_by_full_disk(self) -> bool:
+        """The embedded Chroma cannot even open on a full disk; reads can go to the catalog instead."""
+        from photo_tagger.infra.store_retry import StoreUnavailable
+
+        if self.settings.store_url or "chroma_client" in self.__dict__:
+            return False
+        try:
+            self.chroma_client
+        except StoreUnavailable as exc:
+            from photo_tagger.infra.storage_faults import is_disk_full
+
+            if is_disk_full(exc, self.paths.library_dir) and self.catalog.read_only:
+                return True
+            raise
+        return False
+
+    @serialized
     def embedding_index(self, model_name: str | None = None):
-        """One model's embeddings resident in memory (loaded on the first filtered search or retag)."""
+        """One model's embeddings as a matrix for exact search: a file beside the catalog, mapped into memory
+        (opened on the first search; the window opens it at start, see preload_search)."""
         from photo_tagger.core.embedding_index import EmbeddingIndex
 
-        name = model_name or self.active_model().name
+        name = model_name or self.model_key()
         indexes = self.__dict__.setdefault("_embedding_indexes", {})
         if name not in indexes:
-            indexes[name] = EmbeddingIndex(self.catalog, name, self.vector_store(name))
+            # The store only for copying vectors a library from before catalog vectors lacks: opened if needed.
+            indexes[name] = EmbeddingIndex(self.catalog, name, lambda: self.vector_store(name),
+                                           folder=self.paths.library_dir / "matrix")
         return indexes[name]
+
+    def preload_search(self) -> None:
+        """Open the active model's search matrix now (the window, on a query worker, at start)."""
+        if not self.settings.store_url:
+            self.embedding_index().refresh()
 
     @cached_property
     def indexer(self):
@@ -149,7 +232,9 @@ class App:
         from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, FAST_DRAFT_OVERSAMPLE
         from photo_tagger.infra.xmp_sidecar import XmpKeywordReader
 
-        return Indexer(self.catalog, self.vector_store(), self.image_encoder, self.active_model().name,
+        # Deferred: `status` plans an index run with it, and needs neither Chroma nor an ONNX session.
+        return Indexer(self.catalog, Deferred(self.vector_store), Deferred(lambda: self.image_encoder),
+                       self.model_key(),
                        batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
                        labels=self.prepared_labels, keywords=XmpKeywordReader(),
                        draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE)
@@ -177,9 +262,17 @@ class App:
     def cached_text_encoder(self):
         from photo_tagger.core.text_cache import CachedTextEncoder
 
-        return CachedTextEncoder(self.text_encoder, self.active_model().name,
-                                 self.paths.cache_dir / "text-embeddings.sqlite3")
+        model = self.active_model()  # keyed by content: a replaced model's cached vectors are dropped
+        return CachedTextEncoder(self.text_encoder, model.key, self._text_cache_file(),
+                                 model_name=model.name)
 
+    def _text_cache_file(self) -> Path:
+        """The text-embedding cache on disk; in memory only while that disk is full (searches still work)."""
+        from photo_tagger.infra.storage_faults import is_nearly_full
+
+        return Path(":memory:") if is_nearly_full(self.paths.cache_dir) else self.paths.cache_dir / "text-embeddings.sqlite3"
+
+    @serialized
     def prepared_labels(self):
         """Label embeddings for the current labels file, computed once per distinct label set."""
         from photo_tagger.core.tagging import prepare
@@ -209,26 +302,53 @@ class App:
         return OnnxTextEncoder(self.active_model(), device=self.settings.device, threads=self.settings.threads)
 
 
-def configure_logging(log_dir: Path, verbose: bool = False) -> None:
-    """A rotating log file for diagnosis; the console shows warnings (or info with --verbose)."""
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that never prints "--- Logging error ---" tracebacks of its own (a full disk, say)."""
+
+    def handleError(self, record) -> None:
+        pass
+
+
+class _ConsoleFormatter(logging.Formatter):
+    """One line per record: an exception's traceback goes to the log file only (with -v, here too)."""
+
+    def __init__(self, log_file: Path | None, verbose: bool):
+        super().__init__("%(levelname)s: %(message)s")
+        self.log_file, self.verbose = log_file, verbose
+
+    def format(self, record) -> str:
+        if self.verbose or not record.exc_info:
+            return super().format(record)
+        error = record.exc_info[1]
+        where = f" (traceback in {self.log_file})" if self.log_file else ""
+        return f"{record.levelname}: {record.getMessage()}: {type(error).__name__}: {error}{where}"
+
+
+def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:
+    """A rotating log file for diagnosis; the console shows warnings (or info with --verbose), one line each.
+    Returns the log file (None when it cannot be written). A record logged with extra={"console": False} goes
+    to the file only."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_photo_tagger", False)]:
         root.removeHandler(handler)  # calling twice (tests, GUI restart) must not double every line
         handler.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log_file: Path | None = log_dir / "photo-tagger.log"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler = _QuietFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    except OSError as exc:
+        problem, log_file = str(exc), None
     console = logging.StreamHandler()
     console._photo_tagger = True
     console.setLevel(logging.INFO if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    console.setFormatter(_ConsoleFormatter(log_file, verbose))
+    console.addFilter(lambda record: verbose or getattr(record, "console", True))
     root.addHandler(console)
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
-            log_dir / "photo-tagger.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError as exc:
-        log.warning("no log file (%s)", exc)
-        return
+    if log_file is None:
+        log.warning("no log file (%s)", problem)
+        return None
     file_handler._photo_tagger = True
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(file_handler)
+    return log_file

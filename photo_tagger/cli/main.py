@@ -34,17 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminal_progress():
+    from photo_tagger.cli.progress import TerminalProgress  # tqdm only when a bar is needed
+
+    return TerminalProgress()
+
+
 def run(argv: list[str]) -> int:
     from photo_tagger.app import App, configure_logging
     from photo_tagger.core.errors import PhotoTaggerError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    app = log_file = None
     try:
         app = App.from_home(args.home)
         if args.store is not None:
             app.override(store_url="" if args.store.strip() in ("", "local") else args.store.strip())
-        configure_logging(app.paths.log_dir, args.verbose)
+        log_file = configure_logging(app.paths.log_dir, args.verbose)
         if args.command is None:
             from photo_tagger.gui.launch import launch
             from photo_tagger.infra.qt_platform import check_desktop
@@ -55,6 +62,7 @@ def run(argv: list[str]) -> int:
                 return 1
 
             return launch(app)
+        app.progress_factory = _terminal_progress  # a vector store rebuilt on opening shows a bar
         try:
             return int(args.handler(app, args) or 0)
         finally:
@@ -68,8 +76,36 @@ def run(argv: list[str]) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stdout = open(os.devnull, "w")
         return 0
-    except Exception as exc:  # a bug: full traceback to the log, one line to the user
-        log.exception("unexpected error in %s", args.command)
-        print(f"photo-tagger: internal error: {type(exc).__name__}: {exc} (details in the log file; "
-              f"photo-tagger doctor shows where it is)", file=sys.stderr)
-        return 70
+    except Exception as exc:
+        return _unexpected(exc, args.command, app, log_file)
+
+
+def _unexpected(exc: Exception, command: str | None, app, log_file) -> int:
+    """A full disk or a damaged file is said as such (exit 1); anything else is a bug (exit 70). Either way one
+    line on the console; the traceback goes to the log file only."""
+    from photo_tagger.infra.storage_faults import DamagedFile, damaged_file, disk_full_message, is_damaged, \
+        is_disk_full
+
+    library = app.paths.library_dir if app is not None else None
+    message = None
+    if is_disk_full(exc, library):
+        message = disk_full_message(library) if library else f"the disk is full ({exc})"
+    elif is_damaged(exc) and app is not None:
+        found = damaged_file(_sqlite_files(app))
+        if found is not None:
+            message = str(DamagedFile(*found))
+    log.error("%s in %s", "error" if message else "unexpected error", command, exc_info=exc,
+              extra={"console": False})
+    if message:
+        print(f"photo-tagger: error: {message}", file=sys.stderr)
+        return 1
+    where = f"traceback in {log_file}" if log_file else "no log file could be written"
+    print(f"photo-tagger: internal error: {type(exc).__name__}: {exc} ({where})", file=sys.stderr)
+    return 70
+
+
+def _sqlite_files(app) -> list:
+    """The library's SQLite files, the catalog first (the one a damaged-page error most likely came from)."""
+    library = app.paths.library_dir
+    return [library / "catalog.sqlite3", library / "chroma" / "chroma.sqlite3",
+            app.paths.cache_dir / "text-embeddings.sqlite3"]

@@ -17,10 +17,12 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from photo_tagger.core.dates import DateBounds
 from photo_tagger.core.tagging import TagDecision, UserChoices
 from photo_tagger.core.types import PhotoRecord
+from photo_tagger.infra.catalog_schema import SCHEMA_VERSION, CatalogTooNew, migrate  # noqa: F401
+from photo_tagger.infra.storage_faults import DamagedFile, DiskFull, disk_full_message, is_damaged, is_disk_full
 
-SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS roots (path BLOB PRIMARY KEY, added_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
@@ -77,6 +79,22 @@ _FLAGGED_ROW = ("(EXISTS (SELECT 1 FROM auto_flags f WHERE f.photo_id = photos.i
                 "(SELECT 1 FROM user_not_sensitive n WHERE n.photo_id = photos.id))")
 
 
+def _dated(dates: DateBounds, plus: str = "") -> tuple[str, list]:
+    """core.dates' rule as SQL: the capture date in range, or, for a photo without one, its file time in range
+    (each half walks an index: taken_at's range, and its NULLs)."""
+    halves = []
+    args: list = []
+    for known, column, low, high in (("IS NOT NULL", "taken_at", dates.taken_from, dates.taken_before),
+                                     ("IS NULL", "mtime_ns", dates.mtime_from, dates.mtime_before)):
+        terms = [f"{plus}taken_at {known}"]
+        for op, value in ((">=", low), ("<", high)):
+            if value is not None:
+                terms.append(f"{plus}{column} {op} ?")
+                args.append(value)
+        halves.append(f"({' AND '.join(terms)})")
+    return f"({' OR '.join(halves)})", args
+
+
 def _encode_path(path: str) -> bytes:
     return os.fsencode(path)  # bytes keep non-UTF-8 names exact; SQLite TEXT cannot hold them
 
@@ -101,12 +119,41 @@ class Catalog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
+        self.read_only = ""  # why writes are refused (the disk is full), "" when they are not
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if is_damaged(exc):
+                raise DamagedFile(path, str(exc)) from None
+            if not is_disk_full(exc, path.parent):
+                raise
+            self._open_read_only()
+
+    def _open(self) -> None:
+        # Asking first: a WAL file stays WAL, and setting it again on a full disk fails for nothing.
+        if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: consistent after a crash
         with self._lock:
-            self._db.executescript(_SCHEMA)  # idempotent; executescript manages its own transaction
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            try:  # refuse a newer catalog, migrate an older one forward (catalog_schema.py)
+                migrate(self._db, self.path, _SCHEMA)
+            except CatalogTooNew:
+                self._db.close()
+                raise
+
+    def _open_read_only(self) -> None:
+        """On a full disk SQLite cannot grow the WAL's shared-memory index: an exclusive connection keeps that
+        index in process memory instead, so reads still work (the library lock makes this the only process)."""
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        self.read_only = disk_full_message(self.path.parent)
+        try:
+            self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise DiskFull(self.read_only) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -114,6 +161,8 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:
+            raise DiskFull(self.read_only)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -210,6 +259,12 @@ class Catalog:
         rows = self._in("SELECT photo_id, embedding FROM vectors WHERE model = ? AND photo_id IN", ids, (model,))
         return {i: np.frombuffer(blob, dtype=np.float32) for i, blob in rows}
 
+    def last_vector_seq(self) -> int:
+        """The highest `seq` a vectors row ever had (AUTOINCREMENT never reuses one): a copy of the vectors that
+        claims more is not of this catalog."""
+        row = self._query("SELECT seq FROM sqlite_sequence WHERE name = 'vectors'")
+        return int(row[0][0]) if row else 0
+
     def vectors_since(self, model: str, seq: int) -> tuple[int, list[str], np.ndarray | None]:
         """Embeddings written after `seq`, oldest first: (last seq, ids, matrix)."""
         rows = self._query("SELECT seq, photo_id, embedding FROM vectors WHERE model = ? AND seq > ? ORDER BY seq",
@@ -226,14 +281,14 @@ class Catalog:
             "(SELECT photo_id FROM vectors WHERE model = ?)", (model, model))]
 
     def filter_ids(self, model: str, *, roots: Sequence[str] = (), subfolders: Sequence[tuple[str, str]] = (),
-                   tag: str | None = None, flagged: bool | None = None, taken_from: str | None = None,
-                   taken_before: str | None = None, among: Sequence[str] | None = None) -> list[str]:
+                   tag: str | None = None, flagged: bool | None = None, dates: DateBounds | None = None,
+                   among: Sequence[str] | None = None) -> list[str]:
         """Ids of photos embedded by `model` that pass every given filter (only ids in `among` when given).
 
         roots/subfolders (either matches): whole roots, and (root, relpath) folders with everything below;
         tag: an effective tag (automatic and not removed by the user, or added by the user);
         flagged: effective flag (an automatic flag the user did not mark "not sensitive");
-        taken_from/taken_before: ISO date-time bounds on taken_at (photos without a date never pass).
+        dates: the photo's date (core.dates: the capture date, else the file's modification time) is in range.
         """
         # Unary "+": never walk the (status, model) index, which admits every photo; the other clauses are
         # the selective ones (a tag's rows, a folder's or a date's index range, the `among` primary keys).
@@ -256,16 +311,19 @@ class Catalog:
             args += [tag, tag, tag]
         if flagged is not None:
             clauses.append(("" if flagged else "NOT ") + (_FLAGGED_ROW if among is not None else _FLAGGED))
-        if taken_from is not None:
-            clauses.append(f"{plus}taken_at >= ?")
-            args.append(taken_from)
-        if taken_before is not None:
-            clauses.append(f"{plus}taken_at < ?")
-            args.append(taken_before)
+        if dates is not None:
+            clause, date_args = _dated(dates, plus)
+            clauses.append(clause)
+            args += date_args
         sql = f"SELECT id FROM photos WHERE {' AND '.join(clauses)}"
         if among is None:
             return [r[0] for r in self._query(sql, args)]
         return [r[0] for r in self._in(f"{sql} AND id IN", among, tuple(args))]
+
+    def dated_ids(self, dates: DateBounds) -> set[str]:
+        """Every record (photo or skipped file) whose date (core.dates) is in range."""
+        clause, args = _dated(dates)
+        return {r[0] for r in self._query(f"SELECT id FROM photos WHERE {clause}", args)}
 
     # -- tags and flags
     def write_decisions(self, db: sqlite3.Connection, decisions: dict[str, TagDecision]) -> None:

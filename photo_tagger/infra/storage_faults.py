@@ -1,0 +1,114 @@
+"""Faults of the disk under the library told apart from bugs: a full disk, a damaged SQLite file."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from photo_tagger.core.errors import PhotoTaggerError
+
+_FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+_DAMAGED_WORDS = ("database disk image is malformed", "file is not a database", "malformed database schema")
+_SQLITE_FULL, _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_NOTADB = 13, 10, 11, 26
+# Below this, an I/O error from SQLite (it cannot grow its WAL index, say) is taken for a full disk.
+_NEARLY_FULL_BYTES = 1_000_000
+
+
+class DiskFull(PhotoTaggerError):
+    """The disk holding the library has no room for a write."""
+
+
+class DamagedFile(PhotoTaggerError):
+    """A SQLite file of the library cannot be read."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path = path
+        super().__init__(f"{path} is damaged ({detail}): `photo-tagger library check` says what, "
+                         "`photo-tagger library repair` rebuilds it, `photo-tagger library restore` goes back "
+                         "to a backup")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def free_bytes(path: Path) -> int:
+    """Free space on the disk holding `path` (its nearest existing folder)."""
+    for folder in (path, *path.parents):
+        try:
+            return shutil.disk_usage(folder).free
+        except OSError:
+            continue
+    return 0
+
+
+def is_nearly_full(path: Path) -> bool:
+    return free_bytes(path) < _NEARLY_FULL_BYTES
+
+
+def disk_full_message(library_dir: Path) -> str:
+    mb = free_bytes(library_dir) / 1e6
+    return (f"the disk holding {library_dir} is full ({mb:.0f} MB free): free some space and run the command "
+            "again (nothing was lost)")
+
+
+def is_disk_full(exc: BaseException, library_dir: Path | None = None) -> bool:
+    """An out-of-space error anywhere in the chain (SQLite's, the OS's, or Chroma's words for them); an SQLite
+    I/O error counts too when the disk holding `library_dir` is (nearly) full."""
+    for error in _chain(exc):
+        if isinstance(error, DiskFull):
+            return True
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF == _SQLITE_FULL:
+            return True
+        if any(word in str(error).lower() for word in _FULL_WORDS):
+            return True
+        if library_dir is not None and code is not None and code & 0xFF == _SQLITE_IOERR \
+                and is_nearly_full(library_dir):
+            return True
+    return False
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """SQLite's words for a file that is not a database or whose pages do not add up (Chroma's too)."""
+    for error in _chain(exc):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            return True
+        if any(word in str(error).lower() for word in _DAMAGED_WORDS):
+            return True
+    return False
+
+
+def integrity_problems(path: Path, quick: bool = False, limit: int = 20) -> list[str]:
+    """SQLite's integrity check of one file, read-only: [] when it is sound."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        rows = db.execute(f"PRAGMA {'quick_check' if quick else 'integrity_check'}({limit})").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        db.close()
+    return [] if rows == [("ok",)] else [r[0] for r in rows]
+
+
+def damaged_file(candidates: Iterable[Path]) -> tuple[Path, str] | None:
+    """The first of these SQLite files that fails a quick check, with SQLite's first complaint."""
+    for path in candidates:
+        if path.exists():
+            problems = integrity_problems(path, quick=True, limit=1)
+            if problems:
+                return path, problems[0]
+    return None
