@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from photo_tagger.cli.output import say
+from photo_tagger.core.dates import record_date
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.library import containing_root
 from photo_tagger.core.scan import prefix_relpath
@@ -25,10 +26,17 @@ def find_photo(app, path: Path) -> PhotoRecord:
     raise PhotoTaggerError(f"{path} is not in the library (photo-tagger index FOLDER adds its folder)")
 
 
+def date_fields(record: PhotoRecord) -> dict:
+    """The date a photo counts as taken (what --since/--until filter on) and where it comes from: "exif" (the
+    capture date, also in "taken_at") or "file" (no capture date: the file's modification time)."""
+    found = record_date(record)
+    return {"date": found.at if found else None, "date_source": found.source if found else None}
+
+
 def hit_dict(hit) -> dict:
     r = hit.record
     return {"path": r.path, "score": round(hit.score, 4), "tags": list(hit.tags), "flags": list(hit.flags),
-            "taken_at": r.taken_at, "width": r.width, "height": r.height}
+            "taken_at": r.taken_at, **date_fields(r), "width": r.width, "height": r.height}
 
 
 def print_hits(hits) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
-from photo_tagger.cli.photos import find_photo
+from photo_tagger.cli.photos import date_fields, find_photo
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.choices import edit_tags, mark_not_sensitive
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
@@ -124,7 +124,7 @@ def _tags(app, args) -> int:
         "removed_by_you": sorted(choices.removed) if choices else [],
         "flags": list(result.flags), "flag_scores": dict(decision.flags),
         "not_sensitive": bool(choices and choices.not_sensitive),
-        "taken_at": record.taken_at, "camera": " ".join(filter(None, (record.camera_make, record.camera_model))) or None,
+        "taken_at": record.taken_at, **date_fields(record), "camera": " ".join(filter(None, (record.camera_make, record.camera_model))) or None,
         "width": record.width, "height": record.height, "size": record.size,
         "gps": [record.gps_lat, record.gps_lon] if record.gps_lat is not None else None,
         "model": record.embedded_model or None,
@@ -146,6 +146,8 @@ def _tags(app, args) -> int:
     for key in ("taken_at", "camera", "width", "height", "gps"):
         if info[key] is not None:
             say(f"  {key}: {info[key]}")
+    if info["date_source"] == "file":
+        say(f"  date: {info['date']} (date from file, no capture date)")
     return 0
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import numpy as np
 
+from photo_tagger.core.dates import DateBounds
 from photo_tagger.core.embedding_index import EmbeddingIndex
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.ports import TextEncoder, VectorStore
@@ -32,7 +33,7 @@ class Filters:
     folder: str | None = None  # absolute folder: the photo is in it or below it
     tag: str | None = None
     flagged: bool | None = None  # None: both
-    since: date | None = None  # taken on or after
+    since: date | None = None  # taken on or after (core.dates: the capture date, else the file's)
     until: date | None = None  # taken on or before
 
     def where(self) -> dict | None:
@@ -83,8 +84,7 @@ def admitted_ids(catalog, model_name: str, filters: Filters, among: list[str] | 
             return []
     return catalog.filter_ids(
         model_name, roots=roots, subfolders=subfolders, tag=filters.tag or None, flagged=filters.flagged,
-        taken_from=filters.since.isoformat() if filters.since else None,
-        taken_before=(filters.until + timedelta(days=1)).isoformat() if filters.until else None, among=among,
+        dates=DateBounds.days(filters.since, filters.until), among=among,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 
+from photo_tagger.core.dates import PhotoDate, record_date
 from photo_tagger.core.tagging import EffectiveTags
 from photo_tagger.core.types import PhotoRecord
 
@@ -43,9 +44,9 @@ def vector_metadata(record: PhotoRecord, tags: EffectiveTags | None = None) -> d
         "width": record.width,
         "height": record.height,
         "taken_at": record.taken_at,
-        # Seconds since the epoch (camera-local time read as UTC) for range filters on dates.
-        "taken_ts": int(datetime.fromisoformat(record.taken_at).replace(tzinfo=timezone.utc).timestamp())
-        if record.taken_at else None,
+        # Seconds since the epoch (local time read as UTC) of the photo's date as core.dates has it (the capture
+        # date, else the file's), for range filters on dates.
+        "taken_ts": _timestamp(record_date(record)),
         "camera_make": record.camera_make,
         "camera_model": record.camera_model,
         "gps_lat": record.gps_lat,
@@ -53,6 +54,10 @@ def vector_metadata(record: PhotoRecord, tags: EffectiveTags | None = None) -> d
     }
     metadata = {k: v for k, v in metadata.items() if v is not None}
     return {**metadata, **(tags or _UNTAGGED).as_metadata()}
+
+
+def _timestamp(found: PhotoDate | None) -> int | None:
+    return int(datetime.fromisoformat(found.at).replace(tzinfo=timezone.utc).timestamp()) if found else None
 
 
 def owner_of(metadata: dict) -> str | None:
