@@ -1,88 +1,211 @@
-"""One model's stored embeddings resident in memory, for exact scoring of filtered searches.
+"""One model's stored embeddings as a matrix in memory, for exact scoring of every search of a private library.
 
-Filtered nearest-neighbour search inside Chroma costs 100-800 ms at 100k photos (its metadata pre-filter,
-benchmarks/RESULTS.md); scoring the admitted rows of a float32 matrix costs a few ms and is exact.
-The catalog is the source: every embedding row has a growing `seq`, so a refresh reads only what was
-written since the last one. Rows of deleted photos stay for the life of the process; they are never
-returned, because every search checks its candidates against the catalog.
+Scoring all 100,000 rows of a float32 matrix costs about 10 ms and is exact; Chroma's HNSW found 70% of the true
+top 20 at that size, and a filter inside Chroma costs 100-800 ms (benchmarks/RESULTS.md). The catalog is the
+source: every embedding row has a growing `seq`, so a refresh reads only what was written since the last one.
+With a folder, the rows also live in a file there (core/matrix_file.py), mapped into memory, so a new process
+opens the matrix in milliseconds instead of reading every embedding out of SQLite. Rows of deleted photos stay
+until the next compaction; they are never returned, because every search checks its candidates against the
+catalog.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
+from photo_tagger.core.matrix_file import MatrixFile
 from photo_tagger.core.ports import VectorStore
 
+log = logging.getLogger(__name__)
+
 _BACKFILL_PAGE = 5000
+# Above this many photos an unfiltered search goes to the vector store's HNSW index: one pass over the matrix
+# grows with the library (about 10 ms per 100,000 rows here, 2 KB each), and past this size its p95 no longer
+# stays under the 50 ms target (benchmarks/RESULTS.md, "Exact search: where HNSW starts").
+EXACT_MAX_ROWS = 400_000
+# A compaction drops superseded rows and rows of deleted photos once they outnumber the live ones.
+_COMPACT_MIN_DEAD = 1000
+
+
+@dataclass(frozen=True)
+class _View:
+    """The rows as of one refresh: a search scores one view while a refresh builds the next (append-only)."""
+
+    matrix: np.ndarray  # at least len(ids) rows
+    ids: list[str] = field(default_factory=list)  # row -> photo id; a photo written twice has two rows
+    rows: dict[str, int] = field(default_factory=dict)  # photo id -> its latest row
+
+    @property
+    def superseded(self) -> int:
+        return len(self.ids) - len(self.rows)
+
+    def scores(self, query: np.ndarray) -> np.ndarray:
+        if not self.ids:
+            return np.zeros(0, np.float32)
+        return np.asarray(self.matrix[:len(self.ids)] @ np.asarray(query, dtype=np.float32).reshape(-1))
+
+    def ranked(self, query: np.ndarray, count: int) -> list[tuple[str, float]]:
+        scores = self.scores(query)
+        out = []
+        for n in _top(scores, count + self.superseded):
+            photo_id = self.ids[n]
+            if self.rows[photo_id] == n:  # an older row of a photo written again is not it
+                out.append((photo_id, float(scores[n])))
+                if len(out) == count:
+                    break
+        return out
+
+    def nearest(self, query: np.ndarray, ids: list[str], limit: int) -> list[tuple[str, float]]:
+        known = [i for i in ids if i in self.rows]
+        if not known:
+            return []
+        rows = np.fromiter((self.rows[i] for i in known), dtype=np.int64, count=len(known))
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        if 2 * len(rows) < len(self.ids):  # few rows: gather them; many: score all, then pick
+            scores = np.asarray(self.matrix[rows] @ query)
+        else:
+            scores = self.scores(query)[rows]
+        return [(known[n], float(scores[n])) for n in _top(scores, limit)]
 
 
 class EmbeddingIndex:
-    """Thread-safe; the matrix grows by doubling, so refreshes after each indexing batch stay cheap."""
+    """Thread-safe. Searches score a snapshot outside the lock; refreshes (and the first load) hold it.
 
-    def __init__(self, catalog, model_name: str, store: VectorStore | None = None):
+    `store`: where embeddings of libraries from before catalog vectors are copied from (a VectorStore, or a
+    callable that opens one: only needed once per library). `folder`: where the matrix file lives (None: memory
+    only, loaded from the catalog by each process).
+    """
+
+    def __init__(self, catalog, model_name: str, store: VectorStore | Callable[[], VectorStore] | None = None,
+                 folder: Path | None = None):
         self.catalog = catalog
         self.model_name = model_name
-        self._store = store  # where embeddings of libraries from before catalog vectors are copied from
+        self._store = store
+        self._file = MatrixFile(folder, model_name) if folder is not None else None
         self._lock = threading.Lock()
+        self._loaded = False
         self._seq = 0
-        self._rows: dict[str, int] = {}
-        self._ids: list[str] = []  # row -> id
-        self._matrix = np.zeros((0, 0), dtype=np.float32)
-        self._backfilled = store is None
+        self._view = _View(np.zeros((0, 0), np.float32))
 
     def __len__(self) -> int:
-        return len(self._rows)
+        """Photos with a row (deleted ones included until the next compaction)."""
+        return len(self._view.rows)
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
 
     def refresh(self) -> None:
-        with self._lock:
-            if not self._backfilled:
-                backfill_catalog_vectors(self.catalog, self._store, self.model_name)
-                self._backfilled = True
-            self._seq, ids, vectors = self.catalog.vectors_since(self.model_name, self._seq)
-            if ids:
-                self._add(ids, vectors)
+        """In step with the catalog (the first call loads the matrix)."""
+        self.ready(None)
 
-    def _add(self, ids: list[str], vectors: np.ndarray) -> None:
-        if self._matrix.shape[1] != vectors.shape[1]:
-            self._matrix = np.zeros((0, vectors.shape[1]), dtype=np.float32)
-            self._rows, self._ids = {}, []
-        rows = np.empty(len(ids), dtype=np.int64)
-        for n, photo_id in enumerate(ids):
-            row = self._rows.setdefault(photo_id, len(self._rows))
-            if row == len(self._ids):
-                self._ids.append(photo_id)
-            rows[n] = row
-        needed = len(self._rows)
-        if needed > len(self._matrix):
-            grown = np.zeros((max(needed, 2 * len(self._matrix)), vectors.shape[1]), dtype=np.float32)
-            grown[:len(self._matrix)] = self._matrix
-            self._matrix = grown
-        self._matrix[rows] = vectors
+    def ready(self, timeout: float | None) -> bool:
+        """Refresh, waiting at most `timeout` seconds (None: as long as it takes) for another thread's load;
+        False when that wait ran out (the caller may answer another way meanwhile)."""
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            return False
+        try:
+            if not self._loaded:
+                self._load()
+                self._loaded = True
+            seq, ids, vectors = self.catalog.vectors_since(self.model_name, self._seq)
+            if ids:
+                self._add(ids, vectors, seq)
+            return True
+        finally:
+            self._lock.release()
 
     def ranked(self, query: np.ndarray, count: int) -> list[tuple[str, float]]:
-        """The `count` most similar of all rows, best first (rows of deleted photos included: filter them)."""
+        """The `count` most similar photos with a row, best first (deleted photos included: filter them)."""
         self.refresh()
-        with self._lock:
-            scores = self._matrix[:len(self._ids)] @ np.asarray(query, dtype=np.float32).reshape(-1)
-            ids = self._ids
-        return [(ids[n], float(scores[n])) for n in _top(scores, count)]
+        return self._view.ranked(query, count)
 
     def nearest(self, query: np.ndarray, ids: list[str], limit: int) -> list[tuple[str, float]]:
         """The `limit` ids among `ids` most similar to `query` (cosine: vectors are normalized), best first."""
         self.refresh()
-        with self._lock:
-            known = [i for i in ids if i in self._rows]
-            if not known:
-                return []
-            rows = np.fromiter((self._rows[i] for i in known), dtype=np.int64, count=len(known))
-            query = np.asarray(query, dtype=np.float32).reshape(-1)
-            if 2 * len(rows) < len(self._rows):  # few rows: gather them; many: score all, then pick
-                scores = self._matrix[rows] @ query
-            else:
-                scores = (self._matrix[:len(self._rows)] @ query)[rows]
-        return [(known[n], float(scores[n])) for n in _top(scores, limit)]
+        return self._view.nearest(query, ids, limit)
+
+    # -- loading and keeping in step (under the lock)
+    def _load(self) -> None:
+        started = time.perf_counter()
+        saved = self._file.load() if self._file is not None else None
+        if saved is not None and self._usable(*saved):
+            self._seq, ids, matrix = saved
+            self._view = _view_of(matrix, ids)
+            log.info("search matrix %s: %d rows opened in %.3f s", self.model_name, len(ids),
+                     time.perf_counter() - started)
+            return
+        self._rebuild()
+        log.info("search matrix %s: %d rows built from the catalog in %.2f s", self.model_name,
+                 len(self._view.ids), time.perf_counter() - started)
+
+    def _usable(self, seq: int, ids: list[str], matrix: np.ndarray) -> bool:
+        """A saved matrix is this catalog's past (not a newer one's, e.g. after a catalog was restored from a
+        backup) and not mostly dead rows."""
+        if seq > self.catalog.last_vector_seq():
+            log.warning("search matrix %s is ahead of the catalog; rebuilt", self.model_name)
+            return False
+        live = self.catalog.count_embedded(self.model_name)
+        return len(ids) - live < max(_COMPACT_MIN_DEAD, live)
+
+    def _rebuild(self) -> None:
+        if self._store is not None:
+            store = self._store() if callable(self._store) else self._store
+            backfill_catalog_vectors(self.catalog, store, self.model_name)
+            self._store = None  # once per library: later photos get their catalog vector when indexed
+        self._seq, ids, vectors = self.catalog.vectors_since(self.model_name, 0)
+        if vectors is None:
+            vectors = np.zeros((0, self._view.matrix.shape[1]), np.float32)
+        self._view = _view_of(self._write_all(ids, vectors), ids)
+
+    def _write_all(self, ids: list[str], vectors: np.ndarray) -> np.ndarray:
+        if self._file is None or vectors.shape[1] == 0:
+            return np.array(vectors, dtype=np.float32)
+        try:
+            return self._file.write_all(ids, vectors, self._seq)
+        except OSError as exc:  # a full or read-only disk: search from memory, as without a folder
+            log.warning("search matrix %s not saved (%s); kept in memory", self.model_name, exc)
+            self._file = None
+            return np.array(vectors, dtype=np.float32)
+
+    def _add(self, ids: list[str], vectors: np.ndarray, seq: int) -> None:
+        view = self._view
+        rows = dict(view.rows)
+        rows.update((photo_id, len(view.ids) + n) for n, photo_id in enumerate(ids))
+        superseded = len(view.ids) + len(ids) - len(rows)
+        if view.matrix.shape[1] != vectors.shape[1] or superseded > max(_COMPACT_MIN_DEAD, len(rows)):
+            self._rebuild()  # another width (the first rows, or a new model under this key), or mostly old rows
+            return
+        self._view = _View(self._append_rows(view, ids, vectors, seq), view.ids + list(ids), rows)
+        self._seq = seq
+
+    def _append_rows(self, view: _View, ids: list[str], vectors: np.ndarray, seq: int) -> np.ndarray:
+        if self._file is not None:
+            try:
+                return self._file.append(ids, vectors, seq)
+            except OSError as exc:
+                log.warning("search matrix %s not saved (%s); kept in memory", self.model_name, exc)
+                self._file = None
+        # In memory: grow by doubling, so refreshes after each indexing batch stay cheap. Rows past a view's
+        # count are not part of it, so the view being searched is never changed.
+        matrix, used = view.matrix, len(view.ids)
+        if used + len(vectors) > len(matrix):
+            grown = np.zeros((max(used + len(vectors), 2 * len(matrix)), vectors.shape[1]), np.float32)
+            grown[:used] = matrix[:used]
+            matrix = grown
+        matrix[used:used + len(vectors)] = vectors
+        return matrix
+
+
+def _view_of(matrix: np.ndarray, ids: list[str]) -> _View:
+    return _View(matrix, ids, {photo_id: n for n, photo_id in enumerate(ids)})  # the latest row of an id wins
 
 
 def _top(scores: np.ndarray, count: int) -> np.ndarray:
