@@ -98,6 +98,34 @@ class InstalledModel:
         """When these files were installed here (the manifest is written last, at install)."""
         return float(self.manifest.get("installed_at") or (self.path / MANIFEST).stat().st_mtime)
 
+    def check_file(self, filename: str) -> tuple:
+        """Hash one file against the manifest; returns its stat identity, for the caller to see after loading
+        that it did not change meanwhile (the ctime moves with any write, even one that restores the mtime)."""
+        path = self.path / filename
+        try:
+            before = _identity(path)
+            intact = sha256_of(path) == self.manifest["files"][filename]["sha256"]
+        except OSError as exc:
+            raise ModelError(f"cannot read {filename} of model {self.name}: {exc.strerror or exc}; "
+                             "reinstall the model") from None
+        if not intact:
+            raise self._damaged(filename)
+        return before
+
+    def unchanged_since(self, filename: str, identity: tuple) -> None:
+        try:
+            same = _identity(self.path / filename) == identity
+        except OSError:
+            same = False
+        if not same:
+            raise ModelError(f"{filename} of model {self.name} changed while it was loaded; run the command again")
+
+    def _damaged(self, filename: str) -> ModelError:
+        return ModelError(
+            f"cannot load {filename} of model {self.name}: it does not match its manifest (damaged or changed: "
+            f"{self.path / filename}); nothing was encoded with it. Run `photo-tagger model verify {self.name}`, "
+            "then reinstall the model")
+
     def read_verified(self, filename: str) -> bytes:
         """A model file's bytes, checked against the manifest's sha256 before anything uses them.
 
@@ -109,10 +137,7 @@ class InstalledModel:
             raise ModelError(f"cannot read {filename} of model {self.name}: {exc.strerror or exc}; "
                              "reinstall the model") from None
         if hashlib.sha256(data).hexdigest() != self.manifest["files"][filename]["sha256"]:
-            raise ModelError(
-                f"cannot load {filename} of model {self.name}: it does not match its manifest (damaged or "
-                f"changed: {path}); nothing was encoded with it. Run `photo-tagger model verify {self.name}`, "
-                "then reinstall the model")
+            raise self._damaged(filename)
         return data
 
     @property
@@ -319,6 +344,11 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _identity(path: Path) -> tuple:
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 def _file_entry(path: Path) -> dict:

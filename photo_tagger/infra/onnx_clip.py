@@ -72,26 +72,28 @@ class _LazySession:
         # (measured on a busy 2-core machine: int8 25.7 -> 35.4 images/s; benchmarks/RESULTS.md).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = choose_providers(self.device)
-        # Hashed once per process, on the bytes onnxruntime loads: a damaged file (even one flipped in place
-        # with its size and mtime kept) is refused before it encodes anything. About 0.3 s for ViT-B/32's
-        # 350 MB image encoder (benchmarks/RESULTS.md), beside the session creation itself.
-        data = self.model.read_verified(self.path.name)
+        # Hashed once per process before it is loaded: a damaged file (even one flipped in place with its size
+        # and mtime kept) is refused before it encodes anything; its ctime tells if it changed while loading.
+        # ViT-B/32's 350 MB image encoder: 0.85 -> 1.4 s per start (benchmarks/RESULTS.md). Loading from the
+        # hashed bytes instead would cost 2.8 s (onnxruntime copies them twice).
+        identity = self.model.check_file(self.path.name)
         try:
-            session = self._open(data, options, providers)
+            session = self._open(options, providers)
         except ModelError:
             if providers == [CPU]:
                 raise
             log.warning("GPU provider failed for %s; falling back to CPU", self.path.name, exc_info=True)
-            session = self._open(data, options, [CPU])
+            session = self._open(options, [CPU])
+        self.model.unchanged_since(self.path.name, identity)
         if providers[0] != CPU and session.get_providers()[0] == CPU:
             log.warning("onnxruntime could not start %s (CUDA/cuDNN libraries missing?); running on CPU",
                         providers[0])
         log.info("loaded %s on %s with %d threads", self.path.name, session.get_providers()[0], self.threads)
         return session
 
-    def _open(self, data: bytes, options, providers) -> ort.InferenceSession:
+    def _open(self, options, providers) -> ort.InferenceSession:
         try:
-            return ort.InferenceSession(data, sess_options=options, providers=providers)
+            return ort.InferenceSession(str(self.path), sess_options=options, providers=providers)
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/... types
             first_line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
             raise ModelError(

@@ -84,7 +84,10 @@ class ChromaServer:
     def collection(self, name: str = COLLECTION):
         client = chromadb.HttpClient(host="127.0.0.1", port=self.port,
                                      settings=ChromaSettings(anonymized_telemetry=False))
-        return client.get_collection(name)
+        # Collections are named by the model's content: photos--NAME--FINGERPRINT.
+        [found] = [c.name for c in client.list_collections() if c.name == name or
+                   c.name.startswith(f"{name}--")]
+        return client.get_collection(found)
 
 
 @pytest.fixture
