@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
             if self.roots:
                 self.watcher.catch_up()
         self.setWindowTitle(f"Photo Tagger ({startup.model})")
+        self.runner.warm(self.app.preload_search)  # the search matrix, before the first search needs it
         if not startup.roots and not self.runner.busy:
             self.pages.setCurrentWidget(self.empty)
             return

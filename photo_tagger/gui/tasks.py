@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -120,8 +121,8 @@ class TaskRunner(QObject):
             return
         try:
             callback(*args)
-        except Exception:
-            log.exception("a GUI callback failed")
+        except Exception:  # a bug: the crash dialog, like any other uncaught error (logging it alone left the
+            sys.excepthook(*sys.exc_info())  # window waiting, "Searching..." for ever)
 
     # -- write jobs
     @property
@@ -195,6 +196,17 @@ class TaskRunner(QObject):
     def query(self, fn: Callable[[], Any], *, on_done: Callback = None, on_error: Callback = None) -> Future:
         """fn() on a query worker; on_done(result) or on_error(exc) on the GUI thread."""
         return self._submit(self._queries, fn, on_done, on_error, report=True)
+
+    def warm(self, fn: Callable[[], Any]) -> Future:
+        """fn() on a query worker for what it leaves behind (the search matrix opened before the first search
+        needs it); a failure is only logged: the query that needs the thing meets the problem itself."""
+        def run():
+            try:
+                fn()
+            except Exception as exc:
+                log.info("warming up %s failed: %s", getattr(fn, "__name__", fn), exc)
+
+        return self._submit(self._queries, run, None, None, report=False)
 
     def thumbnail(self, fn: Callable[[], Any], *, on_done: Callback = None, on_error: Callback = None) -> Future:
         return self._submit(self._thumbnails, fn, on_done, on_error, report=False)
