@@ -201,7 +201,8 @@ def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridIt
     embeddings = store.get_embeddings([photo_id])
     if photo_id not in embeddings:
         raise PhotoTaggerError("this photo has no stored embedding yet (it is being indexed, or was skipped)")
-    hits = nearest(store, app.catalog, embeddings[photo_id], limit=limit, filters=Filters(), exclude=photo_id)
+    hits = nearest(store, app.catalog, embeddings[photo_id], limit=limit, filters=Filters(), exclude=photo_id,
+                   index=app.embedding_index())
     return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in hits]
 
 
