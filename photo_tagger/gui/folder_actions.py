@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
 from photo_tagger.gui import operations
+from photo_tagger.gui.launcher import open_externally
 from photo_tagger.gui.library_queries import folder_name
 
 
@@ -76,4 +77,4 @@ class FolderActions(QObject):
         self.window.check_setup()
 
     def show_in_file_manager(self, folder: str) -> bool:
-        return self.window.open_url(QUrl.fromLocalFile(folder))
+        return open_externally(self.window, folder, "folder", opener=self.window.open_url)

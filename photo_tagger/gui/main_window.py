@@ -8,12 +8,13 @@ from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from photo_tagger.gui import library_queries as queries
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.folder_actions import FolderActions
+from photo_tagger.gui.launcher import open_externally
 from photo_tagger.gui.library_queries import Scope, folder_name
 from photo_tagger.gui.live_watch import LiveWatcher
 from photo_tagger.gui.model_setup import ModelSetup
@@ -155,7 +156,7 @@ class MainWindow(QMainWindow):
 
     def open_log_folder(self) -> None:
         self.app.paths.log_dir.mkdir(parents=True, exist_ok=True)
-        self.open_url(QUrl.fromLocalFile(str(self.app.paths.log_dir)))
+        open_externally(self, str(self.app.paths.log_dir), "log folder", opener=self.open_url)
 
     def open_url(self, url: QUrl) -> bool:
         """Every file, folder and link the window opens goes through here (tests replace it)."""
@@ -177,7 +178,9 @@ class MainWindow(QMainWindow):
         self.sidebar.show_requested.connect(self.folders.show_in_file_manager)
         self.sidebar.sidecars_requested.connect(lambda folder: self.sidecars.write(folder=folder))
         self.empty.add_requested.connect(self.folders.choose)
-        self.grid.doubleClicked.connect(lambda index: self.open_photos([index.data(PathRole)]))
+        self.grid.doubleClicked.connect(lambda index: self.photos.view(index.row()))  # the app's own viewer
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.grid, lambda: self.photos.view(self.grid.currentIndex().row()),
+                  context=Qt.ShortcutContext.WidgetShortcut)
         self.grid.customContextMenuRequested.connect(self._show_grid_menu)
         self.runner.job_failed.connect(lambda job, message: self.status.show_message(f"{job.description} failed: "
                                                                                        f"{message}"))
@@ -324,10 +327,6 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     # -- photos
-    def open_photos(self, paths: list[str]) -> None:
-        for path in paths[:20]:  # a slip of the mouse must not open a thousand viewers
-            self.open_url(QUrl.fromLocalFile(path))
-
     def selected_paths(self) -> list[str]:
         return [index.data(PathRole) for index in self.grid.selectionModel().selectedIndexes()]
 

@@ -1,4 +1,4 @@
-"""What the window does with one photo: details (with the preview), tag edits, reveal, the right-click menu."""
+"""What the window does with one photo: details (with the preview), the viewer, tag edits, reveal, the menu."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import logging
 import os
 from functools import partial
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QAbstractItemView, QMenu
 
 from photo_tagger.gui import library_queries as queries
 from photo_tagger.gui import operations
+from photo_tagger.gui.launcher import open_externally
 from photo_tagger.gui.library_queries import GridItem
 from photo_tagger.gui.thumbnails import blur, load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
+from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class PhotoActions(QObject):
         self.model = window.grid_model
         self.details = window.details
         self.current: GridItem | None = None
+        self.viewer: PhotoViewer | None = None  # made on first use, a page of the window
+        self._title = ""
         self._generation = 0
         self.details.tag_added.connect(lambda name: self.edit_tags(add=[name]))
         self.details.tag_removed.connect(lambda name: self.edit_tags(remove=[name]))
@@ -91,6 +95,49 @@ class PhotoActions(QObject):
         if self.current is not None and self.current.flags and not self.model.is_revealed(self.current.id):
             self.reveal(self.current)
 
+    # -- the viewer and the desktop's programs
+    def view(self, row: int) -> None:
+        """Show the grid's row `row` in the app's viewer, over the whole window (Esc comes back)."""
+        if not 0 <= row < self.model.rowCount():
+            return
+        window = self.window
+        if self.viewer is None:
+            self.viewer = PhotoViewer(self.runner, self.model, window)
+            self.viewer.closed.connect(self._viewer_closed)
+            self.viewer.reveal_requested.connect(self.reveal)
+            self.viewer.title_changed.connect(lambda text: window.setWindowTitle(f"{text} \u2014 Photo Tagger"))
+            window.pages.addWidget(self.viewer)
+            window.pages.currentChanged.connect(self._page_changed)
+        if window.pages.currentWidget() is not self.viewer:
+            self._title = window.windowTitle()
+            window.pages.setCurrentWidget(self.viewer)
+        self.viewer.open(row)
+
+    def _viewer_closed(self, row: int) -> None:
+        window = self.window
+        if window.pages.currentWidget() is self.viewer:
+            window.pages.setCurrentWidget(window.browser)
+        if self._title:
+            window.setWindowTitle(self._title)
+        if row >= 0:  # back on the photo seen last, as in other organizers
+            index = self.model.index(row, 0)
+            window.grid.setCurrentIndex(index)
+            window.grid.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        window.grid.setFocus()
+
+    def _page_changed(self, index: int) -> None:
+        if self.viewer is not None and self.viewer.item is not None and \
+                self.window.pages.widget(index) is not self.viewer:
+            self.viewer.close_viewer()  # another page took over (setup, a folder added): let the pictures go
+
+    def open_with_system(self, items: list[GridItem]) -> None:
+        for item in items[:20]:  # a slip of the mouse must not open a thousand viewers
+            if not open_externally(self.window, item.path, "photo", opener=self.window.open_url):
+                return  # one message is enough
+
+    def show_in_file_manager(self, item: GridItem) -> None:
+        open_externally(self.window, os.path.dirname(item.path), "folder", opener=self.window.open_url)
+
     # -- edits (the writer)
     def edit_tags(self, add=(), remove=()):
         item = self.current
@@ -135,10 +182,11 @@ class PhotoActions(QObject):
         """The menu for the selected photos (the first one for the single-photo actions)."""
         window, first = self.window, items[0]
         menu = QMenu(window)
-        menu.addAction(f"Open {len(items)} photos" if len(items) > 1 else "Open",
-                       lambda: window.open_photos([i.path for i in items]))
-        menu.addAction("Show in file manager",
-                       lambda: window.open_url(QUrl.fromLocalFile(os.path.dirname(first.path))))
+        view = menu.addAction("View", lambda: self.view(self._row_of(first)))
+        menu.setDefaultAction(view)  # bold: what a double-click does
+        menu.addAction(f"Open {len(items)} photos with system viewer" if len(items) > 1
+                       else "Open with system viewer", lambda: self.open_with_system(items))
+        menu.addAction("Show in file manager", lambda: self.show_in_file_manager(first))
         menu.addSeparator()
         similar = menu.addAction("Find similar", lambda: window.show_similar(first))
         similar.setEnabled(first.status == "indexed")
@@ -150,6 +198,9 @@ class PhotoActions(QObject):
         menu.addAction("Write tags to sidecars",
                        lambda: window.sidecars.write(ids=indexed)).setEnabled(bool(indexed))
         return menu
+
+    def _row_of(self, item: GridItem) -> int:
+        return next((r for r, i in enumerate(self.model.items) if i.id == item.id), -1)
 
     def edit(self, item: GridItem) -> None:
         if self.current is None or self.current.id != item.id:

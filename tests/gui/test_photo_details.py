@@ -112,9 +112,10 @@ def test_photo_menu_finds_similar_opens_retags_and_edits(qtbot, open_window, tin
     window = library_window(qtbot, open_window, tiny_home, photo_folder)
     item = window.grid_model.item(2)
     actions = {a.text(): a for a in window.photos.menu([item]).actions() if a.text()}
-    assert {"Open", "Show in file manager", "Find similar", "Edit tags", "Retag"} <= set(actions)
+    assert {"View", "Open with system viewer", "Show in file manager", "Find similar", "Edit tags",
+            "Retag"} <= set(actions)
 
-    actions["Open"].trigger()
+    actions["Open with system viewer"].trigger()
     actions["Show in file manager"].trigger()
     assert window.opened == [QUrl.fromLocalFile(item.path), QUrl.fromLocalFile(str(photo_folder))]
 
