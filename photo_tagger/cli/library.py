@@ -66,8 +66,8 @@ def _unwatch(app, args) -> int:
     if folder not in app.catalog.roots():
         watched = ", ".join(app.catalog.roots()) or "none"
         raise PhotoTaggerError(f"{args.folder} is not a watched folder (watched: {watched})")
-    count = forget_root(app.catalog, app.vector_store(), app.model_key(), folder)
-    say(f"Stopped watching {folder}: {count} photos left the library (the files are untouched)")
+    forgotten = forget_root(app.catalog, app.vector_store(), app.model_key(), folder)
+    say(f"Stopped watching {folder}: {forgotten.summary()} (the files are untouched)")
     return 0
 
 
@@ -86,6 +86,8 @@ def _status(app, args) -> int:
             counts["stale"] += 1
     scan = IndexReport()  # what the scan could not read: unlistable folders, FIFOs, broken links
     pending = app.indexer.pending(list(per_root), report=scan)
+    if lost := app.vectors_lost():  # the store's folder was deleted: put back from the catalog, not re-encoded
+        pending["vectors to restore from the catalog"] = lost
     skipped_files = [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] + \
         [{"path": s.path, "reason": s.reason} for s in scan.skipped]
     status = {

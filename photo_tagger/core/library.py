@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from photo_tagger.core.errors import PhotoTaggerError
@@ -42,8 +43,21 @@ def add_roots(catalog, folders: list[str]) -> tuple[list[str], list[str]]:
     return sorted(set(roots)), scope
 
 
-def forget_root(catalog, store: VectorStore, model_name: str, root: str) -> int:
+@dataclass(frozen=True)
+class Forgotten:
+    """What left the library with a root: its photos, and apart from them its skipped (unreadable) files."""
+
+    photos: int
+    skipped: int = 0
+
+    def summary(self) -> str:
+        skipped = f" and {self.skipped} skipped file{'s' if self.skipped != 1 else ''}" if self.skipped else ""
+        return f"{self.photos} photo{'s' if self.photos != 1 else ''}{skipped} left the library"
+
+
+def forget_root(catalog, store: VectorStore, model_name: str, root: str) -> Forgotten:
     """Stop watching a root: its records and vectors leave the library (journaled); files are untouched."""
+    photos = sum(1 for r in catalog.records(root) if r.status == "indexed")
     ids = catalog.remove_root(root)
     catalog.journal_add(ids, model_name)
     with catalog.transaction() as db:
@@ -51,5 +65,5 @@ def forget_root(catalog, store: VectorStore, model_name: str, root: str) -> int:
     store.delete(ids)
     with catalog.transaction() as db:
         catalog.journal_clear(db, ids, model_name)
-    log.info("stopped watching %s (%d photos forgotten)", root, len(ids))
-    return len(ids)
+    log.info("stopped watching %s (%d photos, %d skipped files forgotten)", root, photos, len(ids) - photos)
+    return Forgotten(photos, len(ids) - photos)

@@ -70,10 +70,10 @@ class FolderActions(QObject):
         return self.runner.write(f"Forgetting {folder_name(folder)}",
                                  lambda progress, control: operations.stop_watching(self.app, folder, progress,
                                                                                     control),
-                                 on_done=lambda count: self._unwatched(folder, count))
+                                 on_done=lambda forgotten: self._unwatched(folder, forgotten))
 
-    def _unwatched(self, folder: str, count: int) -> None:
-        self.window.status.show_message(f"Stopped watching {folder} ({count} photos left the library)")
+    def _unwatched(self, folder: str, forgotten) -> None:
+        self.window.status.show_message(f"Stopped watching {folder} ({forgotten.summary()})")
         self.window.check_setup()
 
     def show_in_file_manager(self, folder: str) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Callable
 
+from photo_tagger.core.dates import DateBounds, PhotoDate, record_date
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.search import Filters, nearest, search_text
@@ -39,14 +40,12 @@ class Scope:
         return Filters(folder=self.folder, tag=self.tag, flagged=True if self.flagged else None, since=self.since,
                        until=self.until)
 
-    def taken_in_range(self, record: PhotoRecord) -> bool:
-        if self.since is None and self.until is None:
-            return True
-        if not record.taken_at:
-            return False
-        day = record.taken_at[:10]
-        return (self.since is None or day >= self.since.isoformat()) and \
-            (self.until is None or day <= self.until.isoformat())
+    @property
+    def dates(self) -> DateBounds | None:
+        return DateBounds.days(self.since, self.until)
+
+    def dates_text(self) -> str:
+        return f"{self.since or '...'} to {self.until or 'today'}"
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,11 @@ class GridItem:
     @property
     def name(self) -> str:
         return os.path.basename(self.path)
+
+    @property
+    def date(self) -> PhotoDate | None:
+        """When it counts as taken (core.dates: the capture date, else the file's)."""
+        return record_date(self)
 
     @classmethod
     def of(cls, record: PhotoRecord, score: float | None = None, tags=(), flags=()) -> "GridItem":
@@ -99,8 +103,8 @@ def startup(app) -> Startup:
 
 
 def _recency(record: PhotoRecord) -> str:
-    # EXIF date when there is one, else the file's mtime: both ISO strings, so they sort together.
-    return record.taken_at or datetime.fromtimestamp(record.mtime_ns / 1e9).isoformat(timespec="seconds")
+    found = record_date(record)
+    return found.at if found else ""
 
 
 def _under(path: str, folder: str) -> bool:
@@ -109,15 +113,10 @@ def _under(path: str, folder: str) -> bool:
 
 def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], *,
                   batch: int = BATCH, cancelled: Callable[[], bool] = lambda: False) -> int:
-    """The library, most recent first, handed to `deliver` in batches; returns how many were listed."""
+    """The library's photos, most recent first, handed to `deliver` in batches; returns how many were listed.
+    Skipped files are not photos: they are listed apart (skipped_files, the status bar's "N skipped")."""
     catalog = app.catalog
-    if scope.flagged:
-        records = list(catalog.get(catalog.flagged_ids()).values())
-    else:
-        records = catalog.records()
-    if scope.folder:
-        records = [r for r in records if _under(r.path, scope.folder)]
-    records = [r for r in records if scope.taken_in_range(r)]
+    records = _photos(app, scope)
     # Always: the grid blurs flagged photos and shows tags, whatever the scope.
     tags: dict[str, tuple] = {}
     ids = [r.id for r in records]
@@ -133,6 +132,60 @@ def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], 
             break
         deliver([GridItem.of(r, None, *tags.get(r.id, ((), ()))) for r in records[start:start + batch]])
     return len(records)
+
+
+def _photos(app, scope: Scope) -> list[PhotoRecord]:
+    """The indexed photos in the scope's folder, flagged if it says so, taken in its dates (tags: the caller)."""
+    catalog = app.catalog
+    records = catalog.get(catalog.flagged_ids()).values() if scope.flagged else catalog.records()
+    dated = catalog.dated_ids(scope.dates) if scope.dates else None  # the catalog's SQL: the CLI's rule too
+    return [r for r in records if r.status == "indexed" and (not scope.folder or _under(r.path, scope.folder))
+            and (dated is None or r.id in dated)]
+
+
+def empty_reason(app, scope: Scope, query: str = "") -> str:
+    """Why the grid shows nothing for this scope (and search), in a sentence or two for the empty grid."""
+    catalog = app.catalog
+    place = f" in {folder_name(scope.folder)}" if scope.folder else ""
+    everything = catalog.records()
+    records = [r for r in everything if not scope.folder or _under(r.path, scope.folder)]
+    photos = [r for r in records if r.status == "indexed"]
+    skipped = len(records) - len(photos)
+    if not catalog.roots():
+        return "No folder is watched yet: add a folder of photos."
+    if not photos:
+        if skipped:
+            listed = sum(1 for r in everything if r.status != "indexed")  # the status bar's count
+            return (f"No photos{place}: {_count(skipped, 'file')} could not be read, listed under "
+                    f"\u201c{listed} skipped\u201d in the status bar.")
+        return f"No photos{place} yet." if scope.folder else "The watched folders hold no photos yet."
+    if scope.flagged:
+        flagged = set(catalog.flagged_ids())
+        photos = [r for r in photos if r.id in flagged]
+        if not photos:
+            return f"No flagged photos{place}."
+    if scope.tag:
+        ids = [r.id for r in photos]
+        decisions, choices = catalog.decisions(ids), catalog.choices(ids)
+        photos = [r for r in photos
+                  if scope.tag in effective(decisions.get(r.id, TagDecision()), choices.get(r.id)).tags]
+        if not photos:
+            return f"No photos tagged \u201c{scope.tag}\u201d{place}."
+    if scope.dates:
+        dated = catalog.dated_ids(scope.dates)
+        if not any(r.id in dated for r in photos):
+            found = [d.at[:10] for d in map(record_date, photos) if d is not None]
+            undated = len(photos) - len(found)
+            span = f": {_count(len(photos), 'photo')} here, dated {min(found)} to {max(found)}" if found else ""
+            missing = f" ({_count(undated, 'photo')} {'has' if undated == 1 else 'have'} no date)" if undated else ""
+            return f"Nothing dated {scope.dates_text()}{place}{span}{missing}."
+    if query:
+        return f"No photos match \u201c{query}\u201d{place}."
+    return f"No photos{place}."
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> list[GridItem]:
@@ -167,7 +220,8 @@ class PhotoDetails:
     not_sensitive: bool = False
 
 
-def photo_details(app, photo_id: str) -> PhotoDetails:
+def photo_details(app, photo_id: str) -> PhotoDetails | None:
+    """None when the photo left the library (its file was deleted or moved away): an expected answer, not an error."""
     catalog = app.catalog
     record = catalog.get([photo_id]).get(photo_id)
     if record is None:
@@ -183,13 +237,13 @@ def photo_details(app, photo_id: str) -> PhotoDetails:
                         choices.not_sensitive)
 
 
-def _shared_photo_details(app, photo_id: str) -> PhotoDetails:
+def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:
     """Another computer's photo in a shared library: what its record in the store says (read-only here)."""
     store = app.vector_store()
     meta = store.get_metadata([photo_id]).get(photo_id) if store.shared else None
     record = foreign_record(photo_id, meta, store.library_id) if meta else None
     if record is None:
-        raise PhotoTaggerError("this photo is no longer in the library")
+        return None
     tags, flags = tuple(meta.get("tags") or ()), tuple(meta.get("flags") or ())
     return PhotoDetails(GridItem.of(record, None, tags, flags), record, tuple((t, None) for t in tags),
                         tuple((f, 0.0) for f in flags))

@@ -28,6 +28,7 @@ from photo_tagger.gui.tasks import TaskRunner
 from photo_tagger.gui.thumbnails import THUMBNAIL_SIZES, ThumbnailCache, ThumbnailProvider
 from photo_tagger.gui.views.photo_grid_view import PhotoGridView
 from photo_tagger.gui.widgets.details_panel import DetailsPanel
+from photo_tagger.gui.widgets.empty_note import EmptyNote
 from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
 from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.search_bar = SearchBar(parent=self)
         self.sidebar = Sidebar(self)
         self.grid = PhotoGridView(self.grid_model, cache.size, self)
+        self.empty_note = EmptyNote(self.grid)  # an empty grid says why
         self.header = QLabel(self)
         self.status = StatusPanel(self.runner, self)
         self.statusBar().addWidget(self.status, 1)
@@ -288,7 +290,9 @@ class MainWindow(QMainWindow):
 
     def _library_done(self, generation: int, where: str, count: int) -> None:
         if generation == self._generation:
-            self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first")
+            self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first" if count
+                                else f"No photos{where}")
+            self._grid_done(generation, "")
 
     def _search_done(self, generation: int, query: str, where: str, items) -> None:
         if generation != self._generation:
@@ -296,6 +300,19 @@ class MainWindow(QMainWindow):
         self.grid_model.append(items)
         found = f"{len(items)} best match{'es' if len(items) != 1 else ''}" if items else "No photos found"
         self.header.setText(f"{found} for \u201c{query}\u201d{where}")
+        self._grid_done(generation, query)
+
+    def _grid_done(self, generation: int, query: str) -> None:
+        """The listing is complete: the details panel follows it, and an empty grid says why it is empty."""
+        current = self.photos.current
+        row = next((r for r, i in enumerate(self.grid_model.items) if current and i.id == current.id), None)
+        if row is not None:
+            self.grid.setCurrentIndex(self.grid_model.index(row, 0))
+        elif current is not None:
+            self.photos.show(None)  # not in this listing: its details would be stale
+        if not self.grid_model.rowCount():
+            self.runner.query(partial(queries.empty_reason, self.app, self.scope, query),
+                              on_done=lambda text: generation == self._generation and self.empty_note.set_reason(text))
 
     def _grid_failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
@@ -350,6 +367,7 @@ class MainWindow(QMainWindow):
         menu.deleteLater()
 
     def _current_changed(self, current, previous) -> None:
+        self.status.selection_changed()  # a message about the previous photo is stale now
         if current.isValid():
             self.photos.show(current.data(ItemRole))
 

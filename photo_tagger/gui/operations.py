@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from photo_tagger.core import choices
-from photo_tagger.core.library import add_roots, forget_root, resolve_folder
+from photo_tagger.core.library import Forgotten, add_roots, forget_root, resolve_folder
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.retagging import RetagReport, retag
@@ -39,11 +39,11 @@ def retag_folder(app, folder: str | None, progress: Progress, control: JobContro
                  folder=folder, progress=progress, control=control)
 
 
-def stop_watching(app, root: str, progress: Progress, control: JobControl) -> int:
+def stop_watching(app, root: str, progress: Progress, control: JobControl) -> Forgotten:
     """Forget a watched folder: its catalog rows and its vectors go (journaled, like the indexer's removals).
-    Returns how many photos left the library. The photos on disk are untouched."""
+    Returns how many photos (and skipped files) left the library. The photos on disk are untouched."""
     progress.started(None, "forgetting")
-    forgotten = forget_root(app.catalog, app.vector_store(), app.active_model().name, root)
+    forgotten = forget_root(app.catalog, app.vector_store(), app.model_key(), root)
     progress.finished()
     return forgotten
 

@@ -76,7 +76,7 @@ class PhotoActions(QObject):
     def _details_failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
             self.details.clear()
-            self.window.status.show_message(f"No details: {exc}")
+            self.window.status.show_message(f"No details: {exc}", about_selection=True)
 
     def _preview_loaded(self, generation: int, hidden: bool, image) -> None:
         if generation == self._generation:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from datetime import date, datetime, timedelta
+
 import pytest
 from PySide6.QtGui import QColor, QPixmap
 
 from photo_tagger.core.types import PhotoRecord
+from photo_tagger.gui.models.photo_grid import ItemRole
 from photo_tagger.gui.library_queries import GridItem, PhotoDetails
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
@@ -76,3 +80,137 @@ def test_edit_tags_scrolls_the_tag_field_into_view_and_focuses_it(qtbot):
 
     qtbot.waitUntil(lambda: panel.verticalScrollBar().value() > 0 and field_visible())
     qtbot.waitUntil(panel.new_tag.hasFocus)
+
+
+# -- the window over real services
+
+
+def wait_idle(qtbot, window, timeout=20_000):
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
+
+
+def pick_dates(window, text_start: str) -> None:
+    dates = window.search_bar.dates
+    dates.activated.emit(next(i for i in range(dates.count()) if dates.itemText(i).startswith(text_start)))
+
+
+def choose_dates(window, since, until) -> None:
+    window.search_bar.dates._ask_range = lambda current: (since, until)
+    pick_dates(window, "Choose dates")
+
+
+def select_row(qtbot, window, row):
+    window.grid.setCurrentIndex(window.grid_model.index(row, 0))
+    item = window.grid_model.item(row)
+    qtbot.waitUntil(lambda: window.details.details is not None and window.details.details.item.id == item.id)
+    return item
+
+
+def library(tmp_path):
+    """Two camera photos of 2021, a scan without EXIF modified five days ago, and one unreadable file."""
+    from tests.photos import make_photo
+
+    folder = tmp_path / "photos"
+    make_photo(folder / "IMG_1.jpg", (200, 30, 30), taken="2021:07:14 18:30:00")
+    make_photo(folder / "IMG_2.jpg", (30, 200, 30), taken="2021:07:20 09:00:00")
+    scan = make_photo(folder / "scan.jpg", (30, 30, 200), taken=None)
+    recent = (datetime.now() - timedelta(days=5)).timestamp()
+    os.utime(scan, (recent, recent))
+    (folder / "notes.jpg").write_text("this is not a photo\n")
+    return folder
+
+
+def test_skipped_files_are_counted_apart_and_never_shown_as_photos(qtbot, open_window, tiny_home, tmp_path):
+    folder = library(tmp_path)
+    window = open_window(tiny_home)
+    window.folders.add(str(folder))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.header.text().startswith("3 photos"))
+    assert sorted(i.name for i in window.grid_model.items) == ["IMG_1.jpg", "IMG_2.jpg", "scan.jpg"]
+    qtbot.waitUntil(lambda: [(f.photos, f.skipped) for f in window.sidebar.folders.folders] == [(3, 1)])
+    assert window.sidebar.folders.index(0, 0).data() == "All photos (3)"
+    qtbot.waitUntil(lambda: window.status.skipped.text() == "1 skipped")
+
+    window.confirm = lambda text: True
+    window.folders.stop_watching(str(folder))
+    wait_idle(qtbot, window)
+    assert window.status.message.text() == f"Stopped watching {folder} (3 photos and 1 skipped file left the library)"
+
+
+def test_a_photo_without_exif_is_dated_by_its_file_and_an_empty_grid_says_why(qtbot, open_window, tiny_home,
+                                                                              tmp_path):
+    folder = library(tmp_path)
+    window = open_window(tiny_home)
+    window.folders.add(str(folder))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 3)
+
+    pick_dates(window, "Past 30 days")
+    qtbot.waitUntil(lambda: window.header.text().startswith("1 photo "))
+    assert [i.name for i in window.grid_model.items] == ["scan.jpg"] and window.empty_note.isHidden()
+    select_row(qtbot, window, 0)
+    assert window.details.taken.text().endswith("(date from file, no capture date)")
+
+    choose_dates(window, date(2010, 1, 1), date(2010, 12, 31))
+    qtbot.waitUntil(lambda: window.empty_note.isVisible())
+    assert window.grid_model.rowCount() == 0
+    assert window.empty_note.text() == (f"Nothing dated 2010-01-01 to 2010-12-31: 3 photos here, dated 2021-07-14 "
+                                        f"to {(date.today() - timedelta(days=5)).isoformat()}.")
+    assert window.details.details is None  # the selected photo left the grid: its details went with it
+
+    qtbot.keyClicks(window.search_bar.edit, "a photo")
+    window.search_bar.submit()
+    qtbot.waitUntil(lambda: window.header.text().startswith("No photos found"), timeout=10_000)
+    qtbot.waitUntil(lambda: window.empty_note.isVisible() and window.empty_note.text().startswith("Nothing dated"))
+
+    window.search_bar.edit.clear()
+    window.search_bar.submit()
+    pick_dates(window, "Any date")
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 3)
+    assert window.empty_note.isHidden()
+
+
+def test_an_empty_folder_says_its_files_were_skipped(qtbot, open_window, tiny_home, tmp_path):
+    folder = library(tmp_path)
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "broken.jpg").write_bytes(b"")
+    window = open_window(tiny_home)
+    window.folders.add(str(folder))
+    wait_idle(qtbot, window)
+    window.folders.add(str(junk))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: len(window.sidebar.folders.folders) == 2)
+    window.sidebar.folder_view.setCurrentIndex(window.sidebar.folders.index(window.sidebar.folders.row_of(str(junk)), 0))
+    qtbot.waitUntil(lambda: window.empty_note.isVisible())
+    assert window.empty_note.text() == ("No photos in junk: 1 file could not be read, listed under \u201c2 skipped\u201d "
+                                        "in the status bar.")
+
+
+def test_details_follow_the_grid_and_a_deleted_photo_is_no_error(qtbot, open_window, tiny_home, tmp_path):
+    from photo_tagger.core.errors import PhotoTaggerError
+
+    folder = library(tmp_path)
+    window = open_window(tiny_home)
+    window.folders.add(str(folder))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 3)
+    first = select_row(qtbot, window, [i.name for i in window.grid_model.items].index("IMG_1.jpg"))
+
+    # A filter that keeps the selected photo keeps it selected and shown.
+    choose_dates(window, date(2021, 7, 1), date(2021, 7, 31))
+    qtbot.waitUntil(lambda: window.header.text().startswith("2 photos"))
+    qtbot.waitUntil(lambda: window.grid.currentIndex().isValid())
+    assert window.grid.currentIndex().data(ItemRole).id == first.id and window.details.details.item.id == first.id
+
+    # A message about one photo goes when another one is selected.
+    window.photos._details_failed(window.photos._generation, PhotoTaggerError("the store is not answering"))
+    assert window.status.message.text() == "No details: the store is not answering"
+    other = select_row(qtbot, window, 1 - window.grid.currentIndex().row())
+    assert window.status.message.text() == "Ready"
+
+    # The selected photo's file is deleted: the watcher drops it, the details clear, nothing is logged as an error.
+    os.unlink(other.path)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: window.details.details is None)
+    wait_idle(qtbot, window)

@@ -131,8 +131,8 @@ def _tooltip(item: GridItem) -> str:
         lines.append(f"score {item.score:.3f}")
     if item.status != "indexed":
         lines.append(f"skipped: {item.skip_reason}")
-    if item.taken_at:
-        lines.append(f"taken {item.taken_at.replace('T', ' ')}")
+    if item.date is not None:
+        lines.append(f"taken {item.date.shown()}")
     if item.tags:
         lines.append("tags: " + ", ".join(item.tags))
     if item.flags:

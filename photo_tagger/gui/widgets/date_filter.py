@@ -44,7 +44,7 @@ class DateFilter(QComboBox):
         self._today = today
         self._ask_range = ask_range or self._range_dialog
         self._range: DateRange = (None, None)
-        self.setToolTip("Only photos taken in this span (photos without a date are left out)")
+        self.setToolTip("Only photos taken in this span (a photo without a capture date counts by its file's date)")
         year = today().year
         for text, span in (("Any date", lambda t: (None, None)),
                            ("Past 30 days", lambda t: (t - timedelta(days=30), t)),

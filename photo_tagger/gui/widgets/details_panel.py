@@ -9,6 +9,8 @@ from PySide6.QtGui import QMouseEvent, QPixmap
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu,
                                QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
+from photo_tagger.core.dates import record_date
+
 # Decoded this big (the longer side), then scaled down to the panel's width: a wide panel stays sharp.
 PREVIEW_SIZE = 640
 TagRole = Qt.ItemDataRole.UserRole + 1
@@ -118,14 +120,19 @@ class DetailsPanel(QScrollArea):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
-    def clear(self) -> None:
+    def clear(self, reason: str = "Select a photo to see its details") -> None:
         self.details = None
         self._focus_pending = False
         self.content.hide()
+        self.placeholder.setText(reason)
         self.placeholder.show()
 
     def set_details(self, details) -> None:
-        """Show a PhotoDetails (library_queries); the preview comes separately (set_preview)."""
+        """Show a PhotoDetails (library_queries); the preview comes separately (set_preview). None: the photo
+        left the library since it was listed (deleted, or moved away)."""
+        if details is None:
+            self.clear("This photo is no longer in the library (its file was deleted or moved).")
+            return
         self.details = details
         record = details.record
         self.placeholder.hide()
@@ -133,7 +140,8 @@ class DetailsPanel(QScrollArea):
         self.name.setText(os.path.basename(record.path))
         self.name.setToolTip(record.path)
         self.path.setText(os.path.dirname(record.path))
-        self.taken.setText(record.taken_at.replace("T", " ") if record.taken_at else "unknown")
+        found = record_date(record)
+        self.taken.setText(found.shown() if found else "unknown")
         camera = " ".join(p for p in (record.camera_make, record.camera_model) if p)
         self.camera.setText(camera or "unknown")
         dims = f"{record.width} \u00d7 {record.height} px, " if record.width and record.height else ""

@@ -16,6 +16,7 @@ class StatusPanel(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.message = QLabel("Ready", self)
+        self._about_selection = False  # the message is about the selected photo (see show_message)
         self.progress = QProgressBar(self)
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
@@ -47,9 +48,15 @@ class StatusPanel(QWidget):
         runner.job_finished.connect(lambda job, result: self._job_ended(job))
         self._set_busy(False)
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, *, about_selection: bool = False) -> None:
+        """`about_selection`: the message is about the selected photo, and goes when another one is selected."""
         self.message.setText(text)
         self.message.setToolTip(text)
+        self._about_selection = about_selection
+
+    def selection_changed(self) -> None:
+        if self._about_selection:
+            self.show_message("Ready")
 
     def show_job(self, job: Job) -> None:
         if job.control.cancelled:
