@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -14,6 +16,42 @@ from photo_tagger.gui import operations
 from photo_tagger.infra.fs_watch import FolderWatcher
 
 log = logging.getLogger(__name__)
+
+
+class OwnWrites:
+    """Files the app itself wrote (its XMP sidecars), with the (size, mtime) it left them at. The watcher's report
+    of a file still exactly so is the app's own echo: no index run, and the status line keeps the export's result.
+    A file changed since (another program edited the sidecar) no longer matches and is read again.
+    Thread-safe: the writer notes, the watcher's thread checks."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._files: dict[str, tuple[int, int]] = {}
+
+    def note(self, path: str) -> None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return
+        with self._lock:
+            self._files[os.path.abspath(path)] = (info.st_size, info.st_mtime_ns)
+
+    def is_own(self, path) -> bool:
+        path = os.path.abspath(path)
+        with self._lock:
+            noted = self._files.get(path)
+        if noted is None:
+            return False
+        try:
+            info = os.stat(path)
+        except OSError:
+            info = None
+        if info is not None and (info.st_size, info.st_mtime_ns) == noted:
+            return True
+        with self._lock:  # changed by someone else (or gone): from now on it is theirs
+            if self._files.get(path) == noted:
+                del self._files[path]
+        return False
 
 
 class LiveWatcher(QObject):
@@ -35,6 +73,8 @@ class LiveWatcher(QObject):
         self._watcher: FolderWatcher | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self.own_writes = OwnWrites()
+        self._loop: WatchLoop | None = None
         runner.add_shutdown_step(self.stop)
 
     @property
@@ -60,13 +100,22 @@ class LiveWatcher(QObject):
 
     def _start(self, roots: tuple[str, ...]) -> None:
         app_dirs = tuple(str(d) for d in self.app.paths.app_dirs())
-        loop = WatchLoop(self._index_requested, move_grace=self.move_grace)
-        self._watcher = FolderWatcher([Path(r) for r in roots], loop.on_changes, debounce=self.debounce,
+        loop = self._loop = WatchLoop(self._index_requested, move_grace=self.move_grace)
+        self._watcher = FolderWatcher([Path(r) for r in roots], self._on_changes, debounce=self.debounce,
                                       ignore=lambda p: any(is_under(str(p), d) for d in app_dirs))
         self._watcher.start()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="watch-loop", daemon=True)
         self._thread.start()
         log.info("watching %d folder(s) for changes", len(roots))
+
+    def _on_changes(self, changes) -> None:
+        """On the watcher's thread: the app's own writes are left out before the loop sees the batch."""
+        changed = frozenset(p for p in changes.changed if not self.own_writes.is_own(p))
+        if changed != changes.changed:
+            log.debug("left out %d file(s) the app wrote itself", len(changes.changed) - len(changed))
+            changes = replace(changes, changed=changed)
+        if changes and self._loop is not None:
+            self._loop.on_changes(changes)
 
     def catch_up(self) -> None:
         """Index what changed while the app was closed (and re-encode for a new model), like `watch` does."""

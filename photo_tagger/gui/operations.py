@@ -73,9 +73,10 @@ def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl):
 
 
 def write_sidecars(app, *, folder: str | None, ids: list[str] | None, overwrite_ours: bool, progress: Progress,
-                   control: JobControl) -> SidecarReport:
-    """Write the photos' tags and flags to their XMP sidecars (merged; the photos are not touched)."""
-    return export_sidecars(app.catalog, app.sidecars, folder=folder, ids=ids, overwrite_ours=overwrite_ours,
+                   control: JobControl, sidecars=None) -> SidecarReport:
+    """Write the photos' tags and flags to their XMP sidecars (merged; the photos are not touched); `sidecars`:
+    a store in place of app.sidecars (the window's notes what it wrote)."""
+    return export_sidecars(app.catalog, sidecars or app.sidecars, folder=folder, ids=ids, overwrite_ours=overwrite_ours,
                            progress=progress, control=control)
 
 

@@ -9,6 +9,23 @@ from PySide6.QtCore import QObject
 
 from photo_tagger.gui import operations
 from photo_tagger.gui.library_queries import folder_name
+from photo_tagger.infra.xmp_sidecar import sidecar_path
+
+
+class NotedSidecars:
+    """The app's sidecar store, noting each file it wrote in `own_writes` (the live watcher's OwnWrites): the
+    watcher's report of that very write is the app's own echo, not a change to index."""
+
+    def __init__(self, sidecars, own_writes):
+        self.sidecars = sidecars
+        self.own_writes = own_writes
+
+    def read(self, photo_path: str):
+        return self.sidecars.read(photo_path)
+
+    def write(self, photo_path: str, present, ours) -> None:
+        self.sidecars.write(photo_path, present, ours)
+        self.own_writes.note(sidecar_path(photo_path))
 
 
 class SidecarActions(QObject):
@@ -24,9 +41,9 @@ class SidecarActions(QObject):
         what = folder_name(folder) if folder else f"{len(ids or ())} photos"
         return self.runner.write(
             f"Writing tags to sidecars ({what})",
-            lambda progress, control: operations.write_sidecars(self.app, folder=folder, ids=ids,
-                                                                overwrite_ours=overwrite_ours,
-                                                                progress=progress, control=control),
+            lambda progress, control: operations.write_sidecars(
+                self.app, folder=folder, ids=ids, overwrite_ours=overwrite_ours, progress=progress, control=control,
+                sidecars=NotedSidecars(self.app.sidecars, self.window.watcher.own_writes)),
             on_done=partial(self._written, folder, ids, overwrite_ours))
 
     def _written(self, folder: str | None, ids: list[str] | None, overwrite_ours: bool, report) -> None:

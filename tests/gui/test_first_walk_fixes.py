@@ -214,3 +214,36 @@ def test_details_follow_the_grid_and_a_deleted_photo_is_no_error(qtbot, open_win
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 1, timeout=20_000)
     qtbot.waitUntil(lambda: window.details.details is None)
     wait_idle(qtbot, window)
+
+
+def test_the_apps_own_sidecars_start_no_index_run_but_another_programs_edit_does(qtbot, open_window, tiny_home,
+                                                                                  tmp_path):
+    from pathlib import Path
+
+    from photo_tagger.gui import operations
+
+    folder = library(tmp_path)
+    window = open_window(tiny_home)
+    assert window.watch
+    window.folders.add(str(folder))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.watcher.running and window.grid_model.rowCount() == 3)
+    first = next(r for r in window.app.catalog.records() if r.path.endswith("IMG_1.jpg"))
+    window.runner.write("tag", lambda progress, control: operations.edit_tags(window.app, first.id, add=["holiday"]))
+    wait_idle(qtbot, window)
+    started = []
+    window.runner.job_started.connect(lambda job: started.append(job.description))
+
+    window.sidecars.write(folder=str(folder))
+    wait_idle(qtbot, window)
+    message = window.status.message.text()
+    assert " sidecars written" in message and int(message.split(" sidecars written")[0]) >= 1
+    sidecar = Path(f"{first.path}.xmp")
+    assert "holiday" in sidecar.read_text()
+    qtbot.wait(3_000)  # the watcher's debounce and settling time (0.5 s + 1 s), with room to spare
+    assert [d for d in started if d.startswith("Indexing")] == []
+    assert window.status.message.text() == message
+
+    sidecar.write_text(sidecar.read_text().replace("holiday", "vacation"))  # another program edits it
+    qtbot.waitUntil(lambda: any(d.startswith("Indexing") for d in started), timeout=10_000)
+    wait_idle(qtbot, window)
