@@ -76,8 +76,8 @@ def write_sidecars(app, *, folder: str | None, ids: list[str] | None, overwrite_
                    control: JobControl, sidecars=None) -> SidecarReport:
     """Write the photos' tags and flags to their XMP sidecars (merged; the photos are not touched); `sidecars`:
     a store in place of app.sidecars (the window's notes what it wrote)."""
-    return export_sidecars(app.catalog, sidecars or app.sidecars, folder=folder, ids=ids, overwrite_ours=overwrite_ours,
-                           progress=progress, control=control)
+    return export_sidecars(app.catalog, sidecars or app.sidecars, folder=folder, ids=ids,
+                           overwrite_ours=overwrite_ours, progress=progress, control=control)
 
 
 def retag_photos(app, ids: list[str], progress: Progress, control: JobControl) -> RetagReport:
