@@ -179,7 +179,7 @@ class Indexer:
             on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip, problems)] \
                 if os.path.isdir(root) else []
             known = self.catalog.records_under(root, [prefix_relpath(s, root) if s != root else "" for s in inside])
-            if not on_disk and known and root in inside:
+            if not on_disk and known and root in inside and not problems.folders:
                 # An unplugged drive or an empty mount point looks like "every photo deleted": keep the
                 # library as it is (tags, your choices) until the folder is back, or is unwatched.
                 report.unavailable.append(root)
@@ -203,17 +203,8 @@ class Indexer:
     def _unreadable(missing: list[PhotoRecord], problems: ScanProblems, report: IndexReport) -> list[PhotoRecord]:
         """The missing records that are really gone. Those under a folder the scan could not list (or at a path
         it could not read) stay as they are, like an unplugged drive's: tags and choices are kept."""
-        blocked = problems.blocked()
-        kept: dict[str, int] = dict.fromkeys(blocked, 0)
-        gone = []
-        for record in missing:
-            place = next((b for b in blocked if is_under(record.path, b)), None) if blocked else None
-            if place is None:
-                gone.append(record)
-            else:
-                kept[place] += 1
-        for path, reason in problems.files.items():
-            report.skipped.append(SkippedFile(path, reason))
+        gone, kept = problems.keep(missing)
+        report.skipped += [SkippedFile(path, reason) for path, reason in problems.files.items()]
         for folder, reason in [*problems.folders.items(),
                                *((link, "broken symbolic link") for link in problems.links if kept[link])]:
             report.unavailable.append(folder)

@@ -30,8 +30,18 @@ class ScanProblems:
     files: dict[str, str] = field(default_factory=dict)  # photo names that are no regular file: path -> reason
     links: set[str] = field(default_factory=set)  # other broken symlinks (maybe a folder on an unplugged drive)
 
-    def blocked(self) -> list[str]:
-        return [*self.folders, *self.files, *self.links]
+    def keep(self, missing: Iterable[PhotoRecord]) -> tuple[list[PhotoRecord], dict[str, int]]:
+        """Split records not found on disk: those really gone, and per unreadable path how many it keeps."""
+        blocked = [*self.folders, *self.files, *self.links]
+        kept = dict.fromkeys(blocked, 0)
+        gone = []
+        for record in missing:
+            place = next((b for b in blocked if is_under(record.path, b)), None) if blocked else None
+            if place is None:
+                gone.append(record)
+            else:
+                kept[place] += 1
+        return gone, kept
 
 
 def walk_photos(root: str, start: str | None = None, *, skip_dirs: Iterable[str] = (),

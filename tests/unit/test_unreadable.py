@@ -114,3 +114,19 @@ def test_a_photo_behind_a_link_to_an_unplugged_drive_is_kept(parts, tmp_path):
     report = indexer.index([str(folder)])
     assert (report.removed, report.unavailable) == (0, [str(folder / "album")])
     assert len(catalog.records()) == 2
+
+
+def test_a_watched_folder_that_cannot_be_listed_keeps_everything(parts, photos, monkeypatch):
+    catalog, store, indexer = parts
+    indexer.index([photos])
+    real_scandir = os.scandir
+
+    def denied(path):
+        if os.fspath(path) == photos:
+            raise PermissionError(errno.EACCES, "Permission denied", photos)
+        return real_scandir(path)
+
+    monkeypatch.setattr(scan_module.os, "scandir", denied)
+    report = indexer.index([photos])
+    assert (report.removed, report.unavailable) == (0, [photos]) and len(catalog.records()) == 5
+    assert report.skipped[0].reason.startswith("cannot list this folder: Permission denied; its 5 photos")
