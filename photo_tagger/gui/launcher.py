@@ -20,8 +20,8 @@ class UnopenedDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Photo Tagger")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.message = QLabel(f"Could not open the {what}: this desktop has no program set to open it "
-                              f"(no launcher was found).\nOpen it yourself; its path is:", self)
+        self.message = QLabel(f"<b>Could not open the {what}.</b><br>No program to open it was found on this "
+                              f"desktop. Open it yourself; its path is:", self)
         self.message.setWordWrap(True)
         self.path = QLineEdit(path, self)
         self.path.setReadOnly(True)

@@ -30,7 +30,8 @@ class ViewImage:
 def decode_for_view(path: str, box: tuple[int, int] | None, hidden: bool) -> ViewImage:
     """Worker threads only: `path` upright (EXIF orientation), fitted in `box` (JPEGs decode at a reduced size
     first), or full size when box is None; blurred when `hidden`."""
-    image, info = open_rgb_and_info(path, min_side=max(box) if box else None)
+    # The fitted picture's shorter side is at most the box's: JPEGs decode at the smallest DCT scale above it.
+    image, info = open_rgb_and_info(path, min_side=min(box) if box else None)
     try:
         if box and (image.width > box[0] or image.height > box[1]):
             image.thumbnail(box)
@@ -39,8 +40,8 @@ def decode_for_view(path: str, box: tuple[int, int] | None, hidden: bool) -> Vie
         picture = picture.convertToFormat(QImage.Format.Format_RGB32)  # a converted copy: owns its pixels
     finally:
         image.close()
-    if hidden:  # about 16 blocks across, whatever the size: nothing recognisable, at 1:1 too
-        picture = blur(picture, max(8, max(width, height) // 16))
+    if hidden:  # about 12 blocks across, whatever the size: nothing recognisable, at 1:1 too
+        picture = blur(picture, max(8, max(width, height) // 12))
     return ViewImage(picture, info.width, info.height, (width, height) == (info.width, info.height), hidden)
 
 

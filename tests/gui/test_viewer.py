@@ -243,3 +243,32 @@ def test_without_a_launcher_every_open_shows_the_path(qtbot, open_window, tiny_h
     before = len(asked)
     next(a for a in two.actions() if a.text() == "Open 2 photos with system viewer").trigger()
     assert len(asked) == before + 1  # one message, not one per photo
+
+
+def test_a_photo_that_cannot_be_read_says_why(qtbot, tmp_path):
+    from types import SimpleNamespace
+
+    from photo_tagger.gui.library_queries import GridItem
+    from photo_tagger.gui.models.photo_grid import PhotoGridModel
+    from photo_tagger.gui.tasks import TaskRunner
+    from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
+
+    good, bad = make_photo(tmp_path / "A.jpg"), tmp_path / "B.jpg"
+    bad.write_bytes(b"not a photo at all")
+    model = PhotoGridModel()
+    model.append([GridItem("a", str(good), 1, "indexed"), GridItem("b", str(bad), 1, "indexed")])
+    runner = TaskRunner(SimpleNamespace(close=lambda: None))
+    viewer = PhotoViewer(runner, model)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    try:
+        viewer.open(0)
+        shown(qtbot, viewer, model.item(0))
+        key(qtbot, viewer, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda: viewer.view.message.isVisible(), timeout=10_000)
+        assert viewer.view.message.text() == "Cannot show B.jpg:\nnot an image (or unsupported format)"
+        assert viewer.picture is None and viewer.title.text() == "B.jpg  \u2014  2 / 2"
+        key(qtbot, viewer, Qt.Key.Key_Left)  # and back: the good one is still kept as a neighbour
+        assert viewer.picture is not None and not viewer.view.message.isVisible()
+    finally:
+        runner.shutdown()
