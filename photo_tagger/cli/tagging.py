@@ -98,6 +98,10 @@ def _retag(app, args) -> int:
     folder = resolve_folder(args.folder) if args.folder else None
     report = run_retag(app, folder)
     say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
+    if report.learned:
+        say(f"Learned from your choices: {', '.join(report.learned)}")
+    for note in report.notes:
+        say(f"note: {note}")
     return 0
 
 
@@ -128,6 +132,10 @@ def _tags(app, args) -> int:
         "width": record.width, "height": record.height, "size": record.size,
         "gps": [record.gps_lat, record.gps_lon] if record.gps_lat is not None else None,
         "model": record.embedded_model or None,
+        # confidence 0..1 and where it came from: "prompt", "learned" (from your choices) or "you"
+        "tag_details": [_detail(t, dict(decision.tags), decision.source_of_tag, choices and t in choices.added)
+                        for t in result.tags],
+        "flag_details": [_detail(f, dict(decision.flags), decision.source_of_flag, False) for f in result.flags],
     }
     if args.json:
         say_json(info)
@@ -149,6 +157,12 @@ def _tags(app, args) -> int:
     if info["date_source"] == "file":
         say(f"  date: {info['date']} (date from file, no capture date)")
     return 0
+
+
+def _detail(name: str, scores: dict, source_of, yours: bool) -> dict:
+    if yours or name not in scores:
+        return {"name": name, "confidence": 1.0, "source": "you"}
+    return {"name": name, "confidence": scores[name], "source": source_of(name)}
 
 
 def decision_score(decision: TagDecision, tag: str) -> str:

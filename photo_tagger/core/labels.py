@@ -42,6 +42,7 @@ class Label:
     prompts: tuple[str, ...] = ()  # empty: the templates filled with the name
     threshold: float | None = None  # None: the label set's default
     enabled: bool = True
+    examples_only: bool = False  # no prompt at all: the label is what the photos you tag with it show
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class ModerationCategory:
     enabled: bool = True
 
 
-DEFAULT_TAG_THRESHOLD = 0.01
-DEFAULT_BEST_THRESHOLD = 0.15
+DEFAULT_TAG_THRESHOLD = 0.5
+DEFAULT_BEST_THRESHOLD = 0.0  # no longer used by the absolute rule (core/calibration.py); kept in the file format
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,12 @@ class LabelSet:
     labels: tuple[Label, ...] = ()
     moderation: tuple[ModerationCategory, ...] = ()
     templates: tuple[str, ...] = DEFAULT_TEMPLATES
-    # Default per-label probability threshold (softmax over enabled labels): the lowest that kept tag precision
-    # >= 0.99 on the trained test model (benchmarks/RESULTS.md, "Tag rule"); 0.15 lost 40% of second labels.
+    # Default per-label confidence threshold: each label's confidence is absolute (core/calibration.py), and 0.5
+    # is where its prompt just clears both the background words and the library's background level
+    # (benchmarks/RESULTS.md, "Absolute tag rule").
     threshold: float = DEFAULT_TAG_THRESHOLD
     max_tags: int = 5
-    # A photo gets tags only when its best label reaches this probability: a photo no label fits spreads its
-    # probability thinly over many labels, each of which could pass the low per-label threshold.
+    # The old softmax rule's gate; read and written for older labels files, unused by the absolute rule.
     best_threshold: float = DEFAULT_BEST_THRESHOLD
 
     def prompts_for(self, label: Label) -> tuple[str, ...]:
@@ -168,6 +169,7 @@ def label_set_from_dict(data: dict) -> LabelSet:
             prompts=_strings(entry["prompts"], f"label {name!r}: prompts") if "prompts" in entry else (),
             threshold=None if threshold is None else _probability(threshold, f"label {name!r}"),
             enabled=bool(entry.get("enabled", True)),
+            examples_only=bool(entry.get("examples_only", False)),
         ))
     categories = []
     for i, entry in enumerate(_tables(data, "moderation")):
@@ -193,6 +195,8 @@ def label_set_to_dict(labels: LabelSet) -> dict:
             entry["prompts"] = list(label.prompts)
         if label.threshold is not None:
             entry["threshold"] = label.threshold
+        if label.examples_only:
+            entry["examples_only"] = True
         return entry
 
     return {

@@ -1,21 +1,41 @@
-"""Zero-shot tags and moderation flags from stored image embeddings (no image is decoded here)."""
+"""Tags and moderation flags from stored image embeddings (no image is decoded here).
+
+Every label and every moderation category answers on its own, "is this photo X?", with a confidence from 0 to 1
+and where it came from: "prompt" (core/calibration.py: the prompt must stand out from a fixed background
+vocabulary and from the library's background level) or "learned" (core/learning.py: a classifier fitted on the
+user's choices, its prior the prompt). No softmax runs over the user's labels, so one label never moves another.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from photo_tagger.core import calibration
+from photo_tagger.core.calibration import Background, Reference
 from photo_tagger.core.labels import LabelSet
+from photo_tagger.core.learning import LearnedModel
 from photo_tagger.core.ports import TextEncoder
+
+PROMPT, LEARNED, YOU = "prompt", "learned", "you"
 
 
 @dataclass(frozen=True)
 class TagDecision:
-    """The automatic result for one photo: tags and flags with their probabilities."""
+    """The automatic result for one photo: tags and flags with their confidences (0..1), best first, and the
+    source of each ("prompt" or "learned"), parallel to them."""
 
     tags: tuple[tuple[str, float], ...] = ()
     flags: tuple[tuple[str, float], ...] = ()
+    tag_sources: tuple[str, ...] = ()
+    flag_sources: tuple[str, ...] = ()
+
+    def source_of_tag(self, name: str) -> str | None:
+        return dict(zip((n for n, _ in self.tags), self.tag_sources)).get(name, PROMPT if name in dict(self.tags) else None)
+
+    def source_of_flag(self, name: str) -> str | None:
+        return dict(zip((n for n, _ in self.flags), self.flag_sources)).get(name, PROMPT if name in dict(self.flags) else None)
 
 
 @dataclass(frozen=True)
@@ -53,62 +73,151 @@ def ensemble(text_encoder: TextEncoder, prompts: tuple[str, ...]) -> np.ndarray:
     return (mean / np.linalg.norm(mean)).astype(np.float32)
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+
+@dataclass
+class _Scorer:
+    """One side (labels or categories): prompt groups scored by their max, per-row background exclusions."""
+
+    names: list[str]
+    thresholds: np.ndarray  # (L,) confidence thresholds
+    groups: np.ndarray  # (G, D) prompt embeddings; a label's score is the max over its groups
+    group_owner: np.ndarray  # (G,) row of the label each group belongs to
+    has_prompt: np.ndarray  # (L,) bool
+    excluded: np.ndarray  # (L, W) background words each row does not compete with
+    priors: np.ndarray  # (L, D) unit direction of each row's prompts (zero without a prompt): learning's prior
+    level_k: float = calibration.LEVEL_K
+    safe: list[np.ndarray] = field(default_factory=list)  # per row: (S, D) prompts it must also beat (categories)
+    learned: dict[str, LearnedModel] = field(default_factory=dict)
+
+    def prompt_scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """(N, L) best cosine over each row's prompts (-1 without a prompt)."""
+        out = np.full((len(embeddings), len(self.names)), -1.0, np.float32)
+        if len(self.groups):
+            sims = embeddings @ self.groups.T
+            for row in range(len(self.names)):
+                cols = np.nonzero(self.group_owner == row)[0]
+                if len(cols):
+                    out[:, row] = sims[:, cols].max(axis=1)
+        return out
+
+    def confidences(self, embeddings: np.ndarray, bg: Background, ref: Reference,
+                    use_learned: bool = True) -> tuple[np.ndarray, list[str]]:
+        """(N, L) confidences and each row's source."""
+        n = len(embeddings)
+        conf = np.zeros((n, len(self.names)), np.float32)
+        sources = [PROMPT] * len(self.names)
+        if not len(self.names) or not n:
+            return conf, sources
+        scores = self.prompt_scores(embeddings)
+        top_vals, top_idx = calibration.background_top(embeddings, bg)
+        for row, name in enumerate(self.names):
+            model = self.learned.get(name) if use_learned else None
+            if model is not None:
+                conf[:, row] = 1.0 / (1.0 + np.exp(-np.clip(embeddings @ model.weights + model.bias, -30, 30)))
+                sources[row] = LEARNED
+            elif self.has_prompt[row]:
+                rival = calibration.competitor(top_vals, top_idx, self.excluded[row])
+                if row < len(self.safe) and len(self.safe[row]):
+                    rival = np.maximum(rival, (embeddings @ self.safe[row].T).max(axis=1))
+                conf[:, row] = calibration.confidence(scores[:, row], rival, ref, self.level_k)
+        return conf, sources
+
+    def prior(self, row: int, ref: Reference) -> tuple[np.ndarray, float] | None:
+        """The prompt's decision as a linear model (without the background rival): learning starts from it."""
+        if not self.has_prompt[row]:
+            return None
+        slope = calibration.SHARPNESS / ref.spread
+        return slope * self.priors[row], -slope * (ref.level + self.level_k * ref.spread)
 
 
 @dataclass
 class PreparedLabels:
-    """Label and moderation embeddings for one label set and one model, ready for matrix products."""
+    """Label and moderation embeddings for one label set and one model, ready for matrix products; the library
+    reference and the learned models are attached by `calibrated` and core/training.py."""
 
-    names: list[str]
-    thresholds: np.ndarray
-    matrix: np.ndarray  # (L, D)
+    labels: _Scorer
+    categories: _Scorer
     max_tags: int
-    logit_scale: float
-    categories: list[tuple[str, float, np.ndarray, int]] = field(default_factory=list)  # name, threshold, (P, D), n_unsafe
-    best_threshold: float = 0.0  # a photo whose best label's probability is lower gets no tags
+    background: Background
+    reference: Reference = field(default_factory=Reference)
+
+    @property
+    def names(self) -> list[str]:
+        return self.labels.names
 
 
-def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float) -> PreparedLabels:
-    enabled = labels.enabled_labels
+def _scorer(names, thresholds, vectors, text_encoder, bg, level_k, safe_lists=None) -> _Scorer:
     dim = text_encoder.embedding_dim
-    matrix = np.stack([ensemble(text_encoder, labels.prompts_for(l)) for l in enabled]) if enabled \
-        else np.zeros((0, dim), np.float32)
-    prepared = PreparedLabels([l.name for l in enabled], np.array([labels.threshold_for(l) for l in enabled]),
-                              matrix, labels.max_tags, logit_scale, best_threshold=labels.best_threshold)
-    for category in labels.moderation:
-        if category.enabled:
-            prompts = text_encoder.encode_texts(list(category.unsafe + category.safe))
-            prepared.categories.append((category.name, category.threshold, prompts, len(category.unsafe)))
-    return prepared
+    groups = np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)
+    owner = np.concatenate([np.full(len(v), i) for i, v in enumerate(vectors)]).astype(int) if vectors \
+        else np.zeros(0, int)
+    priors = np.zeros((len(names), dim), np.float32)
+    for i, v in enumerate(vectors):
+        if len(v):
+            mean = v.mean(axis=0)
+            priors[i] = mean / max(np.linalg.norm(mean), 1e-9)
+    safe = [text_encoder.encode_texts(list(s)) for s in safe_lists] if safe_lists else []
+    return _Scorer(list(names), np.asarray(thresholds, np.float32), groups.astype(np.float32), owner,
+                   np.array([len(v) > 0 for v in vectors], bool), calibration.exclusions(bg, list(names), vectors),
+                   priors, level_k, safe)
+
+
+def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | None = None,
+            bg: Background | None = None) -> PreparedLabels:
+    """Embed every enabled label's prompts (templates filled with the name when it has none; a label defined by
+    examples alone has no prompt) and every enabled category's unsafe and safe prompts. `logit_scale` is
+    accepted for callers of the old softmax rule and unused."""
+    bg = bg or calibration.background(text_encoder)
+    enabled = labels.enabled_labels
+    label_side = _scorer([l.name for l in enabled], [labels.threshold_for(l) for l in enabled],
+                         [_label_vectors(labels, l, text_encoder) for l in enabled], text_encoder, bg,
+                         calibration.LEVEL_K)
+    cats = [c for c in labels.moderation if c.enabled]
+    category_side = _scorer([c.name for c in cats], [c.threshold for c in cats],
+                            [text_encoder.encode_texts(list(c.unsafe)) for c in cats], text_encoder, bg,
+                            calibration.FLAG_LEVEL_K, [c.safe for c in cats])
+    return PreparedLabels(label_side, category_side, labels.max_tags, bg)
+
+
+def _label_vectors(labels: LabelSet, label, text_encoder: TextEncoder) -> np.ndarray:
+    """A label's own prompts each stand alone (a label may cover several things: its score is the best of them);
+    the filled-in templates are one ensemble (CLIP's prompt ensembling); a label defined by examples has none."""
+    if getattr(label, "examples_only", False):
+        return np.zeros((0, text_encoder.embedding_dim), np.float32)
+    if label.prompts:
+        return text_encoder.encode_texts(list(label.prompts))
+    return ensemble(text_encoder, labels.prompts_for(label))[None]
+
+
+def calibrated(prepared: PreparedLabels, library: np.ndarray) -> PreparedLabels:
+    """The same labels measured against this library's background level (from its stored embeddings)."""
+    return replace(prepared, reference=calibration.reference(library, prepared.background))
+
+
+def scores(embeddings: np.ndarray, prepared: PreparedLabels, use_learned: bool = True):
+    """(label confidences (N, L), label sources, flag confidences (N, C), flag sources)."""
+    labels, label_sources = prepared.labels.confidences(embeddings, prepared.background, prepared.reference,
+                                                        use_learned)
+    flags, flag_sources = prepared.categories.confidences(embeddings, prepared.background, prepared.reference,
+                                                          use_learned)
+    return labels, label_sources, flags, flag_sources
 
 
 def decide(embeddings: np.ndarray, prepared: PreparedLabels) -> list[TagDecision]:
-    """Tag rule: softmax of logit_scale * cosine over the enabled labels; when the best label's probability
-    reaches best_threshold, every label whose probability reaches its own threshold, best first, at most
-    max_tags. A moderation category flags a photo when the softmax mass of its unsafe prompts (against its
-    safe ones) reaches the category's threshold."""
+    """Each label whose confidence reaches its threshold, best first, at most max_tags; each category whose
+    confidence reaches its threshold."""
     n = len(embeddings)
-    tags: list[list[tuple[str, float]]] = [[] for _ in range(n)]
-    if len(prepared.names):
-        probs = softmax(prepared.logit_scale * embeddings @ prepared.matrix.T)
-        order = np.argsort(-probs, axis=1)[:, : prepared.max_tags]  # best first
-        top = np.take_along_axis(probs, order, axis=1)
-        rows, cols = np.nonzero((top >= prepared.thresholds[order]) & (top[:, :1] >= prepared.best_threshold))
-        for row, label, p in zip(rows.tolist(), order[rows, cols].tolist(), top[rows, cols].tolist()):
-            tags[row].append((prepared.names[label], round(p, 4)))
-    flags: list[list[tuple[str, float]]] = [[] for _ in range(n)]
-    for name, threshold, prompts, n_unsafe in prepared.categories:
-        unsafe = softmax(prepared.logit_scale * embeddings @ prompts.T)[:, :n_unsafe].sum(axis=1)
-        for row in np.nonzero(unsafe >= threshold)[0]:
-            flags[row].append((name, round(float(unsafe[row]), 4)))
-    return [TagDecision(tuple(t), tuple(f)) for t, f in zip(tags, flags)]
-
-
-def unsafe_scores(embeddings: np.ndarray, prepared: PreparedLabels) -> dict[str, np.ndarray]:
-    """Every category's unsafe probability for every photo (for showing scores and tuning thresholds)."""
-    return {name: softmax(prepared.logit_scale * embeddings @ prompts.T)[:, :n_unsafe].sum(axis=1)
-            for name, _, prompts, n_unsafe in prepared.categories}
+    label_conf, label_sources, flag_conf, flag_sources = scores(np.asarray(embeddings, np.float32), prepared)
+    out = []
+    names, cats = prepared.labels.names, prepared.categories.names
+    label_hit = label_conf >= prepared.labels.thresholds
+    flag_hit = flag_conf >= prepared.categories.thresholds
+    for i in range(n):
+        cols = np.nonzero(label_hit[i])[0]
+        cols = cols[np.argsort(-label_conf[i, cols], kind="stable")][: prepared.max_tags]
+        fcols = np.nonzero(flag_hit[i])[0]
+        fcols = fcols[np.argsort(-flag_conf[i, fcols], kind="stable")]
+        out.append(TagDecision(tuple((names[c], round(float(label_conf[i, c]), 4)) for c in cols),
+                               tuple((cats[c], round(float(flag_conf[i, c]), 4)) for c in fcols),
+                               tuple(label_sources[c] for c in cols), tuple(flag_sources[c] for c in fcols)))
+    return out

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS auto_flags (photo_id TEXT NOT NULL, category TEXT NOT
 CREATE TABLE IF NOT EXISTS user_tags (photo_id TEXT NOT NULL, label TEXT NOT NULL,
     action TEXT NOT NULL CHECK (action IN ('add', 'remove')), PRIMARY KEY (photo_id, label));
 CREATE TABLE IF NOT EXISTS user_not_sensitive (photo_id TEXT PRIMARY KEY);
+-- Where an automatic tag (kind 'tag') or flag ('flag') came from when not from its prompt: 'learned' from the
+-- user's choices. A table of its own (no row = 'prompt') so that older catalogs gain it without a migration step.
+CREATE TABLE IF NOT EXISTS auto_sources (photo_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    source TEXT NOT NULL, PRIMARY KEY (photo_id, kind, name));
 CREATE INDEX IF NOT EXISTS auto_tags_label ON auto_tags (label);
 CREATE INDEX IF NOT EXISTS photos_taken ON photos (taken_at);
 -- Each photo's embedding per model (float32 bytes), written with its record: filtered searches and retags
@@ -59,7 +63,7 @@ CREATE INDEX IF NOT EXISTS photos_taken ON photos (taken_at);
 CREATE TABLE IF NOT EXISTS vectors (seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL,
     model TEXT NOT NULL, embedding BLOB NOT NULL, UNIQUE (photo_id, model));
 """
-_PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive", "vectors")
+_PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive", "vectors", "auto_sources")
 _COLUMNS = ("id", "root", "relpath", "size", "mtime_ns", "content_hash", "status", "skip_reason",
             "embedded_model", "width", "height", "taken_at", "camera_make", "camera_model", "gps_lat",
             "gps_lon", "indexed_at")
@@ -333,25 +337,42 @@ class Catalog:
 
     # -- tags and flags
     def write_decisions(self, db: sqlite3.Connection, decisions: dict[str, TagDecision]) -> None:
-        """Inside a transaction(): replace the automatic tags and flags of these photos."""
+        """Inside a transaction(): replace the automatic tags and flags of these photos (and their sources)."""
         ids = [(i,) for i in decisions]
-        db.executemany("DELETE FROM auto_tags WHERE photo_id = ?", ids)
-        db.executemany("DELETE FROM auto_flags WHERE photo_id = ?", ids)
+        for table in ("auto_tags", "auto_flags", "auto_sources"):
+            db.executemany(f"DELETE FROM {table} WHERE photo_id = ?", ids)
         db.executemany("INSERT INTO auto_tags VALUES (?, ?, ?)",
                        [(i, name, score) for i, d in decisions.items() for name, score in d.tags])
         db.executemany("INSERT INTO auto_flags VALUES (?, ?, ?)",
                        [(i, name, score) for i, d in decisions.items() for name, score in d.flags])
+        db.executemany("INSERT INTO auto_sources VALUES (?, ?, ?, ?)",
+                       [(i, kind, name, source) for i, d in decisions.items()
+                        for kind, pairs, sources in (("tag", d.tags, d.tag_sources), ("flag", d.flags, d.flag_sources))
+                        for (name, _), source in zip(pairs, sources) if source != "prompt"])
 
     def decisions(self, ids: Iterable[str]) -> dict[str, TagDecision]:
+        ids = list(ids)
         tags: dict[str, list] = {}
         flags: dict[str, list] = {}
         for table, target in (("auto_tags", tags), ("auto_flags", flags)):
             for photo_id, name, score in self._in(f"SELECT photo_id, {'label' if table == 'auto_tags' else 'category'}, "
                                                   f"score FROM {table} WHERE photo_id IN", ids):
                 target.setdefault(photo_id, []).append((name, score))
-        return {i: TagDecision(tuple(sorted(tags.get(i, ()), key=lambda t: -t[1])),
-                               tuple(sorted(flags.get(i, ()), key=lambda t: -t[1])))
-                for i in set(tags) | set(flags)}
+        sources = {(i, kind, name): source for i, kind, name, source in
+                   self._in("SELECT photo_id, kind, name, source FROM auto_sources WHERE photo_id IN", ids)}
+        out = {}
+        for i in set(tags) | set(flags):
+            t = tuple(sorted(tags.get(i, ()), key=lambda x: -x[1]))
+            f = tuple(sorted(flags.get(i, ()), key=lambda x: -x[1]))
+            out[i] = TagDecision(t, f, tuple(sources.get((i, "tag", n), "prompt") for n, _ in t),
+                                 tuple(sources.get((i, "flag", n), "prompt") for n, _ in f))
+        return out
+
+    def all_choices(self) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """Every user tag choice (photo id, label, 'add'|'remove') and every "not sensitive" photo: the examples
+        learning trains on."""
+        return (self._query("SELECT photo_id, label, action FROM user_tags"),
+                [r[0] for r in self._query("SELECT photo_id FROM user_not_sensitive")])
 
     def choices(self, ids: Iterable[str]) -> dict[str, UserChoices]:
         ids = list(ids)
@@ -420,4 +441,5 @@ class Catalog:
                        (new, old))
             db.execute("DELETE FROM user_tags WHERE label = ?", (old,))
             db.execute("DELETE FROM auto_tags WHERE label = ?", (old,))
+            db.execute("UPDATE OR REPLACE auto_sources SET name = ? WHERE kind = 'tag' AND name = ?", (new, old))
         return ids

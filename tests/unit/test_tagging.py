@@ -52,15 +52,19 @@ def test_tag_rule_threshold_and_max_tags():
     assert decisions[3].tags == ()  # no label fits: a third each, under the 0.4 threshold
 
 
-def test_a_photo_no_label_fits_gets_no_tags_however_low_the_label_threshold():
-    labels = LabelSet(labels=tuple(Label(w, prompts=(w,)) for w in WordEncoder.WORDS), threshold=0.01, max_tags=5,
-                      best_threshold=0.5)
-    prepared = prepare(labels, WordEncoder(), logit_scale=10.0)
-    flat, peaked = unit(1, 1, 1, 1, 1), unit(1, 0.8, 0, 0, 0)
-    decisions = decide(np.stack([flat, peaked]), prepared)
-    assert decisions[0].tags == ()  # a fifth each: every label passes 0.01, the best does not reach 0.5
-    assert [name for name, _ in decisions[1].tags][:2] == ["red", "green"]  # the best, then the runner-up
-    assert label_set_from_dict(label_set_to_dict(labels)).best_threshold == 0.5
+def test_a_label_decides_alone_adding_or_disabling_another_never_moves_it():
+    """The absolute rule (core/calibration.py): no softmax over the user's labels."""
+    photos = np.stack([unit(1, 1, 1, 1, 1), unit(1, 0.8, 0, 0, 0), unit(0, 0, 1, 0, 0)])
+    one = LabelSet(labels=(Label("red", prompts=("red",)),))
+    many = LabelSet(labels=(Label("red", prompts=("red",)), Label("green", prompts=("green",)),
+                            Label("blue", prompts=("blue",)), Label("x", prompts=("circle",), enabled=False)))
+    alone = decide(photos, prepare(one, WordEncoder()))
+    among = decide(photos, prepare(many, WordEncoder()))
+    assert [list(d.tags[:1]) for d in alone] == [[t for t in d.tags if t[0] == "red"][:1] for d in among]
+    assert [name for name, _ in alone[1].tags] == ["red"]  # the photo is red and green: red alone still says so
+    assert [name for name, _ in among[1].tags] == ["red"]  # green loses to the everyday word "red" here
+    assert alone[0].tags == () and among[0].tags == ()  # a flat photo stands out for nothing
+    assert all(source == "prompt" for d in among for source in d.tag_sources)
 
 
 def test_moderation_flags_when_unsafe_mass_passes_the_threshold():

@@ -1,0 +1,72 @@
+"""Attach to prepared labels what the library and the user's choices teach: the library's background level and,
+for each label or category with enough examples, a classifier fitted on stored embeddings (no image is read)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from photo_tagger.core import learning
+from photo_tagger.core.tagging import PreparedLabels, _Scorer, calibrated
+
+REFERENCE_SAMPLE = 4000  # photos the background level and the weak negatives are drawn from
+
+
+def library_sample(catalog, model_name: str, ids: list[str], seed: int = 0) -> np.ndarray:
+    """Stored embeddings of up to REFERENCE_SAMPLE of these photos (fixed seed: the same library gives the same
+    calibration)."""
+    if len(ids) > REFERENCE_SAMPLE:
+        ids = list(np.random.default_rng(seed).choice(np.array(ids, dtype=object), REFERENCE_SAMPLE, replace=False))
+    vectors = catalog.vectors(model_name, ids)
+    return np.stack(list(vectors.values())).astype(np.float32) if vectors else np.zeros((0, 0), np.float32)
+
+
+def examples_by_label(catalog) -> tuple[dict[str, tuple[set, set]], set]:
+    """label -> (photo ids added, photo ids removed), and the photos marked "not sensitive"."""
+    rows, not_sensitive = catalog.all_choices()
+    by_label: dict[str, tuple[set, set]] = {}
+    for photo_id, label, action in rows:
+        added, removed = by_label.setdefault(label, (set(), set()))
+        (added if action == "add" else removed).add(photo_id)
+    return by_label, set(not_sensitive)
+
+
+def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[str]) -> tuple[PreparedLabels, list[str]]:
+    """Calibrate on the library and fit every label and category that has enough examples. Returns the trained
+    labels and one line for each label that cannot decide anything (no prompt and too few examples)."""
+    sample = library_sample(catalog, model_name, library_ids)
+    trained = calibrated(prepared, sample) if len(sample) else prepared
+    by_label, not_sensitive = examples_by_label(catalog)
+    wanted = set().union(*(a | r for a, r in by_label.values())) | not_sensitive if by_label or not_sensitive else set()
+    vectors = catalog.vectors(model_name, wanted) if wanted else {}
+    notes: list[str] = []
+    labels = _fit_side(trained.labels, trained, {n: by_label.get(n, (set(), set())) for n in trained.labels.names},
+                       vectors, sample, notes)
+    categories = _fit_side(trained.categories, trained,
+                           {n: (set(), not_sensitive) for n in trained.categories.names}, vectors, sample, notes)
+    return replace(trained, labels=labels, categories=categories), notes
+
+
+def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple[set, set]], vectors: dict,
+              sample: np.ndarray, notes: list[str]) -> _Scorer:
+    learned = {}
+    dim = side.groups.shape[1] if side.groups.size else (sample.shape[1] if sample.size else 0)
+    for row, name in enumerate(side.names):
+        added, removed = examples[name]
+        pos = [vectors[i] for i in added if i in vectors]
+        neg = [vectors[i] for i in removed if i in vectors]
+        if pos or neg:
+            dim = len((pos or neg)[0])
+        ex = learning.Examples(np.array(pos, np.float32).reshape(-1, dim), np.array(neg, np.float32).reshape(-1, dim))
+        has_prompt = bool(side.has_prompt[row])
+        if not ex.enough(has_prompt):
+            if not has_prompt:
+                notes.append(f"label {name!r} has no prompt and {len(pos)} example photo(s): it tags nothing until "
+                             f"you add it to at least {learning.MIN_POSITIVES} photos")
+            continue
+        weak = learning.weak_sample(sample, np.array([], int)) if sample.size else np.zeros((0, dim), np.float32)
+        if len(weak) and len(pos):  # a weak negative that is one of the positives is no negative
+            weak = weak[(weak @ np.array(pos).T).max(axis=1) < 0.9999]
+        learned[name] = learning.fit(ex, weak, side.prior(row, prepared.reference))
+    return replace(side, learned=learned)

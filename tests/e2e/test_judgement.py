@@ -1,0 +1,152 @@
+"""Issue 13 with the trained shapes CLIP (it never saw an everyday word): tags, flags and search results know
+when nothing fits, and a label learns from the user's choices. Photos held out from training and calibration."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from photo_tagger.app import App
+from photo_tagger.core.labels import Label, LabelSet, ModerationCategory, default_label_set
+from photo_tagger.core.tagging import TagDecision, effective
+from tests.fixture_models.shapes import CLASSES, COLORS, SHAPES, caption
+
+PER_CLASS = 10
+SEED = 40_001  # not the training, validation, held-out or sweep seeds
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, model_depot):
+    """One indexed library of 160 photos (10 per colour x shape), shared by the tests below."""
+    from photo_tagger.cli.main import run
+    from tests.conftest import _home_with
+    from tests.fixture_models.checkpoints import heldout_shapes
+
+    root = tmp_path_factory.mktemp("judgement")
+    home, folder = root / "home", root / "photos"
+    home.mkdir()
+    folder.mkdir()
+    _home_with(model_depot, home, "shapes")
+    truth = {}
+    for i, (image, color, shape) in enumerate(heldout_shapes(PER_CLASS * len(CLASSES), seed=SEED)):
+        path = folder / f"{i:03d}.jpg"
+        image.save(path, quality=95)
+        truth[str(path)] = (color, shape)
+    assert run(["--home", str(home), "index", str(folder)]) == 0
+    return home, folder, truth
+
+
+def use_labels(cli, home, labels: LabelSet) -> dict:
+    app = App.from_home(home)
+    app.save_labels(labels)
+    app.close()
+    result = cli("--home", home, "retag")
+    assert result.returncode == 0, result.err
+    return stored(home)
+
+
+def stored(home) -> dict:
+    """path -> (effective tags, effective flags)."""
+    app = App.from_home(home)
+    try:
+        records = {r.id: r.path for r in app.catalog.records()}
+        decisions, choices = app.catalog.decisions(records), app.catalog.choices(records)
+        return {path: effective(decisions.get(i, TagDecision()), choices.get(i)) for i, path in records.items()}
+    finally:
+        app.close()
+
+
+def precision_recall(tags: dict, truth: dict, names, paths=None) -> tuple[float, float]:
+    paths = list(paths or truth)
+    given = {(p, t) for p in paths for t in tags[p].tags if t in names}
+    gold = {(p, n) for p in paths for n in names if set(n.split()) <= set(truth[p])}
+    hits = len(given & gold)
+    return hits / max(len(given), 1), hits / len(gold)
+
+
+def test_default_labels_and_categories_tag_and_flag_almost_nothing(cli, library):
+    home, _, truth = library
+    tags = use_labels(cli, home, default_label_set())
+    tagged = sum(bool(t.tags) for t in tags.values()) / len(tags)
+    flagged = sum(bool(t.flags) for t in tags.values()) / len(tags)
+    print(f"default labels on shapes: {tagged:.3f} tagged, {flagged:.3f} flagged")
+    assert tagged <= 0.05 and flagged <= 0.02
+
+
+def test_one_true_label_per_photo(cli, library):
+    home, _, truth = library
+    names = [f"{c} {s}" for c, s in CLASSES]
+    tags = use_labels(cli, home, LabelSet(labels=tuple(Label(f"{c} {s}", (caption(c, s),)) for c, s in CLASSES)))
+    precision, recall = precision_recall(tags, truth, names)
+    print(f"joint labels: precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.95 and recall >= 0.90
+
+
+def test_two_true_labels_per_photo_and_labels_never_move_each_other(cli, library):
+    home, _, truth = library
+    colours = [Label(c, tuple(caption(c, s) for s in SHAPES)) for c in COLORS]
+    shapes = [Label(s, tuple(caption(c, s) for c in COLORS)) for s in SHAPES]
+    tags = use_labels(cli, home, LabelSet(labels=tuple(colours + shapes)))
+    precision, recall = precision_recall(tags, truth, list(COLORS) + list(SHAPES))
+    print(f"colour + shape labels: precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.95 and recall >= 0.90
+    only_shapes = use_labels(cli, home, LabelSet(labels=tuple(shapes)))  # the colours removed
+    assert all({t for t in tags[p].tags if t in SHAPES} == set(only_shapes[p].tags) for p in truth)
+
+
+def test_a_label_the_prompt_cannot_express_learns_from_ten_added_and_ten_removed(cli, library):
+    home, _, truth = library
+    group = {"red", "yellow"}  # "blorp": a made-up word for warm colours
+    tags = use_labels(cli, home, LabelSet(labels=(Label("blorp"),)))
+    assert sum("blorp" in t.tags for t in tags.values()) <= 0.05 * len(tags)  # the prompt means nothing
+    rng = random.Random(0)
+    paths = sorted(truth)
+    rng.shuffle(paths)
+    added = [p for p in paths if truth[p][0] in group][:10]
+    removed = [p for p in paths if truth[p][0] not in group][:10]
+    for p in added:
+        assert cli("--home", home, "tag", p, "--add", "blorp").returncode == 0
+    for p in removed:
+        assert cli("--home", home, "tag", p, "--remove", "blorp").returncode == 0
+    result = cli("--home", home, "retag")
+    assert result.returncode == 0 and "Learned from your choices: blorp" in result.out
+    tags = stored(home)
+    others = [p for p in truth if p not in added + removed]
+    given = {p for p in others if "blorp" in tags[p].tags}
+    gold = {p for p in others if truth[p][0] in group}
+    precision, recall = len(given & gold) / max(len(given), 1), len(given & gold) / len(gold)
+    print(f"learned 'blorp': precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.90 and recall >= 0.90
+    info = json.loads(cli("--home", home, "tags", sorted(given & gold)[0], "--json").out)
+    detail = next(d for d in info["tag_details"] if d["name"] == "blorp")
+    assert detail["source"] == "learned" and 0.5 <= detail["confidence"] <= 1.0
+    mine = json.loads(cli("--home", home, "tags", added[0], "--json").out)
+    assert {"name": "blorp", "confidence": 1.0, "source": "you"} in mine["tag_details"]
+
+
+def test_a_custom_moderation_category(cli, library):
+    home, _, truth = library
+    triangles = ModerationCategory("triangles", tuple(caption(c, "triangle") for c in COLORS),
+                                   tuple(caption(c, s) for c in COLORS for s in SHAPES if s != "triangle"),
+                                   threshold=0.5)
+    tags = use_labels(cli, home, LabelSet(moderation=(triangles,)))
+    flagged = {p for p, t in tags.items() if "triangles" in t.flags}
+    gold = {p for p, (_, s) in truth.items() if s == "triangle"}
+    precision, recall = len(flagged & gold) / max(len(flagged), 1), len(flagged & gold) / len(gold)
+    print(f"'triangles' category: precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.90 and recall >= 0.90
+
+
+def test_bad_input_gets_one_line(cli, library):
+    home, _, truth = library
+    photo = sorted(truth)[0]
+    for args, fragment in [
+        (("tag", photo, "--add", "x", "--remove", "x"), "cannot both add and remove x"),
+        (("labels", "set", "circle", "--threshold", "1.5"), "between 0 and 1"),
+    ]:
+        result = cli("--home", home, *args)
+        assert result.returncode != 0 and fragment in result.err and len(result.err.strip().splitlines()) == 1, result
+    use_labels(cli, home, LabelSet(labels=(Label("garden", examples_only=True),)))
+    result = cli("--home", home, "retag")
+    assert result.returncode == 0 and "note: label 'garden' has no prompt and 0 example photo(s)" in result.out
