@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
 from photo_tagger.gui import operations
+from photo_tagger.infra.model_export import HubDownloadError
 
 
 class ModelSetup(QObject):
@@ -38,11 +39,16 @@ class ModelSetup(QObject):
 
     def _install(self, busy_text: str, job):
         self.panel.set_busy(busy_text)
-        return self.runner.write("Installing the model", job, on_done=self._installed, on_error=self._failed)
+        # An install has no safe point to stop at (no checkpoint): the status bar shows no Pause for it.
+        return self.runner.write("Installing the model", job, on_done=self._installed, on_error=self._failed,
+                                 pausable=False)
 
     def _failed(self, exc: BaseException) -> None:
         self.panel.set_busy(None)
-        self.panel.set_problem(f"The model could not be installed: {exc}")
+        if isinstance(exc, HubDownloadError):  # its own advice names a terminal command; the panel has a button
+            self.panel.set_download_failed(exc.repo_id, exc.reason)
+        else:
+            self.panel.set_problem(f"The model could not be installed: {exc}")
 
     def _installed(self, model) -> None:
         self.panel.set_busy(None)

@@ -51,7 +51,8 @@ def stop_watching(app, root: str, progress: Progress, control: JobControl) -> Fo
 def install_model(app, folder: str, progress: Progress, control: JobControl):
     """Install a model from a folder and make it the one in use when none is chosen: a model folder exported by
     Photo Tagger elsewhere is imported (no torch needed: the packaged app), a transformers checkpoint is exported."""
-    progress.started(None, "installing the model (a checkpoint is exported to ONNX and checked: a minute or two)")
+    # What the status bar adds after the job's description ("Installing the model"): not the description again.
+    progress.started(None, "a checkpoint is exported to ONNX and checked: a minute or two")
     model = app.models.install_folder(Path(folder))
     if not app.settings.model:
         app.update_settings(model=model.name)
@@ -64,7 +65,7 @@ def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl):
     HUB_ID` does, same service) and make it the one in use when none is chosen. Without network the model store
     raises one ModelError saying what to do instead."""
     progress.started(None, f"downloading {hub_id} from the Hugging Face hub, then exporting it to ONNX and checking "
-                           "it (a few minutes)")
+                           "it: a few minutes")
     model = app.models.install_from_checkpoint(hub_id)
     if not app.settings.model:
         app.update_settings(model=model.name)

@@ -32,6 +32,7 @@ class Job:
     rate: float = 0.0  # units per second since the job's work started
     started_at: float | None = None
     state: str | None = None  # a condition it waits on ("store unreachable, retrying"), shown until cleared
+    pausable: bool = True  # False for a job that never calls control.checkpoint() (an install): no Pause button
 
     def cancel(self) -> None:
         self.control.cancel()
@@ -134,9 +135,9 @@ class TaskRunner(QObject):
         return bool(self._jobs)
 
     def write(self, description: str, fn: Callable[[QtProgress, JobControl], Any], *,
-              on_done: Callback = None, on_error: Callback = None) -> Job:
+              on_done: Callback = None, on_error: Callback = None, pausable: bool = True) -> Job:
         """Queue fn(progress, control) on the writer; on_done(result) / on_error(exc) run on the GUI thread."""
-        job = Job(description)
+        job = Job(description, pausable=pausable)
         progress = QtProgress(job)
         progress.progressed.connect(self._forward_progress, Qt.ConnectionType.QueuedConnection)
         self._jobs.append(job)

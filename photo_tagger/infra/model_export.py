@@ -36,6 +36,14 @@ _PARITY_TEXTS = (
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
+class HubDownloadError(ModelError):
+    """The hub could not be reached or refused: `reason` is its first line (the window words its own advice)."""
+
+    def __init__(self, message: str, repo_id: str, reason: str):
+        super().__init__(message)
+        self.repo_id, self.reason = repo_id, reason
+
+
 @dataclass(frozen=True)
 class ExportResult:
     """What export_checkpoint wrote into the output folder, for the manifest."""
@@ -80,10 +88,10 @@ def _download(repo_id: str, download_dir: Path) -> tuple[Path, str, str]:
         )
     except Exception as exc:  # the hub client raises many types; all mean "could not fetch it"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ModelError(
+        raise HubDownloadError(
             f"cannot download {repo_id} from the Hugging Face hub ({reason[:160]}). "
             f"Without network: fetch the model folder on another machine and run "
-            f"`photo-tagger model install FOLDER`"
+            f"`photo-tagger model install FOLDER`", repo_id, reason[:160]
         ) from exc
     if not any(folder.glob("*.safetensors")):
         raise ModelError(f"{repo_id} has no safetensors weights; convert it and install the folder")

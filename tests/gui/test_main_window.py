@@ -215,7 +215,7 @@ def test_installing_from_the_hub_offline_says_so_in_one_line_and_the_window_stay
     note = panel.note.text()
     assert note.startswith("The model could not be installed: cannot download openai/clip-vit-base-patch32 from "
                            "the Hugging Face hub")
-    assert "Without network" in note and "model install FOLDER" in note and "\n" not in note
+    assert "Without network" in note and "Install from a folder..." in note and "\n" not in note
     assert "Traceback" not in note
     assert panel.note.isVisible() and window.pages.currentWidget() is window.no_model
     assert panel.hub_button.isEnabled() and panel.button.isEnabled() and panel.hub_id.isEnabled()

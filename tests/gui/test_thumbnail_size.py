@@ -29,6 +29,11 @@ def tile_width(window) -> int:
     return window.grid.visualRect(window.grid_model.index(0, 0)).width()
 
 
+def tiles_of(window, size: int) -> bool:
+    """Thumbnails drawn at `size` in tiles at least that wide (tiles widen so the columns fill the grid)."""
+    return window.grid.delegate.box_size == size and tile_width(window) >= size + 12
+
+
 def test_changing_the_size_in_settings_reflows_the_grid_and_is_kept(qtbot, open_window, tiny_home, photo_folder):
     window = open_window(tiny_home)
     window.resize(1000, 700)
@@ -37,7 +42,7 @@ def test_changing_the_size_in_settings_reflows_the_grid_and_is_kept(qtbot, open_
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 6)
     qtbot.waitUntil(lambda: len(thumbnail_files(window)) == 6, timeout=10_000)
     medium = thumbnail_files(window)
-    assert window.grid.thumbnail_size == 160 and tile_width(window) == 160 + 12
+    assert window.grid.thumbnail_size == 160 and tiles_of(window, 160)
     window.grid.setCurrentIndex(window.grid_model.index(3, 0))
 
     window.settings_action.trigger()
@@ -50,7 +55,7 @@ def test_changing_the_size_in_settings_reflows_the_grid_and_is_kept(qtbot, open_
 
     # At once: the tiles, the placeholders and the menu follow; no restart, the current photo stays current.
     assert window.grid.thumbnail_size == 240 and window.thumbnails.size == 240
-    qtbot.waitUntil(lambda: tile_width(window) == 240 + 12)
+    qtbot.waitUntil(lambda: tiles_of(window, 240))
     assert window.grid.iconSize().width() == 240 and window.thumbnails.loading.width() == 240
     assert [a.data() for a in window.size_actions.actions() if a.isChecked()] == [240]
     assert window.grid.currentIndex().row() == 3
@@ -72,7 +77,7 @@ def test_changing_the_size_in_settings_reflows_the_grid_and_is_kept(qtbot, open_
     small = next(a for a in window.size_actions.actions() if a.text() == "Small")
     small.trigger()
     assert window.grid.thumbnail_size == 112
-    qtbot.waitUntil(lambda: tile_width(window) == 112 + 12)
+    qtbot.waitUntil(lambda: tiles_of(window, 112))
     qtbot.waitUntil(lambda: tomllib.loads(settings_file.read_text())["thumbnail_size"] == 112)
     qtbot.waitUntil(lambda: len(thumbnail_files(window)) == 18, timeout=10_000)
 

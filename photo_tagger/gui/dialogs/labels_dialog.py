@@ -16,6 +16,7 @@ SEPARATOR = " | "
 LABEL_COLUMNS = ("Name", "Enabled", "Threshold", "Own prompts (| between them)")
 CATEGORY_COLUMNS = ("Name", "Enabled", "Threshold", "Unsafe prompts (|)", "Safe prompts (|)")
 ENABLED = 1
+NAME_WIDTH, NAME_WIDTH_MAX = 120, 200  # the name column's width range in pixels
 OriginalNameRole = Qt.ItemDataRole.UserRole + 1  # on a label's name cell: the name it had when the dialog opened
 
 
@@ -55,6 +56,7 @@ class LabelsDialog(QDialog):
         self.label_table = self._table(LABEL_COLUMNS)
         self.category_table = self._table(CATEGORY_COLUMNS)
         self._fill(labels)
+        self._fit_name_column()
 
         self.add_button = QPushButton("Add", self)
         self.remove_button = QPushButton("Remove", self)
@@ -120,10 +122,28 @@ class LabelsDialog(QDialog):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.verticalHeader().setVisible(False)
+        # Rows grow to their wrapped prompts; every column stays inside the table at the dialog's size.
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.setWordWrap(True)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(40)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # sized in _fit_name_column
+        header.resizeSection(0, NAME_WIDTH)
+        for column in (ENABLED, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column in range(3, len(columns)):  # the prompts share what is left
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        table.itemChanged.connect(_show_whole_text)
         return table
+
+    def _fit_name_column(self) -> None:
+        """Names as wide as the longest, within NAME_WIDTH_MAX (longer ones are elided, whole in the tooltip)."""
+        for table in (self.label_table, self.category_table):
+            table.resizeColumnToContents(0)
+            width = table.horizontalHeader().sectionSize(0)
+            table.horizontalHeader().resizeSection(0, max(NAME_WIDTH, min(width, NAME_WIDTH_MAX)))
 
     def _fill(self, labels: LabelSet) -> None:
         self._filling = True
@@ -147,6 +167,9 @@ class LabelsDialog(QDialog):
         table.setItem(row, ENABLED, check)
         for column, text in enumerate(texts, start=2):
             table.setItem(row, column, QTableWidgetItem(text))
+        _show_whole_text(table.item(row, 0))
+        for column in range(3, table.columnCount()):
+            _show_whole_text(table.item(row, column))
         table.item(row, 2).setToolTip("0 to 1; empty: the default threshold" if table is self.label_table
                                       else "0 to 1")
         self._filling = filling
@@ -268,6 +291,12 @@ class LabelsDialog(QDialog):
     def accept(self) -> None:
         if self._validate():
             super().accept()
+
+
+def _show_whole_text(item: QTableWidgetItem | None) -> None:
+    """A name or prompt cell's whole text as its tooltip: a narrow window elides or wraps it."""
+    if item is not None and item.column() != ENABLED and item.column() != 2:
+        item.setToolTip(item.text())
 
 
 def _number(text: str, where: str):

@@ -18,11 +18,21 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def __init__(self, thumbnail_size: int, parent=None):
         super().__init__(parent)
-        self.thumbnail_size = thumbnail_size
+        self.thumbnail_size = thumbnail_size  # the size asked for (the thumbnails' size)
+        self.box: int | None = None  # the drawn size, smaller in a grid narrower than one tile; None: thumbnail_size
+        self.tile_width: int | None = None  # set by the grid so its columns fill its width; None: the natural width
+
+    @property
+    def box_size(self) -> int:
+        return self.box or self.thumbnail_size
+
+    def natural_width(self, box: int | None = None) -> int:
+        return (box or self.box_size) + 2 * PAD
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         line = QFontMetrics(option.font).height()
-        return QSize(self.thumbnail_size + 2 * PAD, self.thumbnail_size + 2 * line + 3 * PAD)
+        box = self.box_size
+        return QSize(self.tile_width or self.natural_width(), box + 2 * line + 3 * PAD)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         item = index.data(ItemRole)
@@ -36,8 +46,8 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.fillRect(rect.adjusted(1, 1, -1, -1), palette.highlight())
         elif option.state & QStyle.StateFlag.State_MouseOver:
             painter.fillRect(rect.adjusted(1, 1, -1, -1), palette.alternateBase())
-        box = QRect(rect.x() + (rect.width() - self.thumbnail_size) // 2, rect.y() + PAD,
-                    self.thumbnail_size, self.thumbnail_size)
+        side = self.box_size
+        box = QRect(rect.x() + (rect.width() - side) // 2, rect.y() + PAD, side, side)
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if pixmap is not None and not pixmap.isNull():
             size = pixmap.deviceIndependentSize().toSize()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from photo_tagger.gui.views.photo_delegate import PhotoDelegate
@@ -41,10 +41,33 @@ class PhotoGridView(QListView):
         current = self.currentIndex()
         self.delegate.thumbnail_size = size
         self.setIconSize(QSize(size, size))
+        self._fit_columns(force=True)
+        if current.isValid():
+            self.scrollTo(current, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.viewport().update()
+
+    # -- columns that fill the width
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:  # the window, the splitter or the scroll bar changed its width
+            self._fit_columns()
+        return super().viewportEvent(event)
+
+    def _fit_columns(self, force: bool = False) -> None:
+        """Widen the tiles so that whole columns fill the viewport (no blank strip on the right), and shrink the
+        thumbnail box when one tile would not fit (a Large tile in a narrow window): never wider than the view."""
+        # QListView puts `spacing` before the first tile and after each one, and wraps a tile whose right edge
+        # would reach the viewport's last pixel: the usable width is one less.
+        spacing, width = self.spacing(), self.viewport().width() - 1
+        room = max(1, width - 2 * spacing)
+        box = min(self.delegate.thumbnail_size, max(16, room - self.delegate.natural_width(0)))
+        natural = self.delegate.natural_width(box)
+        columns = max(1, (width - spacing) // (natural + spacing))
+        tile = max(natural, (width - spacing) // columns - spacing)
+        if not force and (box, tile) == (self.delegate.box_size, self.delegate.tile_width):
+            return
+        self.delegate.box = box if box < self.delegate.thumbnail_size else None
+        self.delegate.tile_width = tile
         # Uniform item sizes are cached by the view: a reset of the layout makes it ask the delegate again.
         self.setUniformItemSizes(False)
         self.setUniformItemSizes(True)
         self.doItemsLayout()
-        if current.isValid():
-            self.scrollTo(current, QAbstractItemView.ScrollHint.PositionAtCenter)
-        self.viewport().update()

@@ -86,6 +86,13 @@ class NoModelPanel(_Panel):
         self.note.setStyleSheet("color: #a03030")
         self.note.setVisible(bool(problem))
 
+    def set_download_failed(self, hub_id: str, reason: str) -> None:
+        """The hub could not be reached: say what to do in this window (the folder button), not in a terminal."""
+        button = self.button.text().rstrip(".")
+        self.set_problem(f"The model could not be installed: cannot download {hub_id} from the Hugging Face hub "
+                         f"({reason}). Without network, download the model folder on another computer (or copy "
+                         f"one Photo Tagger made there), bring it here and click \u201c{button}...\u201d.")
+
     def set_busy(self, text: str | None) -> None:
         for widget in (self.button, self.hub_button, self.hub_id):
             widget.setEnabled(text is None)

@@ -63,6 +63,7 @@ class StatusPanel(QWidget):
             self.show_message(f"{job.description}: stopping...")
             return
         self._set_busy(True)
+        self.pause.setVisible(job.pausable)  # an install never reaches a safe point: Pause would mean nothing
         self._show_paused(job.control.paused)
         what = f" ({job.what})" if job.what and job.what.lower() not in job.description.lower() else ""
         if job.total:
@@ -94,8 +95,8 @@ class StatusPanel(QWidget):
         self.rate.setVisible(busy)
         self.cancel.setVisible(busy)
         self.cancel.setEnabled(busy)
-        self.pause.setVisible(busy)
         if not busy:
+            self.pause.setVisible(False)
             self._show_paused(False)
 
     def _show_paused(self, paused: bool) -> None:
@@ -110,6 +111,9 @@ class StatusPanel(QWidget):
             self._show_paused(False)
             return
         job = jobs[0]  # the running one: the writer runs the oldest job, the rest wait behind it
+        if not job.pausable:
+            self._show_paused(False)
+            return
         if paused:
             job.control.pause()
         else:
