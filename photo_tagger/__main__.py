@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+# One BLAS thread: a search's pass over the matrix is memory-bound, and on a busy 2-core machine a second
+# OpenBLAS thread that is not scheduled stalls it for tens of ms (benchmarks/RESULTS.md). Set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def main(argv: list[str] | None = None) -> int:

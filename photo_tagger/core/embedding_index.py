@@ -53,14 +53,10 @@ class _View:
 
     def ranked(self, query: np.ndarray, count: int) -> list[tuple[str, float]]:
         scores = self.scores(query)
-        out = []
-        for n in _top(scores, count + self.superseded):
-            photo_id = self.ids[n]
-            if self.rows[photo_id] == n:  # an older row of a photo written again is not it
-                out.append((photo_id, float(scores[n])))
-                if len(out) == count:
-                    break
-        return out
+        top = _top(scores, count + self.superseded)
+        ranked = zip(top.tolist(), scores[top].tolist())
+        # An older row of a photo written again is not it.
+        return [(self.ids[n], s) for n, s in ranked if not self.superseded or self.rows[self.ids[n]] == n][:count]
 
     def nearest(self, query: np.ndarray, ids: list[str], limit: int) -> list[tuple[str, float]]:
         known = [i for i in ids if i in self.rows]

@@ -98,13 +98,15 @@ def filtered_nearest(catalog, index: EmbeddingIndex, embedding: np.ndarray, limi
     The best-scoring rows overall are checked against the filters first (one catalog lookup by primary
     key): when enough pass, they are the answer, as every photo further down scores lower. That answers
     broad filters (a root, not flagged, a year). Otherwise the filter admits few photos (a tag, a month,
-    an event folder), and scoring all of them is cheap.
+    an event folder), and scoring all of them is cheap. Without filters nearly every row passes (all but
+    deleted or stale photos), so the best 2 x `limit` are checked first.
     """
     ranked = index.ranked(embedding, max(limit * CANDIDATES_PER_HIT, MIN_CANDIDATES))
-    passed = set(admitted_ids(catalog, index.model_name, filters, among=[i for i, _ in ranked]))
-    hits = [(i, score) for i, score in ranked if i in passed][:limit]
-    if len(hits) == limit or len(ranked) == len(index):
-        return hits
+    for checked in ([] if filters.active() else [ranked[:2 * limit]]) + [ranked]:
+        passed = set(admitted_ids(catalog, index.model_name, filters, among=[i for i, _ in checked]))
+        hits = [(i, score) for i, score in checked if i in passed][:limit]
+        if len(hits) == limit or len(checked) == len(index):
+            return hits
     return index.nearest(embedding, admitted_ids(catalog, index.model_name, filters), limit)
 
 
