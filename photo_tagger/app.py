@@ -112,7 +112,21 @@ class App:
         from photo_tagger.infra.catalog import Catalog
 
         self.library_lock
-        return Catalog(self.paths.library_dir / "catalog.sqlite3")
+        path = self.paths.library_dir / "catalog.sqlite3"
+        self._restore_lost_catalog(path)
+        return Catalog(path)
+
+    @staticmethod
+    def _restore_lost_catalog(path: Path) -> None:
+        """A catalog that is gone while backups remain comes back from the newest sound one: starting empty
+        would lose your tag choices, and the next closes would rotate the good backups away."""
+        from photo_tagger.infra.catalog_backup import newest_sound_backup, restore
+
+        if path.exists() or (backup := newest_sound_backup(path)) is None:
+            return
+        restore(path, backup)
+        log.warning("the catalog %s was missing: restored the backup %s (the next index brings it up to date)",
+                    path, backup.name)
 
     @cached_property
     def chroma_client(self):
@@ -288,12 +302,24 @@ class App:
         if "cached_text_encoder" in self.__dict__:
             self.cached_text_encoder.close()
         if "catalog" in self.__dict__:
+            written = not self.catalog.read_only and self.catalog.written()
             self.catalog.close()
+            if written:
+                self._back_up_catalog()
         client = self.__dict__.get("chroma_client")
         if client is not None and hasattr(client, "close"):
             client.close()
         if "library_lock" in self.__dict__:
             self.library_lock.release()
+
+    def _back_up_catalog(self) -> None:
+        """A clean close that changed the catalog leaves a backup (the library lock is still held here)."""
+        from photo_tagger.infra.catalog_backup import take_backup
+
+        try:
+            take_backup(self.catalog.path)
+        except Exception as exc:  # a full disk, say: the library itself is fine, the backup waits for next time
+            log.warning("no backup of the catalog this time: %s", exc, extra={"console": False})
 
     @cached_property
     def text_encoder(self):

@@ -8,11 +8,11 @@ import os
 import sys
 
 from photo_tagger import __version__
-from photo_tagger.cli import desktop, doctor, library, models, search, sidecars, store, tagging
+from photo_tagger.cli import desktop, doctor, library, library_health, models, search, sidecars, store, tagging
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (library, search, tagging, sidecars, models, store, doctor, desktop)
+COMMANDS = (library, library_health, search, tagging, sidecars, models, store, doctor, desktop)
 
 
 def build_parser() -> argparse.ArgumentParser:

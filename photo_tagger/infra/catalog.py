@@ -134,6 +134,7 @@ class Catalog:
             if not is_disk_full(exc, path.parent):
                 raise
             self._open_read_only()
+        self._opened_changes = self._db.total_changes
 
     def _open(self) -> None:
         # Asking first: a WAL file stays WAL, and setting it again on a full disk fails for nothing.
@@ -158,6 +159,11 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise DiskFull(self.read_only) from exc
+
+    def written(self) -> bool:
+        """Whether this process changed the catalog since opening it (App.close backs it up then)."""
+        with self._lock:
+            return self._db.total_changes > self._opened_changes
 
     def close(self) -> None:
         with self._lock:

@@ -92,7 +92,7 @@ def is_damaged(exc: BaseException) -> bool:
 def integrity_problems(path: Path, quick: bool = False, limit: int = 20) -> list[str]:
     """SQLite's integrity check of one file, read-only: [] when it is sound."""
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
     except sqlite3.Error as exc:
         return [str(exc)]
     try:
@@ -101,7 +101,10 @@ def integrity_problems(path: Path, quick: bool = False, limit: int = 20) -> list
         return [str(exc)]
     finally:
         db.close()
-    return [] if rows == [("ok",)] else [r[0] for r in rows]
+    if rows == [("ok",)]:
+        return []
+    lines = [line.strip() for row in rows for line in str(row[0]).splitlines()]
+    return [line for line in lines if line and not line.startswith("*** in database")]
 
 
 def damaged_file(candidates: Iterable[Path]) -> tuple[Path, str] | None:

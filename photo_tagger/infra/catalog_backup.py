@@ -1,0 +1,219 @@
+"""Rotating backups of the catalog (SQLite's online backup API), restoring one, and salvaging a damaged catalog.
+
+A backup keeps everything but the embeddings (the bulk of the file): those are in Chroma, and photos whose
+vector is nowhere are simply encoded again. What cannot be recomputed (your added and removed tags, "not
+sensitive") is small, so a few copies cost little.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.infra.storage_faults import integrity_problems
+
+log = logging.getLogger(__name__)
+
+KEEP = 3
+_PREFIX = "catalog-"
+_STAMP = "%Y%m%d-%H%M%S-%f"
+# Rows that exist for a photo id; orphans of a photo lost in a salvage are dropped.
+_CHILD_TABLES = ("auto_tags", "auto_flags", "user_tags", "user_not_sensitive", "vectors")
+_USER_TABLES = ("user_tags", "user_not_sensitive")
+_CHUNK = 4096  # rowids per attempt when a table cannot be read in one go
+_MAX_PROBED_ROWID = 2_000_000
+
+
+def _uri(path: Path, mode: str) -> str:
+    return f"{path.resolve().as_uri()}?mode={mode}"  # any file name, percent-escaped
+
+
+def backup_dir(catalog_path: Path) -> Path:
+    return catalog_path.parent / "backups"
+
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime(_STAMP)
+
+
+def backups(catalog_path: Path) -> list[Path]:
+    """The catalog's backups, newest first."""
+    folder = backup_dir(catalog_path)
+    return sorted(folder.glob(f"{_PREFIX}*.sqlite3"), reverse=True) if folder.is_dir() else []
+
+
+def taken_at(backup: Path) -> datetime | None:
+    try:
+        return datetime.strptime(backup.stem[len(_PREFIX):], _STAMP).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def take_backup(catalog_path: Path, keep: int = KEEP) -> Path:
+    """Copy the catalog into backups/ (atomically: a killed backup leaves only a .tmp), then keep the newest
+    `keep`. Run it with the library lock held and the app's own connection closed."""
+    folder = backup_dir(catalog_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{_PREFIX}{_stamp()}.sqlite3"
+    tmp = final.with_suffix(".tmp")
+    try:
+        with closing(sqlite3.connect(catalog_path)) as source, \
+                closing(sqlite3.connect(tmp, isolation_level=None)) as copy:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            if copy.execute("SELECT 1 FROM sqlite_master WHERE name = 'vectors'").fetchone():
+                copy.execute("DELETE FROM vectors")
+            copy.execute("VACUUM")
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for old in backups(catalog_path)[keep:]:
+        old.unlink(missing_ok=True)
+    for stale in folder.glob("*.tmp"):  # left by a backup that was killed
+        stale.unlink(missing_ok=True)
+    return final
+
+
+def counts(path: Path) -> dict[str, int]:
+    """Photos and user choices in a catalog file (read-only); empty when it cannot be read."""
+    try:
+        with closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as db:
+            return {"photos": db.execute("SELECT count(*) FROM photos").fetchone()[0],
+                    "choices": sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _USER_TABLES)}
+    except sqlite3.Error:
+        return {}
+
+
+def newest_sound_backup(catalog_path: Path) -> Path | None:
+    return next((b for b in backups(catalog_path) if not integrity_problems(b, quick=True, limit=1)), None)
+
+
+def _set_aside(catalog_path: Path, why: str) -> Path | None:
+    """Move the catalog (with its WAL, which belongs to it) to catalog.sqlite3.<why>-<stamp>."""
+    if not catalog_path.exists():
+        return None
+    aside = catalog_path.with_name(f"{catalog_path.name}.{why}-{_stamp()}")
+    os.replace(catalog_path, aside)
+    wal = Path(f"{catalog_path}-wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{aside}-wal"))
+    Path(f"{catalog_path}-shm").unlink(missing_ok=True)
+    for older in sorted(catalog_path.parent.glob(f"{catalog_path.name}.{why}-*[0-9]"), reverse=True)[2:]:
+        older.unlink(missing_ok=True)  # the two most recent are kept
+        Path(f"{older}-wal").unlink(missing_ok=True)
+    return aside
+
+
+def restore(catalog_path: Path, backup: Path) -> Path | None:
+    """Put `backup` in the catalog's place; returns where the replaced catalog was kept (None: there was none)."""
+    problems = integrity_problems(backup, quick=True, limit=1)
+    if problems:
+        raise PhotoTaggerError(f"the backup {backup} is damaged too ({problems[0]}): choose another "
+                               "(photo-tagger library check lists them)")
+    tmp = catalog_path.with_name(f"{catalog_path.name}.restoring")
+    shutil.copyfile(backup, tmp)
+    aside = _set_aside(catalog_path, "replaced")
+    os.replace(tmp, catalog_path)
+    return aside
+
+
+@dataclass
+class Salvage:
+    """What a salvage kept, per table: rows copied, and rows (or chunks) that could not be read."""
+
+    copied: dict[str, int] = field(default_factory=dict)
+    unreadable: dict[str, int] = field(default_factory=dict)  # table -> chunks lost ( -1: the table itself)
+    merged: dict[str, int] = field(default_factory=dict)  # rows taken from the backup
+    backup: Path | None = None
+    damaged: Path | None = None  # where the damaged file was kept
+
+
+def salvage(catalog_path: Path, make_empty) -> Salvage:
+    """Rebuild a damaged catalog: every row that can still be read goes into a fresh file (`make_empty(path)`
+    creates one with the current schema); a table that lost rows gets the newest sound backup's rows that it
+    lacks. The damaged file is kept beside it. Kill-safe: the catalog is replaced by one rename at the end."""
+    report = Salvage(backup=newest_sound_backup(catalog_path))
+    fresh = catalog_path.with_name(f"{catalog_path.name}.salvaging")
+    fresh.unlink(missing_ok=True)
+    make_empty(fresh)
+    with closing(sqlite3.connect(_uri(fresh, "rw"), uri=True, isolation_level=None)) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
+                                           "LIKE 'sqlite_%'")]
+        db.execute("ATTACH ? AS old", (_uri(catalog_path, "ro"),))
+        for table in tables:
+            _copy_table(db, table, report)
+        db.execute("DETACH old")
+        if report.backup is not None:
+            db.execute("ATTACH ? AS old", (_uri(report.backup, "ro"),))
+            for table in tables:
+                if report.unreadable.get(table) and table not in ("vectors", "journal"):
+                    before = db.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
+                    _copy_rows(db, table, _columns(db, table), "")
+                    report.merged[table] = db.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0] - before
+            db.execute("DETACH old")
+        if "photos" in tables:
+            for table in (t for t in _CHILD_TABLES if t in tables):
+                db.execute(f"DELETE FROM {table} WHERE photo_id NOT IN (SELECT id FROM photos)")
+    report.damaged = _set_aside(catalog_path, "damaged")
+    os.replace(fresh, catalog_path)
+    return report
+
+
+def _columns(db: sqlite3.Connection, table: str) -> list[str]:
+    """Columns both the fresh table and the old one have (an older schema may lack some)."""
+    new = [r[1] for r in db.execute(f"PRAGMA main.table_info({table})")]
+    old = {r[1] for r in db.execute(f"PRAGMA old.table_info({table})")}
+    return [c for c in new if c in old]
+
+
+def _copy_rows(db: sqlite3.Connection, table: str, columns: list[str], where: str, args: tuple = ()) -> int:
+    names = ", ".join(columns)
+    cursor = db.execute(f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM old.{table} {where}", args)
+    return cursor.rowcount
+
+
+def _copy_table(db: sqlite3.Connection, table: str, report: Salvage) -> None:
+    try:
+        columns = _columns(db, table)
+    except sqlite3.DatabaseError:
+        columns = []
+    if not columns:
+        report.unreadable[table] = -1
+        return
+    try:
+        report.copied[table] = _copy_rows(db, table, columns, "")
+        return
+    except sqlite3.DatabaseError:
+        pass
+    # Damaged pages: copy by rowid ranges, halving a range that fails down to single rows.
+    try:
+        last = db.execute(f"SELECT max(rowid) FROM old.{table}").fetchone()[0] or 0
+    except sqlite3.DatabaseError:  # the table's root or rightmost page: bound the rowids by the file's size
+        pages, size = (db.execute(f"PRAGMA old.{p}").fetchone()[0] for p in ("page_count", "page_size"))
+        last = min(pages * size // 8, _MAX_PROBED_ROWID)
+    copied = lost = 0
+    for start in range(1, last + 1, _CHUNK):
+        n, bad = _copy_range(db, table, columns, start, min(start + _CHUNK - 1, last))
+        copied, lost = copied + n, lost + bad
+    report.copied[table] = copied
+    report.unreadable[table] = lost or 1  # the one-go copy failed: something was lost, even if no row was seen
+    log.info("catalog table %s: %d rows salvaged, %d rowids unreadable", table, copied, lost)
+
+
+def _copy_range(db: sqlite3.Connection, table: str, columns: list[str], low: int, high: int) -> tuple[int, int]:
+    """Rows copied and rowids that could not be read in [low, high]."""
+    try:
+        return _copy_rows(db, table, columns, "WHERE rowid BETWEEN ? AND ?", (low, high)), 0
+    except sqlite3.DatabaseError:
+        if low == high:
+            return 0, 1
+    middle = (low + high) // 2
+    a, b = _copy_range(db, table, columns, low, middle), _copy_range(db, table, columns, middle + 1, high)
+    return a[0] + b[0], a[1] + b[1]
