@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from photo_tagger.gui import viewer_images
@@ -55,6 +55,17 @@ def shown(qtbot, viewer, item, timeout=10_000):
 
 def key(qtbot, viewer, key):
     qtbot.keyClick(viewer, key)
+
+
+def wheel(viewer, delta):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(viewer.view.viewport().rect().center())
+    event = QWheelEvent(centre, viewer.view.viewport().mapToGlobal(centre), QPoint(), QPoint(0, delta),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(viewer.view.viewport(), event)
 
 
 @pytest.fixture
@@ -117,6 +128,8 @@ def test_steps_follow_a_filtered_search_and_neighbours_are_decoded_ahead(qtbot, 
         assert viewer.picture is not None  # at once, from the neighbour decoded ahead
         seen.append(viewer.item.id)
     assert seen == order and "3 / 3" in viewer.title.text()
+    wheel(viewer, 120)  # fitted, the wheel steps back
+    assert viewer.item.id == order[1]
     kept = viewer.images.kept
     assert len(kept) <= 2 and all(k[2] is not None for k in kept)  # the photo and its neighbour, fitted only
 
@@ -138,6 +151,9 @@ def test_fit_and_actual_size(qtbot, open_window, tiny_home, tmp_path):
     qtbot.waitUntil(lambda: viewer.picture.full, timeout=10_000)
     assert viewer.picture.image.width() == 3000
     assert view.horizontalScrollBar().maximum() > 0 and view.verticalScrollBar().maximum() > 0  # it pans
+    scrolled = view.verticalScrollBar().value()
+    wheel(viewer, -120)  # at 1:1 the wheel scrolls
+    assert view.verticalScrollBar().value() > scrolled and viewer.item.id == window.grid_model.item(0).id
 
     key(qtbot, viewer, Qt.Key.Key_Z)
     assert view.mode == "fit" and view.scale_shown < 1
@@ -159,7 +175,7 @@ def test_exif_orientation_is_applied(qtbot, open_window, tiny_home, tmp_path):
 
 def test_a_flagged_photo_stays_blurred_until_revealed(qtbot, open_window, tiny_home, tmp_path):
     folder = tmp_path / "flagged"
-    for n in range(2):
+    for n in range(3):
         make_photo(folder / f"F_{n}.jpg", (30 + 100 * n, 60, 90), size=(320, 240))
     window = library(qtbot, open_window, tiny_home, folder, flagged=True)
     model = window.grid_model
@@ -175,6 +191,12 @@ def test_a_flagged_photo_stays_blurred_until_revealed(qtbot, open_window, tiny_h
 
     key(qtbot, viewer, Qt.Key.Key_Right)  # revealing one photo reveals only that one
     assert shown(qtbot, viewer, model.item(1)).hidden and viewer.veil.isVisible()
+    corner = viewer.view.viewport().rect().center() - QPoint(120, 90)  # on the photo, beside the veil
+    qtbot.mouseClick(viewer.view.viewport(), Qt.MouseButton.LeftButton, pos=corner)  # a click shows it too
+    qtbot.waitUntil(lambda: not viewer.picture.hidden, timeout=10_000)
+
+    key(qtbot, viewer, Qt.Key.Key_Right)
+    assert shown(qtbot, viewer, model.item(2)).hidden
     window.blur_action.setChecked(False)  # blurring switched off while viewing
     qtbot.waitUntil(lambda: not viewer.picture.hidden, timeout=10_000)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPainter, QPixmap, QTransform
-from PySide6.QtWidgets import (QButtonGroup, QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout,
-                               QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QButtonGroup, QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView,
+                               QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from photo_tagger.gui.library_queries import GridItem
 from photo_tagger.gui.viewer_images import Key, ViewerImages
@@ -84,7 +84,7 @@ class ImageView(QGraphicsView):
 class PhotoViewer(QWidget):
     """Shows model rows one at a time; the rows are the grid's, in its current order, whatever it shows
     (a search, a filter). Keys: Left/Right (Backspace/Space) step, Home/End, F fit, 1 actual size, Z toggles,
-    Esc closes."""
+    Esc closes; the wheel steps when fitted and scrolls at 1:1."""
 
     closed = Signal(int)  # the row shown last (-1 when its photo left the grid)
     reveal_requested = Signal(object)  # GridItem
@@ -100,6 +100,8 @@ class PhotoViewer(QWidget):
         self.row = -1
         self._shown = None  # the ViewImage on screen
         self._asked = None  # the key of the current photo's fitted picture (blurred or not)
+        self._wheel = 0  # wheel turn not yet stepped on
+        self._pressed_at = QPointF()
         self.box = (1280, 800)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.view = ImageView(self)
@@ -320,11 +322,20 @@ class PhotoViewer(QWidget):
             super().keyPressEvent(event)
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.MouseButtonRelease and self.hidden():
-            self.reveal()  # a click on the blurred photo shows it, as in the details panel
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self._pressed_at = event.position()
+        elif event.type() == QEvent.Type.MouseButtonRelease and self.hidden() and \
+                (event.position() - self._pressed_at).manhattanLength() < QApplication.startDragDistance():
+            self.reveal()  # a click (not a drag) on the blurred photo shows it, as in the details panel
         elif event.type() == QEvent.Type.Resize:
             self._update_veil()
             self._update_zoom()
+        elif event.type() == QEvent.Type.Wheel and self.view.mode == FIT:  # nothing to scroll: the wheel steps
+            self._wheel += event.angleDelta().y()
+            if abs(self._wheel) >= 120:  # a notch (a touchpad sends many small deltas)
+                self.step(-1 if self._wheel > 0 else 1)
+                self._wheel = 0
+            return True
         return False
 
     def _rows_changed(self, *args) -> None:
