@@ -152,8 +152,8 @@ class EmbeddingIndex:
         return len(ids) - live < max(_COMPACT_MIN_DEAD, live)
 
     def _rebuild(self) -> None:
-        if self._store is not None:
-            store = self._store() if callable(self._store) else self._store
+        if self._store is not None and self.catalog.ids_without_vector(self.model_name):
+            store = self._store() if callable(self._store) else self._store  # opened only when needed
             backfill_catalog_vectors(self.catalog, store, self.model_name)
             self._store = None  # once per library: later photos get their catalog vector when indexed
         self._seq, ids, vectors = self.catalog.vectors_since(self.model_name, 0)
