@@ -173,6 +173,13 @@ class App:
             stores[name] = store
         return stores[name]
 
+    def vectors_lost(self) -> int:
+        """Photos whose vectors went with a deleted embedded store folder, told without opening Chroma (status
+        stays light); the next command that opens the store restores them from the catalog."""
+        if self.settings.store_url or (self.paths.library_dir / "chroma" / "chroma.sqlite3").exists():
+            return 0
+        return self.catalog.count_embedded(self.model_key())
+
     def _repair_store(self, store, key: str) -> None:
         from photo_tagger.core.store_repair import repair_store
 
