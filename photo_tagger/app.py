@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from photo_tagger.core.once import Deferred, serialized
-from photo_tagger.core.once import locked_cached_property as cached_property  # thread-safe: see there
 from pathlib import Path
 
 from photo_tagger.config import AppPaths, Settings
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
+from photo_tagger.core.once import Deferred, serialized
+from photo_tagger.core.once import locked_cached_property as cached_property  # thread-safe: see there
 from photo_tagger.infra.model_store import InstalledModel, ModelStore
 
 log = logging.getLogger(__name__)
