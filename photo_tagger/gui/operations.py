@@ -35,7 +35,7 @@ def rescan(app, root: str, folder: str, progress, control: JobControl) -> IndexR
 
 def retag_folder(app, folder: str | None, progress: Progress, control: JobControl) -> RetagReport:
     """Recompute tags and flags from stored embeddings; no image is read."""
-    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.active_model().name,
+    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.model_key(),
                  folder=folder, progress=progress, control=control)
 
 
@@ -82,17 +82,17 @@ def write_sidecars(app, *, folder: str | None, ids: list[str] | None, overwrite_
 
 
 def retag_photos(app, ids: list[str], progress: Progress, control: JobControl) -> RetagReport:
-    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.active_model().name, ids=list(ids),
+    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.model_key(), ids=list(ids),
                  progress=progress, control=control)
 
 
 def edit_tags(app, photo_id: str, add=(), remove=()) -> EffectiveTags:
-    return choices.edit_tags(app.catalog, app.vector_store(), app.active_model().name, photo_id, add=add,
+    return choices.edit_tags(app.catalog, app.vector_store(), app.model_key(), photo_id, add=add,
                              remove=remove)
 
 
 def mark_not_sensitive(app, photo_id: str) -> EffectiveTags:
-    return choices.mark_not_sensitive(app.catalog, app.vector_store(), app.active_model().name, photo_id)
+    return choices.mark_not_sensitive(app.catalog, app.vector_store(), app.model_key(), photo_id)
 
 
 def index_changes(app, scope: list[str], progress: Progress, control: JobControl) -> IndexReport | None:
@@ -129,5 +129,5 @@ def rename_labels(app, renames: dict[str, str]) -> set[str]:
         # A shared store keeps a copy of the tags: it follows here, journaled, since the retag after this sees
         # the moved tags as unchanged and leaves those photos alone.
         for photo_id in sorted(touched):
-            choices.edit_tags(app.catalog, store, app.active_model().name, photo_id)
+            choices.edit_tags(app.catalog, store, app.model_key(), photo_id)
     return touched
