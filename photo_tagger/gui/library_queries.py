@@ -176,9 +176,10 @@ def empty_reason(app, scope: Scope, query: str = "") -> str:
         if not any(r.id in dated for r in photos):
             found = [d.at[:10] for d in map(record_date, photos) if d is not None]
             undated = len(photos) - len(found)
-            span = f": {_count(len(photos), 'photo')} here, dated {min(found)} to {max(found)}" if found else ""
-            missing = f" ({_count(undated, 'photo')} {'has' if undated == 1 else 'have'} no date)" if undated else ""
-            return f"Nothing dated {scope.dates_text()}{place}{span}{missing}."
+            span = f": the {_count(len(photos), 'photo')} here are dated {min(found)} to {max(found)}" if found else ""
+            missing = f", {undated} {'has' if undated == 1 else 'have'} no date" if undated else ""
+            return (f"Nothing dated {scope.dates_text()}{place}{span}{missing}. (A photo without a capture date "
+                    f"counts by its file's date.)")
     if query:
         return f"No photos match \u201c{query}\u201d{place}."
     return f"No photos{place}."

@@ -54,6 +54,8 @@ class DateFilter(QComboBox):
                            ("Choose dates...", None)):
             self.addItem(text, span)
         self._previous = 0
+        # Wide enough for a chosen range ("01 Jul 2021 \u2013 31 Jul 2021"), not cut at the first day.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.activated.connect(self._picked)
 
     def range(self) -> DateRange:

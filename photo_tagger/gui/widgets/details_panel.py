@@ -38,6 +38,7 @@ class DetailsPanel(QScrollArea):
         self.details = None
         self._pixmap: QPixmap | None = None  # the preview as decoded; shown scaled to the panel's width
         self._focus_pending = False  # "Edit tags" asked before the photo's details arrived
+        self._reveal_tags = False  # "Edit tags" asked for this photo: its late preview must not push the field away
         self.setWidgetResizable(True)
         # The content follows the panel's width (the preview scales): never a sideways scroll.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -111,6 +112,8 @@ class DetailsPanel(QScrollArea):
         outer.addWidget(self.content, 1)
         outer.addStretch(0)
         self.setWidget(body)
+        # Details and the preview arrive apart and change the height: after "Edit tags" the field stays in view.
+        self.verticalScrollBar().rangeChanged.connect(lambda *_: self._reveal_tags and self._scroll_to_tags())
         self.clear()
 
     @staticmethod
@@ -122,7 +125,7 @@ class DetailsPanel(QScrollArea):
 
     def clear(self, reason: str = "Select a photo to see its details") -> None:
         self.details = None
-        self._focus_pending = False
+        self._focus_pending = self._reveal_tags = False
         self.content.hide()
         self.placeholder.setText(reason)
         self.placeholder.show()
@@ -166,6 +169,7 @@ class DetailsPanel(QScrollArea):
     def clear_preview(self) -> None:
         """A new photo is on its way: drop the old one's preview (it may come before or after set_details)."""
         self._pixmap = None
+        self._reveal_tags = False
         self.preview.clear()
         self.preview.setText("Loading...")
 
@@ -208,9 +212,13 @@ class DetailsPanel(QScrollArea):
             self._focus_pending = True
             return
         self._focus_pending = False
+        self._reveal_tags = True
         self.new_tag.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._scroll_to_tags()
+
+    def _scroll_to_tags(self) -> None:
         self.ensureWidgetVisible(self.new_tag)
-        # Once the layout has settled (set_details may just have changed the panel's height).
+        # Again once the layout has settled (new details or a preview may just have changed the panel's height).
         QTimer.singleShot(0, self, lambda: self.ensureWidgetVisible(self.new_tag))
 
     def _add(self) -> None:
