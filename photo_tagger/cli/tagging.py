@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from dataclasses import replace
 from pathlib import Path
 
@@ -193,6 +194,21 @@ def _unflag(app, args) -> int:
     return 0
 
 
+def _holding_library(handler):
+    """Label and moderation edits take the library before reading or writing labels.toml: while another process
+    (an index, the window) holds it, they fail with nothing changed, rather than change the file that process
+    tags with and fail to retag. A full disk, which would stop the retag, refuses them first too."""
+    @functools.wraps(handler)
+    def edit(app, args) -> int:
+        from photo_tagger.infra.storage_faults import DiskFull
+
+        if app.catalog.read_only:
+            raise DiskFull(app.catalog.read_only)
+        app.vector_store()  # the store must answer (a server that is down fails here, before the file changes)
+        return handler(app, args)
+    return edit
+
+
 def _save_and_retag(app, labels) -> None:
     app.save_labels(labels)
     report = run_retag(app)
@@ -210,12 +226,14 @@ def _labels_list(app, args) -> int:
     return 0
 
 
+@_holding_library
 def _labels_add(app, args) -> int:
     labels = app.labels()
     _save_and_retag(app, labels.with_label(Label(args.name, tuple(args.prompt), args.threshold)))
     return 0
 
 
+@_holding_library
 def _labels_change(app, args) -> int:
     labels = app.labels()
     if args.action == "remove":
@@ -228,6 +246,7 @@ def _labels_change(app, args) -> int:
     return 0
 
 
+@_holding_library
 def _labels_rename(app, args) -> int:
     labels = app.labels()
     label = labels.label(args.old)
@@ -254,12 +273,14 @@ def _moderation_list(app, args) -> int:
     return 0
 
 
+@_holding_library
 def _moderation_add(app, args) -> int:
     category = ModerationCategory(args.name, tuple(args.unsafe), tuple(args.safe), args.threshold)
     _save_and_retag(app, app.labels().with_category(category))
     return 0
 
 
+@_holding_library
 def _moderation_set(app, args) -> int:
     labels = app.labels()
     category = labels.category(args.name)

@@ -142,6 +142,7 @@ class Indexer:
         control = control or JobControl()
         report = IndexReport()
         started = time.monotonic()
+        self._run_labels = None  # read at the run's first tagging, then kept (see _labels)
         self.recover(report)
         work, missing = self._plan(list(roots), scope, report)
         progress.started(len(work), "indexing")
@@ -326,7 +327,7 @@ class Indexer:
         imported = self._imported(batch)
         if encode:
             embeddings = self.encoder.encode_images(np.stack([o.pixels for o in encode]))
-            prepared = self.labels() if self.labels else None
+            prepared = self._labels()
             if prepared is not None:
                 decisions = dict(zip((o.record.id for o in encode), decide(embeddings, prepared)))
             records = [o.record for o in encode]
@@ -360,13 +361,23 @@ class Indexer:
             log.exception("reading keywords of %r failed", item.stat.path)
             return ()
 
+    def _labels(self) -> PreparedLabels | None:
+        """One label set per run, read when it first tags a photo: labels.toml edited by hand mid-run tags the
+        photos of later runs (all of them after `retag`), never part of this run's. `labels` and `moderation`
+        edits take the library first, so they never land mid-run."""
+        if self.labels is None:
+            return None
+        if getattr(self, "_run_labels", None) is None:
+            self._run_labels = self.labels()
+        return self._run_labels
+
     def _imported(self, batch: list[_Outcome]) -> dict[str, UserChoices]:
         """Choices with the imported tags added; a tag the user already added or removed stays as decided."""
         found = [o for o in batch if o.keywords and o.record.status == "indexed" and o.moved_from is None]
         if not found:
             return {}
         choices = self.catalog.choices([o.record.id for o in found])
-        prepared = self.labels() if self.labels else None
+        prepared = self._labels()
         names = prepared.names if prepared is not None else ()
         imported = {}
         for o in found:

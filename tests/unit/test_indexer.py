@@ -2,6 +2,7 @@
 
 import os
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,3 +196,24 @@ def test_catalog_reads_only_the_records_under_a_scope(parts, tmp_path):
     assert names(catalog.records_under(str(folder), ["a"])) == ["a/b/y.jpg", "a/x.jpg"]
     assert names(catalog.records_under(str(folder), ["a.jpg", "a/b"])) == ["a.jpg", "a/b/y.jpg"]
     assert len(catalog.records_under(str(folder), [""])) == 5
+
+
+def test_one_run_tags_all_its_photos_with_one_label_set_even_if_the_file_changes_mid_run(parts, photos,
+                                                                                         monkeypatch):
+    catalog, store, encoder, _ = parts
+    from photo_tagger.core.tagging import TagDecision
+
+    versions = []  # each call of the labels source reads "the file" again: a new label set every time
+
+    def labels():
+        versions.append(object())
+        return versions[-1]
+
+    used = []
+    monkeypatch.setattr(indexer_module, "decide", lambda e, prepared: used.append(prepared) or [TagDecision()] * len(e))
+    indexer = Indexer(catalog, store, encoder, "fake", batch_size=2, labels=labels)
+    indexer.index([photos])
+    assert len(used) == 5 and set(map(id, used)) == {id(versions[0])}, "five batches, one label set"
+    make_photo(Path(photos) / "new.jpg", (1, 2, 3))
+    indexer.index([photos])
+    assert used[-1] is versions[-1] is not versions[0], "the next run reads the labels again"
