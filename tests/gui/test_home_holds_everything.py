@@ -29,6 +29,18 @@ def files_under(folder) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
+def test_onnxruntime_writes_nothing_outside_the_home(tmp_path):
+    # Its telemetry would leave a device id under ~/.cache/Microsoft (onnxruntime 1.2x+).
+    user_home = tmp_path / "user"
+    user_home.mkdir()
+    env = {**os.environ, "HOME": str(user_home), "XDG_CACHE_HOME": str(user_home / ".cache")}
+    env.pop("ORT_DISABLE_TELEMETRY", None)
+    done = subprocess.run([sys.executable, "-c", "import photo_tagger.infra.onnx_clip"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert files_under(user_home) == []
+
+
 def test_the_window_writes_only_under_its_home(tmp_path):
     user_home, app_home = tmp_path / "user", tmp_path / "app"
     user_home.mkdir()
