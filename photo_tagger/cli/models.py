@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from photo_tagger.cli.output import say, say_json
@@ -48,8 +49,9 @@ def register(subparsers) -> None:
 
 def _install(app, args) -> int:
     say(f"Installing {args.source} (export to ONNX and check against torch; this takes a while)...")
+    before = _installed_key(app, args.name) if args.replace else None
     model = app.models.install_from_checkpoint(args.source, name=args.name, int8=args.int8, replace=args.replace)
-    _report_installed(app, model)
+    _report_installed(app, model, before)
     diff = model.manifest["parity_max_abs_diff"]
     say(f"  ONNX vs torch max abs diff: image {diff['image']:.1e}, text {diff['text']:.1e}")
     if "int8_min_cosine" in model.manifest:
@@ -58,17 +60,36 @@ def _install(app, args) -> int:
 
 
 def _import(app, args) -> int:
+    before = _installed_key(app, args.name or _manifest_name(args.folder)) if args.replace else None
     model = app.models.import_folder(args.folder, name=args.name, replace=args.replace)
-    _report_installed(app, model)
+    _report_installed(app, model, before)
     return 0
 
 
-def _report_installed(app, model) -> None:
+def _installed_key(app, name: str | None) -> str | None:
+    """The content key of the model installed as `name` now (None: none, or unreadable)."""
+    try:
+        return app.models.get(name).key if name else None
+    except (ModelError, KeyError, TypeError):
+        return None
+
+
+def _manifest_name(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _report_installed(app, model, replaced_key: str | None = None) -> None:
     if not app.settings.model:
         app.update_settings(model=model.name)
     active = " (in use)" if app.settings.model == model.name else f" (use it: photo-tagger model use {model.name})"
     say(f"Installed {model.name}{active}: {model.embedding_dim}-d embeddings, "
         f"{model.preprocess_spec.image_size} px, {'+'.join(model.precisions)}, in {model.path}")
+    if replaced_key and replaced_key != model.key:  # the library keys embeddings by content (InstalledModel.key)
+        say(f"  New content for {model.name}: photos encoded by the replaced one are re-encoded by the next "
+            "index, and its cached text vectors are dropped")
 
 
 def _list(app, args) -> int:
@@ -78,6 +99,7 @@ def _list(app, args) -> int:
         say_json([
             {"name": name, "active": name == active, "ok": model is not None, "problem": problem,
              **({"embedding_dim": model.embedding_dim, "precisions": list(model.precisions),
+                 "fingerprint": model.fingerprint,
                  "source": model.manifest.get("source"), "path": str(model.path)} if model else {})}
             for name, model, problem in rows
         ])

@@ -64,6 +64,7 @@ def test_replacing_a_model_under_the_same_name_reencodes_and_changes_results(cli
 
     replaced = cli("--home", home, "model", "import", model_depot.folder("shapes"), "--name", "m", "--replace")
     assert replaced.returncode == 0, replaced.err
+    assert "photos encoded by the replaced one are re-encoded by the next index" in replaced.out
     status = json.loads(cli("--home", home, "status", "--json").out)
     assert status["pending"]["to re-encode"] == 24 and status["photos"] == 0
 
