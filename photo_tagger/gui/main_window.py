@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStac
 from photo_tagger.gui import library_queries as queries
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.folder_actions import FolderActions
+from photo_tagger.gui.help_actions import HelpActions
 from photo_tagger.gui.launcher import open_externally
 from photo_tagger.gui.library_queries import Scope, folder_name
 from photo_tagger.gui.live_watch import LiveWatcher
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         self.settings_action = tools.addAction("Settings...", self.editors.edit_settings)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("Open log folder", self.open_log_folder)
+        self.help = HelpActions(self, help_menu)  # Keyboard shortcuts, About
 
     def set_blur_flagged(self, on: bool) -> None:
         self.settings.setValue("view/blur_flagged", on)

@@ -63,6 +63,12 @@ class _LazySession:
     def providers(self) -> list[str]:
         return self.session.get_providers()
 
+    @property
+    def loaded_providers(self) -> list[str] | None:
+        """The session's providers once it is loaded, else None: asking never loads a model (Help > About)."""
+        session = self._session
+        return session.get_providers() if session is not None else None
+
     def _create(self) -> ort.InferenceSession:
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
@@ -118,6 +124,10 @@ class OnnxImageEncoder:
     def providers(self) -> list[str]:
         return self._session.providers
 
+    @property
+    def loaded_providers(self) -> list[str] | None:
+        return self._session.loaded_providers
+
     def encode_images(self, pixels: np.ndarray) -> np.ndarray:
         if len(pixels) == 0:
             return np.zeros((0, self.embedding_dim), np.float32)
@@ -158,6 +168,10 @@ class OnnxTextEncoder:
         self.tokenizer = ClipTokenizer(model)
         self.model_key = model.key
         self._session = _LazySession(model, model.text_encoder_file, device, threads)
+
+    @property
+    def loaded_providers(self) -> list[str] | None:
+        return self._session.loaded_providers
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from tests.photos import make_photo
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
+              pytest.mark.qt_log_ignore("does not support propagateSizeHints", "does not support raise")]
 
 
 def test_installing_a_model_says_it_once_and_offers_no_pause(qtbot, open_window, home, model_depot):
@@ -145,3 +145,47 @@ def test_large_thumbnails_fit_the_grid_and_the_columns_fill_its_width(qtbot, ope
     qtbot.waitUntil(fits, timeout=5_000)
     tile, viewport, _ = grid_gaps(window)
     assert tile <= viewport
+
+
+def test_about_shows_version_model_providers_and_paths_without_loading_a_model(qtbot, open_window, tiny_home,
+                                                                               monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    from photo_tagger import __version__
+    from photo_tagger.infra import onnx_clip
+
+    window = open_window(tiny_home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty)
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    loads = []
+    monkeypatch.setattr(onnx_clip._LazySession, "_create", lambda self: loads.append(self.path) or 1 / 0)
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    about = next(a for a in help_menu.actions() if a.text() == "About Photo Tagger")
+    about.trigger()
+    dialog = window.help.about_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: "CPUExecutionProvider" in dialog.text())
+    text = dialog.text()
+    assert f"Photo Tagger {__version__}" in text and "Model: tiny" in text
+    assert str(window.app.paths.library_dir) in text and str(window.app.paths.log_dir) in text
+    assert "onnxruntime 1." in text
+    assert loads == []  # About reports; it never loads a session
+    dialog.copy_button.click()
+    assert QApplication.clipboard().text() == text
+
+
+def test_keyboard_shortcuts_lists_the_windows_own_shortcuts(qtbot, open_window, tiny_home):
+    from PySide6.QtGui import QKeySequence
+
+    window = open_window(tiny_home)
+    window.add_folder_action.setShortcut(QKeySequence("Ctrl+O"))
+    window.labels_action.setShortcut(QKeySequence("Ctrl+Shift+L"))  # one added later is listed too
+    window.help.shortcuts_action.trigger()
+    dialog = window.help.shortcuts_dialog
+    assert dialog is not None and dialog.isVisible()
+    rows = dict(dialog.rows())
+    assert rows["Library > Add folder..."] == "Ctrl+O"
+    assert rows["Tools > Labels..."] == "Ctrl+Shift+L"
+    assert rows["Help > Keyboard shortcuts"] == QKeySequence(QKeySequence.StandardKey.HelpContents).toString(
+        QKeySequence.SequenceFormat.NativeText)
+    assert rows["Photo grid (its own shortcut)"] == "Return"  # a QShortcut, not a menu item

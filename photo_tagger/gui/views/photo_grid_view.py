@@ -14,6 +14,7 @@ class PhotoGridView(QListView):
     def __init__(self, model, thumbnail_size: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.setModel(model)
+        self.setAccessibleName("Photo grid")  # also names its own shortcuts in Help > Keyboard shortcuts
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)

@@ -1,0 +1,111 @@
+"""Help > About Photo Tagger: version, model, onnxruntime providers, where the library and the log are; copyable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from photo_tagger import __version__
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.infra import runtime_info
+
+
+@dataclass(frozen=True)
+class AboutFacts:
+    """What About shows; model, providers and onnxruntime stay empty until a query worker has read them."""
+
+    version: str
+    paths: tuple[tuple[str, str], ...]
+    model: str = ""
+    providers: str = ""
+    onnxruntime: str = ""
+    python: str = ""
+
+    def text(self) -> str:
+        lines = [f"Photo Tagger {self.version}", ""]
+        lines.append(f"Model: {self.model or 'reading...'}")
+        lines.append(f"onnxruntime providers: {self.providers or 'reading...'}")
+        if self.onnxruntime:
+            lines.append(f"onnxruntime {self.onnxruntime}")
+        lines.append(f"PySide6 {pyside_version}")
+        if self.python:
+            lines.append(self.python)
+        lines.append("")
+        lines.extend(f"{name}: {path}" for name, path in self.paths)
+        return "\n".join(lines)
+
+
+def quick_facts(app) -> AboutFacts:
+    """What is known without touching a file (shown at once)."""
+    paths = app.paths
+    return AboutFacts(__version__, (("Library", str(paths.library_dir)), ("Log folder", str(paths.log_dir)),
+                                    ("Settings", str(paths.settings_file)), ("Models", str(paths.models_dir))))
+
+
+def runtime_facts(app) -> AboutFacts:
+    """On a query worker: the same facts `photo-tagger doctor` reports (infra.runtime_info), without ever loading
+    a model session: the providers of a session already loaded, else the ones the device setting will pick."""
+    from photo_tagger.infra.onnx_clip import choose_providers
+
+    facts = quick_facts(app)
+    ort = runtime_info.onnxruntime_info()
+    try:
+        model = app.active_model()
+        model_text = f"{model.name}"
+    except PhotoTaggerError as exc:
+        model_text = f"none in use ({exc})"
+    encoders = [app.__dict__[name] for name in ("image_encoder", "text_encoder") if name in app.__dict__]
+    loaded = next((p for p in (e.loaded_providers for e in encoders) if p), None)
+    if loaded:
+        providers = f"{', '.join(loaded)} (in use)"
+    elif ort.version:
+        providers = (f"{', '.join(choose_providers(app.settings.device))} (for device {app.settings.device!r}; "
+                     f"the model loads on first use; available: {', '.join(ort.providers)})")
+    else:
+        providers = "; ".join(ort.problems) or "onnxruntime is not installed"
+    return AboutFacts(facts.version, facts.paths, model_text, providers, ort.version or "missing",
+                      runtime_info.python_info())
+
+
+class AboutDialog(QDialog):
+    """Selectable text and a Copy button: what a bug report needs."""
+
+    def __init__(self, facts: AboutFacts, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("About Photo Tagger")
+        self.resize(620, 360)
+        title = QLabel("Photo Tagger", self)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        blurb = QLabel("Tags, searches and moderates your photos by meaning with OpenAI's CLIP, on this computer.",
+                       self)
+        blurb.setWordWrap(True)
+        self.details = QPlainTextEdit(self)
+        self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setToolTip("Copy these details (for a bug report)")
+        self.copy_button.clicked.connect(lambda: QApplication.clipboard().setText(self.text()))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(blurb)
+        layout.addWidget(self.details, 1)
+        layout.addWidget(buttons)
+        self.set_facts(facts)
+
+    def set_facts(self, facts: AboutFacts) -> None:
+        self.details.setPlainText(facts.text())
+
+    def text(self) -> str:
+        return self.details.toPlainText()

@@ -1,0 +1,52 @@
+"""The Help menu's About and Keyboard shortcuts: one dialog of each at a time, facts read off the GUI thread."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QKeySequence
+
+from photo_tagger.gui.dialogs.about_dialog import AboutDialog, quick_facts, runtime_facts
+from photo_tagger.gui.dialogs.shortcuts_dialog import ShortcutsDialog, window_shortcuts
+
+
+class HelpActions(QObject):
+    """Adds its actions to `menu`; tests reach the dialogs as `about_dialog` / `shortcuts_dialog`."""
+
+    def __init__(self, window, menu):
+        super().__init__(window)
+        self.window = window
+        self.about_dialog: AboutDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        self.shortcuts_action = menu.addAction("Keyboard shortcuts", self.show_shortcuts)
+        self.shortcuts_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.about_action = menu.addAction("About Photo Tagger", self.show_about)
+
+    def show_about(self) -> AboutDialog:
+        """Shown at once with what needs no file; onnxruntime and the model are read on a query worker."""
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(quick_facts(self.window.app), self.window)
+            self.about_dialog.finished.connect(partial(self._closed, "about_dialog"))
+            self.window.runner.query(partial(runtime_facts, self.window.app), on_done=self._facts_read)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
+        return self.about_dialog
+
+    def _facts_read(self, facts) -> None:
+        if self.about_dialog is not None:
+            self.about_dialog.set_facts(facts)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        if self.shortcuts_dialog is None:
+            self.shortcuts_dialog = ShortcutsDialog(window_shortcuts(self.window), self.window)
+            self.shortcuts_dialog.finished.connect(partial(self._closed, "shortcuts_dialog"))
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
+        return self.shortcuts_dialog
+
+    def _closed(self, name: str, _result: int) -> None:
+        dialog = getattr(self, name)
+        setattr(self, name, None)
+        if dialog is not None:
+            dialog.deleteLater()
