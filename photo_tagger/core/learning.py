@@ -17,10 +17,19 @@ import numpy as np
 
 MIN_POSITIVES = 3
 MIN_NEGATIVES = 3
-WEAK_NEGATIVES = 200  # library photos sampled as weak negatives
+WEAK_NEGATIVES = 200  # library photos sampled as weak negatives, for a label with too few explicit negatives
 WEAK_WEIGHT = 0.02  # each; a weak negative may in truth be a positive, so it counts little
-PRIOR_STRENGTH = 1.0  # L2 pull toward the prompt's weights (and toward zero for a label without a prompt)
+PRIOR_STRENGTH = 1.0  # L2 pull toward the prompt's direction, in cosine units (scaled by agreement)
 ITERATIONS = 12
+RIDGE = 1e-3  # keeps the fit finite when the examples are separable
+
+
+def agreement(prompt_confidence_pos: np.ndarray, prompt_confidence_neg: np.ndarray) -> float:
+    """How much better than chance the prompt's own decisions sort the examples: 2 x balanced accuracy - 1,
+    floored at 0 (1 when it agrees with every example)."""
+    parts = [np.mean(prompt_confidence_pos >= 0.5)] if len(prompt_confidence_pos) else []
+    parts += [np.mean(prompt_confidence_neg < 0.5)] if len(prompt_confidence_neg) else []
+    return max(0.0, 2 * float(np.mean(parts)) - 1) if parts else 0.0
 
 
 @dataclass(frozen=True)
@@ -43,28 +52,50 @@ class LearnedModel:
     negatives: int
 
 
-def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | None) -> LearnedModel:
-    """Weighted logistic regression with an L2 pull of (w, b) toward the prior (zero without one)."""
+def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | None,
+        slope: float = 1.0, prior_agreement: float = 1.0) -> LearnedModel:
+    """Weighted logistic regression, logit = slope * (x . v) + b, with an L2 pull of (v, b) toward the prior
+    (zero without one). `slope` is the prompt's own (calibration.SHARPNESS / spread), so the pull is measured
+    in cosine units and the prior is as strong for every model. `prior_agreement` (0..1, how much better than
+    chance the prompt itself sorts these examples) scales the pull: a prompt that means nothing to the model
+    leaves the examples alone (CLAP's class-adaptive constraint). Newton steps with backtracking."""
     dim = examples.positives.shape[1] if len(examples.positives) else examples.negatives.shape[1]
-    x = np.concatenate([examples.positives, examples.negatives, weak]).astype(np.float64)
+    x = np.concatenate([examples.positives, examples.negatives, weak]).astype(np.float64) * slope
     y = np.concatenate([np.ones(len(examples.positives)), np.zeros(len(examples.negatives) + len(weak))])
     weight = np.concatenate([np.ones(len(examples.positives) + len(examples.negatives)),
                              np.full(len(weak), WEAK_WEIGHT)])
     x = np.hstack([x, np.ones((len(x), 1))])  # the bias is the last weight
-    theta0 = np.zeros(dim + 1) if prior is None else np.append(prior[0], prior[1])
-    theta = theta0.copy()
-    lam = PRIOR_STRENGTH
+    theta0 = np.zeros(dim + 1) if prior is None else np.append(prior[0] / slope, prior[1])
+    # the pull holds the direction; the bias (a threshold) is nearly free to move
+    lam = np.full(dim + 1, max(PRIOR_STRENGTH * prior_agreement, RIDGE))
+    lam[-1] = RIDGE
+
+    def objective(theta):
+        z = x @ theta
+        return float(np.sum(weight * (np.logaddexp(0, z) - y * z)) + np.sum(lam / 2 * (theta - theta0) ** 2))
+
+    theta, value = theta0.copy(), objective(theta0)
     for _ in range(ITERATIONS):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
         grad = x.T @ (weight * (p - y)) + lam * (theta - theta0)
         curvature = np.maximum(weight * p * (1 - p), 1e-9)
-        # (lam I + X^T C X)^-1 g through the n x n system (n examples << D dimensions)
-        inner = np.diag(1.0 / curvature) + (x @ x.T) / lam
-        step = grad / lam - x.T @ np.linalg.solve(inner, x @ grad) / lam ** 2
-        theta -= step
-        if np.abs(step).max() < 1e-6:
+        if len(x) < x.shape[1]:  # (Lam + X^T C X)^-1 g through the n x n system (few examples, many dimensions)
+            xl = x / lam
+            inner = np.diag(1.0 / curvature) + xl @ x.T
+            step = grad / lam - xl.T @ np.linalg.solve(inner, xl @ grad)
+        else:
+            step = np.linalg.solve(np.diag(lam) + (x.T * curvature) @ x, grad)
+        for _ in range(20):  # backtrack: Newton overshoots on (nearly) separable examples
+            candidate = objective(theta - step)
+            if candidate <= value:
+                break
+            step /= 2
+        else:
             break
-    return LearnedModel(theta[:-1].astype(np.float32), float(theta[-1]), len(examples.positives),
+        theta, improvement, value = theta - step, value - candidate, candidate
+        if improvement < 1e-6 * max(value, 1.0):
+            break
+    return LearnedModel((theta[:-1] * slope).astype(np.float32), float(theta[-1]), len(examples.positives),
                         len(examples.negatives))
 
 

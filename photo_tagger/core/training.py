@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from photo_tagger.core import learning
+from photo_tagger.core import calibration, learning
 from photo_tagger.core.tagging import PreparedLabels, _Scorer, calibrated
 
 REFERENCE_SAMPLE = 4000  # photos the background level and the weak negatives are drawn from
@@ -65,8 +65,16 @@ def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple
                 notes.append(f"label {name!r} has no prompt and {len(pos)} example photo(s): it tags nothing until "
                              f"you add it to at least {learning.MIN_POSITIVES} photos")
             continue
-        weak = learning.weak_sample(sample, np.array([], int)) if sample.size else np.zeros((0, dim), np.float32)
-        if len(weak) and len(pos):  # a weak negative that is one of the positives is no negative
-            weak = weak[(weak @ np.array(pos).T).max(axis=1) < 0.9999]
-        learned[name] = learning.fit(ex, weak, side.prior(row, prepared.reference))
+        weak = np.zeros((0, dim), np.float32)
+        if len(neg) < learning.MIN_NEGATIVES and sample.size:  # too few "not this": the library stands in
+            weak = learning.weak_sample(sample, np.array([], int))
+            if len(pos):  # a weak negative that is one of the positives is no negative
+                weak = weak[(weak @ np.array(pos).T).max(axis=1) < 0.9999]
+        agreement = 0.0
+        if has_prompt:
+            conf, _ = side.confidences(np.concatenate([ex.positives, ex.negatives]), prepared.background,
+                                       prepared.reference, use_learned=False)
+            agreement = learning.agreement(conf[:len(pos), row], conf[len(pos):, row])
+        slope = calibration.SHARPNESS / prepared.reference.spread
+        learned[name] = learning.fit(ex, weak, side.prior(row, prepared.reference), slope, agreement)
     return replace(side, learned=learned)
