@@ -6,6 +6,8 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
@@ -16,6 +18,7 @@ from photo_tagger.core.search import Filters, nearest, search_text
 def register(subparsers) -> None:
     p = subparsers.add_parser("search", help='find photos by describing them: search "kids on a beach at sunset"')
     p.add_argument("query")
+    p.add_argument("--min-score", type=float, help="only hits whose raw cosine score reaches this")
     _filter_arguments(p)
     p.set_defaults(handler=_search)
 
@@ -71,7 +74,43 @@ def _print(hits, args) -> int:
 def _search(app, args) -> int:
     hits = search_text(args.query, app.cached_text_encoder, app.vector_store(), app.catalog, limit=args.limit,
                        filters=_filters(app, args), index=app.embedding_index())
-    return _print(hits, args)
+    if args.min_score is not None:  # the raw cosine, for those who want a fixed cut
+        hits = [h for h in hits if h.score >= args.min_score]
+    grades = _grades(app, args.query, hits)
+    if args.json:
+        say_json([{**hit_dict(h), "match": g} for h, g in zip(hits, grades)])
+        return 0
+    strong = [h for h, g in zip(hits, grades) if g == "strong"]
+    weak = [h for h, g in zip(hits, grades) if g != "strong"]
+    if hits and not strong:
+        say("no photo matches well; closest:")
+    print_hits(strong) if strong or not hits else None
+    if strong and weak:
+        say("-- weaker matches --")
+    if weak:
+        print_hits(weak)
+    return 0
+
+
+def _grades(app, query: str, hits) -> list[str]:
+    """"strong" / "weak" per hit (core/grading.py), from the hits' stored embeddings."""
+    from photo_tagger.core.grading import WEAK, grader
+    from photo_tagger.core.training import library_sample
+
+    if not hits:
+        return []
+    model = app.model_key()
+    vectors = app.catalog.vectors(model, [h.record.id for h in hits])
+    ids = app.catalog.filter_ids(model)
+    judge = grader(app.cached_text_encoder, library_sample(app.catalog, model, ids))
+    query_vector = app.cached_text_encoder.encode_texts([query.strip()])[0]
+    present = [i for i, h in enumerate(hits) if h.record.id in vectors]  # another computer's photo: weak
+    grades = [WEAK] * len(hits)
+    if present:
+        found = judge.grade(query.strip(), query_vector, np.stack([vectors[hits[i].record.id] for i in present]))
+        for i, grade in zip(present, found):
+            grades[i] = grade
+    return grades
 
 
 def _similar(app, args) -> int:

@@ -149,3 +149,20 @@ def test_bad_input_gets_one_line(cli, library):
     use_labels(cli, home, LabelSet(labels=(Label("garden", examples_only=True),)))
     result = cli("--home", home, "retag")
     assert result.returncode == 0 and "note: label 'garden' has no prompt and 0 example photo(s)" in result.out
+
+
+def test_search_hits_are_graded_against_the_library(cli, library):
+    home, _, truth = library
+    hits = json.loads(cli("--home", home, "search", "a photo of a red circle", "--limit", "10", "--json").out)
+    strong_right = [h for h in hits if h["match"] == "strong" and truth[h["path"]] == ("red", "circle")]
+    print(f"'a photo of a red circle': {len(strong_right)} strong and right in the top 10")
+    assert len(strong_right) >= 8
+    for query in ("a dog on a beach", "a photo of a birthday cake"):
+        hits = json.loads(cli("--home", home, "search", query, "--limit", "20", "--json").out)
+        assert len(hits) == 20 and all(h["match"] == "weak" for h in hits), query
+    text = cli("--home", home, "search", "a dog on a beach", "--limit", "3").out
+    assert text.splitlines()[0] == "no photo matches well; closest:"
+    best = hits[0]["score"]
+    kept = json.loads(cli("--home", home, "search", "a photo of a birthday cake", "--min-score", str(best),
+                          "--json").out)
+    assert kept and all(h["score"] >= best for h in kept)

@@ -1,0 +1,40 @@
+"""Search hits graded "strong" or "weak" against the library, with the rule tags use (core/calibration.py).
+
+A hit is strong when the query stands out on that photo the way a label must to tag it: its cosine reaches the
+library's background level plus LEVEL_K spreads, and it beats every everyday word the query does not itself
+name. One fixed cosine cut-off fails across queries (immich#5996); this one is relative to the library and to
+the photo. A query about something the library lacks gets no strong hit; the hits still come, as "closest".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from photo_tagger.core import calibration
+from photo_tagger.core.calibration import Background, Reference
+
+STRONG, WEAK = "strong", "weak"
+
+
+@dataclass(frozen=True)
+class Grader:
+    background: Background
+    reference: Reference
+
+    def grade(self, query: str, query_vector: np.ndarray, hit_vectors: np.ndarray) -> list[str]:
+        """One grade per hit row, from the hits' stored embeddings (no image is read)."""
+        if not len(hit_vectors):
+            return []
+        hit_vectors = np.asarray(hit_vectors, np.float32)
+        excluded = calibration.exclusions(self.background, [query.strip()], [np.asarray(query_vector)[None]])[0]
+        top_vals, top_idx = calibration.background_top(hit_vectors, self.background)
+        rival = calibration.competitor(top_vals, top_idx, excluded)
+        confidence = calibration.confidence(hit_vectors @ query_vector, rival, self.reference)
+        return [STRONG if c >= 0.5 else WEAK for c in confidence]
+
+
+def grader(text_encoder, library_sample: np.ndarray) -> Grader:
+    bg = calibration.background(text_encoder)
+    return Grader(bg, calibration.reference(library_sample, bg))
