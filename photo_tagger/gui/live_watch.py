@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -131,10 +132,14 @@ class LiveWatcher(QObject):
             return
         self.runner.write("Indexing changes",
                           lambda progress, control: operations.index_changes(self.app, scope, progress, control),
-                          on_done=self._indexed)
+                          on_done=partial(self._indexed, bool(scope)))
 
-    def _indexed(self, report) -> None:
-        if report is not None and (report.new or report.updated or report.moved or report.removed or report.skipped):
+    def _indexed(self, watched: bool, report) -> None:
+        if report is None:
+            return
+        # A catch-up scan retries every skipped file: still skipped is no news. A watched change that ends up
+        # skipped (a broken file arrived) is.
+        if report.new or report.updated or report.moved or report.removed or (watched and report.skipped):
             self.changes_indexed.emit(report)
 
     def stop(self) -> None:

@@ -252,3 +252,24 @@ def test_the_apps_own_sidecars_start_no_index_run_but_another_programs_edit_does
     sidecar.write_text(sidecar.read_text().replace("holiday", "vacation"))  # another program edits it
     qtbot.waitUntil(lambda: any(d.startswith("Indexing") for d in started), timeout=10_000)
     wait_idle(qtbot, window)
+
+
+def test_a_start_with_skipped_files_and_no_changes_says_nothing_about_them(qtbot, open_window, tiny_home, tmp_path):
+    folder = library(tmp_path)
+    window = open_window(tiny_home)
+    window.folders.add(str(folder))
+    wait_idle(qtbot, window)
+    window.close()
+    window.runner.shutdown()
+
+    again = open_window(tiny_home)  # catches up: the unreadable file is tried again, and is still unreadable
+    started = []
+    again.runner.job_started.connect(lambda job: started.append(job.description))
+    qtbot.waitUntil(lambda: started == ["Indexing changes"], timeout=10_000)
+    wait_idle(qtbot, again)
+    qtbot.waitUntil(lambda: again.status.skipped.text() == "1 skipped")
+    assert not again.status.message.text().startswith("Folder changes")
+
+    (folder / "more-notes.jpg").write_text("not a photo either\n")  # a watched change that is skipped is news
+    qtbot.waitUntil(lambda: again.status.skipped.text() == "2 skipped", timeout=15_000)
+    assert again.status.message.text().startswith("Folder changes")
