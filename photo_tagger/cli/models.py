@@ -8,18 +8,24 @@ from pathlib import Path
 from photo_tagger.cli.output import say, say_json
 
 from photo_tagger.core.errors import ModelError
-from photo_tagger.infra.model_export import DEFAULT_SOURCE
+from photo_tagger.infra.ready_models import DEFAULT_READY
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("model", help="install and manage CLIP models")
     sub = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
 
-    p = sub.add_parser("install", help="export a CLIP checkpoint (hub id or local folder) to ONNX and install it")
-    p.add_argument("source", nargs="?", default=DEFAULT_SOURCE,
-                   help=f"Hugging Face model id or a folder with a transformers CLIP checkpoint "
-                        f"(default: {DEFAULT_SOURCE})")
-    p.add_argument("--int8", action="store_true", help="also make an int8 image encoder (about 2.5x faster on CPU)")
+    p = sub.add_parser("install", help="install a ready ONNX CLIP model (no torch) or export a transformers "
+                                       "checkpoint (hub id or local folder)")
+    p.add_argument("source", nargs="?", default=DEFAULT_READY,
+                   help=f"Hugging Face model id or folder: a ready ONNX model in Immich's layout, or a transformers "
+                        f"CLIP checkpoint (needs photo-tagger[export]) (default: {DEFAULT_READY})")
+    p.add_argument("--int8", action="store_true",
+                   help="checkpoints: also make an int8 image encoder (about 2.5x faster on CPU)")
+    p.add_argument("--revision", help="hub branch, tag or commit of a ready model (default: main)")
+    p.add_argument("--no-agreement-check", action="store_true",
+                   help="ready models: install even if a red image is not closer to 'a red photo' than to 'a blue "
+                        "photo' (models with random weights, e.g. tests); shapes and norms are still checked")
     p.add_argument("--name", help="install under this name (default: from the source)")
     p.add_argument("--replace", action="store_true", help="replace an installed model of the same name")
     p.set_defaults(handler=_install)
@@ -48,10 +54,16 @@ def register(subparsers) -> None:
 
 
 def _install(app, args) -> int:
-    say(f"Installing {args.source} (export to ONNX and check against torch; this takes a while)...")
+    say(f"Installing {args.source}...")
     before = _installed_key(app, args.name) if args.replace else None
-    model = app.models.install_from_checkpoint(args.source, name=args.name, int8=args.int8, replace=args.replace)
+    model = app.models.install(args.source, name=args.name, int8=args.int8, replace=args.replace,
+                               revision=args.revision, agreement_check=not args.no_agreement_check)
     _report_installed(app, model, before)
+    check = model.manifest.get("self_check")
+    if check:  # a ready model (infra/ready_models.py)
+        say(f"  From {model.manifest['source']} at {model.manifest['revision'][:19]}; self-check: shapes and norms "
+            f"{check['shapes_and_norms']}, red/blue agreement {check['agreement']}")
+        return 0
     diff = model.manifest["parity_max_abs_diff"]
     say(f"  ONNX vs torch max abs diff: image {diff['image']:.1e}, text {diff['text']:.1e}")
     if "int8_min_cosine" in model.manifest:

@@ -304,24 +304,35 @@ def resize_output_size(width: int, height: int, size: int) -> tuple[int, int]:
     return int(size * width / height), size
 
 
+RESIZE_MODES = ("shortest", "squash")
+# The PIL filter names a preprocess config may give (open_clip and Immich name them so).
+RESAMPLING = {r.name.lower(): r for r in Image.Resampling}
+
+
 def clip_pixels(img: Image.Image, spec: PreprocessSpec) -> np.ndarray:
-    """(3,S,S) float32 exactly as CLIPImageProcessor: bicubic shortest edge, center crop, scale, normalize."""
+    """(3,S,S) float32 exactly as CLIPImageProcessor: bicubic shortest edge, center crop, scale, normalize
+    (the default spec); spec.resize_mode "squash" resizes both sides to S instead (no crop), as SigLIP does."""
     if img.mode != "RGB":
         img = to_rgb(img)
     s = spec.image_size
+    resample = RESAMPLING[spec.interpolation]
     w, h = img.size
     nw, nh = resize_output_size(w, h, s)
     left, top = (nw - s) // 2, (nh - s) // 2
-    if nw * nh <= 4 * s * s:
+    if spec.resize_mode == "squash":
+        out = img.resize((s, s), resample)
+    elif spec.resize_mode != "shortest":
+        raise ValueError(f"unknown resize mode {spec.resize_mode!r}")
+    elif nw * nh <= 4 * s * s:
         # Same PIL call as transformers, then crop: bit-identical to the reference.
-        out = img.resize((nw, nh), Image.Resampling.BICUBIC).crop((left, top, left + s, top + s))
+        out = img.resize((nw, nh), resample).crop((left, top, left + s, top + s))
     else:
         # Extreme aspect ratios: resize only the crop window (box in source coordinates, same
         # scale), so a 1x100000 strip never becomes a 224x22,400,000 intermediate. Differs from
         # resize-then-crop by at most a rare 1-2/255 rounding flip.
         sx, sy = w / nw, h / nh
         box = (left * sx, top * sy, (left + s) * sx, (top + s) * sy)
-        out = img.resize((s, s), Image.Resampling.BICUBIC, box=box)
+        out = img.resize((s, s), resample, box=box)
     arr = (np.asarray(out, dtype=np.float64) * (1 / 255)).astype(np.float32)
     mean = np.asarray(spec.mean, dtype=np.float32)
     std = np.asarray(spec.std, dtype=np.float32)

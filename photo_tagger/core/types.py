@@ -12,11 +12,14 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 @dataclass(frozen=True)
 class PreprocessSpec:
-    """How a model wants its pixels: shorter side resized to image_size, center crop, normalize."""
+    """How a model wants its pixels: resized to image_size (resize_mode "shortest": shorter side, then center
+    crop, as CLIP; "squash": both sides, no crop, as SigLIP) with `interpolation` (a PIL filter name), normalized."""
 
     image_size: int = 224
     mean: tuple[float, float, float] = CLIP_MEAN
     std: tuple[float, float, float] = CLIP_STD
+    resize_mode: str = "shortest"
+    interpolation: str = "bicubic"
 
 
 def join_relpath(root: str, relpath: str) -> str:

@@ -66,7 +66,7 @@ def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl):
     raises one ModelError saying what to do instead."""
     progress.started(None, f"downloading {hub_id} from the Hugging Face hub, then exporting it to ONNX and checking "
                            "it: a few minutes")
-    model = app.models.install_from_checkpoint(hub_id)
+    model = app.models.install(hub_id)  # a ready ONNX model (Immich's layout) needs no torch; a checkpoint is exported
     if not app.settings.model:
         app.update_settings(model=model.name)
     progress.finished()

@@ -29,6 +29,9 @@ _STAGING_PREFIX = ".staging-"
 _REQUIRED_KEYS = ("name", "embedding_dim", "image_size", "mean", "std", "logit_scale", "context_length", "files")
 # Manifest fields besides the files that change what the model outputs for a photo or a text.
 _OUTPUT_KEYS = ("embedding_dim", "image_size", "mean", "std", "context_length", "pad_token_id")
+# Ones only ready-made models (infra/ready_models.py) declare: counted only when present, so the fingerprints of
+# models installed before them stay the same.
+_LAYOUT_KEYS = ("resize_mode", "interpolation", "image_input", "text_input", "text_dtype", "text_padding")
 
 
 def sha256_of(path: Path) -> str:
@@ -75,7 +78,8 @@ class InstalledModel:
     @property
     def preprocess_spec(self) -> PreprocessSpec:
         m = self.manifest
-        return PreprocessSpec(int(m["image_size"]), tuple(m["mean"]), tuple(m["std"]))
+        return PreprocessSpec(int(m["image_size"]), tuple(m["mean"]), tuple(m["std"]),
+                              m.get("resize_mode", "shortest"), m.get("interpolation", "bicubic"))
 
     @property
     def fingerprint(self) -> str:
@@ -85,7 +89,7 @@ class InstalledModel:
         its work (catalog, vectors, Chroma collection, text cache all key on `key`)."""
         m = self.manifest
         content = {"files": {f: e["sha256"] for f, e in sorted(m["files"].items())},
-                   **{k: m.get(k) for k in _OUTPUT_KEYS}}
+                   **{k: m.get(k) for k in _OUTPUT_KEYS}, **{k: m[k] for k in _LAYOUT_KEYS if k in m}}
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
     @property
@@ -256,11 +260,22 @@ class ModelStore:
             }
             return self._commit(staging, name, manifest, replace)
 
+    def install(self, source: str, **options) -> InstalledModel:
+        """Any source: a ready ONNX model (Immich's layout; hub id or folder, no torch), a folder Photo Tagger
+        exported (imported), else a transformers checkpoint (exported; needs torch). See infra/ready_models.py."""
+        from photo_tagger.infra import ready_models
+
+        return ready_models.install_any(self, source, **options)
+
     def install_folder(self, folder: Path) -> InstalledModel:
-        """A model folder Photo Tagger exported (has a manifest) is imported; anything else is taken for a
-        transformers checkpoint and exported (needs torch)."""
+        """A model folder Photo Tagger exported (has a manifest) is imported, a ready ONNX model installed;
+        anything else is taken for a transformers checkpoint and exported (needs torch)."""
+        from photo_tagger.infra.ready_models import looks_ready
+
         if (folder / MANIFEST).is_file():
             return self.import_folder(folder)
+        if looks_ready(folder):
+            return self.install(str(folder))
         return self.install_from_checkpoint(str(folder))
 
     def import_folder(self, folder: Path, *, name: str | None = None, replace: bool = False) -> InstalledModel:

@@ -118,6 +118,7 @@ class OnnxImageEncoder:
         self.preprocess_spec = model.preprocess_spec
         self.embedding_dim = model.embedding_dim
         self.model_key = model.key
+        self._input = model.manifest.get("image_input", "pixel_values")
         self._session = _LazySession(model, model.image_encoder_file(precision), device, threads)
 
     @property
@@ -131,8 +132,7 @@ class OnnxImageEncoder:
     def encode_images(self, pixels: np.ndarray) -> np.ndarray:
         if len(pixels) == 0:
             return np.zeros((0, self.embedding_dim), np.float32)
-        out = self._session.session.run(None, {"pixel_values": np.ascontiguousarray(pixels, np.float32)})[0]
-        return _l2_normalize(out)
+        return _l2_normalize(_run(self._session.session, self._input, np.ascontiguousarray(pixels, np.float32)))
 
 
 class ClipTokenizer:
@@ -147,12 +147,16 @@ class ClipTokenizer:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=model.context_length)
         self.pad_token_id = model.pad_token_id
+        # Ready-made exports (infra/ready_models.py) have a fixed sequence axis: every text is padded to the
+        # context length, with the ids in the type their graph takes (int32 for Immich's).
+        self.pad_to = model.context_length if model.manifest.get("text_padding") == "max_length" else 0
+        self.dtype = np.dtype(model.manifest.get("text_dtype", "int64"))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Token ids (N, longest) int64, padded with the pad token (CLIP's end token) after the end."""
+        """Token ids (N, longest or the context length), padded with the pad token (CLIP's end token) after the end."""
         encodings = self._tokenizer.encode_batch(list(texts))
-        longest = max(len(e.ids) for e in encodings)
-        ids = np.full((len(encodings), longest), self.pad_token_id, dtype=np.int64)
+        longest = max(self.pad_to, max(len(e.ids) for e in encodings))
+        ids = np.full((len(encodings), longest), self.pad_token_id, dtype=self.dtype)
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
         return ids
@@ -167,6 +171,7 @@ class OnnxTextEncoder:
         self.embedding_dim = model.embedding_dim
         self.tokenizer = ClipTokenizer(model)
         self.model_key = model.key
+        self._input = model.manifest.get("text_input", "input_ids")
         self._session = _LazySession(model, model.text_encoder_file, device, threads)
 
     @property
@@ -177,7 +182,14 @@ class OnnxTextEncoder:
         if not texts:
             return np.zeros((0, self.embedding_dim), np.float32)
         ids = self.tokenizer.encode(texts)
-        return _l2_normalize(self._session.session.run(None, {"input_ids": ids})[0])
+        return _l2_normalize(_run(self._session.session, self._input, ids))
+
+
+def _run(session: ort.InferenceSession, name: str, batch: np.ndarray) -> np.ndarray:
+    """Graphs exported with a fixed batch of 1 (Immich's) run row by row; the others take the batch at once."""
+    if session.get_inputs()[0].shape[0] == 1 and len(batch) > 1:
+        return np.concatenate([session.run(None, {name: batch[i:i + 1]})[0] for i in range(len(batch))])
+    return session.run(None, {name: batch})[0]
 
 
 def _l2_normalize(array: np.ndarray) -> np.ndarray:
