@@ -79,6 +79,9 @@ class Settings:
     thumbnail_size: int = 160  # pixels, the desktop app's grid (Small 112, Medium 160, Large 240)
 
     def __post_init__(self) -> None:
+        """Every check of a setting's value: settings.toml, the window's Settings dialog and `photo-tagger settings`
+        all go through here (with_changes makes a new Settings)."""
+        _check_types(self)
         if self.device not in DEVICES:
             raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {self.device!r}")
         if self.precision not in PRECISIONS:
@@ -88,8 +91,9 @@ class Settings:
         if self.threads < 0:
             raise ConfigError(f"threads must be 0 (automatic) or more, not {self.threads}")
         if self.store_url and not self.store_url.startswith(("http://", "https://")):
-            raise ConfigError(f"store_url must be an http:// or https:// URL of a Chroma server (or empty for "
-                              f"the library on this machine), not {self.store_url!r}")
+            hint = f" (did you mean http://{self.store_url}?)" if "://" not in self.store_url else ""
+            raise ConfigError(f"store_url (the library server) must be an http:// or https:// address of a Chroma "
+                              f"server, or empty for the library on this computer, not {self.store_url!r}{hint}")
         if not 48 <= self.thumbnail_size <= 512:
             raise ConfigError(f"thumbnail_size must be between 48 and 512 pixels, not {self.thumbnail_size}")
 
@@ -126,6 +130,75 @@ class Settings:
 
     def with_changes(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+
+# What each setting is, in one line (`photo-tagger settings` lists them with their values).
+SETTINGS_HELP = {
+    "model": "the installed model in use; empty: the only one installed (`photo-tagger model list`)",
+    "device": "where the model runs: auto (a GPU when onnxruntime has one), cpu or gpu",
+    "precision": "the image encoder's precision: fp32, or int8 (faster on CPU; a model installed with --int8)",
+    "batch_size": "photos encoded at once while indexing, 1 to 1024",
+    "threads": "onnxruntime threads; 0: one per core",
+    "store_url": "a Chroma server holding a shared library (http://host:port); empty: the library on this computer",
+    "fast_decode": "decode large JPEGs at a lower resolution for faster indexing: true or false",
+    "thumbnail_size": "the window's thumbnail size in pixels, 48 to 512 (Small 112, Medium 160, Large 240)",
+}
+# Fields that are not settings to edit: the watched folders live in the library's catalog (an old settings.toml
+# may still hold them), and adding or removing one is work (indexing, forgetting photos).
+SET_ELSEWHERE = {"roots": "the watched folders are kept in the library: `photo-tagger index FOLDER` adds one, "
+                          "`photo-tagger unwatch FOLDER` removes one, `photo-tagger status` lists them"}
+_KINDS = {"str": str, "int": int, "bool": bool, "tuple[str, ...]": tuple}
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _check_types(settings: Settings) -> None:
+    for f in fields(settings):
+        kind, value = _KINDS[f.type], getattr(settings, f.name)
+        # bool is an int to Python, not to a reader of settings.toml.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            what = {str: "text", int: "a whole number", bool: "true or false", tuple: "a list of folders"}[kind]
+            raise ConfigError(f"{f.name} must be {what}, not {value!r}")
+        if kind is tuple and not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{f.name} must be a list of folders, not {value!r}")
+
+
+def setting_names() -> tuple[str, ...]:
+    """The settings one may list and set (SETTINGS_HELP's order)."""
+    return tuple(SETTINGS_HELP)
+
+
+def check_setting_name(key: str) -> None:
+    if key in SET_ELSEWHERE:
+        raise ConfigError(f"{key} is not a setting to change: {SET_ELSEWHERE[key]}")
+    if key not in SETTINGS_HELP:
+        raise ConfigError(f"unknown setting {key!r}; the settings are {', '.join(setting_names())}")
+
+
+def parse_setting(key: str, text: str):
+    """A setting's value from text (the command line), typed as Settings holds it. ConfigError for an unknown
+    key, a setting another command owns, or text of the wrong kind; Settings itself then checks the value."""
+    check_setting_name(key)
+    kind = _KINDS[next(f.type for f in fields(Settings) if f.name == key)]
+    text = text.strip()
+    if kind is bool:
+        if text.lower() not in _TRUE + _FALSE:
+            raise ConfigError(f"{key} must be true or false, not {text!r}")
+        return text.lower() in _TRUE
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{key} must be a whole number, not {text!r}") from None
+    return text
+
+
+def format_setting(value) -> str:
+    """A value as `photo-tagger settings` shows it (and parse_setting reads it back)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value)
 
 
 def library_id(library_dir: Path) -> str:

@@ -9,10 +9,11 @@ import sys
 
 from photo_tagger import __version__
 from photo_tagger.cli import desktop, doctor, library, library_health, models, search, sidecars, store, tagging
+from photo_tagger.cli import settings as settings_command
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (library, library_health, search, tagging, sidecars, models, store, doctor, desktop)
+COMMANDS = (library, library_health, search, tagging, sidecars, models, store, settings_command, doctor, desktop)
 
 
 def build_parser() -> argparse.ArgumentParser:

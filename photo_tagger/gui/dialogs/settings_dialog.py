@@ -81,12 +81,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def accept(self) -> None:
-        """Only settings Settings itself accepts close the dialog; otherwise the reason is shown in it."""
-        url = self.store_url.text().strip()
+        """Only settings Settings itself accepts close the dialog; otherwise the reason is shown in it. Settings
+        checks every value (config.py), as for settings.toml and `photo-tagger settings KEY VALUE`."""
         try:
-            if url and not url.startswith(("http://", "https://")):
-                raise PhotoTaggerError(f"The library server is a web address such as http://nas.local:8000, not "
-                                       f"{url!r} (leave it empty for the library on this computer)")
             self.settings.with_changes(**self.changes())
         except PhotoTaggerError as exc:
             self.error.setText(str(exc))
