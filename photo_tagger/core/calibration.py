@@ -97,4 +97,4 @@ def competitor(top_vals: np.ndarray, top_idx: np.ndarray, excluded: np.ndarray, 
 def confidence(scores: np.ndarray, rival: np.ndarray, ref: Reference, level_k: float = LEVEL_K) -> np.ndarray:
     """0..1; >= 0.5 exactly when the score clears both the library level and the background rival."""
     margin = np.minimum(scores - (ref.level + level_k * ref.spread), scores - rival)
-    return 1.0 / (1.0 + np.exp(-SHARPNESS * margin / ref.spread))
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin / ref.spread, -60, 60)))

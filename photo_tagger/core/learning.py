@@ -75,13 +75,15 @@ def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | 
         return float(np.sum(weight * (np.logaddexp(0, z) - y * z)) + np.sum(lam / 2 * (theta - theta0) ** 2))
 
     theta, value = theta0.copy(), objective(theta0)
+    few = len(x) < x.shape[1]
+    xl = x / lam
+    gram = xl @ x.T if few else None  # X Lam^-1 X^T: the same at every step
     for _ in range(ITERATIONS):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
         grad = x.T @ (weight * (p - y)) + lam * (theta - theta0)
         curvature = np.maximum(weight * p * (1 - p), 1e-9)
-        if len(x) < x.shape[1]:  # (Lam + X^T C X)^-1 g through the n x n system (few examples, many dimensions)
-            xl = x / lam
-            inner = np.diag(1.0 / curvature) + xl @ x.T
+        if few:  # (Lam + X^T C X)^-1 g through the n x n system (few examples, many dimensions)
+            inner = gram + np.diag(1.0 / curvature)
             step = grad / lam - xl.T @ np.linalg.solve(inner, xl @ grad)
         else:
             step = np.linalg.solve(np.diag(lam) + (x.T * curvature) @ x, grad)

@@ -50,11 +50,16 @@ def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str
     if progress:
         progress.started(len(records), "retagging")
     new: dict[str, TagDecision] = {}
+    everything = None
+    if len(records) == len(library) and hasattr(catalog, "vectors_since"):  # one read instead of one per 500
+        _, all_ids, matrix = catalog.vectors_since(model_name, 0)
+        everything = dict(zip(all_ids, matrix)) if matrix is not None else {}
     for start in range(0, len(records), CHUNK):
         if control:
             control.checkpoint()
         chunk = [r.id for r in records[start:start + CHUNK]]
-        embeddings = catalog.vectors(model_name, chunk)
+        embeddings = {i: everything[i] for i in chunk if i in everything} if everything is not None \
+            else catalog.vectors(model_name, chunk)
         if len(embeddings) < len(chunk):  # a library indexed before the catalog kept embeddings
             embeddings.update(store.get_embeddings([i for i in chunk if i not in embeddings]))
         chunk = [i for i in chunk if i in embeddings]  # a vector lost in a crash waits for the next index run
@@ -67,13 +72,14 @@ def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str
     ids_done = list(new)
     old = catalog.decisions(ids_done)
     choices = catalog.choices(ids_done)
-    changed = {i: effective(new[i], choices.get(i)) for i in ids_done}
+    differ = [i for i in ids_done if new[i] != old.get(i, TagDecision())]  # the same decision: the same tags
+    changed = {i: effective(new[i], choices.get(i)) for i in differ}
     changed = {i: tags for i, tags in changed.items() if tags != effective(old.get(i, TagDecision()), choices.get(i))}
     mirrored = list(changed) if store.shared else []
     catalog.journal_add(mirrored, model_name)
     store.update_metadata(mirrored, [changed[i].as_metadata() for i in mirrored])
     with catalog.transaction() as db:
-        catalog.write_decisions(db, {i: d for i, d in new.items() if d != old.get(i, TagDecision())})
+        catalog.write_decisions(db, {i: new[i] for i in differ})
         catalog.journal_clear(db, mirrored, model_name)
     report.changed = len(changed)
     if progress:

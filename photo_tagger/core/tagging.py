@@ -101,15 +101,16 @@ class _Scorer:
         return out
 
     def confidences(self, embeddings: np.ndarray, bg: Background, ref: Reference,
-                    use_learned: bool = True) -> tuple[np.ndarray, list[str]]:
-        """(N, L) confidences and each row's source."""
+                    use_learned: bool = True, top=None) -> tuple[np.ndarray, list[str]]:
+        """(N, L) confidences and each row's source. `top`: calibration.background_top of these embeddings,
+        when the caller has it already."""
         n = len(embeddings)
         conf = np.zeros((n, len(self.names)), np.float32)
         sources = [PROMPT] * len(self.names)
         if not len(self.names) or not n:
             return conf, sources
         scores = self.prompt_scores(embeddings)
-        top_vals, top_idx = calibration.background_top(embeddings, bg)
+        top_vals, top_idx = top if top is not None else calibration.background_top(embeddings, bg)
         for row, name in enumerate(self.names):
             model = self.learned.get(name) if use_learned else None
             if model is not None:
@@ -196,28 +197,37 @@ def calibrated(prepared: PreparedLabels, library: np.ndarray) -> PreparedLabels:
 
 def scores(embeddings: np.ndarray, prepared: PreparedLabels, use_learned: bool = True):
     """(label confidences (N, L), label sources, flag confidences (N, C), flag sources)."""
+    top = calibration.background_top(embeddings, prepared.background) if len(embeddings) else None
     labels, label_sources = prepared.labels.confidences(embeddings, prepared.background, prepared.reference,
-                                                        use_learned)
+                                                        use_learned, top)
     flags, flag_sources = prepared.categories.confidences(embeddings, prepared.background, prepared.reference,
-                                                          use_learned)
+                                                          use_learned, top)
     return labels, label_sources, flags, flag_sources
 
 
 def decide(embeddings: np.ndarray, prepared: PreparedLabels) -> list[TagDecision]:
     """Each label whose confidence reaches its threshold, best first, at most max_tags; each category whose
     confidence reaches its threshold."""
-    n = len(embeddings)
     label_conf, label_sources, flag_conf, flag_sources = scores(np.asarray(embeddings, np.float32), prepared)
-    out = []
-    names, cats = prepared.labels.names, prepared.categories.names
-    label_hit = label_conf >= prepared.labels.thresholds
-    flag_hit = flag_conf >= prepared.categories.thresholds
-    for i in range(n):
-        cols = np.nonzero(label_hit[i])[0]
-        cols = cols[np.argsort(-label_conf[i, cols], kind="stable")][: prepared.max_tags]
-        fcols = np.nonzero(flag_hit[i])[0]
-        fcols = fcols[np.argsort(-flag_conf[i, fcols], kind="stable")]
-        out.append(TagDecision(tuple((names[c], round(float(label_conf[i, c]), 4)) for c in cols),
-                               tuple((cats[c], round(float(flag_conf[i, c]), 4)) for c in fcols),
-                               tuple(label_sources[c] for c in cols), tuple(flag_sources[c] for c in fcols)))
+    tags = _passing(label_conf, prepared.labels.thresholds, prepared.labels.names, label_sources, prepared.max_tags)
+    flags = _passing(flag_conf, prepared.categories.thresholds, prepared.categories.names, flag_sources, None)
+    return [TagDecision(t[0], f[0], t[1], f[1]) for t, f in zip(tags, flags)]
+
+
+def _passing(conf: np.ndarray, thresholds: np.ndarray, names: list[str], sources: list[str],
+             limit: int | None) -> list[tuple[tuple, tuple]]:
+    """Per photo: ((name, confidence) best first, sources), only the pairs that pass (one pass over the hits)."""
+    out: list[tuple[tuple, tuple]] = [((), ())] * len(conf)
+    rows, cols = np.nonzero(conf >= thresholds)
+    if not len(rows):
+        return out
+    values = conf[rows, cols]
+    order = np.lexsort((-values, rows))
+    rows, cols, values = rows[order], cols[order], np.round(values[order].astype(np.float64), 4)
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    for start, end in zip(starts, np.r_[starts[1:], len(rows)]):
+        end = end if limit is None else min(end, start + limit)
+        picked = cols[start:end].tolist()
+        out[rows[start]] = (tuple(zip((names[c] for c in picked), values[start:end].tolist())),
+                            tuple(sources[c] for c in picked))
     return out
