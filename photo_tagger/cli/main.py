@@ -85,11 +85,12 @@ def _unexpected(exc: Exception, command: str | None, app, log_file) -> int:
     """A full disk or a damaged file is said as such (exit 1); anything else is a bug (exit 70). Either way one
     line on the console; the traceback goes to the log file only."""
     from photo_tagger.infra.storage_faults import DamagedFile, damaged_file, disk_full_message, is_damaged, \
-        is_disk_full
+        is_disk_full, is_nearly_full
 
     library = app.paths.library_dir if app is not None else None
     message = None
-    if is_disk_full(exc, library):
+    # Chroma words some out-of-space failures as its own ("Error in compaction"): a nearly full disk explains them.
+    if is_disk_full(exc, library) or (library is not None and is_nearly_full(library)):
         message = disk_full_message(library) if library else f"the disk is full ({exc})"
     elif is_damaged(exc) and app is not None:
         found = damaged_file(_sqlite_files(app))
