@@ -245,7 +245,7 @@ class App:
     def preload_search(self) -> None:
         """Open the active model's search matrix now (the window, on a query worker, at start)."""
         if not self.settings.store_url:
-            self.embedding_index().refresh()
+            self.embedding_index().warm()
 
     @cached_property
     def indexer(self):
@@ -257,7 +257,7 @@ class App:
         return Indexer(self.catalog, Deferred(self.vector_store), Deferred(lambda: self.image_encoder),
                        self.model_key(),
                        batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
-                       labels=self.prepared_labels, keywords=XmpKeywordReader(),
+                       labels=self.trained_labels, keywords=XmpKeywordReader(),
                        draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE)
 
     @cached_property
@@ -303,6 +303,23 @@ class App:
         if cached is None or cached[0] != labels:
             self._prepared = (labels, prepare(labels, self.cached_text_encoder, self.active_model().logit_scale))
         return self._prepared[1]
+
+    def trained_labels(self):
+        """prepared_labels() calibrated on this library and taught by the user's choices (core/training.py): what
+        new photos are tagged with as they are indexed. Refit when the labels or the choices change, or the
+        library grows or shrinks by about a tenth; a retag always refits."""
+        import math
+
+        from photo_tagger.core.training import train
+
+        prepared, model = self.prepared_labels(), self.model_key()
+        ids = self.catalog.filter_ids(model)
+        rows, not_sensitive = self.catalog.all_choices()
+        key = (id(prepared), hash(tuple(rows)), len(not_sensitive), round(10 * math.log1p(len(ids))))
+        cached = self.__dict__.get("_trained")
+        if cached is None or cached[0] != key:
+            self._trained = (key, train(prepared, self.catalog, model, ids)[0])
+        return self._trained[1]
 
     def close(self) -> None:
         """Release the library: caches, catalog, Chroma client, lock (in that order)."""

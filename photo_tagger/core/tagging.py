@@ -196,7 +196,10 @@ def calibrated(prepared: PreparedLabels, library: np.ndarray) -> PreparedLabels:
 
 
 def scores(embeddings: np.ndarray, prepared: PreparedLabels, use_learned: bool = True):
-    """(label confidences (N, L), label sources, flag confidences (N, C), flag sources)."""
+    """(label confidences (N, L), label sources, flag confidences (N, C), flag sources). Labels never measured
+    against a library (a new one's first photos) are measured against these photos when there are enough."""
+    if not prepared.reference.photos and len(embeddings) >= calibration.MIN_PHOTOS:
+        prepared = calibrated(prepared, embeddings)
     top = calibration.background_top(embeddings, prepared.background) if len(embeddings) else None
     labels, label_sources = prepared.labels.confidences(embeddings, prepared.background, prepared.reference,
                                                         use_learned, top)

@@ -92,7 +92,11 @@ def test_shape_labels_tag_as_accurately_as_the_model_in_torch(indexed, model_dep
 
     home, folder, truth = indexed
     tags = stored(home)
-    ours = np.mean([tags[p][0] == (shape,) for p, (_, shape) in truth.items()])
+    tagged = [p for p in truth if tags[p][0]]
+    # The absolute rule (issue 13) leaves a photo untagged when its label does not stand out: precision is what
+    # must match the model's own zero-shot accuracy; recall is what the rule gives up for knowing "none".
+    ours = np.mean([tags[p][0] == (truth[p][1],) for p in tagged])
+    recall = len(tagged) and np.mean([tags[p][0] == (shape,) for p, (_, shape) in truth.items()])
 
     checkpoint = model_depot.checkpoint("shapes")
     model = CLIPModel.from_pretrained(checkpoint).eval()
@@ -107,8 +111,8 @@ def test_shape_labels_tag_as_accurately_as_the_model_in_torch(indexed, model_dep
         image = normalize(model.get_image_features(pixel_values=pixels).pooler_output, dim=-1)
         predicted = (image @ text.T).argmax(1).tolist()
     theirs = np.mean([SHAPES[k] == shape for k, (_, shape) in zip(predicted, truth.values())])
-    print(f"shape tag accuracy: app {ours:.3f}, torch zero-shot {theirs:.3f}")
-    assert ours >= 0.9 and ours >= theirs - 0.02
+    print(f"shape tags: app precision {ours:.3f}, recall {recall:.3f}; torch zero-shot accuracy {theirs:.3f}")
+    assert ours >= 0.95 and ours >= theirs - 0.02 and recall >= 0.85
 
 
 def test_moderation_flags_the_photos_above_the_threshold(cli, indexed):
