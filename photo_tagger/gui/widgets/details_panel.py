@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QMouseEvent, QPixmap
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu,
                                QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
@@ -184,9 +184,12 @@ class DetailsPanel(QScrollArea):
         self.preview.setCursor(Qt.CursorShape.PointingHandCursor if hidden else Qt.CursorShape.ArrowCursor)
 
     def preview_width(self) -> int:
-        """The width the preview may take: the panel's, less the margins (a QLabel would crop a wider pixmap)."""
+        """The width the preview may take (a QLabel would crop a wider pixmap): the panel's, less the margins and
+        a scroll bar's room whether one shows or not, so a scroll bar coming or going cannot resize the preview and
+        so bring or take it again."""
         margins = self._outer.contentsMargins()
-        return max(1, self.viewport().width() - margins.left() - margins.right())
+        room = self.width() - 2 * self.frameWidth() - self.verticalScrollBar().sizeHint().width()
+        return max(1, room - margins.left() - margins.right())
 
     def _fit_preview(self) -> None:
         """The whole photo, as wide as the panel (never taller than wide), aspect ratio kept."""
@@ -200,11 +203,9 @@ class DetailsPanel(QScrollArea):
         scaled.setDevicePixelRatio(ratio)
         self.preview.setPixmap(scaled)
 
-    def viewportEvent(self, event: QEvent) -> bool:
-        # The viewport's width, not the panel's: it also changes when the vertical scroll bar comes or goes.
-        if event.type() == QEvent.Type.Resize:
-            self._fit_preview()
-        return super().viewportEvent(event)
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_preview()
 
     def focus_tags(self) -> None:
         """Focus the "Add a tag" field and scroll it into view; before the details came, once they come."""
