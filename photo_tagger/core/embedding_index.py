@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -34,29 +33,44 @@ EXACT_MAX_ROWS = 400_000
 _COMPACT_MIN_DEAD = 1000
 
 
-@dataclass(frozen=True)
 class _View:
     """The rows as of one refresh: a search scores one view while a refresh builds the next (append-only)."""
 
-    matrix: np.ndarray  # at least len(ids) rows
-    ids: list[str] = field(default_factory=list)  # row -> photo id; a photo written twice has two rows
-    rows: dict[str, int] = field(default_factory=dict)  # photo id -> its latest row
+    def __init__(self, matrix: np.ndarray, ids, live: int | None = None, rows: dict[str, int] | None = None):
+        self.matrix = matrix  # at least len(ids) rows
+        self.ids = ids  # row -> photo id (str, or bytes when mapped from the file); a photo written twice has two
+        self._rows = rows
+        self.live = live if live is not None else len(self.rows)  # photos with a row
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Photo id -> its latest row; made when first needed (about 50 ms at 100,000 rows, so not at open)."""
+        if self._rows is None:
+            self._rows = {photo_id: n for n, photo_id in enumerate(self.id_list())}
+        return self._rows
+
+    def id_list(self) -> list[str]:
+        return [i.decode("utf-8") for i in self.ids.tolist()] if isinstance(self.ids, np.ndarray) else self.ids
+
+    def id_at(self, row: int) -> str:
+        photo_id = self.ids[row]
+        return photo_id.decode("utf-8") if isinstance(photo_id, bytes) else photo_id
 
     @property
     def superseded(self) -> int:
-        return len(self.ids) - len(self.rows)
+        return len(self.ids) - self.live
 
     def scores(self, query: np.ndarray) -> np.ndarray:
-        if not self.ids:
+        if not len(self.ids):
             return np.zeros(0, np.float32)
         return np.asarray(self.matrix[:len(self.ids)] @ np.asarray(query, dtype=np.float32).reshape(-1))
 
     def ranked(self, query: np.ndarray, count: int) -> list[tuple[str, float]]:
         scores = self.scores(query)
         top = _top(scores, count + self.superseded)
-        ranked = zip(top.tolist(), scores[top].tolist())
+        ranked = [(self.id_at(n), n, s) for n, s in zip(top.tolist(), scores[top].tolist())]
         # An older row of a photo written again is not it.
-        return [(self.ids[n], s) for n, s in ranked if not self.superseded or self.rows[self.ids[n]] == n][:count]
+        return [(i, s) for i, n, s in ranked if not self.superseded or self.rows[i] == n][:count]
 
     def nearest(self, query: np.ndarray, ids: list[str], limit: int) -> list[tuple[str, float]]:
         known = [i for i in ids if i in self.rows]
@@ -88,11 +102,11 @@ class EmbeddingIndex:
         self._lock = threading.Lock()
         self._loaded = False
         self._seq = 0
-        self._view = _View(np.zeros((0, 0), np.float32))
+        self._view = _View(np.zeros((0, 0), np.float32), [])
 
     def __len__(self) -> int:
         """Photos with a row (deleted ones included until the next compaction)."""
-        return len(self._view.rows)
+        return self._view.live
 
     @property
     def loaded(self) -> bool:
@@ -118,6 +132,13 @@ class EmbeddingIndex:
         finally:
             self._lock.release()
 
+    def warm(self) -> None:
+        """Refresh, then one pass over the rows, so that the first search finds them mapped in memory."""
+        self.refresh()
+        view = self._view
+        if len(view.ids):
+            view.scores(np.zeros(view.matrix.shape[1], np.float32))
+
     def ranked(self, query: np.ndarray, count: int) -> list[tuple[str, float]]:
         """The `count` most similar photos with a row, best first (deleted photos included: filter them)."""
         self.refresh()
@@ -133,8 +154,8 @@ class EmbeddingIndex:
         started = time.perf_counter()
         saved = self._file.load() if self._file is not None else None
         if saved is not None and self._usable(*saved):
-            self._seq, ids, matrix = saved
-            self._view = _view_of(matrix, ids)
+            self._seq, ids, matrix, live = saved
+            self._view = _View(matrix, ids, live)
             log.info("search matrix %s: %d rows opened in %.3f s", self.model_name, len(ids),
                      time.perf_counter() - started)
             return
@@ -142,7 +163,7 @@ class EmbeddingIndex:
         log.info("search matrix %s: %d rows built from the catalog in %.2f s", self.model_name,
                  len(self._view.ids), time.perf_counter() - started)
 
-    def _usable(self, seq: int, ids: list[str], matrix: np.ndarray) -> bool:
+    def _usable(self, seq: int, ids: np.ndarray, matrix: np.ndarray, live: int) -> bool:
         """A saved matrix is this catalog's past (not a newer one's, e.g. after a catalog was restored from a
         backup) and not mostly dead rows."""
         if seq > self.catalog.last_vector_seq():
@@ -159,17 +180,17 @@ class EmbeddingIndex:
         self._seq, ids, vectors = self.catalog.vectors_since(self.model_name, 0)
         if vectors is None:
             vectors = np.zeros((0, self._view.matrix.shape[1]), np.float32)
-        self._view = _view_of(self._write_all(ids, vectors), ids)
+        saved_ids, matrix = self._write_all(ids, vectors)
+        self._view = _View(matrix, saved_ids, len(ids))
 
-    def _write_all(self, ids: list[str], vectors: np.ndarray) -> np.ndarray:
-        if self._file is None or vectors.shape[1] == 0:
-            return np.array(vectors, dtype=np.float32)
-        try:
-            return self._file.write_all(ids, vectors, self._seq)
-        except OSError as exc:  # a full or read-only disk: search from memory, as without a folder
-            log.warning("search matrix %s not saved (%s); kept in memory", self.model_name, exc)
-            self._file = None
-            return np.array(vectors, dtype=np.float32)
+    def _write_all(self, ids: list[str], vectors: np.ndarray) -> tuple[list[str] | np.ndarray, np.ndarray]:
+        if self._file is not None and vectors.shape[1]:
+            try:
+                return self._file.write_all(ids, vectors, self._seq)
+            except (OSError, ValueError) as exc:  # a full or read-only disk: search from memory, as without one
+                log.warning("search matrix %s not saved (%s); kept in memory", self.model_name, exc)
+                self._file = None
+        return ids, np.array(vectors, dtype=np.float32)
 
     def _add(self, ids: list[str], vectors: np.ndarray, seq: int) -> None:
         view = self._view
@@ -179,16 +200,24 @@ class EmbeddingIndex:
         if view.matrix.shape[1] != vectors.shape[1] or superseded > max(_COMPACT_MIN_DEAD, len(rows)):
             self._rebuild()  # another width (the first rows, or a new model under this key), or mostly old rows
             return
-        self._view = _View(self._append_rows(view, ids, vectors, seq), view.ids + list(ids), rows)
-        self._seq = seq
-
-    def _append_rows(self, view: _View, ids: list[str], vectors: np.ndarray, seq: int) -> np.ndarray:
         if self._file is not None:
             try:
-                return self._file.append(ids, vectors, seq)
+                all_ids, matrix = self._file.append(ids, vectors, seq, len(rows))
+            except ValueError:  # an id wider than the file's records
+                self._rebuild()
+                return
             except OSError as exc:
                 log.warning("search matrix %s not saved (%s); kept in memory", self.model_name, exc)
                 self._file = None
+                self._rebuild()
+                return
+        else:
+            all_ids, matrix = view.id_list() + list(ids), self._grown(view, vectors)
+        self._view = _View(matrix, all_ids, len(rows), rows)
+        self._seq = seq
+
+    @staticmethod
+    def _grown(view: _View, vectors: np.ndarray) -> np.ndarray:
         # In memory: grow by doubling, so refreshes after each indexing batch stay cheap. Rows past a view's
         # count are not part of it, so the view being searched is never changed.
         matrix, used = view.matrix, len(view.ids)
@@ -198,10 +227,6 @@ class EmbeddingIndex:
             matrix = grown
         matrix[used:used + len(vectors)] = vectors
         return matrix
-
-
-def _view_of(matrix: np.ndarray, ids: list[str]) -> _View:
-    return _View(matrix, ids, {photo_id: n for n, photo_id in enumerate(ids)})  # the latest row of an id wins
 
 
 def _top(scores: np.ndarray, count: int) -> np.ndarray:

@@ -16,11 +16,13 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
+MIN_ID_WIDTH = 32  # photo ids are 32 hex digits; a longer one widens the records at the next rebuild
 
 
 class MatrixFile:
-    """Append-only rows (float32, one per embedding written) and their photo ids, counted by a small JSON header.
+    """Append-only rows (float32, one per embedding written) and their photo ids (fixed-width records, so both
+    files are mapped, not parsed: opening 100,000 rows costs a few ms), counted by a small JSON header.
 
     Crash-safe without a journal: rows and ids are written and synced before the header that counts them is
     replaced (atomically), so a crash leaves rows past the header's count, which the next append overwrites. A
@@ -49,20 +51,15 @@ class MatrixFile:
     def seq(self) -> int:
         return self._header["seq"] if self._header else 0
 
-    def load(self) -> tuple[int, list[str], np.ndarray] | None:
-        """(catalog seq, row ids, rows) as last saved; None when there is nothing usable to load."""
+    def load(self) -> tuple[int, np.ndarray, np.ndarray, int] | None:
+        """(catalog seq, row ids as bytes, rows, photos with a row) as last saved; None when nothing is usable."""
         try:
             header = json.loads(self.header_path.read_text(encoding="utf-8"))
             if header.get("version") != VERSION or header.get("key") != self.key:
                 return None
-            rows, ids_bytes, generation = int(header["rows"]), int(header["ids_bytes"]), str(header["generation"])
-            with open(self._ids_path(generation), "rb") as f:
-                raw = f.read(ids_bytes)
-            ids = raw.decode("utf-8").split("\n")[:-1] if raw else []
-            if len(raw) != ids_bytes or len(ids) != rows:
-                return None
             self._header = header
-            return int(header["seq"]), ids, self._map()
+            ids, matrix = self._map()
+            return int(header["seq"]), ids, matrix, int(header["live"])
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -70,38 +67,42 @@ class MatrixFile:
             self._header = None
             return None
 
-    def _map(self) -> np.ndarray:
-        rows, dim = self._header["rows"], self._header["dim"]
+    def _map(self) -> tuple[np.ndarray, np.ndarray]:
+        rows, dim, width = self._header["rows"], self._header["dim"], self._header["id_width"]
         if rows == 0:
-            return np.zeros((0, dim), np.float32)
-        path = self._data_path(self._header["generation"])
-        if path.stat().st_size < rows * dim * 4:
-            raise ValueError(f"{path.name} is shorter than its header says")
-        return np.memmap(path, dtype=np.float32, mode="r", shape=(rows, dim))
+            return np.zeros(0, f"S{width}"), np.zeros((0, dim), np.float32)
+        paths = self._data_path(self._header["generation"]), self._ids_path(self._header["generation"])
+        if paths[0].stat().st_size < rows * dim * 4 or paths[1].stat().st_size < rows * width:
+            raise ValueError(f"{paths[0].name} is shorter than its header says")
+        return (np.memmap(paths[1], dtype=f"S{width}", mode="r", shape=(rows,)),
+                np.memmap(paths[0], dtype=np.float32, mode="r", shape=(rows, dim)))
 
-    def append(self, ids: Sequence[str], vectors: np.ndarray, seq: int) -> np.ndarray:
-        """Add rows after the saved ones; returns every saved row (mapped)."""
+    def append(self, ids: Sequence[str], vectors: np.ndarray, seq: int, live: int) -> tuple[np.ndarray, np.ndarray]:
+        """Add rows after the saved ones (`live`: photos with a row after it); returns every saved row's id and
+        vector (mapped). ValueError: these rows need a rebuild (another width of vector or of id)."""
         header = self._header
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if header is None or header["dim"] != vectors.shape[1]:
-            raise ValueError("append before write_all")
-        text = "".join(f"{i}\n" for i in ids).encode("utf-8")
+        encoded = _encoded(ids, header["id_width"] if header else 0)
+        if header is None or header["dim"] != vectors.shape[1] or encoded is None:
+            raise ValueError("these rows need a new matrix file")
         _write_at(self._data_path(header["generation"]), header["rows"] * header["dim"] * 4, vectors.tobytes())
-        _write_at(self._ids_path(header["generation"]), header["ids_bytes"], text)
-        self._save_header({**header, "rows": header["rows"] + len(ids), "ids_bytes": header["ids_bytes"] + len(text),
-                           "seq": seq})
+        _write_at(self._ids_path(header["generation"]), header["rows"] * header["id_width"], encoded.tobytes())
+        self._save_header({**header, "rows": header["rows"] + len(ids), "live": live, "seq": seq})
         return self._map()
 
-    def write_all(self, ids: Sequence[str], vectors: np.ndarray, seq: int) -> np.ndarray:
-        """Replace the saved rows by these (a first build, a compaction); returns them mapped."""
+    def write_all(self, ids: Sequence[str], vectors: np.ndarray, seq: int) -> tuple[np.ndarray, np.ndarray]:
+        """Replace the saved rows by these, one per photo (a first build, a compaction); returns them mapped."""
         self.folder.mkdir(parents=True, exist_ok=True)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        width = max([MIN_ID_WIDTH] + [len(i.encode("utf-8")) for i in ids])
         generation = secrets.token_hex(4)
-        text = "".join(f"{i}\n" for i in ids).encode("utf-8")
         _write_at(self._data_path(generation), 0, vectors.tobytes())
-        _write_at(self._ids_path(generation), 0, text)
+        encoded = _encoded(ids, width)
+        if encoded is None:
+            raise ValueError("a photo id holds a NUL byte")
+        _write_at(self._ids_path(generation), 0, encoded.tobytes())
         self._save_header({"version": VERSION, "key": self.key, "generation": generation, "rows": len(ids),
-                           "dim": int(vectors.shape[1]), "ids_bytes": len(text), "seq": seq})
+                           "live": len(ids), "dim": int(vectors.shape[1]), "id_width": width, "seq": seq})
         for path in self.folder.glob(f"{self.stem}.*.*"):  # earlier generations, leftovers of a crash
             if generation not in path.name and path.suffix in (".f32", ".ids"):
                 try:
@@ -119,6 +120,14 @@ class MatrixFile:
         os.replace(temporary, self.header_path)
         _sync_folder(self.folder)
         self._header = header
+
+
+def _encoded(ids: Sequence[str], width: int) -> np.ndarray | None:
+    """The ids as fixed-width records (None when one is wider than `width`, or holds a NUL)."""
+    raw = [i.encode("utf-8") for i in ids]
+    if any(len(r) > width or b"\0" in r for r in raw):
+        return None
+    return np.array(raw, dtype=f"S{width}")
 
 
 def _write_at(path: Path, offset: int, data: bytes) -> None:

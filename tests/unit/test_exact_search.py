@@ -202,3 +202,15 @@ def test_a_shared_store_answers_itself(library):
     with pytest.raises(AssertionError, match="asked the vector store"):
         nearest(NoQueryStore(shared=True), catalog, unit(rng.normal(size=DIM)), limit=3, filters=Filters(),
                 index=EmbeddingIndex(catalog, MODEL, folder=folder))
+
+
+def test_an_id_wider_than_the_file_records_widens_them(library):
+    catalog, folder, rng = library
+    index = EmbeddingIndex(catalog, MODEL, folder=folder)
+    index.refresh()
+    wide = "w" * 40 + "é"
+    target = unit(rng.normal(size=DIM))
+    write(catalog, [wide], target[None])
+    assert search(catalog, index, target, limit=1) == [wide]
+    assert search(catalog, EmbeddingIndex(catalog, MODEL, folder=folder), target, limit=1) == [wide]
+    assert json.loads(MatrixFile(folder, MODEL).header_path.read_text())["id_width"] == 42
