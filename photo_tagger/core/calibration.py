@@ -88,6 +88,10 @@ def competitor(top_vals: np.ndarray, top_idx: np.ndarray, excluded: np.ndarray, 
     kept top words are mostly excluded, the lowest kept value stands in (an upper bound: conservative)."""
     rank = RANK if rank is None else rank
     allowed = ~excluded[top_idx]  # (N, TOP)
+    if rank == 0:  # the values are sorted best first: the first allowed one
+        first = allowed.argmax(axis=1)
+        found = allowed[np.arange(len(allowed)), first]
+        return np.where(found, top_vals[np.arange(len(top_vals)), first], top_vals[:, -1])
     masked = np.where(allowed, top_vals, -np.inf)
     ranked = -np.sort(-masked, axis=1)
     value = ranked[:, rank] if ranked.shape[1] > rank else np.full(len(ranked), -np.inf)

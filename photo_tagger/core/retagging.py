@@ -44,16 +44,17 @@ def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str
     wanted = set(ids) if ids is not None else None
     records = [r for r in library if (wanted is None or r.id in wanted) and (folder is None or is_under(r.path, folder))]
     report = RetagReport(photos=len(records))
+    everything, read = None, None
+    if len(records) == len(library) and hasattr(catalog, "vectors_since"):  # one read instead of one per 500
+        _, all_ids, matrix = catalog.vectors_since(model_name, 0)
+        everything = dict(zip(all_ids, matrix)) if matrix is not None else {}
+        read = (all_ids, matrix) if matrix is not None else None
     if not trained:
-        prepared, report.notes = train(prepared, catalog, model_name, [r.id for r in library])
+        prepared, report.notes = train(prepared, catalog, model_name, [r.id for r in library], read)
     report.learned = sorted(prepared.labels.learned) + sorted(prepared.categories.learned)
     if progress:
         progress.started(len(records), "retagging")
     new: dict[str, TagDecision] = {}
-    everything = None
-    if len(records) == len(library) and hasattr(catalog, "vectors_since"):  # one read instead of one per 500
-        _, all_ids, matrix = catalog.vectors_since(model_name, 0)
-        everything = dict(zip(all_ids, matrix)) if matrix is not None else {}
     for start in range(0, len(records), CHUNK):
         if control:
             control.checkpoint()

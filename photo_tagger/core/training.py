@@ -32,14 +32,26 @@ def examples_by_label(catalog) -> tuple[dict[str, tuple[set, set]], set]:
     return by_label, set(not_sensitive)
 
 
-def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[str]) -> tuple[PreparedLabels, list[str]]:
+def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[str],
+          library: tuple[list[str], np.ndarray] | None = None) -> tuple[PreparedLabels, list[str]]:
     """Calibrate on the library and fit every label and category that has enough examples. Returns the trained
-    labels and one line for each label that cannot decide anything (no prompt and too few examples)."""
-    sample = library_sample(catalog, model_name, library_ids)
+    labels and one line for each label that cannot decide anything (no prompt and too few examples).
+    `library`: (ids, embeddings) already read by the caller, so nothing is read twice."""
+    if library is not None and len(library[0]):
+        rows = np.arange(len(library[0]))
+        if len(rows) > REFERENCE_SAMPLE:
+            rows = np.sort(np.random.default_rng(0).choice(rows, REFERENCE_SAMPLE, replace=False))
+        sample = np.asarray(library[1][rows], np.float32)
+    else:
+        sample = library_sample(catalog, model_name, library_ids)
     trained = calibrated(prepared, sample) if len(sample) else prepared
     by_label, not_sensitive = examples_by_label(catalog)
     wanted = set().union(*(a | r for a, r in by_label.values())) | not_sensitive if by_label or not_sensitive else set()
-    vectors = catalog.vectors(model_name, wanted) if wanted else {}
+    if library is not None:
+        position = {i: k for k, i in enumerate(library[0])}
+        vectors = {i: library[1][position[i]] for i in wanted if i in position}
+    else:
+        vectors = catalog.vectors(model_name, wanted) if wanted else {}
     notes: list[str] = []
     labels = _fit_side(trained.labels, trained, {n: by_label.get(n, (set(), set())) for n in trained.labels.names},
                        vectors, sample, notes)
