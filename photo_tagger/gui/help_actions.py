@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 
 from photo_tagger.gui.dialogs.about_dialog import AboutDialog, quick_facts, runtime_facts
 from photo_tagger.gui.dialogs.shortcuts_dialog import ShortcutsDialog, window_shortcuts
@@ -19,8 +19,12 @@ class HelpActions(QObject):
         self.window = window
         self.about_dialog: AboutDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
-        self.shortcuts_action = menu.addAction("Keyboard shortcuts", self.show_shortcuts)
+        first = menu.actions()[0] if menu.actions() else None
+        self.shortcuts_action = QAction("Keyboard shortcuts", menu)
         self.shortcuts_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        menu.insertAction(first, self.shortcuts_action)  # first, as in most applications; About comes last
+        menu.addSeparator()
         self.about_action = menu.addAction("About Photo Tagger", self.show_about)
 
     def show_about(self) -> AboutDialog:

@@ -47,6 +47,9 @@ class ModelSetup(QObject):
         self.panel.set_busy(None)
         if isinstance(exc, HubDownloadError):  # its own advice names a terminal command; the panel has a button
             self.panel.set_download_failed(exc.repo_id, exc.reason)
+            # After the runner's "... failed: <the error>" line, which repeats that command.
+            self.window.status.show_message(f"Installing the model failed: cannot download {exc.repo_id} "
+                                            f"({exc.reason})")
         else:
             self.panel.set_problem(f"The model could not be installed: {exc}")
 

@@ -64,7 +64,10 @@ def test_the_hub_error_offline_points_to_the_folder_button_not_a_terminal(qtbot,
     note = panel.note.text()
     assert "cannot download openai/clip-vit-base-patch32" in note
     assert f"\u201c{panel.button.text()}\u201d" in note and "another computer" in note
-    assert "photo-tagger" not in note and "`" not in note and "terminal" not in note.lower()
+    assert "photo-tagger" not in note and "model install" not in note and "terminal" not in note.lower()
+    status = window.status.message.text()
+    assert status.startswith("Installing the model failed: cannot download") and "photo-tagger" not in status
+    assert "photo-tagger" not in panel.text.text()  # the panel speaks of its own buttons only
 
 
 def columns_inside(table) -> list[tuple[str, int, int]]:
@@ -137,7 +140,8 @@ def test_large_thumbnails_fit_the_grid_and_the_columns_fill_its_width(qtbot, ope
 
     def fits() -> bool:
         tile, viewport, blank = grid_gaps(window)
-        return tile <= viewport and 0 <= blank < max(spacing, 1) * 2
+        box = window.grid.delegate.box_size  # as large as asked for, or as the viewport allows: no smaller
+        return tile <= viewport and 0 <= blank < max(spacing, 1) * 2 and box >= min(240, viewport - 2 * spacing - 30)
 
     qtbot.waitUntil(fits, timeout=5_000)
     # Narrower than one Large tile: the tile shrinks to the viewport, never past it.

@@ -27,7 +27,8 @@ class PhotoDelegate(QStyledItemDelegate):
         return self.box or self.thumbnail_size
 
     def natural_width(self, box: int | None = None) -> int:
-        return (box or self.box_size) + 2 * PAD
+        """A tile's width around a thumbnail box of `box` pixels (the drawn one by default)."""
+        return (self.box_size if box is None else box) + 2 * PAD
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         line = QFontMetrics(option.font).height()

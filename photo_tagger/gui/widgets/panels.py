@@ -80,8 +80,7 @@ class NoModelPanel(_Panel):
             "exporting it to ONNX and checking it takes a minute or two more), or install it from a folder "
             "holding a transformers CLIP checkpoint (for example a copy of "
             "huggingface.co/openai/clip-vit-base-patch32) or a model folder Photo Tagger made on another "
-            "computer (models/<name> there; imported in seconds).\n\n"
-            "From a terminal: photo-tagger model install (downloads it) or photo-tagger model import FOLDER.")
+            "computer (models/<name> there; imported in seconds).")
         self.note.setText(problem)
         self.note.setStyleSheet("color: #a03030")
         self.note.setVisible(bool(problem))
