@@ -32,7 +32,7 @@ class Job:
     rate: float = 0.0  # units per second since the job's work started
     started_at: float | None = None
     state: str | None = None  # a condition it waits on ("store unreachable, retrying"), shown until cleared
-    pausable: bool = True  # False for a job that never calls control.checkpoint() (an install): no Pause button
+    pausable: bool = True  # False for a job that never calls control.checkpoint() (an install): no Pause/Cancel
 
     def cancel(self) -> None:
         self.control.cancel()

@@ -63,7 +63,9 @@ class StatusPanel(QWidget):
             self.show_message(f"{job.description}: stopping...")
             return
         self._set_busy(True)
-        self.pause.setVisible(job.pausable)  # an install never reaches a safe point: Pause would mean nothing
+        # A job without safe points (an install) can be neither paused nor stopped: no buttons that mean nothing.
+        self.pause.setVisible(job.pausable)
+        self.cancel.setVisible(job.pausable)
         self._show_paused(job.control.paused)
         what = f" ({job.what})" if job.what and job.what.lower() not in job.description.lower() else ""
         if job.total:
