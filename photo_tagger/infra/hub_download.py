@@ -1,8 +1,10 @@
 """Fetch only the named files of a Hugging Face hub repo: with progress, resumed after an interruption, each verified.
 
-huggingface_hub keeps a partial download as a `.incomplete` blob in its cache and continues it with a Range request
-on the next call, so a killed install resumes where it stopped. Every file is then hashed against the hub's own
-record of it (sha256 for LFS files, the git blob id for small ones) at the commit resolved once at the start.
+huggingface_hub resolves the repo (its commit and each file's size and hashes) and gives the file URLs, session and
+headers; the bytes are fetched here, because its own hf_hub_download (2.x) deletes a partial file when its process
+dies (a unique temp file per process). Here a partial download stays as `<file>.part` under
+<models>/.downloads/<repo>/<commit>/ and the next try asks only for the rest (HTTP Range). Every file is then hashed
+against the hub's own record (sha256 for LFS files, the git blob id for small ones) at the commit resolved once.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from photo_tagger.core.errors import ModelError
 from photo_tagger.infra.model_export import HubDownloadError
@@ -54,41 +57,85 @@ def listing(repo_id: str, *, revision: str | None = None, endpoint: str | None =
     return Listing(repo_id, info.sha, remote)
 
 
-def fetch(repo: Listing, filenames: list[str], cache_dir: Path, *, progress=None,
+def fetch(repo: Listing, filenames: list[str], downloads_dir: Path, *, progress=None,
           endpoint: str | None = None) -> dict[str, Path]:
-    """Download `filenames` of the listed repo at its commit into the hub cache under `cache_dir`, each checked
-    against the listing; `progress` (core Progress) hears the bytes of all files together."""
+    """Download `filenames` of the listed repo at its commit under `downloads_dir`, each checked against the
+    listing; `progress` (core Progress) hears the bytes of all files together."""
     missing = [f for f in filenames if f not in repo.remote]
     if missing:
         raise ModelError(f"{repo.repo_id} is not a ready ONNX model in the layout Photo Tagger reads: it lacks "
                          f"{', '.join(missing)}")
-    bar = _ByteProgress(progress, sum(repo.remote[f].size or 0 for f in filenames), f"downloading {repo.repo_id}")
+    folder = download_folder(downloads_dir, repo)
+    total = sum(repo.remote[f].size or 0 for f in filenames)
+    if progress is not None:
+        progress.started(total or None, f"downloading {repo.repo_id}")
+    done = 0
     try:
-        return {name: _fetch_one(repo.repo_id, repo.remote[name], repo.commit, cache_dir, endpoint, bar)
-                for name in filenames}
+        files = {}
+        for name in filenames:
+            files[name] = _fetch_one(repo, repo.remote[name], folder / name, endpoint,
+                                     lambda n, base=done: progress and progress.advanced(base + n))
+            done += files[name].stat().st_size
+        return files
     finally:
-        bar.finished()
+        if progress is not None:
+            progress.finished()
 
 
-def _fetch_one(repo_id: str, remote: RemoteFile, commit: str, cache_dir: Path, endpoint: str | None,
-               bar: "_ByteProgress") -> Path:
-    from huggingface_hub import hf_hub_download
+def download_folder(downloads_dir: Path, repo: Listing) -> Path:
+    return downloads_dir / repo.repo_id.replace("/", "--") / repo.commit
 
+
+def _fetch_one(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report) -> Path:
+    problem = ""
     for attempt in (1, 2):
-        try:
-            # At the commit resolved above: files of one install never mix two revisions.
-            path = Path(hf_hub_download(repo_id, remote.path, revision=commit, cache_dir=cache_dir,
-                                        endpoint=endpoint, force_download=attempt > 1,
-                                        tqdm_class=bar.tqdm_class()))
-        except Exception as exc:
-            raise _hub_error(repo_id, exc) from exc
-        problem = file_problem(path, remote)
+        if not dest.is_file():
+            try:
+                _download(repo, remote, dest, endpoint, report)
+            except ModelError:
+                raise
+            except Exception as exc:  # httpx, OSError ...: the partial file stays for the next try
+                raise _hub_error(repo.repo_id, exc) from exc
+        problem = file_problem(dest, remote)
         if not problem:
-            bar.file_done(remote.size or path.stat().st_size)
-            return path
-        log.warning("%s of %s: %s (attempt %d)", remote.path, repo_id, problem, attempt)
-    raise ModelError(f"{remote.path} of {repo_id} does not match the hub's record of it ({problem}) after two "
+            return dest
+        log.info("%s of %s: %s (attempt %d)", remote.path, repo.repo_id, problem, attempt)
+        dest.unlink()  # start that file over once
+    raise ModelError(f"{remote.path} of {repo.repo_id} does not match the hub's record of it ({problem}) after two "
                      "downloads; nothing was installed")
+
+
+def _download(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report) -> None:
+    from huggingface_hub import constants, hf_hub_url
+    from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+    part = dest.with_name(dest.name + ".part")
+    part.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.is_file() else 0
+    if remote.size is not None and have > remote.size:
+        have = 0
+    # At the commit resolved by `listing`: the files of one install never mix two revisions.
+    url = hf_hub_url(repo.repo_id, remote.path, revision=repo.commit, endpoint=endpoint)
+    headers = {**build_hf_headers(), "Accept-Encoding": "identity"}  # sizes must be the file's own
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    with get_session().stream("GET", url, headers=headers, follow_redirects=True,
+                              timeout=constants.HF_HUB_DOWNLOAD_TIMEOUT) as response:
+        hf_raise_for_status(response)
+        if have and response.status_code != 206:  # the server ignored the Range: take the whole file
+            have = 0
+        with part.open("ab" if have else "wb") as f, tqdm(
+                total=remote.size, initial=have, unit="B", unit_scale=True, desc=remote.path, leave=False,
+                disable=not sys.stderr.isatty()) as bar:
+            f.truncate(have)
+            report(have)
+            for chunk in response.iter_bytes():
+                f.write(chunk)
+                f.flush()  # what a killed process leaves on disk is what the next try resumes from
+                have += len(chunk)
+                bar.update(len(chunk))
+                report(have)
+    os.replace(part, dest)
 
 
 def file_problem(path: Path, remote: RemoteFile) -> str:
@@ -135,42 +182,3 @@ def _hub_error(repo_id: str, exc: Exception) -> ModelError:
         f"cannot download {repo_id} from the Hugging Face hub ({reason}). Without network: fetch the model "
         "folder on another machine and run `photo-tagger model install FOLDER`; a download started resumes "
         "where it stopped", repo_id, reason)
-
-
-class _ByteProgress:
-    """Bytes of all files as one count for a core Progress; huggingface_hub's own bars stay on the terminal."""
-
-    def __init__(self, progress, total: int, what: str):
-        self.progress = progress
-        self.done = 0  # bytes of the files completed
-        if progress is not None:
-            progress.started(total or None, what)
-
-    def tqdm_class(self):
-        outer = self
-
-        class Bar(tqdm):
-            # Counted here, not read from tqdm's `n`: a disabled bar (HF_HUB_DISABLE_PROGRESS_BARS) keeps no count.
-            def __init__(self, *args, **kwargs):
-                self._bytes = int(kwargs.get("initial") or 0)  # a resumed file starts at the bytes already there
-                super().__init__(*args, **kwargs)
-                outer._report(self._bytes)
-
-            def update(self, n=1):
-                self._bytes += int(n or 0)
-                outer._report(self._bytes)
-                return super().update(n)
-
-        return Bar
-
-    def _report(self, current_file_bytes: int) -> None:
-        if self.progress is not None:
-            self.progress.advanced(self.done + current_file_bytes)
-
-    def file_done(self, size: int) -> None:
-        self.done += size
-        self._report(0)
-
-    def finished(self) -> None:
-        if self.progress is not None:
-            self.progress.finished()

@@ -11,6 +11,7 @@ Immich exports both graphs with a fixed batch of 1; the runtime (onnx_clip.py) f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -77,8 +78,14 @@ def install_any(store: ModelStore, source: str, *, name: str | None = None, int8
     _no_int8(int8)
     files = hub_download.fetch(repo, list(LAYOUT), store.models_dir / ".downloads", progress=progress,
                                endpoint=endpoint)
-    return install_ready(store, files, source=source, source_kind="hub", revision=repo.commit,
-                         remote=repo.remote, **ready)
+    model = install_ready(store, files, source=source, source_kind="hub", revision=repo.commit,
+                          remote=repo.remote, **ready)
+    # Installed copies are hashed in the manifest: the download is no longer needed (a failed install keeps it).
+    downloaded = hub_download.download_folder(store.models_dir / ".downloads", repo)
+    shutil.rmtree(downloaded, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the repo's folder, unless another revision is being fetched there
+        downloaded.parent.rmdir()
+    return model
 
 
 def install_ready(store: ModelStore, files: dict[str, Path], *, source: str, source_kind: str, revision: str,

@@ -1,0 +1,179 @@
+"""Ready ONNX models in Immich's layout: installed from a folder or a local hub with no torch in the process,
+then used like any model; their embeddings match transformers'; bad input gets one line; a killed download resumes."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.fixture_models.immich_layout import immich_copy, tiny_immich
+from tests.fixture_models.local_hub import COMMIT, LocalHub
+from tests.photos import make_photos
+
+# torch and transformers made unimportable: any import of them on this path fails the command.
+NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
+            "from photo_tagger.__main__ import main\n"
+            "sys.exit(main(sys.argv[1:]))")
+REPO = "immich-app/ViT-tiny__test"
+
+
+def no_torch(*args, env=None, timeout=300, **kwargs):
+    return subprocess.run([sys.executable, "-c", NO_TORCH, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env, **kwargs)
+
+
+def hub_env(hub, tmp_path) -> dict:
+    return {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf-home"),
+            "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_XET": "1", "HF_HUB_OFFLINE": "0"}
+
+
+def one_line_error(result, *needles):
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def nothing_installed(home):
+    models = home / "data" / "models"
+    return not models.exists() or [p.name for p in models.iterdir() if p.name != ".downloads"] == []
+
+
+def test_folder_installs_without_torch_then_index_and_search(home, tmp_path):
+    result = no_torch("--home", home, "model", "install", tiny_immich(), "--name", "ready", "--no-agreement-check")
+    assert result.returncode == 0, result.stderr
+    assert "Installed ready (in use): 16-d embeddings, 32 px, fp32" in result.stdout
+    assert "shapes and norms passed, red/blue agreement skipped" in result.stdout
+
+    manifest = json.loads((home / "data/models/ready/manifest.json").read_text())
+    assert manifest["source_kind"] == "folder" and manifest["layout"] == "immich"
+    assert manifest["revision"] == "sha256:" + manifest["files"]["image_fp32.onnx"]["sha256"]
+    assert (manifest["image_input"], manifest["text_input"], manifest["text_dtype"]) == ("image", "text", "int32")
+    assert (manifest["pad_token"], manifest["pad_token_id"], manifest["context_length"]) == ("<|endoftext|>", 49407, 77)
+    assert manifest["self_check"]["agreement"] == "skipped"
+
+    photos = tmp_path / "photos"
+    make_photos(photos, 5)
+    index = no_torch("--home", home, "index", photos, "--json")
+    assert index.returncode == 0, index.stderr
+    hits = json.loads(no_torch("--home", home, "search", "a red photo", "--json").stdout)
+    assert len(hits) == 5 and all(np.isfinite(h["score"]) for h in hits)
+    assert no_torch("--home", home, "model", "verify").stdout == "ready: ok\n"
+
+
+def test_embeddings_match_the_transformers_model(tmp_path):
+    import torch
+    from transformers import CLIPModel, CLIPTokenizer
+
+    from photo_tagger.core.preprocess import clip_pixels
+    from photo_tagger.infra.model_store import ModelStore
+    from photo_tagger.infra.onnx_clip import OnnxImageEncoder, OnnxTextEncoder
+    from tests.fixture_models.checkpoints import tiny_clip
+
+    model = ModelStore(tmp_path / "models").install(str(tiny_immich()), agreement_check=False)
+    rng = np.random.default_rng(0)
+    images = [Image.fromarray(rng.integers(0, 255, (48 + 7 * i, 40, 3), dtype=np.uint8)) for i in range(3)]
+    pixels = np.stack([clip_pixels(im, model.preprocess_spec) for im in images])
+    texts = ["a photo of a cat", "kids on a beach at sunset", "x"]
+    ours_image = OnnxImageEncoder(model, device="cpu").encode_images(pixels)  # a batch of 3 on a batch-1 graph
+    text_encoder = OnnxTextEncoder(model, device="cpu")
+    ours_text = text_encoder.encode_texts(texts)
+
+    reference = CLIPModel.from_pretrained(tiny_clip()).eval()
+    tokenizer = CLIPTokenizer.from_pretrained(tiny_clip())
+    ids = text_encoder.tokenizer.encode(texts)
+    assert ids.dtype == np.int32 and ids.shape == (3, 77)
+    with torch.inference_mode():
+        ref_image = reference.get_image_features(pixel_values=torch.from_numpy(pixels)).pooler_output.numpy()
+        ref_text = []
+        for row, text in enumerate(texts):  # unpadded, as transformers' own tokenizer gives them
+            unpadded = tokenizer(text)["input_ids"]
+            assert ids[row, :len(unpadded)].tolist() == unpadded and set(ids[row, len(unpadded):]) == {49407}
+            ref_text.append(reference.get_text_features(input_ids=torch.tensor([unpadded])).pooler_output.numpy()[0])
+    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+    assert np.abs(ours_image - unit(ref_image)).max() <= 1e-4
+    assert np.abs(ours_text - unit(np.stack(ref_text))).max() <= 1e-4
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "textual/tokenizer_config.json").unlink(), "textual/tokenizer_config.json missing"),
+    (lambda d: (d / "visual/model.onnx").write_bytes(b"not onnx" * 100), "visual/model.onnx does not load"),
+    (lambda d: (d / "visual/model.onnx").write_bytes((d / "textual/model.onnx").read_bytes()),
+     "visual/model.onnx takes text tensor(int32) [1, 77]; the layout says one input `image`"),
+    (lambda d: (d / "config.json").write_text("{not json"), "config.json is unreadable"),
+    (lambda d: (d / "config.json").write_text(json.dumps({"embed_dim": 16, "text_cfg": {"vocab_size": 1000}})),
+     "the tokenizer has 49408 tokens but the text model 1000"),
+    (lambda d: (d / "config.json").write_text(json.dumps({"embed_dim": 24})), "gives [1, 16], the config says"),
+    (lambda d: (d / "textual/tokenizer_config.json").write_text('{"pad_token": "<pad>"}'),
+     "no id for the pad token '<pad>'"),
+    (lambda d: (d / "visual/preprocess_cfg.json").write_text(json.dumps(
+        {**json.loads((d / "visual/preprocess_cfg.json").read_text()), "resize_mode": "letterbox"})),
+     "unknown resize_mode 'letterbox'"),
+], ids=["missing file", "not onnx", "wrong input", "bad json", "other vocabulary", "other width", "pad token",
+        "resize mode"])
+def test_a_bad_folder_is_refused_in_one_line_and_leaves_nothing(cli, home, tmp_path, damage, message):
+    folder = immich_copy(tmp_path / "model")
+    damage(folder)
+    result = cli("--home", home, "model", "install", folder, "--no-agreement-check")
+    assert result.returncode == 1 and result.err.count("\n") == 1 and "Traceback" not in result.err, result.err
+    assert message in result.err
+    assert nothing_installed(home)
+
+
+def test_a_checkpoint_without_torch_says_what_to_install(home, tiny_checkpoint):
+    result = no_torch("--home", home, "model", "install", tiny_checkpoint)
+    one_line_error(result, "is a transformers checkpoint", "pip install 'photo-tagger[export]'",
+                   "model install immich-app/ViT-B-32__openai")
+
+
+def test_hub_install_without_torch_resumes_a_killed_download(home, tmp_path):
+    with LocalHub({REPO: tiny_immich()}) as hub:
+        env = hub_env(hub, tmp_path)
+        hub.stall["textual/model.onnx"] = 1_000_000  # of 6.5 MB: the first try hangs there and is killed
+        first = subprocess.Popen([sys.executable, "-c", NO_TORCH, "--home", str(home), "model", "install", REPO,
+                                  "--no-agreement-check"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert hub.stalled.wait(120), "the first download never reached the stall"
+            part = home / "data/models/.downloads" / REPO.replace("/", "--") / COMMIT / "textual/model.onnx.part"
+            deadline = time.monotonic() + 60
+            while not (part.is_file() and part.stat().st_size >= 1_000_000) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            first.kill()
+            first.communicate()
+        assert part.stat().st_size == 1_000_000
+        assert nothing_installed(home)
+
+        second = no_torch("--home", home, "model", "install", REPO, "--no-agreement-check", env=env)
+        assert second.returncode == 0, second.stderr
+        assert f"From {REPO} at {COMMIT[:19]}" in second.stdout
+        gets = [(path, ranged) for method, _, path, ranged in hub.requests if method == "GET"]
+        assert ("textual/model.onnx", "bytes=1000000-") in gets  # resumed, not started over
+        assert {path for path, _ in gets} == {"config.json", "visual/model.onnx", "visual/preprocess_cfg.json",
+                                             "textual/model.onnx", "textual/tokenizer.json",
+                                             "textual/tokenizer_config.json"}  # only what the layout needs
+    manifest = json.loads((home / "data/models/ViT-tiny__test/manifest.json").read_text())
+    assert not (home / "data/models/.downloads" / REPO.replace("/", "--")).exists()  # copied into the model
+    assert (manifest["source"], manifest["source_kind"], manifest["revision"]) == (REPO, "hub", COMMIT)
+    assert no_torch("--home", home, "model", "verify").stdout == "ViT-tiny__test: ok\n"
+
+
+def test_hub_problems_are_one_line(home, tmp_path, tiny_checkpoint):
+    with LocalHub({REPO: tiny_immich(), "openai/tiny-clip": tiny_checkpoint}) as hub:
+        env = hub_env(hub, tmp_path)
+        one_line_error(no_torch("--home", home, "model", "install", "nobody/no-such-model", env=env),
+                       "no model nobody/no-such-model on the Hugging Face hub")
+        hub.corrupt.add("visual/model.onnx")
+        one_line_error(no_torch("--home", home, "model", "install", REPO, "--no-agreement-check", env=env),
+                       "visual/model.onnx of immich-app/ViT-tiny__test does not match the hub's record of it")
+        assert nothing_installed(home)
+        # A transformers checkpoint on the hub: refused before anything is downloaded.
+        one_line_error(no_torch("--home", home, "model", "install", "openai/tiny-clip", env=env),
+                       "pip install 'photo-tagger[export]'")
+        assert not [r for r in hub.requests if r[1] == "openai/tiny-clip"]
