@@ -52,9 +52,10 @@ class _View:
     def id_list(self) -> list[str]:
         return [i.decode("utf-8") for i in self.ids.tolist()] if isinstance(self.ids, np.ndarray) else self.ids
 
-    def id_at(self, row: int) -> str:
-        photo_id = self.ids[row]
-        return photo_id.decode("utf-8") if isinstance(photo_id, bytes) else photo_id
+    def ids_at(self, rows: np.ndarray) -> list[str]:
+        if isinstance(self.ids, np.ndarray):
+            return [i.decode("utf-8") for i in np.asarray(self.ids[rows]).tolist()]
+        return [self.ids[n] for n in rows.tolist()]
 
     @property
     def superseded(self) -> int:
@@ -68,7 +69,7 @@ class _View:
     def ranked(self, query: np.ndarray, count: int) -> list[tuple[str, float]]:
         scores = self.scores(query)
         top = _top(scores, count + self.superseded)
-        ranked = [(self.id_at(n), n, s) for n, s in zip(top.tolist(), scores[top].tolist())]
+        ranked = zip(self.ids_at(top), top.tolist(), scores[top].tolist())
         # An older row of a photo written again is not it.
         return [(i, s) for i, n, s in ranked if not self.superseded or self.rows[i] == n][:count]
 

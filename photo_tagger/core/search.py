@@ -98,11 +98,13 @@ def filtered_nearest(catalog, index: EmbeddingIndex, embedding: np.ndarray, limi
     The best-scoring rows overall are checked against the filters first (one catalog lookup by primary
     key): when enough pass, they are the answer, as every photo further down scores lower. That answers
     broad filters (a root, not flagged, a year). Otherwise the filter admits few photos (a tag, a month,
-    an event folder), and scoring all of them is cheap. Without filters nearly every row passes (all but
-    deleted or stale photos), so the best 2 x `limit` are checked first.
+    an event folder), and scoring all of them is cheap. Checking rows costs about half a pass over the matrix
+    per 1,000, so the best few are checked first: 2 x `limit` without filters (all but deleted or stale photos
+    pass), 10 x `limit` with them (enough for a filter that admits a fifth of the photos).
     """
     ranked = index.ranked(embedding, max(limit * CANDIDATES_PER_HIT, MIN_CANDIDATES))
-    for checked in ([] if filters.active() else [ranked[:2 * limit]]) + [ranked]:
+    first = (10 if filters.active() else 2) * limit
+    for checked in ([ranked[:first]] if first < len(ranked) else []) + [ranked]:
         passed = set(admitted_ids(catalog, index.model_name, filters, among=[i for i, _ in checked]))
         hits = [(i, score) for i, score in checked if i in passed][:limit]
         if len(hits) == limit or len(checked) == len(index):
