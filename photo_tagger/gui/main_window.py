@@ -292,8 +292,7 @@ class MainWindow(QMainWindow):
 
     def _library_done(self, generation: int, where: str, count: int) -> None:
         if generation == self._generation:
-            self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first" if count
-                                else f"No photos{where}")
+            self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first")
             self._grid_done(generation, "")
 
     def _search_done(self, generation: int, query: str, where: str, items) -> None:
