@@ -338,10 +338,11 @@ class App:
 
     def _back_up_catalog(self) -> None:
         """A clean close that changed the catalog leaves a backup (the library lock is still held here)."""
+        from photo_tagger.infra.catalog import Catalog
         from photo_tagger.infra.catalog_backup import take_backup
 
         try:
-            take_backup(self.catalog.path)
+            take_backup(self.catalog.path, lambda path: Catalog(path).close())
         except Exception as exc:  # a full disk, say: the library itself is fine, the backup waits for next time
             log.warning("no backup of the catalog this time: %s", exc, extra={"console": False})
 

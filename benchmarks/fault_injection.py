@@ -1,0 +1,284 @@
+"""Fault injection on a real library: kill -9 mid-index, a Chroma server killed mid-run, a full disk, a damaged
+catalog. Real processes, signals and files; prints a results table (benchmarks/RESULTS.md has one).
+
+    .venv/bin/python benchmarks/fault_injection.py [--photos 300] [--kills 6] [--seed 1] [--skip outage]
+
+Each scenario ends by checking the library: catalog = disk (every photo file has one record), catalog = Chroma
+(the same ids, no duplicates), the user's choices kept, and it counts the encodes beyond one per photo (the
+child processes count every encoder call, killed runs included). The disk-full scenario mounts a small tmpfs
+(needs root; skipped otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def child_main(counter: str, argv: list[str]) -> int:
+    """Run photo-tagger with every image-encoder call counted in `counter` (one line per batch, appended)."""
+    from photo_tagger.infra import onnx_clip
+
+    encode = onnx_clip.OnnxImageEncoder.encode_images
+
+    def counted(self, pixels):
+        result = encode(self, pixels)
+        with open(counter, "a") as f:  # page cache: survives a SIGKILL of this process
+            f.write(f"{len(pixels)}\n")
+        return result
+
+    onnx_clip.OnnxImageEncoder.encode_images = counted
+    from photo_tagger.cli.main import run
+
+    return run(argv)
+
+
+# -- helpers for the parent
+def photo_tagger(home: Path, *args, counter: Path | None = None, **popen) -> subprocess.Popen:
+    prefix = [sys.executable, __file__, "--child", str(counter)] if counter else [sys.executable, "-m", "photo_tagger"]
+    return subprocess.Popen([*prefix, "--", "--home", str(home), *map(str, args)] if counter else
+                            [*prefix, "--home", str(home), *map(str, args)], cwd=REPO, **popen)
+
+
+def run(home: Path, *args, counter: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    child = photo_tagger(home, *args, counter=counter, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = child.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(child.args, child.returncode, out, err)
+
+
+def encodes(counter: Path) -> int:
+    return sum(int(line) for line in counter.read_text().split()) if counter.exists() else 0
+
+
+def catalog_rows(home: Path) -> int:
+    path = home / "data" / "library" / "catalog.sqlite3"
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            return db.execute("SELECT count(*) FROM photos").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def verify(home: Path, photos: Path) -> dict:
+    """Catalog = disk = Chroma, no duplicates (read in this process once no child runs)."""
+    from photo_tagger.app import App
+
+    app = App.from_home(home)
+    try:
+        records = app.catalog.records()
+        on_disk = {str(p) for p in photos.rglob("*.jpg")}
+        indexed = [r for r in records if r.status == "indexed"]
+        paths = [r.path for r in indexed]
+        store = app.vector_store()
+        ids = store.ids()
+        return {"catalog=disk": set(paths) == on_disk and len(records) == len(on_disk),
+                "catalog=chroma": ids == {r.id for r in indexed} and store.count() == len(ids),
+                "duplicates": len(paths) - len(set(paths)) + len(indexed) - len({r.content_hash for r in indexed})}
+    finally:
+        app.close()
+
+
+def new_home(root: Path, depot: Path, **settings) -> Path:
+    from photo_tagger.app import App
+
+    home = root / "home"
+    home.mkdir(parents=True)
+    app = App.from_home(home)
+    app.models.import_folder(App.from_home(depot).models.get("tiny").path)
+    app.update_settings(model="tiny", **settings)
+    return home
+
+
+def make_library_photos(folder: Path, count: int, seed: int) -> None:
+    from tests.photos import make_photo
+
+    rng = random.Random(seed)
+    for i in range(count):
+        make_photo(folder / f"IMG_{i:05d}.jpg", (rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+                   size=(640, 480))
+
+
+# -- scenarios
+def scenario_kill(work: Path, depot: Path, args) -> dict:
+    photos = work / "photos"
+    make_library_photos(photos, args.photos, args.seed)
+    home = new_home(work, depot, batch_size=8)
+    counter = work / "encodes"
+    rng = random.Random(args.seed)
+    kills = opened = 0
+    while kills < args.kills:
+        child = photo_tagger(home, "index", photos, counter=counter, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        done = catalog_rows(home)
+        target = done + rng.randint(1, max(1, (args.photos - done) // 3))
+        while catalog_rows(home) < target and child.poll() is None:
+            time.sleep(rng.uniform(0.0, 0.05))
+        if child.poll() is not None:
+            break  # finished before this kill
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        kills += 1
+        opened += run(home, "status", "--json").returncode == 0  # the killed library opens
+    final = run(home, "index", photos, "--json", counter=counter)
+    report = json.loads(final.stdout) if final.returncode == 0 else {}
+    return {"scenario": f"SIGKILL x{kills} while indexing", "photos": args.photos, "exit": final.returncode,
+            "observed": f"{opened}/{kills}", **verify(home, photos),
+            "extra encodes": encodes(counter) - args.photos,
+            "final run says": f"encoded again after interrupt: {report.get('reencoded_after_interrupt', '?')}"}
+
+
+def scenario_outage(work: Path, depot: Path, args) -> dict:
+    from tests.e2e.test_server_mode import ChromaServer
+
+    photos = work / "photos"
+    make_library_photos(photos, args.photos, args.seed + 1)
+    server = ChromaServer(work / "server", work / "server.log")
+    server.start(timeout=120)
+    try:
+        home = new_home(work, depot, batch_size=8, store_url=server.url)
+        counter = work / "encodes"
+        child = photo_tagger(home, "index", photos, "--json", counter=counter, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        while catalog_rows(home) < args.photos // 3 and child.poll() is None:
+            time.sleep(0.01)
+        server.stop(signal.SIGKILL)
+        time.sleep(3)
+        waited = child.poll() is None
+        server.start(timeout=120)
+        out, _ = child.communicate(timeout=600)
+        report = json.loads(out) if child.returncode == 0 else {}
+        result = verify(home, photos)
+    finally:
+        server.stop(signal.SIGKILL)
+    return {"scenario": "Chroma server SIGKILL mid-run, back 3 s later", "photos": args.photos,
+            "exit": child.returncode, "observed": "waited" if waited else "gave up", **result,
+            "extra encodes": encodes(counter) - args.photos,
+            "final run says": f"new {report.get('new', '?')}, encoded again {report.get('reencoded_after_interrupt', '?')}"}
+
+
+def scenario_disk_full(work: Path, depot: Path, args) -> dict:
+    disk = work / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        return {"scenario": "disk full (tmpfs)", "exit": "skipped: cannot mount a tmpfs (needs root)"}
+    try:
+        photos = work / "photos"
+        make_library_photos(photos, args.photos, args.seed + 2)
+        home = new_home(disk, depot, batch_size=8)
+        counter = work / "encodes"
+        run(home, "status")
+        filler = disk / "filler"
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        with open(filler, "wb") as f:  # a few batches' worth of room left
+            f.write(b"\0" * max(0, free - 400_000))
+        full = run(home, "index", photos, counter=counter)
+        lines = full.stderr.strip().splitlines()
+        status = run(home, "status", "--json")
+        search = run(home, "search", "a photo", "--json")
+        filler.unlink()
+        final = run(home, "index", photos, "--json", counter=counter)
+        return {"scenario": "disk full mid-run (48 MB tmpfs), then freed", "photos": args.photos,
+                "exit": f"{full.returncode} then {final.returncode}",
+                "observed": f"status {'ok' if status.returncode == 0 else 'FAILED ' + status.stderr[-300:]}, search "
+                            f"{'ok' if search.returncode == 0 else 'FAILED ' + search.stderr[-300:]}; "
+                            f"{len(lines)} line: {lines[-1][:60] if lines else ''}",
+                **verify(home, photos), "extra encodes": encodes(counter) - args.photos,
+                "final run says": "new {new}, unchanged {unchanged}".format(**json.loads(final.stdout))
+                if final.returncode == 0 else "-"}
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def scenario_corruption(work: Path, depot: Path, args) -> dict:
+    photos = work / "photos"
+    make_library_photos(photos, args.photos, args.seed + 3)
+    home = new_home(work, depot, batch_size=8)
+    counter = work / "encodes"
+    assert run(home, "index", photos, counter=counter).returncode == 0
+    first = photos / "IMG_00001.jpg"
+    run(home, "tag", first, "--add", "holiday")
+    run(home, "unflag", photos / "IMG_00002.jpg")
+    catalog = home / "data" / "library" / "catalog.sqlite3"
+    pages = catalog.stat().st_size // 4096
+    rng = random.Random(args.seed)
+    with open(catalog, "r+b") as f:  # 8 random pages of the middle half overwritten with garbage
+        for page in rng.sample(range(pages // 4, 3 * pages // 4), min(8, pages // 2)):
+            f.seek(page * 4096)
+            f.write(rng.randbytes(4096))
+    status = run(home, "status")
+    lines = status.stderr.strip().splitlines()
+    named = len(lines) == 1 and str(catalog) in lines[0]
+    repair = run(home, "library", "repair")
+    check = run(home, "library", "check")
+    tags = json.loads(run(home, "tags", first, "--json").stdout or "{}")
+    final = run(home, "index", photos, "--json", counter=counter)
+    not_sensitive = json.loads(run(home, "tags", photos / "IMG_00002.jpg", "--json").stdout or "{}")
+    kept = "holiday" in tags.get("added_by_you", []) and not_sensitive.get("not_sensitive") is True
+    return {"scenario": "8 catalog pages overwritten; library repair", "photos": args.photos,
+            "exit": f"{status.returncode}, repair {repair.returncode}, check {check.returncode}",
+            "observed": f"one line naming the file: {'yes' if named else 'NO'}; choices kept: "
+                                f"{'yes' if kept else 'NO'}",
+            **verify(home, photos), "extra encodes": encodes(counter) - args.photos,
+            "final run says": "new {new}, unchanged {unchanged}".format(**json.loads(final.stdout))
+            if final.returncode == 0 else "-"}
+
+
+SCENARIOS = {"kill": scenario_kill, "outage": scenario_outage, "disk-full": scenario_disk_full,
+             "corruption": scenario_corruption}
+COLUMNS = ("scenario", "photos", "exit", "observed", "catalog=disk", "catalog=chroma", "duplicates",
+           "extra encodes", "final run says")
+
+
+def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        return child_main(sys.argv[2], sys.argv[4:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=300)
+    parser.add_argument("--kills", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip", action="append", default=[], choices=list(SCENARIOS))
+    args = parser.parse_args()
+    from photo_tagger.app import App
+    from tests.fixture_models.checkpoints import tiny_clip
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="fault-injection-") as tmp:
+        depot = Path(tmp) / "depot"
+        App.from_home(depot).models.install_from_checkpoint(str(tiny_clip()), name="tiny", int8=False)
+        for name, scenario in SCENARIOS.items():
+            if name in args.skip:
+                continue
+            started = time.monotonic()
+            work = Path(tmp) / name
+            work.mkdir()
+            row = scenario(work, depot, args)
+            row["seconds"] = round(time.monotonic() - started)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    columns = [*COLUMNS, "seconds"]
+    print("\n| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
+    for row in rows:
+        print("| " + " | ".join(str(row.get(c, "")) for c in columns) + " |")
+    ok = all(r.get("catalog=disk", True) is True and r.get("catalog=chroma", True) is True
+             and not r.get("duplicates") for r in rows)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
