@@ -43,9 +43,8 @@ def test_installing_a_model_says_it_once_and_offers_no_pause(qtbot, open_window,
 def test_the_pause_button_still_shows_for_an_index_job(qtbot, open_window, tiny_home, photo_folder):
     window = open_window(tiny_home)
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty)
-    window.status.pause.toggle()  # pause first, so the job is seen while it runs
     job = window.folders.add(str(photo_folder))
-    job.control.pause()
+    job.control.pause()  # held at its first safe point, so it is seen while it runs
     qtbot.waitUntil(lambda: window.status.progress.isVisible())
     assert window.status.pause.isVisible() and window.status.cancel.isVisible()
     job.control.resume()
