@@ -61,6 +61,10 @@ def test_replacing_a_model_under_the_same_name_reencodes_and_changes_results(cli
     assert index_json(cli, home, folder)["new"] == 24
     before = json.loads(cli("--home", home, "search", "a red circle", "--json", "--limit", "5").out)
     [old_key] = set(encoded_by(home))
+    # The same content installed again (a reinstall, a copy) is the same model: nothing to re-encode.
+    again = cli("--home", home, "model", "import", model_depot.folder("tiny"), "--name", "m", "--replace")
+    assert again.returncode == 0 and "re-encoded" not in again.out
+    assert index_json(cli, home, folder)["unchanged"] == 24
 
     replaced = cli("--home", home, "model", "import", model_depot.folder("shapes"), "--name", "m", "--replace")
     assert replaced.returncode == 0, replaced.err
