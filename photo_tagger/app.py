@@ -169,7 +169,15 @@ class App:
             store = ChromaVectorStore(self.chroma_client, "photos--" + name.replace("@", "--"), ef_search=500,
                                       shared=bool(self.settings.store_url), retry=self.store_retry,
                                       library_id=self.library_id)
-            self._repair_store(store, name)
+            try:
+                self._repair_store(store, name)
+            except Exception as exc:  # on a full disk, reads go on with the store as it is; the next open repairs
+                from photo_tagger.infra.storage_faults import is_disk_full, is_nearly_full
+
+                if not (is_disk_full(exc, self.paths.library_dir) or is_nearly_full(self.paths.library_dir)):
+                    raise
+                log.warning("the photo index is not in step with the catalog and the disk is too full to fix it "
+                            "now: %s", exc, extra={"console": False})
             stores[name] = store
         return stores[name]
 
