@@ -48,7 +48,10 @@ def register(subparsers) -> None:
     q = sub.add_parser("add", help="add a label (or replace one of the same name)")
     q.add_argument("name")
     q.add_argument("--prompt", action="append", default=[], help="a prompt of its own (repeatable)")
+    q.add_argument("--no-prompt", action="store_true",
+                   help="no prompt at all: the label is learned from the photos you tag with it")
     q.add_argument("--threshold", type=_probability)
+    q.add_argument("--dry-run", action="store_true", help="say how many photos would gain and lose it; save nothing")
     q.set_defaults(handler=_labels_add)
     for action in ("remove", "enable", "disable"):
         q = sub.add_parser(action, help=f"{action} a label")
@@ -57,6 +60,7 @@ def register(subparsers) -> None:
     q = sub.add_parser("set", help="change a label's threshold")
     q.add_argument("name")
     q.add_argument("--threshold", type=_probability, required=True)
+    q.add_argument("--dry-run", action="store_true", help="say how many photos would gain and lose it; save nothing")
     q.set_defaults(handler=_labels_change, action="set")
     q = sub.add_parser("rename", help="rename a label; its tags and your changes to them keep the new name")
     q.add_argument("old")
@@ -219,17 +223,59 @@ def _labels_list(app, args) -> int:
     labels = app.labels()  # a broken file was reported by the load, once
     counts = app.catalog.tag_counts()
     say(f"Labels ({app.labels_file.path}); default threshold {labels.threshold}, at most {labels.max_tags} tags:")
+    learned, examples = _learning_state(app)
     for label in labels.labels:
         state = "" if label.enabled else "  (disabled)"
         own = f"  prompts: {' | '.join(label.prompts)}" if label.prompts else ""
-        say(f"  {label.name:16} {labels.threshold_for(label):.2f}  {counts.get(label.name, 0):6} photos{state}{own}")
+        say(f"  {label.name:16} {labels.threshold_for(label):.2f}  {counts.get(label.name, 0):6} photos  "
+            f"[{_decided_by(label, label.name in learned, examples.get(label.name, 0))}]{state}{own}")
     return 0
+
+
+def _learning_state(app) -> tuple[set, dict]:
+    """Labels decided by a learned model now, and each label's number of examples (your added/removed tags)."""
+    from photo_tagger.core.training import train
+
+    rows, _ = app.catalog.all_choices()
+    examples: dict[str, int] = {}
+    for _, name, _ in rows:
+        examples[name] = examples.get(name, 0) + 1
+    if not rows:
+        return set(), examples
+    model = app.model_key()
+    trained, _ = train(app.prepared_labels(), app.catalog, model, app.catalog.filter_ids(model))
+    return set(trained.labels.learned), examples
+
+
+def _decided_by(label, learned: bool, examples: int) -> str:
+    """Where the label's decision comes from: its prompt, your N examples, or both."""
+    if label.examples_only:
+        return f"your {examples} examples" if learned else f"no prompt: needs examples ({examples} so far)"
+    return f"prompt + your {examples} examples" if learned else "prompt"
+
+
+def _dry_run(app, labels, name: str) -> None:
+    from photo_tagger.core.dry_run import label_change
+    from photo_tagger.core.tagging import prepare
+
+    prepared = prepare(labels, app.cached_text_encoder)
+    change = label_change(app.catalog, app.model_key(), prepared, name)
+    say(f"{name}: {len(change.gain)} photos would gain the tag, {len(change.lose)} would lose it "
+        f"({change.total} would have it); nothing saved (dry run)")
 
 
 @_holding_library
 def _labels_add(app, args) -> int:
     labels = app.labels()
-    _save_and_retag(app, labels.with_label(Label(args.name, tuple(args.prompt), args.threshold)))
+    if args.no_prompt and args.prompt:
+        raise ConfigError("a label has either prompts (--prompt) or none (--no-prompt), not both")
+    edited = labels.with_label(Label(args.name, tuple(args.prompt), args.threshold, examples_only=args.no_prompt))
+    if args.dry_run:
+        _dry_run(app, edited, args.name)
+        return 0
+    _save_and_retag(app, edited)
+    if args.no_prompt and not any(n == args.name for _, n, a in app.catalog.all_choices()[0] if a == "add"):
+        say(f"note: {args.name!r} has no prompt: tag photos with it (tag PHOTO --add {args.name!r}), then retag")
     return 0
 
 
@@ -242,6 +288,9 @@ def _labels_change(app, args) -> int:
     label = labels.label(args.name)
     changed = {"enable": replace(label, enabled=True), "disable": replace(label, enabled=False),
                "set": replace(label, threshold=getattr(args, "threshold", None))}[args.action]
+    if getattr(args, "dry_run", False):
+        _dry_run(app, labels.with_label(changed), label.name)
+        return 0
     _save_and_retag(app, labels.with_label(changed))
     return 0
 

@@ -166,3 +166,41 @@ def test_search_hits_are_graded_against_the_library(cli, library):
     kept = json.loads(cli("--home", home, "search", "a photo of a birthday cake", "--min-score", str(best),
                           "--json").out)
     assert kept and all(h["score"] >= best for h in kept)
+
+
+def test_dry_run_says_what_an_edit_would_do_and_saves_nothing(cli, library):
+    home, _, truth = library
+    colours = [Label(c, tuple(caption(c, s) for s in SHAPES)) for c in COLORS]
+    before = use_labels(cli, home, LabelSet(labels=tuple(colours)))
+    labels_file = App.from_home(home).labels_file.path
+    text = labels_file.read_text()
+    result = cli("--home", home, "labels", "add", "blue square", "--prompt", caption("blue", "square"), "--dry-run")
+    assert result.returncode == 0, result.err
+    gain = int(result.out.split(": ")[1].split()[0])
+    assert abs(gain - PER_CLASS) <= 2 and "would lose it" in result.out and "nothing saved" in result.out
+    assert labels_file.read_text() == text and stored(home) == before
+    result = cli("--home", home, "labels", "set", "red", "--threshold", "0.999", "--dry-run")
+    lose = int(result.out.split(", ")[1].split()[0])
+    assert result.returncode == 0 and " 0 photos would gain" in result.out and lose > 0
+    assert cli("--home", home, "labels", "set", "red", "--threshold", "0.999").returncode == 0
+    after = stored(home)
+    assert sum("red" in before[p].tags and "red" not in after[p].tags for p in truth) == lose
+
+
+def test_a_label_defined_by_examples_alone(cli, library):
+    home, _, truth = library
+    use_labels(cli, home, LabelSet(labels=(Label("circle", tuple(caption(c, "circle") for c in COLORS)),)))
+    result = cli("--home", home, "labels", "add", "garden", "--no-prompt")
+    assert result.returncode == 0 and "has no prompt" in result.out
+    assert "no prompt: needs examples (0 so far)" in cli("--home", home, "labels", "list").out
+    greens = [p for p in sorted(truth) if truth[p][0] == "green"][:6]
+    for p in greens:
+        assert cli("--home", home, "tag", p, "--add", "garden").returncode == 0
+    assert "Learned from your choices: garden" in cli("--home", home, "retag").out
+    listing = cli("--home", home, "labels", "list").out
+    assert "[your 6 examples]" in listing and "[prompt]" in listing
+    tags = stored(home)
+    given = {p for p in truth if "garden" in tags[p].tags and p not in greens}
+    assert given and sum(truth[p][0] == "green" for p in given) / len(given) >= 0.9
+    result = cli("--home", home, "labels", "add", "x", "--no-prompt", "--prompt", "a photo of x")
+    assert result.returncode != 0 and "not both" in result.err and len(result.err.strip().splitlines()) == 1
