@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.machine import cpu_name, loadavg  # noqa: E402
-from photo_tagger.core.embedding_index import _view_of  # noqa: E402
+from photo_tagger.core.embedding_index import _View  # noqa: E402
 from photo_tagger.core.matrix_file import MatrixFile  # noqa: E402
 
 DIM = 512
@@ -45,8 +45,8 @@ def measure(folder: Path, n: int, queries: int, rng) -> dict:
     write_s = time.perf_counter() - t
     del vectors
     t = time.perf_counter()
-    seq, loaded_ids, rows = MatrixFile(folder, f"scale-{n}").load()
-    view = _view_of(rows, loaded_ids)
+    seq, loaded_ids, rows, live = MatrixFile(folder, f"scale-{n}").load()
+    view = _View(rows, loaded_ids, live)
     open_s = time.perf_counter() - t
     qs = rng.standard_normal((queries + 5, DIM)).astype(np.float32)
     qs /= np.linalg.norm(qs, axis=1, keepdims=True)

@@ -25,10 +25,11 @@ from photo_tagger.core.ports import VectorStore
 log = logging.getLogger(__name__)
 
 _BACKFILL_PAGE = 5000
-# Above this many photos an unfiltered search goes to the vector store's HNSW index: one pass over the matrix
-# grows with the library (about 10 ms per 100,000 rows here, 2 KB each), and past this size its p95 no longer
-# stays under the 50 ms target (benchmarks/RESULTS.md, "Exact search: where HNSW starts").
-EXACT_MAX_ROWS = 400_000
+# Above this many photos an unfiltered search goes to the vector store's HNSW index. One pass over the matrix
+# grows with the library: 2 KB of page cache per photo (400 MB here), 8-10 ms per 100,000 rows on a quiet 2-core
+# machine and about 30 ms (p95 46) on a busy one, so past this size a search's p95 leaves the 50 ms target on
+# a machine doing other work too (benchmarks/RESULTS.md, "Exact local search": where HNSW starts).
+EXACT_MAX_ROWS = 200_000
 # A compaction drops superseded rows and rows of deleted photos once they outnumber the live ones.
 _COMPACT_MIN_DEAD = 1000
 
