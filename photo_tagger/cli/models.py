@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from photo_tagger.cli.output import say, say_json
+from photo_tagger.cli.progress import TerminalProgress
 
 from photo_tagger.core.errors import ModelError
 from photo_tagger.infra.ready_models import DEFAULT_READY
@@ -57,7 +58,8 @@ def _install(app, args) -> int:
     say(f"Installing {args.source}...")
     before = _installed_key(app, args.name) if args.replace else None
     model = app.models.install(args.source, name=args.name, int8=args.int8, replace=args.replace,
-                               revision=args.revision, agreement_check=not args.no_agreement_check)
+                               revision=args.revision, agreement_check=not args.no_agreement_check,
+                               progress=TerminalProgress(unit="B"))  # a hub download's bytes (on a terminal)
     _report_installed(app, model, before)
     check = model.manifest.get("self_check")
     if check:  # a ready model (infra/ready_models.py)

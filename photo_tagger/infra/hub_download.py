@@ -23,6 +23,8 @@ from photo_tagger.infra.model_export import HubDownloadError
 
 log = logging.getLogger(__name__)
 
+_TIMEOUT = 30.0  # seconds without a byte before a download counts as stalled (it resumes on the next try)
+
 
 @dataclass(frozen=True)
 class RemoteFile:
@@ -106,8 +108,9 @@ def _fetch_one(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | No
 
 
 def _download(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report) -> None:
-    from huggingface_hub import constants, hf_hub_url
-    from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+    import httpx
+    from huggingface_hub import hf_hub_url
+    from huggingface_hub.utils import build_hf_headers
 
     part = dest.with_name(dest.name + ".part")
     part.parent.mkdir(parents=True, exist_ok=True)
@@ -119,9 +122,11 @@ def _download(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | Non
     headers = {**build_hf_headers(), "Accept-Encoding": "identity"}  # sizes must be the file's own
     if have:
         headers["Range"] = f"bytes={have}-"
-    with get_session().stream("GET", url, headers=headers, follow_redirects=True,
-                              timeout=constants.HF_HUB_DOWNLOAD_TIMEOUT) as response:
-        hf_raise_for_status(response)
+    # httpx itself (a dependency of the app): the hub client's session type changed between its major versions.
+    with httpx.stream("GET", url, headers=headers, follow_redirects=True, timeout=_TIMEOUT) as response:
+        if response.status_code >= 400:
+            raise ModelError(f"cannot download {remote.path} of {repo.repo_id}: the hub answered HTTP "
+                             f"{response.status_code}; run the install again later (it resumes)")
         if have and response.status_code != 206:  # the server ignored the Range: take the whole file
             have = 0
         with part.open("ab" if have else "wb") as f, tqdm(

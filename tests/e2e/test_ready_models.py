@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.fixture_models.immich_layout import immich_copy, tiny_immich
+from tests.fixture_models.immich_layout import immich_copy, shapes_immich, tiny_immich
 from tests.fixture_models.local_hub import COMMIT, LocalHub
 from tests.photos import make_photos
 
@@ -177,3 +177,70 @@ def test_hub_problems_are_one_line(home, tmp_path, tiny_checkpoint):
         one_line_error(no_torch("--home", home, "model", "install", "openai/tiny-clip", env=env),
                        "pip install 'photo-tagger[export]'")
         assert not [r for r in hub.requests if r[1] == "openai/tiny-clip"]
+
+
+def test_the_agreement_check_passes_a_trained_model_and_refuses_a_random_one(cli, home):
+    """shapes_immich is trained on coloured shapes: a red image is nearer 'a red photo'; random weights are not."""
+    trained = cli("--home", home, "model", "install", shapes_immich(), "--name", "shapes")
+    assert trained.returncode == 0, trained.err
+    assert "red/blue agreement passed" in trained.out
+    refused = cli("--home", home, "model", "install", tiny_immich(), "--name", "random")
+    assert refused.returncode == 1 and refused.err.count("\n") == 1
+    assert "failed the self-check: a red image is not closer to 'a red photo'" in refused.err
+    assert sorted(p.name for p in (home / "data/models").iterdir() if not p.name.startswith(".")) == ["shapes"]
+
+
+FIRST_RUN = """import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None
+from photo_tagger.app import App
+from photo_tagger.services import models as operations
+
+class Progress:
+    def __init__(self): self.calls = []
+    def started(self, total, what): self.calls.append(('started', total))
+    def advanced(self, done, detail=''): self.calls.append(('advanced', done))
+    def finished(self): self.calls.append(('finished',))
+
+app = App.from_home(sys.argv[1])
+model = operations.install_from_hub(app, sys.argv[2], Progress(), None)
+print(model.name, app.settings.model, model.manifest['self_check']['agreement'])
+"""
+
+
+def test_the_first_run_screen_installs_a_ready_model_from_the_hub_without_torch(home, tmp_path):
+    """What the first-run screen's hub button runs (services/models.install_from_hub), with no torch."""
+    with LocalHub({"immich-app/shapes__test": shapes_immich()}) as hub:
+        result = subprocess.run([sys.executable, "-c", FIRST_RUN, str(home), "immich-app/shapes__test"],
+                                capture_output=True, text=True, timeout=300, env=hub_env(hub, tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["shapes__test", "shapes__test", "passed"]
+
+
+def test_download_progress_counts_the_bytes_of_all_files(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from photo_tagger.infra import hub_download
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # the tests' conftest sets it: the hub here is local
+    from photo_tagger.infra.ready_models import LAYOUT
+
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def started(self, total, what):
+            self.calls.append(("started", total))
+
+        def advanced(self, done, detail=""):
+            self.calls.append(("advanced", done))
+
+        def finished(self):
+            self.calls.append(("finished", None))
+
+    progress = Recorder()
+    with LocalHub({REPO: tiny_immich()}) as hub:
+        repo = hub_download.listing(REPO, endpoint=hub.url)
+        files = hub_download.fetch(repo, list(LAYOUT), tmp_path, progress=progress, endpoint=hub.url)
+    total = sum(f.stat().st_size for f in files.values())
+    assert progress.calls[0] == ("started", total) and progress.calls[-1] == ("finished", None)
+    done = [n for kind, n in progress.calls if kind == "advanced"]
+    assert done == sorted(done) and done[-1] == total and len(done) > len(LAYOUT)

@@ -82,3 +82,12 @@ def immich_copy(dest: Path, **preprocess_overrides) -> Path:
         cfg_file = dest / "visual" / "preprocess_cfg.json"
         cfg_file.write_text(json.dumps({**json.loads(cfg_file.read_text()), **preprocess_overrides}))
     return dest
+
+
+def shapes_immich() -> Path:
+    """The small CLIP trained on coloured shapes (checkpoints.shapes_clip) as a ready model: it knows red from blue,
+    so the install's red/blue self-check means something on it."""
+    from .checkpoints import SHAPES_SOURCES, shapes_clip
+
+    return cached_model("immich-shapes-clip", lambda d: write_immich_layout(shapes_clip(), d),
+                        SHAPES_SOURCES + [HERE / "immich_layout.py"])
