@@ -37,3 +37,12 @@ def mark_not_sensitive(catalog, store: VectorStore, model_name: str, photo_id: s
                        value: bool = True) -> EffectiveTags:
     """A false positive of moderation: the photo stays unflagged across retags (until value=False)."""
     return _apply(catalog, store, model_name, photo_id, lambda db: catalog.set_not_sensitive(db, photo_id, value))
+
+
+def confirm_flag(catalog, store: VectorStore, model_name: str, photo_id: str, category: str) -> EffectiveTags:
+    """The user confirms a flag (review's accept): a positive example for the category; a "not sensitive" mark on
+    the photo is lifted, since the user now says it is sensitive."""
+    def write(db):
+        catalog.confirm_flag(db, photo_id, category)
+        catalog.set_not_sensitive(db, photo_id, False)
+    return _apply(catalog, store, model_name, photo_id, write)

@@ -46,7 +46,10 @@ def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[
         sample = library_sample(catalog, model_name, library_ids)
     trained = calibrated(prepared, sample) if len(sample) else prepared
     by_label, not_sensitive = examples_by_label(catalog)
-    wanted = set().union(*(a | r for a, r in by_label.values())) | not_sensitive if by_label or not_sensitive else set()
+    confirmed: dict[str, set] = {}
+    for photo_id, category in (catalog.confirmed_flags() if hasattr(catalog, "confirmed_flags") else ()):
+        confirmed.setdefault(category, set()).add(photo_id)
+    wanted = set().union(*(a | r for a, r in by_label.values()), *confirmed.values()) | not_sensitive
     if library is not None:
         position = {i: k for k, i in enumerate(library[0])}
         vectors = {i: library[1][position[i]] for i in wanted if i in position}
@@ -56,7 +59,8 @@ def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[
     labels = _fit_side(trained.labels, trained, {n: by_label.get(n, (set(), set())) for n in trained.labels.names},
                        vectors, sample, notes)
     categories = _fit_side(trained.categories, trained,
-                           {n: (set(), not_sensitive) for n in trained.categories.names}, vectors, sample, notes)
+                           {n: (confirmed.get(n, set()), not_sensitive - confirmed.get(n, set()))
+                            for n in trained.categories.names}, vectors, sample, notes)
     return replace(trained, labels=labels, categories=categories), notes
 
 

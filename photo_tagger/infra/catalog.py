@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS user_not_sensitive (photo_id TEXT PRIMARY KEY);
 -- user's choices. A table of its own (no row = 'prompt') so that older catalogs gain it without a migration step.
 CREATE TABLE IF NOT EXISTS auto_sources (photo_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
     source TEXT NOT NULL, PRIMARY KEY (photo_id, kind, name));
+-- Flags the user confirmed in review: positive examples for the category's learning.
+CREATE TABLE IF NOT EXISTS user_flag_confirmed (photo_id TEXT NOT NULL, category TEXT NOT NULL,
+    PRIMARY KEY (photo_id, category));
 CREATE INDEX IF NOT EXISTS auto_tags_label ON auto_tags (label);
 CREATE INDEX IF NOT EXISTS photos_taken ON photos (taken_at);
 -- Each photo's embedding per model (float32 bytes), written with its record: filtered searches and retags
@@ -63,7 +66,8 @@ CREATE INDEX IF NOT EXISTS photos_taken ON photos (taken_at);
 CREATE TABLE IF NOT EXISTS vectors (seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL,
     model TEXT NOT NULL, embedding BLOB NOT NULL, UNIQUE (photo_id, model));
 """
-_PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive", "vectors", "auto_sources")
+_PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive", "vectors", "auto_sources",
+                 "user_flag_confirmed")
 _COLUMNS = ("id", "root", "relpath", "size", "mtime_ns", "content_hash", "status", "skip_reason",
             "embedded_model", "width", "height", "taken_at", "camera_make", "camera_model", "gps_lat",
             "gps_lon", "indexed_at")
@@ -373,6 +377,14 @@ class Catalog:
             out[i] = TagDecision(t, f, tuple(sources.get((i, "tag", n), "prompt") for n, _ in t),
                                  tuple(sources.get((i, "flag", n), "prompt") for n, _ in f))
         return out
+
+    def confirm_flag(self, db: sqlite3.Connection, photo_id: str, category: str) -> None:
+        """Inside a transaction(): the user says this photo is `category` (review's accept)."""
+        db.execute("INSERT OR IGNORE INTO user_flag_confirmed VALUES (?, ?)", (photo_id, category))
+
+    def confirmed_flags(self) -> list[tuple[str, str]]:
+        """(photo id, category) the user confirmed: positive examples for the categories."""
+        return self._query("SELECT photo_id, category FROM user_flag_confirmed")
 
     def all_choices(self) -> tuple[list[tuple[str, str, str]], list[str]]:
         """Every user tag choice (photo id, label, 'add'|'remove') and every "not sensitive" photo: the examples

@@ -1,0 +1,90 @@
+"""The review dialog over the trained shapes CLIP: borderline first, Y / N store the choice at once and the list
+is re-learned from it; a photo deleted meanwhile gets one line and nothing is recorded."""
+
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+
+from photo_tagger.app import App
+from photo_tagger.core.labels import Label, LabelSet, ModerationCategory
+from tests.fixture_models.shapes import CLASSES, COLORS, SHAPES, caption
+
+PER_CLASS = 3
+
+
+@pytest.fixture
+def reviewing(qtbot, shapes_home, tmp_path):
+    from photo_tagger.cli.main import run
+    from photo_tagger.gui.dialogs.review_dialog import ReviewDialog
+    from tests.fixture_models.checkpoints import heldout_shapes
+
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    truth = {}
+    for i, (image, color, shape) in enumerate(heldout_shapes(PER_CLASS * len(CLASSES), seed=50_001)):
+        image.save(folder / f"{i:03d}.jpg", quality=95)
+        truth[str(folder / f"{i:03d}.jpg")] = (color, shape)
+    app = App.from_home(shapes_home)
+    app.save_labels(LabelSet(labels=(Label("circle", tuple(caption(c, "circle") for c in COLORS)),),
+                             moderation=(ModerationCategory("triangles", tuple(caption(c, "triangle") for c in COLORS),
+                                                            tuple(caption(c, s) for c in COLORS for s in SHAPES
+                                                                  if s != "triangle"), threshold=0.5),)))
+    app.close()
+    assert run(["--home", str(shapes_home), "index", str(folder)]) == 0
+    app = App.from_home(shapes_home)
+    dialog = ReviewDialog(app, target=("label", "circle"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    yield app, dialog, truth
+    dialog.choices_made = 0  # no retag on teardown
+    app.close()
+
+
+def rows(dialog):
+    return [dialog.list.item(i) for i in range(dialog.list.count())]
+
+
+def path_of(app, item):
+    from photo_tagger.gui.dialogs.review_dialog import PhotoIdRole
+
+    return app.catalog.get([item.data(PhotoIdRole)])[item.data(PhotoIdRole)].path
+
+
+def test_borderline_first_and_y_n_feed_learning(qtbot, reviewing, tmp_path):
+    app, dialog, truth = reviewing
+    listed = rows(dialog)
+    confidences = [float(item.text().split()[0]) for item in listed]
+    assert listed and "photos 'circle' tags now" in dialog.header.text()
+    assert [abs(c - 0.5) for c in confidences] == sorted(abs(c - 0.5) for c in confidences)  # borderline first
+    answered = {}
+    for _ in range(8):  # one key per photo: Y when it is a circle, N when not
+        item = dialog.list.currentItem()
+        is_circle = truth[path_of(app, item)][1] == "circle"
+        answered[path_of(app, item)] = is_circle
+        qtbot.keyClick(dialog, Qt.Key.Key_Y if is_circle else Qt.Key.Key_N)
+    stored = {app.catalog.get([i])[i].path: a == "add" for i, label, a in app.catalog.all_choices()[0]}
+    assert stored == answered and dialog.choices_made == 8
+    assert not answered.keys() & {path_of(app, item) for item in rows(dialog)}  # decided photos leave the list
+    if sum(answered.values()) >= 3 and sum(not v for v in answered.values()) >= 3:
+        assert all(" learned " in item.text() for item in rows(dialog))  # the label now decides from them
+    dialog.grab().save(str(tmp_path / "review.png"))
+    if os.environ.get("REVIEW_SCREENSHOT"):
+        dialog.grab().save(os.environ["REVIEW_SCREENSHOT"])
+
+
+def test_a_category_and_a_deleted_photo(qtbot, reviewing):
+    app, dialog, truth = reviewing
+    dialog.picker.setCurrentIndex(dialog.targets.index(("category", "triangles")))
+    first = dialog.list.currentItem()
+    assert first is not None and "Moderation" in dialog.picker.currentText()
+    photo_id = first.data(Qt.ItemDataRole.UserRole + 1)
+    app.vector_store().delete([photo_id])  # deleted meanwhile (as the indexer removes a photo)
+    with app.catalog.transaction() as db:
+        app.catalog.write(db, deletes=[photo_id])
+    dialog.yes.click()
+    assert "no longer in the library" in dialog.status.text() and len(dialog.status.text().splitlines()) == 1
+    assert app.catalog.confirmed_flags() == [] and dialog.choices_made == 0
+    second = dialog.list.currentItem().data(Qt.ItemDataRole.UserRole + 1)
+    qtbot.keyClick(dialog, Qt.Key.Key_N)  # not sensitive
+    assert app.catalog.all_choices()[1] == [second] and dialog.choices_made == 1
