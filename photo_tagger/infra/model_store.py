@@ -31,7 +31,8 @@ _REQUIRED_KEYS = ("name", "embedding_dim", "image_size", "mean", "std", "logit_s
 _OUTPUT_KEYS = ("embedding_dim", "image_size", "mean", "std", "context_length", "pad_token_id")
 # Ones only ready-made models (infra/ready_models.py) declare: counted only when present, so the fingerprints of
 # models installed before them stay the same.
-_LAYOUT_KEYS = ("resize_mode", "interpolation", "image_input", "text_input", "text_dtype", "text_padding")
+_LAYOUT_KEYS = ("resize_mode", "interpolation", "image_input", "text_input", "text_dtype", "text_padding",
+                "text_clean")
 
 
 def sha256_of(path: Path) -> str:

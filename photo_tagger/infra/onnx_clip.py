@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import string
 import threading
 from typing import Sequence
 
@@ -151,10 +152,12 @@ class ClipTokenizer:
         # context length, with the ids in the type their graph takes (int32 for Immich's).
         self.pad_to = model.context_length if model.manifest.get("text_padding") == "max_length" else 0
         self.dtype = np.dtype(model.manifest.get("text_dtype", "int64"))
+        self.clean = model.manifest.get("text_clean")  # ready models: how open_clip cleaned its training texts
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Token ids (N, longest or the context length), padded with the pad token (CLIP's end token) after the end."""
-        encodings = self._tokenizer.encode_batch(list(texts))
+        texts = [clean_text(t, self.clean) for t in texts] if self.clean else list(texts)
+        encodings = self._tokenizer.encode_batch(texts)
         longest = max(self.pad_to, max(len(e.ids) for e in encodings))
         ids = np.full((len(encodings), longest), self.pad_token_id, dtype=self.dtype)
         for row, encoding in enumerate(encodings):
@@ -183,6 +186,17 @@ class OnnxTextEncoder:
             return np.zeros((0, self.embedding_dim), np.float32)
         ids = self.tokenizer.encode(texts)
         return _l2_normalize(_run(self._session.session, self._input, ids))
+
+
+def clean_text(text: str, mode: str) -> str:
+    """open_clip's text cleaning: "whitespace" collapses runs of it; "canonicalize" (SigLIP's configs ask for it)
+    also turns underscores into spaces, drops punctuation and lowercases (open_clip tokenizer.canonicalize_text)."""
+    if mode == "canonicalize":
+        text = text.replace("_", " ").translate(_PUNCTUATION).lower()
+    return " ".join(text.split())
+
+
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
 def _run(session: ort.InferenceSession, name: str, batch: np.ndarray) -> np.ndarray:

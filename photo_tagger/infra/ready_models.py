@@ -124,7 +124,8 @@ def read_layout(files: dict[str, Path], source: str) -> dict:
     config = _json(files["config.json"], "config.json", source)
     pre = _json(files["visual/preprocess_cfg.json"], "visual/preprocess_cfg.json", source)
     tok_config = _json(files["textual/tokenizer_config.json"], "textual/tokenizer_config.json", source)
-    text_cfg = config.get("text_cfg") or {}
+    text_cfg = config.get("text_cfg") if isinstance(config.get("text_cfg"), dict) else {}
+    tokenizer_kwargs = text_cfg.get("tokenizer_kwargs") if isinstance(text_cfg.get("tokenizer_kwargs"), dict) else {}
     try:
         embed_dim = int(config["embed_dim"])
         context_length = int(text_cfg.get("context_length", 77))
@@ -160,6 +161,8 @@ def read_layout(files: dict[str, Path], source: str) -> dict:
         "image_size": size, "mean": mean, "std": std, "resize_mode": resize_mode, "interpolation": interpolation,
         "pad_token": pad_token, "pad_token_id": int(pad_id),
         "image_input": "image", "text_input": "text", "text_padding": "max_length",
+        # As Immich: whitespace collapsed always; punctuation and case dropped where open_clip's config asks.
+        "text_clean": "canonicalize" if tokenizer_kwargs.get("clean") == "canonicalize" else "whitespace",
         "text_dtype": "int32",  # check_graphs takes the graph's own type when it is int64
     }
 

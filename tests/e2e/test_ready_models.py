@@ -244,3 +244,22 @@ def test_download_progress_counts_the_bytes_of_all_files(tmp_path, monkeypatch):
     assert progress.calls[0] == ("started", total) and progress.calls[-1] == ("finished", None)
     done = [n for kind, n in progress.calls if kind == "advanced"]
     assert done == sorted(done) and done[-1] == total and len(done) > len(LAYOUT)
+
+
+def test_texts_are_cleaned_as_the_config_asks(tmp_path):
+    """open_clip's SigLIP configs say tokenizer_kwargs.clean = canonicalize: punctuation and case are dropped."""
+    from photo_tagger.infra.model_store import ModelStore
+    from photo_tagger.infra.onnx_clip import OnnxTextEncoder
+
+    store = ModelStore(tmp_path / "models")
+    plain = OnnxTextEncoder(store.install(str(tiny_immich()), name="plain", agreement_check=False)).tokenizer
+    folder = immich_copy(tmp_path / "canon")
+    config = json.loads((folder / "config.json").read_text())
+    config["text_cfg"]["tokenizer_kwargs"] = {"clean": "canonicalize"}
+    (folder / "config.json").write_text(json.dumps(config))
+    model = store.install(str(folder), name="canon", agreement_check=False)
+    assert model.manifest["text_clean"] == "canonicalize"
+    canon = OnnxTextEncoder(model).tokenizer
+    messy, clean = "A  RED_car, photo!", "a red car photo"
+    assert canon.encode([messy]).tolist() == canon.encode([clean]).tolist() == plain.encode([clean]).tolist()
+    assert plain.encode([messy]).tolist() != plain.encode([clean]).tolist()
