@@ -162,8 +162,11 @@ class App:
         if name not in stores and self._chroma_blocked_by_full_disk():
             from photo_tagger.infra.catalog_vectors import CatalogVectorStore
 
-            log.info("%s: searching the catalog's copy of the vectors", self.catalog.read_only)
-            stores[name] = CatalogVectorStore(self.catalog, name, self.catalog.read_only)
+            from photo_tagger.infra.storage_faults import disk_full_message
+
+            reason = disk_full_message(self.paths.library_dir)
+            log.info("%s: searching the catalog's copy of the vectors", reason)
+            stores[name] = CatalogVectorStore(self.catalog, name, reason)
         if name not in stores:
             # ef_search 500: Chroma's default 100 found under half of the true top 50 at 100k photos (RESULTS.md).
             store = ChromaVectorStore(self.chroma_client, "photos--" + name.replace("@", "--"), ef_search=500,
@@ -231,7 +234,7 @@ class App:
         except StoreUnavailable as exc:
             from photo_tagger.infra.storage_faults import is_disk_full
 
-            if is_disk_full(exc, self.paths.library_dir) and self.catalog.read_only:
+            if is_disk_full(exc, self.paths.library_dir):
                 return True
             raise
         return False

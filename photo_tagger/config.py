@@ -72,6 +72,9 @@ class Settings:
     batch_size: int = 16
     threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
     store_url: str = ""  # empty = embedded Chroma under the library folder
+    # The CA certificate (PEM) a household's own TLS proxy uses, e.g. Caddy's root.crt; empty: the public CAs.
+    # Its token is never a setting: the system keyring or PHOTO_TAGGER_STORE_TOKEN (infra/store_auth.py).
+    store_ca_file: str = ""
     roots: tuple[str, ...] = field(default_factory=tuple)
     # JPEGs decoded at the smallest DCT scale covering the model's input: ~20% faster indexing on 12 MP
     # photos, mean pixel difference ~0.5 grey level (benchmarks/RESULTS.md, "Preprocessing parity").
@@ -139,7 +142,10 @@ SETTINGS_HELP = {
     "precision": "the image encoder's precision: fp32, or int8 (faster on CPU; a model installed with --int8)",
     "batch_size": "photos encoded at once while indexing, 1 to 1024",
     "threads": "onnxruntime threads; 0: one per core",
-    "store_url": "a Chroma server holding a shared library (http://host:port); empty: the library on this computer",
+    "store_url": "a Chroma server holding a shared library (https://host:port behind a token-checking proxy); empty: "
+                 "the library on this computer",
+    "store_ca_file": "the certificate (PEM) of the authority that signed the library server's TLS certificate, "
+                     "e.g. Caddy's root.crt; empty: the usual public authorities",
     "fast_decode": "decode large JPEGs at a lower resolution for faster indexing: true or false",
     "thumbnail_size": "the window's thumbnail size in pixels, 48 to 512 (Small 112, Medium 160, Large 240)",
 }

@@ -12,6 +12,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"  # tests never reach for the network
+# Tests never touch the user's keyring (library server tokens): none at all, as on a headless server; a test that
+# needs one installs tests/keyring_file.py's. Nor do they see a token from the environment.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+os.environ.pop("PHOTO_TAGGER_STORE_TOKEN", None)
 os.environ.pop("PHOTO_TAGGER_HOME", None)
 
 REPO = Path(__file__).resolve().parents[1]

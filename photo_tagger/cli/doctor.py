@@ -37,6 +37,7 @@ def collect(app) -> dict:
         report["models"].append({"name": name, "ok": model is not None, "problem": problem})
     report["active_model"] = _check_active_model(app, report["problems"])
     report["desktop"] = _check_desktop(report["problems"])
+    report["store"] = _store(app)
     report["usable"] = not report["problems"]
     return report
 
@@ -52,6 +53,19 @@ def _check_active_model(app, problems: list[str]) -> dict | None:
     except PhotoTaggerError as exc:
         problems.append(str(exc))
         return None
+
+
+def _store(app) -> dict:
+    """Where the library's vectors live and where a server's token would come from: never the token itself."""
+    from photo_tagger.infra.store_auth import StoreAccess
+
+    url = app.settings.store_url
+    if not url:
+        return {"url": "", "token": "", "ca_file": ""}
+    access = StoreAccess.for_server(url, app.settings.store_ca_file)
+    token = f"from the {access.token_source}" if access.token else "none" + (
+        f" ({access.keyring_problem})" if access.keyring_problem else "")
+    return {"url": url, "token": token, "ca_file": access.ca_file}
 
 
 def _check_desktop(problems: list[str]) -> dict:
@@ -92,6 +106,9 @@ def _doctor(app, args) -> int:
     missing = ", ".join(desktop["missing_libraries"])
     state = "ok" if desktop["ok"] else f"missing {missing}" if missing else "cannot start"
     say(f"Desktop window (Qt {desktop['platform']}): " + (state if desktop["checked"] else "not checked here"))
+    store = report["store"]
+    say("Library server: " + (f"{store['url']} (token: {store['token']}; CA file: {store['ca_file'] or 'public CAs'})"
+                              if store["url"] else "none (the library is on this computer)"))
     for note in report["notes"]:
         say(f"Note: {note}")
     for problem in report["problems"]:

@@ -6,6 +6,7 @@ import hashlib
 import ipaddress
 import logging
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 from urllib.parse import urlsplit
@@ -17,8 +18,9 @@ import numpy as np
 from chromadb.config import Settings
 
 from photo_tagger.core.vector_metadata import OWNER_KEY
+from photo_tagger.infra.store_auth import StoreAccess, check_answer, response_hook
 from photo_tagger.infra.store_retry import (CONNECTION_ERRORS, RetryingCollection, StoreRetry, StoreUnavailable,
-                                            set_request_timeout)
+                                            set_request_timeout, set_response_hook)
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +30,15 @@ _NAME_OK = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 _ID_PAGE = 20_000
 
 
-def open_chroma(location: str | Path, retry: StoreRetry | None = None) -> Any:
+def open_chroma(location: str | Path, retry: StoreRetry | None = None, ca_file: str = "",
+                access: StoreAccess | None = None) -> Any:
     """A chromadb client for a folder (embedded) or an http(s)://host[:port] URL (server).
 
     Telemetry is off. A PersistentClient is thread-safe but not process-safe: open one per process
     and per folder, and close it (client.close()) on shutdown. A server that cannot be reached is waited
-    for as `retry` says (by default a few seconds); every request has a timeout.
+    for as `retry` says (by default a few seconds); every request has a timeout. A server behind a TLS proxy
+    gets the token from `access` (by default: the environment or the keyring, store_auth.py) and its
+    certificate is verified (against `ca_file` when given).
     """
     settings = Settings(anonymized_telemetry=False, allow_reset=False)
     text = str(location)
@@ -45,8 +50,10 @@ def open_chroma(location: str | Path, retry: StoreRetry | None = None) -> Any:
             port = url.port or (443 if ssl else 8000)
         except ValueError as exc:
             raise StoreUnavailable(f"Bad Chroma server URL {text!r}: {exc}") from None
+        access = access or StoreAccess.for_server(text, ca_file)
+        access.check()
         retry = retry or StoreRetry(text)
-        return retry.call(_open_http, text, f"{url.scheme}://{url.netloc}", host, port, ssl, settings)
+        return retry.call(_open_http, text, f"{url.scheme}://{url.netloc}", host, port, ssl, settings, access)
     # chromadb shares one System per path *string*: resolve so two spellings of a folder are one client.
     path = Path(location).expanduser().resolve()
     try:
@@ -55,16 +62,23 @@ def open_chroma(location: str | Path, retry: StoreRetry | None = None) -> Any:
         raise StoreUnavailable(f"Cannot open the photo index at {path}: {exc}") from None
 
 
-def _open_http(text: str, base: str, host: str, port: int, ssl: bool, settings: Settings) -> Any:
+def _open_http(text: str, base: str, host: str, port: int, ssl: bool, settings: Settings,
+               access: StoreAccess) -> Any:
     # A heartbeat with a timeout first: chromadb's own checks at construction have none.
     try:
-        answer = httpx.get(f"{base}/api/v2/heartbeat", timeout=_CONNECT_TIMEOUT_S)
+        answer = httpx.get(f"{base}/api/v2/heartbeat", timeout=_CONNECT_TIMEOUT_S, headers=access.headers(),
+                           verify=access.ssl_context() if ssl else True)
     except httpx.InvalidURL as exc:
         raise StoreUnavailable(f"Bad Chroma server URL {text!r}: {exc}") from None
+    check_answer(answer, text, access)  # a proxy's 401/403 (refused) or 502-504 (Chroma behind it is away)
     if answer.status_code != 200 or "heartbeat" not in answer.text:
         raise StoreUnavailable(f"{text} does not answer like a Chroma server (HTTP {answer.status_code})")
+    if ssl:
+        settings.chroma_server_ssl_verify = access.chroma_verify()
     try:
-        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+        with warnings.catch_warnings():  # httpx 0.28 deprecates the CA path chromadb's setting passes on
+            warnings.simplefilter("ignore", DeprecationWarning)
+            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=access.headers(), settings=settings)
     except CONNECTION_ERRORS:
         raise
     except ValueError as exc:
@@ -74,6 +88,7 @@ def _open_http(text: str, base: str, host: str, port: int, ssl: bool, settings: 
     except Exception as exc:  # a non-Chroma peer
         raise StoreUnavailable(f"Chroma server {text} did not answer: {exc or type(exc).__name__}") from None
     set_request_timeout(client)
+    set_response_hook(client, response_hook(text, access))
     return client
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import logging
+import ssl
 import threading
 import time
 from contextlib import contextmanager
@@ -36,6 +37,36 @@ class StoreUnavailable(PhotoTaggerError):
 
 class StoreUnreachable(StoreUnavailable):
     """The Chroma server could not be reached for longer than the caller was willing to wait."""
+
+
+class StoreRefused(StoreUnavailable):
+    """A proxy in front of the server refused the token (HTTP 401/403): waiting would not help."""
+
+
+class StoreUntrusted(StoreUnavailable):
+    """The server's TLS certificate failed verification: waiting would not help."""
+
+
+class ServerAway(ConnectionError):
+    """A proxy answered 502/503/504: the Chroma server behind it is away, which is waited for like no server."""
+
+
+def certificate_problem(exc: BaseException | None) -> str | None:
+    """Why TLS verification failed ("certificate has expired", ...), if that is what `exc` (or its cause) is."""
+    chain = []
+    while exc is not None and len(chain) < 10:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return exc.verify_message or str(exc)
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    for error in chain:  # httpx keeps the ssl error only as text at times
+        if "CERTIFICATE_VERIFY_FAILED" in str(error):
+            return str(error)
+    return None
+
+
+def _is_away(exc: BaseException) -> bool:
+    return isinstance(exc, CONNECTION_ERRORS) and certificate_problem(exc) is None
 
 
 @dataclass(frozen=True)
@@ -114,10 +145,15 @@ class StoreRetry:
             raise StoreUnreachable(f"the Chroma server {self.where} is unreachable (gave up after {waited():.0f} s): "
                                    f"{str(exc) or type(exc).__name__}") from None
 
-        retrying = tenacity.Retrying(retry=tenacity.retry_if_exception_type(CONNECTION_ERRORS), stop=out_of_patience,
+        retrying = tenacity.Retrying(retry=tenacity.retry_if_exception(_is_away), stop=out_of_patience,
                                      wait=backoff, before_sleep=announce, retry_error_callback=give_up,
                                      sleep=lambda delay: self._wait(patience.stop, delay))
-        result = retrying(fn, *args, **kwargs)
+        try:
+            result = retrying(fn, *args, **kwargs)
+        except CONNECTION_ERRORS as exc:  # only a certificate error gets here: the others were retried
+            from photo_tagger.infra.store_auth import untrusted_line
+
+            raise StoreUntrusted(untrusted_line(self.where, certificate_problem(exc) or str(exc))) from None
         if failing_since:
             log.log(level, "store reachable again (%s) after %.0f s", self.where, waited())
             _notify(patience, None)
@@ -183,3 +219,13 @@ def set_request_timeout(client: Any, timeout: httpx.Timeout = REQUEST_TIMEOUT) -
         session.timeout = timeout
     else:  # a chromadb version laid out differently: say so rather than hang silently later
         log.warning("cannot set a timeout on chromadb's HTTP session (%s)", type(client).__name__)
+
+
+def set_response_hook(client: Any, hook: Callable[[httpx.Response], None]) -> None:
+    """Let `hook` see every answer of an HttpClient's session before chromadb does (a proxy's 401 or 502 is
+    not Chroma's JSON error: chromadb would raise a bare Exception with the proxy's text)."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.event_hooks = {**session.event_hooks, "response": [*session.event_hooks["response"], hook]}
+    else:
+        log.warning("cannot watch chromadb's HTTP answers (%s)", type(client).__name__)

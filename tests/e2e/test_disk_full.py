@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from photo_tagger.app import App
 from tests.conftest import _home_with, run_entry_point
+from tests.e2e.test_crash_and_watch import catalog_rows
 from tests.photos import make_photos
 
 
@@ -106,11 +109,16 @@ def test_a_disk_that_fills_during_a_run_stops_it_in_one_line_and_the_next_run_re
     App.from_home(home).update_settings(batch_size=4)
     photos = tmp_path / "photos"
     make_photos(photos, 400)
-    run_entry_point("--home", home, "status")  # the library's files exist before the disk fills
-    filler = fill(small_disk, leave=300_000)  # room for the first batches only
-    index = run_entry_point("--home", home, "index", photos)
-    assert index.returncode == 1
-    assert "is full" in one_line(index)
+    child = subprocess.Popen([sys.executable, "-m", "photo_tagger", "--home", str(home), "index", str(photos)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(catalog_rows(home)) < 8:
+        assert child.poll() is None and time.monotonic() < deadline, "still indexing"
+        time.sleep(0.01)
+    filler = fill(small_disk)
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 1
+    assert "is full" in one_line(subprocess.CompletedProcess(child.args, 1, "", err))
 
     filler.unlink()
     indexed, _, _ = library_state(home)

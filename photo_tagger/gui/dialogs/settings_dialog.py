@@ -1,22 +1,28 @@
-"""The Settings dialog: device, image-encoder precision, fast decoding, library server, thumbnail size, blurring
-flagged photos."""
+"""The Settings dialog: device, image-encoder precision, fast decoding, library server (with its token and CA),
+thumbnail size, blurring flagged photos."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QVBoxLayout, QWidget)
+import threading
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from photo_tagger.config import Settings
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.gui.thumbnails import THUMBNAIL_SIZES
+from photo_tagger.infra import store_auth
 
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("GPU", "gpu"))
 PRECISIONS = (("fp32 (full precision)", "fp32"), ("int8 (faster on CPU, slightly less exact)", "int8"))
 
 
 class SettingsDialog(QDialog):
-    """Shows `settings`; `changes()` is what to pass to App.update_settings; `blur_flagged()` is the view option."""
+    """Shows `settings`; `changes()` is what to pass to App.update_settings; `blur_flagged()` is the view option.
+    A token typed for the library server goes to the system keyring on OK, never to the settings."""
+
+    server_checked = Signal(str)  # the words from store_auth.probe, from a worker thread
 
     def __init__(self, settings: Settings, precisions: tuple[str, ...], blur_flagged: bool,
                  parent: QWidget | None = None):
@@ -51,14 +57,28 @@ class SettingsDialog(QDialog):
         self.fast_decode.setToolTip("About 15-20% faster on 12 MP photos; the pixels the model sees differ by about "
                                     "half a grey level on average")
         self.store_url = QLineEdit(settings.store_url, self)
-        self.store_url.setPlaceholderText("this computer (or a Chroma server: http://nas.local:8000)")
+        self.store_url.setPlaceholderText("this computer (or a library server: https://nas.local:8443)")
         self.store_url.setToolTip("A library shared on a Chroma server (`chroma run`); empty: the library on this "
                                   "computer. `photo-tagger store migrate` copies a library between the two.")
+        self.token = QLineEdit(self)
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText(self._token_placeholder(settings.store_url))
+        self.token.setToolTip("The token the server's proxy checks (`photo-tagger store serve-config` makes one). It "
+                              f"is kept in the system keyring; without one, set {store_auth.TOKEN_ENV}.")
+        self.ca_file = QLineEdit(settings.store_ca_file, self)
+        self.ca_file.setPlaceholderText("the usual public certificate authorities")
+        self.ca_file.setToolTip("The certificate (PEM) of the authority that signed the server's certificate, e.g. "
+                                "a copy of Caddy's root.crt")
+        self.check_button = QPushButton("Test connection", self)
+        self.check_button.clicked.connect(self.check_server)
+        self.server_state = QLabel(self)
+        self.server_state.setWordWrap(True)
+        self.server_checked.connect(self._show_server_state)
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
         self.error.hide()
-        note = QLabel("Device, precision, fast decoding and the library server apply the next time Photo Tagger "
+        note = QLabel("Device, precision, fast decoding and the library server (its token too) apply the next time Photo Tagger "
                       "starts: they are set up once per session.", self)
         note.setWordWrap(True)
         self.note = note
@@ -69,6 +89,12 @@ class SettingsDialog(QDialog):
         form.addRow("", self.blur)
         form.addRow("", self.fast_decode)
         form.addRow("Library server", self.store_url)
+        form.addRow("Server token", self.token)
+        form.addRow("Server CA file", self.ca_file)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button)
+        check_row.addWidget(self.server_state, 1)
+        form.addRow("", check_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                    Qt.Orientation.Horizontal, self)
         buttons.accepted.connect(self.accept)
@@ -85,11 +111,54 @@ class SettingsDialog(QDialog):
         checks every value (config.py), as for settings.toml and `photo-tagger settings KEY VALUE`."""
         try:
             self.settings.with_changes(**self.changes())
+            if self.token.text().strip():
+                store_auth.save_token(self._url(), self.token.text())
         except PhotoTaggerError as exc:
             self.error.setText(str(exc))
             self.error.show()
             return
         super().accept()
+
+    def _url(self) -> str:
+        url = self.store_url.text().strip()
+        if not url:
+            raise PhotoTaggerError("a token is for a library server: enter the server's address first")
+        Settings(store_url=url)
+        return url
+
+    @staticmethod
+    def _token_placeholder(url: str) -> str:
+        if url and store_auth.has_saved_token(url):
+            return "a token is saved in the system keyring (type a new one to replace it)"
+        return "none (type the token the server's proxy checks)"
+
+    def check_server(self) -> None:
+        """Connect as the app will (token, CA file) on a worker thread and say what is wrong in words."""
+        try:
+            url = self._url()
+        except PhotoTaggerError as exc:
+            self._show_server_state(str(exc))
+            return
+        typed, ca_file = self.token.text().strip(), self.ca_file.text().strip()
+        self.check_button.setEnabled(False)
+        self.server_state.setText("Connecting...")
+
+        def work() -> None:
+            access = store_auth.StoreAccess.for_server(url, ca_file)
+            if typed:
+                access = store_auth.StoreAccess(url, typed, ca_file)
+            problem = store_auth.probe(access)
+            fine = "The server answers and accepts the token." if access.token else "The server answers (no token)."
+            try:
+                self.server_checked.emit(problem or fine)
+            except RuntimeError:  # the dialog was closed (and deleted) meanwhile
+                pass
+
+        threading.Thread(target=work, name="settings-server-check", daemon=True).start()
+
+    def _show_server_state(self, text: str) -> None:
+        self.check_button.setEnabled(True)
+        self.server_state.setText(text[:1].upper() + text[1:])
 
     def precision_enabled(self, precision: str) -> bool:
         return self.precision.model().item(self.precision.findData(precision)).isEnabled()
@@ -98,7 +167,7 @@ class SettingsDialog(QDialog):
         """The settings.toml fields that differ from the ones shown."""
         chosen = {"device": self.device.currentData(), "precision": self.precision.currentData(),
                   "thumbnail_size": self.thumbnail_size.currentData(), "fast_decode": self.fast_decode.isChecked(),
-                  "store_url": self.store_url.text().strip()}
+                  "store_url": self.store_url.text().strip(), "store_ca_file": self.ca_file.text().strip()}
         return {key: value for key, value in chosen.items() if getattr(self.settings, key) != value}
 
     def blur_flagged(self) -> bool:
