@@ -76,6 +76,7 @@ def install_any(store: ModelStore, source: str, *, name: str | None = None, int8
         _require_export(source)  # before a download that could not be used
         return store.install_from_checkpoint(source, name=name, int8=int8, replace=replace)
     _no_int8(int8)
+    store._check_free(name or model_name_for(source), replace)  # before a download it would refuse
     files = hub_download.fetch(repo, list(LAYOUT), store.models_dir / ".downloads", progress=progress,
                                endpoint=endpoint)
     model = install_ready(store, files, source=source, source_kind="hub", revision=repo.commit,
@@ -213,8 +214,15 @@ def self_check(model: InstalledModel, *, agreement: bool = True) -> dict:
     spec = model.preprocess_spec
     images = [Image.new("RGB", (spec.image_size * 3 // 2, spec.image_size), c) for c in _COLOURS]
     pixels = np.stack([clip_pixels(im, spec) for im in images])
-    image_emb = OnnxImageEncoder(model, device="cpu", threads=1).encode_images(pixels)
-    text_emb = OnnxTextEncoder(model, device="cpu", threads=1).encode_texts(list(AGREEMENT_TEXTS))
+    try:
+        image_emb = OnnxImageEncoder(model, device="cpu", threads=1).encode_images(pixels)
+        text_emb = OnnxTextEncoder(model, device="cpu", threads=1).encode_texts(list(AGREEMENT_TEXTS))
+    except ModelError:
+        raise
+    except Exception as exc:  # onnxruntime's own error types: a graph that loads but cannot run these inputs
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise ModelError(f"{model.manifest['source']}: the model fails on a test image or text ({first}); "
+                         "not installed") from None
     return check_embeddings(image_emb, text_emb, model.embedding_dim, agreement=agreement, source=model.manifest["source"])
 
 

@@ -158,6 +158,10 @@ def test_hub_install_without_torch_resumes_a_killed_download(home, tmp_path):
         assert {path for path, _ in gets} == {"config.json", "visual/model.onnx", "visual/preprocess_cfg.json",
                                              "textual/model.onnx", "textual/tokenizer.json",
                                              "textual/tokenizer_config.json"}  # only what the layout needs
+        served = len(hub.requests)
+        again = no_torch("--home", home, "model", "install", REPO, env=env)
+        one_line_error(again, "a model named 'ViT-tiny__test' is already installed; use --replace")
+        assert len(hub.requests) == served  # refused before downloading anything
     manifest = json.loads((home / "data/models/ViT-tiny__test/manifest.json").read_text())
     assert not (home / "data/models/.downloads" / REPO.replace("/", "--")).exists()  # copied into the model
     assert (manifest["source"], manifest["source_kind"], manifest["revision"]) == (REPO, "hub", COMMIT)
