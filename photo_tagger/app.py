@@ -198,6 +198,7 @@ class App:
             return
         if not self.settings.store_url:
             self._drop_replaced_collections(key)
+        self._drop_replaced_matrices(key)
         factory = getattr(self, "progress_factory", None)
         repair = repair_store(self.catalog, store, key, factory() if factory else None)
         if repair is not None:
@@ -222,6 +223,23 @@ class App:
                 continue
             ChromaVectorStore.drop_collection(self.chroma_client, collection)
             log.info("dropped the collection %s (content no longer installed as %s)", collection, name)
+
+    def _drop_replaced_matrices(self, key: str) -> None:
+        """Delete the search-matrix files (core/matrix_file.py) of content no longer installed under this model's
+        name: after a replace they would only take disk space (about 200 MB per 100,000 photos)."""
+        import json
+
+        name = key.rpartition("@")[0]
+        for header in (self.paths.library_dir / "matrix").glob("*.json"):
+            try:
+                owner = str(json.loads(header.read_text(encoding="utf-8")).get("key", ""))
+                if owner == key or owner.rpartition("@")[0] != name:
+                    continue
+                for path in header.parent.glob(header.stem + ".*"):
+                    path.unlink(missing_ok=True)
+            except (OSError, ValueError, AttributeError):  # unreadable, or still mapped (Windows): next time
+                continue
+            log.info("dropped the search matrix of %s (content no longer installed)", owner)
 
     def _chroma_blocked_by_full_disk(self) -> bool:
         """The embedded Chroma cannot even open on a full disk; reads can go to the catalog instead."""
