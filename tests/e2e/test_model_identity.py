@@ -61,6 +61,8 @@ def test_replacing_a_model_under_the_same_name_reencodes_and_changes_results(cli
     assert index_json(cli, home, folder)["new"] == 24
     before = json.loads(cli("--home", home, "search", "a red circle", "--json", "--limit", "5").out)
     [old_key] = set(encoded_by(home))
+    matrices = App.from_home(home).paths.library_dir / "matrix"
+    assert {json.loads(h.read_text())["key"] for h in matrices.glob("*.json")} == {old_key}  # the exact search's
     # The same content installed again (a reinstall, a copy) is the same model: nothing to re-encode.
     again = cli("--home", home, "model", "import", model_depot.folder("tiny"), "--name", "m", "--replace")
     assert again.returncode == 0 and "re-encoded" not in again.out
@@ -84,6 +86,7 @@ def test_replacing_a_model_under_the_same_name_reencodes_and_changes_results(cli
     assert store_counts(home) == {"photos--" + new_key.replace("@", "--"): 24}
     with sqlite3.connect(catalog_file(home)) as db:
         assert {r[0] for r in db.execute("SELECT DISTINCT model FROM vectors")} == {new_key}
+    assert {json.loads(h.read_text())["key"] for h in matrices.glob("*.json")} <= {new_key}
     with sqlite3.connect(App.from_home(home).paths.cache_dir / "text-embeddings.sqlite3") as db:
         assert {r[0] for r in db.execute("SELECT DISTINCT model FROM text_embeddings")} == {new_key}
 
