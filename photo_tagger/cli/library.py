@@ -12,8 +12,9 @@ from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
-from photo_tagger.core.library import add_roots, forget_root, resolve_folder
+from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.types import IndexReport
+from photo_tagger.services.folders import add_folders, folder_counts, stop_watching
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
@@ -44,12 +45,9 @@ def register(subparsers) -> None:
 
 def _index(app, args) -> int:
     folders = [resolve_folder(p) for p in args.paths]
-    roots, scope = add_roots(app.catalog, folders)
-    control = JobControl()
     progress = TerminalProgress(enabled=None if not args.json else False)
     app.vector_store()  # the store must answer now (a mistyped URL fails in seconds); later outages are waited out
-    with app.store_retry.patient(INDEX_STORE_PATIENCE_S, on_state=progress.status):
-        report = app.indexer.index(roots, scope=scope, progress=progress, control=control)
+    roots, report = add_folders(app, folders, progress, JobControl(), patience=INDEX_STORE_PATIENCE_S)
     if args.json:
         say_json({"roots": roots, **report.as_dict()})
         return 0
@@ -66,7 +64,7 @@ def _unwatch(app, args) -> int:
     if folder not in app.catalog.roots():
         watched = ", ".join(app.catalog.roots()) or "none"
         raise PhotoTaggerError(f"{args.folder} is not a watched folder (watched: {watched})")
-    forgotten = forget_root(app.catalog, app.vector_store(), app.model_key(), folder)
+    forgotten = stop_watching(app, folder)
     say(f"Stopped watching {folder}: {forgotten.summary()} (the files are untouched)")
     return 0
 
@@ -74,16 +72,7 @@ def _unwatch(app, args) -> int:
 def _status(app, args) -> int:
     model, key = app.active_model().name, app.model_key()  # key: the content its photos were encoded by
     catalog = app.catalog
-    records = catalog.records()
-    per_root = {root: {"indexed": 0, "skipped": 0, "stale": 0} for root in catalog.roots()}
-    for record in records:
-        counts = per_root.setdefault(record.root, {"indexed": 0, "skipped": 0, "stale": 0})
-        if record.status == "skipped":
-            counts["skipped"] += 1
-        elif record.embedded_model == key:
-            counts["indexed"] += 1
-        else:
-            counts["stale"] += 1
+    per_root = {root: vars(counts) for root, counts in folder_counts(catalog, key).items()}
     scan = IndexReport()  # what the scan could not read: unlistable folders, FIFOs, broken links
     pending = app.indexer.pending(list(per_root), report=scan)
     if lost := app.vectors_lost():  # the store's folder was deleted: put back from the catalog, not re-encoded

@@ -12,7 +12,8 @@ from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.search import Filters, nearest, search_text
+from photo_tagger.core.search import Filters
+from photo_tagger.services.search import similar_hits, text_hits
 
 
 def register(subparsers) -> None:
@@ -72,8 +73,7 @@ def _print(hits, args) -> int:
 
 
 def _search(app, args) -> int:
-    hits = search_text(args.query, app.cached_text_encoder, app.vector_store(), app.catalog, limit=args.limit,
-                       filters=_filters(app, args), index=app.embedding_index())
+    hits = text_hits(app, args.query, _filters(app, args), args.limit)
     if args.min_score is not None:  # the raw cosine, for those who want a fixed cut
         hits = [h for h in hits if h.score >= args.min_score]
     grades = _grades(app, args.query, hits)
@@ -133,5 +133,4 @@ def _similar(app, args) -> int:
 
         embedding = app.image_encoder.encode_images(load_pixels(args.photo, app.image_encoder.preprocess_spec)[None])[0]
         exclude = None
-    return _print(nearest(store, app.catalog, embedding, limit=args.limit, filters=filters, exclude=exclude,
-                          index=app.embedding_index()), args)
+    return _print(similar_hits(app, embedding, filters, args.limit, exclude), args)

@@ -9,7 +9,8 @@ from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import containing_root, resolve_folder
-from photo_tagger.core.sidecars import EDITED_ELSEWHERE, export_sidecars
+from photo_tagger.core.sidecars import EDITED_ELSEWHERE
+from photo_tagger.services.sidecars import write_sidecars
 
 SHOWN = 20
 
@@ -30,9 +31,9 @@ def _export_xmp(app, args) -> int:
         folder = resolve_folder(args.folder)
         if containing_root(app.catalog.roots(), folder) is None:
             raise PhotoTaggerError(f"{args.folder} is not in the library (photo-tagger index FOLDER adds it)")
-    report = export_sidecars(app.catalog, app.sidecars, folder=folder, overwrite_ours=args.overwrite_ours,
-                             progress=TerminalProgress(unit="photo", enabled=False if args.json else None),
-                             control=JobControl())
+    report = write_sidecars(app, folder=folder, overwrite_ours=args.overwrite_ours,
+                            progress=TerminalProgress(unit="photo", enabled=False if args.json else None),
+                            control=JobControl())
     if args.json:
         say_json(report.as_dict())
         return 0

@@ -11,11 +11,12 @@ from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import date_fields, find_photo
 from photo_tagger.cli.progress import TerminalProgress
-from photo_tagger.core.choices import edit_tags, mark_not_sensitive
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import Label, ModerationCategory, label_set_from_dict, label_set_to_dict
-from photo_tagger.core.retagging import retag
 from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.services import tag_edits
+from photo_tagger.services.label_edits import rename_labels, save_labels_and_retag
+from photo_tagger.services.retagging import retag_library
 
 
 def register(subparsers) -> None:
@@ -95,8 +96,7 @@ def _probability(text: str) -> float:
 
 
 def run_retag(app, folder: str | None = None, ids: list[str] | None = None):
-    return retag(app.catalog, app.vector_store(), app.prepared_labels(), app.model_key(), folder=folder,
-                 ids=ids, progress=TerminalProgress(unit="photo"))
+    return retag_library(app, folder, ids, progress=TerminalProgress(unit="photo"))
 
 
 def _retag(app, args) -> int:
@@ -117,7 +117,7 @@ def _tag(app, args) -> int:
         raise PhotoTaggerError(f"cannot both add and remove {', '.join(sorted(both))}")
     if not args.add and not args.remove:
         raise PhotoTaggerError("nothing to do: give --add TAG and/or --remove TAG")
-    edit_tags(app.catalog, app.vector_store(), app.model_key(), record.id, add=args.add, remove=args.remove)
+    tag_edits.edit_tags(app, record.id, add=args.add, remove=args.remove)
     return _tags(app, argparse.Namespace(photo=args.photo, json=False))
 
 
@@ -193,7 +193,7 @@ def _flagged(app, args) -> int:
 
 def _unflag(app, args) -> int:
     record = find_photo(app, args.photo)
-    mark_not_sensitive(app.catalog, app.vector_store(), app.model_key(), record.id)
+    tag_edits.mark_not_sensitive(app, record.id)
     say(f"{record.path}: marked not sensitive")
     return 0
 
@@ -214,8 +214,7 @@ def _holding_library(handler):
 
 
 def _save_and_retag(app, labels) -> None:
-    app.save_labels(labels)
-    report = run_retag(app)
+    report = save_labels_and_retag(app, labels, progress=TerminalProgress(unit="photo"))
     say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
 
 
@@ -304,11 +303,7 @@ def _labels_rename(app, args) -> int:
         raise ConfigError(f"a label named {new!r} exists already")
     renamed = replace(labels, labels=tuple(replace(l, name=new) if l is label else l for l in labels.labels))
     app.save_labels(label_set_from_dict(label_set_to_dict(renamed)))  # the file's own checks (an empty name...)
-    touched = app.catalog.rename_label(args.old, new)
-    store = app.vector_store() if touched else None
-    if store is not None and store.shared:  # its copy of the tags follows (the retag sees them unchanged)
-        for photo_id in touched:
-            edit_tags(app.catalog, store, app.model_key(), photo_id)
+    touched = rename_labels(app, {args.old: new})
     say(f"Renamed {args.old!r} to {new!r} ({len(touched)} photos keep their tags and your changes)")
     report = run_retag(app)
     say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")

@@ -7,11 +7,10 @@ from functools import partial
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
-from photo_tagger.gui import library_queries as queries
-from photo_tagger.gui import operations
 from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
 from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
-
+from photo_tagger.services.label_edits import labels_state, save_labels_and_retag
+from photo_tagger.services.models import model_precisions
 
 
 class Editors(QObject):
@@ -32,7 +31,7 @@ class Editors(QObject):
         if self.labels_dialog is not None:
             self.labels_dialog.raise_()
             return
-        self.runner.query(partial(queries.labels_state, self.app), on_done=self._show_labels,
+        self.runner.query(partial(labels_state, self.app), on_done=self._show_labels,
                           on_error=lambda exc: self.window.status.show_message(f"Cannot read the labels: {exc}"))
 
     def _show_labels(self, state) -> None:
@@ -57,9 +56,8 @@ class Editors(QObject):
         from its stored embedding; the sidebar follows."""
         self.window.status.show_message("Saving the labels...")
         return self.runner.write("Retagging with the new labels",
-                                 lambda progress, control: operations.save_labels_and_retag(self.app, labels,
-                                                                                            progress, control,
-                                                                                            renames),
+                                 lambda progress, control: save_labels_and_retag(self.app, labels, progress,
+                                                                                 control, renames),
                                  on_done=self._labels_saved, on_error=lambda exc: self.window.refresh())
 
     def _labels_saved(self, report) -> None:
@@ -72,7 +70,7 @@ class Editors(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return
-        self.runner.query(partial(queries.model_precisions, self.app), on_done=self._show_settings)
+        self.runner.query(partial(model_precisions, self.app), on_done=self._show_settings)
 
     def _show_settings(self, precisions) -> None:
         if self.settings_dialog is not None:

@@ -7,9 +7,10 @@ from dataclasses import replace
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
-from photo_tagger.gui import operations
 from photo_tagger.gui.launcher import open_externally
-from photo_tagger.gui.library_queries import folder_name
+from photo_tagger.services import folders
+from photo_tagger.services.browsing import folder_name
+from photo_tagger.services.retagging import retag_library
 
 
 class FolderActions(QObject):
@@ -33,7 +34,7 @@ class FolderActions(QObject):
         if not window.grid_model.rowCount():
             window.header.setText(f"Adding {folder}: photos appear here as they are indexed")
         job = self.runner.write(f"Indexing {folder_name(folder)}",
-                                lambda progress, control: operations.add_folder(self.app, folder, progress, control),
+                                lambda progress, control: folders.add_folder(self.app, folder, progress, control),
                                 on_done=lambda report: self._indexed(folder, report),
                                 on_error=lambda exc: window.refresh())
         window.refresh_sidebar()
@@ -41,7 +42,7 @@ class FolderActions(QObject):
 
     def rescan(self, folder: str):
         return self.runner.write(f"Rescanning {folder_name(folder)}",
-                                 lambda progress, control: operations.rescan(self.app, folder, folder, progress,
+                                 lambda progress, control: folders.rescan(self.app, folder, folder, progress,
                                                                              control),
                                  on_done=lambda report: self._indexed(folder, report))
 
@@ -52,7 +53,8 @@ class FolderActions(QObject):
     def retag(self, folder: str | None):
         name = folder_name(folder) if folder else "library"
         return self.runner.write(f"Retagging {name}",
-                                 lambda progress, control: operations.retag_folder(self.app, folder, progress, control),
+                                 lambda progress, control: retag_library(self.app, folder, progress=progress,
+                                                                           control=control),
                                  on_done=lambda report: self.retagged(name, report))
 
     def retagged(self, name: str, report) -> None:
@@ -68,7 +70,7 @@ class FolderActions(QObject):
         if window.scope.folder == folder:
             window.scope = replace(window.scope, folder=None)
         return self.runner.write(f"Forgetting {folder_name(folder)}",
-                                 lambda progress, control: operations.stop_watching(self.app, folder, progress,
+                                 lambda progress, control: folders.stop_watching(self.app, folder, progress,
                                                                                     control),
                                  on_done=lambda forgotten: self._unwatched(folder, forgotten))
 

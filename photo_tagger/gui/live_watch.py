@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Signal
 
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.watching import WatchLoop
-from photo_tagger.gui import operations
 from photo_tagger.infra.fs_watch import FolderWatcher
+from photo_tagger.services import folders
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class LiveWatcher(QObject):
         if self._stop.is_set():
             return
         self.runner.write("Indexing changes",
-                          lambda progress, control: operations.index_changes(self.app, scope, progress, control),
+                          lambda progress, control: folders.index_changes(self.app, scope, progress, control),
                           on_done=partial(self._indexed, bool(scope)))
 
     def _indexed(self, watched: bool, report) -> None:

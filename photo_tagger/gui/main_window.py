@@ -11,12 +11,10 @@ from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from photo_tagger.gui import library_queries as queries
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.folder_actions import FolderActions
 from photo_tagger.gui.help_actions import HelpActions
 from photo_tagger.gui.launcher import open_externally
-from photo_tagger.gui.library_queries import Scope, folder_name
 from photo_tagger.gui.live_watch import LiveWatcher
 from photo_tagger.gui.model_setup import ModelSetup
 from photo_tagger.gui.widgets.folder_drop import FolderDropFilter
@@ -35,6 +33,9 @@ from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
 from photo_tagger.gui.widgets.status_panel import StatusPanel
 from photo_tagger.infra.model_export import DEFAULT_SOURCE
+from photo_tagger.services import browsing, search
+from photo_tagger.services.browsing import Scope, folder_name
+from photo_tagger.services.models import Startup, check_startup
 
 log = logging.getLogger(__name__)
 LIVE_REFRESH_S = 2.0
@@ -196,10 +197,10 @@ class MainWindow(QMainWindow):
     # -- the first screen
     def check_setup(self) -> None:
         """Pick the page: no model -> install panel; no folder -> empty state; else the library."""
-        self.runner.query(partial(queries.startup, self.app), on_done=self._setup_checked,
-                          on_error=lambda exc: self._setup_checked(queries.Startup(None, str(exc), ())))
+        self.runner.query(partial(check_startup, self.app), on_done=self._setup_checked,
+                          on_error=lambda exc: self._setup_checked(Startup(None, str(exc), ())))
 
-    def _setup_checked(self, startup: queries.Startup) -> None:
+    def _setup_checked(self, startup: Startup) -> None:
         if startup.model is None:
             self.no_model.set_problem(startup.model_problem or "")
             self.pages.setCurrentWidget(self.no_model)
@@ -228,9 +229,9 @@ class MainWindow(QMainWindow):
         self._last_live_refresh = time.monotonic()
         self._sidebar_generation += 1
         generation = self._sidebar_generation
-        self.runner.query(partial(queries.folder_rows, self.app), on_done=partial(self._folders_loaded, generation))
-        self.runner.query(partial(queries.tag_rows, self.app), on_done=partial(self._tags_loaded, generation))
-        self.runner.query(partial(queries.skipped_files, self.app),
+        self.runner.query(partial(browsing.folder_rows, self.app), on_done=partial(self._folders_loaded, generation))
+        self.runner.query(partial(browsing.tag_rows, self.app), on_done=partial(self._tags_loaded, generation))
+        self.runner.query(partial(browsing.skipped_files, self.app),
                           on_done=partial(self._skipped_loaded, generation))
 
     def _folders_loaded(self, generation: int, folders) -> None:
@@ -256,7 +257,7 @@ class MainWindow(QMainWindow):
         where = self._where(scope)
         if query:
             self.header.setText(f"Searching for \u201c{query}\u201d{where}...")
-            self.runner.query(partial(queries.search_items, self.app, query, scope),
+            self.runner.query(partial(search.search_items, self.app, query, scope),
                               on_done=partial(self._search_done, generation, query, where),
                               on_error=partial(self._grid_failed, generation))
             return
@@ -265,7 +266,7 @@ class MainWindow(QMainWindow):
         def deliver(batch):
             self.runner.call_in_gui(self._batch_loaded, generation, batch)
 
-        self.runner.query(partial(queries.library_items, self.app, scope, deliver,
+        self.runner.query(partial(browsing.library_items, self.app, scope, deliver,
                                   cancelled=lambda: generation != self._generation),
                           on_done=partial(self._library_done, generation, where),
                           on_error=partial(self._grid_failed, generation))
@@ -312,7 +313,7 @@ class MainWindow(QMainWindow):
         elif current is not None:
             self.photos.show(None)  # not in this listing: its details would be stale
         if not self.grid_model.rowCount():
-            self.runner.query(partial(queries.empty_reason, self.app, self.scope, query),
+            self.runner.query(partial(browsing.empty_reason, self.app, self.scope, query),
                               on_done=lambda text: generation == self._generation and self.empty_note.set_reason(text))
 
     def _grid_failed(self, generation: int, exc: BaseException) -> None:
@@ -378,7 +379,7 @@ class MainWindow(QMainWindow):
         generation = self._generation
         self.grid_model.clear()
         self.header.setText(f"Finding photos like {item.name}...")
-        self.runner.query(partial(queries.similar_items, self.app, item.id),
+        self.runner.query(partial(search.similar_items, self.app, item.id),
                           on_done=partial(self._similar_done, generation, item.name),
                           on_error=partial(self._grid_failed, generation))
 

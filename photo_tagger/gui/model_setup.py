@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
-from photo_tagger.gui import operations
 from photo_tagger.infra.model_export import HubDownloadError
+from photo_tagger.services import models
 
 
 class ModelSetup(QObject):
@@ -29,12 +29,12 @@ class ModelSetup(QObject):
     def install_from_folder(self, folder: str):
         return self._install(f"Installing the model from {folder}: exporting it to ONNX and checking it "
                              "(a minute or two)...",
-                             lambda progress, control: operations.install_model(self.app, folder, progress, control))
+                             lambda progress, control: models.install_model(self.app, folder, progress, control))
 
     def install_from_hub(self, hub_id: str):
         return self._install(f"Downloading {hub_id} from the Hugging Face hub, then exporting it to ONNX and "
                              "checking it (a few minutes; the progress is in the status bar)...",
-                             lambda progress, control: operations.install_from_hub(self.app, hub_id, progress,
+                             lambda progress, control: models.install_from_hub(self.app, hub_id, progress,
                                                                                    control))
 
     def _install(self, busy_text: str, job):

@@ -10,13 +10,14 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu
 
-from photo_tagger.gui import library_queries as queries
-from photo_tagger.gui import operations
 from photo_tagger.gui.launcher import open_externally
-from photo_tagger.gui.library_queries import GridItem
 from photo_tagger.gui.thumbnails import blur, load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
 from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
+from photo_tagger.services import tag_edits
+from photo_tagger.services.browsing import GridItem
+from photo_tagger.services.photo_details import photo_details
+from photo_tagger.services.retagging import retag_library
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class PhotoActions(QObject):
         if item is None:
             self.details.clear()
             return
-        self.runner.query(partial(queries.photo_details, self.app, item.id),
+        self.runner.query(partial(photo_details, self.app, item.id),
                           on_done=partial(self._details_loaded, generation),
                           on_error=partial(self._details_failed, generation))
         if item.status != "indexed":
@@ -145,7 +146,7 @@ class PhotoActions(QObject):
             return None
         add, remove = list(add), list(remove)
         return self.runner.write(f"Editing the tags of {item.name}",
-                                 lambda progress, control: operations.edit_tags(self.app, item.id, add, remove),
+                                 lambda progress, control: tag_edits.edit_tags(self.app, item.id, add, remove),
                                  on_done=partial(self._edited, item))
 
     def mark_not_sensitive(self):
@@ -153,7 +154,7 @@ class PhotoActions(QObject):
         if item is None:
             return None
         return self.runner.write(f"Marking {item.name} not sensitive",
-                                 lambda progress, control: operations.mark_not_sensitive(self.app, item.id),
+                                 lambda progress, control: tag_edits.mark_not_sensitive(self.app, item.id),
                                  on_done=partial(self._edited, item))
 
     def _edited(self, item: GridItem, tags) -> None:
@@ -167,14 +168,15 @@ class PhotoActions(QObject):
                 self.show(self.current)  # the preview must be (un)blurred
             else:
                 self._generation += 1
-                self.runner.query(partial(queries.photo_details, self.app, item.id),
+                self.runner.query(partial(photo_details, self.app, item.id),
                                   on_done=partial(self._details_loaded, self._generation))
 
     def retag(self, items: list[GridItem]):
         ids = [i.id for i in items]
         name = items[0].name if len(items) == 1 else f"{len(items)} photos"
         return self.runner.write(f"Retagging {name}",
-                                 lambda progress, control: operations.retag_photos(self.app, ids, progress, control),
+                                 lambda progress, control: retag_library(self.app, ids=ids, progress=progress,
+                                                                           control=control),
                                  on_done=lambda report: self.window.folders.retagged(name, report))
 
     # -- the right-click menu

@@ -7,9 +7,9 @@ from functools import partial
 
 from PySide6.QtCore import QObject
 
-from photo_tagger.gui import operations
-from photo_tagger.gui.library_queries import folder_name
 from photo_tagger.infra.xmp_sidecar import sidecar_path
+from photo_tagger.services.browsing import folder_name
+from photo_tagger.services.sidecars import write_sidecars
 
 
 class NotedSidecars:
@@ -41,7 +41,7 @@ class SidecarActions(QObject):
         what = folder_name(folder) if folder else f"{len(ids or ())} photos"
         return self.runner.write(
             f"Writing tags to sidecars ({what})",
-            lambda progress, control: operations.write_sidecars(
+            lambda progress, control: write_sidecars(
                 self.app, folder=folder, ids=ids, overwrite_ours=overwrite_ours, progress=progress, control=control,
                 sidecars=NotedSidecars(self.app.sidecars, self.window.watcher.own_writes)),
             on_done=partial(self._written, folder, ids, overwrite_ours))

@@ -36,7 +36,7 @@ def no_store_queries(app: App, monkeypatch) -> None:
 def test_search_and_similar_of_the_cli_and_the_window_are_exact(library, monkeypatch, capsys):
     from photo_tagger.cli import search as cli_search
     from photo_tagger.cli.main import build_parser
-    from photo_tagger.gui import library_queries
+    from photo_tagger.services import search
 
     home, photos = library
     app = App.from_home(home)
@@ -51,7 +51,7 @@ def test_search_and_similar_of_the_cli_and_the_window_are_exact(library, monkeyp
         assert got == [records[i].path for i in brute_force(app, query)[:5]]
 
         some = app.catalog.filter_ids(app.model_key())[0]
-        items = library_queries.similar_items(app, some, limit=4)
+        items = search.similar_items(app, some, limit=4)
         own = app.catalog.vectors(app.model_key(), [some])[some]
         assert [item.id for item in items] == brute_force(app, own, exclude=some)[:4]
         assert (app.paths.library_dir / "matrix").is_dir()

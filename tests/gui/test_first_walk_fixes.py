@@ -10,7 +10,8 @@ from PySide6.QtGui import QColor, QPixmap
 
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.gui.models.photo_grid import ItemRole
-from photo_tagger.gui.library_queries import GridItem, PhotoDetails
+from photo_tagger.services.browsing import GridItem
+from photo_tagger.services.photo_details import PhotoDetails
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
@@ -225,7 +226,7 @@ def test_the_apps_own_sidecars_start_no_index_run_but_another_programs_edit_does
                                                                                   tmp_path):
     from pathlib import Path
 
-    from photo_tagger.gui import operations
+    from photo_tagger.services import tag_edits
 
     folder = library(tmp_path)
     window = open_window(tiny_home)
@@ -234,7 +235,7 @@ def test_the_apps_own_sidecars_start_no_index_run_but_another_programs_edit_does
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.watcher.running and window.grid_model.rowCount() == 3)
     first = next(r for r in window.app.catalog.records() if r.path.endswith("IMG_1.jpg"))
-    window.runner.write("tag", lambda progress, control: operations.edit_tags(window.app, first.id, add=["holiday"]))
+    window.runner.write("tag", lambda progress, control: tag_edits.edit_tags(window.app, first.id, add=["holiday"]))
     wait_idle(qtbot, window)
     started = []
     window.runner.job_started.connect(lambda job: started.append(job.description))

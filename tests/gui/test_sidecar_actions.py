@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from photo_tagger.gui import operations
+from photo_tagger.services import tag_edits
 from tests.e2e.test_xmp_sidecars import exiftool, read_sidecar, run_exiftool  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
@@ -34,7 +34,7 @@ def test_folder_menu_and_selection_write_sidecars(qtbot, open_window, tiny_home,
     photos_before = digests(photo_folder)
     qtbot.waitUntil(lambda: len(window.sidebar.folders.folders) == 1)
     first = window.app.catalog.records()[0]
-    window.runner.write("tag", lambda progress, control: operations.edit_tags(window.app, first.id, add=["holiday"]))
+    window.runner.write("tag", lambda progress, control: tag_edits.edit_tags(window.app, first.id, add=["holiday"]))
     wait_idle(qtbot, window)
 
     trigger(window.sidebar.folder_menu(str(photo_folder)), "Write tags to sidecars")

@@ -7,7 +7,7 @@ from dataclasses import replace
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from photo_tagger.gui.library_queries import GridItem
+from photo_tagger.services.browsing import GridItem
 
 ItemRole = Qt.ItemDataRole.UserRole + 1  # the GridItem
 PathRole = Qt.ItemDataRole.UserRole + 2

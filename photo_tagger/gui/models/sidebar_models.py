@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from photo_tagger.gui.library_queries import FolderRow, folder_name
+from photo_tagger.services.browsing import FolderRow, folder_name
 
 FolderRole = Qt.ItemDataRole.UserRole + 1  # the folder's path (None for "All photos")
 TagRole = Qt.ItemDataRole.UserRole + 1  # a TagEntry

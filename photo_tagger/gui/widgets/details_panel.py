@@ -131,7 +131,7 @@ class DetailsPanel(QScrollArea):
         self.placeholder.show()
 
     def set_details(self, details) -> None:
-        """Show a PhotoDetails (library_queries); the preview comes separately (set_preview). None: the photo
+        """Show a PhotoDetails (services/photo_details.py); the preview comes separately (set_preview). None: the photo
         left the library since it was listed (deleted, or moved away)."""
         if details is None:
             self.clear("This photo is no longer in the library (its file was deleted or moved).")

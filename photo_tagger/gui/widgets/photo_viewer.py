@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPainter, QPixmap,
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView,
                                QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
-from photo_tagger.gui.library_queries import GridItem
+from photo_tagger.services.browsing import GridItem
 from photo_tagger.gui.viewer_images import Key, ViewerImages
 
 FIT, ACTUAL = "fit", "1:1"

@@ -1,0 +1,188 @@
+"""Browsing: the library's photos in a scope (folder, tag, flagged, dates), why a scope is empty, folder and tag
+counts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+from photo_tagger.core.dates import DateBounds, PhotoDate, record_date
+from photo_tagger.core.scan import is_under
+from photo_tagger.core.search import Filters
+from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.types import PhotoRecord
+from photo_tagger.services.folders import folder_counts
+
+
+def folder_name(folder: str) -> str:
+    """A folder's own name for the window ("Pictures"), the whole path for a root like "/"."""
+    return os.path.basename(folder.rstrip(os.sep)) or folder
+
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The sidebar's choice (a folder and below, a tag, the flagged photos) and the search bar's dates (taken
+    on or after `since`, on or before `until`); None means any."""
+
+    folder: str | None = None
+    tag: str | None = None
+    flagged: bool = False
+    since: date | None = None
+    until: date | None = None
+
+    def filters(self) -> Filters:
+        return Filters(folder=self.folder, tag=self.tag, flagged=True if self.flagged else None, since=self.since,
+                       until=self.until)
+
+    @property
+    def dates(self) -> DateBounds | None:
+        return DateBounds.days(self.since, self.until)
+
+    def dates_text(self) -> str:
+        return f"{self.since or '...'} to {self.until or 'today'}"
+
+
+@dataclass(frozen=True)
+class GridItem:
+    """One cell of the grid: a photo, with its score when it came from a search."""
+
+    id: str
+    path: str
+    mtime_ns: int
+    status: str
+    skip_reason: str = ""
+    taken_at: str | None = None
+    score: float | None = None
+    tags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def date(self) -> PhotoDate | None:
+        """When it counts as taken (core.dates: the capture date, else the file's)."""
+        return record_date(self)
+
+    @classmethod
+    def of(cls, record: PhotoRecord, score: float | None = None, tags=(), flags=()) -> "GridItem":
+        return cls(record.id, record.path, record.mtime_ns, record.status, record.skip_reason, record.taken_at,
+                   score, tuple(tags), tuple(flags))
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    path: str
+    photos: int
+    skipped: int = 0
+
+
+def _recency(record: PhotoRecord) -> str:
+    found = record_date(record)
+    return found.at if found else ""
+
+
+def _under(path: str, folder: str) -> bool:
+    return is_under(path, folder)
+
+
+def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], *,
+                  batch: int = BATCH, cancelled: Callable[[], bool] = lambda: False) -> int:
+    """The library's photos, most recent first, handed to `deliver` in batches; returns how many were listed.
+    Skipped files are not photos: they are listed apart (skipped_files, the status bar's "N skipped")."""
+    catalog = app.catalog
+    records = _photos(app, scope)
+    # Always: the grid blurs flagged photos and shows tags, whatever the scope.
+    tags: dict[str, tuple] = {}
+    ids = [r.id for r in records]
+    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
+    for i in ids:
+        result = effective(decisions.get(i, TagDecision()), choices.get(i))
+        tags[i] = (result.tags, result.flags)
+    if scope.tag:
+        records = [r for r in records if scope.tag in tags[r.id][0]]
+    records.sort(key=_recency, reverse=True)
+    for start in range(0, len(records), batch):
+        if cancelled():
+            break
+        deliver([GridItem.of(r, None, *tags.get(r.id, ((), ()))) for r in records[start:start + batch]])
+    return len(records)
+
+
+def _photos(app, scope: Scope) -> list[PhotoRecord]:
+    """The indexed photos in the scope's folder, flagged if it says so, taken in its dates (tags: the caller)."""
+    catalog = app.catalog
+    records = catalog.get(catalog.flagged_ids()).values() if scope.flagged else catalog.records()
+    dated = catalog.dated_ids(scope.dates) if scope.dates else None  # the catalog's SQL: the CLI's rule too
+    return [r for r in records if r.status == "indexed" and (not scope.folder or _under(r.path, scope.folder))
+            and (dated is None or r.id in dated)]
+
+
+def empty_reason(app, scope: Scope, query: str = "") -> str:
+    """Why the grid shows nothing for this scope (and search), in a sentence or two for the empty grid."""
+    catalog = app.catalog
+    place = f" in {folder_name(scope.folder)}" if scope.folder else ""
+    everything = catalog.records()
+    records = [r for r in everything if not scope.folder or _under(r.path, scope.folder)]
+    photos = [r for r in records if r.status == "indexed"]
+    skipped = len(records) - len(photos)
+    if not catalog.roots():
+        return "No folder is watched yet: add a folder of photos."
+    if not photos:
+        if skipped:
+            listed = sum(1 for r in everything if r.status != "indexed")  # the status bar's count
+            return (f"No photos{place}: {_count(skipped, 'file')} could not be read, listed under "
+                    f"\u201c{listed} skipped\u201d in the status bar.")
+        return f"No photos{place} yet." if scope.folder else "The watched folders hold no photos yet."
+    if scope.flagged:
+        flagged = set(catalog.flagged_ids())
+        photos = [r for r in photos if r.id in flagged]
+        if not photos:
+            return f"No flagged photos{place}."
+    if scope.tag:
+        ids = [r.id for r in photos]
+        decisions, choices = catalog.decisions(ids), catalog.choices(ids)
+        photos = [r for r in photos
+                  if scope.tag in effective(decisions.get(r.id, TagDecision()), choices.get(r.id)).tags]
+        if not photos:
+            return f"No photos tagged \u201c{scope.tag}\u201d{place}."
+    if scope.dates:
+        dated = catalog.dated_ids(scope.dates)
+        if not any(r.id in dated for r in photos):
+            found = [d.at[:10] for d in map(record_date, photos) if d is not None]
+            undated = len(photos) - len(found)
+            span = f": the {_count(len(photos), 'photo')} here are dated {min(found)} to {max(found)}" if found else ""
+            missing = f", {undated} {'has' if undated == 1 else 'have'} no date" if undated else ""
+            return (f"Nothing dated {scope.dates_text()}{place}{span}{missing}. (A photo without a capture date "
+                    f"counts by its file's date.)")
+    if query:
+        return f"No photos match \u201c{query}\u201d{place}."
+    return f"No photos{place}."
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def folder_rows(app) -> list[FolderRow]:
+    """Every watched folder with its photo and skipped counts."""
+    roots = app.catalog.roots()
+    counts = folder_counts(app.catalog)
+    return [FolderRow(root, counts[root].photos, counts[root].skipped) for root in roots]
+
+
+def tag_rows(app) -> tuple[list[tuple[str, int]], int]:
+    """(tag, photo count) most frequent first, and how many photos are flagged."""
+    counts = sorted(app.catalog.tag_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+    return counts, len(app.catalog.flagged_ids())
+
+
+def skipped_files(app) -> list[tuple[str, str]]:
+    """Every skipped file with its reason, from the catalog."""
+    return [(r.path, r.skip_reason or "unknown") for r in app.catalog.skipped()]

@@ -1,0 +1,84 @@
+"""Watched folders: add and index one, rescan, index what the watcher saw, stop watching, count their photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from photo_tagger.core.jobs import JobControl
+from photo_tagger.core.library import Forgotten, add_roots, forget_root, resolve_folder
+from photo_tagger.core.ports import Progress
+from photo_tagger.core.scan import is_under
+from photo_tagger.core.types import IndexReport
+
+
+def index_folders(app, roots: list[str], scope: list[str], progress, control: JobControl,
+                  patience: float | None = None) -> IndexReport:
+    """An index run that waits out a shared store's outages (`patience` seconds, None: until cancelled); the
+    waiting is said through progress.status (the status bar, the terminal)."""
+    with app.store_retry.patient(patience, on_state=progress.status, stop=lambda: control.cancelled):
+        return app.indexer.index(roots, scope=scope, progress=progress, control=control)
+
+
+def add_folders(app, folders: list[str], progress, control: JobControl,
+                patience: float | None = None) -> tuple[list[str], IndexReport]:
+    """Watch each folder (unless a watched folder holds it already) and index it; returns (roots, report)."""
+    roots, scope = add_roots(app.catalog, folders)
+    return roots, index_folders(app, roots, scope, progress, control, patience)
+
+
+def add_folder(app, folder: str, progress, control: JobControl) -> IndexReport:
+    return add_folders(app, [resolve_folder(Path(folder))], progress, control)[1]
+
+
+def rescan(app, root: str, folder: str, progress, control: JobControl) -> IndexReport:
+    """Bring one folder of a watched root up to date with the disk."""
+    return index_folders(app, [root], [folder], progress, control)
+
+
+def index_changes(app, scope: list[str], progress: Progress, control: JobControl) -> IndexReport | None:
+    """Index what the folder watcher saw change, under the roots watched now (None when none is left)."""
+    roots = app.catalog.roots()
+    under = [p for p in scope if any(is_under(p, r) for r in roots)]
+    if not roots or (scope and not under):
+        return None
+    return index_folders(app, roots, under, progress, control)
+
+
+def stop_watching(app, root: str, progress: Progress | None = None, control: JobControl | None = None) -> Forgotten:
+    """Forget a watched folder: its catalog rows and its vectors go (journaled, like the indexer's removals).
+    Returns how many photos (and skipped files) left the library. The photos on disk are untouched."""
+    if progress is not None:
+        progress.started(None, "forgetting")
+    forgotten = forget_root(app.catalog, app.vector_store(), app.model_key(), root)
+    if progress is not None:
+        progress.finished()
+    return forgotten
+
+
+@dataclass
+class FolderCounts:
+    """One watched folder's files: photos encoded by the model in use, skipped files, photos to re-encode."""
+
+    indexed: int = 0
+    skipped: int = 0
+    stale: int = 0
+
+    @property
+    def photos(self) -> int:
+        return self.indexed + self.stale
+
+
+def folder_counts(catalog, model_key: str | None = None) -> dict[str, FolderCounts]:
+    """Every watched folder (and any folder the catalog still holds records of) with its counts; without a
+    model key (the window's sidebar, which needs no model) every photo counts as indexed."""
+    counts = {root: FolderCounts() for root in catalog.roots()}
+    for record in catalog.records():
+        row = counts.setdefault(record.root, FolderCounts())
+        if record.status == "skipped":
+            row.skipped += 1
+        elif model_key is None or record.embedded_model == model_key:
+            row.indexed += 1
+        else:
+            row.stale += 1
+    return counts

@@ -1,0 +1,50 @@
+"""One photo's details: its record, effective tags with their scores, flags (another computer's from the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from photo_tagger.core.tagging import TagDecision, UserChoices, effective
+from photo_tagger.core.types import PhotoRecord
+from photo_tagger.core.vector_metadata import foreign_record
+from photo_tagger.services.browsing import GridItem
+
+
+@dataclass(frozen=True)
+class PhotoDetails:
+    """The details panel's photo: its record, effective tags (score, or None for a tag the user added) and flags."""
+
+    item: GridItem
+    record: PhotoRecord
+    tags: tuple[tuple[str, float | None], ...]
+    flags: tuple[tuple[str, float], ...]
+    not_sensitive: bool = False
+
+
+def photo_details(app, photo_id: str) -> PhotoDetails | None:
+    """None when the photo left the library (its file was deleted or moved away): an expected answer, not an error."""
+    catalog = app.catalog
+    record = catalog.get([photo_id]).get(photo_id)
+    if record is None:
+        return _shared_photo_details(app, photo_id)
+    decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
+    choices = catalog.choices([photo_id]).get(photo_id) or UserChoices()
+    result = effective(decision, choices)
+    tag_scores, flag_scores = dict(decision.tags), dict(decision.flags)
+    tags = tuple(sorted(((t, tag_scores.get(t)) for t in result.tags),
+                        key=lambda ts: (ts[1] is not None, -(ts[1] or 0.0), ts[0])))
+    flags = tuple((f, flag_scores.get(f, 0.0)) for f in result.flags)
+    return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
+                        choices.not_sensitive)
+
+
+def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:
+    """Another computer's photo in a shared library: what its record in the store says (read-only here)."""
+    store = app.vector_store()
+    meta = store.get_metadata([photo_id]).get(photo_id) if store.shared else None
+    record = foreign_record(photo_id, meta, store.library_id) if meta else None
+    if record is None:
+        return None
+    tags, flags = tuple(meta.get("tags") or ()), tuple(meta.get("flags") or ())
+    return PhotoDetails(GridItem.of(record, None, tags, flags), record, tuple((t, None) for t in tags),
+                        tuple((f, 0.0) for f in flags))

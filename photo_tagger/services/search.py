@@ -1,0 +1,39 @@
+"""Search: photos matching a text, photos like one photo, as grid items best first."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.search import Filters, SearchHit, nearest, search_text
+from photo_tagger.services.browsing import GridItem, Scope
+
+SEARCH_LIMIT = 200
+SIMILAR_LIMIT = 60
+
+
+def text_hits(app, query: str, filters: Filters, limit: int) -> list[SearchHit]:
+    """Photos matching a description, best first (exact over the local matrix, see core/search.py)."""
+    return search_text(query, app.cached_text_encoder, app.search_store(), app.catalog, limit=limit,
+                       filters=filters, index=app.embedding_index())
+
+
+def similar_hits(app, embedding: np.ndarray, filters: Filters, limit: int,
+                 exclude: str | None = None) -> list[SearchHit]:
+    """Photos nearest to an embedding, best first, `exclude` (the photo it came from) left out."""
+    return nearest(app.search_store(), app.catalog, embedding, limit=limit, filters=filters, exclude=exclude,
+                   index=app.embedding_index())
+
+
+def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> list[GridItem]:
+    return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in text_hits(app, query, scope.filters(), limit)]
+
+
+def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridItem]:
+    """The photos nearest to one photo's stored embedding (no image is read), best first, itself left out."""
+    store = app.vector_store()
+    embeddings = store.get_embeddings([photo_id])
+    if photo_id not in embeddings:
+        raise PhotoTaggerError("this photo has no stored embedding yet (it is being indexed, or was skipped)")
+    hits = similar_hits(app, embeddings[photo_id], Filters(), limit, exclude=photo_id)
+    return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in hits]

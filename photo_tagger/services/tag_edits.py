@@ -1,0 +1,16 @@
+"""A user's own decisions about one photo: tags added or removed, "not sensitive"."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from photo_tagger.core import choices
+from photo_tagger.core.tagging import EffectiveTags
+
+
+def edit_tags(app, photo_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> EffectiveTags:
+    return choices.edit_tags(app.catalog, app.vector_store(), app.model_key(), photo_id, add=add, remove=remove)
+
+
+def mark_not_sensitive(app, photo_id: str) -> EffectiveTags:
+    return choices.mark_not_sensitive(app.catalog, app.vector_store(), app.model_key(), photo_id)
