@@ -19,6 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from photo_tagger.core.errors import ModelError
+from photo_tagger.core.jobs import Cancelled
 from photo_tagger.infra.model_export import HubDownloadError
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,11 @@ def listing(repo_id: str, *, revision: str | None = None, endpoint: str | None =
     return Listing(repo_id, info.sha, remote)
 
 
-def fetch(repo: Listing, filenames: list[str], downloads_dir: Path, *, progress=None,
+def fetch(repo: Listing, filenames: list[str], downloads_dir: Path, *, progress=None, control=None,
           endpoint: str | None = None) -> dict[str, Path]:
     """Download `filenames` of the listed repo at its commit under `downloads_dir`, each checked against the
-    listing; `progress` (core Progress) hears the bytes of all files together."""
+    listing; `progress` (core Progress) hears the bytes of all files together; `control` (core JobControl) can
+    pause or cancel between chunks (Cancelled; what was fetched stays for the next try)."""
     missing = [f for f in filenames if f not in repo.remote]
     if missing:
         raise ModelError(f"{repo.repo_id} is not a ready ONNX model in the layout Photo Tagger reads: it lacks "
@@ -76,7 +78,7 @@ def fetch(repo: Listing, filenames: list[str], downloads_dir: Path, *, progress=
         files = {}
         for name in filenames:
             files[name] = _fetch_one(repo, repo.remote[name], folder / name, endpoint,
-                                     lambda n, base=done: progress and progress.advanced(base + n))
+                                     lambda n, base=done: progress and progress.advanced(base + n), control)
             done += files[name].stat().st_size
         return files
     finally:
@@ -88,13 +90,13 @@ def download_folder(downloads_dir: Path, repo: Listing) -> Path:
     return downloads_dir / repo.repo_id.replace("/", "--") / repo.commit
 
 
-def _fetch_one(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report) -> Path:
+def _fetch_one(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report, control) -> Path:
     problem = ""
     for attempt in (1, 2):
         if not dest.is_file():
             try:
-                _download(repo, remote, dest, endpoint, report)
-            except ModelError:
+                _download(repo, remote, dest, endpoint, report, control)
+            except (ModelError, Cancelled):
                 raise
             except Exception as exc:  # httpx, OSError ...: the partial file stays for the next try
                 raise _hub_error(repo.repo_id, exc) from exc
@@ -107,7 +109,7 @@ def _fetch_one(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | No
                      "downloads; nothing was installed")
 
 
-def _download(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report) -> None:
+def _download(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report, control) -> None:
     import httpx
     from huggingface_hub import hf_hub_url
     from huggingface_hub.utils import build_hf_headers
@@ -135,6 +137,8 @@ def _download(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | Non
             f.truncate(have)
             report(have)
             for chunk in response.iter_bytes():
+                if control is not None:
+                    control.checkpoint()
                 f.write(chunk)
                 f.flush()  # what a killed process leaves on disk is what the next try resumes from
                 have += len(chunk)

@@ -52,9 +52,10 @@ def looks_ready(folder: Path) -> bool:
 
 def install_any(store: ModelStore, source: str, *, name: str | None = None, int8: bool = False,
                 replace: bool = False, revision: str | None = None, agreement_check: bool = True,
-                progress=None, endpoint: str | None = None) -> InstalledModel:
+                progress=None, control=None, endpoint: str | None = None) -> InstalledModel:
     """What `model install SOURCE` does with any source: a ready model (folder or hub id) is installed as is; a
-    folder with a manifest is imported; a transformers checkpoint is exported (the only case that needs torch)."""
+    folder with a manifest is imported; a transformers checkpoint is exported (the only case that needs torch).
+    `progress` and `control` (core Progress, JobControl) follow and can cancel a hub download."""
     path = Path(source).expanduser()
     ready = dict(name=name, replace=replace, agreement_check=agreement_check)
     if path.is_dir():
@@ -78,7 +79,7 @@ def install_any(store: ModelStore, source: str, *, name: str | None = None, int8
     _no_int8(int8)
     store._check_free(name or model_name_for(source), replace)  # before a download it would refuse
     files = hub_download.fetch(repo, list(LAYOUT), store.models_dir / ".downloads", progress=progress,
-                               endpoint=endpoint)
+                               control=control, endpoint=endpoint)
     model = install_ready(store, files, source=source, source_kind="hub", revision=repo.commit,
                           remote=repo.remote, **ready)
     # Installed copies are hashed in the manifest: the download is no longer needed (a failed install keeps it).
@@ -87,6 +88,14 @@ def install_any(store: ModelStore, source: str, *, name: str | None = None, int8
     with contextlib.suppress(OSError):  # the repo's folder, unless another revision is being fetched there
         downloaded.parent.rmdir()
     return model
+
+
+def download_size(repo_id: str, *, revision: str | None = None, endpoint: str | None = None) -> int:
+    """Bytes `model install repo_id` would download (the layout's files only), from the hub's listing."""
+    from photo_tagger.infra import hub_download
+
+    repo = hub_download.listing(repo_id, revision=revision, endpoint=endpoint)
+    return sum(repo.remote[p].size or 0 for p in LAYOUT if p in repo.remote)
 
 
 def install_ready(store: ModelStore, files: dict[str, Path], *, source: str, source_kind: str, revision: str,

@@ -267,3 +267,40 @@ def test_texts_are_cleaned_as_the_config_asks(tmp_path):
     messy, clean = "A  RED_car, photo!", "a red car photo"
     assert canon.encode([messy]).tolist() == canon.encode([clean]).tolist() == plain.encode([clean]).tolist()
     assert plain.encode([messy]).tolist() != plain.encode([clean]).tolist()
+
+
+def test_a_cancelled_download_keeps_its_bytes_and_the_next_install_resumes(tmp_path, monkeypatch):
+    """What the first-run screen's Cancel does (core JobControl): the download stops, nothing is installed, and the
+    next install asks only for the rest. download_size is what the screen can show before."""
+    from huggingface_hub import constants
+
+    from photo_tagger.core.jobs import Cancelled, JobControl
+    from photo_tagger.infra.model_store import ModelStore
+    from photo_tagger.infra.ready_models import LAYOUT, download_size
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # the tests' conftest sets it: the hub here is local
+    store, control = ModelStore(tmp_path / "models"), JobControl()
+
+    class CancelAfter2MB:
+        def started(self, total, what):
+            pass
+
+        def advanced(self, done, detail=""):
+            if done > 2_000_000:
+                control.cancel()
+
+        def finished(self):
+            pass
+
+    with LocalHub({REPO: tiny_immich()}) as hub:
+        assert download_size(REPO, endpoint=hub.url) == sum((tiny_immich() / p).stat().st_size for p in LAYOUT)
+        with pytest.raises(Cancelled):
+            store.install(REPO, agreement_check=False, progress=CancelAfter2MB(), control=control, endpoint=hub.url)
+        assert store.names() == []
+        part = next((store.models_dir / ".downloads").rglob("textual/model.onnx.part"))
+        kept = part.stat().st_size
+        assert 0 < kept < (tiny_immich() / "textual/model.onnx").stat().st_size
+        model = store.install(REPO, agreement_check=False, endpoint=hub.url)
+        ranges = [r for method, _, path, r in hub.requests if method == "GET" and path == "textual/model.onnx"]
+        assert ranges == [None, f"bytes={kept}-"]
+    assert model.verify() == []
