@@ -4,8 +4,9 @@ Two references, both independent of the user's other labels (so adding, removing
 moves another label's tags):
 - the background vocabulary (core/background.py): on each photo, the label must beat all but `RANK` of the
   everyday words it does not itself name;
-- the library's background level: over the library's photos, how high the best everyday word typically reaches
-  (robust median and spread of that per-photo maximum). A label must reach that level plus `LEVEL_K` spreads.
+- the library's background level: over the library's photos, how high the best everyday word the label
+  competes with typically reaches (robust median and spread of that per-photo maximum, per label, so a library
+  full of dogs does not raise the bar for "dog"). A label must reach that level plus `LEVEL_K` spreads.
   On a model that does not know the label, its cosine stays inside the background's range and it tags nothing.
 
 confidence = sigmoid(SHARPNESS * min(s - (level + k * spread), s - competitor) / spread), so 0.5 is the point
@@ -67,10 +68,13 @@ def reference(embeddings: np.ndarray, bg: Background) -> Reference:
     """From the library's stored embeddings (a sample is enough); too few photos keep the defaults."""
     if len(embeddings) < MIN_PHOTOS:
         return Reference()
-    best = (embeddings @ bg.matrix.T).max(axis=1)
-    level = float(np.median(best))
-    spread = float(1.4826 * np.median(np.abs(best - level)))
-    return Reference(level, max(spread, 1e-3), len(embeddings))
+    return reference_of((embeddings @ bg.matrix.T).max(axis=1), len(embeddings))
+
+
+def reference_of(values: np.ndarray, photos: int) -> Reference:
+    """Median and robust spread (1.4826 MAD) of per-photo rival cosines."""
+    level = float(np.median(values))
+    return Reference(level, max(float(1.4826 * np.median(np.abs(values - level))), 1e-3), photos)
 
 
 def background_top(embeddings: np.ndarray, bg: Background) -> tuple[np.ndarray, np.ndarray]:

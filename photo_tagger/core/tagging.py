@@ -88,6 +88,28 @@ class _Scorer:
     level_k: float = calibration.LEVEL_K
     safe: list[np.ndarray] = field(default_factory=list)  # per row: (S, D) prompts it must also beat (categories)
     learned: dict[str, LearnedModel] = field(default_factory=dict)
+    references: list[Reference] | None = None  # per row: the library's level of the words it competes with
+
+    def row_reference(self, row: int, ref: Reference) -> Reference:
+        return self.references[row] if self.references is not None else ref
+
+    def rival(self, row: int, embeddings: np.ndarray, top, with_safe: bool = True) -> np.ndarray:
+        """Per photo, the best cosine among what this row competes with: background words it does not name
+        (and, for a category, its safe prompts)."""
+        value = calibration.competitor(top[0], top[1], self.excluded[row])
+        if with_safe and row < len(self.safe) and len(self.safe[row]):
+            value = np.maximum(value, (embeddings @ self.safe[row].T).max(axis=1))
+        return value
+
+    def calibrated(self, library: np.ndarray, bg: Background) -> "_Scorer":
+        """Each row's level from its own background rivals over the library: a library full of dogs does not
+        make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
+        category's safe prompts are left out of its level: they describe most of a library by design."""
+        if len(library) < calibration.MIN_PHOTOS:
+            return replace(self, references=None)
+        top = calibration.background_top(library, bg)
+        return replace(self, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
+                                         for row in range(len(self.names))])
 
     def prompt_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """(N, L) best cosine over each row's prompts (-1 without a prompt)."""
@@ -117,16 +139,16 @@ class _Scorer:
                 conf[:, row] = 1.0 / (1.0 + np.exp(-np.clip(embeddings @ model.weights + model.bias, -30, 30)))
                 sources[row] = LEARNED
             elif self.has_prompt[row]:
-                rival = calibration.competitor(top_vals, top_idx, self.excluded[row])
-                if row < len(self.safe) and len(self.safe[row]):
-                    rival = np.maximum(rival, (embeddings @ self.safe[row].T).max(axis=1))
-                conf[:, row] = calibration.confidence(scores[:, row], rival, ref, self.level_k)
+                rival = self.rival(row, embeddings, (top_vals, top_idx))
+                conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
+                                                      self.level_k)
         return conf, sources
 
     def prior(self, row: int, ref: Reference) -> tuple[np.ndarray, float] | None:
         """The prompt's decision as a linear model (without the background rival): learning starts from it."""
         if not self.has_prompt[row]:
             return None
+        ref = self.row_reference(row, ref)
         slope = calibration.SHARPNESS / ref.spread
         return slope * self.priors[row], -slope * (ref.level + self.level_k * ref.spread)
 
@@ -192,7 +214,10 @@ def _label_vectors(labels: LabelSet, label, text_encoder: TextEncoder) -> np.nda
 
 def calibrated(prepared: PreparedLabels, library: np.ndarray) -> PreparedLabels:
     """The same labels measured against this library's background level (from its stored embeddings)."""
-    return replace(prepared, reference=calibration.reference(library, prepared.background))
+    library = np.asarray(library, np.float32)
+    return replace(prepared, reference=calibration.reference(library, prepared.background),
+                   labels=prepared.labels.calibrated(library, prepared.background),
+                   categories=prepared.categories.calibrated(library, prepared.background))
 
 
 def scores(embeddings: np.ndarray, prepared: PreparedLabels, use_learned: bool = True):

@@ -91,6 +91,6 @@ def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple
             conf, _ = side.confidences(np.concatenate([ex.positives, ex.negatives]), prepared.background,
                                        prepared.reference, use_learned=False)
             agreement = learning.agreement(conf[:len(pos), row], conf[len(pos):, row])
-        slope = calibration.SHARPNESS / prepared.reference.spread
+        slope = calibration.SHARPNESS / side.row_reference(row, prepared.reference).spread
         learned[name] = learning.fit(ex, weak, side.prior(row, prepared.reference), slope, agreement)
     return replace(side, learned=learned)

@@ -1,0 +1,138 @@
+"""Calibration, learning and grading on synthetic embeddings (no model): the arithmetic of issue 13's rules."""
+
+import numpy as np
+import pytest
+
+from photo_tagger.core import calibration, learning
+from photo_tagger.core.calibration import Background, Reference
+from photo_tagger.core.grading import Grader
+from photo_tagger.core.labels import Label, LabelSet
+from photo_tagger.core.tagging import TagDecision, decide, prepare
+
+DIM = 32
+
+
+def unit(v):
+    v = np.asarray(v, np.float32)
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+class AxisText:
+    """Text -> one axis: "axisK" -> K, "dog" -> 2 (an everyday word the background has too), any other word
+    -> one of axes 4.. by a stable hash (the background words)."""
+
+    embedding_dim = DIM
+
+    def encode_texts(self, texts):
+        import zlib
+
+        out = []
+        for t in texts:
+            word = t.split(" a ", 1)[-1].split(" the ", 1)[-1].rstrip(".")
+            axis = int(word[4:]) if word.startswith("axis") else 2 if word == "dog" else \
+                4 + zlib.crc32(word.encode()) % (DIM - 4)
+            v = np.zeros(DIM, np.float32)
+            v[axis] = 1.0
+            out.append(v)
+        return np.stack(out)
+
+
+def test_reference_needs_enough_photos_and_is_robust():
+    bg = Background(("a", "b"), unit(np.eye(DIM)[:2]))
+    assert calibration.reference(unit(np.random.default_rng(0).normal(size=(5, DIM))), bg) == Reference()
+    photos = unit(np.random.default_rng(1).normal(size=(400, DIM)))
+    ref = calibration.reference(photos, bg)
+    assert ref.photos == 400 and ref.spread > 0
+    outliers = photos.copy()
+    outliers[:20] = unit(np.eye(DIM)[0] + 0.01)  # 5% of photos right on a background word
+    assert abs(calibration.reference(outliers, bg).level - ref.level) < 0.05  # the median does not follow
+
+
+def test_confidence_is_half_where_both_margins_are_just_met():
+    ref = Reference(0.5, 0.1, 100)
+    level = ref.level + calibration.LEVEL_K * ref.spread
+    conf = calibration.confidence(np.array([level, level + 0.1, level + 0.1, level - 0.1]),
+                                  np.array([0.0, 0.0, level + 0.2, 0.0]), ref)
+    assert conf[0] == pytest.approx(0.5) and conf[1] > 0.9 and conf[2] < 0.1 and conf[3] < 0.1
+
+
+def test_a_label_tags_what_stands_out_and_a_library_full_of_it_does_not_raise_its_bar():
+    from photo_tagger.core.tagging import calibrated
+
+    labels = LabelSet(labels=(Label("axis1", prompts=("a photo of a axis1.",)), Label("dog")))
+    prepared = prepare(labels, AxisText())
+    dog = prepared.names.index("dog")
+    assert [w for w, x in zip(prepared.background.words, prepared.labels.excluded[dog]) if x] == ["dog"]
+    rng = np.random.default_rng(2)
+    noise = unit(rng.normal(size=(200, DIM)))
+    ones, dogs = unit(noise[:40] * 0.3 + np.eye(DIM)[1]), unit(noise[40:200] * 0.3 + np.eye(DIM)[2])
+    library = np.concatenate([ones, dogs, noise])  # 80% dogs
+    trained = calibrated(prepared, library)
+    decisions = decide(library, trained)
+    tags = [{name for name, _ in d.tags} for d in decisions]
+    assert np.mean(["axis1" in t for t in tags[:40]]) >= 0.9 and np.mean(["dog" in t for t in tags[40:200]]) >= 0.9
+    assert np.mean([bool(t) for t in tags[200:]]) <= 0.05  # photos of nothing in particular
+    assert not any("dog" in t for t in tags[:40]) and not any("axis1" in t for t in tags[40:200])
+
+
+def test_learning_separates_what_the_prompt_cannot_and_keeps_a_good_prompt():
+    rng = np.random.default_rng(4)
+    cloud = lambda n, axis: unit(rng.normal(size=(n, DIM)) * 0.1 + np.eye(DIM)[axis])  # noqa: E731
+    pos, neg, test_pos, test_neg = cloud(10, 3), cloud(10, 5), cloud(50, 3), cloud(50, 5)
+    garbage_prior = (40 * unit(np.eye(DIM)[9]), -40 * 0.6)  # a prompt pointing elsewhere
+    assert learning.agreement(np.zeros(10), np.zeros(10)) == 0.0  # it tags nothing: no better than chance
+    model = learning.fit(learning.Examples(pos, neg), np.zeros((0, DIM), np.float32), garbage_prior, 40.0, 0.0)
+    score = lambda x: x @ model.weights + model.bias  # noqa: E731
+    assert (score(test_pos) > 0).mean() >= 0.95 and (score(test_neg) < 0).mean() >= 0.95
+    good_prior = (40 * unit(np.eye(DIM)[3]), -40 * 0.6)
+    kept = learning.fit(learning.Examples(pos[:3], neg[:3]), np.zeros((0, DIM), np.float32), good_prior, 40.0, 1.0)
+    cosine = kept.weights @ good_prior[0] / np.linalg.norm(kept.weights) / np.linalg.norm(good_prior[0])
+    assert cosine > 0.8  # three examples that agree with a good prompt barely move it
+
+
+def test_enough_examples():
+    one = np.zeros((1, DIM), np.float32)
+    ex = lambda p, n: learning.Examples(np.repeat(one, p, 0), np.repeat(one, n, 0))  # noqa: E731
+    assert not ex(2, 2).enough(True) and ex(3, 3).enough(True) and ex(6, 0).enough(True)
+    assert ex(3, 0).enough(False) and not ex(2, 5).enough(False)
+
+
+def test_grading_a_hit_is_strong_only_when_the_query_stands_out():
+    bg = Background(("x", "y"), unit(np.eye(DIM)[[10, 11]]))
+    grader = Grader(bg, Reference(0.3, 0.1, 100))
+    query = unit(np.eye(DIM)[2])
+    hits = unit(np.stack([np.eye(DIM)[2] + 0.1 * np.eye(DIM)[10], np.eye(DIM)[10] + 0.3 * np.eye(DIM)[2]]))
+    assert grader.grade("axis2", query, hits) == ["strong", "weak"]
+    assert grader.grade("axis2", query, np.zeros((0, DIM), np.float32)) == []
+
+
+def test_a_retag_that_fails_halfway_leaves_the_previous_tags(tmp_path, monkeypatch):
+    import photo_tagger.core.retagging as retagging
+    from photo_tagger.core.retagging import retag
+    from photo_tagger.core.types import PhotoRecord
+    from photo_tagger.infra.catalog import Catalog
+    from tests.fakes import InMemoryStore
+
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    ids = [f"{i:040x}" for i in range(12)]
+    catalog.add_root("/p", 0.0)
+    with catalog.transaction() as db:
+        catalog.write(db, [PhotoRecord(id=i, root="/p", relpath=f"{k}.jpg", size=1, mtime_ns=1, content_hash=i,
+                                       status="indexed", embedded_model="m") for k, i in enumerate(ids)])
+        catalog.write_vectors(db, "m", ids, unit(np.random.default_rng(5).normal(size=(12, DIM))))
+        catalog.write_decisions(db, {i: TagDecision((("old", 0.9),)) for i in ids})
+    prepared = prepare(LabelSet(labels=(Label("axis1", prompts=("a photo of a axis1.",)),)), AxisText())
+    monkeypatch.setattr(retagging, "CHUNK", 5)
+    calls = []
+    real = retagging.decide
+
+    def failing(embeddings, prepared):
+        calls.append(len(embeddings))
+        if len(calls) == 2:
+            raise RuntimeError("disk unplugged")
+        return real(embeddings, prepared)
+
+    monkeypatch.setattr(retagging, "decide", failing)
+    with pytest.raises(RuntimeError):
+        retag(catalog, InMemoryStore(), prepared, "m")
+    assert all(d.tags == (("old", 0.9),) for d in catalog.decisions(ids).values()) and len(catalog.decisions(ids)) == 12
