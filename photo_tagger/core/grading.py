@@ -21,7 +21,8 @@ STRONG, WEAK = "strong", "weak"
 @dataclass(frozen=True)
 class Grader:
     background: Background
-    reference: Reference
+    reference: Reference  # the library's overall level: used when the library is too small for a query's own
+    sample_top: tuple[np.ndarray, np.ndarray] | None = None  # background_top of a library sample
 
     def grade(self, query: str, query_vector: np.ndarray, hit_vectors: np.ndarray) -> list[str]:
         """One grade per hit row, from the hits' stored embeddings (no image is read)."""
@@ -29,12 +30,18 @@ class Grader:
             return []
         hit_vectors = np.asarray(hit_vectors, np.float32)
         excluded = calibration.exclusions(self.background, [query.strip()], [np.asarray(query_vector)[None]])[0]
+        reference = self.reference
+        if self.sample_top is not None:  # the query's own level: the words it competes with, over the library
+            reference = calibration.reference_of(calibration.competitor(*self.sample_top, excluded),
+                                                 len(self.sample_top[0]))
         top_vals, top_idx = calibration.background_top(hit_vectors, self.background)
         rival = calibration.competitor(top_vals, top_idx, excluded)
-        confidence = calibration.confidence(hit_vectors @ query_vector, rival, self.reference)
+        confidence = calibration.confidence(hit_vectors @ query_vector, rival, reference)
         return [STRONG if c >= 0.5 else WEAK for c in confidence]
 
 
 def grader(text_encoder, library_sample: np.ndarray) -> Grader:
     bg = calibration.background(text_encoder)
-    return Grader(bg, calibration.reference(library_sample, bg))
+    enough = len(library_sample) >= calibration.MIN_PHOTOS
+    return Grader(bg, calibration.reference(library_sample, bg),
+                  calibration.background_top(np.asarray(library_sample, np.float32), bg) if enough else None)
