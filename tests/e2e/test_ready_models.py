@@ -181,6 +181,9 @@ def test_hub_problems_are_one_line(home, tmp_path, tiny_checkpoint):
         one_line_error(no_torch("--home", home, "model", "install", "openai/tiny-clip", env=env),
                        "pip install 'photo-tagger[export]'")
         assert not [r for r in hub.requests if r[1] == "openai/tiny-clip"]
+    # No network: nothing listens at the hub's address any more.
+    one_line_error(no_torch("--home", home, "model", "install", REPO, env=env),
+                   f"cannot download {REPO} from the Hugging Face hub", "model install FOLDER")
 
 
 def test_the_agreement_check_passes_a_trained_model_and_refuses_a_random_one(cli, home):
