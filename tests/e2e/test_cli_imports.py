@@ -48,4 +48,6 @@ def test_the_probe_sees_a_command_that_does_search(indexed_home):
     home, _ = indexed_home
     done = subprocess.run([sys.executable, "-c", PROBE, "--home", str(home), "search", "a red photo"],
                           capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert "onnxruntime" in json.loads(done.stderr.strip().splitlines()[-1])["heavy"]
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    assert result["code"] == 0, done.stderr
+    assert "onnxruntime" in result["heavy"]
