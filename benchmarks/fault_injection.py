@@ -125,10 +125,12 @@ def scenario_kill(work: Path, depot: Path, args) -> dict:
         child = photo_tagger(home, "index", photos, counter=counter, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         done = catalog_rows(home)
-        target = done + rng.randint(1, max(1, (args.photos - done) // 3))
+        target = done + rng.randint(1, max(1, (args.photos - done) // (args.kills - kills + 1)))
         while catalog_rows(home) < target and child.poll() is None:
             time.sleep(rng.uniform(0.0, 0.05))
         if child.poll() is not None:
+            if child.returncode != 0:
+                raise SystemExit(f"an index run failed by itself (exit {child.returncode}): see {home}/logs")
             break  # finished before this kill
         child.send_signal(signal.SIGKILL)
         child.wait()

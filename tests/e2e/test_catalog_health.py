@@ -98,6 +98,11 @@ def test_restore_then_index_brings_back_your_choices_after_the_catalog_is_lost(c
     restore = run_entry_point("--home", home, "library", "restore")
     assert restore.returncode == 0, restore.stderr
     assert "Restored the catalog from catalog-" in restore.stdout and "10 photos" in restore.stdout
+    db = sqlite3.connect(catalog)
+    try:  # embeddings (not in backups) copied back from Chroma: a later loss of Chroma needs no encoding
+        assert db.execute("SELECT count(*) FROM vectors").fetchone()[0] == 10
+    finally:
+        db.close()
     assert choices(cli, home, photos) == YOURS
     index = json.loads(cli("--home", home, "index", photos, "--json").out)
     assert index["new"] + index["unchanged"] == 10
