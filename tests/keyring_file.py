@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
@@ -33,3 +34,16 @@ class FileKeyring(KeyringBackend):
         if data.pop(f"{service}|{username}", None) is None:
             raise PasswordDeleteError("no such password")
         self.path.write_text(json.dumps(data))
+
+
+@pytest.fixture
+def file_keyring(tmp_path, monkeypatch):
+    """This process's keyring is a JSON file in tmp_path (children see it through PYTHON_KEYRING_BACKEND)."""
+    import keyring
+
+    monkeypatch.setenv("PHOTO_TAGGER_TEST_KEYRING", str(tmp_path / "keyring.json"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyring_file.FileKeyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    yield tmp_path / "keyring.json"
+    keyring.set_keyring(previous)

@@ -50,17 +50,22 @@ def make_ca(folder: Path, name: str = "Household test CA") -> TestCA:
     return TestCA(path, key, cert)
 
 
-def make_server_cert(ca: TestCA, folder: Path, stem: str, expired: bool = False) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and localhost signed by `ca` (already expired if asked); (cert, key) files."""
+def make_server_cert(ca: TestCA, folder: Path, stem: str, host: str = "127.0.0.1",
+                     expired: bool = False) -> tuple[Path, Path]:
+    """A certificate for `host` (an IP address or a name) signed by `ca`, already expired if asked; (cert, key)
+    files. Caddy picks a certificate by name, so two sites on one host need certificates for different names."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
     start, end = (now - dt.timedelta(days=10), now - dt.timedelta(days=1)) if expired else \
         (now - dt.timedelta(hours=1), now + dt.timedelta(days=7))
-    cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1")).issuer_name(ca.cert.subject)
+    try:
+        alt_name = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        alt_name = x509.DNSName(host)
+    cert = (x509.CertificateBuilder().subject_name(_name(host)).issuer_name(ca.cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([alt_name]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(ca.key, hashes.SHA256()))

@@ -44,18 +44,21 @@ class ProxyPlan:
         return f"https://{self.listen}"
 
 
-def caddyfile(plan: ProxyPlan, token: str) -> str:
-    """The whole Caddyfile: requests without `Authorization: Bearer <token>` get 401 and never reach Chroma."""
-    if not token or any(not (c.isalnum() or c in "-_.~") for c in token):
-        raise PhotoTaggerError("the token must be URL-safe text (photo-tagger makes one with secrets.token_urlsafe)")
-    tls = f"tls {plan.cert} {plan.key}" if plan.cert else "tls internal"
-    return f"""# Made by `photo-tagger store serve-config`. Keep this file private (it holds the library token).
-{{
+GLOBAL_OPTIONS = """{
 \tadmin off
 \tskip_install_trust
 \tauto_https disable_redirects
-}}
+}
+"""
 
+
+def site_block(plan: ProxyPlan, token: str) -> str:
+    """One site: requests without `Authorization: Bearer <token>` get 401 and never reach Chroma; with Chroma
+    down, Caddy answers 502 (the app waits for it as for an absent server)."""
+    if not token or any(not (c.isalnum() or c in "-_.~") for c in token):
+        raise PhotoTaggerError("the token must be URL-safe text (photo-tagger makes one with secrets.token_urlsafe)")
+    tls = f"tls {plan.cert} {plan.key}" if plan.cert else "tls internal"
+    return f"""
 {plan.url} {{
 \t{tls}
 \t@token header Authorization "Bearer {token}"
@@ -67,3 +70,9 @@ def caddyfile(plan: ProxyPlan, token: str) -> str:
 \t}}
 }}
 """
+
+
+def caddyfile(plan: ProxyPlan, token: str) -> str:
+    """The whole Caddyfile: no admin endpoint, no trust-store changes, HTTPS only."""
+    return ("# Made by `photo-tagger store serve-config`. Keep this file private (it holds the library token).\n"
+            + GLOBAL_OPTIONS + site_block(plan, token))

@@ -8,7 +8,6 @@ import stat
 import tomllib
 
 import httpx
-import keyring
 import pytest
 
 from photo_tagger.config import Settings
@@ -16,22 +15,12 @@ from photo_tagger.infra import store_auth
 from photo_tagger.infra.caddy_config import ProxyPlan, caddyfile
 from photo_tagger.infra.store_auth import AWAY, REFUSED, TOKEN_ENV, UNTRUSTED, StoreAccess
 from photo_tagger.infra.store_retry import ServerAway, StoreRefused, StoreRetry, StoreUnreachable, StoreUntrusted
-from tests.keyring_file import FileKeyring
+from tests.keyring_file import file_keyring  # noqa: F401 (fixture)
 
 URL = "https://nas.example:8443"
 
 
-@pytest.fixture
-def file_keyring(tmp_path, monkeypatch):
-    """The in-test keyring (a JSON file), never the user's; put back afterwards."""
-    monkeypatch.setenv("PHOTO_TAGGER_TEST_KEYRING", str(tmp_path / "keyring.json"))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(FileKeyring())
-    yield tmp_path / "keyring.json"
-    keyring.set_keyring(previous)
-
-
-def test_token_from_the_environment_first_then_the_keyring(file_keyring, monkeypatch):
+def test_token_from_the_environment_first_then_the_keyring(file_keyring, monkeypatch):  # noqa: F811
     assert store_auth.read_token(URL) == ("", "", "")
     store_auth.save_token(URL, "  from-keyring\n")
     assert store_auth.read_token(URL) == ("from-keyring", "keyring", "")
@@ -181,7 +170,8 @@ def test_serve_config_writes_private_files_and_prints_no_token(cli, home, tmp_pa
     assert bad.returncode == 1 and "HOST:PORT" in bad.err
 
 
-def test_token_set_reads_stdin_into_the_keyring_never_settings(cli, home, file_keyring, monkeypatch):
+def test_token_set_reads_stdin_into_the_keyring_never_settings(cli, home, file_keyring,  # noqa: F811
+                                                               monkeypatch):
     import io
 
     assert cli("--home", home, "settings", "store_url", URL).returncode == 0
