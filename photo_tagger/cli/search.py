@@ -6,8 +6,6 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
@@ -94,23 +92,9 @@ def _search(app, args) -> int:
 
 def _grades(app, query: str, hits) -> list[str]:
     """"strong" / "weak" per hit (core/grading.py), from the hits' stored embeddings."""
-    from photo_tagger.core.grading import WEAK, grader
-    from photo_tagger.core.training import library_sample
+    from photo_tagger.core.grading import grade_ids
 
-    if not hits:
-        return []
-    model = app.model_key()
-    vectors = app.catalog.vectors(model, [h.record.id for h in hits])
-    ids = app.catalog.filter_ids(model)
-    judge = grader(app.cached_text_encoder, library_sample(app.catalog, model, ids))
-    query_vector = app.cached_text_encoder.encode_texts([query.strip()])[0]
-    present = [i for i, h in enumerate(hits) if h.record.id in vectors]  # another computer's photo: weak
-    grades = [WEAK] * len(hits)
-    if present:
-        found = judge.grade(query.strip(), query_vector, np.stack([vectors[hits[i].record.id] for i in present]))
-        for i, grade in zip(present, found):
-            grades[i] = grade
-    return grades
+    return grade_ids(app.catalog, app.cached_text_encoder, app.model_key(), query, [h.record.id for h in hits])
 
 
 def _similar(app, args) -> int:

@@ -45,3 +45,22 @@ def grader(text_encoder, library_sample: np.ndarray) -> Grader:
     enough = len(library_sample) >= calibration.MIN_PHOTOS
     return Grader(bg, calibration.reference(library_sample, bg),
                   calibration.background_top(np.asarray(library_sample, np.float32), bg) if enough else None)
+
+
+def grade_ids(catalog, text_encoder, model_name: str, query: str, ids: list[str]) -> list[str]:
+    """"strong" / "weak" for each of these photos (search hits) from their stored embeddings; a photo with no
+    stored embedding here (another computer's, in a shared library) is "weak"."""
+    from photo_tagger.core.training import library_sample
+
+    if not ids:
+        return []
+    vectors = catalog.vectors(model_name, ids)
+    judge = grader(text_encoder, library_sample(catalog, model_name, catalog.filter_ids(model_name)))
+    query_vector = text_encoder.encode_texts([query.strip()])[0]
+    present = [k for k, i in enumerate(ids) if i in vectors]
+    grades = [WEAK] * len(ids)
+    if present:
+        found = judge.grade(query, query_vector, np.stack([vectors[ids[k]] for k in present]))
+        for k, grade in zip(present, found):
+            grades[k] = grade
+    return grades

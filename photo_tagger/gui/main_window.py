@@ -41,6 +41,15 @@ log = logging.getLogger(__name__)
 LIVE_REFRESH_S = 2.0
 
 
+def _graded_search(app, query: str, scope) -> tuple[list, list]:
+    """Search hits split into strong and weak ones against the library (core/grading.py), each best first."""
+    from photo_tagger.core.grading import STRONG, grade_ids
+
+    items = search.search_items(app, query, scope)
+    grades = grade_ids(app.catalog, app.cached_text_encoder, app.model_key(), query, [i.id for i in items])
+    return ([i for i, g in zip(items, grades) if g == STRONG], [i for i, g in zip(items, grades) if g != STRONG])
+
+
 class MainWindow(QMainWindow):
     """Owns the views; every read and write of the library goes through the TaskRunner."""
 
@@ -257,7 +266,7 @@ class MainWindow(QMainWindow):
         where = self._where(scope)
         if query:
             self.header.setText(f"Searching for \u201c{query}\u201d{where}...")
-            self.runner.query(partial(search.search_items, self.app, query, scope),
+            self.runner.query(partial(_graded_search, self.app, query, scope),
                               on_done=partial(self._search_done, generation, query, where),
                               on_error=partial(self._grid_failed, generation))
             return
@@ -296,11 +305,17 @@ class MainWindow(QMainWindow):
             self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first")
             self._grid_done(generation, "")
 
-    def _search_done(self, generation: int, query: str, where: str, items) -> None:
+    def _search_done(self, generation: int, query: str, where: str, graded) -> None:
         if generation != self._generation:
             return
+        strong, weak = graded  # strong hits first (core/grading.py)
+        items = strong + weak
         self.grid_model.append(items)
         found = f"{len(items)} best match{'es' if len(items) != 1 else ''}" if items else "No photos found"
+        if strong:
+            found += f" ({len(strong)} strong, then {len(weak)} weaker)" if weak else f" ({len(strong)} strong)"
+        elif items:
+            found = f"no photo matches well; closest: {found}"
         self.header.setText(f"{found} for \u201c{query}\u201d{where}")
         self._grid_done(generation, query)
 

@@ -14,9 +14,9 @@ PER_CLASS = 3
 
 
 @pytest.fixture
-def reviewing(qtbot, shapes_home, tmp_path):
+def indexed_shapes(shapes_home, tmp_path):
+    """48 held-out shapes photos indexed under a label "circle" and a category "triangles": path -> truth."""
     from photo_tagger.cli.main import run
-    from photo_tagger.gui.dialogs.review_dialog import ReviewDialog
     from tests.fixture_models.checkpoints import heldout_shapes
 
     folder = tmp_path / "shapes"
@@ -32,6 +32,14 @@ def reviewing(qtbot, shapes_home, tmp_path):
                                                                   if s != "triangle"), threshold=0.5),)))
     app.close()
     assert run(["--home", str(shapes_home), "index", str(folder)]) == 0
+    return truth
+
+
+@pytest.fixture
+def reviewing(qtbot, shapes_home, indexed_shapes):
+    from photo_tagger.gui.dialogs.review_dialog import ReviewDialog
+
+    truth = indexed_shapes
     app = App.from_home(shapes_home)
     dialog = ReviewDialog(app, target=("label", "circle"))
     qtbot.addWidget(dialog)
@@ -88,3 +96,21 @@ def test_a_category_and_a_deleted_photo(qtbot, reviewing):
     second = dialog.list.currentItem().data(Qt.ItemDataRole.UserRole + 1)
     qtbot.keyClick(dialog, Qt.Key.Key_N)  # not sensitive
     assert app.catalog.all_choices()[1] == [second] and dialog.choices_made == 1
+
+
+def test_the_window_grades_search_hits(qtbot, indexed_shapes, open_window, shapes_home):
+    truth = indexed_shapes
+    window = open_window(shapes_home)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(truth), timeout=15_000)
+    qtbot.keyClicks(window.search_bar.edit, "a photo of a red circle")
+    qtbot.waitUntil(lambda: "best match" in window.header.text(), timeout=15_000)
+    assert "strong" in window.header.text()
+    strong = int(window.header.text().split("(")[1].split()[0])
+    assert strong >= PER_CLASS - 1
+    top = [truth[i.path] for i in window.grid_model.items[:strong]]
+    assert sum(t == ("red", "circle") for t in top) >= PER_CLASS - 1
+    window.search_bar.edit.clear()
+    qtbot.keyClicks(window.search_bar.edit, "a dog on a beach")
+    qtbot.waitUntil(lambda: "dog on a beach" in window.header.text() and "best match" in window.header.text(),
+                    timeout=15_000)
+    assert window.header.text().startswith("no photo matches well; closest:")
