@@ -5,27 +5,26 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.ports import VectorStore
+from photo_tagger.core.journal import journaled
+from photo_tagger.core.ports import Catalog, VectorStore
 from photo_tagger.core.tagging import EffectiveTags, TagDecision, effective
 
 
-def _apply(catalog, store: VectorStore, model_name: str, photo_id: str, write: Callable) -> EffectiveTags:
+def _apply(catalog: Catalog, store: VectorStore, model_name: str, photo_id: str, write: Callable) -> EffectiveTags:
     """Store the choice; a shared store's copy of the tags follows (journaled like every dual write)."""
     if not catalog.get([photo_id]):  # e.g. another computer's photo in a shared library: its tags are its own
         raise PhotoTaggerError("this photo is not in this computer's library: change its tags where it is indexed")
     mirrored = [photo_id] if store.shared else []
-    catalog.journal_add(mirrored, model_name)
-    with catalog.transaction() as db:
-        write(db)
-    decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
-    tags = effective(decision, catalog.choices([photo_id]).get(photo_id))
-    store.update_metadata(mirrored, [tags.as_metadata()] * len(mirrored))
-    with catalog.transaction() as db:
-        catalog.journal_clear(db, mirrored, model_name)
+    with journaled(catalog, mirrored, model_name):
+        with catalog.transaction() as db:
+            write(db)
+        decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
+        tags = effective(decision, catalog.choices([photo_id]).get(photo_id))
+        store.update_metadata(mirrored, [tags.as_metadata()] * len(mirrored))
     return tags
 
 
-def edit_tags(catalog, store: VectorStore, model_name: str, photo_id: str, *, add: Iterable[str] = (),
+def edit_tags(catalog: Catalog, store: VectorStore, model_name: str, photo_id: str, *, add: Iterable[str] = (),
               remove: Iterable[str] = ()) -> EffectiveTags:
     """Add and remove tags on a photo; the user's decision wins over automatic tags from now on."""
     add, remove = list(add), list(remove)
@@ -33,7 +32,7 @@ def edit_tags(catalog, store: VectorStore, model_name: str, photo_id: str, *, ad
                   lambda db: catalog.set_user_tags(db, photo_id, add=add, remove=remove))
 
 
-def mark_not_sensitive(catalog, store: VectorStore, model_name: str, photo_id: str,
+def mark_not_sensitive(catalog: Catalog, store: VectorStore, model_name: str, photo_id: str,
                        value: bool = True) -> EffectiveTags:
     """A false positive of moderation: the photo stays unflagged across retags (until value=False)."""
     return _apply(catalog, store, model_name, photo_id, lambda db: catalog.set_not_sensitive(db, photo_id, value))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photo_tagger.core.ports import Catalog
 from photo_tagger.core.tagging import PreparedLabels, scores
 from photo_tagger.core.training import train
 
@@ -18,7 +19,7 @@ class LabelChange:
     total: int  # photos that would have it
 
 
-def label_change(catalog, model_name: str, prepared_after: PreparedLabels, label: str) -> LabelChange:
+def label_change(catalog: Catalog, model_name: str, prepared_after: PreparedLabels, label: str) -> LabelChange:
     """Effective tag `label` now (as stored) against after the edit (the new labels calibrated and trained on
     this library, the user's choices applied), over every indexed photo. Reads no photo, writes nothing."""
     ids = catalog.filter_ids(model_name)

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from photo_tagger.core.matrix_file import MatrixFile
-from photo_tagger.core.ports import VectorStore
+from photo_tagger.core.ports import Catalog, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,8 @@ class EmbeddingIndex:
     only, loaded from the catalog by each process).
     """
 
-    def __init__(self, catalog, model_name: str, store: VectorStore | Callable[[], VectorStore] | None = None,
-                 folder: Path | None = None):
+    def __init__(self, catalog: Catalog, model_name: str,
+                 store: VectorStore | Callable[[], VectorStore] | None = None, folder: Path | None = None):
         self.catalog = catalog
         self.model_name = model_name
         self._store = store
@@ -239,7 +239,7 @@ def _top(scores: np.ndarray, count: int) -> np.ndarray:
     return top[np.argsort(-scores[top], kind="stable")]
 
 
-def backfill_catalog_vectors(catalog, store: VectorStore, model_name: str) -> int:
+def backfill_catalog_vectors(catalog: Catalog, store: VectorStore, model_name: str) -> int:
     """Copy into the catalog the embeddings it lacks (libraries indexed before it kept them); no encoding."""
     missing = catalog.ids_without_vector(model_name)
     copied = 0

@@ -18,7 +18,8 @@ import numpy as np
 
 from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.keywords import imported_tags
-from photo_tagger.core.ports import ImageEncoder, KeywordReader, Progress, VectorStore
+from photo_tagger.core.journal import journaled
+from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.library import containing_root
 from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, prefix_relpath, \
@@ -91,7 +92,7 @@ class _NullProgress:
 class Indexer:
     """Owns the writes for one model's vectors; run it on a single writer thread."""
 
-    def __init__(self, catalog, store: VectorStore, encoder: ImageEncoder, model_name: str, *,
+    def __init__(self, catalog: Catalog, store: VectorStore, encoder: ImageEncoder, model_name: str, *,
                  batch_size: int = 16, decode_workers: int = 2, prefetch_batches: int = 2,
                  skip_dirs: Sequence[str] = (), labels: Callable[[], PreparedLabels | None] | None = None,
                  keywords: KeywordReader | None = None, draft_oversample: float = DRAFT_OVERSAMPLE):
@@ -322,30 +323,29 @@ class Indexer:
         stale = [o.record.id for o in batch if o.record.status == "skipped" and o.work.record is not None
                  and o.work.record.status == "indexed"]  # a skipped record has no vector to drop
         ids = [o.record.id for o in vectors] + stale
-        self.catalog.journal_add(ids, self.model_name)
-        decisions: dict[str, TagDecision] = {}
-        imported = self._imported(batch)
-        if encode:
-            embeddings = self.encoder.encode_images(np.stack([o.pixels for o in encode]))
-            prepared = self._labels()
-            if prepared is not None:
-                decisions = dict(zip((o.record.id for o in encode), decide(embeddings, prepared)))
-            records = [o.record for o in encode]
-            self.store.upsert([r.id for r in records], embeddings, self._metadata(records, decisions, imported))
-        moved = [o.record for o in batch if o.moved_from is not None]
-        if moved:
-            self.store.update_metadata([r.id for r in moved], self._metadata(moved))
-        if stale:  # a photo that became unreadable must not keep matching searches
-            self.store.delete(stale)
-        with self.catalog.transaction() as db:
-            self.catalog.write(db, upserts=[o.record for o in batch])
+        with journaled(self.catalog, ids, self.model_name) as unit:
+            decisions: dict[str, TagDecision] = {}
+            imported = self._imported(batch)
             if encode:
-                self.catalog.write_vectors(db, self.model_name, [o.record.id for o in encode], embeddings)
-            self.catalog.delete_vectors(db, stale)
-            self.catalog.write_decisions(db, decisions)
-            for photo_id, choice in imported.items():
-                self.catalog.set_user_tags(db, photo_id, add=choice.added)
-            self.catalog.journal_clear(db, ids, self.model_name)
+                embeddings = self.encoder.encode_images(np.stack([o.pixels for o in encode]))
+                prepared = self._labels()
+                if prepared is not None:
+                    decisions = dict(zip((o.record.id for o in encode), decide(embeddings, prepared)))
+                records = [o.record for o in encode]
+                self.store.upsert([r.id for r in records], embeddings, self._metadata(records, decisions, imported))
+            moved = [o.record for o in batch if o.moved_from is not None]
+            if moved:
+                self.store.update_metadata([r.id for r in moved], self._metadata(moved))
+            if stale:  # a photo that became unreadable must not keep matching searches
+                self.store.delete(stale)
+            with unit.transaction() as db:
+                self.catalog.write(db, upserts=[o.record for o in batch])
+                if encode:
+                    self.catalog.write_vectors(db, self.model_name, [o.record.id for o in encode], embeddings)
+                self.catalog.delete_vectors(db, stale)
+                self.catalog.write_decisions(db, decisions)
+                for photo_id, choice in imported.items():
+                    self.catalog.set_user_tags(db, photo_id, add=choice.added)
 
     # -- keywords already in photos (embedded XMP/IPTC, sidecars) become the user's tags
     def _read_keywords(self, item: _Work, data: bytes) -> tuple[str, ...]:
@@ -403,10 +403,8 @@ class Indexer:
         ids = [r.id for r in missing.remaining()]
         if not ids:
             return
-        self.catalog.journal_add(ids, self.model_name)
-        with self.catalog.transaction() as db:
-            self.catalog.write(db, deletes=ids)
-        self.store.delete(ids)
-        with self.catalog.transaction() as db:
-            self.catalog.journal_clear(db, ids, self.model_name)
+        with journaled(self.catalog, ids, self.model_name):
+            with self.catalog.transaction() as db:
+                self.catalog.write(db, deletes=ids)
+            self.store.delete(ids)
         report.removed += len(ids)

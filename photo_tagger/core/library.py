@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.ports import VectorStore
+from photo_tagger.core.journal import journaled
+from photo_tagger.core.ports import Catalog, VectorStore
 from photo_tagger.core.scan import is_under
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def containing_root(roots: list[str], path: str) -> str | None:
     return max(owners, key=len) if owners else None
 
 
-def add_roots(catalog, folders: list[str]) -> tuple[list[str], list[str]]:
+def add_roots(catalog: Catalog, folders: list[str]) -> tuple[list[str], list[str]]:
     """Watch each folder unless a watched root already holds it; returns (roots to index, scope)."""
     roots, scope = [], []
     for folder in folders:
@@ -55,15 +56,13 @@ class Forgotten:
         return f"{self.photos} photo{'s' if self.photos != 1 else ''}{skipped} left the library"
 
 
-def forget_root(catalog, store: VectorStore, model_name: str, root: str) -> Forgotten:
+def forget_root(catalog: Catalog, store: VectorStore, model_name: str, root: str) -> Forgotten:
     """Stop watching a root: its records and vectors leave the library (journaled); files are untouched."""
     photos = sum(1 for r in catalog.records(root) if r.status == "indexed")
     ids = catalog.remove_root(root)
-    catalog.journal_add(ids, model_name)
-    with catalog.transaction() as db:
-        catalog.write(db, deletes=ids)
-    store.delete(ids)
-    with catalog.transaction() as db:
-        catalog.journal_clear(db, ids, model_name)
+    with journaled(catalog, ids, model_name):
+        with catalog.transaction() as db:
+            catalog.write(db, deletes=ids)
+        store.delete(ids)
     log.info("stopped watching %s (%d photos, %d skipped files forgotten)", root, photos, len(ids) - photos)
     return Forgotten(photos, len(ids) - photos)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from photo_tagger.core.jobs import JobControl
-from photo_tagger.core.ports import Progress, VectorStore
+from photo_tagger.core.journal import journaled
+from photo_tagger.core.ports import Catalog, Progress, VectorStore
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective
 from photo_tagger.core.training import train
@@ -30,7 +31,7 @@ class RetagReport:
     learned: list[str] = field(default_factory=list)  # labels and categories decided by a learned model
 
 
-def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str, *, folder: str | None = None,
+def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_name: str, *, folder: str | None = None,
           ids: list[str] | None = None, progress: Progress | None = None,
           control: JobControl | None = None, trained: bool = False) -> RetagReport:
     """Retag every indexed photo (or those under `folder`, or `ids`) from the catalog's embeddings.
@@ -77,11 +78,10 @@ def retag(catalog, store: VectorStore, prepared: PreparedLabels, model_name: str
     changed = {i: effective(new[i], choices.get(i)) for i in differ}
     changed = {i: tags for i, tags in changed.items() if tags != effective(old.get(i, TagDecision()), choices.get(i))}
     mirrored = list(changed) if store.shared else []
-    catalog.journal_add(mirrored, model_name)
-    store.update_metadata(mirrored, [changed[i].as_metadata() for i in mirrored])
-    with catalog.transaction() as db:
-        catalog.write_decisions(db, {i: new[i] for i in differ})
-        catalog.journal_clear(db, mirrored, model_name)
+    with journaled(catalog, mirrored, model_name) as unit:
+        store.update_metadata(mirrored, [changed[i].as_metadata() for i in mirrored])
+        with unit.transaction() as db:
+            catalog.write_decisions(db, {i: new[i] for i in differ})
     report.changed = len(changed)
     if progress:
         progress.finished()

@@ -9,6 +9,7 @@ import numpy as np
 
 from photo_tagger.core import choices
 from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.ports import Catalog
 from photo_tagger.core.tagging import PreparedLabels, scores
 from photo_tagger.core.training import train
 
@@ -24,7 +25,7 @@ class Candidate:
     tagged: bool  # whether the label tags (the category flags) it now
 
 
-def candidates(catalog, model_name: str, prepared: PreparedLabels, kind: str, name: str,
+def candidates(catalog: Catalog, model_name: str, prepared: PreparedLabels, kind: str, name: str,
                limit: int = 500) -> list[Candidate]:
     """Photos `name` would tag (or flag) and its near misses that the user has not decided on yet, the most
     borderline (confidence closest to the threshold) first. `prepared` is trained here on the library and the
@@ -51,14 +52,14 @@ def candidates(catalog, model_name: str, prepared: PreparedLabels, kind: str, na
     return out[:limit]
 
 
-def _decided(catalog, kind: str, name: str) -> set[str]:
+def _decided(catalog: Catalog, kind: str, name: str) -> set[str]:
     rows, not_sensitive = catalog.all_choices()
     if kind == LABEL:
         return {photo_id for photo_id, label, _ in rows if label == name}
     return set(not_sensitive) | {p for p, c in catalog.confirmed_flags() if c == name}
 
 
-def decide(catalog, store, model_name: str, kind: str, name: str, photo_id: str, accept: bool):
+def decide(catalog: Catalog, store, model_name: str, kind: str, name: str, photo_id: str, accept: bool):
     """Accept (it is `name`) or reject (it is not), stored at once. A photo deleted since the list was made
     gets one clear line and nothing is written."""
     if not catalog.get([photo_id]):

@@ -11,7 +11,7 @@ import numpy as np
 from photo_tagger.core.dates import DateBounds
 from photo_tagger.core.embedding_index import EXACT_MAX_ROWS, EmbeddingIndex
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.ports import TextEncoder, VectorStore
+from photo_tagger.core.ports import Catalog, TextEncoder, VectorStore
 from photo_tagger.core.scan import is_under, prefix_relpath
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.core.types import PhotoRecord
@@ -71,7 +71,7 @@ def _day_start(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
 
 
-def admitted_ids(catalog, model_name: str, filters: Filters, among: list[str] | None = None) -> list[str]:
+def admitted_ids(catalog: Catalog, model_name: str, filters: Filters, among: list[str] | None = None) -> list[str]:
     """The photos a filtered search may return (of `among` when given), from the catalog, the truth for
     folders, tags and flags."""
     roots: list[str] = []
@@ -91,7 +91,7 @@ def admitted_ids(catalog, model_name: str, filters: Filters, among: list[str] | 
     )
 
 
-def filtered_nearest(catalog, index: EmbeddingIndex, embedding: np.ndarray, limit: int,
+def filtered_nearest(catalog: Catalog, index: EmbeddingIndex, embedding: np.ndarray, limit: int,
                      filters: Filters) -> list[tuple[str, float]]:
     """Exact top `limit` among the photos the filters admit.
 

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.keywords import keywords_for, merge
-from photo_tagger.core.ports import Progress, SidecarStore
+from photo_tagger.core.ports import Catalog, Progress, SidecarStore
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.core.types import SkippedFile
@@ -43,8 +43,8 @@ class SidecarReport:
                 "cancelled": self.cancelled, "seconds": round(self.seconds, 3)}
 
 
-def export_sidecars(catalog, sidecars: SidecarStore, *, folder: str | None = None, ids: Sequence[str] | None = None,
-                    overwrite_ours: bool = False, progress: Progress | None = None,
+def export_sidecars(catalog: Catalog, sidecars: SidecarStore, *, folder: str | None = None,
+                    ids: Sequence[str] | None = None, overwrite_ours: bool = False, progress: Progress | None = None,
                     control: JobControl | None = None) -> SidecarReport:
     """Write the effective tags (as `photo-tagger tags` shows them) of every indexed photo, or those under
     `folder`, or the photos `ids`, into their sidecars, merged with what the sidecars already hold.

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from photo_tagger.core.ports import Progress, VectorStore
+from photo_tagger.core.ports import Catalog, Progress, VectorStore
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.core.vector_metadata import vector_metadata
 
@@ -39,14 +39,15 @@ class StoreRepair:
         return text
 
 
-def store_in_step(catalog, store: VectorStore, model_key: str) -> bool:
+def store_in_step(catalog: Catalog, store: VectorStore, model_key: str) -> bool:
     """Cheap check at open: two counts. A shared store also holds other libraries' vectors, so there only a
     shortfall shows a loss."""
     expected, have = catalog.count_embedded(model_key), store.count()
     return have >= expected if store.shared else have == expected
 
 
-def repair_store(catalog, store: VectorStore, model_key: str, progress: Progress | None = None) -> StoreRepair | None:
+def repair_store(catalog: Catalog, store: VectorStore, model_key: str,
+                 progress: Progress | None = None) -> StoreRepair | None:
     """Restore the store's missing vectors of `model_key` from the catalog; None when the counts agree.
 
     Safe to kill at any point: the catalog is only changed at the end (photos with no vector anywhere are
@@ -81,7 +82,7 @@ def repair_store(catalog, store: VectorStore, model_key: str, progress: Progress
     return StoreRepair(len(wanted), restored, len(lost), len(strays))
 
 
-def _metadata(catalog, store: VectorStore, records: list) -> list[dict]:
+def _metadata(catalog: Catalog, store: VectorStore, records: list) -> list[dict]:
     if not store.shared:
         return [vector_metadata(r) for r in records]
     ids = [r.id for r in records]  # a shared store carries each photo's effective tags (see Indexer._metadata)
@@ -89,7 +90,7 @@ def _metadata(catalog, store: VectorStore, records: list) -> list[dict]:
     return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id))) for r in records]
 
 
-def copy_missing_catalog_vectors(catalog, old_store: VectorStore, model_key: str) -> int:
+def copy_missing_catalog_vectors(catalog: Catalog, old_store: VectorStore, model_key: str) -> int:
     """Copy into the catalog the vectors it lacks for `model_key` from a store about to be dropped (libraries from
     before catalog vectors kept them in the store only); returns how many were copied."""
     missing = catalog.ids_without_vector(model_key)

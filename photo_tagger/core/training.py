@@ -8,12 +8,13 @@ from dataclasses import replace
 import numpy as np
 
 from photo_tagger.core import calibration, learning
+from photo_tagger.core.ports import Catalog
 from photo_tagger.core.tagging import PreparedLabels, _Scorer, calibrated
 
 REFERENCE_SAMPLE = 4000  # photos the background level and the weak negatives are drawn from
 
 
-def library_sample(catalog, model_name: str, ids: list[str], seed: int = 0) -> np.ndarray:
+def library_sample(catalog: Catalog, model_name: str, ids: list[str], seed: int = 0) -> np.ndarray:
     """Stored embeddings of up to REFERENCE_SAMPLE of these photos (fixed seed: the same library gives the same
     calibration)."""
     if len(ids) > REFERENCE_SAMPLE:
@@ -22,7 +23,7 @@ def library_sample(catalog, model_name: str, ids: list[str], seed: int = 0) -> n
     return np.stack(list(vectors.values())).astype(np.float32) if vectors else np.zeros((0, 0), np.float32)
 
 
-def examples_by_label(catalog) -> tuple[dict[str, tuple[set, set]], set]:
+def examples_by_label(catalog: Catalog) -> tuple[dict[str, tuple[set, set]], set]:
     """label -> (photo ids added, photo ids removed), and the photos marked "not sensitive"."""
     rows, not_sensitive = catalog.all_choices()
     by_label: dict[str, tuple[set, set]] = {}
