@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from photo_tagger.app import App
+from photo_tagger.config import Settings
 from photo_tagger.core.vector_metadata import OWNER_KEY
 from photo_tagger.infra.caddy_config import GLOBAL_OPTIONS, ProxyPlan, site_block
 from photo_tagger.infra.store_auth import AWAY, REFUSED, TOKEN_ENV, UNTRUSTED
@@ -234,3 +235,57 @@ def test_the_token_is_in_no_log_setting_doctor_output_or_crash_report(cli, tiny_
     secret = secured.token.encode()
     assert not [p for p in written if secret in p.read_bytes()]
     assert not [o for o in outputs if secured.token in o or "wrong-" in o]
+
+
+def test_settings_dialog_says_what_went_wrong_and_keeps_the_token_in_the_keyring(qtbot, secured, file_keyring,
+                                                                                 tmp_path):  # noqa: F811
+    from PySide6.QtWidgets import QDialog, QLineEdit
+
+    from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
+    from photo_tagger.infra.store_auth import read_token
+
+    settings = Settings(store_url=secured.url, store_ca_file=str(secured.ca_file))
+    dialog = SettingsDialog(settings, ("fp32",), False)
+    qtbot.addWidget(dialog)
+    assert dialog.token.echoMode() == QLineEdit.EchoMode.Password and "none" in dialog.token.placeholderText()
+
+    def says(words: str) -> None:
+        dialog.check_button.click()
+        qtbot.waitUntil(lambda: dialog.check_button.isEnabled() and words in dialog.server_state.text(),
+                        timeout=15_000)
+
+    dialog.token.setText("not-the-token")
+    says("The server refused the token")
+    dialog.token.setText(secured.token)
+    dialog.ca_file.setText("")
+    says("The server's certificate is not trusted")
+    dialog.store_url.setText(f"https://127.0.0.1:{free_port()}")
+    says("No server answers there")
+    dialog.store_url.setText(secured.url)
+    dialog.ca_file.setText(str(secured.ca_file))
+    says("accepts the token")
+    assert secured.token not in dialog.server_state.text()
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.changes() == {}  # the token is no setting
+    assert read_token(secured.url) == (secured.token, "keyring", "")
+    again = SettingsDialog(settings, ("fp32",), False)
+    qtbot.addWidget(again)
+    assert again.token.text() == "" and "saved in the system keyring" in again.token.placeholderText()
+
+
+def test_settings_dialog_without_a_keyring_points_at_the_environment_variable(qtbot):
+    from PySide6.QtWidgets import QDialog
+
+    from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), ("fp32",), False)  # tests/conftest.py: keyring's "fail" backend
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.store_url.setText("https://nas.example:8443")
+    dialog.token.setText("a-token")
+    dialog.accept()
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert TOKEN_ENV in dialog.error.text() and "no system keyring" in dialog.error.text()
+    dialog.store_url.setText("")
+    dialog.accept()
+    assert dialog.isVisible() and "server's address first" in dialog.error.text()
