@@ -333,6 +333,7 @@ class App:
             self._prepared = (labels, prepare(labels, self.cached_text_encoder, self.active_model().logit_scale))
         return self._prepared[1]
 
+    @serialized
     def trained_labels(self):
         """prepared_labels() calibrated on this library and taught by the user's choices (core/training.py): what
         new photos are tagged with as they are indexed. Refit when the labels or the choices change, or the
