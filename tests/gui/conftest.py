@@ -9,6 +9,11 @@ import pytest
 from tests.photos import make_photos
 
 
+def wait_idle(qtbot, window, timeout=20_000):
+    """Until the window's TaskRunner has no job or query left (imported by the test modules)."""
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def qt_reference_guard():
     """Widgets made without a window (model and widget tests) get the window's guard against a PySide6 that

@@ -6,14 +6,11 @@ from datetime import date
 
 import pytest
 
+from tests.gui.conftest import wait_idle
 from tests.photos import make_photo
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
-
-
-def wait_idle(qtbot, window, timeout=20_000):
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
 
 
 def pick(dates, text_start: str) -> None:

@@ -9,12 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from tests.gui.conftest import wait_idle
+
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
-
-
-def wait_idle(qtbot, window, timeout=20_000):
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
 
 
 def open_labels(qtbot, window):

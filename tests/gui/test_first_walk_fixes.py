@@ -12,6 +12,7 @@ from photo_tagger.core.types import PhotoRecord
 from photo_tagger.gui.models.photo_grid import ItemRole
 from photo_tagger.services.browsing import GridItem
 from photo_tagger.services.photo_details import PhotoDetails
+from tests.gui.conftest import wait_idle
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
@@ -87,10 +88,6 @@ def test_edit_tags_scrolls_the_tag_field_into_view_and_focuses_it(qtbot):
 
 
 # -- the window over real services
-
-
-def wait_idle(qtbot, window, timeout=20_000):
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
 
 
 def pick_dates(window, text_start: str) -> None:

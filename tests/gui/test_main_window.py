@@ -7,12 +7,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.gui.conftest import wait_idle
+
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
-
-
-def wait_idle(qtbot, window, timeout=20_000):
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
 
 
 def test_add_folder_indexes_then_typing_a_query_shows_scored_results(qtbot, qtmodeltester, open_window, tiny_home,

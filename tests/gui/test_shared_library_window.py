@@ -9,13 +9,10 @@ import pytest
 
 from photo_tagger.app import App
 from tests.e2e.test_server_mode import chroma_server, new_home, shapes_folder  # noqa: F401 (fixture)
+from tests.gui.conftest import wait_idle
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
-
-
-def wait_idle(qtbot, window, timeout=30_000):
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
 
 
 def test_window_searches_and_indexes_a_shared_library(qtbot, cli, model_depot, tmp_path, open_window, caplog,
@@ -35,7 +32,7 @@ def test_window_searches_and_indexes_a_shared_library(qtbot, cli, model_depot, t
     window.photos.show(best)  # read-only details from the server's record, no error
     qtbot.waitUntil(lambda: window.details.path.text() == os.path.dirname(best.path), timeout=10_000)
     window.photos.edit_tags(add=["holiday"])
-    wait_idle(qtbot, window)
+    wait_idle(qtbot, window, timeout=30_000)
     assert "not in this computer's library" in window.status.message.text()
     for record in caplog.get_records("call"):
         if "not in this computer's library" in record.getMessage():
@@ -43,7 +40,7 @@ def test_window_searches_and_indexes_a_shared_library(qtbot, cli, model_depot, t
 
     bob_truth = shapes_folder(tmp_path / "bob-photos", per_class=1, seed=11)
     window.folders.add(str(tmp_path / "bob-photos"))
-    wait_idle(qtbot, window)
+    wait_idle(qtbot, window, timeout=30_000)
     assert f"{len(bob_truth)} new" in window.status.message.text()
     assert chroma_server.collection().count() == len(alice_truth) + len(bob_truth)
     assert not (bob / "data" / "library" / "chroma").exists()

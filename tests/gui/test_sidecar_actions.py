@@ -9,13 +9,10 @@ import pytest
 
 from photo_tagger.services import tag_edits
 from tests.e2e.test_xmp_sidecars import exiftool, read_sidecar, run_exiftool  # noqa: F401 (fixture)
+from tests.gui.conftest import wait_idle
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
-
-
-def wait_idle(qtbot, window, timeout=20_000):
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
 
 
 def digests(folder: Path) -> dict:
