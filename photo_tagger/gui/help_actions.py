@@ -43,6 +43,7 @@ class HelpActions(QObject):
 
     def show_shortcuts(self) -> ShortcutsDialog:
         if self.shortcuts_dialog is None:
+            self.window.photos.ensure_viewer()  # its keys are listed before it first opens
             self.shortcuts_dialog = ShortcutsDialog(window_shortcuts(self.window), self.window)
             self.shortcuts_dialog.finished.connect(partial(self._closed, "shortcuts_dialog"))
         self.shortcuts_dialog.show()

@@ -193,8 +193,10 @@ class MainWindow(QMainWindow):
         self.sidebar.sidecars_requested.connect(lambda folder: self.sidecars.write(folder=folder))
         self.empty.add_requested.connect(self.folders.choose)
         self.grid.doubleClicked.connect(lambda index: self.photos.view(index.row()))  # the app's own viewer
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.grid, lambda: self.photos.view(self.grid.currentIndex().row()),
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        view_selected = QShortcut(QKeySequence(Qt.Key.Key_Return), self.grid,
+                                  lambda: self.photos.view(self.grid.currentIndex().row()),
+                                  context=Qt.ShortcutContext.WidgetShortcut)
+        view_selected.setWhatsThis("View the selected photo")  # its name in Help > Keyboard shortcuts
         self.grid.customContextMenuRequested.connect(self._show_grid_menu)
         self.runner.job_failed.connect(lambda job, message: self.status.show_message(f"{job.description} failed: "
                                                                                        f"{message}"))

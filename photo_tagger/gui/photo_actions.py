@@ -102,17 +102,23 @@ class PhotoActions(QObject):
         if not 0 <= row < self.model.rowCount():
             return
         window = self.window
+        self.ensure_viewer()
+        if window.pages.currentWidget() is not self.viewer:
+            self._title = window.windowTitle()
+            window.pages.setCurrentWidget(self.viewer)
+        self.viewer.open(row)
+
+    def ensure_viewer(self) -> PhotoViewer:
+        """The viewer, made on first use (a page of the window; Help > Keyboard shortcuts reads its keys)."""
         if self.viewer is None:
+            window = self.window
             self.viewer = PhotoViewer(self.runner, self.model, window)
             self.viewer.closed.connect(self._viewer_closed)
             self.viewer.reveal_requested.connect(self.reveal)
             self.viewer.title_changed.connect(lambda text: window.setWindowTitle(f"{text} \u2014 Photo Tagger"))
             window.pages.addWidget(self.viewer)
             window.pages.currentChanged.connect(self._page_changed)
-        if window.pages.currentWidget() is not self.viewer:
-            self._title = window.windowTitle()
-            window.pages.setCurrentWidget(self.viewer)
-        self.viewer.open(row)
+        return self.viewer
 
     def _viewer_closed(self, row: int) -> None:
         window = self.window

@@ -191,4 +191,6 @@ def test_keyboard_shortcuts_lists_the_windows_own_shortcuts(qtbot, open_window, 
     assert rows["Tools > Labels..."] == "Ctrl+Shift+L"
     assert rows["Help > Keyboard shortcuts"] == QKeySequence(QKeySequence.StandardKey.HelpContents).toString(
         QKeySequence.SequenceFormat.NativeText)
-    assert rows["Photo grid (its own shortcut)"] == "Return"  # a QShortcut, not a menu item
+    assert rows["View the selected photo"] == "Return"  # a QShortcut, not a menu item
+    assert rows["Viewer: next photo"] == "Right, Space"  # the viewer's keys, while it shows a photo
+    assert rows["Viewer: back to the library"] == "Esc"

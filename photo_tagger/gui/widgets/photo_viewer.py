@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPainter, QPixmap, QTransform
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView,
                                QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
@@ -108,6 +108,7 @@ class PhotoViewer(QWidget):
         self.view.viewport().installEventFilter(self)
         self._make_bar()
         self._make_veil()
+        self._make_key_actions()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -304,19 +305,28 @@ class PhotoViewer(QWidget):
         self.view.show_picture(None, 1, 1)
         self.closed.emit(row)
 
+    def _make_key_actions(self) -> None:
+        """The viewer's keys as named actions, live while the viewer has focus (Help > Keyboard shortcuts lists
+        them)."""
+        for text, keys, slot in (
+            ("Viewer: previous photo", (Qt.Key.Key_Left, Qt.Key.Key_Backspace), lambda: self.step(-1)),
+            ("Viewer: next photo", (Qt.Key.Key_Right, Qt.Key.Key_Space), lambda: self.step(1)),
+            ("Viewer: first photo", (Qt.Key.Key_Home,), lambda: self.show_row(0)),
+            ("Viewer: last photo", (Qt.Key.Key_End,), lambda: self.show_row(self.model.rowCount() - 1)),
+            ("Viewer: fit to window", (Qt.Key.Key_F,), lambda: self.set_mode(FIT)),
+            ("Viewer: actual size (1:1)", (Qt.Key.Key_1,), lambda: self.set_mode(ACTUAL)),
+            ("Viewer: switch fit / 1:1", (Qt.Key.Key_Z,), self.toggle_mode),
+            ("Viewer: back to the library", (Qt.Key.Key_Escape,), self.close_viewer),
+        ):
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(key) for key in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
     # -- Qt overrides and model signals
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        actions = {
-            Qt.Key.Key_Left: lambda: self.step(-1), Qt.Key.Key_Backspace: lambda: self.step(-1),
-            Qt.Key.Key_Right: lambda: self.step(1), Qt.Key.Key_Space: lambda: self.step(1),
-            Qt.Key.Key_Home: lambda: self.show_row(0), Qt.Key.Key_End: lambda: self.show_row(self.model.rowCount() - 1),
-            Qt.Key.Key_Escape: self.close_viewer, Qt.Key.Key_F: lambda: self.set_mode(FIT),
-            Qt.Key.Key_1: lambda: self.set_mode(ACTUAL), Qt.Key.Key_Z: self.toggle_mode,
-        }
-        if key in actions and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            actions[key]()
-        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             self.view.keyPressEvent(event)  # pan at 1:1
         else:
             super().keyPressEvent(event)
