@@ -19,6 +19,7 @@ class PhotoDetails:
     tags: tuple[tuple[str, float | None], ...]
     flags: tuple[tuple[str, float], ...]
     not_sensitive: bool = False
+    sources: tuple[tuple[str, str], ...] = ()  # tag or flag name -> "prompt" / "learned" (issue 13)
 
 
 def photo_details(app, photo_id: str) -> PhotoDetails | None:
@@ -34,8 +35,10 @@ def photo_details(app, photo_id: str) -> PhotoDetails | None:
     tags = tuple(sorted(((t, tag_scores.get(t)) for t in result.tags),
                         key=lambda ts: (ts[1] is not None, -(ts[1] or 0.0), ts[0])))
     flags = tuple((f, flag_scores.get(f, 0.0)) for f in result.flags)
+    sources = tuple((t, decision.source_of_tag(t)) for t in result.tags if t in tag_scores) + \
+        tuple((f, decision.source_of_flag(f)) for f in result.flags if f in flag_scores)
     return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
-                        choices.not_sensitive)
+                        choices.not_sensitive, sources)
 
 
 def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:

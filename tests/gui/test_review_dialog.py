@@ -109,6 +109,13 @@ def test_the_window_grades_search_hits(qtbot, indexed_shapes, open_window, shape
     assert strong >= PER_CLASS - 1
     top = [truth[i.path] for i in window.grid_model.items[:strong]]
     assert sum(t == ("red", "circle") for t in top) >= PER_CLASS - 1
+    row = next(r for r, i in enumerate(window.grid_model.items) if "circle" in i.tags)
+    window.grid.setCurrentIndex(window.grid_model.index(row, 0))  # the details panel: confidence and source
+    qtbot.waitUntil(lambda: any(window.details.tags.item(r).text().startswith("circle")
+                                for r in range(window.details.tags.count())), timeout=10_000)
+    shown = next(window.details.tags.item(r).text() for r in range(window.details.tags.count())
+                 if window.details.tags.item(r).text().startswith("circle"))
+    assert shown.split()[-1] == "prompt" and 0.5 <= float(shown.split()[1]) <= 1.0
     window.search_bar.edit.clear()
     qtbot.keyClicks(window.search_bar.edit, "a dog on a beach")
     qtbot.waitUntil(lambda: "dog on a beach" in window.header.text() and "best match" in window.header.text(),

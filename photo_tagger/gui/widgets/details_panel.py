@@ -152,10 +152,13 @@ class DetailsPanel(QScrollArea):
         if record.status != "indexed":
             self.size.setText(f"{self.size.text()}\nskipped: {record.skip_reason}")
         self.flag_box.setVisible(bool(details.flags))
-        self.flags.setText("Flagged: " + ", ".join(f"{name} {score:.2f}" for name, score in details.flags))
+        source = dict(getattr(details, "sources", ()))  # confidence 0..1 and where it came from (issue 13)
+        self.flags.setText("Flagged: " + ", ".join(f"{name} {score:.2f} ({source.get(name, 'prompt')})"
+                                                   for name, score in details.flags))
         self.tags.clear()
         for name, score in details.tags:
-            item = QListWidgetItem(f"{name}    {score:.2f}" if score is not None else f"{name}    (added by you)")
+            item = QListWidgetItem(f"{name}    {score:.2f}  {source.get(name, 'prompt')}" if score is not None
+                                   else f"{name}    (added by you)")
             item.setData(TagRole, name)
             self.tags.addItem(item)
         if not details.tags:
