@@ -6,7 +6,7 @@ import logging
 import os
 import tomllib
 import uuid
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import platformdirs
@@ -75,7 +75,6 @@ class Settings:
     # The CA certificate (PEM) a household's own TLS proxy uses, e.g. Caddy's root.crt; empty: the public CAs.
     # Its token is never a setting: the system keyring or PHOTO_TAGGER_STORE_TOKEN (infra/store_auth.py).
     store_ca_file: str = ""
-    roots: tuple[str, ...] = field(default_factory=tuple)
     # JPEGs decoded at the smallest DCT scale covering the model's input: ~20% faster indexing on 12 MP
     # photos, mean pixel difference ~0.5 grey level (benchmarks/RESULTS.md, "Preprocessing parity").
     fast_decode: bool = False
@@ -111,12 +110,10 @@ class Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(data) - known - set(RETIRED))
         if unknown:
             log.warning("%s: ignoring unknown settings %s", path, ", ".join(unknown))
         values = {k: v for k, v in data.items() if k in known}
-        if "roots" in values:
-            values["roots"] = tuple(values["roots"])
         try:
             return cls(**values)
         except TypeError as exc:
@@ -126,7 +123,6 @@ class Settings:
         """Write atomically, so a crash never leaves a half-written settings file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         data = asdict(self)
-        data["roots"] = list(self.roots)
         tmp = path.with_suffix(".toml.tmp")
         tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
         os.replace(tmp, path)
@@ -149,11 +145,12 @@ SETTINGS_HELP = {
     "fast_decode": "decode large JPEGs at a lower resolution for faster indexing: true or false",
     "thumbnail_size": "the window's thumbnail size in pixels, 48 to 512 (Small 112, Medium 160, Large 240)",
 }
-# Fields that are not settings to edit: the watched folders live in the library's catalog (an old settings.toml
-# may still hold them), and adding or removing one is work (indexing, forgetting photos).
-SET_ELSEWHERE = {"roots": "the watched folders are kept in the library: `photo-tagger index FOLDER` adds one, "
-                          "`photo-tagger unwatch FOLDER` removes one, `photo-tagger status` lists them"}
-_KINDS = {"str": str, "int": int, "bool": bool, "tuple[str, ...]": tuple}
+# Keys of older settings.toml files, read past without a warning (the next save leaves them out), and what to use
+# instead: the watched folders live in the library's catalog, and adding or removing one is work (indexing,
+# forgetting photos).
+RETIRED = {"roots": "the watched folders are kept in the library: `photo-tagger index FOLDER` adds one, "
+                    "`photo-tagger unwatch FOLDER` removes one, `photo-tagger status` lists them"}
+_KINDS = {"str": str, "int": int, "bool": bool}
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
@@ -162,10 +159,8 @@ def _check_types(settings: Settings) -> None:
         kind, value = _KINDS[f.type], getattr(settings, f.name)
         # bool is an int to Python, not to a reader of settings.toml.
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            what = {str: "text", int: "a whole number", bool: "true or false", tuple: "a list of folders"}[kind]
+            what = {str: "text", int: "a whole number", bool: "true or false"}[kind]
             raise ConfigError(f"{f.name} must be {what}, not {value!r}")
-        if kind is tuple and not all(isinstance(item, str) for item in value):
-            raise ConfigError(f"{f.name} must be a list of folders, not {value!r}")
 
 
 def setting_names() -> tuple[str, ...]:
@@ -174,8 +169,8 @@ def setting_names() -> tuple[str, ...]:
 
 
 def check_setting_name(key: str) -> None:
-    if key in SET_ELSEWHERE:
-        raise ConfigError(f"{key} is not a setting to change: {SET_ELSEWHERE[key]}")
+    if key in RETIRED:
+        raise ConfigError(f"{key} is not a setting to change: {RETIRED[key]}")
     if key not in SETTINGS_HELP:
         raise ConfigError(f"unknown setting {key!r}; the settings are {', '.join(setting_names())}")
 
@@ -202,8 +197,6 @@ def format_setting(value) -> str:
     """A value as `photo-tagger settings` shows it (and parse_setting reads it back)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, tuple):
-        return ", ".join(value)
     return str(value)
 
 

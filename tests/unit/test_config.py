@@ -27,9 +27,19 @@ def test_without_home_uses_platform_user_dirs(monkeypatch):
 
 def test_settings_round_trip(tmp_path):
     path = tmp_path / "settings.toml"
-    settings = Settings(model="m", device="cpu", precision="int8", roots=("/a", "/b"))
+    settings = Settings(model="m", device="cpu", precision="int8", fast_decode=True)
     settings.save(path)
     assert Settings.load(path) == settings
+
+
+def test_an_older_file_with_watched_folders_loads_and_the_next_save_drops_them(tmp_path, caplog):
+    """Before the catalog kept them, settings.toml had `roots`: read past without a word, not written again."""
+    path = tmp_path / "settings.toml"
+    path.write_text('device = "cpu"\nroots = ["/a", "/b"]\n')
+    settings = Settings.load(path)
+    assert settings.device == "cpu" and "roots" not in caplog.text
+    settings.save(path)
+    assert "roots" not in path.read_text()
 
 
 def test_missing_file_gives_defaults(tmp_path):

@@ -37,10 +37,9 @@ def test_settings_shows_and_sets_one(cli, home):
     assert cli("--home", home, "settings", "fast_decode", "yes").returncode == 0
     assert cli("--home", home, "settings", "batch_size", "32").returncode == 0
     assert cli("--home", home, "settings", "store_url", "http://nas.local:8000").returncode == 0
-    assert saved(home) | {"roots": []} == {"model": "", "device": "cpu", "precision": "fp32", "batch_size": 32,
-                                            "threads": 0, "store_url": "http://nas.local:8000", "roots": [],
-                                            "store_ca_file": "",
-                                            "fast_decode": True, "thumbnail_size": 160}
+    assert saved(home) == {"model": "", "device": "cpu", "precision": "fp32", "batch_size": 32, "threads": 0,
+                           "store_url": "http://nas.local:8000", "store_ca_file": "", "fast_decode": True,
+                           "thumbnail_size": 160}
     assert cli("--home", home, "settings", "store_url", "").returncode == 0  # empty: back to this computer
     assert saved(home)["store_url"] == ""
 
