@@ -272,9 +272,20 @@ class App:
         return indexes[name]
 
     def preload_search(self) -> None:
-        """Open the active model's search matrix now (the window, on a query worker, at start)."""
+        """Open the active model's search matrix, then its vector store (the window, on a query worker, at
+        start): the first search finds the matrix ready, and does not wait for Chroma (search_store)."""
         if not self.settings.store_url:
+            self._store_opening = True
             self.embedding_index().warm()
+            self.vector_store()  # opened (and repaired, store_repair.py) here, not in front of a search
+
+    def search_store(self):
+        """The vector store a search is given. Once preload_search is opening it in the background, a private
+        library's search does not wait for it: searches are exact over the matrix and do not ask Chroma
+        (core.search.exact). Without a preload (a command) it is opened, and repaired, as before."""
+        if self.settings.store_url or "_store_opening" not in self.__dict__:
+            return self.vector_store()
+        return Deferred(self.vector_store, shared=False, library_id=self.library_id)
 
     @cached_property
     def indexer(self):

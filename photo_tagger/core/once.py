@@ -58,12 +58,18 @@ def serialized(method: Callable) -> Callable:
 
 class Deferred:
     """Stands for a service until an attribute of it is first used, then is it (made once): a job that may
-    not need an expensive service (a vector store, an encoder session) gets one without paying for it."""
+    not need an expensive service (a vector store, an encoder session) gets one without paying for it.
+    `known` attributes are answered without making it (a store's `shared`, say)."""
 
-    def __init__(self, make: Callable[[], Any]):
+    def __init__(self, make: Callable[[], Any], **known: Any):
+        self.__dict__.update(known)
         self._make = make
         self._lock = threading.Lock()
         self._value: Any = None
+
+    @property
+    def made(self) -> bool:
+        return self._make is None
 
     def resolve(self) -> Any:
         with self._lock:

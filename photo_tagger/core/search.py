@@ -123,7 +123,10 @@ def exact(store: VectorStore, index: EmbeddingIndex | None, filters: Filters) ->
         return False
     if filters.active():
         return True
-    return index.ready(FIRST_QUERY_WAIT_S) and len(index) <= EXACT_MAX_ROWS
+    # A store not opened yet (core.once.Deferred, the window's first seconds) would take longer to open than the
+    # matrix takes to load: then the search waits for the matrix.
+    loaded = index.ready(FIRST_QUERY_WAIT_S) or (not getattr(store, "made", True) and index.ready(None))
+    return loaded and len(index) <= EXACT_MAX_ROWS
 
 
 def nearest(store: VectorStore, catalog, embedding: np.ndarray, *, limit: int, filters: Filters,

@@ -14,14 +14,14 @@ SIMILAR_LIMIT = 60
 
 def text_hits(app, query: str, filters: Filters, limit: int) -> list[SearchHit]:
     """Photos matching a description, best first (exact over the local matrix, see core/search.py)."""
-    return search_text(query, app.cached_text_encoder, app.vector_store(), app.catalog, limit=limit,
+    return search_text(query, app.cached_text_encoder, app.search_store(), app.catalog, limit=limit,
                        filters=filters, index=app.embedding_index())
 
 
 def similar_hits(app, embedding: np.ndarray, filters: Filters, limit: int,
                  exclude: str | None = None) -> list[SearchHit]:
     """Photos nearest to an embedding, best first, `exclude` (the photo it came from) left out."""
-    return nearest(app.vector_store(), app.catalog, embedding, limit=limit, filters=filters, exclude=exclude,
+    return nearest(app.search_store(), app.catalog, embedding, limit=limit, filters=filters, exclude=exclude,
                    index=app.embedding_index())
 
 

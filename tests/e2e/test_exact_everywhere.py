@@ -57,3 +57,38 @@ def test_search_and_similar_of_the_cli_and_the_window_are_exact(library, monkeyp
         assert (app.paths.library_dir / "matrix").is_dir()
     finally:
         app.close()
+
+
+def test_the_window_s_first_search_does_not_wait_for_chroma_to_open(library, monkeypatch):
+    import threading
+
+    import photo_tagger.infra.chroma_store as chroma_store
+    from photo_tagger.core.search import Filters
+    from photo_tagger.services.search import text_hits
+
+    home, _ = library
+    app = App.from_home(home)
+    opening, release = threading.Event(), threading.Event()
+    original = chroma_store.ChromaVectorStore.__init__
+
+    def slow_open(self, *args, **kwargs):  # Chroma's imports and checks take seconds at start
+        opening.set()
+        release.wait(60)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(chroma_store.ChromaVectorStore, "__init__", slow_open)
+    preload = threading.Thread(target=app.preload_search)  # what the window runs at start
+    preload.start()
+    found = []
+    try:
+        assert opening.wait(60)  # the matrix is open; the store is still opening
+        search = threading.Thread(target=lambda: found.extend(text_hits(app, "a red square", Filters(), 5)))
+        search.start()
+        search.join(60)
+        assert not search.is_alive(), "the search waited for Chroma"
+        query = app.cached_text_encoder.encode_texts(["a red square"])[0]
+        assert [h.record.id for h in found] == brute_force(app, query)[:5]
+    finally:
+        release.set()
+        preload.join(60)
+        app.close()
