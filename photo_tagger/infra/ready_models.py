@@ -118,7 +118,8 @@ def install_ready(store: ModelStore, files: dict[str, Path], *, source: str, sou
             _check_against_hub(staging, remote, source)
         manifest = {
             "format": MANIFEST_FORMAT, "name": name, "source": source, "source_kind": source_kind,
-            "revision": revision, "layout": "immich", "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "revision": revision, "layout": "immich",
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             **info, "files": entries,
         }
         staged = InstalledModel(name, staging, manifest)
@@ -232,7 +233,8 @@ def self_check(model: InstalledModel, *, agreement: bool = True) -> dict:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
         raise ModelError(f"{model.manifest['source']}: the model fails on a test image or text ({first}); "
                          "not installed") from None
-    return check_embeddings(image_emb, text_emb, model.embedding_dim, agreement=agreement, source=model.manifest["source"])
+    return check_embeddings(image_emb, text_emb, model.embedding_dim, agreement=agreement,
+                            source=model.manifest["source"])
 
 
 def check_embeddings(image_emb: np.ndarray, text_emb: np.ndarray, dim: int, *, agreement: bool, source: str) -> dict:
