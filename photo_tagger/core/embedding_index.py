@@ -171,8 +171,8 @@ class EmbeddingIndex:
         if seq > self.catalog.last_vector_seq():
             log.warning("search matrix %s is ahead of the catalog; rebuilt", self.model_name)
             return False
-        live = self.catalog.count_embedded(self.model_name)
-        return len(ids) - live < max(_COMPACT_MIN_DEAD, live)
+        embedded = self.catalog.count_embedded(self.model_name)  # rows past these: superseded or deleted photos
+        return len(ids) - embedded < max(_COMPACT_MIN_DEAD, embedded)
 
     def _rebuild(self) -> None:
         if self._store is not None and self.catalog.ids_without_vector(self.model_name):
