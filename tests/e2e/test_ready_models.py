@@ -307,3 +307,15 @@ def test_a_cancelled_download_keeps_its_bytes_and_the_next_install_resumes(tmp_p
         ranges = [r for method, _, path, r in hub.requests if method == "GET" and path == "textual/model.onnx"]
         assert ranges == [None, f"bytes={kept}-"]
     assert model.verify() == []
+
+
+def test_an_installed_ready_model_is_imported_elsewhere_like_any_model(cli, home, tmp_path):
+    assert cli("--home", home, "model", "install", tiny_immich(), "--name", "ready", "--no-agreement-check").returncode == 0
+    other = tmp_path / "other-home"
+    imported = cli("--home", other, "model", "import", home / "data/models/ready")
+    assert imported.returncode == 0, imported.err
+    listed = json.loads(cli("--home", other, "model", "list", "--json").out)
+    assert [(m["name"], m["ok"], m["source"]) for m in listed] == [("ready", True, str(tiny_immich()))]
+    mine, theirs = (json.loads((h / "data/models/ready/manifest.json").read_text()) for h in (home, other))
+    assert {k: v for k, v in theirs.items() if k != "installed_at"} == {k: v for k, v in mine.items()
+                                                                        if k != "installed_at"}
