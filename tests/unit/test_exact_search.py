@@ -214,3 +214,16 @@ def test_an_id_wider_than_the_file_records_widens_them(library):
     assert search(catalog, index, target, limit=1) == [wide]
     assert search(catalog, EmbeddingIndex(catalog, MODEL, folder=folder), target, limit=1) == [wide]
     assert json.loads(MatrixFile(folder, MODEL).header_path.read_text())["id_width"] == 42
+
+
+def test_a_file_mostly_of_deleted_photos_is_rebuilt_when_opened(library, monkeypatch):
+    import photo_tagger.core.embedding_index as index_module
+
+    monkeypatch.setattr(index_module, "_COMPACT_MIN_DEAD", 10)
+    catalog, folder, rng = library
+    EmbeddingIndex(catalog, MODEL, folder=folder).refresh()
+    delete(catalog, [f"p{n:03d}" for n in range(200)])  # an unwatched folder, say
+    index = EmbeddingIndex(catalog, MODEL, folder=folder)
+    query = unit(rng.normal(size=DIM))
+    assert search(catalog, index, query, limit=100) == brute_force(catalog, query, 100)
+    assert json.loads(MatrixFile(folder, MODEL).header_path.read_text())["rows"] == 100 == len(index)
