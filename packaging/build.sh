@@ -21,8 +21,8 @@ app="dist/Photo Tagger"
 # Linux: ship the icon and desktop entry beside the executable; `photo-tagger install-desktop`
 # (run from the built app) adds it to the application menu with the right absolute path.
 if [[ "$(uname -s)" == Linux ]]; then
-    cp resources/icons/photo-tagger-256.png "$app/photo-tagger.png"
-    cp resources/photo-tagger.desktop "$app/photo-tagger.desktop"
+    cp photo_tagger/gui/assets/icon-256.png "$app/photo-tagger.png"  # the package's assets: the one copy
+    cp photo_tagger/gui/assets/photo-tagger.desktop "$app/photo-tagger.desktop"
 fi
 
 # The packaged app must not carry the export stack (CLIP_NOTES: torch alone is ~630 MB).

@@ -1,21 +1,21 @@
-"""Render resources/photo-tagger.svg to the PNG sizes packaging and the desktop entry need.
+"""Render the app icon, photo_tagger/gui/assets/icon.svg, to the PNG sizes the window, `install-desktop` and
+packaging need.
 
 Run from the repository root after editing the SVG:  python resources/make_icons.py
-Writes resources/icons/photo-tagger-<size>.png, resources/photo-tagger.ico (Windows) and copies the
-runtime set into photo_tagger/gui/assets/ (what the installed package and `install-desktop` read).
+Writes photo_tagger/gui/assets/icon-<size>.png (the one copy: the installed package reads them, and
+packaging/ takes them from there) and resources/photo-tagger.ico (Windows, PyInstaller only).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
 SIZES = (16, 32, 48, 64, 128, 256, 512)
 HERE = Path(__file__).resolve().parent
-SVG = HERE / "photo-tagger.svg"
 ASSETS = HERE.parent / "photo_tagger" / "gui" / "assets"
+SVG = ASSETS / "icon.svg"
 
 
 def render(svg: Path, size: int, out: Path) -> None:
@@ -42,25 +42,19 @@ def main() -> int:
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 (fonts, image IO)
-    out_dir = HERE / "icons"
-    out_dir.mkdir(exist_ok=True)
-    ASSETS.mkdir(parents=True, exist_ok=True)
     for size in SIZES:
-        png = out_dir / f"photo-tagger-{size}.png"
+        png = ASSETS / f"icon-{size}.png"
         render(SVG, size, png)
-        shutil.copyfile(png, ASSETS / f"icon-{size}.png")
         print(f"wrote {png.relative_to(HERE.parent)}")
-    shutil.copyfile(SVG, ASSETS / "icon.svg")
-    _write_ico(out_dir, HERE / "photo-tagger.ico")
-    print(f"copied the runtime icons to {ASSETS.relative_to(HERE.parent)}")
+    _write_ico(ASSETS / "icon-256.png", HERE / "photo-tagger.ico")
     return 0
 
 
-def _write_ico(png_dir: Path, out: Path) -> None:
+def _write_ico(png: Path, out: Path) -> None:
     """A Windows .ico for PyInstaller (Pillow writes one from the largest PNG, downscaling)."""
     from PIL import Image
 
-    with Image.open(png_dir / "photo-tagger-256.png") as image:
+    with Image.open(png) as image:
         image.save(out, format="ICO", sizes=[(s, s) for s in (16, 32, 48, 64, 128, 256)])
     print(f"wrote {out.relative_to(HERE.parent)}")
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 APP_ID = "photo-tagger"  # desktop file name, icon name and launcher name
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
-_ASSETS = ("gui", "assets")  # in the package: runtime copies of resources/ (resources/make_icons.py)
+_ASSETS = ("gui", "assets")  # in the package, the one copy of the icons (resources/make_icons.py renders them)
 _RESERVED = set(' \t\n"\'\\><~|&;$*?#()`')  # characters that make an Exec argument need quotes
 
 

@@ -99,3 +99,22 @@ def test_other_systems_get_one_clear_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Linux" in err
     assert not (tmp_path / "xdg-data").exists()
+
+
+def test_packaging_takes_the_icons_and_desktop_file_from_the_package_and_nothing_is_committed_twice():
+    """photo_tagger/gui/assets/ is the one copy (the installed package needs it at run time); packaging/ reads it."""
+    import hashlib
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    named = re.findall(r"\bcp (\S+)", (root / "packaging" / "build.sh").read_text())
+    spec = (root / "packaging" / "photo-tagger.spec").read_text()
+    named += ["/".join(re.findall(r'"([^"]+)"', line)) for line in spec.splitlines()
+              if line.strip().startswith("icon = str(")]
+    assert len(named) >= 4 and all((root / path).is_file() for path in named), named
+    digests: dict[str, Path] = {}
+    for path in [*(root / "resources").rglob("*"), *(root / "photo_tagger" / "gui" / "assets").iterdir()]:
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            assert digest not in digests, f"{path} repeats {digests[digest]}"
+            digests[digest] = path
