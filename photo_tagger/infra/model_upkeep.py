@@ -1,0 +1,62 @@
+"""Keeping a library in step with the model content it serves, when its vector store is opened: what replaced
+content left behind is dropped, and vectors the store lost are put back from the catalog (core/store_repair.py).
+
+Collections and search matrices are named by model key (name@fingerprint, InstalledModel.key); a collection
+named by the model's name alone dates from before keys (catalog schema < 3).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+from photo_tagger.core.ports import Progress
+from photo_tagger.core.store_repair import copy_missing_catalog_vectors, repair_store
+from photo_tagger.infra.chroma_store import ChromaVectorStore
+
+log = logging.getLogger(__name__)
+
+
+def collection_for(key: str) -> str:
+    """The Chroma collection of one model content: photos--NAME--FINGERPRINT."""
+    return "photos--" + key.replace("@", "--")
+
+
+def drop_replaced_collections(client, catalog, key: str, retry=None) -> None:
+    """In an embedded library, drop the collections of content no longer installed under this model's name: the
+    one named by the name alone (vectors the catalog lacks are copied out first) and those of replaced content.
+    Not for a shared server: other libraries may still use them."""
+    name = key.rpartition("@")[0]
+    replaced = re.compile(rf"photos--{re.escape(name)}--[0-9a-f]{{16}}")
+    for collection in ChromaVectorStore.list_collections(client):
+        if collection == f"photos--{name}":
+            copy_missing_catalog_vectors(catalog, ChromaVectorStore(client, collection, retry=retry), key)
+        elif not replaced.fullmatch(collection) or collection == collection_for(key):
+            continue
+        ChromaVectorStore.drop_collection(client, collection)
+        log.info("dropped the collection %s (content no longer installed as %s)", collection, name)
+
+
+def drop_replaced_matrices(folder: Path, key: str) -> None:
+    """Delete the search-matrix files (core/matrix_file.py) of content no longer installed under this model's
+    name: after a replace they would only take disk space (about 200 MB per 100,000 photos)."""
+    name = key.rpartition("@")[0]
+    for header in folder.glob("*.json"):
+        try:
+            owner = str(json.loads(header.read_text(encoding="utf-8")).get("key", ""))
+            if owner == key or owner.rpartition("@")[0] != name:
+                continue
+            for path in header.parent.glob(header.stem + ".*"):
+                path.unlink(missing_ok=True)
+        except (OSError, ValueError, AttributeError):  # unreadable, or still mapped (Windows): next time
+            continue
+        log.info("dropped the search matrix of %s (content no longer installed)", owner)
+
+
+def refill_store(catalog, store, key: str, progress: Progress | None, where: str) -> None:
+    """Put back what the store lost from the catalog's copies, saying so in one line (a warning)."""
+    repair = repair_store(catalog, store, key, progress)
+    if repair is not None:
+        log.warning("%s", repair.summary(where))
