@@ -156,6 +156,7 @@ class App:
         """The vectors of one model key (the active model's by default): one collection per model content,
         opened once; a store that lost vectors is refilled from the catalog then (store_repair.py)."""
         from photo_tagger.infra.chroma_store import ChromaVectorStore
+        from photo_tagger.infra.model_upkeep import collection_for
 
         name = model_name or self.model_key()
         stores = self.__dict__.setdefault("_stores", {})
@@ -169,7 +170,7 @@ class App:
             stores[name] = CatalogVectorStore(self.catalog, name, reason)
         if name not in stores:
             # ef_search 500: Chroma's default 100 found under half of the true top 50 at 100k photos (RESULTS.md).
-            store = ChromaVectorStore(self.chroma_client, "photos--" + name.replace("@", "--"), ef_search=500,
+            store = ChromaVectorStore(self.chroma_client, collection_for(name), ef_search=500,
                                       shared=bool(self.settings.store_url), retry=self.store_retry,
                                       library_id=self.library_id)
             try:
@@ -192,54 +193,17 @@ class App:
         return self.catalog.count_embedded(self.model_key())
 
     def _repair_store(self, store, key: str) -> None:
-        from photo_tagger.core.store_repair import repair_store
+        """On opening a model's store: drop what replaced content left, refill what the store lost."""
+        from photo_tagger.infra import model_upkeep
 
         if getattr(self.catalog, "read_only", ""):
             return
         if not self.settings.store_url:
-            self._drop_replaced_collections(key)
-        self._drop_replaced_matrices(key)
+            model_upkeep.drop_replaced_collections(self.chroma_client, self.catalog, key, self.store_retry)
+        model_upkeep.drop_replaced_matrices(self.paths.library_dir / "matrix", key)
         factory = getattr(self, "progress_factory", None)
-        repair = repair_store(self.catalog, store, key, factory() if factory else None)
-        if repair is not None:
-            log.warning("%s", repair.summary(self.settings.store_url or str(self.paths.library_dir / "chroma")))
-
-    def _drop_replaced_collections(self, key: str) -> None:
-        """In an embedded library, drop the collections of content no longer installed under this model's name:
-        the one named by name alone (before model keys; vectors the catalog lacks are copied out first) and
-        those of replaced content. A shared server's are left: other libraries may still use them."""
-        import re
-
-        from photo_tagger.core.store_repair import copy_missing_catalog_vectors
-        from photo_tagger.infra.chroma_store import ChromaVectorStore
-
-        name = key.rpartition("@")[0]
-        replaced = re.compile(rf"photos--{re.escape(name)}--[0-9a-f]{{16}}")
-        for collection in ChromaVectorStore.list_collections(self.chroma_client):
-            if collection == f"photos--{name}":
-                old = ChromaVectorStore(self.chroma_client, collection, retry=self.store_retry)
-                copy_missing_catalog_vectors(self.catalog, old, key)
-            elif not replaced.fullmatch(collection) or collection == "photos--" + key.replace("@", "--"):
-                continue
-            ChromaVectorStore.drop_collection(self.chroma_client, collection)
-            log.info("dropped the collection %s (content no longer installed as %s)", collection, name)
-
-    def _drop_replaced_matrices(self, key: str) -> None:
-        """Delete the search-matrix files (core/matrix_file.py) of content no longer installed under this model's
-        name: after a replace they would only take disk space (about 200 MB per 100,000 photos)."""
-        import json
-
-        name = key.rpartition("@")[0]
-        for header in (self.paths.library_dir / "matrix").glob("*.json"):
-            try:
-                owner = str(json.loads(header.read_text(encoding="utf-8")).get("key", ""))
-                if owner == key or owner.rpartition("@")[0] != name:
-                    continue
-                for path in header.parent.glob(header.stem + ".*"):
-                    path.unlink(missing_ok=True)
-            except (OSError, ValueError, AttributeError):  # unreadable, or still mapped (Windows): next time
-                continue
-            log.info("dropped the search matrix of %s (content no longer installed)", owner)
+        model_upkeep.refill_store(self.catalog, store, key, factory() if factory else None,
+                                  self.settings.store_url or str(self.paths.library_dir / "chroma"))
 
     def _chroma_blocked_by_full_disk(self) -> bool:
         """The embedded Chroma cannot even open on a full disk; reads can go to the catalog instead."""
