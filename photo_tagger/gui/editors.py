@@ -38,7 +38,9 @@ class Editors(QObject):
         if self.labels_dialog is not None:
             return
         labels, problem = state
-        dialog = LabelsDialog(labels, problem, self.window)
+        from photo_tagger.gui.dialogs.review_dialog import label_preview
+
+        dialog = LabelsDialog(labels, problem, self.window, preview=partial(label_preview, self.app))
         dialog.finished.connect(partial(self._labels_closed, dialog))
         self.labels_dialog = dialog
         dialog.open()

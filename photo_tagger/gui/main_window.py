@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self._check_size_action(self.thumbnails.size)
         tools = self.menuBar().addMenu("&Tools")
         self.labels_action = tools.addAction("Labels...", self.editors.edit_labels)
+        self.review_action = tools.addAction("Review tags and flags...", self.review_labels)
         self.settings_action = tools.addAction("Settings...", self.editors.edit_settings)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("Open log folder", self.open_log_folder)
@@ -306,6 +307,15 @@ class MainWindow(QMainWindow):
         if generation == self._generation:
             self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first")
             self._grid_done(generation, "")
+
+    def review_labels(self) -> None:
+        """The review dialog (gui/dialogs/review_dialog.py); closing it after any choice has retagged the library."""
+        from photo_tagger.gui.dialogs.review_dialog import ReviewDialog
+
+        dialog = ReviewDialog(self.app, self)
+        dialog.finished.connect(lambda _: (dialog.choices_made and self.refresh_grid(), dialog.deleteLater()))
+        self.review_dialog = dialog
+        dialog.open()
 
     def _search_done(self, generation: int, query: str, where: str, graded) -> None:
         if generation != self._generation:

@@ -121,3 +121,37 @@ def test_the_window_grades_search_hits(qtbot, indexed_shapes, open_window, shape
     qtbot.waitUntil(lambda: "dog on a beach" in window.header.text() and "best match" in window.header.text(),
                     timeout=15_000)
     assert window.header.text().startswith("no photo matches well; closest:")
+
+
+def test_the_window_opens_the_review_from_its_menu(qtbot, indexed_shapes, open_window, shapes_home):
+    window = open_window(shapes_home)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(indexed_shapes), timeout=15_000)
+    window.review_action.trigger()
+    dialog = window.review_dialog
+    assert dialog.isVisible() and dialog.target == ("label", "circle") and dialog.list.count() > 0
+    dialog.yes.click()  # (the keys are tested above)
+    assert dialog.choices_made == 1
+    dialog.accept()  # retags: the choice and what was learned reach the library
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_shapes, shapes_home):
+    from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
+    from photo_tagger.gui.dialogs.review_dialog import label_preview
+
+    app = App.from_home(shapes_home)
+    try:
+        labels = app.labels()
+        dialog = LabelsDialog(labels, "", None, preview=lambda l, n: label_preview(app, l, n))
+        qtbot.addWidget(dialog)
+        dialog.label_table.setCurrentCell(0, 2)
+        dialog.label_table.item(0, 2).setText("0.999")  # circle's own threshold, nearly unreachable
+        before = {i for i, _ in app.catalog.decisions(app.catalog.filter_ids(app.model_key())).items()}
+        dialog.preview_button.click()
+        text = dialog.preview_text.text()
+        assert text.startswith("'circle': 0 photos would gain it,") and "would lose it" in text
+        assert int(text.split(", ")[1].split()[0]) > 0
+        assert app.labels() == labels  # nothing saved
+        assert {i for i, _ in app.catalog.decisions(app.catalog.filter_ids(app.model_key())).items()} == before
+    finally:
+        app.close()

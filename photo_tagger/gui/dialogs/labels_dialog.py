@@ -30,8 +30,10 @@ class LabelsDialog(QDialog):
     Validation goes through the same parser as labels.toml (core.labels.label_set_from_dict), so the dialog
     refuses exactly what the file would."""
 
-    def __init__(self, labels: LabelSet, problem: str = "", parent: QWidget | None = None):
+    def __init__(self, labels: LabelSet, problem: str = "", parent: QWidget | None = None, preview=None):
+        """`preview(labels, name) -> str`: what saving these labels would do to label `name` (a dry run)."""
         super().__init__(parent)
+        self.preview = preview
         self.setWindowTitle("Labels")
         self.resize(760, 560)
         self.original = labels
@@ -46,7 +48,8 @@ class LabelsDialog(QDialog):
 
         self.threshold = QDoubleSpinBox(self, decimals=3, minimum=0.0, maximum=1.0, singleStep=0.01)
         self.threshold.setValue(labels.threshold)
-        self.threshold.setToolTip("A label tags a photo when its probability reaches this (unless it has its own)")
+        self.threshold.setToolTip("A label tags a photo when its confidence (0 to 1) reaches this, unless it has "
+                                  "its own: 0.5 is where its prompt just stands out from everyday things")
         self.best_threshold = QDoubleSpinBox(self, decimals=3, minimum=0.0, maximum=1.0, singleStep=0.01)
         self.best_threshold.setValue(labels.best_threshold)
         self.best_threshold.setToolTip("A photo gets tags only when its best label reaches this probability: a "
@@ -74,16 +77,24 @@ class LabelsDialog(QDialog):
         labels_page = QWidget(self)
         form = QFormLayout()
         form.addRow("Default threshold", self.threshold)
-        form.addRow("Tag a photo when its best label reaches", self.best_threshold)
+        self.best_threshold.setVisible(False)  # the softmax rule's gate: kept in the file, unused (issue 13)
         form.addRow("At most tags per photo", self.max_tags)
         page = QVBoxLayout(labels_page)
         page.addLayout(form)
         page.addWidget(self.label_table, 1)
         page.addLayout(_row(self.add_button, self.remove_button, self.rename_button))
+        self.preview_button = QPushButton("Preview changes", self)
+        self.preview_button.setToolTip("How many photos the selected label would gain and lose with these edits, "
+                                       "before saving")
+        self.preview_button.clicked.connect(self.show_preview)
+        self.preview_button.setVisible(preview is not None)
+        self.preview_text = QLabel(self)
+        self.preview_text.setWordWrap(True)
+        page.addLayout(_row(self.preview_button, self.preview_text))
         moderation_page = QWidget(self)
         page = QVBoxLayout(moderation_page)
-        note = QLabel("A category flags a photo when its unsafe prompts (against the safe ones) reach the "
-                      "threshold.", self)
+        note = QLabel("A category flags a photo when its unsafe prompts beat its safe ones and stand out from "
+                      "everyday things, with a confidence that reaches the threshold.", self)
         note.setWordWrap(True)
         page.addWidget(note)
         page.addWidget(self.category_table, 1)
@@ -239,6 +250,8 @@ class LabelsDialog(QDialog):
                 entry["threshold"] = _number(threshold, f"label {name!r}")
             if _split(prompts):
                 entry["prompts"] = _split(prompts)
+            elif any(l.name == name and l.examples_only for l in self.original.labels):
+                entry["examples_only"] = True  # a label defined by the user's examples stays so
             data["label"].append(entry)
         data["moderation"], seen = [], set()
         for row in range(self.category_table.rowCount()):
@@ -279,6 +292,19 @@ class LabelsDialog(QDialog):
         self.errors.setVisible(bool(self.errors.text()))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self._result is not None)
         return self._result is not None
+
+    def show_preview(self) -> None:
+        """The dry run for the selected label (or the first), with the labels as edited so far."""
+        labels = self.result_labels()
+        if labels is None or self.preview is None or not labels.labels:
+            self.preview_text.setText("Fix the mistake above first." if labels is None else "")
+            return
+        row = max(self.label_table.currentRow(), 0)
+        name = self._cells(self.label_table, row)[0]
+        try:
+            self.preview_text.setText(self.preview(labels, name))
+        except Exception as exc:  # a preview is advice: its failure must not cost the edits
+            self.preview_text.setText(f"No preview: {exc}")
 
     def result_labels(self) -> LabelSet | None:
         """The edited labels, or None while the tables hold a mistake."""

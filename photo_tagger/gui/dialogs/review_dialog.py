@@ -123,3 +123,13 @@ class ReviewDialog(QDialog):
 
             retag(self.app.catalog, self.app.vector_store(), self.app.prepared_labels(), self.app.model_key())
         super().done(result)
+
+
+def label_preview(app, labels, name: str) -> str:
+    """The labels editor's dry run: what saving `labels` would do to label `name` (core/dry_run.py)."""
+    from photo_tagger.core.dry_run import label_change
+    from photo_tagger.core.tagging import prepare
+
+    change = label_change(app.catalog, app.model_key(), prepare(labels, app.cached_text_encoder), name)
+    return (f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
+            f"({change.total} would have it)")
