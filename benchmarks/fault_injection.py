@@ -75,7 +75,16 @@ def catalog_rows(home: Path) -> int:
 
 
 def verify(home: Path, photos: Path) -> dict:
-    """Catalog = disk = Chroma, no duplicates (read in this process once no child runs)."""
+    """Catalog = disk = Chroma, no duplicates: checked in a child process of its own, as a user's next command
+    would open the library (and this process keeps no Chroma client whose closing could hang)."""
+    done = subprocess.run([sys.executable, __file__, "--verify", str(home), str(photos)], capture_output=True,
+                          text=True, timeout=300, cwd=REPO)
+    if done.returncode != 0:
+        return {"catalog=disk": f"verify failed: {done.stderr.strip()[-200:]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def verify_here(home: Path, photos: Path) -> dict:
     from photo_tagger.app import App
 
     app = App.from_home(home)
@@ -250,6 +259,9 @@ COLUMNS = ("scenario", "photos", "exit", "observed", "catalog=disk", "catalog=ch
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         return child_main(sys.argv[2], sys.argv[4:])
+    if len(sys.argv) == 4 and sys.argv[1] == "--verify":
+        print(json.dumps(verify_here(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=300)
     parser.add_argument("--kills", type=int, default=6)
