@@ -273,7 +273,7 @@ class App:
 
     @cached_property
     def labels_file(self):
-        from photo_tagger.labels_file import LabelsFile
+        from photo_tagger.infra.labels_file import LabelsFile
 
         return LabelsFile(self.paths.config_dir / "labels.toml")
 

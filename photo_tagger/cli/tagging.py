@@ -12,10 +12,11 @@ from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import date_fields, find_photo
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
-from photo_tagger.core.labels import Label, ModerationCategory, label_set_from_dict, label_set_to_dict
+from photo_tagger.core.labels import Label, ModerationCategory
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.services import tag_edits
-from photo_tagger.services.label_edits import rename_labels, save_labels_and_retag
+from photo_tagger.services.labels import (check_labels_editable, decided_by, dry_run, learning_state, rename_labels,
+                                          renamed, save_labels_and_retag)
 from photo_tagger.services.retagging import retag_library
 
 
@@ -204,11 +205,7 @@ def _holding_library(handler):
     tags with and fail to retag. A full disk, which would stop the retag, refuses them first too."""
     @functools.wraps(handler)
     def edit(app, args) -> int:
-        from photo_tagger.infra.storage_faults import DiskFull
-
-        if app.catalog.read_only:
-            raise DiskFull(app.catalog.read_only)
-        app.vector_store()  # the store must answer (a server that is down fails here, before the file changes)
+        check_labels_editable(app)
         return handler(app, args)
     return edit
 
@@ -222,43 +219,17 @@ def _labels_list(app, args) -> int:
     labels = app.labels()  # a broken file was reported by the load, once
     counts = app.catalog.tag_counts()
     say(f"Labels ({app.labels_file.path}); default threshold {labels.threshold}, at most {labels.max_tags} tags:")
-    learned, examples = _learning_state(app)
+    learned, examples = learning_state(app)
     for label in labels.labels:
         state = "" if label.enabled else "  (disabled)"
         own = f"  prompts: {' | '.join(label.prompts)}" if label.prompts else ""
         say(f"  {label.name:16} {labels.threshold_for(label):.2f}  {counts.get(label.name, 0):6} photos  "
-            f"[{_decided_by(label, label.name in learned, examples.get(label.name, 0))}]{state}{own}")
+            f"[{decided_by(label, label.name in learned, examples.get(label.name, 0))}]{state}{own}")
     return 0
 
 
-def _learning_state(app) -> tuple[set, dict]:
-    """Labels decided by a learned model now, and each label's number of examples (your added/removed tags)."""
-    from photo_tagger.core.training import train
-
-    rows, _ = app.catalog.all_choices()
-    examples: dict[str, int] = {}
-    for _, name, _ in rows:
-        examples[name] = examples.get(name, 0) + 1
-    if not rows:
-        return set(), examples
-    model = app.model_key()
-    trained, _ = train(app.prepared_labels(), app.catalog, model, app.catalog.filter_ids(model))
-    return set(trained.labels.learned), examples
-
-
-def _decided_by(label, learned: bool, examples: int) -> str:
-    """Where the label's decision comes from: its prompt, your N examples, or both."""
-    if label.examples_only:
-        return f"your {examples} examples" if learned else f"no prompt: needs examples ({examples} so far)"
-    return f"prompt + your {examples} examples" if learned else "prompt"
-
-
 def _dry_run(app, labels, name: str) -> None:
-    from photo_tagger.core.dry_run import label_change
-    from photo_tagger.core.tagging import prepare
-
-    prepared = prepare(labels, app.cached_text_encoder)
-    change = label_change(app.catalog, app.model_key(), prepared, name)
+    change = dry_run(app, labels, name)
     say(f"{name}: {len(change.gain)} photos would gain the tag, {len(change.lose)} would lose it "
         f"({change.total} would have it); nothing saved (dry run)")
 
@@ -296,13 +267,8 @@ def _labels_change(app, args) -> int:
 
 @_holding_library
 def _labels_rename(app, args) -> int:
-    labels = app.labels()
-    label = labels.label(args.old)
     new = args.new.strip()
-    if new != args.old and any(l.name == new for l in labels.labels):
-        raise ConfigError(f"a label named {new!r} exists already")
-    renamed = replace(labels, labels=tuple(replace(l, name=new) if l is label else l for l in labels.labels))
-    app.save_labels(label_set_from_dict(label_set_to_dict(renamed)))  # the file's own checks (an empty name...)
+    app.save_labels(renamed(app.labels(), args.old, new))
     touched = rename_labels(app, {args.old: new})
     say(f"Renamed {args.old!r} to {new!r} ({len(touched)} photos keep their tags and your changes)")
     report = run_retag(app)

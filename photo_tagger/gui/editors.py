@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialog
 
 from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
 from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
-from photo_tagger.services.label_edits import labels_state, save_labels_and_retag
+from photo_tagger.services.labels import labels_state, save_labels_and_retag
 from photo_tagger.services.models import model_precisions
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from photo_tagger.core.errors import ConfigError
 from photo_tagger.core.labels import LabelSet, default_label_set, label_set_from_dict
-from photo_tagger.labels_file import LabelsFile
+from photo_tagger.infra.labels_file import LabelsFile
 
 
 @pytest.mark.parametrize("text", ["", "label = []\n", "# every label removed\n\n[settings]\nmax_tags = 3\n"])

@@ -8,7 +8,7 @@ from photo_tagger.core.labels import Label, LabelSet, ModerationCategory, defaul
     label_set_to_dict
 from photo_tagger.core.tagging import TagDecision, UserChoices, decide, effective, prepare
 from photo_tagger.core.text_cache import CachedTextEncoder
-from photo_tagger.labels_file import LabelsFile
+from photo_tagger.infra.labels_file import LabelsFile
 
 
 class WordEncoder:

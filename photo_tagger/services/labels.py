@@ -1,0 +1,99 @@
+"""Labels: the set in use and what decides each label, dry runs, edits (save and retag, rename with the tags).
+
+The labels themselves are core/labels.py (data, defaults, dict form); labels.toml is infra/labels_file.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from photo_tagger.core import choices
+from photo_tagger.core.dry_run import LabelChange, label_change
+from photo_tagger.core.errors import ConfigError
+from photo_tagger.core.jobs import JobControl
+from photo_tagger.core.labels import Label, LabelSet, label_set_from_dict, label_set_to_dict
+from photo_tagger.core.ports import Progress
+from photo_tagger.core.retagging import RetagReport
+from photo_tagger.core.tagging import prepare
+from photo_tagger.core.training import train
+from photo_tagger.services.retagging import retag_library
+
+
+def labels_state(app):
+    """(the labels in use, why labels.toml is not in use or "")."""
+    labels = app.labels()
+    return labels, app.labels_file.problem
+
+
+def check_labels_editable(app) -> None:
+    """Before labels.toml changes: a full disk (which would stop the retag) and a store that does not answer
+    refuse the edit with nothing changed."""
+    from photo_tagger.infra.storage_faults import DiskFull
+
+    if app.catalog.read_only:
+        raise DiskFull(app.catalog.read_only)
+    app.vector_store()  # the store must answer (a server that is down fails here, before the file changes)
+
+
+def learning_state(app) -> tuple[set, dict]:
+    """Labels decided by a learned model now, and each label's number of examples (your added/removed tags)."""
+    rows, _ = app.catalog.all_choices()
+    examples: dict[str, int] = {}
+    for _, name, _ in rows:
+        examples[name] = examples.get(name, 0) + 1
+    if not rows:
+        return set(), examples
+    model = app.model_key()
+    trained, _ = train(app.prepared_labels(), app.catalog, model, app.catalog.filter_ids(model))
+    return set(trained.labels.learned), examples
+
+
+def decided_by(label: Label, learned: bool, examples: int) -> str:
+    """Where the label's decision comes from: its prompt, your N examples, or both."""
+    if label.examples_only:
+        return f"your {examples} examples" if learned else f"no prompt: needs examples ({examples} so far)"
+    return f"prompt + your {examples} examples" if learned else "prompt"
+
+
+def dry_run(app, labels: LabelSet, name: str) -> LabelChange:
+    """The photos that would gain and lose `name` with `labels` in use; nothing is saved."""
+    prepared = prepare(labels, app.cached_text_encoder)
+    return label_change(app.catalog, app.model_key(), prepared, name)
+
+
+def renamed(labels: LabelSet, old: str, new: str) -> LabelSet:
+    """The set with label `old` named `new`, through the file format's own checks (an empty name...)."""
+    label = labels.label(old)
+    if new != old and any(existing.name == new for existing in labels.labels):
+        raise ConfigError(f"a label named {new!r} exists already")
+    edited = replace(labels, labels=tuple(replace(l, name=new) if l is label else l for l in labels.labels))
+    return label_set_from_dict(label_set_to_dict(edited))
+
+
+def save_labels_and_retag(app, labels, progress: Progress | None = None, control: JobControl | None = None,
+                          renames: dict[str, str] | None = None) -> RetagReport:
+    """Write labels.toml, carry renamed labels' tags and the user's choices to their new names, then retag the
+    whole library from stored embeddings."""
+    app.save_labels(labels)
+    rename_labels(app, renames or {})
+    return retag_library(app, progress=progress, control=control)
+
+
+def rename_labels(app, renames: dict[str, str]) -> set[str]:
+    """Each label in the catalog under its new name (user_tags and automatic tags); returns the photos touched.
+    Names that trade places (a -> b, b -> a) go through temporary names first."""
+    renames = {old: new for old, new in renames.items() if old != new}
+    steps = list(renames.items())
+    if set(renames) & set(renames.values()):
+        temporary = {old: f"\0renaming {n}\0{old}" for n, old in enumerate(renames)}
+        steps = [(old, temporary[old]) for old in renames] + [(temporary[old], new) for old, new in renames.items()]
+    touched: set[str] = set()
+    for old, new in steps:
+        touched.update(app.catalog.rename_label(old, new))
+    store = app.vector_store() if touched else None
+    if store is not None and store.shared:
+        # A shared store keeps a copy of the tags: it follows here, journaled, since the retag after this sees
+        # the moved tags as unchanged and leaves those photos alone.
+        for photo_id in sorted(touched):
+            choices.edit_tags(app.catalog, store, app.model_key(), photo_id)
+    return touched
