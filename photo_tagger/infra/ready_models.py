@@ -115,7 +115,7 @@ def install_ready(store: ModelStore, files: dict[str, Path], *, source: str, sou
             shutil.copyfile(files[repo_path], staging / installed)
         entries = {installed: _file_entry(staging / installed) for installed in LAYOUT.values()}
         if remote:  # the copies, hashed for the manifest, must still be the hub's files
-            _check_against_hub(staging, remote, source)
+            _check_against_hub(staging, entries, remote, source)
         manifest = {
             "format": MANIFEST_FORMAT, "name": name, "source": source, "source_kind": source_kind,
             "revision": revision, "layout": "immich",
@@ -256,11 +256,16 @@ def check_embeddings(image_emb: np.ndarray, text_emb: np.ndarray, dim: int, *, a
     return result
 
 
-def _check_against_hub(staging: Path, remote: dict, source: str) -> None:
+def _check_against_hub(staging: Path, entries: dict, remote: dict, source: str) -> None:
     from photo_tagger.infra.hub_download import file_problem
 
     for repo_path, installed in LAYOUT.items():
-        problem = file_problem(staging / installed, remote[repo_path])
+        hub = remote[repo_path]
+        if hub.sha256:  # LFS (the big graphs): the manifest's hash of the copy is the hub's, no second read
+            same = entries[installed]["sha256"] == hub.sha256 and entries[installed]["size"] == hub.size
+            problem = "" if same else "sha256 differs"
+        else:
+            problem = file_problem(staging / installed, hub)
         if problem:
             raise ModelError(f"{source}: the copy of {repo_path} is not the hub's file ({problem}); not installed")
 

@@ -319,3 +319,32 @@ def test_an_installed_ready_model_is_imported_elsewhere_like_any_model(cli, home
     mine, theirs = (json.loads((h / "data/models/ready/manifest.json").read_text()) for h in (home, other))
     assert {k: v for k, v in theirs.items() if k != "installed_at"} == {k: v for k, v in mine.items()
                                                                         if k != "installed_at"}
+
+
+def test_a_copy_that_differs_from_the_hub_is_not_installed(tmp_path, monkeypatch):
+    """The hashes written to the manifest are those of the copies, checked against the hub's (a flaky disk)."""
+    import shutil
+
+    from huggingface_hub import constants
+
+    from photo_tagger.core.errors import ModelError
+    from photo_tagger.infra import ready_models
+    from photo_tagger.infra.model_store import ModelStore
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+
+    real_copy = shutil.copyfile
+
+    def flaky_copy(src, dst):
+        real_copy(src, dst)
+        if str(dst).endswith("text_fp32.onnx"):
+            with open(dst, "r+b") as f:
+                f.seek(1000)
+                f.write(b"\0\1\2")
+
+    monkeypatch.setattr(ready_models.shutil, "copyfile", flaky_copy)
+    store = ModelStore(tmp_path / "models")
+    with LocalHub({REPO: tiny_immich()}) as hub, pytest.raises(ModelError) as error:
+        store.install(REPO, agreement_check=False, endpoint=hub.url)
+    assert "the copy of textual/model.onnx is not the hub's file (sha256 differs); not installed" in str(error.value)
+    assert store.names() == []
