@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
 from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
 from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
+from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services.labels import labels_state, save_labels_and_retag
 from photo_tagger.services.models import model_precisions
 
 
-class Editors(QObject):
+class Editors(WindowPart):
     """Opens the dialogs non-modally (tests reach them as `labels_dialog` / `settings_dialog`)."""
 
     def __init__(self, window):
         super().__init__(window)
-        self.window = window
-        self.app = window.app
-        self.runner = window.runner
         self.labels_dialog: LabelsDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self._unsaved: dict = {}  # settings changes waiting for the save in flight

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
 from photo_tagger.gui.launcher import open_externally
+from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services import folders
 from photo_tagger.services.browsing import folder_name
 from photo_tagger.services.retagging import retag_library
 
 
-class FolderActions(QObject):
+class FolderActions(WindowPart):
     """Each action queues one job on the writer; the window refreshes when it ends."""
-
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.app = window.app
-        self.runner = window.runner
 
     def choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.window, "Add a folder of photos")

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
+from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.infra.model_export import HubDownloadError
 from photo_tagger.services import models
 
 
-class ModelSetup(QObject):
+class ModelSetup(WindowPart):
     """Runs the install on the writer (the window stays usable); the panel shows what happens and what failed."""
 
     def __init__(self, window):
         super().__init__(window)
-        self.window = window
-        self.app = window.app
-        self.runner = window.runner
         self.panel = window.no_model
         self.panel.install_requested.connect(self.choose_folder)
         self.panel.hub_install_requested.connect(self.install_from_hub)

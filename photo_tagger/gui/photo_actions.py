@@ -6,7 +6,6 @@ import logging
 import os
 from functools import partial
 
-from PySide6.QtCore import QObject
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu
 
@@ -14,6 +13,7 @@ from photo_tagger.gui.launcher import open_externally
 from photo_tagger.gui.thumbnails import blur, load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
 from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
+from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services import tag_edits
 from photo_tagger.services.browsing import GridItem
 from photo_tagger.services.photo_details import photo_details
@@ -28,14 +28,11 @@ def _preview(path: str, hidden: bool):
     return blur(image, 24) if hidden else image
 
 
-class PhotoActions(QObject):
+class PhotoActions(WindowPart):
     """Connects the grid's current photo to the details panel and runs the per-photo actions."""
 
     def __init__(self, window):
         super().__init__(window)
-        self.window = window
-        self.app = window.app
-        self.runner = window.runner
         self.model = window.grid_model
         self.details = window.details
         self.current: GridItem | None = None

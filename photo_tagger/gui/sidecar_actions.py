@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from functools import partial
 
-from PySide6.QtCore import QObject
-
+from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.infra.xmp_sidecar import sidecar_path
 from photo_tagger.services.browsing import folder_name
 from photo_tagger.services.sidecars import write_sidecars
@@ -28,14 +27,8 @@ class NotedSidecars:
         self.own_writes.note(sidecar_path(photo_path))
 
 
-class SidecarActions(QObject):
+class SidecarActions(WindowPart):
     """One export job on the writer; sidecars another program edited are only overwritten when the user says so."""
-
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.app = window.app
-        self.runner = window.runner
 
     def write(self, folder: str | None = None, ids: list[str] | None = None, overwrite_ours: bool = False):
         what = folder_name(folder) if folder else f"{len(ids or ())} photos"
