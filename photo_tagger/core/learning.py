@@ -55,17 +55,19 @@ class LearnedModel:
 
 
 def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | None,
-        slope: float = 1.0, prior_agreement: float = 1.0) -> LearnedModel:
+        slope: float = 1.0, prior_agreement: float = 1.0, weak_positives: np.ndarray | None = None) -> LearnedModel:
     """Weighted logistic regression, logit = slope * (x . v) + b, with an L2 pull of (v, b) toward the prior
     (zero without one). `slope` is the prompt's own (calibration.SHARPNESS / spread), so the pull is measured
     in cosine units and the prior is as strong for every model. `prior_agreement` (0..1, how much better than
     chance the prompt itself sorts these examples) scales the pull: a prompt that means nothing to the model
     leaves the examples alone (CLAP's class-adaptive constraint). Newton steps with backtracking."""
     dim = examples.positives.shape[1] if len(examples.positives) else examples.negatives.shape[1]
-    x = np.concatenate([examples.positives, examples.negatives, weak]).astype(np.float64) * slope
-    y = np.concatenate([np.ones(len(examples.positives)), np.zeros(len(examples.negatives) + len(weak))])
+    weak_positives = np.zeros((0, dim), np.float32) if weak_positives is None else weak_positives
+    x = np.concatenate([examples.positives, examples.negatives, weak, weak_positives]).astype(np.float64) * slope
+    y = np.concatenate([np.ones(len(examples.positives)), np.zeros(len(examples.negatives) + len(weak)),
+                        np.ones(len(weak_positives))])
     weight = np.concatenate([np.ones(len(examples.positives) + len(examples.negatives)),
-                             np.full(len(weak), WEAK_WEIGHT)])
+                             np.full(len(weak) + len(weak_positives), WEAK_WEIGHT)])
     x = np.hstack([x, np.ones((len(x), 1))])  # the bias is the last weight
     theta0 = np.zeros(dim + 1) if prior is None else np.append(prior[0] / slope, prior[1])
     # the pull holds the direction; the bias (a threshold) is nearly free to move

@@ -12,6 +12,8 @@ from photo_tagger.core.ports import Catalog
 from photo_tagger.core.tagging import PreparedLabels, _Scorer, calibrated
 
 REFERENCE_SAMPLE = 4000  # photos the background level and the weak negatives are drawn from
+SURE = 0.9  # prompt confidence at which a library photo stands in as a weak positive
+LOOKS_LIKE = 0.9  # image-image cosine above which a photo counts as like an example
 
 
 def library_sample(catalog: Catalog, model_name: str, ids: list[str], seed: int = 0) -> np.ndarray:
@@ -88,10 +90,19 @@ def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple
             if len(pos):  # a weak negative that is one of the positives is no negative
                 weak = weak[(weak @ np.array(pos).T).max(axis=1) < 0.9999]
         agreement = 0.0
+        weak_positives = None
         if has_prompt:
             conf, _ = side.confidences(np.concatenate([ex.positives, ex.negatives]), prepared.background,
                                        prepared.reference, use_learned=False)
             agreement = learning.agreement(conf[:len(pos), row], conf[len(pos):, row])
+            if len(pos) < learning.MIN_POSITIVES and sample.size:
+                # Only "not this" so far (e.g. "not sensitive"): what the prompt itself is sure of stands in
+                # for the positives, so the examples carve out exceptions instead of switching it off.
+                sure, _ = side.confidences(sample, prepared.background, prepared.reference, use_learned=False)
+                weak_positives = sample[sure[:, row] >= SURE]
+                if len(neg):  # nor does a photo that looks like one of the user's exceptions
+                    weak_positives = weak_positives[(weak_positives @ np.array(neg).T).max(axis=1) < LOOKS_LIKE]
         slope = calibration.SHARPNESS / side.row_reference(row, prepared.reference).spread
-        learned[name] = learning.fit(ex, weak, side.prior(row, prepared.reference), slope, agreement)
+        learned[name] = learning.fit(ex, weak, side.prior(row, prepared.reference), slope, agreement,
+                                     weak_positives)
     return replace(side, learned=learned)

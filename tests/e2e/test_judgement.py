@@ -204,3 +204,25 @@ def test_a_label_defined_by_examples_alone(cli, library):
     assert given and sum(truth[p][0] == "green" for p in given) / len(given) >= 0.9
     result = cli("--home", home, "labels", "add", "x", "--no-prompt", "--prompt", "a photo of x")
     assert result.returncode != 0 and "not both" in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_not_sensitive_teaches_a_category_its_exceptions(cli, library):
+    home, _, truth = library
+    triangles = ModerationCategory("triangles", tuple(caption(c, "triangle") for c in COLORS),
+                                   tuple(caption(c, s) for c in COLORS for s in SHAPES if s != "triangle"),
+                                   threshold=0.5)
+    tags = use_labels(cli, home, LabelSet(moderation=(triangles,)))
+    green = sorted(p for p in truth if truth[p] == ("green", "triangle") and "triangles" in tags[p].flags)
+    assert len(green) >= 8
+    for p in green[:6]:  # "green triangles are fine": 6 examples are enough (core/learning.py)
+        assert cli("--home", home, "unflag", p).returncode == 0
+    result = cli("--home", home, "retag")
+    assert "Learned from your choices: triangles" in result.out, result.out
+    after = stored(home)
+    others = [p for p in truth if truth[p][1] == "triangle" and truth[p][0] != "green"]
+    print(f"after 6 x not sensitive: {sum('triangles' in after[p].flags for p in green[6:])} of "
+          f"{len(green[6:])} other green triangles flagged, {sum('triangles' in after[p].flags for p in others)} "
+          f"of {len(others)} other triangles")
+    assert sum("triangles" in after[p].flags for p in green[6:]) <= 1
+    assert sum("triangles" in after[p].flags for p in others) >= 0.9 * sum("triangles" in tags[p].flags for p in others)
+    assert not any(after[p].flags for p in truth if truth[p][1] != "triangle")
