@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.infra.store_retry import (CONNECTION_ERRORS, ServerAway, StoreRefused, StoreUnavailable,
+from photo_tagger.infra.store_retry import (AWAY, CONNECTION_ERRORS, ServerAway, StoreRefused, StoreUnavailable,
                                             StoreUnreachable, StoreUntrusted, certificate_problem)
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,6 @@ PROBE_TIMEOUT_S = 3.0
 # The words the window and the command line use for each failure (tests and the README quote them).
 REFUSED = "the server refused the token"
 UNTRUSTED = "the server's certificate is not trusted"
-AWAY = "no server answers there"
 AWAY_STATUSES = (502, 503, 504)  # a proxy whose Chroma is down, restarting or too slow: waited for like no server
 
 
@@ -161,7 +160,7 @@ def check_answer(response: httpx.Response, where: str, access: StoreAccess | Non
     if status in (401, 403):
         raise StoreRefused(refused_line(where, status, access))
     if status in AWAY_STATUSES:
-        raise ServerAway(f"{AWAY}: the proxy at {where} answered HTTP {status} (is `chroma run` running behind it?)")
+        raise ServerAway(f"the proxy at {where} answered HTTP {status} (is `chroma run` running behind it?)")
 
 
 def refused_line(where: str, status: int, access: StoreAccess | None) -> str:
@@ -184,12 +183,12 @@ def response_hook(where: str, access: StoreAccess):
 def explain(exc: BaseException, where: str = "") -> str:
     """One line in words for a failure to reach a library server (CLI and window alike)."""
     at = f" ({where})" if where else ""
-    if isinstance(exc, (StoreRefused, StoreUntrusted, StoreRefusedLocally, ServerAway)):
-        return str(exc)
+    if isinstance(exc, (StoreRefused, StoreUntrusted, StoreRefusedLocally, StoreUnreachable)):
+        return str(exc)  # StoreUnreachable already says AWAY
     problem = certificate_problem(exc)
     if problem:
         return untrusted_line(where, problem)
-    if isinstance(exc, StoreUnreachable) or isinstance(exc, CONNECTION_ERRORS):
+    if isinstance(exc, CONNECTION_ERRORS):  # ServerAway included
         return f"{AWAY}{at}: {str(exc) or type(exc).__name__}"
     return str(exc) or type(exc).__name__
 

@@ -28,6 +28,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, Conn
 REQUEST_TIMEOUT = httpx.Timeout(30.0, connect=3.0)
 INTERACTIVE_GIVE_UP_S = 5.0  # a search or a one-off command: a clear error after a few seconds
 STATUS = "store unreachable, retrying"
+AWAY = "no server answers there"  # the words for an absent server, here and in store_auth.py's other cases
 SEGMENT_WAIT_S = 5.0  # a server still writing a new collection's first vectors to disk
 
 
@@ -143,7 +144,7 @@ class StoreRetry:
         def give_up(state: tenacity.RetryCallState) -> Any:
             exc = state.outcome.exception()
             raise StoreUnreachable(f"the Chroma server {self.where} is unreachable (gave up after {waited():.0f} s): "
-                                   f"{str(exc) or type(exc).__name__}") from None
+                                   f"{AWAY} ({str(exc) or type(exc).__name__})") from None
 
         retrying = tenacity.Retrying(retry=tenacity.retry_if_exception(_is_away), stop=out_of_patience,
                                      wait=backoff, before_sleep=announce, retry_error_callback=give_up,

@@ -76,7 +76,7 @@ def test_proxy_answers_are_told_apart():
     with pytest.raises(StoreRefused, match="no token was sent.*no system keyring"):
         store_auth.check_answer(answer(403), URL, StoreAccess.for_server(URL))
     for status in (502, 503, 504):
-        with pytest.raises(ServerAway, match=f"{AWAY}.*HTTP {status}"):
+        with pytest.raises(ServerAway, match=f"HTTP {status}"):
             store_auth.check_answer(answer(status), URL)
     for status in (200, 404, 500):  # Chroma's own answers are chromadb's to read
         store_auth.check_answer(answer(status), URL)
@@ -93,7 +93,8 @@ def cert_error(message: str = "certificate has expired") -> httpx.ConnectError:
 def test_explain_says_each_failure_in_words():
     assert store_auth.explain(cert_error(), URL).startswith(f"{UNTRUSTED} ({URL}: certificate has expired)")
     assert store_auth.explain(httpx.ConnectError("Connection refused"), URL).startswith(AWAY)
-    assert store_auth.explain(StoreUnreachable("gave up after 5 s"), URL).startswith(AWAY)
+    assert store_auth.explain(ServerAway("the proxy answered HTTP 502"), URL).startswith(f"{AWAY} ({URL}): the proxy")
+    assert AWAY in store_auth.explain(retry_until_out_of_patience(), URL)
     assert store_auth.explain(StoreRefused(f"{REFUSED} (x)"), URL).startswith(REFUSED)
 
 
@@ -111,6 +112,15 @@ class Clock:
 def retry() -> StoreRetry:
     clock = Clock()
     return StoreRetry(URL, give_up_after=30, sleep=clock.sleep, clock=clock)
+
+
+def retry_until_out_of_patience() -> StoreUnreachable:
+    def away():
+        raise ServerAway("the proxy answered HTTP 502")
+
+    with pytest.raises(StoreUnreachable) as caught:
+        retry().call(away)
+    return caught.value
 
 
 def test_a_proxy_whose_chroma_is_away_is_waited_for_a_refusal_or_bad_certificate_is_not():
