@@ -134,7 +134,8 @@ class App:
 
         if not self.settings.store_url:
             self.library_lock
-        return open_chroma(self.settings.store_url or self.paths.library_dir / "chroma", self.store_retry)
+        return open_chroma(self.settings.store_url or self.paths.library_dir / "chroma", self.store_retry,
+                           ca_file=self.settings.store_ca_file)
 
     @cached_property
     def store_retry(self):
