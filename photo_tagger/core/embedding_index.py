@@ -21,6 +21,7 @@ import numpy as np
 
 from photo_tagger.core.matrix_file import MatrixFile
 from photo_tagger.core.ports import Catalog, VectorStore
+from photo_tagger.core.store_repair import copy_missing_catalog_vectors
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class EmbeddingIndex:
     def _rebuild(self) -> None:
         if self._store is not None and self.catalog.ids_without_vector(self.model_name):
             store = self._store() if callable(self._store) else self._store  # opened only when needed
-            backfill_catalog_vectors(self.catalog, store, self.model_name)
+            copy_missing_catalog_vectors(self.catalog, store, self.model_name, page=_BACKFILL_PAGE)
             self._store = None  # once per library: later photos get their catalog vector when indexed
         self._seq, ids, vectors = self.catalog.vectors_since(self.model_name, 0)
         if vectors is None:
@@ -238,15 +239,3 @@ def _top(scores: np.ndarray, count: int) -> np.ndarray:
     top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
     return top[np.argsort(-scores[top], kind="stable")]
 
-
-def backfill_catalog_vectors(catalog: Catalog, store: VectorStore, model_name: str) -> int:
-    """Copy into the catalog the embeddings it lacks (libraries indexed before it kept them); no encoding."""
-    missing = catalog.ids_without_vector(model_name)
-    copied = 0
-    for start in range(0, len(missing), _BACKFILL_PAGE):
-        found = store.get_embeddings(missing[start:start + _BACKFILL_PAGE])
-        if found:
-            with catalog.transaction() as db:
-                catalog.write_vectors(db, model_name, list(found), np.stack(list(found.values())))
-            copied += len(found)
-    return copied

@@ -90,13 +90,14 @@ def _metadata(catalog: Catalog, store: VectorStore, records: list) -> list[dict]
     return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id))) for r in records]
 
 
-def copy_missing_catalog_vectors(catalog: Catalog, old_store: VectorStore, model_key: str) -> int:
-    """Copy into the catalog the vectors it lacks for `model_key` from a store about to be dropped (libraries from
-    before catalog vectors kept them in the store only); returns how many were copied."""
+def copy_missing_catalog_vectors(catalog: Catalog, store: VectorStore, model_key: str, page: int = _PAGE) -> int:
+    """Copy into the catalog the vectors it lacks for `model_key` from the store (libraries from before catalog
+    vectors kept them in the store only, a store about to be dropped, a restored backup); no encoding. Returns
+    how many were copied."""
     missing = catalog.ids_without_vector(model_key)
     copied = 0
-    for start in range(0, len(missing), _PAGE):
-        found = old_store.get_embeddings(missing[start:start + _PAGE])
+    for start in range(0, len(missing), page):
+        found = store.get_embeddings(missing[start:start + page])
         if found:
             with catalog.transaction() as db:
                 catalog.write_vectors(db, model_key, list(found), np.stack(list(found.values())))
