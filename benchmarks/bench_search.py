@@ -169,16 +169,19 @@ def retag_benchmark(workdir: Path, n: int, repeats: int, shared: bool = False) -
     # category, and ~2% towards one category's unsafe prompts, so tags and flags come out photo-like.
     records, vectors = [], np.empty((n, DIM), np.float32)
     base = datetime(2020, 1, 1)
-    safe_pull = sum(unit(p[k:].mean(0)) for _, _, p, k in prepared_a.categories)
+    cats = prepared_a.categories  # the absolute rule's prepared labels (core/tagging.py)
+    safe_pull = sum(unit(safe.mean(0)) for safe in cats.safe)
+    label_vectors = np.stack([prepared_a.labels.groups[prepared_a.labels.group_owner == r].mean(0)
+                              for r in range(len(prepared_a.names))])
     for i in range(n):
         k = int(rng.integers(1, 4))
         picks = rng.choice(len(prepared_a.names), size=k, replace=False)
         v = rng.standard_normal(DIM).astype(np.float32) / np.sqrt(DIM)
-        v += (rng.uniform(0.06, 0.14, size=k)[:, None] * prepared_a.matrix[picks]).sum(0)
+        v += (rng.uniform(0.06, 0.14, size=k)[:, None] * label_vectors[picks]).sum(0)
         v += 0.17 * safe_pull
         if rng.random() < 0.02:
-            _, _, prompts, n_unsafe = prepared_a.categories[int(rng.integers(len(prepared_a.categories)))]
-            v += 0.15 * unit(prompts[:n_unsafe].mean(0))
+            row = int(rng.integers(len(cats.names)))
+            v += 0.15 * unit(cats.groups[cats.group_owner == row].mean(0))
         vectors[i] = v
         taken = base + timedelta(seconds=int(rng.integers(0, 5 * 365 * DAY)))
         records.append(PhotoRecord(
