@@ -32,7 +32,7 @@ _OUTPUT_KEYS = ("embedding_dim", "image_size", "mean", "std", "context_length", 
 # Ones only ready-made models (infra/ready_models.py) declare: counted only when present, so the fingerprints of
 # models installed before them stay the same.
 _LAYOUT_KEYS = ("resize_mode", "interpolation", "image_input", "text_input", "text_dtype", "text_padding",
-                "text_clean")
+                "text_clean", "text_mask_input")
 
 
 def sha256_of(path: Path) -> str:

@@ -133,7 +133,7 @@ class OnnxImageEncoder:
     def encode_images(self, pixels: np.ndarray) -> np.ndarray:
         if len(pixels) == 0:
             return np.zeros((0, self.embedding_dim), np.float32)
-        return _l2_normalize(_run(self._session.session, self._input, np.ascontiguousarray(pixels, np.float32)))
+        return _l2_normalize(_run(self._session.session, {self._input: np.ascontiguousarray(pixels, np.float32)}))
 
 
 class ClipTokenizer:
@@ -156,13 +156,19 @@ class ClipTokenizer:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Token ids (N, longest or the context length), padded with the pad token (CLIP's end token) after the end."""
+        return self.encode_with_mask(texts)[0]
+
+    def encode_with_mask(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The ids and their attention mask (1 for a text's tokens, 0 for the padding), of the same type."""
         texts = [clean_text(t, self.clean) for t in texts] if self.clean else list(texts)
         encodings = self._tokenizer.encode_batch(texts)
         longest = max(self.pad_to, max(len(e.ids) for e in encodings))
         ids = np.full((len(encodings), longest), self.pad_token_id, dtype=self.dtype)
+        mask = np.zeros_like(ids)
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
-        return ids
+            mask[row, : len(encoding.ids)] = 1
+        return ids, mask
 
 
 class OnnxTextEncoder:
@@ -175,6 +181,7 @@ class OnnxTextEncoder:
         self.tokenizer = ClipTokenizer(model)
         self.model_key = model.key
         self._input = model.manifest.get("text_input", "input_ids")
+        self._mask_input = model.manifest.get("text_mask_input")  # multilingual (XLM-R) towers also take the mask
         self._session = _LazySession(model, model.text_encoder_file, device, threads)
 
     @property
@@ -184,8 +191,9 @@ class OnnxTextEncoder:
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.embedding_dim), np.float32)
-        ids = self.tokenizer.encode(texts)
-        return _l2_normalize(_run(self._session.session, self._input, ids))
+        ids, mask = self.tokenizer.encode_with_mask(texts)
+        feeds = {self._input: ids, **({self._mask_input: mask} if self._mask_input else {})}
+        return _l2_normalize(_run(self._session.session, feeds))
 
 
 def clean_text(text: str, mode: str) -> str:
@@ -199,11 +207,12 @@ def clean_text(text: str, mode: str) -> str:
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
-def _run(session: ort.InferenceSession, name: str, batch: np.ndarray) -> np.ndarray:
+def _run(session: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> np.ndarray:
     """Graphs exported with a fixed batch of 1 (Immich's) run row by row; the others take the batch at once."""
-    if session.get_inputs()[0].shape[0] == 1 and len(batch) > 1:
-        return np.concatenate([session.run(None, {name: batch[i:i + 1]})[0] for i in range(len(batch))])
-    return session.run(None, {name: batch})[0]
+    rows = len(next(iter(feeds.values())))
+    if session.get_inputs()[0].shape[0] == 1 and rows > 1:
+        return np.concatenate([session.run(None, {k: v[i:i + 1] for k, v in feeds.items()})[0] for i in range(rows)])
+    return session.run(None, feeds)[0]
 
 
 def _l2_normalize(array: np.ndarray) -> np.ndarray:

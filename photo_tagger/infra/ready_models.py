@@ -191,21 +191,28 @@ def check_graphs(model: InstalledModel) -> None:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
             raise ModelError(f"{m['source']}: {repo_path} does not load in onnxruntime ({first})") from None
     size, dim, ctx = m["image_size"], m["embedding_dim"], m["context_length"]
-    _expect(graphs["visual/model.onnx"], "visual/model.onnx", "image", ("tensor(float)",), [None, 3, size, size],
+    _expect(graphs["visual/model.onnx"], "visual/model.onnx", ("image",), ("tensor(float)",), [None, 3, size, size],
             dim, m["source"])
-    text_type = _expect(graphs["textual/model.onnx"], "textual/model.onnx", "text", ("tensor(int32)", "tensor(int64)"),
-                        [None, ctx], dim, m["source"])
+    # Immich's multilingual M-CLIP towers (XLM-R) take the attention mask too (its MClipTextualEncoder).
+    names = ("input_ids", "attention_mask") if [i.name for i in graphs["textual/model.onnx"].get_inputs()] == [
+        "input_ids", "attention_mask"] else ("text",)
+    text_type = _expect(graphs["textual/model.onnx"], "textual/model.onnx", names,
+                        ("tensor(int32)", "tensor(int64)"), [None, ctx], dim, m["source"])
     m["text_dtype"] = "int64" if text_type == "tensor(int64)" else "int32"
+    if len(names) == 2:
+        m["text_input"], m["text_mask_input"] = names
 
 
-def _expect(session, label: str, name: str, types: tuple, shape: list, dim: int, source: str) -> str:
+def _expect(session, label: str, names: tuple, types: tuple, shape: list, dim: int, source: str) -> str:
     inputs, outputs = session.get_inputs(), session.get_outputs()
     got = ", ".join(f"{i.name} {i.type} {i.shape}" for i in inputs)
-    if len(inputs) != 1 or inputs[0].name != name or inputs[0].type not in types:
-        raise ModelError(f"{source}: {label} takes {got}; the layout says one input `{name}` ({' or '.join(types)})")
-    if len(inputs[0].shape) != len(shape) or any(
-            want is not None and isinstance(have, int) and have != want for have, want in zip(inputs[0].shape, shape)):
-        raise ModelError(f"{source}: {label} takes {name} shaped {inputs[0].shape}, the config says {shape}")
+    if tuple(i.name for i in inputs) != names or inputs[0].type not in types or len({i.type for i in inputs}) > 1:
+        wanted = " and ".join(f"`{n}`" for n in names)
+        raise ModelError(f"{source}: {label} takes {got}; the layout says {wanted} ({' or '.join(types)})")
+    for i in inputs:
+        if len(i.shape) != len(shape) or any(
+                want is not None and isinstance(have, int) and have != want for have, want in zip(i.shape, shape)):
+            raise ModelError(f"{source}: {label} takes {i.name} shaped {i.shape}, the config says {shape}")
     out = outputs[0].shape if outputs else []
     if len(out) != 2 or (isinstance(out[-1], int) and out[-1] != dim):
         raise ModelError(f"{source}: {label} gives {out}, the config says (batch, {dim})")

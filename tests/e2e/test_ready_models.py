@@ -105,7 +105,7 @@ def test_embeddings_match_the_transformers_model(tmp_path):
     (lambda d: (d / "textual/tokenizer_config.json").unlink(), "textual/tokenizer_config.json missing"),
     (lambda d: (d / "visual/model.onnx").write_bytes(b"not onnx" * 100), "visual/model.onnx does not load"),
     (lambda d: (d / "visual/model.onnx").write_bytes((d / "textual/model.onnx").read_bytes()),
-     "visual/model.onnx takes text tensor(int32) [1, 77]; the layout says one input `image`"),
+     "visual/model.onnx takes text tensor(int32) [1, 77]; the layout says `image`"),
     (lambda d: (d / "config.json").write_text("{not json"), "config.json is unreadable"),
     (lambda d: (d / "config.json").write_text(json.dumps({"embed_dim": 16, "text_cfg": {"vocab_size": 1000}})),
      "the tokenizer has 49408 tokens but the text model 1000"),
