@@ -10,7 +10,7 @@ from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.search import Filters
+from photo_tagger.core.filters import Filters
 from photo_tagger.services.search import similar_hits, text_hits
 
 

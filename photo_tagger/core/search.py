@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 
 import numpy as np
 
-from photo_tagger.core.dates import DateBounds
 from photo_tagger.core.embedding_index import EXACT_MAX_ROWS, EmbeddingIndex
 from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.filters import Filters
 from photo_tagger.core.ports import Catalog, TextEncoder, VectorStore
-from photo_tagger.core.scan import is_under, prefix_relpath
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.core.types import PhotoRecord
-from photo_tagger.core.vector_metadata import display, foreign_record
+from photo_tagger.core.vector_metadata import foreign_record
 
 
 # A filtered search first checks the best CANDIDATES_PER_HIT rows per wanted hit (at least MIN_CANDIDATES)
@@ -32,63 +29,11 @@ class SearchError(PhotoTaggerError):
 
 
 @dataclass(frozen=True)
-class Filters:
-    folder: str | None = None  # absolute folder: the photo is in it or below it
-    tag: str | None = None
-    flagged: bool | None = None  # None: both
-    since: date | None = None  # taken on or after (core.dates: the capture date, else the file's)
-    until: date | None = None  # taken on or before
-
-    def where(self) -> dict | None:
-        clauses = []
-        if self.folder:
-            clauses.append({"folders": {"$contains": display(self.folder.rstrip(os.sep) or os.sep)}})
-        if self.tag:
-            clauses.append({"tags": {"$contains": self.tag}})
-        if self.flagged is not None:
-            clauses.append({"flagged": int(self.flagged)})
-        if self.since:
-            clauses.append({"taken_ts": {"$gte": _day_start(self.since)}})
-        if self.until:
-            clauses.append({"taken_ts": {"$lt": _day_start(self.until) + 86400}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def active(self) -> bool:
-        return bool(self.folder or self.tag or self.since or self.until) or self.flagged is not None
-
-
-@dataclass(frozen=True)
 class SearchHit:
     record: PhotoRecord
     score: float  # cosine similarity
     tags: tuple[str, ...]
     flags: tuple[str, ...]
-
-
-def _day_start(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
-
-
-def admitted_ids(catalog: Catalog, model_name: str, filters: Filters, among: list[str] | None = None) -> list[str]:
-    """The photos a filtered search may return (of `among` when given), from the catalog, the truth for
-    folders, tags and flags."""
-    roots: list[str] = []
-    subfolders: list[tuple[str, str]] = []
-    if filters.folder:
-        folder = filters.folder.rstrip(os.sep) or os.sep
-        for root in catalog.roots():
-            if is_under(root, folder):
-                roots.append(root)
-            elif is_under(folder, root):
-                subfolders.append((root, prefix_relpath(folder, root)))
-        if not roots and not subfolders:
-            return []
-    return catalog.filter_ids(
-        model_name, roots=roots, subfolders=subfolders, tag=filters.tag or None, flagged=filters.flagged,
-        dates=DateBounds.days(filters.since, filters.until), among=among,
-    )
 
 
 def filtered_nearest(catalog: Catalog, index: EmbeddingIndex, embedding: np.ndarray, limit: int,
@@ -105,11 +50,11 @@ def filtered_nearest(catalog: Catalog, index: EmbeddingIndex, embedding: np.ndar
     ranked = index.ranked(embedding, max(limit * CANDIDATES_PER_HIT, MIN_CANDIDATES))
     first = (10 if filters.active() else 2) * limit
     for checked in ([ranked[:first]] if first < len(ranked) else []) + [ranked]:
-        passed = set(admitted_ids(catalog, index.model_name, filters, among=[i for i, _ in checked]))
+        passed = set(filters.catalog_ids(catalog, index.model_name, among=[i for i, _ in checked]))
         hits = [(i, score) for i, score in checked if i in passed][:limit]
         if len(hits) == limit or len(checked) == len(index):
             return hits
-    return index.nearest(embedding, admitted_ids(catalog, index.model_name, filters), limit)
+    return index.nearest(embedding, filters.catalog_ids(catalog, index.model_name), limit)
 
 
 def exact(store: VectorStore, index: EmbeddingIndex | None, filters: Filters) -> bool:

@@ -10,7 +10,7 @@ from typing import Callable
 
 from photo_tagger.core.dates import DateBounds, PhotoDate, record_date
 from photo_tagger.core.scan import is_under
-from photo_tagger.core.search import Filters
+from photo_tagger.core.filters import Filters
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.services.folders import folder_counts
@@ -97,31 +97,19 @@ def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], 
     """The library's photos, most recent first, handed to `deliver` in batches; returns how many were listed.
     Skipped files are not photos: they are listed apart (skipped_files, the status bar's "N skipped")."""
     catalog = app.catalog
-    records = _photos(app, scope)
-    # Always: the grid blurs flagged photos and shows tags, whatever the scope.
-    tags: dict[str, tuple] = {}
+    filters = scope.filters()  # the search's filters, tested in memory (core/filters.py)
+    records = [r for r in catalog.records() if r.status == "indexed"]
     ids = [r.id for r in records]
+    # Always: the grid blurs flagged photos and shows tags, whatever the scope.
     decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-    for i in ids:
-        result = effective(decisions.get(i, TagDecision()), choices.get(i))
-        tags[i] = (result.tags, result.flags)
-    if scope.tag:
-        records = [r for r in records if scope.tag in tags[r.id][0]]
+    tags = {i: effective(decisions.get(i, TagDecision()), choices.get(i)) for i in ids}
+    records = [r for r in records if filters.admits(r, tags[r.id])]
     records.sort(key=_recency, reverse=True)
     for start in range(0, len(records), batch):
         if cancelled():
             break
-        deliver([GridItem.of(r, None, *tags.get(r.id, ((), ()))) for r in records[start:start + batch]])
+        deliver([GridItem.of(r, None, tags[r.id].tags, tags[r.id].flags) for r in records[start:start + batch]])
     return len(records)
-
-
-def _photos(app, scope: Scope) -> list[PhotoRecord]:
-    """The indexed photos in the scope's folder, flagged if it says so, taken in its dates (tags: the caller)."""
-    catalog = app.catalog
-    records = catalog.get(catalog.flagged_ids()).values() if scope.flagged else catalog.records()
-    dated = catalog.dated_ids(scope.dates) if scope.dates else None  # the catalog's SQL: the CLI's rule too
-    return [r for r in records if r.status == "indexed" and (not scope.folder or _under(r.path, scope.folder))
-            and (dated is None or r.id in dated)]
 
 
 def empty_reason(app, scope: Scope, query: str = "") -> str:

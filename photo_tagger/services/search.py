@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.search import Filters, SearchHit, nearest, search_text
+from photo_tagger.core.filters import Filters
+from photo_tagger.core.search import SearchHit, nearest, search_text
 from photo_tagger.services.browsing import GridItem, Scope
 
 SEARCH_LIMIT = 200

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from photo_tagger.core.dates import EXIF, FILE, DateBounds, photo_date, record_date
-from photo_tagger.core.search import Filters, admitted_ids
+from photo_tagger.core.filters import Filters
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import vector_metadata
 from photo_tagger.infra.catalog import Catalog
@@ -55,7 +55,7 @@ def test_the_catalog_filters_by_the_same_date_as_is_shown(tmp_path, since, until
                and (until is None or day(r) <= until.isoformat())}
     assert expected == by_hand
     assert set(catalog.filter_ids(MODEL, dates=bounds)) == expected == catalog.dated_ids(bounds)
-    assert set(admitted_ids(catalog, MODEL, Filters(since=since, until=until))) == expected
+    assert set(Filters(since=since, until=until).catalog_ids(catalog, MODEL)) == expected
     assert set(catalog.filter_ids(MODEL, dates=bounds, among=["p0", "p1", "p2", "p3"])) == expected & {"p0", "p1",
                                                                                                         "p2", "p3"}
 
@@ -64,8 +64,8 @@ def test_a_photo_without_exif_is_found_by_its_file_date(tmp_path):
     catalog = Catalog(tmp_path / "catalog.sqlite3")
     with catalog.transaction() as db:
         catalog.write(db, upserts=[record(1, None, local_ns(2024, 5, 1, 12)), record(2, "2019-01-01T10:00:00", 1)])
-    assert admitted_ids(catalog, MODEL, Filters(since=date(2024, 4, 1))) == ["p1"]
-    assert admitted_ids(catalog, MODEL, Filters(until=date(2019, 12, 31))) == ["p2"]
+    assert Filters(since=date(2024, 4, 1)).catalog_ids(catalog, MODEL) == ["p1"]
+    assert Filters(until=date(2019, 12, 31)).catalog_ids(catalog, MODEL) == ["p2"]
 
 
 def test_the_vector_metadata_dates_a_photo_without_exif_by_its_file():

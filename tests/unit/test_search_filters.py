@@ -129,3 +129,48 @@ def test_backfill_copies_vectors_a_library_kept_only_in_the_store(library, tmp_p
     assert fresh.ids_without_vector(MODEL) == []
     index = EmbeddingIndex(fresh, MODEL, private)
     assert index.ranked(vectors[42], 1)[0] == ("p042", pytest.approx(1.0, abs=1e-6))
+
+
+def generated_filters(count: int, seed: int = 12) -> list[Filters]:
+    """Random combinations of every filter field, over values the library has and some it has not."""
+    rng = np.random.default_rng(seed)
+    folders = ["/lib/a", "/lib/a/", "/lib/a/2020", "/lib/a/2020/x", "/lib/a/2020/xy", "/lib/b", "/lib/b/2020",
+               "/lib/a/2021", "/lib", "/elsewhere", "/lib/a/20"]
+    tags = [*LABELS, "violence", "nothing"]
+    days = [date(1969, 12, 31), date(1970, 1, 2), date(2020, 1, 10), date(2020, 5, 10), date(2021, 3, 1),
+            date(2021, 9, 27), date(2022, 6, 15), date(2030, 1, 1)]
+
+    def pick(values):  # each field is left out half the time: five fields at once admit little
+        return values[rng.integers(len(values))] if rng.random() < 0.5 else None
+
+    generated = []
+    for _ in range(count):
+        since, until = pick(days), pick(days)
+        if since and until and since > until:  # an inverted range admits nothing: one test of that is enough
+            since, until = until, since
+        generated.append(Filters(folder=pick(folders), tag=pick(tags), flagged=pick([True, False]),
+                                 since=since, until=until))
+    return generated
+
+
+def test_the_generated_filters_are_worth_comparing(library):
+    catalog = library[0]
+    sizes = [len(f.catalog_ids(catalog, MODEL)) for f in generated_filters(80)]
+    assert sum(0 < n < 240 for n in sizes) >= 40, sizes
+
+
+@pytest.mark.parametrize("filters", generated_filters(80), ids=repr)
+def test_the_three_compilations_of_a_generated_filter_admit_the_same_photos(library, filters):
+    """core/filters.py: the catalog's query, the test in memory (the window's listing) and Chroma's `where`
+    (a shared library) admit the same photos; Chroma's folder chains start at the roots, so a folder above
+    them ("/lib") is the catalog's alone."""
+    catalog, _, shared, vectors = library
+    records = catalog.get(catalog.filter_ids(MODEL)).values()
+    decisions, choices = catalog.decisions([r.id for r in records]), catalog.choices([r.id for r in records])
+    in_memory = {r.id for r in records
+                 if filters.admits(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id)))}
+    assert set(filters.catalog_ids(catalog, MODEL)) == in_memory
+    if filters.folder and filters.folder.rstrip("/") == "/lib":
+        return
+    by_chroma = {hit_id for hit_id, _, _ in shared.query(vectors[0], 240, where=filters.where())}
+    assert by_chroma == in_memory
