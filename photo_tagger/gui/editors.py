@@ -91,7 +91,7 @@ class Editors(WindowPart):
         if "thumbnail_size" in changes:
             self.window.set_thumbnail_size(changes["thumbnail_size"])
         if changes:
-            later = {"device", "precision", "fast_decode", "store_url"} & set(changes)
+            later = {"device", "precision", "fast_decode", "store_url", "store_ca_file"} & set(changes)
             restart = f"; {', '.join(sorted(later))} apply at the next start" if later else ""
             self.save_settings(changes, f"Settings saved{restart}")
 
