@@ -91,6 +91,16 @@ def download_folder(downloads_dir: Path, repo: Listing) -> Path:
 
 
 def _fetch_one(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report, control) -> Path:
+    from filelock import FileLock
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # Two installs of one repo at once (the window and a terminal) would append to the same .part: one waits, then
+    # finds the file there and only checks it. The OS drops the lock of a process that dies.
+    with FileLock(str(dest) + ".lock"):
+        return _fetch_locked(repo, remote, dest, endpoint, report, control)
+
+
+def _fetch_locked(repo: Listing, remote: RemoteFile, dest: Path, endpoint: str | None, report, control) -> Path:
     problem = ""
     for attempt in (1, 2):
         if not dest.is_file():

@@ -348,3 +348,28 @@ def test_a_copy_that_differs_from_the_hub_is_not_installed(tmp_path, monkeypatch
         store.install(REPO, agreement_check=False, endpoint=hub.url)
     assert "the copy of textual/model.onnx is not the hub's file (sha256 differs); not installed" in str(error.value)
     assert store.names() == []
+
+
+def test_two_installs_at_once_share_the_download(home, tmp_path):
+    """A second install of the same repo waits for the first's file lock; once the first dies, it resumes its part."""
+    args = ["--home", str(home), "model", "install", REPO, "--no-agreement-check"]
+    with LocalHub({REPO: tiny_immich()}) as hub:
+        env = hub_env(hub, tmp_path)
+        hub.stall["textual/model.onnx"] = 1_000_000
+        first = subprocess.Popen([sys.executable, "-c", NO_TORCH, *args], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        second = None
+        try:
+            assert hub.stalled.wait(120)
+            second = subprocess.Popen([sys.executable, "-c", NO_TORCH, *args], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+            time.sleep(5)  # long enough for it to start, list the repo and reach the lock
+            assert second.poll() is None
+        finally:
+            first.kill()
+            first.communicate()
+        out, err = second.communicate(timeout=300)
+        assert second.returncode == 0, err
+        textual = [ranged for method, _, path, ranged in hub.requests if method == "GET" and path == "textual/model.onnx"]
+        assert textual == [None, "bytes=1000000-"]
+    assert "Installed ViT-tiny__test" in out
