@@ -10,8 +10,8 @@ from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
-from photo_tagger.core import review
 from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.services import review
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 ICON = 64  # px; thumbnails are read only for the rows shown first
@@ -75,9 +75,7 @@ class ReviewDialog(QDialog):
             self.header.setText("No enabled label or moderation category to review.")
             return
         kind, name = self.target
-        prepared = self.app.prepared_labels()
-        found = review.candidates(self.app.catalog, self.app.model_key(), prepared, kind, name)
-        records = self.app.catalog.get([c.photo_id for c in found])
+        found, records = review.candidates(self.app, kind, name)
         verb = "tags" if kind == review.LABEL else "flags"
         self.header.setText(f"{sum(c.tagged for c in found)} photos {name!r} {verb} now, and "
                             f"{sum(not c.tagged for c in found)} near misses; the most uncertain first. "
@@ -106,8 +104,7 @@ class ReviewDialog(QDialog):
             return
         kind, name = self.target
         try:
-            review.decide(self.app.catalog, self.app.vector_store(), self.app.model_key(), kind, name,
-                          item.data(PhotoIdRole), accept)
+            review.decide(self.app, kind, name, item.data(PhotoIdRole), accept)
         except PhotoTaggerError as exc:
             self.status.setText(str(exc))
             self.list.takeItem(self.list.row(item))

@@ -1,0 +1,19 @@
+"""Review: one label's or moderation category's borderline photos, most uncertain first, and the user's yes or
+no on each (stored at once as an example for learning; core/review.py holds the rules)."""
+
+from __future__ import annotations
+
+from photo_tagger.core import review
+from photo_tagger.core.review import CATEGORY, LABEL, Candidate  # noqa: F401 (the kinds, for callers)
+from photo_tagger.core.types import PhotoRecord
+
+
+def candidates(app, kind: str, name: str) -> tuple[list[Candidate], dict[str, PhotoRecord]]:
+    """The candidates (re-learned from the choices so far) and their records."""
+    found = review.candidates(app.catalog, app.model_key(), app.prepared_labels(), kind, name)
+    return found, app.catalog.get([c.photo_id for c in found])
+
+
+def decide(app, kind: str, name: str, photo_id: str, accept: bool):
+    """Accept (it is `name`) or reject (it is not); PhotoTaggerError for a photo gone since the list was made."""
+    return review.decide(app.catalog, app.vector_store(), app.model_key(), kind, name, photo_id, accept)
