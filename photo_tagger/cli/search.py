@@ -11,7 +11,7 @@ from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
-from photo_tagger.services.search import similar_hits, text_hits
+from photo_tagger.services.search import grades as search_grades, similar_hits, text_hits
 
 
 def register(subparsers) -> None:
@@ -74,7 +74,7 @@ def _search(app, args) -> int:
     hits = text_hits(app, args.query, _filters(app, args), args.limit)
     if args.min_score is not None:  # the raw cosine, for those who want a fixed cut
         hits = [h for h in hits if h.score >= args.min_score]
-    grades = _grades(app, args.query, hits)
+    grades = search_grades(app, args.query, [h.record.id for h in hits])
     if args.json:
         say_json([{**hit_dict(h), "match": g} for h, g in zip(hits, grades)])
         return 0
@@ -88,13 +88,6 @@ def _search(app, args) -> int:
     if weak:
         print_hits(weak)
     return 0
-
-
-def _grades(app, query: str, hits) -> list[str]:
-    """"strong" / "weak" per hit (core/grading.py), from the hits' stored embeddings."""
-    from photo_tagger.core.grading import grade_ids
-
-    return grade_ids(app.catalog, app.cached_text_encoder, app.model_key(), query, [h.record.id for h in hits])
 
 
 def _similar(app, args) -> int:

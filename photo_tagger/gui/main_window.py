@@ -41,15 +41,6 @@ log = logging.getLogger(__name__)
 LIVE_REFRESH_S = 2.0
 
 
-def _graded_search(app, query: str, scope) -> tuple[list, list]:
-    """Search hits split into strong and weak ones against the library (core/grading.py), each best first."""
-    from photo_tagger.core.grading import STRONG, grade_ids
-
-    items = search.search_items(app, query, scope)
-    grades = grade_ids(app.catalog, app.cached_text_encoder, app.model_key(), query, [i.id for i in items])
-    return ([i for i, g in zip(items, grades) if g == STRONG], [i for i, g in zip(items, grades) if g != STRONG])
-
-
 class MainWindow(QMainWindow):
     """Owns the views; every read and write of the library goes through the TaskRunner."""
 
@@ -269,7 +260,7 @@ class MainWindow(QMainWindow):
         where = self._where(scope)
         if query:
             self.header.setText(f"Searching for \u201c{query}\u201d{where}...")
-            self.runner.query(partial(_graded_search, self.app, query, scope),
+            self.runner.query(partial(search.graded_search_items, self.app, query, scope),
                               on_done=partial(self._search_done, generation, query, where),
                               on_error=partial(self._grid_failed, generation))
             return

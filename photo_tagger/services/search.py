@@ -26,8 +26,24 @@ def similar_hits(app, embedding: np.ndarray, filters: Filters, limit: int,
                    index=app.embedding_index())
 
 
+def grades(app, query: str, ids: list[str]) -> list[str]:
+    """"strong" / "weak" per photo against the library (core/grading.py), from their stored embeddings."""
+    from photo_tagger.core.grading import grade_ids
+
+    return grade_ids(app.catalog, app.cached_text_encoder, app.model_key(), query, ids)
+
+
 def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> list[GridItem]:
     return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in text_hits(app, query, scope.filters(), limit)]
+
+
+def graded_search_items(app, query: str, scope: Scope) -> tuple[list[GridItem], list[GridItem]]:
+    """The window's search: hits split into strong and weak ones, each best first."""
+    from photo_tagger.core.grading import STRONG
+
+    items = search_items(app, query, scope)
+    graded = grades(app, query, [i.id for i in items])
+    return ([i for i, g in zip(items, graded) if g == STRONG], [i for i, g in zip(items, graded) if g != STRONG])
 
 
 def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridItem]:

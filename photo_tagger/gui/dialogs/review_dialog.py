@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QListWid
 
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.services import review
+from photo_tagger.services.labels import dry_run
+from photo_tagger.services.retagging import retag_library
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 ICON = 64  # px; thumbnails are read only for the rows shown first
@@ -116,17 +118,12 @@ class ReviewDialog(QDialog):
 
     def done(self, result: int) -> None:
         if self.choices_made:  # learning reaches every photo, not only the reviewed ones
-            from photo_tagger.core.retagging import retag
-
-            retag(self.app.catalog, self.app.vector_store(), self.app.prepared_labels(), self.app.model_key())
+            retag_library(self.app)
         super().done(result)
 
 
 def label_preview(app, labels, name: str) -> str:
-    """The labels editor's dry run: what saving `labels` would do to label `name` (core/dry_run.py)."""
-    from photo_tagger.core.dry_run import label_change
-    from photo_tagger.core.tagging import prepare
-
-    change = label_change(app.catalog, app.model_key(), prepare(labels, app.cached_text_encoder), name)
+    """The labels editor's dry run: what saving `labels` would do to label `name` (services/labels.py)."""
+    change = dry_run(app, labels, name)
     return (f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
             f"({change.total} would have it)")
