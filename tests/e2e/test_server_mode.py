@@ -174,9 +174,11 @@ def test_index_tag_search_through_a_server(cli, model_depot, tmp_path, chroma_se
     assert [truth[h["path"]] for h in hits] == [("red", "circle")] * 3
     circles = search(cli, home, *store, "search", "a photo of a shape", "--tag", "circle", "--limit", "20")
     assert all("circle" in h["tags"] for h in circles)  # the filter, answered by the server's metadata
-    assert len(circles) >= 11 and sum(truth[h["path"]][1] == "circle" for h in circles) >= len(circles) - 1
+    # the absolute rule (issue 13) leaves a photo untagged when its label does not stand out: recall ~0.9
+    assert len(circles) >= 10 and sum(truth[h["path"]][1] == "circle" for h in circles) >= len(circles) - 1
 
-    photo = next(p for p, c in truth.items() if c == ("blue", "star"))
+    tagged = catalog_tags(home)  # a blue star the absolute rule tagged "star" (it may leave one untagged)
+    photo = next(p for p, c in truth.items() if c == ("blue", "star") and "star" in tagged[photo_id(home, p)])
     result = cli("--home", home, *store, "tag", photo, "--add", "holiday")
     assert result.returncode == 0, result.err
     holiday = search(cli, home, *store, "search", "anything", "--tag", "holiday")
