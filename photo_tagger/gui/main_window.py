@@ -32,7 +32,7 @@ from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
 from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
 from photo_tagger.gui.widgets.status_panel import StatusPanel
-from photo_tagger.infra.model_export import DEFAULT_SOURCE
+from photo_tagger.infra.ready_models import DEFAULT_READY
 from photo_tagger.services import browsing, search
 from photo_tagger.services.browsing import Scope, folder_name
 from photo_tagger.services.models import Startup, check_startup
@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.header = QLabel(self)
         self.status = StatusPanel(self.runner, self)
         self.statusBar().addWidget(self.status, 1)
-        self.no_model = NoModelPanel(DEFAULT_SOURCE, self)
+        self.no_model = NoModelPanel(DEFAULT_READY, self)
         self.empty = EmptyLibraryPanel(self)
         self.folders = FolderActions(self)
         self.sidecars = SidecarActions(self)

@@ -19,18 +19,18 @@ class ModelSetup(WindowPart):
         self.panel.hub_install_requested.connect(self.install_from_hub)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "A folder with a transformers CLIP checkpoint")
+        folder = QFileDialog.getExistingDirectory(self.window, "A model folder: a ready ONNX model, or one Photo "
+                                                              "Tagger made")
         if folder:
             self.install_from_folder(folder)
 
     def install_from_folder(self, folder: str):
-        return self._install(f"Installing the model from {folder}: exporting it to ONNX and checking it "
-                             "(a minute or two)...",
+        return self._install(f"Installing the model from {folder} and checking it...",
                              lambda progress, control: models.install_model(self.app, folder, progress, control))
 
     def install_from_hub(self, hub_id: str):
-        return self._install(f"Downloading {hub_id} from the Hugging Face hub, then exporting it to ONNX and "
-                             "checking it (a few minutes; the progress is in the status bar)...",
+        return self._install(f"Downloading {hub_id} from the Hugging Face hub and checking it (a few minutes; "
+                             "the progress is in the status bar)...",
                              lambda progress, control: models.install_from_hub(self.app, hub_id, progress,
                                                                                    control))
 

@@ -32,7 +32,7 @@ def install_model(app, folder: str, progress: Progress, control: JobControl):
     """Install a model from a folder and make it the one in use when none is chosen: a model folder exported by
     Photo Tagger elsewhere is imported (no torch needed: the packaged app), a transformers checkpoint is exported."""
     # What the status bar adds after the job's description ("Installing the model"): not the description again.
-    progress.started(None, "a checkpoint is exported to ONNX and checked: a minute or two")
+    progress.started(None, "copying and checking it; a transformers checkpoint is exported first: a minute or two")
     model = app.models.install_folder(Path(folder))
     _use_if_none_chosen(app, model)
     progress.finished()
@@ -43,8 +43,7 @@ def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl):
     """Download a CLIP checkpoint from the Hugging Face hub, export and check it (what `photo-tagger model install
     HUB_ID` does, same service) and make it the one in use when none is chosen. Without network the model store
     raises one ModelError saying what to do instead."""
-    progress.started(None, f"downloading {hub_id} from the Hugging Face hub, then exporting it to ONNX and checking "
-                           "it: a few minutes")
+    progress.started(None, f"downloading {hub_id} from the Hugging Face hub and checking it: a few minutes")
     model = app.models.install(hub_id)  # a ready ONNX model (Immich's layout) needs no torch; a checkpoint is exported
     _use_if_none_chosen(app, model)
     progress.finished()

@@ -192,12 +192,12 @@ def test_a_folder_dropped_on_the_window_is_added_and_a_file_is_refused(qtbot, op
 
 def test_installing_from_the_hub_offline_says_so_in_one_line_and_the_window_stays_usable(qtbot, open_window, home,
                                                                                          caplog):
-    from photo_tagger.infra.model_export import DEFAULT_SOURCE
+    from photo_tagger.infra.ready_models import DEFAULT_READY
 
     window = open_window(home)
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.no_model)
     panel = window.no_model
-    assert panel.hub_id.text() == DEFAULT_SOURCE == "openai/clip-vit-base-patch32"
+    assert panel.hub_id.text() == DEFAULT_READY == "immich-app/ViT-B-32__openai"  # installs without torch
     assert panel.hub_button.isVisible() and panel.button.isVisible()  # the hub beside a local folder
 
     # HF_HUB_OFFLINE (tests/conftest.py) stands for a machine without network: the same service code as
@@ -205,13 +205,13 @@ def test_installing_from_the_hub_offline_says_so_in_one_line_and_the_window_stay
     with qtbot.waitSignal(window.runner.job_finished, timeout=60_000):
         qtbot.mouseClick(panel.hub_button, Qt.MouseButton.LeftButton)
         assert not panel.hub_button.isEnabled() and not panel.button.isEnabled()
-        assert "Downloading openai/clip-vit-base-patch32" in panel.note.text()
+        assert "Downloading immich-app/ViT-B-32__openai" in panel.note.text()
         assert window.runner.busy
     for record in caplog.get_records("call"):
         if "Installing the model failed" in record.getMessage():
             record.expected = True  # failing offline is what this test is about
     note = panel.note.text()
-    assert note.startswith("The model could not be installed: cannot download openai/clip-vit-base-patch32 from "
+    assert note.startswith("The model could not be installed: cannot download immich-app/ViT-B-32__openai from "
                            "the Hugging Face hub")
     assert "Without network" in note and "Install from a folder..." in note and "\n" not in note
     assert "Traceback" not in note

@@ -61,7 +61,7 @@ def test_the_hub_error_offline_points_to_the_folder_button_not_a_terminal(qtbot,
         if "Installing the model failed" in record.getMessage():
             record.expected = True
     note = panel.note.text()
-    assert "cannot download openai/clip-vit-base-patch32" in note
+    assert "cannot download immich-app/ViT-B-32__openai" in note
     assert f"\u201c{panel.button.text()}\u201d" in note and "another computer" in note
     assert "photo-tagger" not in note and "model install" not in note and "terminal" not in note.lower()
     status = window.status.message.text()

@@ -76,11 +76,11 @@ class NoModelPanel(_Panel):
     def set_problem(self, problem: str) -> None:
         self.text.setText(
             "Photo Tagger recognizes what is in your photos with OpenAI's CLIP, running on this computer: "
-            "nothing leaves it. Install a model once: download it from the Hugging Face hub (about 600 MB; "
-            "exporting it to ONNX and checking it takes a minute or two more), or install it from a folder "
-            "holding a transformers CLIP checkpoint (for example a copy of "
-            "huggingface.co/openai/clip-vit-base-patch32) or a model folder Photo Tagger made on another "
-            "computer (models/<name> there; imported in seconds).")
+            "nothing leaves it. Install a model once: download a ready ONNX model from the Hugging Face hub "
+            "(the one below is OpenAI's ViT-B/32, about 600 MB), or install one from a folder: a ready model "
+            "downloaded on another computer (huggingface.co/immich-app/ViT-B-32__openai), a model folder Photo "
+            "Tagger made there (models/<name>), or a transformers CLIP checkpoint (exporting that needs "
+            "torch: Photo Tagger's export extra).")
         self.note.setText(problem)
         self.note.setStyleSheet("color: #a03030")
         self.note.setVisible(bool(problem))
