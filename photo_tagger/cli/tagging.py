@@ -173,7 +173,7 @@ def _detail(name: str, scores: dict, source_of, yours: bool) -> dict:
 
 def decision_score(decision: TagDecision, tag: str) -> str:
     score = dict(decision.tags).get(tag)
-    return f"{score:.2f}" if score is not None else "yours"
+    return f"{score:.2f} {decision.source_of_tag(tag)}" if score is not None else "yours"
 
 
 def _flagged(app, args) -> int:

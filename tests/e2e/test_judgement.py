@@ -121,6 +121,8 @@ def test_a_label_the_prompt_cannot_express_learns_from_ten_added_and_ten_removed
     info = json.loads(cli("--home", home, "tags", sorted(given & gold)[0], "--json").out)
     detail = next(d for d in info["tag_details"] if d["name"] == "blorp")
     assert detail["source"] == "learned" and 0.5 <= detail["confidence"] <= 1.0
+    text = cli("--home", home, "tags", sorted(given & gold)[0]).out
+    assert f"blorp ({detail['confidence']:.2f} learned)" in text
     mine = json.loads(cli("--home", home, "tags", added[0], "--json").out)
     assert {"name": "blorp", "confidence": 1.0, "source": "you"} in mine["tag_details"]
 
