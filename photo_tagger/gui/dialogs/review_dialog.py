@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
@@ -16,8 +16,8 @@ from photo_tagger.services.labels import dry_run
 from photo_tagger.services.retagging import retag_library
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
-ICON = 64  # px; thumbnails are read only for the rows shown first
-ICONS_AT_ONCE = 24
+ICON = 64  # px; thumbnails are read only for the rows shown first, once each
+ICONS_AT_ONCE = 12
 
 
 class ReviewDialog(QDialog):
@@ -32,6 +32,7 @@ class ReviewDialog(QDialog):
         self.setWindowTitle("Review tags and flags")
         self.resize(640, 620)
         self.choices_made = 0
+        self._icons: dict[str, QIcon | None] = {}
         labels = app.labels()
         self.targets = [(review.LABEL, l.name) for l in labels.enabled_labels] + \
                        [(review.CATEGORY, c.name) for c in labels.moderation if c.enabled]
@@ -90,14 +91,31 @@ class ReviewDialog(QDialog):
                                    f"{os.path.basename(path)}\n{os.path.dirname(path)}")
             item.setData(PhotoIdRole, candidate.photo_id)
             if row < ICONS_AT_ONCE and record:
-                pixmap = QPixmap(path)
-                if not pixmap.isNull():
-                    item.setIcon(QIcon(pixmap.scaled(ICON, ICON, Qt.AspectRatioMode.KeepAspectRatio,
-                                                     Qt.TransformationMode.SmoothTransformation)))
+                icon = self._icon(candidate.photo_id, path)
+                if icon is not None:
+                    item.setIcon(icon)
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.yes.setEnabled(bool(found))
         self.no.setEnabled(bool(found))
+
+    def _icon(self, photo_id: str, path: str) -> QIcon | None:
+        """A small thumbnail, decoded at reduced size (JPEG draft) once per photo for the dialog's life."""
+        if photo_id not in self._icons:
+            self._icons[photo_id] = None
+            try:
+                from PIL import Image, ImageOps
+
+                with Image.open(path) as image:
+                    image.draft("RGB", (ICON, ICON))
+                    image = ImageOps.exif_transpose(image).convert("RGB")
+                    image.thumbnail((ICON, ICON))
+                    data = image.tobytes()
+                    qimage = QImage(data, image.width, image.height, 3 * image.width, QImage.Format.Format_RGB888)
+                    self._icons[photo_id] = QIcon(QPixmap.fromImage(qimage.copy()))
+            except OSError:  # unreadable now: the row still shows its name
+                pass
+        return self._icons[photo_id]
 
     def answer(self, accept: bool) -> None:
         """Store the choice for the selected photo (one click or key), then re-learn and refresh."""
