@@ -14,7 +14,7 @@ from pathlib import Path
 
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.store_repair import copy_missing_catalog_vectors, repair_store
-from photo_tagger.infra.chroma_store import ChromaVectorStore
+from photo_tagger.infra import chroma_store  # the class looked up at each call (tests stand in their own)
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +30,12 @@ def drop_replaced_collections(client, catalog, key: str, retry=None) -> None:
     Not for a shared server: other libraries may still use them."""
     name = key.rpartition("@")[0]
     replaced = re.compile(rf"photos--{re.escape(name)}--[0-9a-f]{{16}}")
-    for collection in ChromaVectorStore.list_collections(client):
+    for collection in chroma_store.ChromaVectorStore.list_collections(client):
         if collection == f"photos--{name}":
-            copy_missing_catalog_vectors(catalog, ChromaVectorStore(client, collection, retry=retry), key)
+            copy_missing_catalog_vectors(catalog, chroma_store.ChromaVectorStore(client, collection, retry=retry), key)
         elif not replaced.fullmatch(collection) or collection == collection_for(key):
             continue
-        ChromaVectorStore.drop_collection(client, collection)
+        chroma_store.ChromaVectorStore.drop_collection(client, collection)
         log.info("dropped the collection %s (content no longer installed as %s)", collection, name)
 
 
