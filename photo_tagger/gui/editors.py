@@ -13,6 +13,16 @@ from photo_tagger.services.labels import labels_state, save_labels_and_retag
 from photo_tagger.services.models import model_precisions
 
 
+def _labels_and_sources(app):
+    """The labels (and a problem with the file) plus where each label's decision comes from (issue 13)."""
+    from photo_tagger.services.labels import decided_by, learning_state
+
+    labels, problem = labels_state(app)
+    learned, examples = learning_state(app)
+    return labels, problem, {l.name: decided_by(l, l.name in learned, examples.get(l.name, 0))
+                             for l in labels.labels}
+
+
 class Editors(WindowPart):
     """Opens the dialogs non-modally (tests reach them as `labels_dialog` / `settings_dialog`)."""
 
@@ -28,16 +38,17 @@ class Editors(WindowPart):
         if self.labels_dialog is not None:
             self.labels_dialog.raise_()
             return
-        self.runner.query(partial(labels_state, self.app), on_done=self._show_labels,
+        self.runner.query(partial(_labels_and_sources, self.app), on_done=self._show_labels,
                           on_error=lambda exc: self.window.status.show_message(f"Cannot read the labels: {exc}"))
 
     def _show_labels(self, state) -> None:
         if self.labels_dialog is not None:
             return
-        labels, problem = state
+        labels, problem, sources = state
         from photo_tagger.gui.dialogs.review_dialog import label_preview
 
-        dialog = LabelsDialog(labels, problem, self.window, preview=partial(label_preview, self.app))
+        dialog = LabelsDialog(labels, problem, self.window, preview=partial(label_preview, self.app),
+                              decided_by=sources)
         dialog.finished.connect(partial(self._labels_closed, dialog))
         self.labels_dialog = dialog
         dialog.open()

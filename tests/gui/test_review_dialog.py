@@ -155,3 +155,21 @@ def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_s
         assert {i for i, _ in app.catalog.decisions(app.catalog.filter_ids(app.model_key())).items()} == before
     finally:
         app.close()
+
+
+def test_the_labels_editor_says_where_each_decision_comes_from(qtbot, indexed_shapes, open_window, shapes_home):
+    window = open_window(shapes_home)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(indexed_shapes), timeout=15_000)
+    circle = next(p for p, t in sorted(indexed_shapes.items()) if t[1] == "circle")
+    others = [p for p, t in sorted(indexed_shapes.items()) if t[1] != "circle"][:3]
+    ids = {r.path: r.id for r in window.app.catalog.records()}
+    from photo_tagger.services import tag_edits
+    for p in [circle, *[q for q, t in sorted(indexed_shapes.items()) if t[1] == "circle"][1:3]]:
+        tag_edits.edit_tags(window.app, ids[p], add=["circle"])
+    for p in others:
+        tag_edits.edit_tags(window.app, ids[p], remove=["circle"])
+    window.labels_action.trigger()
+    qtbot.waitUntil(lambda: window.editors.labels_dialog is not None, timeout=15_000)
+    tip = window.editors.labels_dialog.label_table.item(0, 0).toolTip()
+    assert tip == "circle\nDecides by: prompt + your 6 examples"
+    window.editors.labels_dialog.reject()

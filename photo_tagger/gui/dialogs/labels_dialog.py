@@ -30,10 +30,13 @@ class LabelsDialog(QDialog):
     Validation goes through the same parser as labels.toml (core.labels.label_set_from_dict), so the dialog
     refuses exactly what the file would."""
 
-    def __init__(self, labels: LabelSet, problem: str = "", parent: QWidget | None = None, preview=None):
-        """`preview(labels, name) -> str`: what saving these labels would do to label `name` (a dry run)."""
+    def __init__(self, labels: LabelSet, problem: str = "", parent: QWidget | None = None, preview=None,
+                 decided_by: dict[str, str] | None = None):
+        """`preview(labels, name) -> str`: what saving these labels would do to label `name` (a dry run);
+        `decided_by`: where each label's decision comes from now (prompt, your N examples, or both)."""
         super().__init__(parent)
         self.preview = preview
+        self.decided_by = decided_by or {}
         self.setWindowTitle("Labels")
         self.resize(760, 560)
         self.original = labels
@@ -60,6 +63,12 @@ class LabelsDialog(QDialog):
         self.category_table = self._table(CATEGORY_COLUMNS)
         self._fill(labels)
         self._fit_name_column()
+        self.label_table.blockSignals(True)  # a tooltip change is an itemChanged, which resets it to the text
+        for row in range(self.label_table.rowCount()):  # the label's page: where its decision comes from
+            item = self.label_table.item(row, 0)
+            if item.text() in self.decided_by:
+                item.setToolTip(f"{item.text()}\nDecides by: {self.decided_by[item.text()]}")
+        self.label_table.blockSignals(False)
 
         self.add_button = QPushButton("Add", self)
         self.remove_button = QPushButton("Remove", self)
