@@ -300,13 +300,19 @@ class MainWindow(QMainWindow):
             self._grid_done(generation, "")
 
     def review_labels(self) -> None:
-        """The review dialog (gui/dialogs/review_dialog.py); closing it after any choice has retagged the library."""
+        """The review dialog (gui/dialogs/review_dialog.py); closing it after any answer retags the library on the
+        writer (after the answers, which the writer stores first), so that learning reaches every photo."""
         from photo_tagger.gui.dialogs.review_dialog import ReviewDialog
 
-        dialog = ReviewDialog(self.app, self)
-        dialog.finished.connect(lambda _: (dialog.choices_made and self.refresh_grid(), dialog.deleteLater()))
+        dialog = ReviewDialog(self.app, self.runner, self)
+        dialog.finished.connect(partial(self._review_closed, dialog))
         self.review_dialog = dialog
         dialog.open()
+
+    def _review_closed(self, dialog, _result: int) -> None:
+        if dialog.answers_given:
+            self.folders.retag(None)  # on the writer, after the answers: it says how many changed, then refreshes
+        dialog.deleteLater()
 
     def _search_done(self, generation: int, query: str, where: str, graded) -> None:
         if generation != self._generation:

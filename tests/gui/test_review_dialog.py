@@ -37,16 +37,24 @@ def indexed_shapes(shapes_home, tmp_path):
 
 @pytest.fixture
 def reviewing(qtbot, shapes_home, indexed_shapes):
+    """The dialog over its own TaskRunner (as the window's), its first list shown."""
     from photo_tagger.gui.dialogs.review_dialog import ReviewDialog
+    from photo_tagger.gui.tasks import TaskRunner
 
     truth = indexed_shapes
     app = App.from_home(shapes_home)
-    dialog = ReviewDialog(app, target=("label", "circle"))
+    runner = TaskRunner(app)
+    dialog = ReviewDialog(app, runner, target=("label", "circle"))
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=15_000)
     yield app, dialog, truth
-    dialog.choices_made = 0  # no retag on teardown
-    app.close()
+    runner.shutdown()  # waits for the writer, then closes the app
+
+
+def settled(qtbot, dialog):
+    """Every answer given is stored and the list re-learned from them."""
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.list.count() > 0, timeout=15_000)
 
 
 def rows(dialog):
@@ -71,6 +79,7 @@ def test_borderline_first_and_y_n_feed_learning(qtbot, reviewing, tmp_path):
         is_circle = truth[path_of(app, item)][1] == "circle"
         answered[path_of(app, item)] = is_circle
         qtbot.keyClick(dialog, Qt.Key.Key_Y if is_circle else Qt.Key.Key_N)
+    settled(qtbot, dialog)
     stored = {app.catalog.get([i])[i].path: a == "add" for i, label, a in app.catalog.all_choices()[0]}
     assert stored == answered and dialog.choices_made == 8
     assert not answered.keys() & {path_of(app, item) for item in rows(dialog)}  # decided photos leave the list
@@ -84,6 +93,7 @@ def test_borderline_first_and_y_n_feed_learning(qtbot, reviewing, tmp_path):
 def test_a_category_and_a_deleted_photo(qtbot, reviewing):
     app, dialog, truth = reviewing
     dialog.picker.setCurrentIndex(dialog.targets.index(("category", "triangles")))
+    qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=15_000)
     first = dialog.list.currentItem()
     assert first is not None and "Moderation" in dialog.picker.currentText()
     photo_id = first.data(Qt.ItemDataRole.UserRole + 1)
@@ -91,11 +101,56 @@ def test_a_category_and_a_deleted_photo(qtbot, reviewing):
     with app.catalog.transaction() as db:
         app.catalog.write(db, deletes=[photo_id])
     dialog.yes.click()
+    assert photo_id not in [item.data(Qt.ItemDataRole.UserRole + 1) for item in rows(dialog)]  # left at once
+    settled(qtbot, dialog)
     assert "no longer in the library" in dialog.status.text() and len(dialog.status.text().splitlines()) == 1
     assert app.catalog.confirmed_flags() == [] and dialog.choices_made == 0
     second = dialog.list.currentItem().data(Qt.ItemDataRole.UserRole + 1)
     qtbot.keyClick(dialog, Qt.Key.Key_N)  # not sensitive
+    settled(qtbot, dialog)
     assert app.catalog.all_choices()[1] == [second] and dialog.choices_made == 1
+    assert dialog.status.text() == ""  # the problem line goes once an answer is stored
+
+
+def test_answers_are_stored_and_learned_off_the_gui_thread_in_order(qtbot, reviewing, monkeypatch):
+    """The store and the re-learning run on the writer; a second answer given while the first is being stored
+    waits in order and lands once, and the dialog says what it is doing meanwhile."""
+    import threading
+
+    from photo_tagger.services import review
+
+    app, dialog, truth = reviewing
+    threads, release = [], threading.Event()
+    real_decide, real_candidates = review.decide, review.candidates
+
+    def decide(*args):
+        threads.append(("decide", threading.current_thread()))
+        release.wait(10)  # the first answer is slow to store: the second comes meanwhile
+        return real_decide(*args)
+
+    def candidates(*args):
+        threads.append(("candidates", threading.current_thread()))
+        return real_candidates(*args)
+
+    monkeypatch.setattr(review, "decide", decide)
+    monkeypatch.setattr(review, "candidates", candidates)
+    first, second = (item.data(Qt.ItemDataRole.UserRole + 1) for item in rows(dialog)[:2])
+    qtbot.keyClick(dialog, Qt.Key.Key_Y)
+    assert dialog.list.currentItem().data(Qt.ItemDataRole.UserRole + 1) == second  # the GUI did not wait
+    qtbot.keyClick(dialog, Qt.Key.Key_N)
+    assert {first, second}.isdisjoint(item.data(Qt.ItemDataRole.UserRole + 1) for item in rows(dialog))
+    qtbot.waitUntil(lambda: "1 more waiting" in dialog.state.text(), timeout=5_000)
+    assert dialog.state.text().startswith("Saving 1 answer and re-learning")
+    release.set()
+    settled(qtbot, dialog)
+    rows_stored = [(i, a) for i, label, a in app.catalog.all_choices()[0] if label == "circle"]
+    assert sorted(rows_stored) == sorted([(first, "add"), (second, "remove")])  # both, each once
+    assert dialog.choices_made == 2 and dialog.answers_given == 2
+    assert [n for n, _ in threads].count("decide") == 2
+    assert threads and all(t is not threading.main_thread() for _, t in threads)
+    assert {t.name.split("_")[0] for n, t in threads if n == "decide"} == {"writer"}
+    assert dialog.state.text() == "2 answers saved; the list has learned from them"
+    assert {first, second}.isdisjoint(item.data(Qt.ItemDataRole.UserRole + 1) for item in rows(dialog))
 
 
 def test_the_window_grades_search_hits(qtbot, indexed_shapes, open_window, shapes_home):
@@ -128,11 +183,20 @@ def test_the_window_opens_the_review_from_its_menu(qtbot, indexed_shapes, open_w
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(indexed_shapes), timeout=15_000)
     window.review_action.trigger()
     dialog = window.review_dialog
-    assert dialog.isVisible() and dialog.target == ("label", "circle") and dialog.list.count() > 0
+    qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=15_000)
+    assert dialog.isVisible() and dialog.target == ("label", "circle")
+    photo_id = dialog.list.currentItem().data(Qt.ItemDataRole.UserRole + 1)
+    retagged = []
+    window.runner.job_finished.connect(lambda job, result: retagged.append(job.description))
     dialog.yes.click()  # (the keys are tested above)
-    assert dialog.choices_made == 1
-    dialog.accept()  # retags: the choice and what was learned reach the library
+    dialog.yes.click()
+    dialog.accept()  # at once: both answers are still stored, then the library retagged with them
     qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
+    assert [d for d in retagged if "review" in d or d.startswith("Retagging")] == \
+        ["Learning from 1 answer (review)", "Learning from 1 answer (review)", "Retagging library"]
+    added = [i for i, label, a in window.app.catalog.all_choices()[0] if label == "circle" and a == "add"]
+    assert photo_id in added and len(added) == 2
 
 
 def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_shapes, shapes_home):

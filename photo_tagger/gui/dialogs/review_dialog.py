@@ -1,9 +1,16 @@
 """Review one label or moderation category: the photos it would tag (or flag), borderline first; Y / N (or the
-buttons) accept or reject the selected photo at once, and the list is re-learned from that choice."""
+buttons) accept or reject the selected photo at once, and the list is re-learned from that choice.
+
+Nothing here touches the store or a file on the GUI thread (ARCHITECTURE.md, Threading): the list is read by a
+query, each answer is stored and the list re-learned by a write job on the runner's single writer, thumbnails
+are decoded by its thumbnail pool. An answer leaves the list at once; answers given while a job runs wait in
+order and go together in the next job, so none is lost or stored twice."""
 
 from __future__ import annotations
 
 import os
+from collections import deque
+from functools import partial
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut
@@ -13,27 +20,69 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QListWid
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.services import review
 from photo_tagger.services.labels import dry_run
-from photo_tagger.services.retagging import retag_library
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 ICON = 64  # px; thumbnails are read only for the rows shown first, once each
 ICONS_AT_ONCE = 12
 
 
+def store_answers(app, answers: list[tuple[str, str, str, bool]], target: tuple[str, str] | None,
+                  progress=None, control=None):
+    """The writer's job: store `answers` ((kind, name, photo_id, accept), in the order given), then re-learn and
+    list `target`. Returns (stored, one line per answer that could not be stored, candidates, records)."""
+    if progress is not None:
+        progress.started(len(answers) + 1, "answers")
+    stored, problems = 0, []
+    for done, (kind, name, photo_id, accept) in enumerate(answers, 1):
+        try:
+            review.decide(app, kind, name, photo_id, accept)
+            stored += 1
+        except PhotoTaggerError as exc:  # e.g. the photo was deleted since the list was made
+            problems.append(str(exc))
+        if progress is not None:
+            progress.advanced(done)
+    found, records = review.candidates(app, *target) if target is not None else ([], {})
+    if progress is not None:
+        progress.advanced(len(answers) + 1)
+    return stored, problems, found, records
+
+
+def _small_image(path: str) -> QImage:
+    """A thumbnail's pixels, decoded at reduced size (JPEG draft); thumbnail workers only."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as image:
+        image.draft("RGB", (ICON, ICON))
+        image = ImageOps.exif_transpose(image).convert("RGB")
+        image.thumbnail((ICON, ICON))
+        data = image.tobytes()
+        return QImage(data, image.width, image.height, 3 * image.width, QImage.Format.Format_RGB888).copy()
+
+
 class ReviewDialog(QDialog):
-    """Over an App: its catalog, vector store, model key and prepared labels. `reviewed` carries the number of
-    choices made so far; closing after any choice retags the library (learning reaches every photo)."""
+    """Over an App and the window's TaskRunner. `reviewed` carries the number of choices stored so far;
+    `answers_given` counts every answer (stored or still queued). The window retags the library after a review
+    with any answer, so that learning reaches every photo (MainWindow.review_labels)."""
 
     reviewed = Signal(int)
 
-    def __init__(self, app, parent: QWidget | None = None, target: tuple[str, str] | None = None):
+    def __init__(self, app, runner, parent: QWidget | None = None, target: tuple[str, str] | None = None):
         super().__init__(parent)
         self.app = app
+        self.runner = runner
         self.setWindowTitle("Review tags and flags")
         self.resize(640, 620)
-        self.choices_made = 0
+        self.choices_made = 0  # stored
+        self.answers_given = 0  # stored, queued or refused
+        self._queue: deque[tuple[str, str, str, bool]] = deque()  # answered, not yet handed to the writer
+        self._in_flight: list[tuple[str, str, str, bool]] = []  # handed to the writer, not yet back
+        self._job = None
+        self._listing = 0  # generation of the list shown: older results are dropped
+        self._auto_selected: str | None = None  # the photo selected after an answer (not by the user)
+        self._closed = False
+        self._relist = False  # the target changed while a job was under way: its list is not wanted
         self._icons: dict[str, QIcon | None] = {}
-        labels = app.labels()
+        labels = app.labels()  # the labels file (small; read once, as every dialog does)
         self.targets = [(review.LABEL, l.name) for l in labels.enabled_labels] + \
                        [(review.CATEGORY, c.name) for c in labels.moderation if c.enabled]
         self.picker = QComboBox(self)
@@ -41,17 +90,20 @@ class ReviewDialog(QDialog):
             self.picker.addItem(f"{'Label' if kind == review.LABEL else 'Moderation'}: {name}")
         self.header = QLabel(self)
         self.header.setWordWrap(True)
-        self.status = QLabel(self)
-        self.status.setStyleSheet("color: #a05a00;")
-        self.status.setWordWrap(True)
         self.list = QListWidget(self)
         self.list.setIconSize(QSize(ICON, ICON))
         self.yes = QPushButton("Yes, it is (Y)", self)
         self.no = QPushButton("No, it is not (N)", self)
+        self.state = QLabel(self)  # what the writer is doing with the answers
+        self.state.setStyleSheet("color: palette(mid);")
+        self.status = QLabel(self)  # the last problem, one line
+        self.status.setStyleSheet("color: #a05a00;")
+        self.status.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.yes)
         buttons.addWidget(self.no)
         buttons.addStretch(1)
+        buttons.addWidget(self.state)
         layout = QVBoxLayout(self)
         for widget in (self.picker, self.header, self.list):
             layout.addWidget(widget)
@@ -62,6 +114,7 @@ class ReviewDialog(QDialog):
         for key, value in (("Y", True), ("N", False)):
             QShortcut(QKeySequence(key), self, activated=lambda v=value: self.answer(v))
         self.picker.currentIndexChanged.connect(lambda _: self.refresh())
+        runner.job_finished.connect(self._job_finished)
         if target in self.targets:
             self.picker.setCurrentIndex(self.targets.index(target))
         self.refresh()
@@ -71,18 +124,47 @@ class ReviewDialog(QDialog):
         index = self.picker.currentIndex()
         return self.targets[index] if 0 <= index < len(self.targets) else None
 
+    @property
+    def busy(self) -> bool:
+        """Answers are being stored or wait to be."""
+        return bool(self._in_flight or self._queue)
+
+    # -- the list
     def refresh(self) -> None:
-        """Re-learn from the choices so far and list what is left, borderline first."""
+        """List the current target afresh (re-learned from the choices so far), on a query worker."""
+        self._listing += 1
         self.list.clear()
+        self._set_buttons()
         if self.target is None:
             self.header.setText("No enabled label or moderation category to review.")
             return
-        kind, name = self.target
-        found, records = review.candidates(self.app, kind, name)
+        if self._in_flight or self._queue:  # the job under way lists the target once the answers are in
+            self._relist = True
+            self.header.setText("Learning from your answers...")
+            self._pump()
+            return
+        self.header.setText("Listing...")
+        self.runner.query(partial(review.candidates, self.app, *self.target),
+                          on_done=partial(self._listed, self._listing, self.target),
+                          on_error=partial(self._list_failed, self._listing))
+
+    def _listed(self, generation: int, target, result) -> None:
+        if self._closed or generation != self._listing or target != self.target:
+            return
+        found, records = result
+        kind, name = target
+        waiting = {photo_id for _, _, photo_id, _ in (*self._in_flight, *self._queue)}
+        found = [c for c in found if c.photo_id not in waiting]  # answered meanwhile: not listed again
+        current = self.list.currentItem()
+        kept = current.data(PhotoIdRole) if current is not None else None
+        if kept == self._auto_selected:  # the user did not pick another photo: the most borderline one now
+            kept = None
+        self.list.clear()
         verb = "tags" if kind == review.LABEL else "flags"
         self.header.setText(f"{sum(c.tagged for c in found)} photos {name!r} {verb} now, and "
                             f"{sum(not c.tagged for c in found)} near misses; the most uncertain first. "
                             f"Y: it is {name!r}, N: it is not.")
+        select = 0
         for row, candidate in enumerate(found):
             record = records.get(candidate.photo_id)
             path = record.path if record else candidate.photo_id
@@ -90,54 +172,156 @@ class ReviewDialog(QDialog):
             item = QListWidgetItem(f"{candidate.confidence:.2f}  {candidate.source:7}  {state:9}  "
                                    f"{os.path.basename(path)}\n{os.path.dirname(path)}")
             item.setData(PhotoIdRole, candidate.photo_id)
-            if row < ICONS_AT_ONCE and record:
-                icon = self._icon(candidate.photo_id, path)
-                if icon is not None:
-                    item.setIcon(icon)
             self.list.addItem(item)
-        self.list.setCurrentRow(0)
-        self.yes.setEnabled(bool(found))
-        self.no.setEnabled(bool(found))
+            if candidate.photo_id == kept:
+                select = row
+            if row < ICONS_AT_ONCE and record:
+                self._show_icon(item, candidate.photo_id, path)
+        self._select(select)
+        self._set_buttons()
 
-    def _icon(self, photo_id: str, path: str) -> QIcon | None:
-        """A small thumbnail, decoded at reduced size (JPEG draft) once per photo for the dialog's life."""
-        if photo_id not in self._icons:
-            self._icons[photo_id] = None
-            try:
-                from PIL import Image, ImageOps
+    def _list_failed(self, generation: int, exc: BaseException) -> None:
+        if self._closed or generation != self._listing:
+            return
+        self.header.setText("The list could not be made.")
+        self.status.setText(_line(exc))
 
-                with Image.open(path) as image:
-                    image.draft("RGB", (ICON, ICON))
-                    image = ImageOps.exif_transpose(image).convert("RGB")
-                    image.thumbnail((ICON, ICON))
-                    data = image.tobytes()
-                    qimage = QImage(data, image.width, image.height, 3 * image.width, QImage.Format.Format_RGB888)
-                    self._icons[photo_id] = QIcon(QPixmap.fromImage(qimage.copy()))
-            except OSError:  # unreadable now: the row still shows its name
-                pass
-        return self._icons[photo_id]
+    def _select(self, row: int) -> None:
+        if 0 <= row < self.list.count():
+            self.list.setCurrentRow(row)
+            self._auto_selected = self.list.item(row).data(PhotoIdRole)
+        else:
+            self._auto_selected = None
 
+    def _set_buttons(self) -> None:
+        answerable = self.list.count() > 0
+        self.yes.setEnabled(answerable)
+        self.no.setEnabled(answerable)
+
+    def _show_icon(self, item: QListWidgetItem, photo_id: str, path: str) -> None:
+        """A small thumbnail, decoded off the GUI thread once per photo for the dialog's life."""
+        if photo_id in self._icons:
+            if self._icons[photo_id] is not None:
+                item.setIcon(self._icons[photo_id])
+            return
+        self._icons[photo_id] = None
+        self.runner.thumbnail(partial(_small_image, path), on_done=partial(self._icon_made, photo_id),
+                              on_error=lambda exc: None)  # unreadable now: the row still shows its name
+
+    def _icon_made(self, photo_id: str, image: QImage) -> None:
+        if self._closed:
+            return
+        self._icons[photo_id] = QIcon(QPixmap.fromImage(image))
+        for row in range(min(self.list.count(), ICONS_AT_ONCE)):
+            if self.list.item(row).data(PhotoIdRole) == photo_id:
+                self.list.item(row).setIcon(self._icons[photo_id])
+
+    # -- answers
     def answer(self, accept: bool) -> None:
-        """Store the choice for the selected photo (one click or key), then re-learn and refresh."""
+        """The selected photo is (or is not) the target: it leaves the list at once and the answer is stored in
+        order on the writer, which then re-learns the list."""
         item = self.list.currentItem()
         if item is None or self.target is None:
             return
         kind, name = self.target
-        try:
-            review.decide(self.app, kind, name, item.data(PhotoIdRole), accept)
-        except PhotoTaggerError as exc:
-            self.status.setText(str(exc))
-            self.list.takeItem(self.list.row(item))
+        row = self.list.row(item)
+        self._queue.append((kind, name, item.data(PhotoIdRole), accept))
+        self.answers_given += 1
+        self.list.takeItem(row)
+        self._select(min(row, self.list.count() - 1))
+        self._set_buttons()
+        self._pump()
+
+    def _pump(self) -> None:
+        """Hand every queued answer to the writer, unless a job of ours is still under way."""
+        if not self._in_flight and self._queue:
+            self._in_flight = list(self._queue)
+            self._queue.clear()
+            self._relist = False
+            self._job = self.runner.write(
+                f"Learning from {_answers(len(self._in_flight))} (review)",
+                partial(_store_job, self.app, self._in_flight, self.target),
+                on_done=partial(self._stored, self._in_flight, self.target),
+                on_error=partial(self._store_failed, self._in_flight), pausable=False)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        if self._in_flight:
+            waiting = f"; {len(self._queue)} more waiting" if self._queue else ""
+            self.state.setText(f"Saving {_answers(len(self._in_flight))} and re-learning{waiting}...")
+        elif self.choices_made:
+            self.state.setText(f"{_answers(self.choices_made)} saved; the list has learned from them")
+        else:
+            self.state.setText("")
+
+    def _stored(self, answers, target, result) -> None:
+        if answers is not self._in_flight:
             return
-        self.status.setText("")
-        self.choices_made += 1
-        self.reviewed.emit(self.choices_made)
-        self.refresh()
+        stored, problems, found, records = result
+        self._in_flight, self._job = [], None
+        self.choices_made += stored
+        if self._closed:
+            return
+        if stored:
+            self.reviewed.emit(self.choices_made)
+        self.status.setText(problems[-1] if problems else "")
+        self._after_job(target, (found, records))
+
+    def _store_failed(self, answers, exc: BaseException) -> None:
+        if answers is not self._in_flight:
+            return
+        self._in_flight, self._job = [], None
+        if not self._closed:
+            self.status.setText(_line(exc))
+            self._after_job(None, None)
+
+    def _job_finished(self, job, result) -> None:
+        """A job of ours cancelled before it ran (Cancel in the status bar): nothing of it was stored."""
+        if job is not self._job or not job.cancelled or result is not None:
+            return
+        lost = len(self._in_flight)
+        self._in_flight, self._job = [], None
+        if not self._closed:
+            self.status.setText(f"Cancelled: {_answers(lost)} not saved; those photos are listed again")
+            self._after_job(None, None)
+
+    def _after_job(self, target, listed) -> None:
+        if self._queue:
+            self._pump()  # the answers given meanwhile; that job lists the target again
+        elif listed is not None and target == self.target and not self._relist:
+            self._listing += 1
+            self._listed(self._listing, target, listed)
+        else:
+            self.refresh()
+        self._show_state()
 
     def done(self, result: int) -> None:
-        if self.choices_made:  # learning reaches every photo, not only the reviewed ones
-            retag_library(self.app)
+        """Closing: answers still waiting go to the writer now, so they are stored before the window's retag
+        (the writer runs its jobs in order); results that come back later only count."""
+        if self._queue:
+            answers = list(self._queue)
+            self._queue.clear()
+            self.runner.write(f"Learning from {_answers(len(answers))} (review)",
+                              partial(_store_job, self.app, answers, None),
+                              on_done=partial(self._counted, answers), pausable=False)
+        self._closed = True
         super().done(result)
+
+    def _counted(self, answers, result) -> None:
+        self.choices_made += result[0]
+
+
+def _store_job(app, answers, target, progress, control):
+    return store_answers(app, answers, target, progress, control)
+
+
+def _answers(n: int) -> str:
+    return f"{n} answer{'s' if n != 1 else ''}"
+
+
+def _line(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, PhotoTaggerError) else f"{type(exc).__name__}: {exc}"
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def label_preview(app, labels, name: str) -> str:
