@@ -32,6 +32,7 @@ from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
 from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
 from photo_tagger.gui.widgets.status_panel import StatusPanel
+from photo_tagger.core.grading import STRONG, WEAK
 from photo_tagger.infra.ready_models import DEFAULT_READY
 from photo_tagger.services import browsing, search
 from photo_tagger.services.browsing import Scope, folder_name
@@ -317,12 +318,14 @@ class MainWindow(QMainWindow):
     def _search_done(self, generation: int, query: str, where: str, graded) -> None:
         if generation != self._generation:
             return
-        strong, weak = graded  # strong hits first (core/grading.py)
+        strong, weak = graded  # strong hits first (core/grading.py); the grid draws a line between them
         items = strong + weak
-        self.grid_model.append(items)
+        self.grid_model.append(strong, match=STRONG)
+        self.grid_model.append(weak, match=WEAK)
         found = f"{len(items)} best match{'es' if len(items) != 1 else ''}" if items else "No photos found"
         if strong:
-            found += f" ({len(strong)} strong, then {len(weak)} weaker)" if weak else f" ({len(strong)} strong)"
+            found += (f" ({len(strong)} strong, then {len(weak)} weaker below the line)" if weak
+                      else f" ({len(strong)} strong)")
         elif items:
             found = f"no photo matches well; closest: {found}"
         self.header.setText(f"{found} for \u201c{query}\u201d{where}")

@@ -164,6 +164,12 @@ def test_the_window_grades_search_hits(qtbot, indexed_shapes, open_window, shape
     assert strong >= PER_CLASS - 1
     top = [truth[i.path] for i in window.grid_model.items[:strong]]
     assert sum(t == ("red", "circle") for t in top) >= PER_CLASS - 1
+    from photo_tagger.gui.models.photo_grid import MatchRole
+    grades = [window.grid_model.index(r, 0).data(MatchRole) for r in range(window.grid_model.rowCount())]
+    assert grades == ["strong"] * strong + ["weak"] * (len(grades) - strong)  # the model keeps each hit's grade
+    if len(grades) > strong:  # the weak ones under a line
+        assert "weaker below the line" in window.header.text()
+        assert window.grid_model.first_weak_row == strong and window.grid.divider()
     row = next(r for r, i in enumerate(window.grid_model.items) if "circle" in i.tags)
     window.grid.setCurrentIndex(window.grid_model.index(row, 0))  # the details panel: confidence and source
     qtbot.waitUntil(lambda: any(window.details.tags.item(r).text().startswith("circle")
@@ -176,6 +182,8 @@ def test_the_window_grades_search_hits(qtbot, indexed_shapes, open_window, shape
     qtbot.waitUntil(lambda: "dog on a beach" in window.header.text() and "best match" in window.header.text(),
                     timeout=15_000)
     assert window.header.text().startswith("no photo matches well; closest:")
+    assert window.grid_model.first_weak_row is None and window.grid.divider() == []  # nothing strong: no line
+    assert window.grid_model.index(0, 0).data(MatchRole) == "weak"
 
 
 def test_the_window_opens_the_review_from_its_menu(qtbot, indexed_shapes, open_window, shapes_home):

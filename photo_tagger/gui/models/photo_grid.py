@@ -7,11 +7,13 @@ from dataclasses import replace
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from photo_tagger.core.grading import STRONG, WEAK
 from photo_tagger.services.browsing import GridItem
 
 ItemRole = Qt.ItemDataRole.UserRole + 1  # the GridItem
 PathRole = Qt.ItemDataRole.UserRole + 2
 ScoreRole = Qt.ItemDataRole.UserRole + 3
+MatchRole = Qt.ItemDataRole.UserRole + 4  # a search hit's grade, "strong" or "weak" (core/grading.py); None else
 
 _FLAGGED = QColor("#b02020")
 _SKIPPED = QColor("#808080")
@@ -24,6 +26,8 @@ class PhotoGridModel(QAbstractListModel):
         super().__init__(parent)
         self.thumbnails = thumbnails
         self._items: list[GridItem] = []
+        self._matches: list[str | None] = []  # one per row: a search hit's grade
+        self._first_weak: int | None = None
         self._rows: dict[tuple[str, int], list[int]] = {}
         self.blur_flagged = True
         self._revealed: set[str] = set()  # ids of flagged photos the user chose to see
@@ -37,19 +41,30 @@ class PhotoGridModel(QAbstractListModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._items = []
+        self._matches = []
+        self._first_weak = None
         self._rows = {}
         self.endResetModel()
 
-    def append(self, batch: list[GridItem]) -> None:
-        """One beginInsertRows per batch: the view lays out once, however many photos came."""
+    def append(self, batch: list[GridItem], match: str | None = None) -> None:
+        """One beginInsertRows per batch: the view lays out once, however many photos came. `match`: the
+        batch's grade when it holds search hits (strong ones are appended before weak ones)."""
         if not batch:
             return
         first = len(self._items)
         self.beginInsertRows(QModelIndex(), first, first + len(batch) - 1)
         for offset, item in enumerate(batch):
             self._rows.setdefault((item.path, item.mtime_ns), []).append(first + offset)
+        if match == WEAK and self._first_weak is None and self._matches and self._matches[-1] == STRONG:
+            self._first_weak = first
         self._items.extend(batch)
+        self._matches.extend([match] * len(batch))
         self.endInsertRows()
+
+    @property
+    def first_weak_row(self) -> int | None:
+        """The row of the first weak hit after at least one strong one: where the grid draws its divider."""
+        return self._first_weak
 
     def is_hidden(self, item: GridItem) -> bool:
         """Shown blurred: flagged, blurring on, and not revealed by the user."""
@@ -101,7 +116,7 @@ class PhotoGridModel(QAbstractListModel):
                 return self.thumbnails.blurred_pixmap(item.path, item.mtime_ns)
             return self.thumbnails.pixmap(item.path, item.mtime_ns)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(item)
+            return _tooltip(item, self._matches[index.row()])
         if role == Qt.ItemDataRole.ForegroundRole:
             if item.flags:
                 return _FLAGGED
@@ -112,6 +127,8 @@ class PhotoGridModel(QAbstractListModel):
             return item.path
         if role == ScoreRole:
             return item.score
+        if role == MatchRole:
+            return self._matches[index.row()]
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -125,10 +142,10 @@ class PhotoGridModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
-def _tooltip(item: GridItem) -> str:
+def _tooltip(item: GridItem, match: str | None = None) -> str:
     lines = [item.path]
     if item.score is not None:
-        lines.append(f"score {item.score:.3f}")
+        lines.append(f"score {item.score:.3f}" + (f", {match} match" if match else ""))
     if item.status != "indexed":
         lines.append(f"skipped: {item.skip_reason}")
     if item.date is not None:

@@ -1,4 +1,5 @@
-"""Draws one grid tile: the thumbnail centred in a fixed box, the name and score below, badges for flags."""
+"""Draws one grid tile: the thumbnail centred in a fixed box, the name and score below, badges for flags; a weak
+search hit dimmed, with "weak match" under it (the grid view draws the line before the first one)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from photo_tagger.gui.models.photo_grid import ItemRole
+from photo_tagger.core.grading import WEAK
+from photo_tagger.gui.models.photo_grid import ItemRole, MatchRole
 
 PAD = 6
 _FLAG = QColor("#c62828")
 _MUTED = QColor("#707070")
+WEAK_OPACITY = 0.45  # a weak hit's thumbnail: still recognisable, plainly behind the strong ones
 
 
 class PhotoDelegate(QStyledItemDelegate):
@@ -49,6 +52,7 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.fillRect(rect.adjusted(1, 1, -1, -1), palette.alternateBase())
         side = self.box_size
         box = QRect(rect.x() + (rect.width() - side) // 2, rect.y() + PAD, side, side)
+        weak = index.data(MatchRole) == WEAK
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if pixmap is not None and not pixmap.isNull():
             size = pixmap.deviceIndependentSize().toSize()
@@ -56,7 +60,10 @@ class PhotoDelegate(QStyledItemDelegate):
                 size = size.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, size.width(), size.height())
             target.moveCenter(box.center())
+            if weak and not selected:
+                painter.setOpacity(WEAK_OPACITY)
             painter.drawPixmap(target, pixmap)
+            painter.setOpacity(1.0)
             if item.flags:
                 painter.setPen(QPen(_FLAG, 3))
                 painter.drawRect(target.adjusted(1, 1, -2, -2))
@@ -66,7 +73,7 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setPen(text_color)
         name = option.fontMetrics.elidedText(item.name, Qt.TextElideMode.ElideMiddle, text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
-        detail, color = _detail(item)
+        detail, color = _detail(item, weak)
         if detail:
             painter.setPen(text_color if selected else color)
             detail = option.fontMetrics.elidedText(detail, Qt.TextElideMode.ElideRight, text_rect.width())
@@ -74,13 +81,15 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-def _detail(item) -> tuple[str, QColor]:
-    """The second line: why a file was skipped, its flags, its score."""
+def _detail(item, weak: bool = False) -> tuple[str, QColor]:
+    """The second line: why a file was skipped, its flags, its score (and "weak match" for a weak hit)."""
     if item.status != "indexed":
         return f"skipped: {item.skip_reason}", _MUTED
     parts = []
     if item.score is not None:
         parts.append(f"{item.score:.3f}")
+    if weak:
+        parts.append("weak match")
     if item.flags:
         parts.append("flagged: " + ", ".join(item.flags))
         return "  ".join(parts), _FLAG

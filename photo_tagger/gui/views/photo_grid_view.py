@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from photo_tagger.gui.views.photo_delegate import PhotoDelegate
+
+DIVIDER_WIDTH = 3  # px, in the spacing between tiles
 
 
 class PhotoGridView(QListView):
@@ -22,7 +25,7 @@ class PhotoGridView(QListView):
         self.setUniformItemSizes(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(200)
-        self.setSpacing(6)
+        self.setSpacing(6)  # the line between strong and weak search hits is drawn in this gap
         self.delegate = PhotoDelegate(thumbnail_size, self)
         self.setItemDelegate(self.delegate)
         self.setIconSize(QSize(thumbnail_size, thumbnail_size))
@@ -30,6 +33,36 @@ class PhotoGridView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    # -- the line between strong and weak search hits
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        line = self.divider()
+        if line:
+            painter = QPainter(self.viewport())
+            pen = QPen(self.palette().highlight().color(), DIVIDER_WIDTH)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(pen)
+            painter.drawPolyline(line)
+            painter.end()
+
+    def divider(self) -> list[QPoint]:
+        """The line around the strong hits, in viewport coordinates (empty when there is none to draw): along
+        the gap above the first weak tile's row from that tile to the right edge, down the gap before it, then
+        along the gap under the strong tiles to its left (one straight line when it starts a row)."""
+        first = getattr(self.model(), "first_weak_row", None)
+        if first is None:
+            return []
+        rect = self.visualRect(self.model().index(first, 0))
+        if not rect.isValid():
+            return []
+        half = max(1, self.spacing() // 2)
+        top, bottom = rect.top() - half, rect.bottom() + half + 1
+        left, right = rect.left() - half, self.viewport().width() - 1
+        if rect.left() <= self.spacing() + half:  # the first tile of its row
+            return [QPoint(0, top), QPoint(right, top)]
+        return [QPoint(right, top), QPoint(left, top), QPoint(left, bottom), QPoint(0, bottom)]
 
     @property
     def thumbnail_size(self) -> int:
