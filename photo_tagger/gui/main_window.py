@@ -186,9 +186,11 @@ class MainWindow(QMainWindow):
         self.sidebar.sidecars_requested.connect(lambda folder: self.sidecars.write(folder=folder))
         self.empty.add_requested.connect(self.folders.choose)
         self.grid.doubleClicked.connect(lambda index: self.photos.view(index.row()))  # the app's own viewer
-        view_selected = QShortcut(QKeySequence(Qt.Key.Key_Return), self.grid,
-                                  lambda: self.photos.view(self.grid.currentIndex().row()),
-                                  context=Qt.ShortcutContext.WidgetShortcut)
+        view_selected = QShortcut(QKeySequence(Qt.Key.Key_Return), self.grid)
+        # Set apart: PySide6 ignores a context given to the constructor with a callable, and a window-wide Return
+        # would open the viewer from the tag field and every other line edit.
+        view_selected.setContext(Qt.ShortcutContext.WidgetShortcut)
+        view_selected.activated.connect(lambda: self.photos.view(self.grid.currentIndex().row()))
         view_selected.setWhatsThis("View the selected photo")  # its name in Help > Keyboard shortcuts
         self.grid.customContextMenuRequested.connect(self._show_grid_menu)
         self.runner.job_failed.connect(lambda job, message: self.status.show_message(f"{job.description} failed: "

@@ -294,3 +294,22 @@ def test_a_photo_that_cannot_be_read_says_why(qtbot, tmp_path):
         assert viewer.picture is not None and not viewer.view.message.isVisible()
     finally:
         runner.shutdown()
+
+
+def test_return_views_from_the_grid_only_and_adds_a_tag_from_the_tag_field(qtbot, open_window, tiny_home,
+                                                                          dated_folder):
+    """Seen on Xvfb: Return in the details panel's tag field opened the viewer (the grid's shortcut was window-wide)."""
+    window = library(qtbot, open_window, tiny_home, dated_folder)
+    item = window.grid_model.item(1)
+    window.grid.setCurrentIndex(window.grid_model.index(1, 0))
+    qtbot.waitUntil(lambda: window.details.details is not None and window.details.details.item.id == item.id)
+    window.details.focus_tags()
+    qtbot.keyClicks(window.details.new_tag, "holiday")
+    with qtbot.waitSignal(window.runner.job_finished, timeout=20_000):
+        qtbot.keyClick(window.details.new_tag, Qt.Key.Key_Return)
+    assert window.pages.currentWidget() is window.browser  # no viewer
+    qtbot.waitUntil(lambda: "holiday" in window.grid_model.item(1).tags)
+
+    window.grid.setFocus()
+    qtbot.keyClick(window.grid, Qt.Key.Key_Return)
+    assert window.photos.viewer is not None and window.pages.currentWidget() is window.photos.viewer
