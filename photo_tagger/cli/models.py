@@ -10,6 +10,7 @@ from photo_tagger.cli.progress import TerminalProgress
 
 from photo_tagger.core.errors import ModelError
 from photo_tagger.infra.ready_models import DEFAULT_READY
+from photo_tagger.services.models import use_if_none_chosen
 
 
 def register(subparsers) -> None:
@@ -96,8 +97,7 @@ def _manifest_name(folder: Path) -> str | None:
 
 
 def _report_installed(app, model, replaced_key: str | None = None) -> None:
-    if not app.settings.model:
-        app.update_settings(model=model.name)
+    use_if_none_chosen(app, model)
     active = " (in use)" if app.settings.model == model.name else f" (use it: photo-tagger model use {model.name})"
     say(f"Installed {model.name}{active}: {model.embedding_dim}-d embeddings, "
         f"{model.preprocess_spec.image_size} px, {'+'.join(model.precisions)}, in {model.path}")

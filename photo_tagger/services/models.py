@@ -34,7 +34,7 @@ def install_model(app, folder: str, progress: Progress, control: JobControl):
     # What the status bar adds after the job's description ("Installing the model"): not the description again.
     progress.started(None, "copying and checking it; a transformers checkpoint is exported first: a minute or two")
     model = app.models.install_folder(Path(folder))
-    _use_if_none_chosen(app, model)
+    use_if_none_chosen(app, model)
     progress.finished()
     return model
 
@@ -45,12 +45,13 @@ def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl):
     raises one ModelError saying what to do instead."""
     progress.started(None, f"downloading {hub_id} from the Hugging Face hub and checking it: a few minutes")
     model = app.models.install(hub_id)  # a ready ONNX model (Immich's layout) needs no torch; a checkpoint is exported
-    _use_if_none_chosen(app, model)
+    use_if_none_chosen(app, model)
     progress.finished()
     return model
 
 
-def _use_if_none_chosen(app, model) -> None:
+def use_if_none_chosen(app, model) -> None:
+    """A model just installed becomes the one in use when settings name none."""
     if not app.settings.model:
         app.update_settings(model=model.name)
 
