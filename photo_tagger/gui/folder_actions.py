@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog
 
-from photo_tagger.gui.launcher import open_externally
+from photo_tagger.gui.launcher import open_externally, standard_folder
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services import folders
 from photo_tagger.services.browsing import folder_name
@@ -17,7 +18,8 @@ class FolderActions(WindowPart):
     """Each action queues one job on the writer; the window refreshes when it ends."""
 
     def choose(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Add a folder of photos")
+        folder = QFileDialog.getExistingDirectory(self.window, "Add a folder of photos",
+                                                  standard_folder(QStandardPaths.StandardLocation.PicturesLocation))
         if folder:
             self.add(folder)
 

@@ -1,16 +1,25 @@
-"""Opening a file or folder with the desktop's own programs, and saying so (with the path) when there are none."""
+"""The desktop's programs and places: opening a file or folder with its own programs (saying so, with the path,
+when there are none), and the user's standard folders for file dialogs to start in."""
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Callable
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QDir, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
 log = logging.getLogger(__name__)
+
+
+def standard_folder(location: QStandardPaths.StandardLocation) -> str:
+    """The user's Pictures, Downloads... folder, or their home where it does not exist; never the directory the
+    app was started from (a file dialog's default)."""
+    folder = QStandardPaths.writableLocation(location)
+    return folder if folder and os.path.isdir(folder) else QDir.homePath()
 
 
 class UnopenedDialog(QDialog):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog
 
+from photo_tagger.gui.launcher import standard_folder
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.infra.model_export import HubDownloadError
 from photo_tagger.services import models
@@ -20,7 +22,8 @@ class ModelSetup(WindowPart):
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.window, "A model folder: a ready ONNX model, or one Photo "
-                                                              "Tagger made")
+                                                              "Tagger made",
+                                                  standard_folder(QStandardPaths.StandardLocation.DownloadLocation))
         if folder:
             self.install_from_folder(folder)
 

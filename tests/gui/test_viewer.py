@@ -313,3 +313,16 @@ def test_return_views_from_the_grid_only_and_adds_a_tag_from_the_tag_field(qtbot
     window.grid.setFocus()
     qtbot.keyClick(window.grid, Qt.Key.Key_Return)
     assert window.photos.viewer is not None and window.pages.currentWidget() is window.photos.viewer
+
+
+def test_file_dialogs_start_in_the_users_folders_not_the_working_directory(monkeypatch, tmp_path):
+    from PySide6.QtCore import QDir, QStandardPaths
+
+    from photo_tagger.gui.launcher import standard_folder
+
+    pictures = tmp_path / "Pictures"
+    pictures.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda location: str(pictures))
+    assert standard_folder(QStandardPaths.StandardLocation.PicturesLocation) == str(pictures)
+    pictures.rmdir()  # no Pictures folder: the home, not the working directory
+    assert standard_folder(QStandardPaths.StandardLocation.PicturesLocation) == QDir.homePath()
