@@ -13,8 +13,9 @@ from photo_tagger.cli.photos import date_fields, find_photo
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import Label, ModerationCategory
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tagging import TagDecision
 from photo_tagger.services import tag_edits
+from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.labels import (check_labels_editable, decided_by, dry_run, learning_state, rename_labels,
                                           renamed, save_labels_and_retag)
 from photo_tagger.services.retagging import retag_library
@@ -124,22 +125,21 @@ def _tag(app, args) -> int:
 
 def _tags(app, args) -> int:
     record = find_photo(app, args.photo)
-    decision = app.catalog.decisions([record.id]).get(record.id, TagDecision())
-    choices = app.catalog.choices([record.id]).get(record.id)
-    result = effective(decision, choices)
+    details = photo_details(app, record.id)
+    decision, choices, result = details.decision, details.choices, details.item
     info = {
         "path": record.path, "status": record.status, "skip_reason": record.skip_reason or None,
         "tags": list(result.tags), "auto_tags": dict(decision.tags),
-        "added_by_you": sorted(choices.added) if choices else [],
-        "removed_by_you": sorted(choices.removed) if choices else [],
+        "added_by_you": sorted(choices.added),
+        "removed_by_you": sorted(choices.removed),
         "flags": list(result.flags), "flag_scores": dict(decision.flags),
-        "not_sensitive": bool(choices and choices.not_sensitive),
+        "not_sensitive": choices.not_sensitive,
         "taken_at": record.taken_at, **date_fields(record), "camera": " ".join(filter(None, (record.camera_make, record.camera_model))) or None,
         "width": record.width, "height": record.height, "size": record.size,
         "gps": [record.gps_lat, record.gps_lon] if record.gps_lat is not None else None,
         "model": record.embedded_model or None,
         # confidence 0..1 and where it came from: "prompt", "learned" (from your choices) or "you"
-        "tag_details": [_detail(t, dict(decision.tags), decision.source_of_tag, choices and t in choices.added)
+        "tag_details": [_detail(t, dict(decision.tags), decision.source_of_tag, t in choices.added)
                         for t in result.tags],
         "flag_details": [_detail(f, dict(decision.flags), decision.source_of_flag, False) for f in result.flags],
     }

@@ -20,6 +20,8 @@ class PhotoDetails:
     flags: tuple[tuple[str, float], ...]
     not_sensitive: bool = False
     sources: tuple[tuple[str, str], ...] = ()  # tag or flag name -> "prompt" / "learned" (issue 13)
+    decision: TagDecision = TagDecision()  # the automatic side, with every score (`photo-tagger tags`)
+    choices: UserChoices = UserChoices()  # the user's side
 
 
 def photo_details(app, photo_id: str) -> PhotoDetails | None:
@@ -38,7 +40,7 @@ def photo_details(app, photo_id: str) -> PhotoDetails | None:
     sources = tuple((t, decision.source_of_tag(t)) for t in result.tags if t in tag_scores) + \
         tuple((f, decision.source_of_flag(f)) for f in result.flags if f in flag_scores)
     return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
-                        choices.not_sensitive, sources)
+                        choices.not_sensitive, sources, decision, choices)
 
 
 def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:
