@@ -161,9 +161,14 @@ class ReviewDialog(QDialog):
             kept = None
         self.list.clear()
         verb = "tags" if kind == review.LABEL else "flags"
-        self.header.setText(f"{sum(c.tagged for c in found)} photos {name!r} {verb} now, and "
-                            f"{sum(not c.tagged for c in found)} near misses; the most uncertain first. "
-                            f"Y: it is {name!r}, N: it is not.")
+        tagged, near = sum(c.tagged for c in found), sum(not c.tagged for c in found)
+        if found:
+            self.header.setText(f"{tagged} photo{'s' if tagged != 1 else ''} {name!r} {verb} now, and {near} near "
+                                f"miss{'es' if near != 1 else ''}; the most uncertain first. "
+                                f"Y: it is {name!r}, N: it is not.")
+        else:
+            self.header.setText(f"Nothing to review: {name!r} {verb} no photo you have not answered for, and "
+                                f"none comes near.")
         select = 0
         for row, candidate in enumerate(found):
             record = records.get(candidate.photo_id)

@@ -13,7 +13,7 @@ from photo_tagger.gui.models.photo_grid import ItemRole, MatchRole
 PAD = 6
 _FLAG = QColor("#c62828")
 _MUTED = QColor("#707070")
-WEAK_OPACITY = 0.45  # a weak hit's thumbnail: still recognisable, plainly behind the strong ones
+WEAK_OPACITY = 0.6  # a weak hit's thumbnail: still recognisable, plainly behind the strong ones
 
 
 class PhotoDelegate(QStyledItemDelegate):

@@ -49,8 +49,9 @@ class PhotoGridView(QListView):
 
     def divider(self) -> list[QPoint]:
         """The line around the strong hits, in viewport coordinates (empty when there is none to draw): along
-        the gap above the first weak tile's row from that tile to the right edge, down the gap before it, then
-        along the gap under the strong tiles to its left (one straight line when it starts a row)."""
+        the gap above the first weak tile's row from that tile to the right edge (not in the first row), down the
+        gap before it, then along the gap under the strong tiles to its left (one straight line when it starts a
+        row)."""
         first = getattr(self.model(), "first_weak_row", None)
         if first is None:
             return []
@@ -60,8 +61,11 @@ class PhotoGridView(QListView):
         half = max(1, self.spacing() // 2)
         top, bottom = rect.top() - half, rect.bottom() + half + 1
         left, right = rect.left() - half, self.viewport().width() - 1
-        if rect.left() <= self.spacing() + half:  # the first tile of its row
+        origin = self.visualRect(self.model().index(0, 0))
+        if rect.left() == origin.left():  # the first tile of its row
             return [QPoint(0, top), QPoint(right, top)]
+        if rect.top() == origin.top():  # in the first row: nothing above it
+            return [QPoint(left, top), QPoint(left, bottom), QPoint(0, bottom)]
         return [QPoint(right, top), QPoint(left, top), QPoint(left, bottom), QPoint(0, bottom)]
 
     @property
