@@ -1,8 +1,10 @@
-"""Turn a watcher's change batches into index runs, one at a time, on the caller's thread."""
+"""Turn a watcher's change batches into index runs, one at a time, on the caller's thread; tell the app's own
+writes (its sidecars) from other programs' changes."""
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -57,3 +59,39 @@ class WatchLoop:
                 self._index(scope)
             except Exception:  # keep watching; the next change or start-up scan retries
                 log.exception("indexing %d changed paths failed", len(scope))
+
+
+class OwnWrites:
+    """Files the app itself wrote (its XMP sidecars), with the (size, mtime) it left them at. The watcher's report
+    of a file still exactly so is the app's own echo: no index run, and the status line keeps the export's result.
+    A file changed since (another program edited the sidecar) no longer matches and is read again.
+    Thread-safe: the writer notes, the watcher's thread checks."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._files: dict[str, tuple[int, int]] = {}
+
+    def note(self, path: str) -> None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return
+        with self._lock:
+            self._files[os.path.abspath(path)] = (info.st_size, info.st_mtime_ns)
+
+    def is_own(self, path) -> bool:
+        path = os.path.abspath(path)
+        with self._lock:
+            noted = self._files.get(path)
+        if noted is None:
+            return False
+        try:
+            info = os.stat(path)
+        except OSError:
+            info = None
+        if info is not None and (info.st_size, info.st_mtime_ns) == noted:
+            return True
+        with self._lock:  # changed by someone else (or gone): from now on it is theirs
+            if self._files.get(path) == noted:
+                del self._files[path]
+        return False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import replace
 from functools import partial
@@ -12,47 +11,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from photo_tagger.core.scan import is_under
-from photo_tagger.core.watching import WatchLoop
+from photo_tagger.core.watching import OwnWrites, WatchLoop
 from photo_tagger.infra.fs_watch import FolderWatcher
 from photo_tagger.services import folders
 
 log = logging.getLogger(__name__)
-
-
-class OwnWrites:
-    """Files the app itself wrote (its XMP sidecars), with the (size, mtime) it left them at. The watcher's report
-    of a file still exactly so is the app's own echo: no index run, and the status line keeps the export's result.
-    A file changed since (another program edited the sidecar) no longer matches and is read again.
-    Thread-safe: the writer notes, the watcher's thread checks."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._files: dict[str, tuple[int, int]] = {}
-
-    def note(self, path: str) -> None:
-        try:
-            info = os.stat(path)
-        except OSError:
-            return
-        with self._lock:
-            self._files[os.path.abspath(path)] = (info.st_size, info.st_mtime_ns)
-
-    def is_own(self, path) -> bool:
-        path = os.path.abspath(path)
-        with self._lock:
-            noted = self._files.get(path)
-        if noted is None:
-            return False
-        try:
-            info = os.stat(path)
-        except OSError:
-            info = None
-        if info is not None and (info.st_size, info.st_mtime_ns) == noted:
-            return True
-        with self._lock:  # changed by someone else (or gone): from now on it is theirs
-            if self._files.get(path) == noted:
-                del self._files[path]
-        return False
 
 
 class LiveWatcher(QObject):

@@ -6,25 +6,8 @@ import os
 from functools import partial
 
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.infra.xmp_sidecar import sidecar_path
 from photo_tagger.services.browsing import folder_name
-from photo_tagger.services.sidecars import write_sidecars
-
-
-class NotedSidecars:
-    """The app's sidecar store, noting each file it wrote in `own_writes` (the live watcher's OwnWrites): the
-    watcher's report of that very write is the app's own echo, not a change to index."""
-
-    def __init__(self, sidecars, own_writes):
-        self.sidecars = sidecars
-        self.own_writes = own_writes
-
-    def read(self, photo_path: str):
-        return self.sidecars.read(photo_path)
-
-    def write(self, photo_path: str, present, ours) -> None:
-        self.sidecars.write(photo_path, present, ours)
-        self.own_writes.note(sidecar_path(photo_path))
+from photo_tagger.services.sidecars import NotedSidecars, write_sidecars
 
 
 class SidecarActions(WindowPart):

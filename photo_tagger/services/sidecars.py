@@ -12,3 +12,21 @@ def write_sidecars(app, *, folder: str | None, ids: list[str] | None = None, ove
     """`sidecars`: a store in place of app.sidecars (the window's notes what it wrote)."""
     return export_sidecars(app.catalog, sidecars or app.sidecars, folder=folder, ids=ids,
                            overwrite_ours=overwrite_ours, progress=progress, control=control)
+
+
+class NotedSidecars:
+    """The app's sidecar store, noting each file it wrote in `own_writes` (the live watcher's OwnWrites): the
+    watcher's report of that very write is the app's own echo, not a change to index."""
+
+    def __init__(self, sidecars, own_writes):
+        self.sidecars = sidecars
+        self.own_writes = own_writes
+
+    def read(self, photo_path: str):
+        return self.sidecars.read(photo_path)
+
+    def write(self, photo_path: str, present, ours) -> None:
+        from photo_tagger.infra.xmp_sidecar import sidecar_path  # here: pyexiv2 stays out of other commands
+
+        self.sidecars.write(photo_path, present, ours)
+        self.own_writes.note(sidecar_path(photo_path))
