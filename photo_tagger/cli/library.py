@@ -108,9 +108,8 @@ def _status(app, args) -> int:
 
 
 def _watch(app, args) -> int:
-    from photo_tagger.core.scan import is_under
     from photo_tagger.core.watching import WatchLoop
-    from photo_tagger.infra.fs_watch import FolderWatcher
+    from photo_tagger.services.watching import folder_watcher
 
     roots = app.catalog.roots()
     if not roots:
@@ -122,10 +121,8 @@ def _watch(app, args) -> int:
         report = app.indexer.index(roots, scope=scope)
         say(f"{time.strftime('%H:%M:%S')} {report.summary('changes')}", flush=True)
 
-    app_dirs = [str(d) for d in app.paths.app_dirs()]
     loop = WatchLoop(index)
-    watcher = FolderWatcher([Path(r) for r in roots], loop.on_changes, debounce=args.debounce,
-                            ignore=lambda p: any(is_under(str(p), d) for d in app_dirs))
+    watcher = folder_watcher(app, roots, loop.on_changes, args.debounce)
     say(f"Catching up on {len(roots)} folder(s)...", flush=True)
     with watcher, app.store_retry.patient(None, stop=stop):
         index([])

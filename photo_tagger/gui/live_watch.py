@@ -10,10 +10,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from photo_tagger.core.scan import is_under
 from photo_tagger.core.watching import OwnWrites, WatchLoop
 from photo_tagger.infra.fs_watch import FolderWatcher
 from photo_tagger.services import folders
+from photo_tagger.services.watching import folder_watcher
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,8 @@ class LiveWatcher(QObject):
             log.warning("not watching %s: %s", root, reason)
 
     def _start(self, roots: tuple[str, ...]) -> None:
-        app_dirs = tuple(str(d) for d in self.app.paths.app_dirs())
         loop = self._loop = WatchLoop(self._index_requested, move_grace=self.move_grace)
-        self._watcher = FolderWatcher([Path(r) for r in roots], self._on_changes, debounce=self.debounce,
-                                      ignore=lambda p: any(is_under(str(p), d) for d in app_dirs))
+        self._watcher = folder_watcher(self.app, roots, self._on_changes, self.debounce)
         self._watcher.start()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="watch-loop", daemon=True)
         self._thread.start()

@@ -50,6 +50,7 @@ def test_cli_watch_ignores_app_folders_but_not_their_prefix_siblings(home, monke
 
 def test_window_watcher_ignores_app_folders_but_not_their_prefix_siblings(home, qtbot, monkeypatch):
     from photo_tagger.gui import live_watch
+    from photo_tagger.infra import fs_watch
 
     app, inside, sibling = _paths(home)
     seen = {}
@@ -69,7 +70,7 @@ def test_window_watcher_ignores_app_folders_but_not_their_prefix_siblings(home, 
         def add_shutdown_step(self, step):
             pass
 
-    monkeypatch.setattr(live_watch, "FolderWatcher", FakeWatcher)
+    monkeypatch.setattr(fs_watch, "FolderWatcher", FakeWatcher)  # services/watching.py builds both watchers
     watcher = live_watch.LiveWatcher(app, Runner())
     try:
         watcher.set_roots([str(home)])
