@@ -26,7 +26,8 @@ def library_sample(catalog: Catalog, model_name: str, ids: list[str], seed: int 
 
 
 def examples_by_label(catalog: Catalog) -> tuple[dict[str, tuple[set, set]], set]:
-    """label -> (photo ids added, photo ids removed), and the photos marked "not sensitive"."""
+    """label -> (photo ids added, photo ids removed), and the photos marked "not sensitive" (a negative example
+    for the categories whose prompts flag it: flagged_by_prompt)."""
     rows, not_sensitive = catalog.all_choices()
     by_label: dict[str, tuple[set, set]] = {}
     for photo_id, label, action in rows:
@@ -61,10 +62,25 @@ def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[
     notes: list[str] = []
     labels = _fit_side(trained.labels, trained, {n: by_label.get(n, (set(), set())) for n in trained.labels.names},
                        vectors, sample, notes)
+    false_alarms = flagged_by_prompt(trained, not_sensitive, vectors)
     categories = _fit_side(trained.categories, trained,
-                           {n: (confirmed.get(n, set()), not_sensitive - confirmed.get(n, set()))
+                           {n: (confirmed.get(n, set()), false_alarms.get(n, set()) - confirmed.get(n, set()))
                             for n in trained.categories.names}, vectors, sample, notes)
     return replace(trained, labels=labels, categories=categories), notes
+
+
+def flagged_by_prompt(prepared: PreparedLabels, photo_ids: set, vectors: dict) -> dict[str, set]:
+    """Category -> those of `photo_ids` its prompts flag, learning left out. "Not sensitive" is a negative
+    example only for these: it says the flags on that photo were wrong, not that every category is. (The flags a
+    photo had when the user chose are not stored; the prompt's own decision does not move as learning does.)"""
+    ids = [i for i in photo_ids if i in vectors]
+    side = prepared.categories
+    if not ids or not side.names:
+        return {}
+    conf, _ = side.confidences(np.stack([vectors[i] for i in ids]).astype(np.float32), prepared.background,
+                               prepared.reference, use_learned=False)
+    fired = conf >= side.thresholds
+    return {name: {ids[k] for k in np.nonzero(fired[:, col])[0]} for col, name in enumerate(side.names)}
 
 
 def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple[set, set]], vectors: dict,

@@ -136,3 +136,38 @@ def test_a_retag_that_fails_halfway_leaves_the_previous_tags(tmp_path, monkeypat
     with pytest.raises(RuntimeError):
         retag(catalog, InMemoryStore(), prepared, "m")
     assert all(d.tags == (("old", 0.9),) for d in catalog.decisions(ids).values()) and len(catalog.decisions(ids)) == 12
+
+
+def test_not_sensitive_is_a_negative_only_for_the_categories_that_fire_on_that_photo():
+    """Issue 13: "Not sensitive" says the flags on that photo were wrong. The categories flagged when the user
+    chose are not stored, so it counts for those whose prompt flags the photo now (learning left out): a false
+    alarm of one category teaches that one, and leaves the others to their prompts."""
+    from photo_tagger.core.labels import ModerationCategory
+    from photo_tagger.core.tagging import calibrated
+    from photo_tagger.core.training import train
+
+    labels = LabelSet(moderation=tuple(ModerationCategory(f"axis{k}", (f"a photo of a axis{k}.",),
+                                                          ("a photo of a axis20.",), threshold=0.5) for k in (1, 3)))
+    prepared = prepare(labels, AxisText())
+    rng = np.random.default_rng(6)
+    noise = unit(rng.normal(size=(280, DIM)))
+    library = np.concatenate([unit(noise[:40] * 0.3 + np.eye(DIM)[1]), unit(noise[40:80] * 0.3 + np.eye(DIM)[3]),
+                              noise[80:]])
+    ids = [f"{i:040x}" for i in range(len(library))]
+    flags = [{name for name, _ in d.flags} for d in decide(library, calibrated(prepared, library))]
+    ones = [i for k, i in enumerate(ids[:40]) if flags[k] == {"axis1"}][:6]
+    nothing = [i for k, i in enumerate(ids[80:], 80) if not flags[k]][:6]
+    assert len(ones) == len(nothing) == 6
+
+    class Choices:  # the catalog as training reads it: six axis1 false alarms and six photos nothing flags
+        def all_choices(self):
+            return [], ones + nothing
+
+        def confirmed_flags(self):
+            return []
+
+    trained, _ = train(prepared, Choices(), "m", ids, (ids, library))
+    assert set(trained.categories.learned) == {"axis1"}  # axis3 never fired on them: nothing to learn
+    after = [{name for name, _ in d.flags} for d in decide(library, trained)]
+    assert [("axis3" in f) for f in after] == [("axis3" in f) for f in flags]
+    assert sum("axis1" in after[ids.index(i)] for i in ones) == 0
