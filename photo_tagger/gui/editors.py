@@ -48,7 +48,7 @@ class Editors(WindowPart):
         from photo_tagger.gui.dialogs.review_dialog import label_preview
 
         dialog = LabelsDialog(labels, problem, self.window, preview=partial(label_preview, self.app),
-                              decided_by=sources)
+                              decided_by=sources, runner=self.runner)
         dialog.finished.connect(partial(self._labels_closed, dialog))
         self.labels_dialog = dialog
         dialog.open()

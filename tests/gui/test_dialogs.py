@@ -168,3 +168,43 @@ def test_settings_dialog_sets_fast_decoding_and_refuses_a_bad_server_address(qtb
     saved = tomllib.loads(settings_file.read_text())
     assert saved["fast_decode"] is True and saved["store_url"] == "http://127.0.0.1:8000", saved
     qtbot.waitUntil(lambda: "apply at the next start" in window.status.message.text())
+
+
+def test_the_labels_preview_counts_off_the_gui_thread_and_drops_a_stale_answer(qtbot, monkeypatch, open_window,
+                                                                                tiny_home):
+    """The dry run reads the store: it runs on the window's query workers ("Counting..." meanwhile), and an answer
+    for labels the user has edited since is dropped (ARCHITECTURE.md, Threading)."""
+    import threading
+
+    import photo_tagger.gui.dialogs.review_dialog as review_dialog
+
+    calls, answered, release = [], [], threading.Event()
+
+    def preview(app, labels, name):
+        calls.append((threading.current_thread(), labels.label(name).threshold))
+        if len(calls) == 1:
+            release.wait(10)  # the first count is slow: the user edits meanwhile
+        answered.append(name)
+        return f"{name!r}: counted at {labels.label(name).threshold}"
+
+    monkeypatch.setattr(review_dialog, "label_preview", preview)
+    window = open_window(tiny_home)
+    dialog = open_labels(qtbot, window)
+    table = dialog.label_table
+    row = row_of(table, "dog")
+    table.setCurrentCell(row, 0)
+    table.item(row, 2).setText("0.7")
+    dialog.preview_button.click()
+    assert dialog.preview_text.text() == "Counting..."  # the GUI did not wait for it
+    qtbot.waitUntil(lambda: len(calls) == 1)
+    table.item(row, 2).setText("0.9")  # an edit while counting: that answer no longer fits
+    release.set()
+    qtbot.waitUntil(lambda: bool(answered), timeout=5_000)
+    qtbot.wait(200)  # its delivery to the GUI thread
+    assert "counted" not in dialog.preview_text.text()
+    dialog.preview_button.click()
+    qtbot.waitUntil(lambda: dialog.preview_text.text() == "'dog': counted at 0.9", timeout=5_000)
+    assert [t for t, _ in calls] and all(t is not threading.main_thread() for t, _ in calls)
+    assert [threshold for _, threshold in calls] == [0.7, 0.9]
+    dialog.reject()
+    qtbot.waitUntil(lambda: window.editors.labels_dialog is None)

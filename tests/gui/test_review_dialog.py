@@ -210,23 +210,26 @@ def test_the_window_opens_the_review_from_its_menu(qtbot, indexed_shapes, open_w
 def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_shapes, shapes_home):
     from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
     from photo_tagger.gui.dialogs.review_dialog import label_preview
+    from photo_tagger.gui.tasks import TaskRunner
 
     app = App.from_home(shapes_home)
+    runner = TaskRunner(app)
     try:
         labels = app.labels()
-        dialog = LabelsDialog(labels, "", None, preview=lambda l, n: label_preview(app, l, n))
+        dialog = LabelsDialog(labels, "", None, preview=lambda l, n: label_preview(app, l, n), runner=runner)
         qtbot.addWidget(dialog)
         dialog.label_table.setCurrentCell(0, 2)
         dialog.label_table.item(0, 2).setText("0.999")  # circle's own threshold, nearly unreachable
         before = {i for i, _ in app.catalog.decisions(app.catalog.filter_ids(app.model_key())).items()}
         dialog.preview_button.click()
+        qtbot.waitUntil(lambda: dialog.preview_text.text() != "Counting...", timeout=15_000)
         text = dialog.preview_text.text()
         assert text.startswith("'circle': 0 photos would gain it,") and "would lose it" in text
         assert int(text.split(", ")[1].split()[0]) > 0
         assert app.labels() == labels  # nothing saved
         assert {i for i, _ in app.catalog.decisions(app.catalog.filter_ids(app.model_key())).items()} == before
     finally:
-        app.close()
+        runner.shutdown()  # waits for the query workers, then closes the app
 
 
 def test_the_labels_editor_says_where_each_decision_comes_from(qtbot, indexed_shapes, open_window, shapes_home):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from photo_tagger.core.errors import ConfigError
+from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import LabelSet, label_set_from_dict, label_set_to_dict
 
 SEPARATOR = " | "
@@ -31,11 +32,15 @@ class LabelsDialog(QDialog):
     refuses exactly what the file would."""
 
     def __init__(self, labels: LabelSet, problem: str = "", parent: QWidget | None = None, preview=None,
-                 decided_by: dict[str, str] | None = None):
-        """`preview(labels, name) -> str`: what saving these labels would do to label `name` (a dry run);
+                 decided_by: dict[str, str] | None = None, runner=None):
+        """`preview(labels, name) -> str`: what saving these labels would do to label `name` (a dry run: it reads
+        the store, so it runs on `runner`'s query workers, gui/tasks.py; the button shows with both);
         `decided_by`: where each label's decision comes from now (prompt, your N examples, or both)."""
         super().__init__(parent)
-        self.preview = preview
+        self.preview = preview if runner is not None else None
+        self.runner = runner
+        self._asked = 0  # previews asked for: an answer to an older one is dropped
+        self._previewed: LabelSet | None = None  # the labels the preview shown (or being counted) is for
         self.decided_by = decided_by or {}
         self.setWindowTitle("Labels")
         self.resize(760, 560)
@@ -96,7 +101,7 @@ class LabelsDialog(QDialog):
         self.preview_button.setToolTip("How many photos the selected label would gain and lose with these edits, "
                                        "before saving")
         self.preview_button.clicked.connect(self.show_preview)
-        self.preview_button.setVisible(preview is not None)
+        self.preview_button.setVisible(self.preview is not None)
         self.preview_text = QLabel(self)
         self.preview_text.setWordWrap(True)
         page.addLayout(_row(self.preview_button, self.preview_text))
@@ -298,6 +303,10 @@ class LabelsDialog(QDialog):
         else:
             self._result = replace(result, templates=self.original.templates)
             self.errors.setText("")
+        if self._previewed is not None and self._result != self._previewed:  # edited since: that count is stale
+            self._asked += 1
+            self._previewed = None
+            self.preview_text.setText("")
         self.errors.setVisible(bool(self.errors.text()))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self._result is not None)
         return self._result is not None
@@ -310,10 +319,23 @@ class LabelsDialog(QDialog):
             return
         row = max(self.label_table.currentRow(), 0)
         name = self._cells(self.label_table, row)[0]
-        try:
-            self.preview_text.setText(self.preview(labels, name))
-        except Exception as exc:  # a preview is advice: its failure must not cost the edits
-            self.preview_text.setText(f"No preview: {exc}")
+        self._asked += 1
+        self._previewed = labels
+        self.preview_text.setText("Counting...")
+        self.runner.query(partial(_count, self.preview, labels, name),
+                          on_done=partial(self._preview_done, self._asked),
+                          on_error=partial(self._preview_done, self._asked))
+
+    def _preview_done(self, asked: int, answer) -> None:
+        """The count (or why there is none), unless the labels were edited, previewed again or closed since."""
+        if asked != self._asked:
+            return
+        # a preview is advice: its failure must not cost the edits
+        self.preview_text.setText(answer if isinstance(answer, str) else f"No preview: {answer}")
+
+    def done(self, result: int) -> None:
+        self._asked += 1  # a count still under way finds the dialog gone
+        super().done(result)
 
     def result_labels(self) -> LabelSet | None:
         """The edited labels, or None while the tables hold a mistake."""
@@ -326,6 +348,14 @@ class LabelsDialog(QDialog):
     def accept(self) -> None:
         if self._validate():
             super().accept()
+
+
+def _count(preview, labels: LabelSet, name: str) -> str:
+    """preview(labels, name) on a query worker; a problem the user can fix is its answer, not an error."""
+    try:
+        return preview(labels, name)
+    except PhotoTaggerError as exc:
+        return f"No preview: {exc}"
 
 
 def _show_whole_text(item: QTableWidgetItem | None) -> None:
