@@ -153,6 +153,31 @@ def test_answers_are_stored_and_learned_off_the_gui_thread_in_order(qtbot, revie
     assert {first, second}.isdisjoint(item.data(Qt.ItemDataRole.UserRole + 1) for item in rows(dialog))
 
 
+def test_the_labels_file_is_read_off_the_gui_thread(qtbot, shapes_home, indexed_shapes, monkeypatch):
+    """Opening the review reads labels.toml on a query worker (ARCHITECTURE.md, Threading); the targets it
+    lists and the one asked for come with it."""
+    import threading
+
+    from photo_tagger.gui.dialogs.review_dialog import ReviewDialog
+    from photo_tagger.gui.tasks import TaskRunner
+
+    app = App.from_home(shapes_home)
+    threads, real_labels = [], app.labels
+    monkeypatch.setattr(app, "labels", lambda: threads.append(threading.current_thread()) or real_labels())
+    runner = TaskRunner(app)
+    try:
+        dialog = ReviewDialog(app, runner, target=("category", "triangles"))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=15_000)
+        assert threads and all(t is not threading.main_thread() for t in threads)
+        assert dialog.targets == [("label", "circle"), ("category", "triangles")]
+        assert dialog.target == ("category", "triangles") and dialog.picker.currentText() == "Moderation: triangles"
+        assert "'triangles' flags" in dialog.header.text()
+    finally:
+        runner.shutdown()
+
+
 def test_the_window_grades_search_hits(qtbot, indexed_shapes, open_window, shapes_home):
     truth = indexed_shapes
     window = open_window(shapes_home)

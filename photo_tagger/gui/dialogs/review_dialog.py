@@ -1,10 +1,10 @@
 """Review one label or moderation category: the photos it would tag (or flag), borderline first; Y / N (or the
 buttons) accept or reject the selected photo at once, and the list is re-learned from that choice.
 
-Nothing here touches the store or a file on the GUI thread (ARCHITECTURE.md, Threading): the list is read by a
-query, each answer is stored and the list re-learned by a write job on the runner's single writer, thumbnails
-are decoded by its thumbnail pool. An answer leaves the list at once; answers given while a job runs wait in
-order and go together in the next job, so none is lost or stored twice."""
+Nothing here touches the store or a file on the GUI thread (ARCHITECTURE.md, Threading): the labels file and
+the list are read by queries, each answer is stored and the list re-learned by a write job on the runner's
+single writer, thumbnails are decoded by its thumbnail pool. An answer leaves the list at once; answers given
+while a job runs wait in order and go together in the next job, so none is lost or stored twice."""
 
 from __future__ import annotations
 
@@ -82,13 +82,9 @@ class ReviewDialog(QDialog):
         self._closed = False
         self._relist = False  # the target changed while a job was under way: its list is not wanted
         self._icons: dict[str, QIcon | None] = {}
-        labels = app.labels()  # the labels file (small; read once, as every dialog does)
-        self.targets = [(review.LABEL, l.name) for l in labels.enabled_labels] + \
-                       [(review.CATEGORY, c.name) for c in labels.moderation if c.enabled]
+        self.targets: list[tuple[str, str]] = []  # filled once the labels file is read (_labels_read)
         self.picker = QComboBox(self)
-        for kind, name in self.targets:
-            self.picker.addItem(f"{'Label' if kind == review.LABEL else 'Moderation'}: {name}")
-        self.header = QLabel(self)
+        self.header = QLabel("Reading the labels...", self)
         self.header.setWordWrap(True)
         self.list = QListWidget(self)
         self.list.setIconSize(QSize(ICON, ICON))
@@ -113,11 +109,28 @@ class ReviewDialog(QDialog):
         self.no.clicked.connect(lambda: self.answer(False))
         for key, value in (("Y", True), ("N", False)):
             QShortcut(QKeySequence(key), self, activated=lambda v=value: self.answer(v))
-        self.picker.currentIndexChanged.connect(lambda _: self.refresh())
         runner.job_finished.connect(self._job_finished)
+        self._set_buttons()
+        runner.query(app.labels, on_done=partial(self._labels_read, target), on_error=self._labels_failed)
+
+    def _labels_read(self, target, labels) -> None:
+        """The labels file, read on a query worker (small; read once, as every dialog does): the targets to pick
+        from, `target` first shown when it is one of them."""
+        if self._closed:
+            return
+        self.targets = [(review.LABEL, l.name) for l in labels.enabled_labels] + \
+                       [(review.CATEGORY, c.name) for c in labels.moderation if c.enabled]
+        for kind, name in self.targets:
+            self.picker.addItem(f"{'Label' if kind == review.LABEL else 'Moderation'}: {name}")
         if target in self.targets:
             self.picker.setCurrentIndex(self.targets.index(target))
+        self.picker.currentIndexChanged.connect(lambda _: self.refresh())
         self.refresh()
+
+    def _labels_failed(self, exc: BaseException) -> None:
+        if not self._closed:
+            self.header.setText("The labels could not be read.")
+            self.status.setText(_line(exc))
 
     @property
     def target(self) -> tuple[str, str] | None:
