@@ -279,12 +279,6 @@ class Catalog:
         row = self._query("SELECT seq FROM sqlite_sequence WHERE name = 'vectors'")
         return int(row[0][0]) if row else 0
 
-    def last_vector_seq(self) -> int:
-        """The highest `seq` a vectors row ever had (AUTOINCREMENT never reuses one): a copy of the vectors that
-        claims more is not of this catalog."""
-        row = self._query("SELECT seq FROM sqlite_sequence WHERE name = 'vectors'")
-        return int(row[0][0]) if row else 0
-
     def vectors_since(self, model: str, seq: int) -> tuple[int, list[str], np.ndarray | None]:
         """Embeddings written after `seq`, oldest first: (last seq, ids, matrix)."""
         rows = self._query("SELECT seq, photo_id, embedding FROM vectors WHERE model = ? AND seq > ? ORDER BY seq",
