@@ -393,7 +393,9 @@ def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:
     log_file: Path | None = log_dir / "photo-tagger.log"
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = _QuietFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        # backslashreplace: a file name that is not valid UTF-8 (surrogate escapes) is logged, not dropped
+        file_handler = _QuietFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8",
+                                         errors="backslashreplace")
     except OSError as exc:
         problem, log_file = str(exc), None
     console = logging.StreamHandler()
