@@ -52,7 +52,8 @@ def grid(qtbot, strong: int, weak: int, width: int = 420):
         still, layouts[0] = now == layouts[0] and all(w > 0 for _, _, w, _ in now), now
         return still
 
-    qtbot.waitUntil(lambda: qtbot.wait(30) or settled())
+    # QListView re-lays out 100 ms after a resize (ResizeMode.Adjust): a layout is settled once it held longer.
+    qtbot.waitUntil(lambda: qtbot.wait(150) or settled())
     return model, view
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QSize, Qt
 from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QWidget
 
 from photo_tagger.gui.views.photo_delegate import PhotoDelegate
 
@@ -90,12 +90,22 @@ class PhotoGridView(QListView):
             self._fit_columns()
         return super().viewportEvent(event)
 
+    def _layout_width(self) -> int:
+        """The width QListView lays the tiles out in: the viewport without scroll bars, less the vertical bar's
+        extent when that bar shows as needed (Qt keeps room for it, shown or not)."""
+        width = self.maximumViewportSize().width()
+        if self.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded:
+            width -= self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self.verticalScrollBar())
+        return width
+
     def _fit_columns(self, force: bool = False) -> None:
         """Widen the tiles so that whole columns fill the viewport (no blank strip on the right), and shrink the
         thumbnail box when one tile would not fit (a Large tile in a narrow window): never wider than the view."""
         # QListView puts `spacing` before the first tile and after each one, and wraps a tile whose right edge
-        # would reach the viewport's last pixel: the usable width is one less.
-        spacing, width = self.spacing(), self.viewport().width() - 1
+        # would reach the last pixel: the usable width is one less. It also lays out as if the vertical scroll bar
+        # were there whenever it may come (QListViewPrivate::prepareItemsLayout): a few photos, no scroll bar, and
+        # tiles fitted to the whole viewport came out a column short, with a blank strip on the right.
+        spacing, width = self.spacing(), self._layout_width() - 1
         room = max(1, width - 2 * spacing)
         box = min(self.delegate.thumbnail_size, max(16, room - self.delegate.natural_width(0)))
         natural = self.delegate.natural_width(box)
