@@ -45,3 +45,12 @@ def confirm_flag(catalog, store: VectorStore, model_name: str, photo_id: str, ca
         catalog.confirm_flag(db, photo_id, category)
         catalog.set_not_sensitive(db, photo_id, False)
     return _apply(catalog, store, model_name, photo_id, write)
+
+
+def reject_flag(catalog, store: VectorStore, model_name: str, photo_id: str, category: str) -> EffectiveTags:
+    """The user says the photo is not `category` (review's reject): a negative example for that category, a near
+    miss its prompt does not flag included, and the photo is "not sensitive" from now on."""
+    def write(db):
+        catalog.reject_flag(db, photo_id, category)
+        catalog.set_not_sensitive(db, photo_id, True)
+    return _apply(catalog, store, model_name, photo_id, write)

@@ -56,7 +56,7 @@ def _decided(catalog: Catalog, kind: str, name: str) -> set[str]:
     rows, not_sensitive = catalog.all_choices()
     if kind == LABEL:
         return {photo_id for photo_id, label, _ in rows if label == name}
-    return set(not_sensitive) | {p for p, c in catalog.confirmed_flags() if c == name}
+    return set(not_sensitive) | {p for p, c in catalog.confirmed_flags() + catalog.rejected_flags() if c == name}
 
 
 def decide(catalog: Catalog, store, model_name: str, kind: str, name: str, photo_id: str, accept: bool):
@@ -70,4 +70,4 @@ def decide(catalog: Catalog, store, model_name: str, kind: str, name: str, photo
                                  remove=[] if accept else [name])
     if accept:
         return choices.confirm_flag(catalog, store, model_name, photo_id, name)
-    return choices.mark_not_sensitive(catalog, store, model_name, photo_id)
+    return choices.reject_flag(catalog, store, model_name, photo_id, name)

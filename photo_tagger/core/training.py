@@ -53,7 +53,11 @@ def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[
     confirmed: dict[str, set] = {}
     for photo_id, category in (catalog.confirmed_flags() if hasattr(catalog, "confirmed_flags") else ()):
         confirmed.setdefault(category, set()).add(photo_id)
-    wanted = set().union(*(a | r for a, r in by_label.values()), *confirmed.values()) | not_sensitive
+    rejected: dict[str, set] = {}  # review's rejects name their category: near misses teach it too
+    for photo_id, category in (catalog.rejected_flags() if hasattr(catalog, "rejected_flags") else ()):
+        rejected.setdefault(category, set()).add(photo_id)
+    wanted = set().union(*(a | r for a, r in by_label.values()), *confirmed.values(), *rejected.values())
+    wanted |= not_sensitive
     if library is not None:
         position = {i: k for k, i in enumerate(library[0])}
         vectors = {i: library[1][position[i]] for i in wanted if i in position}
@@ -64,7 +68,8 @@ def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[
                        vectors, sample, notes)
     false_alarms = flagged_by_prompt(trained, not_sensitive, vectors)
     categories = _fit_side(trained.categories, trained,
-                           {n: (confirmed.get(n, set()), false_alarms.get(n, set()) - confirmed.get(n, set()))
+                           {n: (confirmed.get(n, set()),
+                                (false_alarms.get(n, set()) | rejected.get(n, set())) - confirmed.get(n, set()))
                             for n in trained.categories.names}, vectors, sample, notes)
     return replace(trained, labels=labels, categories=categories), notes
 

@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS auto_sources (photo_id TEXT NOT NULL, kind TEXT NOT N
 -- Flags the user confirmed in review: positive examples for the category's learning.
 CREATE TABLE IF NOT EXISTS user_flag_confirmed (photo_id TEXT NOT NULL, category TEXT NOT NULL,
     PRIMARY KEY (photo_id, category));
+-- Categories the user rejected for a photo in review: negative examples for that category, near misses included.
+CREATE TABLE IF NOT EXISTS user_flag_rejected (photo_id TEXT NOT NULL, category TEXT NOT NULL,
+    PRIMARY KEY (photo_id, category));
 CREATE INDEX IF NOT EXISTS auto_tags_label ON auto_tags (label);
 CREATE INDEX IF NOT EXISTS photos_taken ON photos (taken_at);
 -- Each photo's embedding per model (float32 bytes), written with its record: filtered searches and retags
@@ -67,7 +70,7 @@ CREATE TABLE IF NOT EXISTS vectors (seq INTEGER PRIMARY KEY AUTOINCREMENT, photo
     model TEXT NOT NULL, embedding BLOB NOT NULL, UNIQUE (photo_id, model));
 """
 _PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive", "vectors", "auto_sources",
-                 "user_flag_confirmed")
+                 "user_flag_confirmed", "user_flag_rejected")
 _COLUMNS = ("id", "root", "relpath", "size", "mtime_ns", "content_hash", "status", "skip_reason",
             "embedded_model", "width", "height", "taken_at", "camera_make", "camera_model", "gps_lat",
             "gps_lon", "indexed_at")
@@ -375,6 +378,15 @@ class Catalog:
     def confirm_flag(self, db: sqlite3.Connection, photo_id: str, category: str) -> None:
         """Inside a transaction(): the user says this photo is `category` (review's accept)."""
         db.execute("INSERT OR IGNORE INTO user_flag_confirmed VALUES (?, ?)", (photo_id, category))
+
+    def reject_flag(self, db: sqlite3.Connection, photo_id: str, category: str) -> None:
+        """Inside a transaction(): the user says this photo is not `category` (review's reject)."""
+        db.execute("DELETE FROM user_flag_confirmed WHERE photo_id = ? AND category = ?", (photo_id, category))
+        db.execute("INSERT OR IGNORE INTO user_flag_rejected VALUES (?, ?)", (photo_id, category))
+
+    def rejected_flags(self) -> list[tuple[str, str]]:
+        """(photo id, category) the user rejected: negative examples for the categories."""
+        return self._query("SELECT photo_id, category FROM user_flag_rejected")
 
     def confirmed_flags(self) -> list[tuple[str, str]]:
         """(photo id, category) the user confirmed: positive examples for the categories."""

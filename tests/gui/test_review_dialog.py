@@ -109,6 +109,7 @@ def test_a_category_and_a_deleted_photo(qtbot, reviewing):
     qtbot.keyClick(dialog, Qt.Key.Key_N)  # not sensitive
     settled(qtbot, dialog)
     assert app.catalog.all_choices()[1] == [second] and dialog.choices_made == 1
+    assert app.catalog.rejected_flags() == [(second, "triangles")]  # a negative example for this category only
     assert dialog.status.text() == ""  # the problem line goes once an answer is stored
 
 

@@ -171,3 +171,35 @@ def test_not_sensitive_is_a_negative_only_for_the_categories_that_fire_on_that_p
     after = [{name for name, _ in d.flags} for d in decide(library, trained)]
     assert [("axis3" in f) for f in after] == [("axis3" in f) for f in flags]
     assert sum("axis1" in after[ids.index(i)] for i in ones) == 0
+
+
+def test_a_near_miss_rejected_in_review_teaches_its_category():
+    """Review lists borderline photos, near misses its prompt does not flag included; rejecting one records the
+    category, so it is a negative example for that category (a plain "not sensitive" names none)."""
+    from photo_tagger.core.labels import ModerationCategory
+    from photo_tagger.core.tagging import calibrated
+    from photo_tagger.core.training import train
+
+    labels = LabelSet(moderation=tuple(ModerationCategory(f"axis{k}", (f"a photo of a axis{k}.",),
+                                                          ("a photo of a axis20.",), threshold=0.5) for k in (1, 3)))
+    prepared = prepare(labels, AxisText())
+    rng = np.random.default_rng(6)
+    noise = unit(rng.normal(size=(280, DIM)))
+    library = np.concatenate([unit(noise[:40] * 0.3 + np.eye(DIM)[1]), unit(noise[40:80] * 0.3 + np.eye(DIM)[3]),
+                              noise[80:]])
+    ids = [f"{i:040x}" for i in range(len(library))]
+    flags = [{name for name, _ in d.flags} for d in decide(library, calibrated(prepared, library))]
+    near = [i for k, i in enumerate(ids[80:], 80) if not flags[k]][:6]  # not flagged: near misses at most
+
+    class Choices:  # six review rejects for axis1 (each also marks the photo not sensitive)
+        def all_choices(self):
+            return [], near
+
+        def confirmed_flags(self):
+            return []
+
+        def rejected_flags(self):
+            return [(i, "axis1") for i in near]
+
+    trained, _ = train(prepared, Choices(), "m", ids, (ids, library))
+    assert set(trained.categories.learned) == {"axis1"}  # axis3 was not named: it learns nothing from them
