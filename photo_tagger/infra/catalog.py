@@ -377,6 +377,7 @@ class Catalog:
 
     def confirm_flag(self, db: sqlite3.Connection, photo_id: str, category: str) -> None:
         """Inside a transaction(): the user says this photo is `category` (review's accept)."""
+        db.execute("DELETE FROM user_flag_rejected WHERE photo_id = ? AND category = ?", (photo_id, category))
         db.execute("INSERT OR IGNORE INTO user_flag_confirmed VALUES (?, ?)", (photo_id, category))
 
     def reject_flag(self, db: sqlite3.Connection, photo_id: str, category: str) -> None:

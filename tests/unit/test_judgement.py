@@ -203,3 +203,16 @@ def test_a_near_miss_rejected_in_review_teaches_its_category():
 
     trained, _ = train(prepared, Choices(), "m", ids, (ids, library))
     assert set(trained.categories.learned) == {"axis1"}  # axis3 was not named: it learns nothing from them
+
+
+def test_the_last_review_answer_for_a_photo_and_category_wins(tmp_path):
+    from photo_tagger.infra.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    with catalog.transaction() as db:
+        catalog.reject_flag(db, "p1", "nudity")
+        catalog.confirm_flag(db, "p1", "nudity")
+    assert catalog.rejected_flags() == [] and catalog.confirmed_flags() == [("p1", "nudity")]
+    with catalog.transaction() as db:
+        catalog.reject_flag(db, "p1", "nudity")
+    assert catalog.rejected_flags() == [("p1", "nudity")] and catalog.confirmed_flags() == []
