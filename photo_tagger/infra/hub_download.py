@@ -21,6 +21,7 @@ from tqdm import tqdm
 from photo_tagger.core.errors import ModelError
 from photo_tagger.core.jobs import Cancelled
 from photo_tagger.infra.model_export import HubDownloadError
+from photo_tagger.infra.model_store import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ def file_problem(path: Path, remote: RemoteFile) -> str:
     if remote.size is not None and size != remote.size:
         return f"{size} bytes, the hub says {remote.size}"
     if remote.sha256:
-        return "" if _sha256(path) == remote.sha256 else "sha256 differs"
+        return "" if sha256_of(path) == remote.sha256 else "sha256 differs"
     if remote.blob_id:
         return "" if git_blob_id(path) == remote.blob_id else "git blob id differs"
     return ""
@@ -172,14 +173,6 @@ def file_problem(path: Path, remote: RemoteFile) -> str:
 def git_blob_id(path: Path) -> str:
     """The id git gives a file's content (what the hub lists for files not stored in LFS)."""
     digest = hashlib.sha1(f"blob {path.stat().st_size}\0".encode())
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)

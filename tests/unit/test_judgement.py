@@ -138,13 +138,11 @@ def test_a_retag_that_fails_halfway_leaves_the_previous_tags(tmp_path, monkeypat
     assert all(d.tags == (("old", 0.9),) for d in catalog.decisions(ids).values()) and len(catalog.decisions(ids)) == 12
 
 
-def test_not_sensitive_is_a_negative_only_for_the_categories_that_fire_on_that_photo():
-    """Issue 13: "Not sensitive" says the flags on that photo were wrong. The categories flagged when the user
-    chose are not stored, so it counts for those whose prompt flags the photo now (learning left out): a false
-    alarm of one category teaches that one, and leaves the others to their prompts."""
+def _two_categories():
+    """Categories axis1 and axis3 over a library of 40 axis1 photos, 40 axis3 photos and 200 of neither: (prepared
+    labels, photo ids, embeddings, each photo's flags by the prompts alone)."""
     from photo_tagger.core.labels import ModerationCategory
     from photo_tagger.core.tagging import calibrated
-    from photo_tagger.core.training import train
 
     labels = LabelSet(moderation=tuple(ModerationCategory(f"axis{k}", (f"a photo of a axis{k}.",),
                                                           ("a photo of a axis20.",), threshold=0.5) for k in (1, 3)))
@@ -155,6 +153,16 @@ def test_not_sensitive_is_a_negative_only_for_the_categories_that_fire_on_that_p
                               noise[80:]])
     ids = [f"{i:040x}" for i in range(len(library))]
     flags = [{name for name, _ in d.flags} for d in decide(library, calibrated(prepared, library))]
+    return prepared, ids, library, flags
+
+
+def test_not_sensitive_is_a_negative_only_for_the_categories_that_fire_on_that_photo():
+    """Issue 13: "Not sensitive" says the flags on that photo were wrong. The categories flagged when the user
+    chose are not stored, so it counts for those whose prompt flags the photo now (learning left out): a false
+    alarm of one category teaches that one, and leaves the others to their prompts."""
+    from photo_tagger.core.training import train
+
+    prepared, ids, library, flags = _two_categories()
     ones = [i for k, i in enumerate(ids[:40]) if flags[k] == {"axis1"}][:6]
     nothing = [i for k, i in enumerate(ids[80:], 80) if not flags[k]][:6]
     assert len(ones) == len(nothing) == 6
@@ -176,19 +184,9 @@ def test_not_sensitive_is_a_negative_only_for_the_categories_that_fire_on_that_p
 def test_a_near_miss_rejected_in_review_teaches_its_category():
     """Review lists borderline photos, near misses its prompt does not flag included; rejecting one records the
     category, so it is a negative example for that category (a plain "not sensitive" names none)."""
-    from photo_tagger.core.labels import ModerationCategory
-    from photo_tagger.core.tagging import calibrated
     from photo_tagger.core.training import train
 
-    labels = LabelSet(moderation=tuple(ModerationCategory(f"axis{k}", (f"a photo of a axis{k}.",),
-                                                          ("a photo of a axis20.",), threshold=0.5) for k in (1, 3)))
-    prepared = prepare(labels, AxisText())
-    rng = np.random.default_rng(6)
-    noise = unit(rng.normal(size=(280, DIM)))
-    library = np.concatenate([unit(noise[:40] * 0.3 + np.eye(DIM)[1]), unit(noise[40:80] * 0.3 + np.eye(DIM)[3]),
-                              noise[80:]])
-    ids = [f"{i:040x}" for i in range(len(library))]
-    flags = [{name for name, _ in d.flags} for d in decide(library, calibrated(prepared, library))]
+    prepared, ids, library, flags = _two_categories()
     near = [i for k, i in enumerate(ids[80:], 80) if not flags[k]][:6]  # not flagged: near misses at most
 
     class Choices:  # six review rejects for axis1 (each also marks the photo not sensitive)
