@@ -1,8 +1,10 @@
-"""The GUI thread stays responsive while a few hundred photos are indexed, and the window shows before any model
-loads."""
+"""The GUI thread stays responsive while a few hundred photos are indexed: every decode, encode, model load and
+store write runs off it. And the window shows before any model loads. How long the loop stalls is a timing, so it is
+measured by benchmarks/bench_gui_responsiveness.py, not asserted here."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -16,10 +18,6 @@ pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
 
 PHOTOS = 300
 TICK_MS = 10
-# The target is a longest stall < 100 ms; benchmarks/bench_gui_responsiveness.py measures it (63-67 ms at load ~3).
-# On a shared 2-core machine the OS and the GIL alone add stalls near 100 ms now and then, so this test allows
-# twice the target: what it must catch is work on the GUI thread (a decode or a store call costs far more).
-MAX_STALL_S = 0.200
 
 
 class StallProbe:
@@ -76,7 +74,30 @@ def test_window_shows_before_any_model_loads(qtbot, tiny_home):
         window.runner.shutdown()
 
 
-def test_gui_loop_does_not_stall_while_indexing_and_searching(qtbot, open_window, tiny_home, tmp_path):
+def _record_gui_thread_calls(monkeypatch) -> list[str]:
+    """Wraps the heavy calls (decoding, encoding, model loading, store writes and queries); returns the list that
+    names each one made on the GUI thread."""
+    from photo_tagger.core import preprocess
+    from photo_tagger.infra import chroma_store, onnx_clip
+
+    on_gui_thread: list[str] = []
+    heavy = [(preprocess, "_decode"), (onnx_clip.OnnxImageEncoder, "encode_images"),
+             (onnx_clip.OnnxTextEncoder, "encode_texts"), (onnx_clip._LazySession, "_create"),
+             (chroma_store.ChromaVectorStore, "upsert"), (chroma_store.ChromaVectorStore, "update_metadata"),
+             (chroma_store.ChromaVectorStore, "query")]
+    for owner, name in heavy:
+        original = getattr(owner, name)
+
+        def wrapped(*args, _original=original, _name=f"{getattr(owner, '__name__', owner)}.{name}", **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                on_gui_thread.append(_name)
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(owner, name, wrapped)
+    return on_gui_thread
+
+
+def test_gui_loop_does_not_stall_while_indexing_and_searching(qtbot, open_window, tiny_home, tmp_path, monkeypatch):
+    on_gui_thread = _record_gui_thread_calls(monkeypatch)
     folder = tmp_path / "many"
     for i in range(PHOTOS):
         make_photo(folder / f"IMG_{i:05d}.jpg", ((i * 37) % 256, (i * 91) % 256, (i * 13) % 256), size=(640, 480))
@@ -106,4 +127,4 @@ def test_gui_loop_does_not_stall_while_indexing_and_searching(qtbot, open_window
     qtbot.waitUntil(lambda: "best match" in window.header.text(), timeout=10_000)
     assert window.query == "a red photo"
     assert window.grid_model.rowCount() > 0
-    assert probe.longest < MAX_STALL_S, f"the GUI thread stalled {probe.longest * 1000:.0f} ms"
+    assert not on_gui_thread, f"heavy work ran on the GUI thread: {sorted(set(on_gui_thread))}"
