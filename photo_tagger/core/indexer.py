@@ -11,7 +11,7 @@ import time
 import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -22,6 +22,7 @@ from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.library import containing_root
+from photo_tagger.core.photo_analysis import PhotoAnalyzer, analyze_all
 from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, prefix_relpath, \
     walk_photos
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide, effective
@@ -51,6 +52,7 @@ class _Outcome:
     pixels: np.ndarray | None = None  # set when the record needs its embedding
     moved_from: PhotoRecord | None = None
     keywords: tuple[str, ...] = ()  # read from the photo's metadata, to import as the user's tags
+    analysis: dict[str, object] = field(default_factory=dict)  # by analyzer name (core/photo_analysis.py)
 
 
 class _MissingRecords:
@@ -95,7 +97,8 @@ class Indexer:
     def __init__(self, catalog: Catalog, store: VectorStore, encoder: ImageEncoder, model_name: str, *,
                  batch_size: int = 16, decode_workers: int = 2, prefetch_batches: int = 2,
                  skip_dirs: Sequence[str] = (), labels: Callable[[], PreparedLabels | None] | None = None,
-                 keywords: KeywordReader | None = None, draft_oversample: float = DRAFT_OVERSAMPLE):
+                 keywords: KeywordReader | None = None, draft_oversample: float = DRAFT_OVERSAMPLE,
+                 analyzers: Sequence[PhotoAnalyzer] = ()):
         self.catalog = catalog
         self.store = store
         self.encoder = encoder
@@ -107,6 +110,7 @@ class Indexer:
         self.labels = labels  # new photos are tagged as they are indexed when given
         self.keywords = keywords  # keywords in new and changed photos become the user's tags when given
         self.draft_oversample = draft_oversample  # JPEG DCT-scaled decode size, x the model's input size
+        self.analyzers = tuple(analyzers)  # facts computed from each decoded photo, stored with its record
 
     # -- crash recovery
     def recover(self, report: IndexReport | None = None) -> int:
@@ -277,8 +281,11 @@ class Indexer:
             if old is not None:
                 moved = replace(old, root=item.stat.root, relpath=item.stat.relpath, mtime_ns=item.stat.mtime_ns)
                 return _Outcome(item, moved, moved_from=old)
+            analysis: dict[str, object] = {}
+            analyze = (lambda image: analysis.update(analyze_all(self.analyzers, image, digest, path))) \
+                if self.analyzers else None
             pixels, info = load_pixels_and_info(path, self.encoder.preprocess_spec, data=data,
-                                                oversample=self.draft_oversample)
+                                                oversample=self.draft_oversample, on_image=analyze)
         except UnreadableImage as exc:
             return _Outcome(item, self._skipped_record(item, exc.reason))
         except Exception as exc:  # a bug on one odd file must not stop the batch; it is logged in full
@@ -293,7 +300,7 @@ class Indexer:
             camera_make=info.camera_make, camera_model=info.camera_model,
             gps_lat=info.gps_lat, gps_lon=info.gps_lon, indexed_at=time.time(),
         )
-        return _Outcome(item, record, pixels, keywords=self._read_keywords(item, data))
+        return _Outcome(item, record, pixels, keywords=self._read_keywords(item, data), analysis=analysis)
 
     def _skipped_record(self, item: _Work, reason: str) -> PhotoRecord:
         return PhotoRecord(
@@ -346,6 +353,14 @@ class Indexer:
                 self.catalog.write_decisions(db, decisions)
                 for photo_id, choice in imported.items():
                     self.catalog.set_user_tags(db, photo_id, add=choice.added)
+                self._store_analysis(db, encode)
+
+    def _store_analysis(self, db, outcomes: list[_Outcome]) -> None:
+        for analyzer in self.analyzers:
+            results = {o.record.id: (o.record, o.analysis[analyzer.name]) for o in outcomes
+                       if analyzer.name in o.analysis}
+            if results:
+                analyzer.store(self.catalog, db, results)
 
     # -- keywords already in photos (embedded XMP/IPTC, sidecars) become the user's tags
     def _read_keywords(self, item: _Work, data: bytes) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -341,14 +342,18 @@ def clip_pixels(img: Image.Image, spec: PreprocessSpec) -> np.ndarray:
 
 def load_pixels_and_info(
     path: os.PathLike | str, spec: PreprocessSpec, *, draft: bool = True, data: bytes | None = None,
-    oversample: float = DRAFT_OVERSAMPLE,
+    oversample: float = DRAFT_OVERSAMPLE, on_image: Callable[[Image.Image], None] | None = None,
 ) -> tuple[np.ndarray, ImageInfo]:
     """Decode + preprocess in one open (of `data` when given, already read from `path`);
-    raises UnreadableImage with a reason for any bad file."""
+    raises UnreadableImage with a reason for any bad file. `on_image` sees the decoded RGB image (e.g. the
+    indexer's photo analyzers) before it is closed."""
     min_side = max(spec.image_size, round(spec.image_size * oversample)) if draft else None
     img, info = _decode(path, min_side, data)
     try:
-        return clip_pixels(img, spec), info
+        pixels = clip_pixels(img, spec)
+        if on_image is not None:
+            on_image(img)
+        return pixels, info
     except MemoryError as exc:
         raise UnreadableImage(path, "image too large to decode (out of memory)") from exc
     except Exception as exc:  # a photo that fails is data, never a crash of the index job

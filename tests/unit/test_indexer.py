@@ -217,3 +217,42 @@ def test_one_run_tags_all_its_photos_with_one_label_set_even_if_the_file_changes
     make_photo(Path(photos) / "new.jpg", (1, 2, 3))
     indexer.index([photos])
     assert used[-1] is versions[-1] is not versions[0], "the next run reads the labels again"
+
+
+class SizeAnalyzer:
+    """Records each decoded image's size in the batch's transaction; fails on one photo."""
+
+    name = "size"
+
+    def __init__(self, fail_on: str = ""):
+        self.fail_on, self.stored = fail_on, {}
+
+    def analyze(self, image, content_hash):
+        if self.fail_on and image.getpixel((0, 0)) == self.fail_on:
+            raise ValueError("an analyzer bug")
+        assert image.mode == "RGB"
+        return image.size
+
+    def store(self, catalog, db, results):
+        assert db.in_transaction
+        self.stored.update({photo_id: value for photo_id, (record, value) in results.items()})
+
+
+def test_analyzers_see_each_decoded_photo_once_and_a_failing_one_does_not_stop_indexing(tmp_path):
+    folder = tmp_path / "photos"
+    make_photo(folder / "red.jpg", (255, 0, 0), size=(640, 480))
+    make_photo(folder / "green.png", (0, 255, 0), size=(300, 400))
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    sizes, failing = SizeAnalyzer(), SizeAnalyzer(fail_on=(0, 255, 0))
+    failing.name = "failing"
+    indexer = Indexer(catalog, InMemoryStore(), FakeImageEncoder(), "fake", analyzers=[sizes, failing])
+    report = indexer.index([str(folder)])
+    assert report.new == 2 and not report.skipped
+    by_name = {r.relpath: r.id for r in catalog.records()}
+    assert sizes.stored[by_name["green.png"]] == (300, 400)
+    assert 0 < sizes.stored[by_name["red.jpg"]][0] <= 640  # at JPEG draft size
+    assert list(failing.stored) == [by_name["red.jpg"]]
+    sizes.stored.clear()
+    indexer.index([str(folder)])  # unchanged photos are not decoded again
+    assert sizes.stored == {}
+    catalog.close()
