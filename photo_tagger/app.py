@@ -292,6 +292,13 @@ class App:
         return CachedTextEncoder(self.text_encoder, model.key, self._text_cache_file(),
                                  model_name=model.name)
 
+    @cached_property
+    def search_history(self):
+        """The library's recent searches (infra/search_history.py)."""
+        from photo_tagger.infra.search_history import SearchHistory
+
+        return SearchHistory(self.paths.library_dir / "search_history.json")
+
     def _text_cache_file(self) -> Path:
         """The text-embedding cache on disk; in memory only while that disk is full (searches still work)."""
         from photo_tagger.infra.storage_faults import is_nearly_full

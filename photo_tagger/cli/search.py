@@ -11,7 +11,7 @@ from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
-from photo_tagger.services.search import grades as search_grades, similar_hits, text_hits
+from photo_tagger.services.search import grades as search_grades, remember_search, similar_hits, text_hits
 
 
 def register(subparsers) -> None:
@@ -72,6 +72,7 @@ def _print(hits, args) -> int:
 
 def _search(app, args) -> int:
     hits = text_hits(app, args.query, _filters(app, args), args.limit)
+    remember_search(app, args.query)
     if args.min_score is not None:  # the raw cosine, for those who want a fixed cut
         hits = [h for h in hits if h.score >= args.min_score]
     grades = search_grades(app, args.query, [h.record.id for h in hits])

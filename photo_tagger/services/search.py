@@ -42,6 +42,7 @@ def graded_search_items(app, query: str, scope: Scope) -> tuple[list[GridItem], 
     from photo_tagger.core.grading import STRONG
 
     items = search_items(app, query, scope)
+    remember_search(app, query)
     graded = grades(app, query, [i.id for i in items])
     return ([i for i, g in zip(items, graded) if g == STRONG], [i for i, g in zip(items, graded) if g != STRONG])
 
@@ -54,3 +55,13 @@ def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridIt
         raise PhotoTaggerError("this photo has no stored embedding yet (it is being indexed, or was skipped)")
     hits = similar_hits(app, embeddings[photo_id], Filters(), limit, exclude=photo_id)
     return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in hits]
+
+
+def remember_search(app, query: str) -> None:
+    """Keep a query that ran (from the window or the command line) among the recent searches."""
+    app.search_history.remember(query)
+
+
+def recent_searches(app, n: int = 20) -> list[str]:
+    """The library's last `n` distinct searches, newest first."""
+    return app.search_history.recent(n)
