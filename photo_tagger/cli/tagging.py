@@ -14,7 +14,7 @@ from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import Label, ModerationCategory
 from photo_tagger.core.tagging import TagDecision
-from photo_tagger.services import tag_edits
+from photo_tagger.services import browsing, tag_edits
 from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.labels import (check_labels_editable, decided_by, dry_run, learning_state, rename_labels,
                                           renamed, save_labels_and_retag)
@@ -177,11 +177,7 @@ def decision_score(decision: TagDecision, tag: str) -> str:
 
 
 def _flagged(app, args) -> int:
-    ids = app.catalog.flagged_ids()
-    records = app.catalog.get(ids)
-    decisions = app.catalog.decisions(ids)
-    rows = sorted(({"path": records[i].path, "flags": dict(decisions[i].flags)} for i in ids if i in records),
-                  key=lambda r: r["path"])
+    rows = [{"path": record.path, "flags": flags} for record, flags in browsing.flagged_photos(app)]
     if args.json:
         say_json(rows)
         return 0

@@ -171,6 +171,14 @@ def tag_rows(app) -> tuple[list[tuple[str, int]], int]:
     return counts, len(app.catalog.flagged_ids())
 
 
+def flagged_photos(app) -> list[tuple[PhotoRecord, dict[str, float]]]:
+    """Every flagged photo (the user did not mark it not sensitive) with its categories' confidences, by path."""
+    ids = app.catalog.flagged_ids()
+    records, decisions = app.catalog.get(ids), app.catalog.decisions(ids)
+    return sorted(((records[i], dict(decisions[i].flags)) for i in ids if i in records and i in decisions),
+                  key=lambda row: row[0].path)
+
+
 def skipped_files(app) -> list[tuple[str, str]]:
     """Every skipped file with its reason, from the catalog."""
     return [(r.path, r.skip_reason or "unknown") for r in app.catalog.skipped()]
