@@ -21,7 +21,7 @@ from photo_tagger.core.keywords import imported_tags
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
-from photo_tagger.core.library import containing_root
+from photo_tagger.core.library import containing_root, forget_photos
 from photo_tagger.core.photo_analysis import PhotoAnalyzer, analyze_all
 from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, prefix_relpath, \
     walk_photos
@@ -416,10 +416,5 @@ class Indexer:
 
     def _remove(self, missing: _MissingRecords, report: IndexReport) -> None:
         ids = [r.id for r in missing.remaining()]
-        if not ids:
-            return
-        with journaled(self.catalog, ids, self.model_name):
-            with self.catalog.transaction() as db:
-                self.catalog.write(db, deletes=ids)
-            self.store.delete(ids)
+        forget_photos(self.catalog, self.store, self.model_name, ids)
         report.removed += len(ids)

@@ -60,9 +60,17 @@ def forget_root(catalog: Catalog, store: VectorStore, model_name: str, root: str
     """Stop watching a root: its records and vectors leave the library (journaled); files are untouched."""
     photos = sum(1 for r in catalog.records(root) if r.status == "indexed")
     ids = catalog.remove_root(root)
+    forget_photos(catalog, store, model_name, ids)
+    log.info("stopped watching %s (%d photos, %d skipped files forgotten)", root, photos, len(ids) - photos)
+    return Forgotten(photos, len(ids) - photos)
+
+
+def forget_photos(catalog: Catalog, store: VectorStore, model_name: str, ids: list[str]) -> None:
+    """Records and vectors leave the library together (journaled: a crash between the two is re-synced by
+    Indexer.recover); the files are not touched. Deleted files, forgotten roots and trashed photos all go here."""
+    if not ids:
+        return
     with journaled(catalog, ids, model_name):
         with catalog.transaction() as db:
             catalog.write(db, deletes=ids)
         store.delete(ids)
-    log.info("stopped watching %s (%d photos, %d skipped files forgotten)", root, photos, len(ids) - photos)
-    return Forgotten(photos, len(ids) - photos)
