@@ -365,6 +365,24 @@ class App:
 
         return OnnxTextEncoder(self.active_model(), device=self.settings.device, threads=self.settings.threads)
 
+    @serialized
+    def encoders_for(self, name: str):
+        """(image encoder, text encoder) of an installed model that is not the one in use, made once per process
+        and model content: a trial encodes a sample of the library with them (services/model_trial.py). Its text
+        embeddings are cached in memory only; the disk cache serves the model in use."""
+        from photo_tagger.core.text_cache import CachedTextEncoder
+        from photo_tagger.infra.onnx_clip import OnnxImageEncoder, OnnxTextEncoder
+
+        model = self.models.get(name)
+        made = self.__dict__.setdefault("_other_encoders", {})
+        if model.key not in made:
+            s = self.settings
+            precision = s.precision if s.precision in model.precisions else "fp32"
+            made[model.key] = (OnnxImageEncoder(model, device=s.device, precision=precision, threads=s.threads),
+                               CachedTextEncoder(OnnxTextEncoder(model, device=s.device, threads=s.threads),
+                                                 model.key, Path(":memory:")))
+        return made[model.key]
+
 
 class _QuietFileHandler(logging.handlers.RotatingFileHandler):
     """A log file that never prints "--- Logging error ---" tracebacks of its own (a full disk, say)."""

@@ -9,6 +9,7 @@ from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
 
 from photo_tagger.core.errors import ModelError
+from photo_tagger.core.model_comparison import SAMPLE_SIZE
 from photo_tagger.infra.ready_models import DEFAULT_READY
 from photo_tagger.services.models import use_if_none_chosen
 
@@ -53,6 +54,18 @@ def register(subparsers) -> None:
     p = sub.add_parser("remove", help="delete an installed model")
     p.add_argument("name")
     p.set_defaults(handler=_remove)
+
+    p = sub.add_parser("try", help="encode a sample of your photos with another installed model and compare its tags "
+                                   "and your recent searches with the model in use")
+    p.add_argument("name", help="an installed model that is not in use")
+    p.add_argument("--sample", type=_sample_size, default=SAMPLE_SIZE,
+                   help=f"photos to try it on, spread over the library (default: {SAMPLE_SIZE})")
+    p.add_argument("--all", action="store_true",
+                   help="encode every photo with it, so that `model use NAME` encodes nothing again (the model in "
+                        "use keeps serving searches meanwhile)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_try)
+
 
 
 def _install(app, args) -> int:
@@ -141,9 +154,23 @@ def _active_name(app) -> str:
 def _use(app, args) -> int:
     model = app.models.get(args.name)
     model.check_files()
+    if _tried(app, model.name):  # keep what its trial encoded (services/model_trial.py)
+        from photo_tagger.services.model_trial import switch_to
+
+        report = switch_to(app, model.name)
+        say(f"Now using {model.name}: {report.adopted} photos keep the vectors its trial made; the next index "
+            f"encodes the other {report.to_encode}")
+        return 0
     app.update_settings(model=model.name)
     say(f"Now using {model.name}")
     return 0
+
+
+def _tried(app, name: str) -> bool:
+    """Whether `name`, not in use, has trial vectors (told from a small file, without opening the library)."""
+    from photo_tagger.services.model_trial import has_trial
+
+    return name != _active_name(app) and has_trial(app, name)
 
 
 def _verify(app, args) -> int:
@@ -163,8 +190,78 @@ def _verify(app, args) -> int:
 
 
 def _remove(app, args) -> int:
+    if _tried(app, args.name):  # its trial's vectors go too
+        from photo_tagger.services.model_trial import remove_tried
+
+        remove_tried(app, args.name)
+        say(f"Removed {args.name} and the vectors its trial made")
+        return 0
     app.models.remove(args.name)
     if app.settings.model == args.name:
         app.update_settings(model="")
     say(f"Removed {args.name}")
     return 0
+
+
+def _sample_size(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"the sample is a number of photos (1 or more), not {text!r}")
+    return value
+
+
+def _try(app, args) -> int:
+    from photo_tagger.core.jobs import JobControl
+    from photo_tagger.services import model_trial
+
+    state = model_trial.trial_state(app, args.name, None if args.all else args.sample)
+    if not state.photos:
+        raise ModelError(f"no photo is indexed with {state.current} yet: index a folder first")
+    if not args.json:
+        say(f"Trying {args.name} on {state.photos} of your {state.library} photos (in use: {state.current}); "
+            f"{state.encoded} encoded before")
+    if not state.complete:
+        state = model_trial.encode_trial(app, args.name, None if args.all else args.sample,
+                                         TerminalProgress(unit="photo"), JobControl())
+    result = model_trial.compare(app, args.name, args.sample)
+    records = app.catalog.get({i for d in result.disagreements for i in [d.photo_id]}
+                              | {i for s in result.searches for i in (*s.current, *s.trial)})
+    paths = {i: r.path for i, r in records.items()}
+    if args.json:
+        say_json({**result.as_json(paths), "encoded": state.encoded, "library": state.library})
+        return 0
+    _say_comparison(result, paths)
+    say(f"Switch: photo-tagger model use {args.name}   (the {state.encoded} photos it encoded are not encoded "
+        f"again)")
+    say(f"Remove: photo-tagger model remove {args.name}")
+    return 0
+
+
+def _say_comparison(result, paths: dict, shown: int = 20) -> None:
+    current, trial = result.current_model, result.trial_model
+    say(f"Tags: the same on {result.agreed} of {result.photos} photos")
+    if result.labels:
+        width = max(len(label.label) for label in result.labels)
+        say(f"  {'label':<{width}}  both  only {current}  only {trial}")
+        for label in result.labels:
+            say(f"  {label.label:<{width}}  {label.both:>4}  {label.only_current:>{len(current) + 5}}  "
+                f"{label.only_trial:>{len(trial) + 5}}")
+    if result.disagreements:
+        say(f"Photos tagged differently: {len(result.disagreements)}"
+            + (f" (the first {shown}; --json lists all)" if len(result.disagreements) > shown else ""))
+        for d in result.disagreements[:shown]:
+            say(f"  {paths.get(d.photo_id, d.photo_id)}")
+            say(f"    {current}: {', '.join(d.current) or '(none)'}   {trial}: {', '.join(d.trial) or '(none)'}")
+    if not result.searches:
+        say("No recent searches to compare (search with `photo-tagger search` or in the window first)")
+    for s in result.searches:
+        say(f"Search {s.query!r}: {s.shared} of the top {max(len(s.current), len(s.trial))} the same")
+        for model, ids in ((current, s.current), (trial, s.trial)):
+            say(f"  {model}: {', '.join(Path(paths.get(i, i)).name for i in ids)}")
+    for note in result.notes:
+        say(f"Note: {note}")

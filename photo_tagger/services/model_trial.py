@@ -1,0 +1,260 @@
+"""Trying a second model on your own photos before switching: encode a sample of the library with it (on the
+writer, in slices that can stop and resume), run your labels and recent searches with both models side by side,
+then switch to it (reusing what it encoded) or remove it.
+
+The trial's vectors go into the catalog's `vectors` table under the tried model's key, like any model's; its photos
+stay embedded by the model in use (searches and tags do not change) until the switch adopts them.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from photo_tagger.core import model_comparison
+from photo_tagger.core.errors import ModelError, PhotoTaggerError
+from photo_tagger.core.indexer import content_hash
+from photo_tagger.core.jobs import JobControl
+from photo_tagger.core.model_comparison import ModelComparison, SearchTops, compare_tags, spread_sample, top_ids
+from photo_tagger.core.ports import Progress
+from photo_tagger.core.preprocess import UnreadableImage, load_pixels_and_info, read_bytes
+from photo_tagger.core.tagging import decide, prepare
+from photo_tagger.core.training import train
+
+log = logging.getLogger(__name__)
+
+SEARCHES = 5  # recent searches compared
+TOP = 8  # photos shown per search and model
+FAILED = "!"  # a recorded hash with this prefix: that content could not be read (not tried again until it changes)
+
+
+@dataclass(frozen=True)
+class TrialState:
+    model: str  # the tried model
+    current: str  # the model in use
+    photos: int  # photos the trial covers (the sample, or every photo for a switch)
+    encoded: int  # of them encoded with the tried model (unreadable ones counted as done)
+    library: int  # photos indexed with the model in use
+
+    @property
+    def complete(self) -> bool:
+        return self.encoded >= self.photos
+
+
+@dataclass(frozen=True)
+class SwitchReport:
+    model: str
+    adopted: int  # photos whose trial vector the switch kept: never encoded again
+    to_encode: int  # photos the next index encodes with the new model
+
+
+def candidates(app) -> list[str]:
+    """Installed models that can be tried: every readable one but the model in use."""
+    current = app.active_model().name
+    return [name for name, model, _ in app.models.list() if model is not None and name != current]
+
+
+def _records(app):
+    from photo_tagger.infra.model_trials import TrialRecords
+
+    return TrialRecords(app.paths.library_dir / "model_trials.json")
+
+
+def has_trial(app, name: str) -> bool:
+    """Whether a trial of `name` left vectors that a switch would keep (reads one small file, not the library)."""
+    try:
+        return bool(_records(app).encoded(app.models.get(name).key))
+    except ModelError:
+        return False
+
+
+def _models(app, name: str):
+    """(the tried model, the key of the model in use); one clear line when `name` cannot be tried."""
+    current = app.active_model()
+    if name == current.name:
+        raise ModelError(f"{name} is the model in use already: try another installed model "
+                         "(photo-tagger model list)")
+    model = app.models.get(name)
+    model.check_files()
+    return model, app.model_key()
+
+
+def _targets(app, current_key: str, size: int | None) -> list[str]:
+    """The photos a trial covers: a spread sample (the user's example photos first) or, with no size, all."""
+    records = sorted((r for r in app.catalog.records() if r.status == "indexed" and r.embedded_model == current_key),
+                     key=lambda r: (r.root, r.relpath))
+    ids = [r.id for r in records]
+    if size is None:
+        return ids
+    rows, not_sensitive = app.catalog.all_choices()
+    examples = [photo_id for photo_id, _, _ in rows] + list(not_sensitive)
+    return spread_sample(ids, size, first=examples[:size // 2])
+
+
+def _done(app, key: str, ids: list[str]) -> tuple[set[str], set[str]]:
+    """(ids with a vector of `key` made from their current content, ids that could not be read as they are)."""
+    recorded = _records(app).encoded(key)
+    records = app.catalog.get([i for i in ids if i in recorded])
+    current = {i: r.content_hash for i, r in records.items()}
+    failed = {i for i in current if recorded[i] == FAILED + current[i]}
+    fresh = [i for i in current if recorded[i] == current[i]]
+    return set(app.catalog.vectors(key, fresh)), failed
+
+
+def trial_state(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE) -> TrialState:
+    model, current = _models(app, name)
+    targets = _targets(app, current, size)
+    encoded, failed = _done(app, model.key, targets)
+    return TrialState(name, app.active_model().name, len(targets), len(encoded) + len(failed),
+                      app.catalog.count_embedded(current))
+
+
+def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, progress: Progress | None = None,
+                 control: JobControl | None = None, limit: int | None = None) -> TrialState:
+    """Encode the trial's photos that the tried model lacks (at most `limit` in this call: the window queues one
+    slice at a time, so other writes never wait long). Run on the writer. Stops at the next batch after a cancel;
+    what was written stays, and the next call goes on from there."""
+    control = control or JobControl()
+    model, current = _models(app, name)
+    targets = _targets(app, current, size)
+    encoded, failed = _done(app, model.key, targets)
+    todo = [i for i in targets if i not in encoded and i not in failed]
+    slice_ = todo[:limit] if limit is not None else todo
+    image_encoder, _ = app.encoders_for(name)
+    records = app.catalog.get(slice_)
+    trials = _records(app)
+    if progress:
+        progress.started(len(slice_), f"encoding {len(slice_)} photos with {name}")
+    batch_size = max(1, app.settings.batch_size)
+    done = 0
+    with ThreadPoolExecutor(2, thread_name_prefix="trial-decode") as pool:
+        for start in range(0, len(slice_), batch_size):
+            control.checkpoint()
+            batch = [records[i] for i in slice_[start:start + batch_size] if i in records]
+            read = list(pool.map(lambda r: _read(r, image_encoder.preprocess_spec), batch))
+            good = [(r, pixels) for r, pixels, _ in read if pixels is not None]
+            hashes = {r.id: FAILED + r.content_hash for r, pixels, reason in read if pixels is None and reason}
+            if good:
+                vectors = image_encoder.encode_images(np.stack([pixels for _, pixels in good]))
+                with app.catalog.transaction() as db:
+                    app.catalog.write_vectors(db, model.key, [r.id for r, _ in good], vectors)
+                hashes.update({r.id: r.content_hash for r, _ in good})
+            if hashes:
+                trials.add(model.key, hashes)
+            done += len(batch)
+            if progress:
+                progress.advanced(done)
+    if progress:
+        progress.finished()
+    encoded, failed = _done(app, model.key, targets)
+    return TrialState(name, app.active_model().name, len(targets), len(encoded) + len(failed),
+                      app.catalog.count_embedded(current))
+
+
+def _read(record, spec) -> tuple:
+    """(record, pixels or None, why it is left out: "" when the file changed since it was indexed, which the next
+    index run handles; else the reason it cannot be read)."""
+    try:
+        data = read_bytes(record.path)
+        if content_hash(data) != record.content_hash:
+            return record, None, ""
+        return record, load_pixels_and_info(record.path, spec, data=data)[0], ""
+    except UnreadableImage as exc:
+        log.info("model trial: %s skipped: %s", record.path, exc.reason)
+        return record, None, exc.reason
+    except Exception as exc:  # one odd file never stops the trial; logged in full
+        log.exception("model trial: unexpected error reading %r", record.path)
+        return record, None, f"internal error ({type(exc).__name__})"
+
+
+def compare(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, searches: int = SEARCHES,
+            top: int = TOP) -> ModelComparison:
+    """Both models on the encoded part of the trial: each one's tags by the app's own rule (calibrated, taught by
+    your choices: core/training.py, core/tagging.py), and the top photos of your recent searches among them.
+    Reads vectors and encodes texts only (a query worker may run it)."""
+    from photo_tagger.services.search import recent_searches
+
+    model, current = _models(app, name)
+    targets = _targets(app, current, size)
+    encoded, _ = _done(app, model.key, targets)
+    mine = app.catalog.vectors(current, [i for i in targets if i in encoded])
+    ids = [i for i in targets if i in encoded and i in mine]
+    if not ids:
+        raise PhotoTaggerError(f"no photo is encoded with {name} yet: run `photo-tagger model try {name}` "
+                               "(or wait for the trial in the window)")
+    theirs = app.catalog.vectors(model.key, ids)
+    a = np.stack([mine[i] for i in ids]).astype(np.float32)
+    b = np.stack([theirs[i] for i in ids]).astype(np.float32)
+    _, text_b = app.encoders_for(name)
+    trained_b, notes = train(_prepared(app, model, text_b), app.catalog, model.key, ids, (ids, b))
+    trained_a = app.trained_labels()
+    tags_a = {i: tuple(n for n, _ in d.tags) for i, d in zip(ids, decide(a, trained_a))}
+    tags_b = {i: tuple(n for n, _ in d.tags) for i, d in zip(ids, decide(b, trained_b))}
+    agreed, labels, differ = compare_tags(ids, tags_a, tags_b, trained_a.names)
+    tops = []
+    for query in recent_searches(app, searches):
+        qa = app.cached_text_encoder.encode_texts([query])[0]
+        qb = text_b.encode_texts([query])[0]
+        tops.append(SearchTops(query, top_ids(ids, a, qa, top), top_ids(ids, b, qb, top)))
+    return ModelComparison(app.active_model().name, name, len(ids), agreed, labels, differ, tuple(tops),
+                           tuple(f"{name}: {note}" for note in notes))
+
+
+def _prepared(app, model, text_encoder):
+    """The labels prepared for the tried model as App.prepared_labels prepares them for the model in use (a SigLIP
+    model's own sigmoid included): one tagging rule for both sides."""
+    sigmoid = getattr(model, "sigmoid", None)
+    return prepare(app.labels(), text_encoder, **({"sigmoid": sigmoid} if sigmoid is not None else {}))
+
+
+def switch_to(app, name: str, progress: Progress | None = None, control: JobControl | None = None) -> SwitchReport:
+    """Make `name` the model in use, keeping every vector the trial made from content that is still the same: those
+    photos count as encoded by it (tagged by it too) and only the others are encoded by the next index. The
+    window and `watch` use it from their next start, like other settings that set up a session. Run on the
+    writer."""
+    model, current = _models(app, name)
+    trials = _records(app)
+    recorded = trials.encoded(model.key)
+    records = app.catalog.get(list(recorded))
+    kept = app.catalog.vectors(model.key, [i for i, r in records.items()
+                                           if r.status == "indexed" and recorded[i] == r.content_hash])
+    adopted = [records[i] for i in kept]
+    if progress:
+        progress.started(None, f"switching to {name}")
+    if adopted:
+        from dataclasses import replace
+
+        ids = [r.id for r in adopted]
+        vectors = np.stack([kept[i] for i in ids]).astype(np.float32)
+        _, text = app.encoders_for(name)
+        trained, _ = train(_prepared(app, model, text), app.catalog, model.key, ids, (ids, vectors))
+        decisions = dict(zip(ids, decide(vectors, trained)))
+        if control:
+            control.checkpoint()
+        with app.catalog.transaction() as db:
+            app.catalog.write(db, upserts=[replace(r, embedded_model=model.key) for r in adopted])
+            app.catalog.write_decisions(db, decisions)
+    indexed = app.catalog.counts().get("indexed", 0)
+    app.update_settings(model=name)
+    trials.forget(model.key)
+    if progress:
+        progress.finished()
+    log.info("switched from %s to %s: %d photos keep the trial's vectors", current, model.key, len(adopted))
+    return SwitchReport(name, len(adopted), indexed - len(adopted))
+
+
+def remove_tried(app, name: str) -> None:
+    """Remove a tried model and everything its trial left (its vectors in the catalog, its records). Run on the
+    writer."""
+    from photo_tagger.infra.model_trials import drop_model_vectors
+
+    if name == app.active_model().name:
+        raise ModelError(f"{name} is the model in use: switch to another one first")
+    key = app.models.get(name).key
+    drop_model_vectors(app.catalog, key)
+    _records(app).forget(key)
+    app.__dict__.get("_other_encoders", {}).pop(key, None)  # its sessions: the files go now
+    app.models.remove(name)
