@@ -313,7 +313,8 @@ class App:
         labels = self.labels()
         cached = self.__dict__.get("_prepared")
         if cached is None or cached[0] != labels:
-            self._prepared = (labels, prepare(labels, self.cached_text_encoder, self.active_model().logit_scale))
+            model = self.active_model()  # a SigLIP model's own sigmoid also lets labels in (core/tagging.py)
+            self._prepared = (labels, prepare(labels, self.cached_text_encoder, sigmoid=model.sigmoid))
         return self._prepared[1]
 
     @serialized

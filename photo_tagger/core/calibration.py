@@ -102,6 +102,11 @@ def competitor(top_vals: np.ndarray, top_idx: np.ndarray, excluded: np.ndarray, 
     return np.where(np.isfinite(value), value, top_vals[:, -1])
 
 
+def model_probability(scores: np.ndarray, scale: float, bias: float) -> np.ndarray:
+    """SigLIP's own per-pair probability, sigmoid(scale * cos + bias), as transformers computes it from logits."""
+    return 1.0 / (1.0 + np.exp(np.clip(-(scale * scores + bias), -60, 60)))
+
+
 def confidence(scores: np.ndarray, rival: np.ndarray, ref: Reference, level_k: float = LEVEL_K) -> np.ndarray:
     """0..1; >= 0.5 exactly when the score clears both the library level and the background rival."""
     margin = np.minimum(scores - (ref.level + level_k * ref.spread), scores - rival)

@@ -4,6 +4,9 @@ Every label and every moderation category answers on its own, "is this photo X?"
 and where it came from: "prompt" (core/calibration.py: the prompt must stand out from a fixed background
 vocabulary and from the library's background level) or "learned" (core/learning.py: a classifier fitted on the
 user's choices, its prior the prompt). No softmax runs over the user's labels, so one label never moves another.
+A SigLIP model that carries its trained scale and bias also answers for itself: a label's confidence is the higher
+of the calibrated one and the model's own sigmoid probability (a way in where the library's level is no guide, e.g.
+a label that covers half the library); CLIP models, which have no such probability, are scored as before.
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ class _Scorer:
     safe: list[np.ndarray] = field(default_factory=list)  # per row: (S, D) prompts it must also beat (categories)
     learned: dict[str, LearnedModel] = field(default_factory=dict)
     references: list[Reference] | None = None  # per row: the library's level of the words it competes with
+    sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
         return self.references[row] if self.references is not None else ref
@@ -142,6 +146,9 @@ class _Scorer:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
                                                       self.level_k)
+                if self.sigmoid is not None:
+                    conf[:, row] = np.maximum(conf[:, row], calibration.model_probability(scores[:, row],
+                                                                                          *self.sigmoid))
         return conf, sources
 
     def prior(self, row: int, ref: Reference) -> tuple[np.ndarray, float] | None:
@@ -186,15 +193,17 @@ def _scorer(names, thresholds, vectors, text_encoder, bg, level_k, safe_lists=No
 
 
 def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | None = None,
-            bg: Background | None = None) -> PreparedLabels:
+            bg: Background | None = None, sigmoid: tuple[float, float] | None = None) -> PreparedLabels:
     """Embed every enabled label's prompts (templates filled with the name when it has none; a label defined by
     examples alone has no prompt) and every enabled category's unsafe and safe prompts. `logit_scale` is
-    accepted for callers of the old softmax rule and unused."""
+    accepted for callers of the old softmax rule and unused. `sigmoid`: a SigLIP model's (scale, bias)
+    (InstalledModel.sigmoid), whose probability also lets a label in; categories keep their safe-prompt contest."""
     bg = bg or calibration.background(text_encoder)
     enabled = labels.enabled_labels
     label_side = _scorer([l.name for l in enabled], [labels.threshold_for(l) for l in enabled],
                          [_label_vectors(labels, l, text_encoder) for l in enabled], text_encoder, bg,
                          calibration.LEVEL_K)
+    label_side.sigmoid = sigmoid
     cats = [c for c in labels.moderation if c.enabled]
     category_side = _scorer([c.name for c in cats], [c.threshold for c in cats],
                             [text_encoder.encode_texts(list(c.unsafe)) for c in cats], text_encoder, bg,

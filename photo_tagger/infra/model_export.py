@@ -120,6 +120,10 @@ def _preprocess_config(folder: Path, image_size: int) -> dict:
 
 def export_checkpoint(checkpoint: Path, out_dir: Path, *, int8: bool) -> ExportResult:
     """Export both towers to out_dir, verify parity with torch, optionally add an int8 image encoder."""
+    from photo_tagger.infra import siglip_export
+
+    if siglip_export.model_type(checkpoint) in siglip_export.FAMILIES:
+        return siglip_export.export_siglip(checkpoint, out_dir, int8=int8)
     _require_export_deps()
     import torch
     from transformers import AutoTokenizer, CLIPModel
@@ -230,8 +234,13 @@ def _towers(model):
     return ImageTower().eval(), TextTower().eval()
 
 
-def _export(module, example: tuple, path: Path, input_name: str, output_name: str, dynamic: dict) -> None:
+def _export(module, example: tuple, path: Path, input_name: str | tuple[str, ...], output_name: str,
+            dynamic: dict | tuple[dict, ...]) -> None:
+    """One input (`input_name`, `dynamic`), or several as parallel tuples."""
     import torch
+
+    input_names = [input_name] if isinstance(input_name, str) else list(input_name)
+    dynamic = (dynamic,) if isinstance(dynamic, dict) else tuple(dynamic)
 
     # The exporter reports every step on stdout and warns about traced Python conditions that the
     # parity check covers; neither helps a user installing a model.
@@ -244,9 +253,9 @@ def _export(module, example: tuple, path: Path, input_name: str, output_name: st
                 module,
                 example,
                 str(path),
-                input_names=[input_name],
+                input_names=input_names,
                 output_names=[output_name],
-                dynamic_shapes=(dynamic,),
+                dynamic_shapes=dynamic,
                 opset_version=ONNX_OPSET,
                 dynamo=True,
                 external_data=False,

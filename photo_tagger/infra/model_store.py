@@ -32,7 +32,7 @@ _OUTPUT_KEYS = ("embedding_dim", "image_size", "mean", "std", "context_length", 
 # Ones only ready-made models (infra/ready_models.py) declare: counted only when present, so the fingerprints of
 # models installed before them stay the same.
 _LAYOUT_KEYS = ("resize_mode", "interpolation", "image_input", "text_input", "text_dtype", "text_padding",
-                "text_clean", "text_mask_input")
+                "text_clean", "text_mask_input", "text_padding_side")
 
 
 def sha256_of(path: Path) -> str:
@@ -65,8 +65,19 @@ class InstalledModel:
         return int(self.manifest["embedding_dim"])
 
     @property
-    def logit_scale(self) -> float:
-        return float(self.manifest["logit_scale"])
+    def logit_scale(self) -> float | None:
+        """CLIP's softmax temperature; for SigLIP the sigmoid's scale (None where the layout does not carry it)."""
+        value = self.manifest["logit_scale"]
+        return None if value is None else float(value)
+
+    @property
+    def sigmoid(self) -> tuple[float, float] | None:
+        """SigLIP's own (scale, bias): p = sigmoid(scale * cos + bias) per image-text pair; None for CLIP, and for
+        a SigLIP export that lacks its trained values (Immich's layout)."""
+        m = self.manifest
+        if m.get("family") != "siglip" or m.get("logit_scale") is None or m.get("logit_bias") is None:
+            return None
+        return float(m["logit_scale"]), float(m["logit_bias"])
 
     @property
     def context_length(self) -> int:

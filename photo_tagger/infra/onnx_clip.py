@@ -153,6 +153,8 @@ class ClipTokenizer:
         self.pad_to = model.context_length if model.manifest.get("text_padding") == "max_length" else 0
         self.dtype = np.dtype(model.manifest.get("text_dtype", "int64"))
         self.clean = model.manifest.get("text_clean")  # ready models: how open_clip cleaned its training texts
+        # A tokenizer that pads on the left (SigLIP2's Gemma) is followed: SigLIP's tower pools the last position.
+        self.pad_left = model.manifest.get("text_padding_side") == "left"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Token ids (N, longest or the context length), padded with the pad token (CLIP's end token) after the end."""
@@ -166,8 +168,9 @@ class ClipTokenizer:
         ids = np.full((len(encodings), longest), self.pad_token_id, dtype=self.dtype)
         mask = np.zeros_like(ids)
         for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+            span = slice(longest - len(encoding.ids), longest) if self.pad_left else slice(0, len(encoding.ids))
+            ids[row, span] = encoding.ids
+            mask[row, span] = 1
         return ids, mask
 
 

@@ -166,9 +166,10 @@ def read_layout(files: dict[str, Path], source: str) -> dict:
     if vocab is not None and tokenizer.get_vocab_size(with_added_tokens=True) > int(vocab):
         raise ModelError(f"{source}: the tokenizer has {tokenizer.get_vocab_size(with_added_tokens=True)} tokens but "
                          f"the text model {vocab}: they do not belong together")
+    family = "siglip" if "init_logit_bias" in config else "clip"
     return {
-        "family": "siglip" if "init_logit_bias" in config else "clip",
-        "embedding_dim": embed_dim, "context_length": context_length, "logit_scale": CLIP_LOGIT_SCALE,
+        "family": family, **_sigmoid_fields(family, config),
+        "embedding_dim": embed_dim, "context_length": context_length,
         "image_size": size, "mean": mean, "std": std, "resize_mode": resize_mode, "interpolation": interpolation,
         "pad_token": pad_token, "pad_token_id": int(pad_id),
         "image_input": "image", "text_input": "text", "text_padding": "max_length",
@@ -176,6 +177,16 @@ def read_layout(files: dict[str, Path], source: str) -> dict:
         "text_clean": "canonicalize" if tokenizer_kwargs.get("clean") == "canonicalize" else "whitespace",
         "text_dtype": "int32",  # check_graphs takes the graph's own type when it is int64
     }
+
+
+def _sigmoid_fields(family: str, config: dict) -> dict:
+    """The logit scale (and SigLIP's bias). open_clip's config holds SigLIP's init_logit_bias (-10) and no scale:
+    the values training started from, not the trained ones, which live in weights Immich's graphs leave out. So a
+    SigLIP export records none (its tags use the relative rule alone, as CLIP's); a checkpoint export records both."""
+    if family != "siglip":
+        return {"logit_scale": CLIP_LOGIT_SCALE}
+    return {"logit_scale": None, "logit_bias": None, "init_logit_bias": config.get("init_logit_bias"),
+            "logit_note": "not in the layout (config.json gives only the bias training started from)"}
 
 
 def check_graphs(model: InstalledModel) -> None:

@@ -57,7 +57,7 @@ def decided_by(label: Label, learned: bool, examples: int) -> str:
 
 def dry_run(app, labels: LabelSet, name: str) -> LabelChange:
     """The photos that would gain and lose `name` with `labels` in use; nothing is saved."""
-    prepared = prepare(labels, app.cached_text_encoder)
+    prepared = prepare(labels, app.cached_text_encoder, sigmoid=app.active_model().sigmoid)
     return label_change(app.catalog, app.model_key(), prepared, name)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from pathlib import Path
 
 from .checkpoints import HERE, cached_model
@@ -18,6 +19,8 @@ SOURCES = [HERE / "siglip.py", HERE / "immich_layout.py", HERE / "checkpoints.py
 CONTEXT_LENGTH = 64
 SIZE = 32
 MEAN = STD = (0.5, 0.5, 0.5)
+# The fixture's sigmoid: p = sigmoid(10 * cos - 1), over 0.5 from a cosine of 0.1, so random pairs land either side.
+LOGIT_SCALE, LOGIT_BIAS = 10.0, -1.0
 
 _COLOURS = ["red", "green", "blue", "yellow", "purple", "orange", "black", "white"]
 _THINGS = ["circle", "square", "triangle", "cat", "dog", "car", "beach", "mountain", "city", "street"]
@@ -59,9 +62,55 @@ def _build_checkpoint(dest: Path) -> None:
                          bos_token_id=None, eos_token_id=1),
         vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                            image_size=SIZE, patch_size=8))
-    SiglipModel(config).eval().save_pretrained(str(dest), safe_serialization=True)
+    model = SiglipModel(config).eval()
+    with torch.no_grad():  # transformers initializes them to 1 and 0; values a pair can pass or fail
+        model.logit_scale.fill_(math.log(LOGIT_SCALE))
+        model.logit_bias.fill_(LOGIT_BIAS)
+    model.save_pretrained(str(dest), safe_serialization=True)
     tokenizer.save_pretrained(str(dest))
     image_processor().save_pretrained(str(dest))
+
+
+def train_siglip2_tokenizer():
+    """SigLIP2's tokenizer class (Gemma's byte-fallback BPE, lowercased, padded on the left) on a BPE vocabulary
+    trained here on the same corpus, with Gemma's special tokens and byte pieces."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from transformers import Siglip2Tokenizer
+
+    specials = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>"]
+    raw = Tokenizer(models.BPE(unk_token="<unk>"))
+    raw.normalizer = normalizers.Sequence([normalizers.Lowercase(), normalizers.Replace(" ", "▁")])
+    # Merges learned within words (Gemma's own tokenizer applies them to the whole text).
+    raw.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="never", split=True)
+    raw.train_from_iterator(_corpus(), trainers.BpeTrainer(vocab_size=300, special_tokens=specials))
+    trained = json.loads(raw.to_str())["model"]
+    vocab = {t: i for i, t in enumerate(specials + [f"<0x{b:02X}>" for b in range(256)])}
+    for token in sorted(trained["vocab"], key=trained["vocab"].get):
+        vocab.setdefault(token, len(vocab))
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in trained["merges"]]
+    return Siglip2Tokenizer(vocab=vocab, merges=merges, model_max_length=CONTEXT_LENGTH)
+
+
+def _build_siglip2(dest: Path) -> None:
+    """The tiny SigLIP's weights with SigLIP2's tokenizer: a fixed-resolution SigLIP2 is a SiglipModel too."""
+    import shutil
+
+    import torch
+    from transformers import SiglipModel
+
+    tokenizer = train_siglip2_tokenizer()
+    model = SiglipModel.from_pretrained(siglip_checkpoint()).eval()
+    model.config.text_config.vocab_size = len(tokenizer)
+    torch.manual_seed(1)
+    model.text_model.embeddings.token_embedding = torch.nn.Embedding(len(tokenizer), model.config.text_config.hidden_size)
+    model.save_pretrained(str(dest), safe_serialization=True)
+    tokenizer.save_pretrained(str(dest))
+    shutil.copyfile(siglip_checkpoint() / "preprocessor_config.json", dest / "preprocessor_config.json")
+
+
+def siglip2_checkpoint() -> Path:
+    """tiny SigLIP with SigLIP2's tokenizer (lowercase, left padding, attention mask)."""
+    return cached_model("tiny-siglip2", _build_siglip2, SOURCES)
 
 
 def siglip_checkpoint() -> Path:
