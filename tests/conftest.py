@@ -133,3 +133,21 @@ def real_photos():
     from skimage import data
 
     return [Image.fromarray(getattr(data, name)()).convert("RGB") for name in ("astronaut", "coffee", "chelsea")]
+
+
+@pytest.fixture
+def system_trash(tmp_path, monkeypatch) -> Path:
+    """The freedesktop trash inside tmp (HOME and XDG_DATA_HOME there); returns the trash folder. send2trash reads
+    XDG_DATA_HOME once, on import, so its module's copies are pointed there too; and its own freedesktop code is
+    used even where GIO is installed, which would reach the real user's trash."""
+    from send2trash import plat_other
+
+    data = tmp_path / "user" / ".local" / "share"
+    data.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(data))
+    monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(data / "Trash"))
+    monkeypatch.setattr(plat_other, "HOMETRASH", str(data / "Trash"))
+    monkeypatch.setattr("photo_tagger.services.trash.send2trash", plat_other.send2trash)
+    return data / "Trash"

@@ -1,0 +1,118 @@
+"""Moving photos to the system trash (services/trash.py): the freedesktop trash under tmp, a real library."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from send2trash import TrashPermissionError
+
+from photo_tagger.app import App
+from photo_tagger.services import trash
+from tests.photos import make_photos
+
+
+@pytest.fixture
+def library(cli, tiny_home, tmp_path):
+    """A library of three photos and two byte-for-byte copies of the first; yields (app, folder, records by name)."""
+    folder = tmp_path / "photos"
+    first = make_photos(folder, 3)[0]
+    shutil.copy2(first, folder / "copy_a.jpg")
+    shutil.copy2(first, folder / "copy_b.jpg")
+    assert cli("--home", tiny_home, "index", folder).returncode == 0
+    app = App.from_home(tiny_home)
+    yield app, folder, {os.path.basename(r.path): r for r in app.catalog.records()}
+    app.close()
+
+
+def in_library(app, record) -> bool:
+    return record.id in app.catalog.get([record.id]) or bool(app.vector_store().get_embeddings([record.id]))
+
+
+def test_keep_one_moves_the_others_to_the_trash_and_the_library_forgets_them(library, system_trash):
+    app, folder, records = library
+    keep, others = records["IMG_00000.jpg"], [records["copy_a.jpg"], records["copy_b.jpg"]]
+    store = app.vector_store()
+    assert len(store.get_embeddings([r.id for r in others])) == 2
+
+    report = trash.keep_one(app, keep, others)
+
+    assert [r.id for r in report.moved] == [r.id for r in others] and report.not_moved == ()
+    assert report.summary() == "Moved 2 photos to the trash"
+    assert sorted(os.listdir(system_trash / "files")) == ["copy_a.jpg", "copy_b.jpg"]
+    assert sorted(os.listdir(system_trash / "info")) == ["copy_a.jpg.trashinfo", "copy_b.jpg.trashinfo"]
+    info = (system_trash / "info" / "copy_a.jpg.trashinfo").read_text()
+    assert f"Path={folder / 'copy_a.jpg'}" in info  # the trash can put it back
+    assert sorted(os.listdir(folder)) == ["IMG_00000.jpg", "IMG_00001.jpg", "IMG_00002.jpg"]
+    assert not any(in_library(app, r) for r in others)
+    assert in_library(app, keep) and store.get_embeddings([keep.id])
+    assert app.catalog.pending_journal(app.model_key()) == []  # catalog and store agree: nothing to recover
+
+
+def test_without_a_trash_nothing_moves_and_nothing_is_deleted(library, system_trash, monkeypatch):
+    app, folder, records = library
+    others = [records["copy_a.jpg"], records["copy_b.jpg"]]
+
+    def no_trash(path):
+        raise TrashPermissionError(path)
+
+    monkeypatch.setattr(trash, "send2trash", no_trash)
+    report = trash.keep_one(app, records["IMG_00000.jpg"], others)
+
+    assert report.moved == () and [r.id for r, _ in report.not_moved] == [r.id for r in others]
+    assert report.summary() == ("2 photos not moved: copy_a.jpg: this disk has no trash; the file stays, nothing "
+                                "was deleted (and 1 more)")
+    assert (folder / "copy_a.jpg").exists() and (folder / "copy_b.jpg").exists()
+    assert all(in_library(app, r) for r in others)
+    assert not system_trash.exists()
+
+
+def test_a_disk_send2trash_finds_no_trash_for_is_said_so(library, system_trash, monkeypatch):
+    app, folder, records = library
+
+    def no_mount(path):
+        raise OSError(f"Couldn't find mount point for {path}")
+
+    monkeypatch.setattr(trash, "send2trash", no_mount)
+    report = trash.move_to_trash(app, [records["copy_a.jpg"]])
+    assert report.not_moved[0][1] == "this disk has no trash; the file stays, nothing was deleted"
+    assert (folder / "copy_a.jpg").exists() and in_library(app, records["copy_a.jpg"])
+
+
+def test_a_copy_changed_since_indexing_stays_and_the_rest_move(library, system_trash):
+    app, folder, records = library
+    changed = folder / "copy_a.jpg"
+    os.utime(changed, ns=(records["copy_a.jpg"].mtime_ns + 10**9,) * 2)
+
+    report = trash.keep_one(app, records["IMG_00000.jpg"], [records["copy_a.jpg"], records["copy_b.jpg"]])
+
+    assert [r.relpath for r in report.moved] == ["copy_b.jpg"]
+    assert report.not_moved[0][1] == "changed on disk since it was indexed (rescan its folder first)"
+    assert changed.exists() and in_library(app, records["copy_a.jpg"])
+    assert os.listdir(system_trash / "files") == ["copy_b.jpg"]
+
+
+def test_when_the_photo_to_keep_is_gone_nothing_moves(library, system_trash):
+    app, folder, records = library
+    (folder / "IMG_00000.jpg").rename(folder.parent / "elsewhere.jpg")
+
+    report = trash.keep_one(app, records["IMG_00000.jpg"], [records["copy_a.jpg"], records["copy_b.jpg"]])
+
+    assert report.moved == ()
+    assert {reason for _, reason in report.not_moved} == {"the photo to keep (IMG_00000.jpg) is no longer on disk"}
+    assert (folder / "copy_a.jpg").exists() and (folder / "copy_b.jpg").exists()
+
+
+def test_a_link_to_the_photo_kept_is_not_moved(library, system_trash, tmp_path):
+    """Trashing a second name of the kept file would take the only copy away."""
+    app, folder, records = library
+    keep = records["copy_a.jpg"]
+    os.unlink(folder / "copy_b.jpg")
+    os.link(folder / "copy_a.jpg", folder / "copy_b.jpg")  # same size and mtime as indexed: only the inode tells
+
+    report = trash.keep_one(app, keep, [records["copy_b.jpg"], records["IMG_00000.jpg"]])
+
+    assert [r.relpath for r in report.moved] == ["IMG_00000.jpg"]
+    assert report.not_moved == ((records["copy_b.jpg"], "the same file as the photo kept (a link)"),)
+    assert (folder / "copy_b.jpg").exists()
