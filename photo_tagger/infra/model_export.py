@@ -246,6 +246,8 @@ def _export(module, example: tuple, path: Path, input_name: str | tuple[str, ...
     # parity check covers; neither helps a user installing a model.
     # Without torchvision the exporter warns that it skips torchvision's operators, which CLIP never uses.
     logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
+    # The graph optimizer notes each Split it leaves unfolded (SigLIP's attention has some): no effect on results.
+    logging.getLogger("onnxscript.optimizer._constant_folding").setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")

@@ -68,12 +68,18 @@ def export_siglip(checkpoint: Path, out_dir: Path, *, int8: bool) -> export.Expo
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    # SiglipTextConfig's defaults name CLIP's start and end token ids, which a SigLIP vocabulary need not hold and
+    # SigLIP never uses: transformers warns about them on every load of such a config.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
     try:
         model = SiglipModel.from_pretrained(checkpoint).eval()
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     except (OSError, ValueError, KeyError, ImportError, AttributeError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ModelError(f"{checkpoint} is not a usable transformers SigLIP checkpoint: {first}") from exc
+    finally:
+        hf_logging.set_verbosity(verbosity)
     if tokenizer is None or not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{checkpoint} has only a sentencepiece tokenizer (no tokenizer.json), which the app cannot "
                          "run without transformers; install a ready export instead (e.g. "
