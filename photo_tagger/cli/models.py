@@ -229,9 +229,7 @@ def _try(app, args) -> int:
         state = model_trial.encode_trial(app, args.name, None if args.all else args.sample,
                                          TerminalProgress(unit="photo"), JobControl())
     result = model_trial.compare(app, args.name, args.sample)
-    records = app.catalog.get({i for d in result.disagreements for i in [d.photo_id]}
-                              | {i for s in result.searches for i in (*s.current, *s.trial)})
-    paths = {i: r.path for i, r in records.items()}
+    paths = {i: r.path for i, r in model_trial.photo_records(app, result).items()}
     if args.json:
         say_json({**result.as_json(paths), "encoded": state.encoded, "library": state.library})
         return 0

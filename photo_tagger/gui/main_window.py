@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from photo_tagger.gui.dialogs import model_trial_dialog
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.folder_actions import FolderActions
 from photo_tagger.gui.help_actions import HelpActions
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         self.labels_action = tools.addAction("Labels...", self.editors.edit_labels)
         self.review_action = tools.addAction("Review tags and flags...", self.review_labels)
         self.settings_action = tools.addAction("Settings...", self.editors.edit_settings)
+        self.compare_models_action = tools.addAction("Compare models...", partial(model_trial_dialog.open_for, self))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("Open log folder", self.open_log_folder)
         self.help = HelpActions(self, help_menu)  # Keyboard shortcuts, About

@@ -203,6 +203,13 @@ def compare(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, sea
                            tuple(f"{name}: {note}" for note in notes))
 
 
+def photo_records(app, comparison: ModelComparison) -> dict:
+    """The catalog records of the photos a comparison names (paths and thumbnails for showing it)."""
+    ids = {d.photo_id for d in comparison.disagreements}
+    ids |= {i for s in comparison.searches for i in (*s.current, *s.trial)}
+    return app.catalog.get(ids)
+
+
 def _prepared(app, model, text_encoder):
     """The labels prepared for the tried model as App.prepared_labels prepares them for the model in use (a SigLIP
     model's own sigmoid included): one tagging rule for both sides."""

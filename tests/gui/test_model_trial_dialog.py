@@ -1,0 +1,106 @@
+"""Tools > Compare models: the trained shapes CLIP tried beside the tiny random one in use; encoded in slices on
+the writer (never the GUI thread), compared, then switched to (every photo encoded first) or removed."""
+
+import threading
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from photo_tagger.app import App
+from photo_tagger.core.labels import Label, LabelSet
+from tests.fixture_models.shapes import COLORS, SHAPES, caption
+
+PHOTOS = 32
+SAMPLE = 12
+
+
+@pytest.fixture
+def two_models(tiny_home, model_depot, tmp_path):
+    from photo_tagger.cli.main import run
+    from tests.fixture_models.checkpoints import heldout_shapes
+
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    for i, (image, _, _) in enumerate(heldout_shapes(PHOTOS, seed=7)):
+        image.save(folder / f"{i:03d}.jpg", quality=95)
+    app = App.from_home(tiny_home)
+    app.models.import_folder(model_depot.folder("shapes"))
+    app.save_labels(LabelSet(labels=tuple(Label(s, tuple(caption(c, s) for c in COLORS)) for s in SHAPES),
+                             max_tags=1))
+    app.close()
+    assert run(["--home", str(tiny_home), "index", str(folder)]) == 0
+    assert run(["--home", str(tiny_home), "search", "a photo of a green star"]) == 0
+    return tiny_home
+
+
+@pytest.fixture
+def dialog(qtbot, two_models, tmp_path, monkeypatch):
+    from photo_tagger.gui.dialogs import model_trial_dialog
+    from photo_tagger.gui.tasks import TaskRunner
+    from photo_tagger.gui.thumbnails import ThumbnailCache, ThumbnailProvider
+
+    monkeypatch.setattr(model_trial_dialog, "SLICE", 5)  # three slices for the sample
+    app = App.from_home(two_models)
+    runner = TaskRunner(app)
+    encoder_threads = []
+    image_encoder, _ = app.encoders_for("shapes")
+    original = image_encoder.encode_images
+    image_encoder.encode_images = lambda pixels: encoder_threads.append(threading.current_thread().name) or \
+        original(pixels)
+    thumbnails = ThumbnailProvider(runner, ThumbnailCache(tmp_path / "thumbs", 96))
+    messages = []
+    shown = model_trial_dialog.ModelTrialDialog(app, runner, thumbnails, sample=SAMPLE, on_message=messages.append)
+    qtbot.addWidget(shown)
+    shown.show()
+    yield app, shown, encoder_threads, messages
+    runner.shutdown()
+
+
+def test_the_dialog_compares_tags_photos_and_searches(qtbot, dialog):
+    app, shown, encoder_threads, _ = dialog
+    qtbot.waitUntil(lambda: shown.comparison is not None, timeout=60_000)
+    comparison = shown.comparison
+    assert comparison.photos == SAMPLE and comparison.trial_model == "shapes"
+    assert encoder_threads and set(encoder_threads) == {"writer_0"}  # slices on the writer, never the GUI thread
+    assert "of 12 photos" in shown.summary.text()
+    assert shown.labels_table.rowCount() == len(SHAPES)
+    assert shown.labels_table.horizontalHeaderItem(3).text() == "Only shapes"
+    assert shown.photos_table.rowCount() == len(comparison.disagreements) > 0
+    first = comparison.disagreements[0]
+    assert shown.photos_table.item(0, 2).text() == (", ".join(first.trial) or "(none)")
+    assert "green star" in shown.tabs.widget(2).widget().findChildren(type(shown.summary))[0].text()
+    assert shown.switch_button.text() == "Switch to shapes" and shown.switch_button.isEnabled()
+    # Thumbnails arrive from the thumbnail pool and replace the loading tiles.
+    qtbot.waitUntil(lambda: not shown.photos_table.item(0, 0).icon().pixmap(72).toImage()
+                    .pixelColor(36, 36) == shown.thumbnails.loading.toImage().pixelColor(36, 36), timeout=20_000)
+
+
+def test_switch_encodes_every_photo_first_then_switches(qtbot, dialog):
+    app, shown, _, messages = dialog
+    qtbot.waitUntil(lambda: shown.comparison is not None, timeout=60_000)
+    in_use = app.model_key()
+    shown.switch_button.click()
+    qtbot.waitUntil(lambda: bool(messages), timeout=60_000)
+    assert "Switched to shapes" in messages[0] and f"its {PHOTOS} encoded photos are kept" in messages[0]
+    assert app.settings.model == "shapes"
+    key = app.models.get("shapes").key
+    assert app.catalog.count_embedded(key) == PHOTOS and app.catalog.count_embedded(in_use) == 0
+
+
+def test_remove_asks_then_removes(qtbot, dialog, monkeypatch):
+    app, shown, _, messages = dialog
+    qtbot.waitUntil(lambda: shown.switch_button.isEnabled(), timeout=60_000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    shown.remove_button.click()
+    qtbot.waitUntil(lambda: bool(messages), timeout=30_000)
+    assert messages == ["Removed shapes"] and "shapes" not in app.models.names()
+
+
+def test_the_window_opens_it_from_the_tools_menu(qtbot, two_models, open_window):
+    window = open_window(two_models)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.browser, timeout=20_000)
+    window.compare_models_action.trigger()
+    dialog = window.model_trial_dialog
+    qtbot.waitUntil(lambda: dialog.model_box.currentText() == "shapes", timeout=20_000)
+    dialog.reject()  # closing stops the slice being encoded; nothing is left running
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
