@@ -8,21 +8,33 @@ from pathlib import Path
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
-from photo_tagger.cli.photos import find_photo, hit_dict, print_hits
+from photo_tagger.cli.photos import find_photo, hit_dict
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
-from photo_tagger.services.search import grades as search_grades, remember_search, similar_hits, text_hits
+from photo_tagger.core.query import HELP as QUERY_HELP
+from photo_tagger.services.search import like_photo, search
+
+SEARCH_EPILOG = f"""query language:
+{QUERY_HELP}
+
+Each hit says why it matched: meaning (CLIP), text (read in the photo), tag, name (the file's). Photos whose
+text holds every word of the query come first, then strong hits, then the closest weak ones."""
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("search", help='find photos by describing them: search "kids on a beach at sunset"')
-    p.add_argument("query")
+    p = subparsers.add_parser("search", help='find photos by describing them: search "kids on a beach at sunset"',
+                              epilog=SEARCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", help='words, -negative terms, 2:weighted terms, "quoted text the photo must show"')
     p.add_argument("--min-score", type=float, help="only hits whose raw cosine score reaches this")
     _filter_arguments(p)
     p.set_defaults(handler=_search)
 
-    p = subparsers.add_parser("similar", help="photos that look like PHOTO (in the library or not)")
+    p = subparsers.add_parser("similar", help="photos that look like PHOTO (in the library or not)",
+                              epilog=f"--plus takes the search language:\n{QUERY_HELP}",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("photo", type=Path)
+    p.add_argument("--plus", default="", metavar="WORDS",
+                   help='like PHOTO, but as these words say: --plus "at night" (the photo and the words count alike)')
     _filter_arguments(p)
     p.set_defaults(handler=_similar)
 
@@ -62,32 +74,58 @@ def _filters(app, args) -> Filters:
     return Filters(folder=folder, tag=args.tag, flagged=args.flagged, since=args.since, until=args.until)
 
 
-def _print(hits, args) -> int:
+def _hit_dict(hit) -> dict:
+    out = {**hit_dict(hit), "reasons": list(hit.reasons)}
+    if hit.grade:
+        out["match"] = hit.grade
+    if hit.snippet:
+        out["text"] = hit.snippet
+    return out
+
+
+def _print(result, args) -> int:
     if args.json:
-        say_json([hit_dict(h) for h in hits])
-    else:
-        print_hits(hits)
+        say_json([_hit_dict(h) for h in result.hits])
+        return 0
+    _say_hits(result.hits)
+    _say_left_out(result)
     return 0
 
 
+def _say_hits(hits) -> None:
+    if not hits:
+        say("No photos found.")
+    for hit in hits:
+        extra = f"  [{', '.join(hit.tags)}]" if hit.tags else ""
+        flag = f"  FLAGGED: {', '.join(hit.flags)}" if hit.flags else ""
+        why = f"  ({', '.join(hit.reasons)}" + (f": \u201c{hit.snippet}\u201d)" if hit.snippet else ")")
+        say(f"{hit.score:6.3f}  {hit.record.path}{extra}{flag}{why}")
+
+
+def _say_left_out(result) -> None:
+    if result.left_out:
+        terms = [f"-{t.text}" for t in result.query.negatives] + [f'-"{p}"' for p in result.query.excluded_phrases]
+        say(f"({result.left_out} photo{'s' if result.left_out != 1 else ''} left out by {' '.join(terms)})")
+
+
 def _search(app, args) -> int:
-    hits = text_hits(app, args.query, _filters(app, args), args.limit)
-    remember_search(app, args.query)
+    result = search(app, args.query, _filters(app, args), args.limit)
+    hits = result.hits
     if args.min_score is not None:  # the raw cosine, for those who want a fixed cut
         hits = [h for h in hits if h.score >= args.min_score]
-    grades = search_grades(app, args.query, [h.record.id for h in hits])
     if args.json:
-        say_json([{**hit_dict(h), "match": g} for h, g in zip(hits, grades)])
+        say_json([_hit_dict(h) for h in hits])
         return 0
-    strong = [h for h, g in zip(hits, grades) if g == "strong"]
-    weak = [h for h, g in zip(hits, grades) if g != "strong"]
+    strong = [h for h in hits if h.grade == "strong"]
+    weak = [h for h in hits if h.grade != "strong"]
     if hits and not strong:
         say("no photo matches well; closest:")
-    print_hits(strong) if strong or not hits else None
+    _say_hits(strong) if strong or not hits else None
     if strong and weak:
         say("-- weaker matches --")
     if weak:
-        print_hits(weak)
+        _say_hits(weak)
+    _say_left_out(result)
     return 0
 
 
@@ -111,4 +149,4 @@ def _similar(app, args) -> int:
 
         embedding = app.image_encoder.encode_images(load_pixels(args.photo, app.image_encoder.preprocess_spec)[None])[0]
         exclude = None
-    return _print(similar_hits(app, embedding, filters, args.limit, exclude), args)
+    return _print(like_photo(app, embedding, args.plus, filters, args.limit, exclude=exclude), args)

@@ -26,8 +26,12 @@ class Grader:
 
     def grade(self, query: str, query_vector: np.ndarray, hit_vectors: np.ndarray) -> list[str]:
         """One grade per hit row, from the hits' stored embeddings (no image is read)."""
+        return [STRONG if c >= 0.5 else WEAK for c in self.confidence(query, query_vector, hit_vectors)]
+
+    def confidence(self, query: str, query_vector: np.ndarray, hit_vectors: np.ndarray) -> np.ndarray:
+        """0..1 per hit row, >= 0.5 where the hit is strong (a search's minus terms use it with their own bar)."""
         if not len(hit_vectors):
-            return []
+            return np.zeros(0)
         hit_vectors = np.asarray(hit_vectors, np.float32)
         excluded = calibration.exclusions(self.background, [query.strip()], [np.asarray(query_vector)[None]])[0]
         reference = self.reference
@@ -36,8 +40,7 @@ class Grader:
                                                  len(self.sample_top[0]))
         top_vals, top_idx = calibration.background_top(hit_vectors, self.background)
         rival = calibration.competitor(top_vals, top_idx, excluded)
-        confidence = calibration.confidence(hit_vectors @ query_vector, rival, reference)
-        return [STRONG if c >= 0.5 else WEAK for c in confidence]
+        return calibration.confidence(hit_vectors @ query_vector, rival, reference)
 
 
 def grader(text_encoder, library_sample: np.ndarray) -> Grader:

@@ -34,6 +34,22 @@ class SearchHit:
     score: float  # cosine similarity
     tags: tuple[str, ...]
     flags: tuple[str, ...]
+    reasons: tuple[str, ...] = ()  # why it matched: "meaning", "text", "tag", "name" (core/search_rank.py)
+    grade: str = ""  # "strong" / "weak" (core/grading.py, core/search_rank.py); "" where not graded
+    snippet: str = ""  # for a match by text: the part of the photo's text that matched
+
+
+def local_hits(catalog, scored: list[tuple[str, float]]) -> list[SearchHit]:
+    """Hits for photos of this library's catalog, in the given order (ids it lacks are left out)."""
+    ids = [i for i, _ in scored]
+    records = catalog.get(ids)
+    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
+    hits = []
+    for hit_id, score in scored:
+        if hit_id in records:
+            tags = effective(decisions.get(hit_id, TagDecision()), choices.get(hit_id))
+            hits.append(SearchHit(records[hit_id], score, tags.tags, tags.flags))
+    return hits
 
 
 def filtered_nearest(catalog: Catalog, index: EmbeddingIndex, embedding: np.ndarray, limit: int,

@@ -34,3 +34,12 @@ class PhotoTextCatalog:
         return [(i, rank) for i, rank in self._query(
             "SELECT t.photo_id, f.rank FROM photo_text_fts f JOIN photo_text t ON t.rowid = f.rowid "
             "WHERE photo_text_fts MATCH ? ORDER BY f.rank LIMIT ?", (match, limit))]
+
+    def name_matches(self, fragment: str, limit: int) -> list[tuple[str, str]]:
+        """(id, relative path) of indexed photos whose path holds `fragment` (ASCII letters in any case): the
+        candidates of a search by file name, which checks the name's own words (services/search.py)."""
+        import os
+
+        return [(i, os.fsdecode(relpath)) for i, relpath in self._query(
+            "SELECT id, relpath FROM photos WHERE status = 'indexed' AND instr(lower(CAST(relpath AS TEXT)), ?) > 0 "
+            "LIMIT ?", (fragment.lower(), limit))]

@@ -12,17 +12,19 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 KEEP = 50
-# Remembering a search must never hold one up: another process holding the file longer than this loses our entry.
-LOCK_TIMEOUT_S = 0.5
+# Remembering a search must not hold one up for long: another process holding the file longer than this (a write
+# takes milliseconds) loses our entry, with a warning in the log.
+LOCK_TIMEOUT_S = 2.0
 
 
 class SearchHistory:
     """Read-modify-write under a lock file (two processes searching at once keep both queries), each write
     atomic (a temporary file renamed over the old one: a kill mid-write leaves the previous history whole)."""
 
-    def __init__(self, path: Path, keep: int = KEEP):
+    def __init__(self, path: Path, keep: int = KEEP, lock_timeout: float = LOCK_TIMEOUT_S):
         self.path = Path(path)
         self.keep = keep
+        self.lock_timeout = lock_timeout
         self._thread_lock = threading.Lock()
 
     def recent(self, n: int = 20) -> list[str]:
@@ -39,7 +41,7 @@ class SearchHistory:
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._thread_lock, FileLock(f"{self.path}.lock", timeout=LOCK_TIMEOUT_S):
+            with self._thread_lock, FileLock(f"{self.path}.lock", timeout=self.lock_timeout):
                 entries = [e for e in self._read() if e["query"] != query]
                 entries.insert(0, {"query": query, "at": round(time.time(), 3)})
                 self._write(entries[:self.keep])

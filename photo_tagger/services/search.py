@@ -1,20 +1,231 @@
-"""Search: photos matching a text, photos like one photo, as grid items best first."""
+"""Search: one query ranked by meaning, text in the photo, tag and file name (core/search_rank.py); photos like one
+photo, plus words; recent searches. The CLI and the window both search through here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
+from photo_tagger.core import search_rank
+from photo_tagger.core.background import BACKGROUND_TEMPLATE
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
-from photo_tagger.core.search import SearchHit, nearest, search_text
+from photo_tagger.core.query import Query, fts_phrase, fts_words, parse
+from photo_tagger.core.search import SearchHit, local_hits, nearest, search_text
+from photo_tagger.core.search_rank import Evidence
 from photo_tagger.services.browsing import GridItem, Scope
 
 SEARCH_LIMIT = 200
 SIMILAR_LIMIT = 60
+TEXT_CANDIDATES = 1000  # best text matches looked at before the scope's filters
+NAME_CANDIDATES = 20000  # file paths holding the query's longest word, checked word by word
+EVERY_MATCH = 10_000_000  # quoted text and minus terms: every photo that matches counts
+NEG_Z, NEG_RANK = 2.0, 10  # a minus term leaves a photo out past both bars (_left_out; measured in RESULTS.md)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[SearchHit]  # best first, each with its reasons and grade
+    query: Query
+    left_out: int = 0  # photos a minus term or excluded quoted text took out of the results
+
+
+def search(app, text: str, filters: Filters = Filters(), limit: int = SEARCH_LIMIT, *,
+           remember: bool = True) -> SearchResult:
+    """The search box: a query (core/query.py) ranked by every way a photo can match it. A malformed query raises
+    SearchError in one line. `remember`: keep it among the recent searches (the window's and the CLI's)."""
+    query = parse(text)
+    if limit < 1:
+        raise PhotoTaggerError(f"limit must be at least 1, not {limit}")
+    encoder = app.cached_text_encoder
+    terms = query.meaning_terms
+    sample = _sample(app)
+    vectors = encoder.encode_texts([t.text for t in terms])
+    query_vector = search_rank.combine(vectors, [t.weight for t in terms], search_rank.spreads(vectors, sample))
+    result = _ranked(app, query, query_vector, filters, limit, sample, words=True)
+    if remember:
+        remember_search(app, query.text)
+    return result
+
+
+def like_photo(app, embedding: np.ndarray, plus: str, filters: Filters = Filters(), limit: int = SIMILAR_LIMIT, *,
+               exclude: str | None = None) -> SearchResult:
+    """Photos like this embedding's photo, "but" as `plus` says (same query language; "" for none). The photo and
+    each term are combined by core.search_rank.combine: each counts in its own spread over the library."""
+    sample = _sample(app)
+    if not plus.strip():
+        hits = similar_hits(app, embedding, filters, limit, exclude)
+        return SearchResult([replace(h, reasons=(search_rank.MEANING,)) for h in hits], Query(""))
+    query = parse(plus)
+    terms = query.meaning_terms
+    vectors = np.vstack([np.asarray(embedding, np.float32)[None],
+                         app.cached_text_encoder.encode_texts([t.text for t in terms])])
+    weights = [1.0] + [t.weight for t in terms]
+    query_vector = search_rank.combine(vectors, weights, search_rank.spreads(vectors, sample))
+    return _ranked(app, query, query_vector, filters, limit, sample, words=False, exclude=exclude)
+
+
+def _sample(app) -> np.ndarray:
+    from photo_tagger.core.training import library_sample
+
+    model = app.model_key()
+    return library_sample(app.catalog, model, app.catalog.filter_ids(model))
+
+
+def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, sample: np.ndarray, *,
+            words: bool, exclude: str | None = None) -> SearchResult:
+    """Gather candidates by meaning (and, with `words`, by text, tag and name), drop what the minus terms and
+    quoted text rule out, grade and order them (core/search_rank.py)."""
+    catalog, model, index = app.catalog, app.model_key(), app.embedding_index()
+    pool = limit + (max(limit, 50) if query.negatives or query.excluded_phrases else 0)
+    scores: dict[str, float] = {}
+    from_store: dict[str, SearchHit] = {}
+
+    def admitted(ids) -> list[str]:
+        return [i for i in filters.catalog_ids(catalog, model, among=list(ids)) if i != exclude]
+
+    must = None
+    if query.phrases:  # quoted text: only photos that show it, best by meaning among them
+        sets = [{i for i, _ in catalog.text_matches(fts_phrase(p), EVERY_MATCH)} for p in query.phrases]
+        must = set(admitted(set.intersection(*sets)))
+        scores.update(index.nearest(query_vector, list(must), pool))
+    else:
+        for hit in nearest(app.search_store(), catalog, query_vector, limit=pool, filters=filters, exclude=exclude,
+                           index=index):
+            scores[hit.record.id] = hit.score
+            from_store[hit.record.id] = hit  # another machine's photo in a shared library is known only here
+    text_rank: dict[str, float] = {}
+    prefixed: set[str] = set()
+    named_tags: list[str] = []
+    tags_of: dict[str, set] = {}
+    names: set[str] = set()
+    if words and query.words:
+        text_rank, prefixed = _text_matches(catalog, query.words, admitted)
+        named_tags = search_rank.tags_named(" ".join(t.text for t in query.terms), _known_tags(app))
+        for tag in named_tags:
+            tagged = admitted(catalog.filter_ids(model, tag=tag))
+            for i in tagged:
+                tags_of.setdefault(i, set()).add(tag)
+            scores.update(index.nearest(query_vector, tagged, pool))
+        names = _name_matches(catalog, query.words, admitted)
+    ids = [i for i in dict.fromkeys([*scores, *text_rank, *prefixed, *names]) if must is None or i in must]
+    # Every candidate's meaning score from its stored embedding (the same cosine the matrix gives); a photo
+    # without one here (another machine's, in a shared library) keeps the store's score.
+    vectors = catalog.vectors(model, ids)
+    present = [i for i in ids if i in vectors]
+    matrix = np.stack([vectors[i] for i in present]) if present else np.zeros((0, len(query_vector)), np.float32)
+    for i, v in zip(present, matrix @ query_vector if present else []):
+        scores[i] = float(v)
+    judge = _grader(app, sample)
+    strong: set[str] = set()
+    if words and present:
+        grade_text = " ".join(t.text for t in query.meaning_terms)
+        strong = {i for i, c in zip(present, judge.confidence(grade_text, query_vector, matrix)) if c >= 0.5}
+
+    hits = {h.record.id: h for h in local_hits(catalog, [(i, scores.get(i, -1.0)) for i in ids])}
+    hits.update({i: h for i, h in from_store.items() if i not in hits})
+    out, push = _left_out(app, query, hits, present, matrix, judge, sample)
+    query_spread = float(search_rank.spreads(query_vector, sample)[0])
+    # Tags make a hit strong only when they say all the query says ("beach sunset", not "a red circle" for the
+    # tag circle: a blue circle has it too).
+    covering = bool(named_tags) and set(search_rank.words_of(" ".join(query.words))) <= \
+        set(search_rank.words_of(" ".join(named_tags)))
+    texts = catalog.photo_texts([i for i in hits if i in text_rank or i in prefixed or must is not None])
+    evidence = {}
+    for i, hit in hits.items():
+        if i in out:
+            continue
+        evidence[i] = Evidence(
+            score=scores.get(i, hit.score), push=push.get(i, 0.0) * query_spread, meaning_strong=i in strong, text_rank=text_rank.get(i),
+            text_prefix=i in prefixed, tags=tuple(sorted(tags_of.get(i, ()))),
+            all_tags=covering and tags_of.get(i, set()) >= set(named_tags), name=i in names,
+            quoted=must is not None,
+            snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
+    ordered = search_rank.order(evidence)[:limit]
+    result = [replace(hits[i], score=evidence[i].score, reasons=evidence[i].reasons, snippet=evidence[i].snippet,
+                      grade=("strong" if evidence[i].strong else "weak") if words else "")
+              for i in ordered]
+    return SearchResult(result, query, len(out))
+
+
+def _text_matches(catalog, words, admitted) -> tuple[dict[str, float], set[str]]:
+    """Photos whose text holds every word (id -> bm25 rank), and those where every word only starts a word."""
+    exact_expr, prefix_expr = fts_words(words), fts_words(words, prefix=True)
+    if not exact_expr:
+        return {}, set()
+    exact = dict(catalog.text_matches(exact_expr, TEXT_CANDIDATES))
+    prefix = [i for i, _ in catalog.text_matches(prefix_expr, TEXT_CANDIDATES) if i not in exact]
+    kept = set(admitted(list(exact) + prefix))
+    return {i: r for i, r in exact.items() if i in kept}, {i for i in prefix if i in kept}
+
+
+def _name_matches(catalog, words, admitted) -> set[str]:
+    wanted = [w for word in words for w in search_rank.words_of(word)]
+    if not wanted:
+        return set()
+    rows = catalog.name_matches(max(wanted, key=len), NAME_CANDIDATES)
+    return set(admitted([i for i, path in rows if search_rank.name_matches(path, wanted)]))
+
+
+def _known_tags(app) -> set[str]:
+    """Label names and every tag a photo has (a tag the user added need not be a label)."""
+    return {label.name for label in app.labels().labels} | set(app.catalog.tag_counts())
+
+
+def _grader(app, sample):
+    from photo_tagger.core.grading import grader
+
+    return grader(app.cached_text_encoder, sample)
+
+
+def _left_out(app, query: Query, hits: dict[str, SearchHit], present: list[str], matrix: np.ndarray, judge,
+              sample: np.ndarray) -> tuple[set[str], dict[str, float]]:
+    """What the minus terms do to the candidates: the ones they leave out, and how far (in spreads of the query)
+    each other one is pushed down.
+
+    Out: the photo's text or file name says the term, or it has it as a tag, or it clearly shows it: its cosine
+    with the term stands NEG_Z robust spreads above the library's median for that term, and the term is among the
+    photo's NEG_RANK strongest everyday words (core/background.py). Both tests are needed: the first alone
+    drops a few percent of any library for a term it does not hold, the second alone is noisy per photo. A
+    weight w divides the first bar and multiplies the second (-2:people is stricter). Down: once a term has left
+    a photo out (it means something in this library), the rest lose w x (their spreads above the term's median),
+    so a photo that is a bit more "people" ranks a bit lower; a term the model does not know moves nothing.
+    Quoted text with a minus: out when the photo's text says it."""
+    from photo_tagger.core import calibration
+
+    out: set[str] = set()
+    push: dict[str, float] = {}
+    catalog = app.catalog
+    for term in query.negatives:
+        if present and len(sample) >= calibration.MIN_PHOTOS:
+            vector = app.cached_text_encoder.encode_texts([term.text])[0]
+            on_library = sample @ vector
+            median = float(np.median(on_library))
+            spread = max(float(1.4826 * np.median(np.abs(on_library - median))), search_rank.MIN_SPREAD)
+            cosine = matrix @ vector
+            z = (cosine - median) / spread
+            excluded = calibration.exclusions(judge.background, [term.text], [vector[None]])[0]
+            everyday = matrix @ judge.background.matrix[~excluded].T
+            rank = (everyday > cosine[:, None]).sum(axis=1)
+            clear = (z >= NEG_Z / term.weight) & (rank < NEG_RANK * term.weight)
+            out |= {i for i, c in zip(present, clear) if c}
+            if clear.any():  # the term means something here: the rest lean towards it or not
+                for i, zi in zip(present, z):
+                    if zi > 0:
+                        push[i] = push.get(i, 0.0) + term.weight * float(zi)
+        if expr := fts_words(term.text.split()):
+            out |= {i for i, _ in catalog.text_matches(expr, EVERY_MATCH)} & set(hits)
+        lowered = term.text.lower()
+        out |= {i for i, h in hits.items() if lowered in (t.lower() for t in h.tags)
+                or search_rank.name_matches(h.record.path, [term.text])}
+    for phrase in query.excluded_phrases:
+        out |= {i for i, _ in catalog.text_matches(fts_phrase(phrase), EVERY_MATCH)} & set(hits)
+    return out, push
 
 
 def text_hits(app, query: str, filters: Filters, limit: int) -> list[SearchHit]:
-    """Photos matching a description, best first (exact over the local matrix, see core/search.py)."""
+    """Photos matching a description by meaning alone, best first (exact over the local matrix, core/search.py)."""
     return search_text(query, app.cached_text_encoder, app.search_store(), app.catalog, limit=limit,
                        filters=filters, index=app.embedding_index())
 
@@ -33,28 +244,28 @@ def grades(app, query: str, ids: list[str]) -> list[str]:
     return grade_ids(app.catalog, app.cached_text_encoder, app.model_key(), query, ids)
 
 
+def _item(hit: SearchHit) -> GridItem:
+    return GridItem.of(hit.record, hit.score, hit.tags, hit.flags)
+
+
 def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> list[GridItem]:
-    return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in text_hits(app, query, scope.filters(), limit)]
+    return [_item(h) for h in search(app, query, scope.filters(), limit, remember=False).hits]
 
 
 def graded_search_items(app, query: str, scope: Scope) -> tuple[list[GridItem], list[GridItem]]:
-    """The window's search: hits split into strong and weak ones, each best first."""
-    from photo_tagger.core.grading import STRONG
-
-    items = search_items(app, query, scope)
-    remember_search(app, query)
-    graded = grades(app, query, [i.id for i in items])
-    return ([i for i, g in zip(items, graded) if g == STRONG], [i for i, g in zip(items, graded) if g != STRONG])
+    """The window's search: hits split into strong and weak ones, each best first (remembered as a recent
+    search)."""
+    hits = search(app, query, scope.filters()).hits
+    return ([_item(h) for h in hits if h.grade == "strong"], [_item(h) for h in hits if h.grade != "strong"])
 
 
-def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT) -> list[GridItem]:
-    """The photos nearest to one photo's stored embedding (no image is read), best first, itself left out."""
-    store = app.vector_store()
-    embeddings = store.get_embeddings([photo_id])
+def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT, plus: str = "") -> list[GridItem]:
+    """The photos nearest to one photo's stored embedding (no image is read), best first, itself left out; with
+    `plus`, combined with those words ("like this photo, but at night")."""
+    embeddings = app.vector_store().get_embeddings([photo_id])
     if photo_id not in embeddings:
         raise PhotoTaggerError("this photo has no stored embedding yet (it is being indexed, or was skipped)")
-    hits = similar_hits(app, embeddings[photo_id], Filters(), limit, exclude=photo_id)
-    return [GridItem.of(h.record, h.score, h.tags, h.flags) for h in hits]
+    return [_item(h) for h in like_photo(app, embeddings[photo_id], plus, Filters(), limit, exclude=photo_id).hits]
 
 
 def remember_search(app, query: str) -> None:

@@ -38,7 +38,7 @@ def test_a_damaged_file_starts_afresh(tmp_path, caplog):
 
 
 def _remember_many(path, tag, n):
-    history = SearchHistory(path, keep=1000)
+    history = SearchHistory(path, keep=1000, lock_timeout=60)  # a loaded test machine: the lock is what is tested
     for i in range(n):
         history.remember(f"{tag}-{i}")
 

@@ -1,0 +1,159 @@
+"""One ranking for every way a photo can match a query: by meaning (CLIP), by the text in it, by tag, by file name.
+
+Order (services/search.py gathers the evidence):
+1. photos whose recognised text holds every word of the query, best text match (bm25) first;
+2. then strong hits before weak ones, a strong hit being one that
+   - holds every word in its text (or the quoted text), or
+   - has every tag the query names, when those tags say all the query says, or
+   - has every word of the query in its file name, or
+   - matches by meaning as a label must to tag it (core/grading.py);
+3. within each, more kinds of evidence first (a tag naming only part of the query does not count), then the
+   meaning score (cosine).
+Text and names match whole words (text also by prefix: weak unless the meaning is strong). A photo that
+matches a minus term by any of the four ways is left out, and one that leans towards it is pushed down
+(services/search.py, _left_out).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+MEANING, TEXT, TAG, NAME = "meaning", "text", "tag", "name"
+SNIPPET_CHARS = 60
+# A term's spread over the library, below which it is not trusted to say how much its cosines vary.
+MIN_SPREAD = 1e-3
+
+
+@dataclass
+class Evidence:
+    """What is known of one candidate photo."""
+
+    score: float  # cosine with the query's combined vector
+    meaning_strong: bool = False
+    text_rank: float | None = None  # bm25 of a match of every word (lower is better); None: no such match
+    text_prefix: bool = False  # every word matches the start of a word in its text
+    tags: tuple[str, ...] = ()  # the tags the query names that it has
+    all_tags: bool = False  # it has every tag the query names (and the query names one)
+    name: bool = False
+    quoted: bool = False  # its text holds the query's quoted text (then every hit does: a must-match)
+    snippet: str = ""
+    push: float = 0.0  # how far minus terms push it down, in cosine units of the query
+
+
+    @property
+    def strong(self) -> bool:
+        return self.meaning_strong or self.text_rank is not None or self.all_tags or self.name or self.quoted
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self._evidence() or (MEANING,)  # a weak hit is there for its meaning alone: the closest ones
+
+    def _evidence(self) -> tuple[str, ...]:
+        found = []
+        if self.meaning_strong:
+            found.append(MEANING)
+        if self.text_rank is not None or self.text_prefix or self.quoted:
+            found.append(TEXT)
+        if self.tags:
+            found.append(TAG)
+        if self.name:
+            found.append(NAME)
+        return tuple(found)
+
+    def key(self) -> tuple:
+        text_first = self.text_rank is not None
+        # A tag naming only part of the query is listed as a reason but does not lift the photo: "3:red star"
+        # wants red things first, not every star.
+        weight = len(self._evidence()) - (bool(self.tags) and not self.all_tags)
+        return (not text_first, not self.strong, -weight,
+                self.text_rank if text_first else 0.0, -(self.score - self.push))
+
+
+def order(evidence: dict[str, Evidence]) -> list[str]:
+    """Ids best first (see the module's docstring)."""
+    return sorted(evidence, key=lambda i: evidence[i].key())
+
+
+def spreads(vectors: np.ndarray, library_sample: np.ndarray) -> np.ndarray:
+    """Robust spread (1.4826 MAD) of each vector's cosines over a library sample; ones for a sample too small to
+    tell (then terms add as they are)."""
+    from photo_tagger.core.calibration import MIN_PHOTOS
+
+    vectors = np.atleast_2d(np.asarray(vectors, np.float32))
+    if len(library_sample) < MIN_PHOTOS:
+        return np.ones(len(vectors), np.float32)
+    cos = np.asarray(library_sample, np.float32) @ vectors.T  # (N, k)
+    spread = 1.4826 * np.median(np.abs(cos - np.median(cos, axis=0)), axis=0)
+    return np.maximum(spread, MIN_SPREAD).astype(np.float32)
+
+
+def combine(vectors: np.ndarray, weights, spread: np.ndarray) -> np.ndarray:
+    """One query vector from several terms (text or a photo's embedding): sum of weight x unit vector / its spread
+    over the library, normalised. Photos are unit vectors, so ranking by the cosine with it is ranking by
+    sum(weight x (cosine with the term - the term's library median) / its spread): each term has its weight's
+    say measured in its own units, so a photo's embedding (image-image cosines vary widely) does not drown the
+    words beside it (image-text cosines vary in a narrow band)."""
+    vectors = np.atleast_2d(np.asarray(vectors, np.float32))
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    total = (np.asarray(weights, np.float32)[:, None] / np.asarray(spread, np.float32)[:, None] * vectors).sum(axis=0)
+    norm = float(np.linalg.norm(total))
+    return (total / norm if norm > 0 else vectors[0]).astype(np.float32)
+
+
+def name_words(path: str) -> set[str]:
+    """The words of a file's name (not its folders, not its extension), lower case: IMG_2024-beach.jpg gives img,
+    2024, beach; camelCase splits too."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    stem = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
+    return {w.lower() for w in re.findall(r"[^\W_]+", stem)}
+
+
+def words_of(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[^\W_]+", text)]
+
+
+def name_matches(path: str, words) -> bool:
+    """Every word of the query (its letters and digits) is a word of the file's name."""
+    wanted = [w for word in words for w in words_of(word)]
+    return bool(wanted) and set(wanted) <= name_words(path)
+
+
+def tags_named(query_text: str, tags) -> list[str]:
+    """The tags whose name appears in the query as whole words (multi-word tags too), case-insensitive."""
+    said = " " + " ".join(words_of(query_text)) + " "
+    return [t for t in tags if words_of(t) and f" {' '.join(words_of(t))} " in said]
+
+
+def spans(text: str, needles) -> list[tuple[int, int]]:
+    """Where words or phrases of a search occur in `text`: case-insensitive, starting at a word's start (a prefix
+    counts, as it does in the text search), merged and sorted."""
+    found = []
+    for needle in needles:
+        parts = [re.escape(p) for p in needle.split()]
+        if not parts or not any(c.isalnum() for c in needle):
+            continue
+        pattern = r"(?<![^\W_])" + r"\s+".join(parts)
+        found += [m.span() for m in re.finditer(pattern, text, re.IGNORECASE) if m.end() > m.start()]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def snippet(text: str, needles, width: int = SNIPPET_CHARS) -> str:
+    """A line of `text` around its first match, whitespace tidied, with "..." where it was cut."""
+    text = " ".join(text.split())
+    found = spans(text, needles)
+    if not found:
+        return text[:width] + ("..." if len(text) > width else "")
+    start, end = found[0]
+    left = max(0, start - (width - (end - start)) // 2)
+    right = min(len(text), max(end, left + width))
+    return ("..." if left else "") + text[left:right] + ("..." if right < len(text) else "")
