@@ -255,6 +255,7 @@ class App:
     @cached_property
     def indexer(self):
         from photo_tagger.core.indexer import Indexer
+        from photo_tagger.core.photo_text import TextGate
         from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, FAST_DRAFT_OVERSAMPLE
         from photo_tagger.infra.xmp_sidecar import XmpKeywordReader
 
@@ -263,7 +264,20 @@ class App:
                        self.model_key(),
                        batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
                        labels=self.trained_labels, keywords=XmpKeywordReader(),
-                       draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE)
+                       draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE,
+                       analyzers=[TextGate(self._ocr_mode)], stages=[self.text_stage])
+
+    def _ocr_mode(self) -> str:
+        return self.settings.ocr  # read at each use: the Settings dialog's change applies to the next photos
+
+    @cached_property
+    def text_stage(self):
+        """Reads text in photos after each index run (ocr setting); the OCR models load on the first photo read."""
+        from photo_tagger.core.photo_text import TextStage
+        from photo_tagger.infra.ocr_engine import RapidOcrEngine
+
+        engine = RapidOcrEngine(device=self.settings.device, threads=self.settings.threads)
+        return TextStage(self.catalog, engine, self._ocr_mode)
 
     @cached_property
     def sidecars(self):

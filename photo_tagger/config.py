@@ -18,6 +18,7 @@ APP_NAME = "photo-tagger"
 HOME_ENV = "PHOTO_TAGGER_HOME"
 DEVICES = ("auto", "cpu", "gpu")
 PRECISIONS = ("fp32", "int8")
+OCR_MODES = ("auto", "all", "off")
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class Settings:
     # photos, mean pixel difference ~0.5 grey level (benchmarks/RESULTS.md, "Preprocessing parity").
     fast_decode: bool = False
     thumbnail_size: int = 160  # pixels, the desktop app's grid (Small 112, Medium 160, Large 240)
+    # Text in photos (core/photo_text.py): auto reads the photos a cheap look at the pixels says may hold text.
+    ocr: str = "auto"
 
     def __post_init__(self) -> None:
         """Every check of a setting's value: settings.toml, the window's Settings dialog and `photo-tagger settings`
@@ -96,6 +99,8 @@ class Settings:
             hint = f" (did you mean http://{self.store_url}?)" if "://" not in self.store_url else ""
             raise ConfigError(f"store_url (the library server) must be an http:// or https:// address of a Chroma "
                               f"server, or empty for the library on this computer, not {self.store_url!r}{hint}")
+        if self.ocr not in OCR_MODES:
+            raise ConfigError(f"ocr must be one of {', '.join(OCR_MODES)}, not {self.ocr!r}")
         if not 48 <= self.thumbnail_size <= 512:
             raise ConfigError(f"thumbnail_size must be between 48 and 512 pixels, not {self.thumbnail_size}")
 
@@ -143,6 +148,7 @@ SETTINGS_HELP = {
     "store_ca_file": "the certificate (PEM) of the authority that signed the library server's TLS certificate, "
                      "e.g. Caddy's root.crt; empty: the usual public authorities",
     "fast_decode": "decode large JPEGs at a lower resolution for faster indexing: true or false",
+    "ocr": "read text in photos (searchable): auto (photos that look like they hold text), all, or off",
     "thumbnail_size": "the window's thumbnail size in pixels, 48 to 512 (Small 112, Medium 160, Large 240)",
 }
 # Keys of older settings.toml files, read past without a warning (the next save leaves them out), and what to use

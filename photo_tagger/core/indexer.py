@@ -98,7 +98,8 @@ class Indexer:
                  batch_size: int = 16, decode_workers: int = 2, prefetch_batches: int = 2,
                  skip_dirs: Sequence[str] = (), labels: Callable[[], PreparedLabels | None] | None = None,
                  keywords: KeywordReader | None = None, draft_oversample: float = DRAFT_OVERSAMPLE,
-                 analyzers: Sequence[PhotoAnalyzer] = ()):
+                 analyzers: Sequence[PhotoAnalyzer] = (),
+                 stages: Sequence[Callable[[Progress, JobControl], object]] = ()):
         self.catalog = catalog
         self.store = store
         self.encoder = encoder
@@ -111,6 +112,7 @@ class Indexer:
         self.keywords = keywords  # keywords in new and changed photos become the user's tags when given
         self.draft_oversample = draft_oversample  # JPEG DCT-scaled decode size, x the model's input size
         self.analyzers = tuple(analyzers)  # facts computed from each decoded photo, stored with its record
+        self.stages = tuple(stages)  # run after each index run on its thread, e.g. reading text (core/photo_text.py)
 
     # -- crash recovery
     def recover(self, report: IndexReport | None = None) -> int:
@@ -159,6 +161,14 @@ class Indexer:
         finally:
             progress.finished()
         report.seconds = time.monotonic() - started
+        for stage in self.stages if not report.cancelled else ():
+            try:
+                stage(progress, control)
+            except Cancelled:
+                report.cancelled = True
+                break
+            finally:
+                progress.finished()
         return report
 
     def pending(self, roots: Sequence[str], report: IndexReport | None = None) -> dict[str, int]:

@@ -11,6 +11,7 @@ from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services.labels import labels_state, save_labels_and_retag
 from photo_tagger.services.models import model_precisions
+from photo_tagger.services import text_reading
 
 
 def _labels_and_sources(app):
@@ -105,6 +106,10 @@ class Editors(WindowPart):
             later = {"device", "precision", "fast_decode", "store_url", "store_ca_file"} & set(changes)
             restart = f"; {', '.join(sorted(later))} apply at the next start" if later else ""
             self.save_settings(changes, f"Settings saved{restart}")
+        if changes.get("ocr") in ("auto", "all"):  # the photos it now covers are read now, not at the next index
+            self.runner.write("Reading text in photos",
+                              lambda progress, control: text_reading.read_text(self.app, progress, control,
+                                                                                changes["ocr"]))
 
     def set_thumbnail_size(self, size: int) -> None:
         """From the View menu: the grid follows at once, settings.toml a moment later."""

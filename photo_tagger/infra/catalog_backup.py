@@ -72,8 +72,7 @@ def take_backup(catalog_path: Path, make_empty, keep: int = KEEP) -> Path:
         make_empty(tmp)
         with closing(sqlite3.connect(_uri(tmp, "rw"), uri=True, isolation_level=None)) as db:
             db.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
-                                               "LIKE 'sqlite_%' AND name != 'vectors'")]
+            tables = [t for t in _row_tables(db) if t != "vectors"]
             db.execute("ATTACH ? AS old", (_uri(catalog_path, "ro"),))
             db.execute("BEGIN")
             for table in tables:
@@ -154,8 +153,7 @@ def salvage(catalog_path: Path, make_empty) -> Salvage:
     fresh.unlink(missing_ok=True)
     make_empty(fresh)
     with closing(sqlite3.connect(_uri(fresh, "rw"), uri=True, isolation_level=None)) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
-                                           "LIKE 'sqlite_%'")]
+        tables = _row_tables(db)
         db.execute("ATTACH ? AS old", (_uri(catalog_path, "ro"),))
         for table in tables:
             _copy_table(db, table, report)
@@ -174,6 +172,16 @@ def salvage(catalog_path: Path, make_empty) -> Salvage:
     report.damaged = _set_aside(catalog_path, "damaged")
     os.replace(fresh, catalog_path)
     return report
+
+
+def _row_tables(db: sqlite3.Connection) -> list[str]:
+    """The tables whose rows are copied: not SQLite's own, and not a full-text index or its shadow tables (the
+    photo_text triggers rebuild that index from the copied rows; copying it too doubled its entries and left it
+    malformed)."""
+    query = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    rows = db.execute(query).fetchall()
+    virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL TABLE")]
+    return [name for name, _ in rows if not any(name == v or name.startswith(f"{v}_") for v in virtual)]
 
 
 def _columns(db: sqlite3.Connection, table: str) -> list[str]:

@@ -37,9 +37,10 @@ def test_settings_shows_and_sets_one(cli, home):
     assert cli("--home", home, "settings", "fast_decode", "yes").returncode == 0
     assert cli("--home", home, "settings", "batch_size", "32").returncode == 0
     assert cli("--home", home, "settings", "store_url", "http://nas.local:8000").returncode == 0
+    assert cli("--home", home, "settings", "ocr", "all").out == "ocr = all\n"
     assert saved(home) == {"model": "", "device": "cpu", "precision": "fp32", "batch_size": 32, "threads": 0,
                            "store_url": "http://nas.local:8000", "store_ca_file": "", "fast_decode": True,
-                           "thumbnail_size": 160}
+                           "thumbnail_size": 160, "ocr": "all"}
     assert cli("--home", home, "settings", "store_url", "").returncode == 0  # empty: back to this computer
     assert saved(home)["store_url"] == ""
 
@@ -52,6 +53,7 @@ def test_settings_shows_and_sets_one(cli, home):
     (("batch_size", "0"), "batch_size must be between 1 and 1024, not 0"),
     (("fast_decode", "maybe"), "fast_decode must be true or false, not 'maybe'"),
     (("thumbnail_size", "9000"), "thumbnail_size must be between 48 and 512"),
+    (("ocr", "sometimes"), "ocr must be one of auto, all, off, not 'sometimes'"),
     (("store_url", "nas.local:8000"), "did you mean http://nas.local:8000?"),
     (("roots", "/photos"), "roots is not a setting to change: the watched folders are kept in the library"),
     (("model", "nope"), "no model named 'nope' is installed"),

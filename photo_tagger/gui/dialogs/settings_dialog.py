@@ -1,5 +1,5 @@
 """The Settings dialog: device, image-encoder precision, fast decoding, library server (with its token and CA),
-thumbnail size, blurring flagged photos."""
+reading text in photos, thumbnail size, blurring flagged photos."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from photo_tagger.infra import store_auth
 
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("GPU", "gpu"))
 PRECISIONS = (("fp32 (full precision)", "fp32"), ("int8 (faster on CPU, slightly less exact)", "int8"))
+OCR_CHOICES = (("Photos that seem to hold text", "auto"), ("All photos", "all"), ("Off", "off"))
 
 
 class SettingsDialog(QDialog):
@@ -43,6 +44,13 @@ class SettingsDialog(QDialog):
                 item.setToolTip("The model in use has no int8 image encoder (reinstall it with --int8)")
         index = self.precision.findData(settings.precision)
         self.precision.setCurrentIndex(index if settings.precision in precisions else self.precision.findData("fp32"))
+        self.ocr = QComboBox(self)
+        for text, value in OCR_CHOICES:
+            self.ocr.addItem(text, value)
+        self.ocr.setCurrentIndex(self.ocr.findData(settings.ocr))
+        self.ocr.setToolTip("Text read in photos (signs, receipts, screenshots) is found by search. Reading takes "
+                            "about a quarter of a second per photo; the first choice reads only the photos that "
+                            "look like they hold text. Photos not read yet are read at once.")
         self.thumbnail_size = QComboBox(self)
         for text, size in THUMBNAIL_SIZES:
             self.thumbnail_size.addItem(f"{text} ({size} px)", size)
@@ -85,6 +93,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Device", self.device)
         form.addRow("Model precision", self.precision)
+        form.addRow("Read text in photos", self.ocr)
         form.addRow("Thumbnail size", self.thumbnail_size)
         form.addRow("", self.blur)
         form.addRow("", self.fast_decode)
@@ -167,7 +176,8 @@ class SettingsDialog(QDialog):
         """The settings.toml fields that differ from the ones shown."""
         chosen = {"device": self.device.currentData(), "precision": self.precision.currentData(),
                   "thumbnail_size": self.thumbnail_size.currentData(), "fast_decode": self.fast_decode.isChecked(),
-                  "store_url": self.store_url.text().strip(), "store_ca_file": self.ca_file.text().strip()}
+                  "store_url": self.store_url.text().strip(), "store_ca_file": self.ca_file.text().strip(),
+                  "ocr": self.ocr.currentData()}
         return {key: value for key, value in chosen.items() if getattr(self.settings, key) != value}
 
     def blur_flagged(self) -> bool:

@@ -1,0 +1,148 @@
+"""Text in photos: the `ocr` setting, the gate's verdict from each decoded photo (ocr = auto), and the index job's
+text stage that reads the photos needing it one by one (resumable, cancellable, keyed by content)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from PIL import Image
+
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.jobs import JobControl
+from photo_tagger.core.preprocess import UnreadableImage, open_rgb, read_bytes
+from photo_tagger.core.text_gate import text_score
+
+log = logging.getLogger(__name__)
+
+MIN_RUN = 4  # text_score (cells in a line) from which ocr = auto reads a photo (benchmarks/RESULTS.md, "Text gate")
+GATE_DECODE_SIDE = 448  # a photo judged by the text stage itself is decoded as the indexer decodes (224 x 2)
+OCR_DECODE_SIDE = 960  # JPEGs decode at the smallest DCT scale keeping the short side >= this (the reader's size)
+
+
+@dataclass(frozen=True)
+class TextRead:
+    text: str  # lines in reading order, "\n" between them; empty when none was found
+    reason: str = ""  # why the reading found nothing or was cut short (too small, too many boxes, too long)
+
+
+class TextEngine(Protocol):
+    def read(self, image: Image.Image) -> TextRead: ...
+
+
+class TextEngineUnavailable(PhotoTaggerError):
+    """The reader cannot run at all (its models failed to load): the photos wait for a later run."""
+
+
+def gate_verdict(score: float) -> tuple[str, str]:
+    if score >= MIN_RUN:
+        return "pending", ""
+    return "unlikely", f"no lines of text seen (score {score:.0f} < {MIN_RUN})"
+
+
+class TextGate:
+    """A PhotoAnalyzer (core/photo_analysis.py): under ocr = auto, whether each newly decoded photo may hold text,
+    stored with its record as 'pending' (the text stage reads it) or 'unlikely' (it is not read)."""
+
+    name = "text"
+
+    def __init__(self, mode: Callable[[], str]):
+        self.mode = mode  # read per photo: a setting changed in the window applies to the next photos
+
+    def analyze(self, image: Image.Image, content_hash: str) -> float | None:
+        return text_score(image) if self.mode() == "auto" else None
+
+    def store(self, catalog, db, results) -> None:
+        catalog.set_text_verdicts(db, [(photo_id, record.content_hash, *gate_verdict(score))
+                                       for photo_id, (record, score) in results.items()])
+
+
+@dataclass
+class TextReport:
+    read: int = 0  # photos the reader ran on
+    with_text: int = 0
+    copied: int = 0  # the same content read before for another photo (a copy): not read again
+    judged_unlikely: int = 0  # photos from before the gate, judged now and not read
+    failed: int = 0
+
+
+class TextStage:
+    """Runs after an index job's encoding, on its thread: every indexed photo whose text is not known for its
+    content is read (ocr = all) or, under auto, read when the gate says it may hold text. Each result is committed
+    on its own, so a killed run loses at most one photo's reading; an unchanged photo is never read again."""
+
+    def __init__(self, catalog, engine: TextEngine, mode: Callable[[], str]):
+        self.catalog = catalog
+        self.engine = engine
+        self.mode = mode
+
+    def __call__(self, progress, control: JobControl, mode: str | None = None) -> TextReport:
+        """`mode`: the ocr setting to read under (its current value when None)."""
+        report = TextReport()
+        mode = mode or self.mode()
+        if mode == "off":
+            return report
+        todo = self.catalog.texts_to_read(include_unlikely=mode == "all")
+        todo = self._copy_known(todo, mode, report)
+        if not todo:
+            return report
+        progress.started(len(todo), "reading text")
+        try:
+            for done, item in enumerate(todo, 1):
+                control.checkpoint()
+                outcome = self._one(item, mode, report)
+                if outcome is not None:
+                    with self.catalog.transaction() as db:
+                        self.catalog.set_photo_text(db, item.photo_id, item.content_hash, *outcome)
+                progress.advanced(done)
+        except TextEngineUnavailable as exc:
+            log.warning("text in photos not read: %s (the photos wait for the next run)", exc)
+        finally:
+            log.info("text stage: %d photos read (%d with text), %d copies, %d judged textless, %d failed",
+                     report.read, report.with_text, report.copied, report.judged_unlikely, report.failed)
+        return report
+
+    def _copy_known(self, todo, mode: str, report: TextReport):
+        """A photo whose content was read for another photo (a copy of the file) takes that reading."""
+        known = self.catalog.texts_of_content({t.content_hash for t in todo})
+        copies = [t for t in todo if t.content_hash in known]
+        if copies:
+            with self.catalog.transaction() as db:
+                for item in copies:
+                    self.catalog.set_photo_text(db, item.photo_id, item.content_hash, *known[item.content_hash])
+            report.copied += len(copies)
+        return [t for t in todo if t.content_hash not in known]
+
+    def _one(self, item, mode: str, report: TextReport) -> tuple[str, str, str] | None:
+        """(status, text, reason) for one photo; None when its file changed since it was indexed (the next index
+        run sees the change, and this photo is read then)."""
+        from photo_tagger.core.indexer import content_hash  # the indexer's own digest: rows are keyed by it
+
+        try:
+            data = read_bytes(item.path)
+        except UnreadableImage as exc:  # gone or unreadable now (an unplugged drive): left for a later run
+            log.info("text of %r not read: %s", item.path, exc.reason)
+            return None
+        if content_hash(data) != item.content_hash:
+            return None
+        try:
+            if mode == "auto" and not item.status:  # indexed before the gate (or under another setting)
+                status, reason = gate_verdict(text_score(open_rgb(item.path, min_side=GATE_DECODE_SIDE)))
+                if status == "unlikely":
+                    report.judged_unlikely += 1
+                    return status, "", reason
+            image = open_rgb(item.path, min_side=OCR_DECODE_SIDE)
+            report.read += 1
+            read = self.engine.read(image)
+        except TextEngineUnavailable:
+            raise
+        except UnreadableImage as exc:
+            report.failed += 1
+            return "failed", "", exc.reason
+        except Exception as exc:  # a bug on one odd photo must not stop the others; logged in full
+            log.exception("reading the text in %r failed", item.path)
+            report.failed += 1
+            return "failed", "", f"text reader failed ({type(exc).__name__})"
+        report.with_text += bool(read.text)
+        return ("text" if read.text else "none"), read.text, read.reason
