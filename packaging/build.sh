@@ -32,6 +32,21 @@ for mod in torch transformers onnx onnxscript torchvision pytest; do
     fi
 done
 
+# What the app reads by path at run time must be inside: the OCR models (package data of rapidocr_onnxruntime)
+# and huggingface_hub (ready models from the hub on the first-run screen).
+for needed in rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx \
+              rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx rapidocr_onnxruntime/config.yaml; do
+    if [[ ! -e "$app/_internal/$needed" ]]; then
+        echo "build.sh: $needed is missing from the bundle; check the spec's collect_all list" >&2; exit 1
+    fi
+done
+# The ready-model list goes through huggingface_hub (offline here: every size unknown, but no missing module).
+home=$(mktemp -d)
+if ! HF_HUB_OFFLINE=1 PHOTO_TAGGER_HOME="$home" "$app/photo-tagger" model list --available | grep -q "size unknown: offline"; then
+    echo "build.sh: the built app cannot list the ready models (huggingface_hub bundled?)" >&2; rm -rf "$home"; exit 1
+fi
+rm -rf "$home"
+
 echo "built $app in $(( $(date +%s) - start ))s, $(du -sh "$app" | cut -f1)"
 echo "run it:  \"$app/photo-tagger\"       (no arguments: the desktop app)"
 echo "menu:    \"$app/photo-tagger\" install-desktop   (Linux)"

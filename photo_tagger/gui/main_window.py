@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.review_action = tools.addAction("Review tags and flags...", self.review_labels)
         self.settings_action = tools.addAction("Settings...", self.editors.edit_settings)
         self.compare_models_action = tools.addAction("Compare models...", partial(model_trial_dialog.open_for, self))
+        self.models_action = tools.addAction("Models...", self.model_setup.show_models)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("Open log folder", self.open_log_folder)
         self.help = HelpActions(self, help_menu)  # Keyboard shortcuts, About

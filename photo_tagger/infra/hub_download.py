@@ -47,13 +47,14 @@ class Listing:
     remote: dict[str, RemoteFile]
 
 
-def listing(repo_id: str, *, revision: str | None = None, endpoint: str | None = None) -> Listing:
+def listing(repo_id: str, *, revision: str | None = None, endpoint: str | None = None,
+            timeout: float = _TIMEOUT) -> Listing:
     """The files of `repo_id` at `revision` (default: its main branch), resolved to a commit hash."""
     from huggingface_hub import HfApi
 
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "15")
     try:
-        info = HfApi(endpoint=endpoint).model_info(repo_id, revision=revision, files_metadata=True)
+        info = HfApi(endpoint=endpoint).model_info(repo_id, revision=revision, files_metadata=True, timeout=timeout)
     except Exception as exc:
         raise _hub_error(repo_id, exc) from exc
     remote = {s.rfilename: RemoteFile(s.rfilename, s.size, s.lfs.sha256 if s.lfs else None, s.blob_id)
@@ -78,6 +79,8 @@ def fetch(repo: Listing, filenames: list[str], downloads_dir: Path, *, progress=
     try:
         files = {}
         for name in filenames:
+            if control is not None:  # between files too: a file fetched before is only checked, with no chunk
+                control.checkpoint()
             files[name] = _fetch_one(repo, repo.remote[name], folder / name, endpoint,
                                      lambda n, base=done: progress and progress.advanced(base + n), control)
             done += files[name].stat().st_size

@@ -90,11 +90,12 @@ def install_any(store: ModelStore, source: str, *, name: str | None = None, int8
     return model
 
 
-def download_size(repo_id: str, *, revision: str | None = None, endpoint: str | None = None) -> int:
+def download_size(repo_id: str, *, revision: str | None = None, endpoint: str | None = None,
+                  timeout: float = 30.0) -> int:
     """Bytes `model install repo_id` would download (the layout's files only), from the hub's listing."""
     from photo_tagger.infra import hub_download
 
-    repo = hub_download.listing(repo_id, revision=revision, endpoint=endpoint)
+    repo = hub_download.listing(repo_id, revision=revision, endpoint=endpoint, timeout=timeout)
     return sum(repo.remote[p].size or 0 for p in LAYOUT if p in repo.remote)
 
 

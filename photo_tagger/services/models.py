@@ -1,13 +1,20 @@
-"""Models: install one (a folder or the hub) and use it when none is chosen; what the first screen needs."""
+"""Models: install one (a folder or the hub) and use it when none is chosen; the ready list with download sizes
+and what each installed model costs here; what the first screen needs."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.ports import Progress
+from photo_tagger.infra import model_costs
+from photo_tagger.infra.model_catalogue import CATALOGUE, ReadyModel, SizeAnswer, fetch_size
+from photo_tagger.infra.model_costs import ModelCosts
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,20 +40,82 @@ def install_model(app, folder: str, progress: Progress, control: JobControl):
     Photo Tagger elsewhere is imported (no torch needed: the packaged app), a transformers checkpoint is exported."""
     # What the status bar adds after the job's description ("Installing the model"): not the description again.
     progress.started(None, "copying and checking it; a transformers checkpoint is exported first: a minute or two")
-    model = app.models.install_folder(Path(folder))
+    model = measure(app, app.models.install_folder(Path(folder)), progress)
     use_if_none_chosen(app, model)
     progress.finished()
     return model
 
 
-def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl):
-    """Download a CLIP checkpoint from the Hugging Face hub, export and check it (what `photo-tagger model install
-    HUB_ID` does, same service) and make it the one in use when none is chosen. Without network the model store
+def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl | None):
+    """Download a model from the Hugging Face hub and check it (what `photo-tagger model install HUB_ID` does, same
+    service), measure its speed here and make it the one in use when none is chosen. `progress` hears the download's
+    bytes (started with their total), then the later steps (started with None); `control` can cancel the download
+    (core Cancelled; what was fetched is kept and the next install of it resumes). Without network the model store
     raises one ModelError saying what to do instead."""
-    progress.started(None, f"downloading {hub_id} from the Hugging Face hub and checking it: a few minutes")
-    model = app.models.install(hub_id)  # a ready ONNX model (Immich's layout) needs no torch; a checkpoint is exported
+    progress.started(None, f"downloading {hub_id} from the Hugging Face hub")
+    # A ready ONNX model (Immich's layout) needs no torch; a transformers checkpoint is exported.
+    model = app.models.install(hub_id, progress=progress, control=control)
+    model = measure(app, model, progress)
     use_if_none_chosen(app, model)
     progress.finished()
+    return model
+
+
+def measure(app, model, progress: Progress | None = None):
+    """Measure the model's images/s on this machine (its device and threads settings) and note its languages, in
+    its manifest; a model whose measuring fails is still installed, only unmeasured (`model measure` retries)."""
+    if progress is not None:
+        progress.started(None, "measuring its speed on this computer")
+    try:
+        speed = model_costs.measure_speed(model, device=app.settings.device, threads=app.settings.threads)
+        return model_costs.record(model, measured=speed, languages=model_costs.languages_of(model))
+    except (PhotoTaggerError, OSError) as exc:
+        log.warning("could not measure the speed of model %s: %s", model.name, exc)
+        return model
+
+
+def ready_models() -> tuple[ReadyModel, ...]:
+    """The short list of ready models offered to install (infra/model_catalogue.py)."""
+    return CATALOGUE
+
+
+def download_size(repo_id: str) -> SizeAnswer:
+    """What installing a ready model would download, from the hub ("size unknown: offline" without network)."""
+    return fetch_size(repo_id)
+
+
+@dataclass(frozen=True)
+class InstalledRow:
+    """One installed model in a model list: its costs here, or why it cannot be used."""
+
+    name: str
+    active: bool
+    costs: ModelCosts | None
+    problem: str
+    source: str
+
+
+def installed_models(app) -> list[InstalledRow]:
+    """Every installed model with what it costs here (the CLI's `model list` and the window's Models dialog)."""
+    try:
+        active = app.active_model().name
+    except ModelError:
+        active = ""
+    return [InstalledRow(name, name == active, model_costs.costs_of(model) if model else None, problem,
+                         model.manifest.get("source", "") if model else "")
+            for name, model, problem in app.models.list()]
+
+
+def measure_again(app, name: str, progress: Progress | None = None, control: JobControl | None = None):
+    """`model measure NAME` and the Models dialog's button: images/s measured anew (e.g. after a new GPU)."""
+    model = app.models.get(name)
+    model.check_files()
+    if progress is not None:
+        progress.started(None, f"measuring the speed of {name} on this computer")
+    speed = model_costs.measure_speed(model, device=app.settings.device, threads=app.settings.threads)
+    model = model_costs.record(model, measured=speed, languages=model_costs.languages_of(model))
+    if progress is not None:
+        progress.finished()
     return model
 
 

@@ -18,7 +18,7 @@ def test_install_from_a_local_checkpoint_then_doctor(home, tiny_checkpoint):
     assert result.stderr == ""  # exporter chatter and warnings stay out of the user's terminal
 
     listing = run_entry_point("--home", home, "model", "list")
-    assert listing.stdout.startswith("* tiny")
+    assert listing.stdout.splitlines()[1].startswith("* tiny ")  # under the columns' names
 
     doctor = run_entry_point("--home", home, "doctor")
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr

@@ -3,7 +3,8 @@
 Serves what hf_hub_download and HfApi.model_info(files_metadata=True) ask for: the repo listing with each file's
 size, git blob id and (for *.onnx, as LFS) sha256; HEAD/GET of /{repo}/resolve/{revision}/{path} with the commit
 and etag headers, and Range requests (resume). Test knobs: `stall` sends the first N bytes of a file once and then
-hangs (a download to kill midway); `corrupt` serves a file with one byte changed from what the listing says.
+hangs (a download to kill midway); `rate` slows every file down to so many bytes/s (a download to cancel midway);
+`corrupt` serves a file with one byte changed from what the listing says.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -23,6 +25,7 @@ class LocalHub:
         self.repos = {repo: Path(folder) for repo, folder in repos.items()}
         self.stall: dict[str, int] = {}  # repo path -> bytes sent before hanging (first GET only)
         self.corrupt: set[str] = set()
+        self.rate: float | None = None  # bytes per second for every file body; None: as fast as it goes
         self.requests: list[tuple[str, str, str, str | None]] = []  # (method, repo, repo path, Range header)
         self.stalled = threading.Event()
         self._release = threading.Event()
@@ -123,7 +126,14 @@ def _handler(hub: LocalHub):
                 hub.stalled.set()
                 hub._release.wait(120)  # the client is killed meanwhile
                 return
-            self.wfile.write(data[start:])
+            if hub.rate is None:
+                self.wfile.write(data[start:])
+                return
+            chunk = 64 * 1024
+            for offset in range(start, len(data), chunk):  # a slow network: a download to cancel midway
+                self.wfile.write(data[offset:offset + chunk])
+                self.wfile.flush()
+                time.sleep(chunk / hub.rate)
 
         def _error(self, code: int, error_code: str):
             self.send_response(code)

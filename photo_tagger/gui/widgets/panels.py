@@ -1,9 +1,10 @@
-"""Full-window states: no model yet (with an install button) and no folder yet (an inviting empty state)."""
+"""Full-window states: no model yet (ready models to download, or a folder) and no folder yet (an inviting empty state)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+                               QRadioButton, QVBoxLayout, QWidget)
 
 
 class _Panel(QWidget):
@@ -25,6 +26,7 @@ class _Panel(QWidget):
         # A fixed-width column: word-wrapped labels need a width to compute their height from.
         column = QWidget(self)
         column.setFixedWidth(560)
+        self.column_widget = column
         inner = QVBoxLayout(column)
         inner.setSpacing(14)
         self.column = inner  # panels add rows to it
@@ -43,47 +45,135 @@ class _Panel(QWidget):
 
 
 class NoModelPanel(_Panel):
-    """Shown while no usable CLIP model is installed: install one from the hub (by id) or from a folder."""
+    """Shown while no usable model is installed: a short list of ready models (with download sizes, filled in when
+    the hub answers) to download and install with progress and Cancel, another hub id, or a folder."""
 
     install_requested = Signal()  # from a local folder (the window asks which)
     hub_install_requested = Signal(str)  # a Hugging Face model id
+    cancel_requested = Signal()
+    first_shown = Signal()  # the window asks the hub for the sizes then, once
 
-    def __init__(self, default_hub_id: str = "openai/clip-vit-base-patch32", parent: QWidget | None = None):
-        super().__init__("Photo Tagger needs a CLIP model", parent)
+    def __init__(self, default_hub_id: str = "", parent: QWidget | None = None):
+        super().__init__("Photo Tagger needs a model", parent)
+        self.column_widget.setFixedWidth(640)
+        self.choices = QButtonGroup(self)
+        self.sizes: dict[str, QLabel] = {}
+        self._shown = False
+        self.listing = listing = QVBoxLayout()
+        listing.setSpacing(10)
         self.hub_id = QLineEdit(default_hub_id, self)
         self.hub_id.setPlaceholderText(default_hub_id)
-        self.hub_id.setToolTip("A Hugging Face model id of a CLIP checkpoint")
-        self.hub_id.setMinimumHeight(36)
+        self.hub_id.setToolTip("The Hugging Face id of the model to download: one above, or another ready ONNX model "
+                               "in Immich's layout (huggingface.co/immich-app)")
+        self.hub_id.setMinimumHeight(30)
+        self.hub_id.textEdited.connect(self._id_typed)
         self.hub_id.returnPressed.connect(self._hub_requested)
+        other = QHBoxLayout()
+        other.addWidget(QLabel("Model id:", self))
+        other.addWidget(self.hub_id, 1)
+        listing.addLayout(other)
+        self.column.insertLayout(self.column.indexOf(self.text) + 1, listing)
         self.hub_button = QPushButton("Download and install", self)
         self.hub_button.setMinimumHeight(36)
         self.hub_button.setDefault(True)
         self.hub_button.clicked.connect(self._hub_requested)
-        hub_row = QHBoxLayout()
-        hub_row.setSpacing(8)
-        hub_row.addWidget(self.hub_id, 1)
-        hub_row.addWidget(self.hub_button)
-        self.column.insertLayout(self.column.indexOf(self.text) + 1, hub_row)
         self.button.setText("Install from a folder...")
         self.button.clicked.connect(self.install_requested)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        self.column.removeWidget(self.button)
+        buttons.addWidget(self.hub_button)
+        buttons.addWidget(self.button)
+        buttons.addStretch(1)
+        self.column.insertLayout(self.column.indexOf(self.note), buttons)
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel", self)
+        for widget in (self.progress, self.cancel_button):  # the page does not jump when they come and go
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
+        self.cancel_button.setToolTip("Stop the download; nothing is installed, and what was downloaded is kept so "
+                                      "that installing it again goes on from there")
+        self.cancel_button.clicked.connect(self._cancel_clicked)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        self.column.insertLayout(self.column.indexOf(self.note), progress_row)
+        self.show_progress(None)
         self.set_problem("")
+
+    def set_ready_models(self, ready_models) -> None:
+        """The models to offer (services.models.ready_models()), above the id field; the one in it is chosen."""
+        for ready in ready_models:
+            row = self._model_row(ready, ready.repo_id == self.hub_id.text())
+            self.listing.insertLayout(self.listing.count() - 1, row)
+
+    def _model_row(self, ready, checked: bool) -> QGridLayout:
+        choice = QRadioButton(ready.title, self)
+        choice.setChecked(checked)
+        choice.setToolTip(ready.repo_id)
+        choice.setProperty("repo_id", ready.repo_id)
+        choice.toggled.connect(lambda on, repo_id=ready.repo_id: on and self.hub_id.setText(repo_id))
+        self.choices.addButton(choice)
+        size = QLabel("size: asking the hub...", self)
+        size.setToolTip("What installing it downloads (the hub's own figure)")
+        size.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.sizes[ready.repo_id] = size
+        about = QLabel(f"{ready.good_for}. Languages: {ready.languages}.", self)
+        about.setWordWrap(True)
+        about.setStyleSheet("color: palette(placeholder-text)")
+        about.setIndent(choice.style().pixelMetric(choice.style().PixelMetric.PM_ExclusiveIndicatorWidth) + 6)
+        row = QGridLayout()
+        row.setVerticalSpacing(2)
+        row.addWidget(choice, 0, 0)
+        row.addWidget(size, 0, 1)
+        row.addWidget(about, 1, 0, 1, 2)
+        row.setColumnStretch(0, 1)
+        return row
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.first_shown.emit()
+
+    def set_size(self, repo_id: str, text: str) -> None:
+        if repo_id in self.sizes:
+            self.sizes[repo_id].setText(text)
+
+    def _id_typed(self, text: str) -> None:
+        """Typing another id clears the choice above; typing one of theirs chooses it."""
+        self.choices.setExclusive(False)
+        for choice in self.choices.buttons():
+            choice.setChecked(choice.property("repo_id") == text.strip())
+        self.choices.setExclusive(True)
 
     def _hub_requested(self) -> None:
         hub_id = self.hub_id.text().strip() or self.hub_id.placeholderText()
         if self.hub_button.isEnabled():
             self.hub_install_requested.emit(hub_id)
 
+    def _cancel_clicked(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.progress.setFormat("Stopping...")
+        self.cancel_requested.emit()
+
     def set_problem(self, problem: str) -> None:
         self.text.setText(
-            "Photo Tagger recognizes what is in your photos with OpenAI's CLIP, running on this computer: "
-            "nothing leaves it. Install a model once: download a ready ONNX model from the Hugging Face hub "
-            "(the one below is OpenAI's ViT-B/32, about 600 MB), or install one from a folder: a ready model "
-            "downloaded on another computer (huggingface.co/immich-app/ViT-B-32__openai), a model folder Photo "
-            "Tagger made there (models/<name>), or a transformers CLIP checkpoint (exporting that needs "
-            "torch: Photo Tagger's export extra).")
+            "Photo Tagger recognizes what is in your photos with a CLIP model that runs on this computer: your "
+            "photos never leave it. Choose one to download, once. Without network, install one from a folder: a "
+            "ready model downloaded on another computer, a model folder Photo Tagger made there, or a transformers "
+            "CLIP checkpoint (that needs torch).")
         self.note.setText(problem)
         self.note.setStyleSheet("color: #a03030")
         self.note.setVisible(bool(problem))
+
+    def set_note(self, text: str) -> None:
+        """A plain message (not a problem): what happened, e.g. a cancelled download."""
+        self.note.setText(text)
+        self.note.setStyleSheet("")
+        self.note.setVisible(bool(text))
 
     def set_download_failed(self, hub_id: str, reason: str) -> None:
         """The hub could not be reached: say what to do in this window (the folder button), not in a terminal."""
@@ -93,12 +183,29 @@ class NoModelPanel(_Panel):
                          f"one Photo Tagger made there), bring it here and click \u201c{button}...\u201d.")
 
     def set_busy(self, text: str | None) -> None:
-        for widget in (self.button, self.hub_button, self.hub_id):
+        for widget in (self.button, self.hub_button, self.hub_id, *self.choices.buttons()):
             widget.setEnabled(text is None)
         if text:
-            self.note.setText(text)
-            self.note.setStyleSheet("")
-            self.note.setVisible(True)
+            self.set_note(text)
+        if text is None:
+            self.show_progress(None)
+
+    def show_progress(self, done: int | None, total: int | None = None, text: str = "",
+                      cancellable: bool = False) -> None:
+        """done=None hides the bar; total=None (or 0) shows a busy bar; `text` is written on it."""
+        visible = done is not None
+        self.progress.setVisible(visible)
+        self.cancel_button.setVisible(visible)
+        if not visible:
+            return
+        self.cancel_button.setEnabled(cancellable)
+        if total:
+            # In kB: a QProgressBar holds 32-bit values, and models pass 2 GB.
+            self.progress.setRange(0, max(1, total // 1000))
+            self.progress.setValue(min(done, total) // 1000)
+        else:
+            self.progress.setRange(0, 0)
+        self.progress.setFormat(text)
 
 
 class EmptyLibraryPanel(_Panel):
