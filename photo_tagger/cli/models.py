@@ -10,7 +10,10 @@ from photo_tagger.cli.progress import TerminalProgress
 
 from photo_tagger.core.errors import ModelError
 from photo_tagger.core.model_comparison import SAMPLE_SIZE
+from photo_tagger.infra.model_catalogue import human_bytes
+from photo_tagger.infra.model_costs import costs_of, rate_text
 from photo_tagger.infra.ready_models import DEFAULT_READY
+from photo_tagger.services import models as model_service
 from photo_tagger.services.models import use_if_none_chosen
 
 
@@ -39,9 +42,15 @@ def register(subparsers) -> None:
     p.add_argument("--replace", action="store_true")
     p.set_defaults(handler=_import)
 
-    p = sub.add_parser("list", help="installed models")
+    p = sub.add_parser("list", help="installed models and what each costs here (size, images/s, languages)")
+    p.add_argument("--available", action="store_true",
+                   help="the ready models offered to install, with their download sizes (asks the hub)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_list)
+
+    p = sub.add_parser("measure", help="measure again how many images/s a model encodes on this computer")
+    p.add_argument("name", nargs="?", help="default: every installed model")
+    p.set_defaults(handler=_measure)
 
     p = sub.add_parser("use", help="make NAME the model the app uses")
     p.add_argument("name")
@@ -65,7 +74,6 @@ def register(subparsers) -> None:
                         "use keeps serving searches meanwhile)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_try)
-
 
 
 def _install(app, args) -> int:
@@ -110,6 +118,8 @@ def _manifest_name(folder: Path) -> str | None:
 
 
 def _report_installed(app, model, replaced_key: str | None = None) -> None:
+    say("  Measuring its speed on this computer...")
+    model = model_service.measure(app, model)
     use_if_none_chosen(app, model)
     active = " (in use)" if app.settings.model == model.name else f" (use it: photo-tagger model use {model.name})"
     say(f"Installed {model.name}{active}: {model.embedding_dim}-d embeddings, "
@@ -117,30 +127,96 @@ def _report_installed(app, model, replaced_key: str | None = None) -> None:
     if replaced_key and replaced_key != model.key:  # the library keys embeddings by content (InstalledModel.key)
         say(f"  New content for {model.name}: photos encoded by the replaced one are re-encoded by the next "
             "index, and its cached text vectors are dropped")
+    _say_speed(model.name, costs_of(model))
+
+
+def _say_speed(name: str, costs) -> None:
+    if costs.images_per_s:
+        say(f"  Speed here: {_speed_text(costs)} ({costs.measured_on}); languages: {costs.languages}")
+    else:
+        say(f"  Its speed could not be measured (see the log); try: photo-tagger model measure {name}")
+
+
+def _speed_text(costs) -> str:
+    return ", ".join(f"{rate_text(rate)} images/s {precision}" for precision, rate in costs.images_per_s.items())
 
 
 def _list(app, args) -> int:
-    rows = app.models.list()
-    active = _active_name(app)
+    if args.available:
+        return _list_available(app, args)
+    rows = model_service.installed_models(app)
     if args.json:
         say_json([
-            {"name": name, "active": name == active, "ok": model is not None, "problem": problem,
-             **({"embedding_dim": model.embedding_dim, "precisions": list(model.precisions),
-                 "fingerprint": model.fingerprint,
-                 "source": model.manifest.get("source"), "path": str(model.path)} if model else {})}
-            for name, model, problem in rows
+            {"name": r.name, "active": r.active, "ok": r.costs is not None, "problem": r.problem,
+             **(_costs_json(app.models.get(r.name), r.costs) if r.costs else {})}
+            for r in rows
         ])
         return 0
     if not rows:
-        say("No models installed. Run: photo-tagger model install [HUB_ID | FOLDER]")
+        say("No models installed. Run: photo-tagger model install [HUB_ID | FOLDER]   (photo-tagger model list "
+            "--available: the ready ones)")
         return 0
-    for name, model, problem in rows:
-        mark = "*" if name == active else " "
-        if model is None:
-            say(f"{mark} {name}  BROKEN: {problem}")
-        else:
-            say(f"{mark} {name}  {model.embedding_dim}-d, {model.preprocess_spec.image_size} px, "
-                f"{'+'.join(model.precisions)}, from {model.manifest.get('source', '?')}")
+    table = [("  NAME", "FAMILY", "LANGUAGES", "PRECISIONS", "DOWNLOAD", "DISK", "IMAGES/S HERE", "SOURCE")]
+    for r in rows:
+        name = f"{'*' if r.active else ' '} {r.name}"  # * the one in use
+        if r.costs is None:
+            table.append((name, f"BROKEN: {r.problem}"))
+            continue
+        c = r.costs
+        speed = ", ".join(f"{rate_text(rate)} {p}" for p, rate in c.images_per_s.items()) or "not measured"
+        table.append((name, c.family, c.languages, "+".join(c.precisions), human_bytes(c.download_bytes)
+                      if c.download_bytes is not None else "-", human_bytes(c.disk_bytes), speed, r.source))
+    _say_table(table)
+    if any(r.costs is not None and not r.costs.images_per_s for r in rows):
+        say("Measure a model's speed: photo-tagger model measure NAME")
+    return 0
+
+
+def _costs_json(model, costs) -> dict:
+    return {"embedding_dim": model.embedding_dim, "precisions": list(costs.precisions),
+            "fingerprint": model.fingerprint, "source": model.manifest.get("source"), "path": str(model.path),
+            "family": costs.family, "languages": costs.languages, "download_bytes": costs.download_bytes,
+            "disk_bytes": costs.disk_bytes, "images_per_s": costs.images_per_s, "measured_on": costs.measured_on}
+
+
+def _list_available(app, args) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    offered = model_service.ready_models()
+    with ThreadPoolExecutor(4) as pool:  # the hub answers each in about a second; all at once
+        sizes = list(pool.map(model_service.download_size, [m.repo_id for m in offered]))
+    installed = {r.source for r in model_service.installed_models(app)}
+    if args.json:
+        say_json([{"id": m.repo_id, "title": m.title, "good_for": m.good_for, "languages": m.languages,
+                   "download_bytes": size.size, "download": size.text, "installed": m.repo_id in installed}
+                  for m, size in zip(offered, sizes)])
+        return 0
+    table = [("ID", "DOWNLOAD", "LANGUAGES", "GOOD FOR")]
+    table += [(m.repo_id + (" (installed)" if m.repo_id in installed else ""), size.text, m.languages, m.good_for)
+              for m, size in zip(offered, sizes)]
+    _say_table(table)
+    say(f"Install one: photo-tagger model install ID   (no ID: {DEFAULT_READY})")
+    return 0
+
+
+def _say_table(rows: list[tuple]) -> None:
+    """Columns padded to their widest cell; the last column (and a row's last cell) runs on."""
+    width = max(len(r) for r in rows)
+    sizes = [max((len(str(r[i])) for r in rows if i < len(r) - 1), default=0) for i in range(width)]
+    for row in rows:
+        cells = [str(c).ljust(sizes[i]) if i < len(row) - 1 else str(c) for i, c in enumerate(row)]
+        say("  ".join(cells).rstrip())
+
+
+def _measure(app, args) -> int:
+    names = [args.name] if args.name else app.models.names()
+    if not names:
+        say("No models installed.")
+        return 0
+    for name in names:
+        model = model_service.measure_again(app, name)
+        say(f"{name}:")
+        _say_speed(name, costs_of(model))
     return 0
 
 
