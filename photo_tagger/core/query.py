@@ -1,7 +1,7 @@
 """The search box's little language: words, -negative terms, weighted 2:terms and "quoted text" the photo must show.
 
     kids on a beach at sunset     plain words: one description, matched by meaning, and by text, tag or file name
-    beach -people                 a minus drops photos that clearly match that term
+    beach -people                 a minus leaves out photos that clearly match that term, ranks lower those near it
     2:dog beach                   a number, a colon, a term: that term counts twice (0.5:dog counts half)
     -2:people                     a weighted minus is stricter: it also drops photos that only probably match
     "total 42.50"                 quoted: only photos whose recognised text has these words, in this order

@@ -259,6 +259,11 @@ class MainWindow(QMainWindow):
             self.sidebar.set_tags(rows[0], rows[1], self.tag_entry)
 
     def refresh_grid(self) -> None:
+        problem = search.query_problem(self.query) if self.query else ""
+        if problem:  # said at once (parsing is pure and quick); the grid keeps what it shows
+            self._generation += 1  # an answer still on its way is stale
+            self.header.setText(f"Search: {problem}")
+            return
         self._generation += 1
         generation = self._generation
         self.grid_model.clear()
@@ -354,6 +359,7 @@ class MainWindow(QMainWindow):
 
     def _query_changed(self, query: str) -> None:
         self.query = query
+        self.details.set_search(query)  # its words are marked in the photo's text
         self.refresh_grid()
 
     def _folder_selected(self, folder: str | None) -> None:
@@ -405,14 +411,16 @@ class MainWindow(QMainWindow):
         if current.isValid():
             self.photos.show(current.data(ItemRole))
 
-    def show_similar(self, item) -> None:
-        """Fill the grid with the photos nearest to `item`'s stored embedding, with their scores."""
+    def show_similar(self, item, plus: str = "") -> None:
+        """Fill the grid with the photos nearest to `item`'s stored embedding, with their scores; with `plus`, like
+        it but as those words say ("Like this photo, but...")."""
         self._generation += 1
         generation = self._generation
         self.grid_model.clear()
-        self.header.setText(f"Finding photos like {item.name}...")
-        self.runner.query(partial(search.similar_items, self.app, item.id),
-                          on_done=partial(self._similar_done, generation, item.name),
+        name = f"{item.name}, but \u201c{plus}\u201d" if plus else item.name
+        self.header.setText(f"Finding photos like {name}...")
+        self.runner.query(partial(search.similar_items, self.app, item.id, plus=plus),
+                          on_done=partial(self._similar_done, generation, name),
                           on_error=partial(self._grid_failed, generation))
 
     def _similar_done(self, generation: int, name: str, items) -> None:

@@ -1,4 +1,5 @@
-"""What the window does with one photo: details (with the preview), the viewer, tag edits, reveal, the menu."""
+"""What the window does with one photo: details (with the preview), the viewer, tag edits, reveal, the menu (with
+"Like this photo, but...")."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ import os
 from functools import partial
 
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMenu
 
 from photo_tagger.gui.launcher import open_externally
 from photo_tagger.gui.thumbnails import blur, load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
 from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services import tag_edits
+from photo_tagger.services import search, tag_edits
 from photo_tagger.services.browsing import GridItem
 from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.retagging import retag_library
@@ -195,6 +196,8 @@ class PhotoActions(WindowPart):
         menu.addSeparator()
         similar = menu.addAction("Find similar", lambda: window.show_similar(first))
         similar.setEnabled(first.status == "indexed")
+        like = menu.addAction("Like this photo, but...", lambda: self.like_but(first))
+        like.setEnabled(first.status == "indexed")
         menu.addAction("Edit tags", lambda: self.edit(first))
         if self.model.is_hidden(first):
             menu.addAction("Show", lambda: self.reveal(first))
@@ -203,6 +206,22 @@ class PhotoActions(WindowPart):
         menu.addAction("Write tags to sidecars",
                        lambda: window.sidecars.write(ids=indexed)).setEnabled(bool(indexed))
         return menu
+
+    def like_but(self, item: GridItem) -> None:
+        """Ask for words ("at night"), then show the photos like this one, but as they say (on a query worker)."""
+        words = self.ask_words(item).strip()
+        if not words:
+            return
+        if problem := search.query_problem(words):
+            self.window.status.show_message(f"Like this photo, but: {problem}", about_selection=True)
+            return
+        self.window.show_similar(item, plus=words)
+
+    def ask_words(self, item: GridItem) -> str:
+        """The words, from a small input (the search bar's language: at night, -people, 2:snow)."""
+        text, ok = QInputDialog.getText(self.window, "Like this photo, but...",
+                                        f"Photos like {item.name}, but (e.g. at night, -people):")
+        return text if ok else ""
 
     def _row_of(self, item: GridItem) -> int:
         return next((r for r, i in enumerate(self.model.items) if i.id == item.id), -1)

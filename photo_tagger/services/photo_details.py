@@ -1,4 +1,5 @@
-"""One photo's details: its record, effective tags with their scores, flags (another computer's from the store)."""
+"""One photo's details: its record, effective tags with their scores, flags, the text read in it (another computer's
+photo: from the store)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class PhotoDetails:
     sources: tuple[tuple[str, str], ...] = ()  # tag or flag name -> "prompt" / "learned" (issue 13)
     decision: TagDecision = TagDecision()  # the automatic side, with every score (`photo-tagger tags`)
     choices: UserChoices = UserChoices()  # the user's side
+    text: str = ""  # text read in the photo (OCR), "" where none was found or it was not read
 
 
 def photo_details(app, photo_id: str) -> PhotoDetails | None:
@@ -39,8 +41,9 @@ def photo_details(app, photo_id: str) -> PhotoDetails | None:
     flags = tuple((f, flag_scores.get(f, 0.0)) for f in result.flags)
     sources = tuple((t, decision.source_of_tag(t)) for t in result.tags if t in tag_scores) + \
         tuple((f, decision.source_of_flag(f)) for f in result.flags if f in flag_scores)
+    text = catalog.photo_texts([photo_id]).get(photo_id, "")
     return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
-                        choices.not_sensitive, sources, decision, choices)
+                        choices.not_sensitive, sources, decision, choices, text)
 
 
 def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:

@@ -268,6 +268,17 @@ def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT, plus: str = ""
     return [_item(h) for h in like_photo(app, embeddings[photo_id], plus, Filters(), limit, exclude=photo_id).hits]
 
 
+def query_problem(text: str) -> str:
+    """What is wrong with a query, in one line; "" when it can run (the window checks before it searches)."""
+    from photo_tagger.core.search import SearchError
+
+    try:
+        parse(text)
+    except SearchError as exc:
+        return str(exc)
+    return ""
+
+
 def remember_search(app, query: str) -> None:
     """Keep a query that ran (from the window or the command line) among the recent searches."""
     app.search_history.remember(query)

@@ -1,7 +1,9 @@
-"""The selected photo's details: preview, file facts, tags with scores (editable), flags and "Not sensitive"."""
+"""The selected photo's details: preview, file facts, text read in it (the search's words marked), tags with scores
+(editable), flags and "Not sensitive"."""
 
 from __future__ import annotations
 
+import html
 import os
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -10,6 +12,10 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QLis
                                QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from photo_tagger.core.dates import record_date
+from photo_tagger.core.search_rank import spans
+
+# The search's words in the photo's text: bold on a light yellow, readable in light and dark themes.
+MARK_STYLE = "font-weight: bold; background-color: #ffe37a; color: #000000"
 
 # Decoded this big (the longer side), then scaled down to the panel's width: a wide panel stays sharp.
 PREVIEW_SIZE = 640
@@ -76,6 +82,13 @@ class DetailsPanel(QScrollArea):
         flag_layout.addWidget(self.flags)
         flag_layout.addWidget(self.not_sensitive, 0, Qt.AlignmentFlag.AlignLeft)
 
+        self.text_title = QLabel("Text in photo", body)
+        self.text = QLabel(body)
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._needles: tuple[str, ...] = ()  # the current search's words and quoted text
+
         self.tags = QListWidget(body)
         self.tags.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tags.customContextMenuRequested.connect(self._tag_menu)
@@ -103,6 +116,8 @@ class DetailsPanel(QScrollArea):
         layout.addWidget(self.name)
         layout.addLayout(facts)
         layout.addWidget(self.flag_box)
+        layout.addWidget(self.text_title)
+        layout.addWidget(self.text)
         layout.addWidget(QLabel("Tags", body))
         layout.addWidget(self.tags, 1)
         layout.addWidget(self.remove, 0, Qt.AlignmentFlag.AlignLeft)
@@ -155,6 +170,7 @@ class DetailsPanel(QScrollArea):
         source = dict(getattr(details, "sources", ()))  # confidence 0..1 and where it came from (issue 13)
         self.flags.setText("Flagged: " + ", ".join(f"{name} {score:.2f} ({source.get(name, 'prompt')})"
                                                    for name, score in details.flags))
+        self._show_text()
         self.tags.clear()
         for name, score in details.tags:
             item = QListWidgetItem(f"{name}    {score:.2f}  {source.get(name, 'prompt')}" if score is not None
@@ -168,6 +184,24 @@ class DetailsPanel(QScrollArea):
         self.remove.setEnabled(False)
         if self._focus_pending:
             self.focus_tags()
+
+    def set_search(self, query: str) -> None:
+        """Mark this search's words (core/query.py: plain, weighted and quoted) in the photo's text; "" or a
+        malformed query marks nothing."""
+        from photo_tagger.core.query import parse
+        from photo_tagger.core.search import SearchError
+
+        try:
+            self._needles = parse(query).highlights() if query.strip() else ()
+        except SearchError:
+            self._needles = ()
+        self._show_text()
+
+    def _show_text(self) -> None:
+        text = getattr(self.details, "text", "") if self.details is not None else ""
+        self.text_title.setVisible(bool(text))
+        self.text.setVisible(bool(text))
+        self.text.setText(marked_html(text, self._needles) if text else "")
 
     def clear_preview(self) -> None:
         """A new photo is on its way: drop the old one's preview (it may come before or after set_details)."""
@@ -248,6 +282,17 @@ class DetailsPanel(QScrollArea):
             menu = self.tag_menu(item)
             menu.exec(self.tags.viewport().mapToGlobal(position))
             menu.deleteLater()
+
+
+def marked_html(text: str, needles) -> str:
+    """`text` as rich text: escaped (a photo's text is never markup), line breaks kept, where the search's words
+    occur (as the text search matches them: case-insensitive, from a word's start) marked with MARK_STYLE."""
+    out, at = [], 0
+    for start, end in spans(text, needles):
+        out += [html.escape(text[at:start]), f'<span style="{MARK_STYLE}">{html.escape(text[start:end])}</span>']
+        at = end
+    out.append(html.escape(text[at:]))
+    return "".join(out).replace("\n", "<br>")
 
 
 def _file_size(size: int) -> str:

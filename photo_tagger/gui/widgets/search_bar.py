@@ -1,12 +1,29 @@
-"""The search field (debounced as the user types, immediate on Enter, with a clear button) and the date filter
-beside it."""
+"""The search field (debounced as the user types, immediate on Enter, with a clear button; its tooltip explains the
+query language) and the date filter beside it."""
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
 
+from photo_tagger.core.query import HELP as QUERY_HELP
 from photo_tagger.gui.widgets.date_filter import DateFilter
+
+
+def tooltip() -> str:
+    """The search language (core/query.py), as rich text: a table of examples, then how hits are ranked."""
+    rows, notes = [], []
+    examples, _, rest = QUERY_HELP.partition("\n\n")
+    for line in examples.splitlines():
+        example, _, meaning = line.strip().partition("  ")
+        rows.append(f"<tr><td><code>{html.escape(example)}</code></td><td>{html.escape(meaning.strip())}</td></tr>")
+    notes.append(html.escape(rest.strip()))
+    notes.append("Finds photos by what they show, by the text in them, by tag and by file name. Photos whose text "
+                 "holds every word come first, then strong matches, then the closest weaker ones.")
+    return ("<b>Search</b><table cellspacing=4>" + "".join(rows) + "</table>" +
+            "".join(f"<p>{n}</p>" for n in notes))
 
 
 class SearchBar(QWidget):
@@ -18,6 +35,7 @@ class SearchBar(QWidget):
         super().__init__(parent)
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText("Describe a photo: \"kids on a beach at sunset\"")
+        self.edit.setToolTip(tooltip())
         self.edit.setClearButtonEnabled(True)
         self.edit.setMinimumHeight(30)
         layout = QHBoxLayout(self)
