@@ -210,6 +210,11 @@ def photo_records(app, comparison: ModelComparison) -> dict:
     return app.catalog.get(ids)
 
 
+def flagged_among(app, ids) -> set[str]:
+    """Those of `ids` flagged now (a view that blurs flagged photos blurs them here too)."""
+    return set(app.catalog.filter_ids(app.model_key(), flagged=True, among=list(ids)))
+
+
 def _prepared(app, model, text_encoder):
     """The labels prepared for the tried model as App.prepared_labels prepares them for the model in use (a SigLIP
     model's own sigmoid included): one tagging rule for both sides."""

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from photo_tagger.app import App
 from photo_tagger.core.labels import Label, LabelSet
+from photo_tagger.core.tagging import TagDecision
 from tests.fixture_models.shapes import COLORS, SHAPES, caption
 
 PHOTOS = 32
@@ -30,6 +31,11 @@ def two_models(tiny_home, model_depot, tmp_path):
     app.close()
     assert run(["--home", str(tiny_home), "index", str(folder)]) == 0
     assert run(["--home", str(tiny_home), "search", "a photo of a green star"]) == 0
+    app = App.from_home(tiny_home)
+    ids = sorted(app.catalog.filter_ids(app.model_key()))
+    with app.catalog.transaction() as db:  # half the photos flagged: the dialog blurs them as the grid does
+        app.catalog.write_decisions(db, {i: TagDecision(flags=(("unsafe", 0.9),)) for i in ids[::2]})
+    app.close()
     return tiny_home
 
 
@@ -70,9 +76,19 @@ def test_the_dialog_compares_tags_photos_and_searches(qtbot, dialog):
     assert shown.photos_table.item(0, 2).text() == (", ".join(first.trial) or "(none)")
     assert "green star" in shown.tabs.widget(2).widget().findChildren(type(shown.summary))[0].text()
     assert shown.switch_button.text() == "Switch to shapes" and shown.switch_button.isEnabled()
-    # Thumbnails arrive from the thumbnail pool and replace the loading tiles.
-    qtbot.waitUntil(lambda: not shown.photos_table.item(0, 0).icon().pixmap(72).toImage()
-                    .pixelColor(36, 36) == shown.thumbnails.loading.toImage().pixelColor(36, 36), timeout=20_000)
+    # Thumbnails arrive from the thumbnail pool and replace the loading tiles; flagged photos come blurred.
+    flagged = set(app.catalog.filter_ids(app.model_key(), flagged=True))
+    assert shown.flagged and shown.flagged <= flagged
+    record = app.catalog.get([first.photo_id])[first.photo_id]
+    key = (record.path, record.mtime_ns)
+
+    def shown_as(pixmap) -> bool:
+        return shown.photos_table.item(0, 0).icon().pixmap(pixmap.size()).toImage() == pixmap.toImage()
+
+    qtbot.waitUntil(lambda: not shown_as(shown.thumbnails.loading), timeout=20_000)
+    blurred = first.photo_id in flagged
+    assert shown_as(shown.thumbnails.blurred_pixmap(*key) if blurred else shown.thumbnails.pixmap(*key))
+    assert not shown_as(shown.thumbnails.pixmap(*key) if blurred else shown.thumbnails.blurred_pixmap(*key))
 
 
 def test_switch_encodes_every_photo_first_then_switches(qtbot, dialog):

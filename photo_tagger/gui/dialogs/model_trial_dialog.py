@@ -27,12 +27,14 @@ class ModelTrialDialog(QDialog):
     """`thumbnails`: the window's ThumbnailProvider. `on_message(text)`: where the outcome goes (the status bar)."""
 
     def __init__(self, app, runner, thumbnails, *, name: str | None = None, sample: int = SAMPLE_SIZE,
-                 on_message=None, parent: QWidget | None = None):
+                 blur_flagged: bool = True, on_message=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Compare models")
         self.resize(900, 640)
         self.app, self.runner, self.thumbnails = app, runner, thumbnails
         self.sample = sample
+        self.blur_flagged = blur_flagged  # as the window's grid: flagged photos blurred
+        self.flagged: set[str] = set()
         self.on_message = on_message or (lambda text: None)
         self.name: str | None = None
         self.state = None  # the last TrialState
@@ -170,7 +172,8 @@ class ModelTrialDialog(QDialog):
     def _compare(self, name: str):
         """On a query worker: the comparison and the records of the photos it names."""
         comparison = model_trial.compare(self.app, name, self.sample)
-        return comparison, model_trial.photo_records(self.app, comparison)
+        records = model_trial.photo_records(self.app, comparison)
+        return comparison, records, model_trial.flagged_among(self.app, records) if self.blur_flagged else set()
 
     def _encode_slice(self, everything: bool = False) -> None:
         if self.stopped:
@@ -225,14 +228,15 @@ class ModelTrialDialog(QDialog):
     def _compared(self, turn: int, answer) -> None:
         if self.closed or turn != self.turn:
             return
-        comparison, records = answer
+        comparison, records, self.flagged = answer
         self.comparison = comparison
         current, trial = comparison.current_model, comparison.trial_model
         share = round(100 * comparison.agreed / comparison.photos)
         notes = "".join(f"<br>{note}" for note in comparison.notes)
-        self.state_text.setText(f"{trial} tried on {comparison.photos} photos spread over your library, beside "
-                                f"{current}, the model in use. Tags are each model's own (your additions and "
-                                "removals teach both alike).")
+        which = (f"all {comparison.photos} of your photos" if comparison.photos >= self.state.library else
+                 f"{comparison.photos} photos spread over your library")
+        self.state_text.setText(f"{trial} tried on {which}, beside {current}, the model in use. The tags are each "
+                                "model's own; your additions and removals teach both alike.")
         self.summary.setText(f"<b>Tags: the same on {comparison.agreed} of {comparison.photos} photos "
                              f"({share}%)</b>; {len(comparison.disagreements)} tagged differently.{notes}")
         self._fill_labels(comparison)
@@ -282,6 +286,7 @@ class ModelTrialDialog(QDialog):
             self.searches_layout.addWidget(title)
             for model, ids in ((comparison.current_model, search.current), (comparison.trial_model, search.trial)):
                 row = QHBoxLayout()
+                row.setContentsMargins(0, 2, 0, 2)
                 name = QLabel(model, self.searches)
                 name.setFixedWidth(120)
                 row.addWidget(name)
@@ -298,7 +303,8 @@ class ModelTrialDialog(QDialog):
         strip.setFlow(QListView.Flow.LeftToRight)
         strip.setWrapping(False)
         strip.setIconSize(QSize(ICON, ICON))
-        strip.setFixedHeight(ICON + 26)
+        strip.setGridSize(QSize(ICON + 8, ICON + 6))  # no caption line under the thumbnails
+        strip.setFixedHeight(ICON + 12)
         strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for record in records:
@@ -309,12 +315,15 @@ class ModelTrialDialog(QDialog):
 
     def _pixmap(self, record, widget, where):
         key = (record.path, record.mtime_ns)
-        self._icons.setdefault(key, []).append((widget, where))
-        return self.thumbnails.pixmap(*key)
+        self._icons.setdefault(key, []).append((widget, where, record.id in self.flagged))
+        return self._thumbnail(key, record.id in self.flagged)
+
+    def _thumbnail(self, key, flagged: bool):
+        return self.thumbnails.blurred_pixmap(*key) if flagged else self.thumbnails.pixmap(*key)
 
     def _thumbnail_loaded(self, key) -> None:
-        for widget, where in self._icons.get(tuple(key), ()):
-            icon = QIcon(self.thumbnails.pixmap(*key))
+        for widget, where, flagged in self._icons.get(tuple(key), ()):
+            icon = QIcon(self._thumbnail(tuple(key), flagged))
             try:
                 if isinstance(widget, QTableWidget):
                     item = widget.item(where, 0)
@@ -404,7 +413,7 @@ def open_for(window) -> ModelTrialDialog:
         dialog.raise_()
         return dialog
     dialog = ModelTrialDialog(window.app, window.runner, window.thumbnails, on_message=window.status.show_message,
-                              parent=window)
+                              blur_flagged=window.grid_model.blur_flagged, parent=window)
     dialog.finished.connect(dialog.deleteLater)
     window.model_trial_dialog = dialog
     dialog.open()
