@@ -129,11 +129,11 @@ class PanelProgress:
         self.interval = interval
         self.clock = clock
         self.total: int | None = None
-        self.started_at = self.last_shown = 0.0
+        self.last_shown = 0.0
 
     def started(self, total: int | None, what: str) -> None:
         self.job_progress.started(None, what)
-        self.total, self.started_at, self.last_shown = total, self.clock(), float("-inf")
+        self.total, self.last_shown = total, float("-inf")
         if total:
             self.advanced(0)
         else:
@@ -146,9 +146,8 @@ class PanelProgress:
         if now - self.last_shown < self.interval and done < self.total:
             return
         self.last_shown = now
-        elapsed = now - self.started_at
-        rate = f" ({human_bytes(int(done / elapsed))}/s)" if elapsed > 0.5 and done else ""
-        self.show(done, self.total, f"Downloading: {human_bytes(done)} of {human_bytes(self.total)}{rate}", True)
+        # No rate: after a resumed download, `done` starts with the bytes fetched before, which no rate should count.
+        self.show(done, self.total, f"Downloading: {human_bytes(done)} of {human_bytes(self.total)}", True)
 
     def finished(self) -> None:
         if self.total:  # the download is complete: what follows cannot be stopped midway

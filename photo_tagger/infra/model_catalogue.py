@@ -32,13 +32,13 @@ CATALOGUE: tuple[ReadyModel, ...] = (
     ReadyModel(DEFAULT_READY, "CLIP ViT-B/32 (OpenAI)",
                "The default: the fastest and smallest; a good start on any computer", "English"),
     ReadyModel("immich-app/ViT-B-16-SigLIP2__webli", "SigLIP 2 ViT-B/16 (Google)",
-               "Finds more, more precisely, in English; about 2.5 times slower to index", "English, European languages"),
+               "Finds more, more precisely, in English; about 2.5 times slower to index",
+               "English and other European languages"),
     ReadyModel("immich-app/XLM-Roberta-Base-ViT-B-32__laion5b_s13b_b90k", "Multilingual CLIP ViT-B/32 (LAION)",
-               "Searches typed in many languages (Chinese, Japanese, German...) at about the default's speed",
-               "Many languages"),
+               "Queries in Chinese, Japanese, German and many more, at about the default's speed", "many languages"),
     ReadyModel("immich-app/ViT-L-16-SigLIP2-256__webli", "SigLIP 2 ViT-L/16 (Google)",
                "The most accurate here in most languages; about 10 times slower to index than the default",
-               "Many languages"),
+               "many languages"),
 )
 
 

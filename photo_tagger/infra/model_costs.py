@@ -77,7 +77,7 @@ def languages_of(model: InstalledModel) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         return "unknown"
     other = sum(1 for token in vocab if any(_script(ch) in _OTHER_SCRIPTS for ch in token[:4]))
-    return "Many languages" if other >= max(5, len(vocab) // 100) else "English"
+    return "many languages" if other >= max(5, len(vocab) // 100) else "English"
 
 
 def _vocabulary(tokenizer_json: str) -> list[str]:

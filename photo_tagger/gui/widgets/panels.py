@@ -120,7 +120,7 @@ class NoModelPanel(_Panel):
         size.setToolTip("What installing it downloads (the hub's own figure)")
         size.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.sizes[ready.repo_id] = size
-        about = QLabel(f"{ready.good_for}. Languages: {ready.languages}.", self)
+        about = QLabel(f"{ready.good_for}. Searches in {ready.languages}.", self)
         about.setWordWrap(True)
         about.setStyleSheet("color: palette(placeholder-text)")
         about.setIndent(choice.style().pixelMetric(choice.style().PixelMetric.PM_ExclusiveIndicatorWidth) + 6)
