@@ -157,7 +157,8 @@ class ClipTokenizer:
         self.pad_left = model.manifest.get("text_padding_side") == "left"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Token ids (N, longest or the context length), padded with the pad token (CLIP's end token) after the end."""
+        """Token ids (N, longest or the context length), padded with the pad token (CLIP's end token) after the end
+        (before the start where the tokenizer pads on the left)."""
         return self.encode_with_mask(texts)[0]
 
     def encode_with_mask(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

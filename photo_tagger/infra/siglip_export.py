@@ -127,7 +127,8 @@ def export_siglip(checkpoint: Path, out_dir: Path, *, int8: bool) -> export.Expo
 
     image_diff = export._max_diff(export._run_onnx(out_dir / "image_fp32.onnx", {"pixel_values": pixels}), ref_image)
     # A text with no token at all (SigLIP2's tokenizer adds none to "") is masked entirely: attention over nothing,
-    # which torch and onnxruntime fill differently; the model never saw one, and an empty search is refused before it is encoded.
+    # which torch and onnxruntime fill differently; the model never saw one, and an empty search is refused before
+    # it is encoded.
     seen = feeds["attention_mask"].any(axis=1) if masked else slice(None)
     text_diff = export._max_diff(export._run_onnx(out_dir / "text_fp32.onnx", feeds)[seen], ref_text[seen])
     info["parity_max_abs_diff"] = {"image": image_diff, "text": text_diff}

@@ -20,7 +20,7 @@ def installed(request, tmp_path_factory):
     from photo_tagger.infra.model_store import ModelStore
 
     checkpoint = CHECKPOINTS[request.param]()
-    model = ModelStore(tmp_path_factory.mktemp("models")).install(str(checkpoint), agreement_check=False)
+    model = ModelStore(tmp_path_factory.mktemp("models")).install(str(checkpoint), agreement_check=False, int8=True)
     return request.param, checkpoint, model
 
 
@@ -30,7 +30,6 @@ def _images():
 
 
 def test_the_manifest_carries_the_processor_settings_and_the_model_scale_and_bias(installed):
-    import torch
     from transformers import SiglipModel
 
     name, checkpoint, model = installed
@@ -40,9 +39,11 @@ def test_the_manifest_carries_the_processor_settings_and_the_model_scale_and_bia
     assert m["text_padding"] == "max_length" and m["text_mask_input"] == "attention_mask"
     assert m["text_padding_side"] == ("left" if name == "siglip2-tokenizer" else "right")
     reference = SiglipModel.from_pretrained(checkpoint)
-    assert model.sigmoid == pytest.approx((float(reference.logit_scale.detach().exp()), float(reference.logit_bias.detach())), abs=1e-6)
+    trained = (float(reference.logit_scale.detach().exp()), float(reference.logit_bias.detach()))
+    assert model.sigmoid == pytest.approx(trained, abs=1e-6)
     assert model.sigmoid == pytest.approx((LOGIT_SCALE, LOGIT_BIAS), abs=1e-5)
     assert max(m["parity_max_abs_diff"].values()) <= 1e-4
+    assert model.precisions == ("fp32", "int8") and m["int8_min_cosine"] >= 0.98
     assert json.loads((model.path / "manifest.json").read_text())["logit_bias"] == m["logit_bias"]
 
 

@@ -102,7 +102,8 @@ def _build_siglip2(dest: Path) -> None:
     model = SiglipModel.from_pretrained(siglip_checkpoint()).eval()
     model.config.text_config.vocab_size = len(tokenizer)
     torch.manual_seed(1)
-    model.text_model.embeddings.token_embedding = torch.nn.Embedding(len(tokenizer), model.config.text_config.hidden_size)
+    width = model.config.text_config.hidden_size
+    model.text_model.embeddings.token_embedding = torch.nn.Embedding(len(tokenizer), width)
     model.save_pretrained(str(dest), safe_serialization=True)
     tokenizer.save_pretrained(str(dest))
     shutil.copyfile(siglip_checkpoint() / "preprocessor_config.json", dest / "preprocessor_config.json")
