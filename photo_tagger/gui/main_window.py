@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.loading = QLabel("Opening the library...", self)
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages = QStackedWidget(self)
+        self.duplicates_view = None  # a page made on first use (show_duplicates)
         self.browser = self._make_browser()
         for page in (self.loading, self.no_model, self.empty, self.browser):
             self.pages.addWidget(page)
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         self.blur_action.setChecked(self.grid_model.blur_flagged)
         self.blur_action.toggled.connect(self.set_blur_flagged)
         view.addAction(self.blur_action)
+        self.duplicates_action = view.addAction("Duplicates", self.show_duplicates)
         sizes = view.addMenu("Thumbnail size")
         self.size_actions = QActionGroup(self)
         for text, size in THUMBNAIL_SIZES:
@@ -187,6 +189,7 @@ class MainWindow(QMainWindow):
         self.sidebar.unwatch_requested.connect(self.folders.stop_watching)
         self.sidebar.show_requested.connect(self.folders.show_in_file_manager)
         self.sidebar.sidecars_requested.connect(lambda folder: self.sidecars.write(folder=folder))
+        self.sidebar.duplicates_requested.connect(self.show_duplicates)
         self.empty.add_requested.connect(self.folders.choose)
         self.grid.doubleClicked.connect(lambda index: self.photos.view(index.row()))  # the app's own viewer
         view_selected = QShortcut(QKeySequence(Qt.Key.Key_Return), self.grid)
@@ -394,6 +397,14 @@ class MainWindow(QMainWindow):
             indexes.remove(current)
             indexes.insert(0, current)
         return [index.data(ItemRole) for index in indexes]
+
+    def show_duplicates(self) -> None:
+        """The Duplicates page (gui/views/duplicates_view.py), made on first use, over the sidebar's folder."""
+        from photo_tagger.gui.views.duplicates_view import DuplicatesView
+
+        if self.duplicates_view is None:
+            self.duplicates_view = DuplicatesView(self)
+        self.duplicates_view.open(self.roots, self.scope.folder)
 
     def _show_grid_menu(self, position) -> None:
         index = self.grid.indexAt(position)

@@ -19,6 +19,7 @@ class Sidebar(QWidget):
     unwatch_requested = Signal(str)
     show_requested = Signal(str)  # open the folder in the file manager
     sidecars_requested = Signal(str)  # write the folder's tags to XMP sidecars
+    duplicates_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -43,6 +44,10 @@ class Sidebar(QWidget):
         layout.addSpacing(8)
         layout.addWidget(_heading("Tags"))
         layout.addWidget(self.tag_view, 3)
+        self.duplicates_button = QPushButton("Find duplicates", self)
+        self.duplicates_button.setToolTip("Find copies of the same photo and keep one (the others go to the trash)")
+        self.duplicates_button.clicked.connect(self.duplicates_requested)
+        layout.addWidget(self.duplicates_button)
         self.setMinimumWidth(200)
         self.setMaximumWidth(320)
 
