@@ -95,6 +95,20 @@ def nearest(store: VectorStore, catalog, embedding: np.ndarray, *, limit: int, f
     """Most similar photos first: exact scores over the rows the catalog admits where `exact()` says so (a
     filter inside Chroma costs 100-800 ms at 100k photos, its unfiltered HNSW finds about 70% of the true top
     20), else the store's query with its own filters."""
+    raw = nearest_scores(store, catalog, embedding, limit=limit, filters=filters, exclude=exclude, index=index)
+    local = {h.record.id: h for h in local_hits(catalog, [(i, score) for i, score, _ in raw])}
+    hits = []
+    for hit_id, score, meta in raw:
+        if hit_id in local:
+            hits.append(local[hit_id])
+        elif other := foreign_hit(store, hit_id, score, meta):
+            hits.append(other)
+    return hits[:limit]
+
+
+def nearest_scores(store: VectorStore, catalog, embedding: np.ndarray, *, limit: int, filters: Filters,
+                   exclude: str | None = None, index: EmbeddingIndex | None = None) -> list[tuple[str, float, dict]]:
+    """nearest()'s (id, cosine, store metadata) before any record is read, `exclude` left out."""
     if limit < 1:
         raise SearchError(f"limit must be at least 1, not {limit}")
     wanted = limit + (1 if exclude else 0)
@@ -102,19 +116,16 @@ def nearest(store: VectorStore, catalog, embedding: np.ndarray, *, limit: int, f
         raw = [(i, score, {}) for i, score in filtered_nearest(catalog, index, embedding, wanted, filters)]
     else:
         raw = store.query(embedding, wanted, where=filters.where())
-    ids = [hit_id for hit_id, _, _ in raw if hit_id != exclude]
-    records = catalog.get(ids)
-    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-    hits = []
-    for hit_id, score, meta in raw:
-        if hit_id in records and hit_id != exclude:
-            tags = effective(decisions.get(hit_id, TagDecision()), choices.get(hit_id))
-            hits.append(SearchHit(records[hit_id], score, tags.tags, tags.flags))
-        # Another app instance's photo on a shared server: shown from its metadata. This instance's own
-        # vector without a catalog record is a leftover of an interrupted write: never shown.
-        elif hit_id != exclude and (other := foreign_record(hit_id, meta, store.library_id)):
-            hits.append(SearchHit(other, score, tuple(meta.get("tags") or ()), tuple(meta.get("flags") or ())))
-    return hits[:limit]
+    return [r for r in raw if r[0] != exclude]
+
+
+def foreign_hit(store: VectorStore, hit_id: str, score: float, meta: dict) -> SearchHit | None:
+    """Another app instance's photo on a shared server: shown from its metadata. This instance's own vector
+    without a catalog record is a leftover of an interrupted write: never shown (None)."""
+    other = foreign_record(hit_id, meta, store.library_id) if meta else None
+    if other is None:
+        return None
+    return SearchHit(other, score, tuple(meta.get("tags") or ()), tuple(meta.get("flags") or ()))
 
 
 def search_text(query: str, text_encoder: TextEncoder, store: VectorStore, catalog, *, limit: int = 20,

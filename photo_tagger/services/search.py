@@ -12,7 +12,7 @@ from photo_tagger.core.background import BACKGROUND_TEMPLATE
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
 from photo_tagger.core.query import Query, fts_phrase, fts_words, parse
-from photo_tagger.core.search import SearchHit, local_hits, nearest, search_text
+from photo_tagger.core.search import SearchHit, foreign_hit, local_hits, nearest, nearest_scores, search_text
 from photo_tagger.core.search_rank import Evidence
 from photo_tagger.services.browsing import GridItem, Scope
 
@@ -66,11 +66,26 @@ def like_photo(app, embedding: np.ndarray, plus: str, filters: Filters = Filters
     return _ranked(app, query, query_vector, filters, limit, sample, words=False, exclude=exclude)
 
 
-def _sample(app) -> np.ndarray:
+def _calibration(app):
+    """A sample of the library's embeddings and the grader made from it (core/grading.py), kept until the
+    library grows or shrinks by about 5% or the model changes: making them costs about 200 ms a search at 5,000
+    photos, and they move little with a few photos more (benchmarks/RESULTS.md, "One search box")."""
+    import math
+
+    from photo_tagger.core.grading import grader
     from photo_tagger.core.training import library_sample
 
     model = app.model_key()
-    return library_sample(app.catalog, model, app.catalog.filter_ids(model))
+    key = (model, round(20 * math.log1p(app.catalog.count_embedded(model))))
+    cached = app.__dict__.get("_search_calibration")
+    if cached is None or cached[0] != key:
+        sample = library_sample(app.catalog, model, app.catalog.filter_ids(model))
+        cached = app._search_calibration = (key, sample, grader(app.cached_text_encoder, sample))
+    return cached[1], cached[2]
+
+
+def _sample(app) -> np.ndarray:
+    return _calibration(app)[0]
 
 
 def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, sample: np.ndarray, *,
@@ -91,10 +106,12 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
         must = set(admitted(set.intersection(*sets)))
         scores.update(index.nearest(query_vector, list(must), pool))
     else:
-        for hit in nearest(app.search_store(), catalog, query_vector, limit=pool, filters=filters, exclude=exclude,
-                           index=index):
-            scores[hit.record.id] = hit.score
-            from_store[hit.record.id] = hit  # another machine's photo in a shared library is known only here
+        store = app.search_store()
+        for i, score, meta in nearest_scores(store, catalog, query_vector, limit=pool, filters=filters,
+                                             exclude=exclude, index=index):
+            scores[i] = score
+            if meta and (other := foreign_hit(store, i, score, meta)):  # another machine's, in a shared library
+                from_store[i] = other
     text_rank: dict[str, float] = {}
     prefixed: set[str] = set()
     named_tags: list[str] = []
@@ -117,7 +134,7 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
     matrix = np.stack([vectors[i] for i in present]) if present else np.zeros((0, len(query_vector)), np.float32)
     for i, v in zip(present, matrix @ query_vector if present else []):
         scores[i] = float(v)
-    judge = _grader(app, sample)
+    judge = _calibration(app)[1]
     strong: set[str] = set()
     if words and present:
         grade_text = " ".join(t.text for t in query.meaning_terms)
@@ -169,14 +186,10 @@ def _name_matches(catalog, words, admitted) -> set[str]:
 
 
 def _known_tags(app) -> set[str]:
-    """Label names and every tag a photo has (a tag the user added need not be a label)."""
-    return {label.name for label in app.labels().labels} | set(app.catalog.tag_counts())
-
-
-def _grader(app, sample):
-    from photo_tagger.core.grading import grader
-
-    return grader(app.cached_text_encoder, sample)
+    """Label names and the tags users added (which need not be labels): every tag a photo can have, as automatic
+    tags come from labels. Counting the tags instead costs a pass over them all (~0.5 s at 100k photos)."""
+    rows, _ = app.catalog.all_choices()
+    return {label.name for label in app.labels().labels} | {label for _, label, action in rows if action == "add"}
 
 
 def _left_out(app, query: Query, hits: dict[str, SearchHit], present: list[str], matrix: np.ndarray, judge,
