@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from photo_tagger.gui import model_trial_driver
 from photo_tagger.gui.dialogs import model_trial_dialog
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.folder_actions import FolderActions
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.folders = FolderActions(self)
         self.sidecars = SidecarActions(self)
         self.model_setup = ModelSetup(self)
+        self.model_trial = model_trial_driver.attach(self)  # a second model's sample, encoded in the background
         self.loading = QLabel("Opening the library...", self)
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages = QStackedWidget(self)
@@ -224,6 +226,7 @@ class MainWindow(QMainWindow):
                 self.watcher.catch_up()
         self.setWindowTitle(f"Photo Tagger ({startup.model})")
         self.runner.warm(self.app.preload_search)  # the search matrix, before the first search needs it
+        self.model_trial.resume_any()
         if not startup.roots and not self.runner.busy:
             self.pages.setCurrentWidget(self.empty)
             return

@@ -41,11 +41,12 @@ def two_models(tiny_home, model_depot, tmp_path):
 
 @pytest.fixture
 def dialog(qtbot, two_models, tmp_path, monkeypatch):
+    from photo_tagger.gui import model_trial_driver
     from photo_tagger.gui.dialogs import model_trial_dialog
     from photo_tagger.gui.tasks import TaskRunner
     from photo_tagger.gui.thumbnails import ThumbnailCache, ThumbnailProvider
 
-    monkeypatch.setattr(model_trial_dialog, "SLICE", 5)  # three slices for the sample
+    monkeypatch.setattr(model_trial_driver, "SLICE", 5)  # three slices for the sample
     app = App.from_home(two_models)
     runner = TaskRunner(app)
     encoder_threads = []
@@ -55,7 +56,10 @@ def dialog(qtbot, two_models, tmp_path, monkeypatch):
         original(pixels)
     thumbnails = ThumbnailProvider(runner, ThumbnailCache(tmp_path / "thumbs", 96))
     messages = []
-    shown = model_trial_dialog.ModelTrialDialog(app, runner, thumbnails, sample=SAMPLE, on_message=messages.append)
+    driver = model_trial_driver.TrialDriver(app, runner, sample=SAMPLE)
+    driver.switched.connect(lambda report: messages.append(report))
+    shown = model_trial_dialog.ModelTrialDialog(app, runner, thumbnails, driver, sample=SAMPLE,
+                                                on_message=messages.append)
     qtbot.addWidget(shown)
     shown.show()
     yield app, shown, encoder_threads, messages
@@ -97,7 +101,8 @@ def test_switch_encodes_every_photo_first_then_switches(qtbot, dialog):
     in_use = app.model_key()
     shown.switch_button.click()
     qtbot.waitUntil(lambda: bool(messages), timeout=60_000)
-    assert "Switched to shapes" in messages[0] and f"its {PHOTOS} encoded photos are kept" in messages[0]
+    assert (messages[0].model, messages[0].adopted, messages[0].to_encode) == ("shapes", PHOTOS, 0)
+    assert not shown.isVisible()
     assert app.settings.model == "shapes"
     key = app.models.get("shapes").key
     assert app.catalog.count_embedded(key) == PHOTOS and app.catalog.count_embedded(in_use) == 0
@@ -112,11 +117,17 @@ def test_remove_asks_then_removes(qtbot, dialog, monkeypatch):
     assert messages == ["Removed shapes"] and "shapes" not in app.models.names()
 
 
-def test_the_window_opens_it_from_the_tools_menu(qtbot, two_models, open_window):
+def test_the_window_tries_a_second_model_in_the_background_and_opens_the_comparison(qtbot, two_models, open_window):
     window = open_window(two_models)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.browser, timeout=20_000)
+    driver = window.model_trial
+    # No dialog opened: the window encodes the second model's sample itself (all 32 photos: under 500).
+    qtbot.waitUntil(lambda: driver.state is not None and driver.state.complete and not driver.running,
+                    timeout=60_000)
+    assert driver.name == "shapes" and driver.state.encoded == PHOTOS
+    assert window.app.settings.model == "tiny"  # still the model in use
     window.compare_models_action.trigger()
     dialog = window.model_trial_dialog
-    qtbot.waitUntil(lambda: dialog.model_box.currentText() == "shapes", timeout=20_000)
-    dialog.reject()  # closing stops the slice being encoded; nothing is left running
+    qtbot.waitUntil(lambda: dialog.comparison is not None, timeout=30_000)
+    assert dialog.comparison.photos == PHOTOS and "all 32 of your photos" in dialog.state_text.text()
+    dialog.reject()
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)

@@ -1,9 +1,8 @@
 """Tools > Compare models: try another installed model on a sample of your photos, see its tags and your recent
 searches beside the model in use, then switch to it or remove it.
 
-The sample is encoded on the runner's writer in short slices (services/model_trial.py), so an index or a tag edit
-never waits long behind it; a slice stopped (Stop, or the dialog closed) is taken up where it left off. The
-comparison runs on a query worker; thumbnails come from the window's thumbnail pool.
+The encoding is the window's TrialDriver's (gui/model_trial_driver.py: short slices on the writer, going on when
+this closes); the comparison runs on a query worker; thumbnails come from the window's thumbnail pool.
 """
 
 from __future__ import annotations
@@ -19,19 +18,19 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayou
 from photo_tagger.core.model_comparison import SAMPLE_SIZE, ModelComparison
 from photo_tagger.services import model_trial
 
-SLICE = 48  # photos per writer job: a few seconds at most, then other writes get their turn
 ICON = 72
 
 
 class ModelTrialDialog(QDialog):
-    """`thumbnails`: the window's ThumbnailProvider. `on_message(text)`: where the outcome goes (the status bar)."""
+    """`thumbnails`: the window's ThumbnailProvider; `driver`: its TrialDriver. `on_message(text)`: where a removal
+    is told (the status bar; a switch is told by the window, which hears it from the driver)."""
 
-    def __init__(self, app, runner, thumbnails, *, name: str | None = None, sample: int = SAMPLE_SIZE,
+    def __init__(self, app, runner, thumbnails, driver, *, name: str | None = None, sample: int = SAMPLE_SIZE,
                  blur_flagged: bool = True, on_message=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Compare models")
         self.resize(900, 640)
-        self.app, self.runner, self.thumbnails = app, runner, thumbnails
+        self.app, self.runner, self.thumbnails, self.driver = app, runner, thumbnails, driver
         self.sample = sample
         self.blur_flagged = blur_flagged  # as the window's grid: flagged photos blurred
         self.flagged: set[str] = set()
@@ -39,7 +38,6 @@ class ModelTrialDialog(QDialog):
         self.name: str | None = None
         self.state = None  # the last TrialState
         self.comparison: ModelComparison | None = None
-        self.job = None  # the writer job running now (a slice, or the switch)
         self.stopped = False
         self.switching = False
         self.closed = False  # answers that arrive after the dialog closed are dropped (it may be deleted)
@@ -101,6 +99,9 @@ class ModelTrialDialog(QDialog):
 
         self.thumbnails.thumbnail_loaded.connect(self._thumbnail_loaded)
         self.runner.job_progressed.connect(self._job_progressed)
+        driver.state_changed.connect(self._state_changed)
+        driver.switched.connect(self._switched)
+        driver.failed.connect(self._driver_failed)
         self.runner.query(partial(model_trial.candidates, app), on_done=partial(self._candidates, name),
                           on_error=partial(self._failed, self.turn))
 
@@ -124,11 +125,13 @@ class ModelTrialDialog(QDialog):
                                     "use: photo-tagger model install ID (photo-tagger model list --available).")
             return
         self.model_box.setEnabled(len(names) > 1)
-        self.start(name if name in names else names[0])
+        running = self.driver.name if self.driver.running and self.driver.name in names else None
+        self.start(name if name in names else running or names[0])
 
     def start(self, name: str) -> None:
-        """Show the trial of `name`: encode what its sample lacks (slice by slice), then compare."""
-        self._drop_work()
+        """Show the trial of `name`: the driver encodes what its sample lacks (or goes on with a switch already
+        under way), then it is compared."""
+        self.turn += 1
         self.name, self.comparison, self.stopped = name, None, False
         self.model_box.setCurrentText(name)
         self.switch_button.setText(f"Switch to {name}")
@@ -136,38 +139,36 @@ class ModelTrialDialog(QDialog):
         self.tabs.hide()
         self.summary.clear()
         self.state_text.setText(f"Looking at the trial of {name}...")
-        self.runner.query(partial(model_trial.trial_state, self.app, name, self.sample),
-                          on_done=partial(self._state_known, self.turn), on_error=partial(self._failed, self.turn))
+        if self.driver.name == name and self.driver.running:
+            self.switching = self.driver.then_switch
+            if self.driver.state is not None:
+                self._state_changed(self.driver.state)
+        else:
+            self.driver.start(name)
 
-    def _drop_work(self) -> None:
-        """Stop the slice in flight (what it encoded stays) and ignore every answer still on its way."""
-        self.turn += 1
-        if self.job is not None:
-            self.job.cancel()
-            self.job = None
-
-    def _state_known(self, turn: int, state) -> None:
-        if self.closed or turn != self.turn:
+    def _state_changed(self, state) -> None:
+        """From the driver: after each slice, and once the trial is looked at."""
+        if self.closed or state.model != self.name:
             return
-        name = self.name
-        self.state, self.job = state, None
+        self.state = state
         self.switch_button.setEnabled(not self.switching)
         self.remove_button.setEnabled(not self.switching)
         if not state.photos:
             self.state_text.setText(f"No photo is indexed with {state.current} yet: add a folder first.")
             return
-        if self.switching:
-            self._switch_step()
-            return
         if not state.complete:
-            self._encode_slice()
+            self._show_encoding(state)
+            return
+        if self.switching:
+            self.state_text.setText(f"Every photo is encoded with {state.model}: switching...")
             return
         self.progress.hide()
         self.stop_button.hide()
-        self.state_text.setText(f"{name} encoded {state.photos} of your {state.library} photos, spread over the "
-                                f"library. Comparing it with {state.current}...")
-        self.runner.query(partial(self._compare, name), on_done=partial(self._compared, self.turn),
-                          on_error=partial(self._failed, self.turn))
+        if self.comparison is None:
+            self.state_text.setText(f"{state.model} encoded {state.photos} of your {state.library} photos. Comparing "
+                                    f"it with {state.current}...")
+            self.runner.query(partial(self._compare, state.model), on_done=partial(self._compared, self.turn),
+                              on_error=partial(self._failed, self.turn))
 
     def _compare(self, name: str):
         """On a query worker: the comparison and the records of the photos it names."""
@@ -175,54 +176,36 @@ class ModelTrialDialog(QDialog):
         records = model_trial.photo_records(self.app, comparison)
         return comparison, records, model_trial.flagged_among(self.app, records) if self.blur_flagged else set()
 
-    def _encode_slice(self, everything: bool = False) -> None:
-        if self.stopped:
-            return
-        state, name = self.state, self.name
+    def _show_encoding(self, state) -> None:
         left = state.photos - state.encoded
-        if everything:
-            words = (f"Encoding the other {left} photos with {name} before switching; {state.current} stays in use, "
-                     "searches and tags included, until then.")
+        if self.switching:
+            words = (f"Encoding the other {left} photos with {state.model} before switching; {state.current} stays "
+                     "in use, searches and tags included, until then.")
         else:
-            words = (f"Encoding a sample of {state.photos} of your {state.library} photos with {name} in the "
-                     "background ({left} to go); you can go on working meanwhile.")
+            words = (f"Encoding a sample of {state.photos} of your {state.library} photos with {state.model} in the "
+                     f"background ({left} to go); you can go on working, and close this meanwhile.")
         self.state_text.setText(words)
         self.progress.setRange(0, state.photos)
         self.progress.setValue(state.encoded)
         self.progress.show()
         self.stop_button.setText("Stop")
         self.stop_button.show()
-        size = None if everything else self.sample
-        self.job = self.runner.write(f"Trying {name}", lambda progress, control: model_trial.encode_trial(
-            self.app, name, size, progress, control, limit=SLICE), on_done=partial(self._sliced, self.turn, everything),
-            on_error=partial(self._failed, self.turn))
-
-    def _sliced(self, turn: int, everything: bool, state) -> None:
-        if self.closed or turn != self.turn:
-            return
-        self.state, self.job = state, None
-        if everything:
-            self._switch_step()
-        elif not state.complete:
-            self._encode_slice()
-        else:
-            self._state_known(turn, state)
 
     def _job_progressed(self, job) -> None:
-        if job is self.job and self.state is not None and job.total:
+        if job is self.driver.job and self.state is not None and job.total and not self.stopped:
             self.progress.setValue(min(self.state.encoded + job.done, self.progress.maximum()))
 
     def toggle_stop(self) -> None:
         """Stop after the batch being encoded (what was encoded stays), or go on from there."""
         if not self.stopped:
             self.stopped = True
-            self._drop_work()
+            self.driver.stop()
             self.stop_button.setText("Go on")
-            self.state_text.setText(f"Stopped. {self.name} goes on from where it stopped when you go on (or open "
-                                    "this again later).")
+            self.state_text.setText(f"Stopped. {self.name} goes on from where it stopped when you go on (or at the "
+                                    "next start of Photo Tagger).")
             return
         self.stopped = False
-        self.start(self.name) if not self.switching else self._switch_step(query=True)
+        self.driver.start(self.name, then_switch=self.switching)
 
     # -- the comparison
     def _compared(self, turn: int, answer) -> None:
@@ -337,32 +320,15 @@ class ModelTrialDialog(QDialog):
     # -- switch or remove
     def switch(self) -> None:
         """Encode every photo the new model lacks (the one in use serves everything meanwhile), then switch."""
-        self._drop_work()
         self.switching, self.stopped = True, False
         self.switch_button.setEnabled(False)
         self.remove_button.setEnabled(False)
         self.model_box.setEnabled(False)
-        self._switch_step(query=True)
-
-    def _switch_step(self, query: bool = False) -> None:
-        name = self.name
-        if query:
-            self.runner.query(partial(model_trial.trial_state, self.app, name, None),
-                              on_done=partial(self._state_known, self.turn),
-                              on_error=partial(self._failed, self.turn))
-        elif not self.state.complete:
-            self._encode_slice(everything=True)
-        else:
-            self.state_text.setText(f"Every photo is encoded with {name}: switching...")
-            self.job = self.runner.write(f"Switching to {name}", lambda progress, control: model_trial.switch_to(
-                self.app, name, progress, control), on_done=self._switched,
-                on_error=partial(self._failed, self.turn))
+        self.driver.start(self.name, then_switch=True)
 
     def _switched(self, report) -> None:
-        self.on_message(f"Switched to {report.model}: its {report.adopted} encoded photos are kept "
-                        f"({report.to_encode} left for the next index); Photo Tagger uses it from its next start")
         if not self.closed:
-            self.job, self.switching = None, False
+            self.switching = False
             self.accept()
 
     def remove(self) -> None:
@@ -370,7 +336,7 @@ class ModelTrialDialog(QDialog):
         answer = QMessageBox.question(self, "Remove model", f"Remove {name} and what its trial encoded?")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self._drop_work()
+        self.driver.stop()
         self.switch_button.setEnabled(False)
         self.remove_button.setEnabled(False)
         self.runner.write(f"Removing {name}", lambda progress, control: model_trial.remove_tried(self.app, name),
@@ -382,10 +348,9 @@ class ModelTrialDialog(QDialog):
         if not self.closed:
             self.accept()
 
-    def _failed(self, turn: int, exc: BaseException) -> None:
+    def _failed(self, turn: int, exc) -> None:
         if self.closed or turn != self.turn:
             return
-        self.job = None
         self.switching = False
         self.progress.hide()
         self.stop_button.hide()
@@ -393,12 +358,17 @@ class ModelTrialDialog(QDialog):
         self.switch_button.setEnabled(self.name is not None)
         self.remove_button.setEnabled(self.name is not None)
 
+    def _driver_failed(self, message: str) -> None:
+        self._failed(self.turn, message)
+
     def done(self, result: int) -> None:
         """Closing stops the slice being encoded; the trial goes on from there when it is opened again."""
-        self._drop_work()  # a switch that is writing already finishes (no checkpoint is left in it)
-        self.closed = True
+        self.closed = True  # the driver goes on in the background
         self.thumbnails.thumbnail_loaded.disconnect(self._thumbnail_loaded)
         self.runner.job_progressed.disconnect(self._job_progressed)
+        self.driver.state_changed.disconnect(self._state_changed)
+        self.driver.switched.disconnect(self._switched)
+        self.driver.failed.disconnect(self._driver_failed)
         super().done(result)
 
 
@@ -412,8 +382,9 @@ def open_for(window) -> ModelTrialDialog:
     if dialog is not None and dialog.isVisible():
         dialog.raise_()
         return dialog
-    dialog = ModelTrialDialog(window.app, window.runner, window.thumbnails, on_message=window.status.show_message,
-                              blur_flagged=window.grid_model.blur_flagged, parent=window)
+    dialog = ModelTrialDialog(window.app, window.runner, window.thumbnails, window.model_trial,
+                              on_message=window.status.show_message, blur_flagged=window.grid_model.blur_flagged,
+                              parent=window)
     dialog.finished.connect(dialog.deleteLater)
     window.model_trial_dialog = dialog
     dialog.open()
