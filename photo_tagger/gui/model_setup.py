@@ -7,63 +7,76 @@ import time
 from functools import partial
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QVBoxLayout
 
 from photo_tagger.gui.dialogs.models_dialog import ModelsDialog
 from photo_tagger.gui.launcher import standard_folder
+from photo_tagger.gui.widgets.panels import NoModelPanel
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.infra.model_catalogue import human_bytes
 from photo_tagger.infra.model_costs import rate_text
 from photo_tagger.infra.model_export import HubDownloadError
+from photo_tagger.infra.ready_models import DEFAULT_READY
 from photo_tagger.services import models
 
 
 class ModelSetup(WindowPart):
-    """Runs the install on the writer (the window stays usable); the panel shows what happens and what failed."""
+    """Runs the install on the writer (the window stays usable); the panel that asked shows what happens and what
+    failed: the first-run page, or the same panel in the Models dialog's "Install another model..."."""
 
     def __init__(self, window):
         super().__init__(window)
-        self.panel = window.no_model
-        self.panel.set_ready_models(models.ready_models())
-        self.panel.install_requested.connect(self.choose_folder)
-        self.panel.hub_install_requested.connect(self.install_from_hub)
-        self.panel.cancel_requested.connect(self.cancel)
-        self.panel.first_shown.connect(self.ask_sizes)
+        self.first_run = window.no_model
+        self.panel = self.first_run  # the panel of the install in flight (or of the last one)
+        self._wire(self.first_run)
         self.runner.job_finished.connect(self._job_finished)
         self.job = None  # the install in flight
         self.models_dialog: ModelsDialog | None = None
+        self.add_dialog: QDialog | None = None
 
-    def ask_sizes(self) -> None:
+    def _wire(self, panel: NoModelPanel) -> None:
+        panel.set_ready_models(models.ready_models())
+        panel.install_requested.connect(partial(self.choose_folder, panel))
+        panel.hub_install_requested.connect(lambda hub_id: self.install_from_hub(hub_id, panel))
+        panel.cancel_requested.connect(self.cancel)
+        panel.first_shown.connect(partial(self.ask_sizes, panel))
+
+    def ask_sizes(self, panel: NoModelPanel) -> None:
         """Each ready model's download size from the hub, on the query workers ("size unknown: offline" without)."""
         for ready in models.ready_models():
             self.runner.query(partial(models.download_size, ready.repo_id),
-                              on_done=lambda answer: self.panel.set_size(
+                              on_done=lambda answer: panel.set_size(
                                   answer.repo_id, f"{answer.text} download" if answer.size else answer.text))
 
-    def choose_folder(self) -> None:
+    def choose_folder(self, panel: NoModelPanel | None = None) -> None:
         folder = QFileDialog.getExistingDirectory(self.window, "A model folder: a ready ONNX model, or one Photo "
                                                               "Tagger made",
                                                   standard_folder(QStandardPaths.StandardLocation.DownloadLocation))
         if folder:
-            self.install_from_folder(folder)
+            self.install_from_folder(folder, panel)
 
-    def install_from_folder(self, folder: str):
-        return self._install(f"Installing the model from {folder} and checking it...",
+    def install_from_folder(self, folder: str, panel: NoModelPanel | None = None):
+        return self._install(panel, f"Installing the model from {folder} and checking it...",
                              lambda progress, control: models.install_model(self.app, folder, progress, control))
 
-    def install_from_hub(self, hub_id: str):
+    def install_from_hub(self, hub_id: str, panel: NoModelPanel | None = None):
+        panel = panel or self.first_run
+
         def job(progress, control):
-            shown = PanelProgress(progress, partial(self.runner.call_in_gui, self.panel.show_progress))
+            shown = PanelProgress(progress, partial(self.runner.call_in_gui, panel.show_progress))
             return models.install_from_hub(self.app, hub_id, shown, control)
 
-        self.panel.show_progress(0, None, "Asking the hub...", cancellable=True)
-        return self._install(f"Downloading {hub_id} from the Hugging Face hub...", job)
+        panel.show_progress(0, None, "Asking the hub...", cancellable=True)
+        return self._install(panel, f"Downloading {hub_id} from the Hugging Face hub...", job)
 
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()  # the download stops at its next chunk (hub_download's checkpoint)
 
-    def _install(self, busy_text: str, job):
+    def _install(self, panel: NoModelPanel | None, busy_text: str, job):
+        if self.job is not None:  # one install at a time (its panel says which)
+            return self.job
+        self.panel = panel or self.first_run
         self.panel.set_busy(busy_text)
         # Only the download has safe points to stop at (the panel's Cancel); the status bar offers no Pause for it.
         self.job = self.runner.write("Installing the model", job, on_done=self._installed, on_error=self._failed,
@@ -94,14 +107,35 @@ class ModelSetup(WindowPart):
         speed = (model.manifest.get("measured") or {}).get("images_per_s", {}).get("fp32")
         here = f": {rate_text(speed)} images/s on this computer" if speed else ""
         self.window.status.show_message(f"Installed model {model.name}{here}")
-        self.window.check_setup()
+        if self.panel is not self.first_run:
+            self.panel.set_note(f"Installed {model.name}{here}. Tools > Compare models... tries it on your photos "
+                                "beside the model in use.")
+            if self.models_dialog is not None and self.models_dialog.isVisible():
+                self.refresh_models()
+        self.window.check_setup()  # a first model opens the library; a second one's trial starts (model_trial)
+
+    def show_add_model(self) -> QDialog:
+        """The first-run panel's list in a dialog, for a second model (the packaged app has no terminal)."""
+        if self.add_dialog is None:
+            self.add_dialog = QDialog(self.window)
+            self.add_dialog.setWindowTitle("Install another model")
+            panel = NoModelPanel(DEFAULT_READY, self.add_dialog, title="Install another model", intro=(
+                "Another model may find more, or understand searches in your language. Installing it changes "
+                "nothing yet: the model in use stays until you switch (Tools > Compare models...)."))
+            self._wire(panel)
+            QVBoxLayout(self.add_dialog).addWidget(panel)
+            self.add_dialog.panel = panel
+            self.add_dialog.resize(720, 640)
+        self.add_dialog.show()
+        self.add_dialog.raise_()
+        return self.add_dialog
 
     # -- Tools > Models...
     def show_models(self) -> ModelsDialog:
         if self.models_dialog is None:
             self.models_dialog = ModelsDialog(self.window)
-            self.models_dialog.refresh_requested.connect(self.refresh_models)
             self.models_dialog.measure_requested.connect(self.measure)
+            self.models_dialog.add_requested.connect(self.show_add_model)
         self.models_dialog.show()
         self.models_dialog.raise_()
         self.refresh_models()

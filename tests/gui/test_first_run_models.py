@@ -153,3 +153,25 @@ def test_the_models_dialog_shows_what_each_model_costs_and_measures_again(qtbot,
     assert fp32.endswith(" fp32") and int8.endswith(" int8") and float(fp32.split()[0]) > 0
     assert "CPU" in dialog.note.text() and "measured at install" in dialog.note.text()
     dialog.close()
+
+
+def test_another_model_is_installed_from_the_models_dialog(qtbot, open_window, tiny_home, local_hub):
+    """The packaged app has no terminal: a second model comes from the same list, in a dialog; the one in use stays."""
+    window = open_window(tiny_home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is not window.loading)
+    window.models_action.trigger()
+    dialog = window.model_setup.models_dialog
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    panel = window.model_setup.add_dialog.panel
+    assert panel.title.text() == "Install another model" and panel.hub_id.text() == DEFAULT_READY
+    qtbot.waitUntil(lambda: panel.sizes[DEFAULT_READY].text().endswith(" download"))
+    qtbot.mouseClick(panel.hub_button, Qt.MouseButton.LeftButton)
+    name = DEFAULT_READY.rsplit("/", 1)[1]
+    qtbot.waitUntil(lambda: panel.note.text().startswith(f"Installed {name}: "), timeout=60_000)
+    assert "images/s on this computer" in panel.note.text() and panel.hub_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
+    assert window.app.settings.model == "tiny"  # the model in use stays until the user switches
+    wait_idle(qtbot, window, timeout=60_000)  # the new model's trial sample (model_trial) may run meanwhile
+    window.model_setup.add_dialog.close()
+    dialog.close()

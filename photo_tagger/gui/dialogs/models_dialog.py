@@ -1,5 +1,5 @@
 """Tools > Models...: the installed models and what each costs here (download and disk size, images/s measured on
-this computer, languages, precisions), with a button to measure a model's speed again."""
+this computer, languages, precisions), with buttons to measure a model's speed again and to install another one."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ class ModelsDialog(QDialog):
     """Shows rows of services.models.installed_models; the window reads them and runs the measuring off the GUI
     thread (gui/model_setup.py)."""
 
-    refresh_requested = Signal()
     measure_requested = Signal(str)  # a model name
+    add_requested = Signal()  # "Install another model..."
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -41,7 +41,10 @@ class ModelsDialog(QDialog):
                                        "and threads in Settings")
         self.measure_button.setEnabled(False)
         self.measure_button.clicked.connect(self._measure_clicked)
+        self.add_button = QPushButton("Install another model...", self)
+        self.add_button.clicked.connect(self.add_requested)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.addButton(self.add_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.measure_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)

@@ -53,8 +53,15 @@ class NoModelPanel(_Panel):
     cancel_requested = Signal()
     first_shown = Signal()  # the window asks the hub for the sizes then, once
 
-    def __init__(self, default_hub_id: str = "", parent: QWidget | None = None):
-        super().__init__("Photo Tagger needs a model", parent)
+    INTRO = ("Photo Tagger recognizes what is in your photos with a CLIP model that runs on this computer: your "
+             "photos never leave it. Choose one to download, once. Without network, install one from a folder: a "
+             "ready model downloaded on another computer, a model folder Photo Tagger made there, or a transformers "
+             "CLIP checkpoint (that needs torch).")
+
+    def __init__(self, default_hub_id: str = "", parent: QWidget | None = None, *,
+                 title: str = "Photo Tagger needs a model", intro: str = INTRO):
+        super().__init__(title, parent)
+        self.intro = intro
         self.column_widget.setFixedWidth(640)
         self.choices = QButtonGroup(self)
         self.sizes: dict[str, QLabel] = {}
@@ -160,11 +167,7 @@ class NoModelPanel(_Panel):
         self.cancel_requested.emit()
 
     def set_problem(self, problem: str) -> None:
-        self.text.setText(
-            "Photo Tagger recognizes what is in your photos with a CLIP model that runs on this computer: your "
-            "photos never leave it. Choose one to download, once. Without network, install one from a folder: a "
-            "ready model downloaded on another computer, a model folder Photo Tagger made there, or a transformers "
-            "CLIP checkpoint (that needs torch).")
+        self.text.setText(self.intro)
         self.note.setText(problem)
         self.note.setStyleSheet("color: #a03030")
         self.note.setVisible(bool(problem))
