@@ -155,3 +155,19 @@ def test_bad_requests_get_one_line(cli, library):
     assert missing.returncode == 1 and "nope" in missing.err
     bad = cli("--home", home, "model", "try", "shapes", "--sample", "0")
     assert bad.returncode == 2 and "1 or more" in bad.err
+
+
+def test_try_all_then_use_encodes_nothing_again(cli, library):
+    home, folder, _ = library
+    tried = cli("--home", home, "model", "try", "shapes", "--all", "--json")
+    assert tried.returncode == 0, tried.err
+    assert json.loads(tried.out)["encoded"] == PHOTOS
+    app = App.from_home(home)
+    try:  # the model in use still has every photo: it searches them all until the switch
+        assert app.catalog.count_embedded(app.model_key()) == PHOTOS
+    finally:
+        app.close()
+    used = cli("--home", home, "model", "use", "shapes")
+    assert f"{PHOTOS} photos keep the vectors" in used.out and "the other 0" in used.out
+    report = json.loads(cli("--home", home, "index", folder, "--json").out)
+    assert report["reencoded"] == 0 and report["unchanged"] == PHOTOS
