@@ -1,9 +1,8 @@
-"""What a model trial leaves in the library: which photos it encoded from which content (a JSON file beside the
-catalog; the vectors themselves are in the catalog's `vectors` table under the tried model's key)."""
+"""What a model trial leaves in the library besides its vectors (those are in the catalog's `vectors` table under the
+tried model's key): which photo content each vector was made from, one small append-only file per tried model."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -12,51 +11,54 @@ log = logging.getLogger(__name__)
 
 
 class TrialRecords:
-    """model key -> {photo id: content hash it was encoded from}. Written by the writer only (one process holds
-    the library), each write atomic: a kill mid-write leaves the previous file whole."""
+    """model key -> {photo id: content hash it was encoded from}, as lines "id<TAB>hash" appended per batch (a
+    trial of every photo appends, it never rewrites). A kill mid-append leaves at most a partial last line, which is
+    ignored: that photo is simply encoded again."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _file(self, key: str) -> Path:
+        return self.folder / (key.replace("@", "--").replace(os.sep, "_") + ".tsv")
+
+    def exists(self, key: str) -> bool:
+        try:
+            return self._file(key).stat().st_size > 0
+        except OSError:
+            return False
 
     def encoded(self, key: str) -> dict[str, str]:
-        return dict(self._read().get(key, {}))
-
-    def add(self, key: str, hashes: dict[str, str]) -> None:
-        data = self._read()
-        data.setdefault(key, {}).update(hashes)
-        self._write(data)
-
-    def forget(self, key: str) -> None:
-        data = self._read()
-        if data.pop(key, None) is not None:
-            self._write(data)
-
-    def _read(self) -> dict[str, dict[str, str]]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            text = self._file(key).read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError) as exc:  # damaged: the trial's vectors are simply encoded again
-            log.warning("model trial records %s cannot be read (%s); starting afresh", self.path, exc)
+        except OSError as exc:  # unreadable: the trial's photos are encoded again
+            log.warning("model trial records %s cannot be read (%s)", self._file(key), exc)
             return {}
-        trials = data.get("trials") if isinstance(data, dict) else None
-        return {k: v for k, v in trials.items() if isinstance(v, dict)} if isinstance(trials, dict) else {}
+        found = {}
+        for line in text.splitlines():
+            photo_id, tab, digest = line.partition("\t")
+            if tab and photo_id and digest:
+                found[photo_id] = digest
+        return found
 
-    def _write(self, data: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.tmp{os.getpid()}")
-        try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump({"version": 1, "trials": data}, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            tmp.unlink(missing_ok=True)
+    def add(self, key: str, hashes: dict[str, str]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self._file(key), "a", encoding="utf-8") as f:
+            f.write("".join(f"{i}\t{h}\n" for i, h in hashes.items()))
+            f.flush()
+            os.fsync(f.fileno())
+
+    def forget(self, key: str) -> None:
+        self._file(key).unlink(missing_ok=True)
+
+
+def ids_with_vector(catalog, key: str, ids) -> set[str]:
+    """Those of `ids` with a catalog vector of model content `key` (the vectors themselves are not read)."""
+    return {row[0] for row in catalog._in("SELECT photo_id FROM vectors WHERE model = ? AND photo_id IN", ids, (key,))}
 
 
 def drop_model_vectors(catalog, key: str) -> int:
     """Delete every catalog vector of model content `key` (a tried model removed); returns how many."""
     with catalog.transaction() as db:
         return db.execute("DELETE FROM vectors WHERE model = ?", (key,)).rowcount
-

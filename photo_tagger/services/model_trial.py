@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 SEARCHES = 5  # recent searches compared
 TOP = 8  # photos shown per search and model
+DECIDE_CHUNK = 5000
 FAILED = "!"  # a recorded hash with this prefix: that content could not be read (not tried again until it changes)
 
 
@@ -60,13 +61,13 @@ def candidates(app) -> list[str]:
 def _records(app):
     from photo_tagger.infra.model_trials import TrialRecords
 
-    return TrialRecords(app.paths.library_dir / "model_trials.json")
+    return TrialRecords(app.paths.library_dir / "model_trials")
 
 
 def has_trial(app, name: str) -> bool:
     """Whether a trial of `name` left vectors that a switch would keep (reads one small file, not the library)."""
     try:
-        return bool(_records(app).encoded(app.models.get(name).key))
+        return _records(app).exists(app.models.get(name).key)
     except ModelError:
         return False
 
@@ -82,26 +83,27 @@ def _models(app, name: str):
     return model, app.model_key()
 
 
-def _targets(app, current_key: str, size: int | None) -> list[str]:
-    """The photos a trial covers: a spread sample (the user's example photos first) or, with no size, all."""
+def _targets(app, current_key: str, size: int | None) -> dict:
+    """The records of the photos a trial covers, in its order: a spread sample (the user's example photos first) or,
+    with no size, all (one read of the catalog's records per call)."""
     records = sorted((r for r in app.catalog.records() if r.status == "indexed" and r.embedded_model == current_key),
                      key=lambda r: (r.root, r.relpath))
-    ids = [r.id for r in records]
+    by_id = {r.id: r for r in records}
     if size is None:
-        return ids
+        return by_id
     rows, not_sensitive = app.catalog.all_choices()
     examples = [photo_id for photo_id, _, _ in rows] + list(not_sensitive)
-    return spread_sample(ids, size, first=examples[:size // 2])
+    return {i: by_id[i] for i in spread_sample(list(by_id), size, first=examples[:size // 2])}
 
 
-def _done(app, key: str, ids: list[str]) -> tuple[set[str], set[str]]:
+def _done(app, key: str, targets: dict) -> tuple[set[str], set[str]]:
     """(ids with a vector of `key` made from their current content, ids that could not be read as they are)."""
+    from photo_tagger.infra.model_trials import ids_with_vector
+
     recorded = _records(app).encoded(key)
-    records = app.catalog.get([i for i in ids if i in recorded])
-    current = {i: r.content_hash for i, r in records.items()}
-    failed = {i for i in current if recorded[i] == FAILED + current[i]}
-    fresh = [i for i in current if recorded[i] == current[i]]
-    return set(app.catalog.vectors(key, fresh)), failed
+    failed = {i for i, r in targets.items() if recorded.get(i) == FAILED + r.content_hash}
+    fresh = [i for i, r in targets.items() if recorded.get(i) == r.content_hash]
+    return ids_with_vector(app.catalog, key, fresh), failed
 
 
 def trial_state(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE) -> TrialState:
@@ -124,7 +126,7 @@ def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE
     todo = [i for i in targets if i not in encoded and i not in failed]
     slice_ = todo[:limit] if limit is not None else todo
     image_encoder, _ = app.encoders_for(name)
-    records = app.catalog.get(slice_)
+    records = targets
     trials = _records(app)
     if progress:
         progress.started(len(slice_), f"encoding {len(slice_)} photos with {name}")
@@ -243,7 +245,9 @@ def switch_to(app, name: str, progress: Progress | None = None, control: JobCont
         vectors = np.stack([kept[i] for i in ids]).astype(np.float32)
         _, text = app.encoders_for(name)
         trained, _ = train(_prepared(app, model, text), app.catalog, model.key, ids, (ids, vectors))
-        decisions = dict(zip(ids, decide(vectors, trained)))
+        decisions = {}
+        for start in range(0, len(ids), DECIDE_CHUNK):  # as a retag does: memory stays bounded at any size
+            decisions.update(zip(ids[start:start + DECIDE_CHUNK], decide(vectors[start:start + DECIDE_CHUNK], trained)))
         if control:
             control.checkpoint()
         with app.catalog.transaction() as db:
