@@ -40,10 +40,11 @@ def search(app, text: str, filters: Filters = Filters(), limit: int = SEARCH_LIM
         raise PhotoTaggerError(f"limit must be at least 1, not {limit}")
     encoder = app.cached_text_encoder
     terms = query.meaning_terms
-    sample = _sample(app)
+    calibration = _calibration(app)
     vectors = encoder.encode_texts([t.text for t in terms])
-    query_vector = search_rank.combine(vectors, [t.weight for t in terms], search_rank.spreads(vectors, sample))
-    result = _ranked(app, query, query_vector, filters, limit, sample, words=True)
+    query_vector = search_rank.combine(vectors, [t.weight for t in terms],
+                                       search_rank.spreads(vectors, calibration[0]))
+    result = _ranked(app, query, query_vector, filters, limit, calibration, words=True)
     if remember:
         remember_search(app, query.text)
     return result
@@ -53,7 +54,6 @@ def like_photo(app, embedding: np.ndarray, plus: str, filters: Filters = Filters
                exclude: str | None = None) -> SearchResult:
     """Photos like this embedding's photo, "but" as `plus` says (same query language; "" for none). The photo and
     each term are combined by core.search_rank.combine: each counts in its own spread over the library."""
-    sample = _sample(app)
     if not plus.strip():
         hits = similar_hits(app, embedding, filters, limit, exclude)
         return SearchResult([replace(h, reasons=(search_rank.MEANING,)) for h in hits], Query(""))
@@ -62,8 +62,9 @@ def like_photo(app, embedding: np.ndarray, plus: str, filters: Filters = Filters
     vectors = np.vstack([np.asarray(embedding, np.float32)[None],
                          app.cached_text_encoder.encode_texts([t.text for t in terms])])
     weights = [1.0] + [t.weight for t in terms]
-    query_vector = search_rank.combine(vectors, weights, search_rank.spreads(vectors, sample))
-    return _ranked(app, query, query_vector, filters, limit, sample, words=False, exclude=exclude)
+    calibration = _calibration(app)
+    query_vector = search_rank.combine(vectors, weights, search_rank.spreads(vectors, calibration[0]))
+    return _ranked(app, query, query_vector, filters, limit, calibration, words=False, exclude=exclude)
 
 
 def _calibration(app):
@@ -84,15 +85,12 @@ def _calibration(app):
     return cached[1], cached[2]
 
 
-def _sample(app) -> np.ndarray:
-    return _calibration(app)[0]
-
-
-def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, sample: np.ndarray, *,
+def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, calibration, *,
             words: bool, exclude: str | None = None) -> SearchResult:
     """Gather candidates by meaning (and, with `words`, by text, tag and name), drop what the minus terms and
     quoted text rule out, grade and order them (core/search_rank.py)."""
     catalog, model, index = app.catalog, app.model_key(), app.embedding_index()
+    sample, judge = calibration
     pool = limit + (max(limit, 50) if query.negatives or query.excluded_phrases else 0)
     scores: dict[str, float] = {}
     from_store: dict[str, SearchHit] = {}
@@ -120,8 +118,9 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
     if words and query.words:
         text_rank, prefixed = _text_matches(catalog, query.words, admitted)
         named_tags = search_rank.tags_named(" ".join(t.text for t in query.terms), _known_tags(app))
-        for tag in named_tags:
-            tagged = admitted(catalog.filter_ids(model, tag=tag))
+        for tag in named_tags:  # filter_ids admits only photos with this model's embedding: the scope may add more
+            tagged = catalog.filter_ids(model, tag=tag)
+            tagged = admitted(tagged) if filters.active() or exclude else tagged
             for i in tagged:
                 tags_of.setdefault(i, set()).add(tag)
             scores.update(index.nearest(query_vector, tagged, pool))
@@ -134,7 +133,6 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
     matrix = np.stack([vectors[i] for i in present]) if present else np.zeros((0, len(query_vector)), np.float32)
     for i, v in zip(present, matrix @ query_vector if present else []):
         scores[i] = float(v)
-    judge = _calibration(app)[1]
     strong: set[str] = set()
     if words and present:
         grade_text = " ".join(t.text for t in query.meaning_terms)
@@ -154,11 +152,10 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
         if i in out:
             continue
         evidence[i] = Evidence(
-            score=scores.get(i, hit.score), push=push.get(i, 0.0) * query_spread, meaning_strong=i in strong, text_rank=text_rank.get(i),
-            text_prefix=i in prefixed, tags=tuple(sorted(tags_of.get(i, ()))),
+            score=scores.get(i, hit.score), push=push.get(i, 0.0) * query_spread, meaning_strong=i in strong,
+            text_rank=text_rank.get(i), text_prefix=i in prefixed, tags=tuple(sorted(tags_of.get(i, ()))),
             all_tags=covering and tags_of.get(i, set()) >= set(named_tags), name=i in names,
-            quoted=must is not None,
-            snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
+            quoted=must is not None, snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
     ordered = search_rank.order(evidence)[:limit]
     result = [replace(hits[i], score=evidence[i].score, reasons=evidence[i].reasons, snippet=evidence[i].snippet,
                       grade=("strong" if evidence[i].strong else "weak") if words else "")

@@ -74,8 +74,9 @@ def test_a_photo_with_the_words_comes_first_and_details_mark_them(qtbot, open_wi
     panel.set_search("")
     assert marked not in panel.text.text() and "TOTAL 42.50" in panel.text.text()
 
-    other = next(window.grid_model.item(r) for r in range(6) if window.grid_model.item(r).id != item.id)
-    window.grid.setCurrentIndex(window.grid_model.index(next(r for r in range(6) if window.grid_model.item(r).id == other.id), 0))
+    row = next(r for r in range(6) if window.grid_model.item(r).id != item.id)
+    other = window.grid_model.item(row)
+    window.grid.setCurrentIndex(window.grid_model.index(row, 0))
     qtbot.waitUntil(lambda: panel.details is not None and panel.details.item.id == other.id)
     assert panel.text.isHidden() and panel.text_title.isHidden()  # no text read in it: no section
 
