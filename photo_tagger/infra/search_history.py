@@ -15,6 +15,7 @@ KEEP = 50
 # Remembering a search must not hold one up for long: another process holding the file longer than this (a write
 # takes milliseconds) loses our entry, with a warning in the log.
 LOCK_TIMEOUT_S = 2.0
+TYPING_S = 10.0  # a query extended within this long replaces the one before it
 
 
 class SearchHistory:
@@ -42,8 +43,13 @@ class SearchHistory:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._thread_lock, FileLock(f"{self.path}.lock", timeout=self.lock_timeout):
+                now = time.time()
                 entries = [e for e in self._read() if e["query"] != query]
-                entries.insert(0, {"query": query, "at": round(time.time(), 3)})
+                # The window searches as the user types: "beach su" a moment before "beach sunset" was a step on
+                # the way, not a search of its own.
+                if entries and query.startswith(entries[0]["query"]) and now - entries[0].get("at", 0) < TYPING_S:
+                    entries.pop(0)
+                entries.insert(0, {"query": query, "at": round(now, 3)})
                 self._write(entries[:self.keep])
         except Timeout:
             log.warning("search history %s is busy: %r not remembered", self.path, query)

@@ -25,6 +25,21 @@ def test_distinct_newest_first_and_capped(tmp_path):
     assert SearchHistory(tmp_path / "h.json").recent() == history.recent()  # it is on disk
 
 
+def test_typing_keeps_only_the_query_typed_to_its_end(tmp_path, monkeypatch):
+    import photo_tagger.infra.search_history as module
+
+    clock = [1000.0]
+    monkeypatch.setattr(module.time, "time", lambda: clock[0])
+    history = SearchHistory(tmp_path / "h.json")
+    for typed in ["be", "beach", "beach su", "beach sunset"]:  # the window searches as the user types
+        history.remember(typed)
+        clock[0] += 0.5
+    assert history.recent() == ["beach sunset"]
+    clock[0] += 60
+    history.remember("beach sunset at night")  # a later, longer search is a search of its own
+    assert history.recent() == ["beach sunset at night", "beach sunset"]
+
+
 def test_a_damaged_file_starts_afresh(tmp_path, caplog):
     path = tmp_path / "h.json"
     path.write_text("{not json", encoding="utf-8")
