@@ -156,4 +156,8 @@ def snippet(text: str, needles, width: int = SNIPPET_CHARS) -> str:
     start, end = found[0]
     left = max(0, start - (width - (end - start)) // 2)
     right = min(len(text), max(end, left + width))
+    if left and (space := text.find(" ", left, start)) >= 0:  # whole words at the edges
+        left = space + 1
+    if right < len(text) and (space := text.rfind(" ", end, right)) >= 0:
+        right = space
     return ("..." if left else "") + text[left:right] + ("..." if right < len(text) else "")
