@@ -135,3 +135,18 @@ def test_an_immich_siglip_export_records_no_scale_or_bias_it_does_not_have(tmp_p
     m = model.manifest
     assert m["family"] == "siglip" and m["logit_scale"] is m["logit_bias"] is None and m["init_logit_bias"] == -10
     assert model.sigmoid is None and model.logit_scale is None
+
+
+def test_the_app_tags_with_the_active_model_s_sigmoid(cli, home):
+    """The composition root hands the installed model's scale and bias to the tag rule (and the dry run)."""
+    from photo_tagger.app import App
+
+    assert cli("--home", home, "model", "install", siglip_checkpoint(), "--name", "s", "--no-agreement-check") \
+        .returncode == 0
+    app = App.from_home(home)
+    try:
+        prepared = app.prepared_labels()
+        assert prepared.labels.sigmoid == app.active_model().sigmoid == pytest.approx((LOGIT_SCALE, LOGIT_BIAS))
+        assert prepared.categories.sigmoid is None
+    finally:
+        app.close()
