@@ -40,7 +40,6 @@ class Evidence:
     all_tags: bool = False  # it has every tag the query names (and the query names one)
     name: bool = False
     quoted: bool = False  # its text holds the query's quoted text (then every hit does: a must-match)
-    snippet: str = ""
     push: float = 0.0  # how far minus terms push it down, in cosine units of the query
 
 

@@ -13,7 +13,7 @@ from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
 from photo_tagger.core.query import Query, fts_phrase, fts_words, parse
 from photo_tagger.core.search import SearchHit, foreign_hit, local_hits, nearest, nearest_scores, search_text
-from photo_tagger.core.search_rank import Evidence
+from photo_tagger.core.search_rank import TEXT, Evidence
 from photo_tagger.services.browsing import GridItem, Scope
 
 SEARCH_LIMIT = 200
@@ -116,7 +116,10 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
     tags_of: dict[str, set] = {}
     names: set[str] = set()
     if words and query.words:
-        text_rank, prefixed = _text_matches(catalog, query.words, admitted)
+        # Matches of every word come first, best bm25 first: beyond `pool` of them none would show (a scope may
+        # leave few of them, so then more are looked at).
+        text_rank, prefixed = _text_matches(catalog, query.words, admitted,
+                                            TEXT_CANDIDATES if filters.active() else pool)
         named_tags = search_rank.tags_named(" ".join(t.text for t in query.terms), _known_tags(app))
         for tag in named_tags:  # filter_ids admits only photos with this model's embedding: the scope may add more
             tagged = catalog.filter_ids(model, tag=tag)
@@ -146,7 +149,6 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
     # tag circle: a blue circle has it too).
     covering = bool(named_tags) and set(search_rank.words_of(" ".join(query.words))) <= \
         set(search_rank.words_of(" ".join(named_tags)))
-    texts = catalog.photo_texts([i for i in hits if i in text_rank or i in prefixed or must is not None])
     evidence = {}
     for i, hit in hits.items():
         if i in out:
@@ -155,21 +157,23 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
             score=scores.get(i, hit.score), push=push.get(i, 0.0) * query_spread, meaning_strong=i in strong,
             text_rank=text_rank.get(i), text_prefix=i in prefixed, tags=tuple(sorted(tags_of.get(i, ()))),
             all_tags=covering and tags_of.get(i, set()) >= set(named_tags), name=i in names,
-            quoted=must is not None, snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
+            quoted=must is not None)
     ordered = search_rank.order(evidence)[:limit]
-    result = [replace(hits[i], score=evidence[i].score, reasons=evidence[i].reasons, snippet=evidence[i].snippet,
-                      grade=("strong" if evidence[i].strong else "weak") if words else "")
+    texts = catalog.photo_texts([i for i in ordered if TEXT in evidence[i].reasons])
+    result = [replace(hits[i], score=evidence[i].score, reasons=evidence[i].reasons, grade=(
+                      "strong" if evidence[i].strong else "weak") if words else "",
+                      snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
               for i in ordered]
     return SearchResult(result, query, len(out))
 
 
-def _text_matches(catalog, words, admitted) -> tuple[dict[str, float], set[str]]:
+def _text_matches(catalog, words, admitted, limit: int) -> tuple[dict[str, float], set[str]]:
     """Photos whose text holds every word (id -> bm25 rank), and those where every word only starts a word."""
     exact_expr, prefix_expr = fts_words(words), fts_words(words, prefix=True)
     if not exact_expr:
         return {}, set()
-    exact = dict(catalog.text_matches(exact_expr, TEXT_CANDIDATES))
-    prefix = [i for i, _ in catalog.text_matches(prefix_expr, TEXT_CANDIDATES) if i not in exact]
+    exact = dict(catalog.text_matches(exact_expr, limit))
+    prefix = [i for i, _ in catalog.text_matches(prefix_expr, limit + len(exact)) if i not in exact]
     kept = set(admitted(list(exact) + prefix))
     return {i: r for i, r in exact.items() if i in kept}, {i for i in prefix if i in kept}
 
