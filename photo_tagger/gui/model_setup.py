@@ -66,8 +66,12 @@ class ModelSetup(WindowPart):
             shown = PanelProgress(progress, partial(self.runner.call_in_gui, panel.show_progress))
             return models.install_from_hub(self.app, hub_id, shown, control)
 
-        panel.show_progress(0, None, "Asking the hub...", cancellable=True)
-        return self._install(panel, f"Downloading {hub_id} from the Hugging Face hub...", job)
+        if self.job is not None:  # one install at a time
+            return self.job
+        job = self._install(panel, f"Downloading {hub_id} from the Hugging Face hub...", job)
+        panel.show_progress(0, None, f"Downloading {hub_id} from the Hugging Face hub: asking for its files...",
+                            cancellable=True)
+        return job
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -186,5 +190,6 @@ class PanelProgress:
     def finished(self) -> None:
         if self.total:  # the download is complete: what follows cannot be stopped midway
             self.total = None
+            self.job_progress.started(None, "checking it")
             self.show(0, None, "Checking the model: both encoders, a test image and a text...", False)
         self.job_progress.finished()

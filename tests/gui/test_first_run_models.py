@@ -69,6 +69,20 @@ def test_offline_the_sizes_say_so(qtbot, open_window, home):
     assert panel.hub_button.isEnabled()
 
 
+def test_a_step_without_a_total_is_said_under_the_bar(qtbot, open_window, home):
+    """Busy bars show no text in most styles (Fusion on Xvfb showed none): the step goes to the line below."""
+    window, panel = open_panel(qtbot, open_window, home)
+    panel.set_busy("Downloading x/y from the Hugging Face hub...")
+    panel.show_progress(5_000_000, 10_000_000, "Downloading: 5.0 MB of 10 MB", cancellable=True)
+    assert panel.progress.format() == "Downloading: 5.0 MB of 10 MB" and panel.cancel_button.isEnabled()
+    assert panel.note.text() == "Downloading x/y from the Hugging Face hub..."
+    panel.show_progress(0, None, "Checking the model...")
+    assert panel.note.text() == "Checking the model..." and panel.progress.maximum() == 0
+    assert not panel.cancel_button.isEnabled()
+    panel.set_busy(None)
+    assert not panel.progress.isVisible() and panel.hub_button.isEnabled()
+
+
 def test_installing_from_the_list_shows_the_bytes_then_the_model_is_in_use_and_measured(qtbot, open_window, home,
                                                                                      local_hub):
     window, panel = open_panel(qtbot, open_window, home)

@@ -66,6 +66,7 @@ class NoModelPanel(_Panel):
         self.choices = QButtonGroup(self)
         self.sizes: dict[str, QLabel] = {}
         self._shown = False
+        self._busy_text = ""  # what set_busy said: the note under a download's bar
         self.listing = listing = QVBoxLayout()
         listing.setSpacing(10)
         self.hub_id = QLineEdit(default_hub_id, self)
@@ -188,6 +189,7 @@ class NoModelPanel(_Panel):
     def set_busy(self, text: str | None) -> None:
         for widget in (self.button, self.hub_button, self.hub_id, *self.choices.buttons()):
             widget.setEnabled(text is None)
+        self._busy_text = text or ""
         if text:
             self.set_note(text)
         if text is None:
@@ -206,9 +208,12 @@ class NoModelPanel(_Panel):
             # In kB: a QProgressBar holds 32-bit values, and models pass 2 GB.
             self.progress.setRange(0, max(1, total // 1000))
             self.progress.setValue(min(done, total) // 1000)
-        else:
+            self.progress.setFormat(text)
+            self.set_note(self._busy_text)
+        else:  # a busy bar shows no text in most styles: the step is said below it
             self.progress.setRange(0, 0)
-        self.progress.setFormat(text)
+            self.progress.setFormat("")
+            self.set_note(text)
 
 
 class EmptyLibraryPanel(_Panel):
