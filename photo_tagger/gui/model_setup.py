@@ -112,6 +112,9 @@ class ModelSetup(WindowPart):
         here = f": {rate_text(speed)} images/s on this computer" if speed else ""
         self.window.status.show_message(f"Installed model {model.name}{here}")
         if self.panel is not self.first_run:
+            panel = self.panel
+            self.runner.query(partial(models.installed_models, self.app),
+                              on_done=lambda rows: panel.mark_installed({r.source for r in rows}))
             self.panel.set_note(f"Installed {model.name}{here}. Tools > Compare models... tries it on your photos "
                                 "beside the model in use.")
             if self.models_dialog is not None and self.models_dialog.isVisible():
@@ -130,6 +133,9 @@ class ModelSetup(WindowPart):
             QVBoxLayout(self.add_dialog).addWidget(panel)
             self.add_dialog.panel = panel
             self.add_dialog.resize(720, 640)
+        panel = self.add_dialog.panel
+        self.runner.query(partial(models.installed_models, self.app),
+                          on_done=lambda rows: panel.mark_installed({r.source for r in rows}))
         self.add_dialog.show()
         self.add_dialog.raise_()
         return self.add_dialog

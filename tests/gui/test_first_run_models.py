@@ -180,11 +180,18 @@ def test_another_model_is_installed_from_the_models_dialog(qtbot, open_window, t
     panel = window.model_setup.add_dialog.panel
     assert panel.title.text() == "Install another model" and panel.hub_id.text() == DEFAULT_READY
     qtbot.waitUntil(lambda: panel.sizes[DEFAULT_READY].text().endswith(" download"))
+    window.model_setup.add_dialog.panel.choices.buttons()[1].setChecked(True)  # as if SigLIP 2 were installed:
+    panel.mark_installed({CATALOGUE[1].repo_id})  # not offered again, and the default stays chosen
+    assert not panel.choices.buttons()[1].isEnabled() and panel.choices.buttons()[1].text().endswith(" (installed)")
+    assert panel.choices.checkedButton().property("repo_id") == DEFAULT_READY == panel.hub_id.text()
+    panel.mark_installed(set())
     qtbot.mouseClick(panel.hub_button, Qt.MouseButton.LeftButton)
     name = DEFAULT_READY.rsplit("/", 1)[1]
     qtbot.waitUntil(lambda: panel.note.text().startswith(f"Installed {name}: "), timeout=60_000)
     assert "images/s on this computer" in panel.note.text() and panel.hub_button.isEnabled()
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
+    qtbot.waitUntil(lambda: not panel.choices.buttons()[0].isEnabled())  # now installed
+    assert panel.choices.buttons()[0].text() == f"{CATALOGUE[0].title} (installed)"
     assert window.app.settings.model == "tiny"  # the model in use stays until the user switches
     wait_idle(qtbot, window, timeout=60_000)  # the new model's trial sample (model_trial) may run meanwhile
     window.model_setup.add_dialog.close()

@@ -146,6 +146,17 @@ class NoModelPanel(_Panel):
             self._shown = True
             self.first_shown.emit()
 
+    def mark_installed(self, sources: set[str]) -> None:
+        """Models of the list already installed cannot be chosen again; the first one that is not becomes chosen."""
+        for choice in self.choices.buttons():
+            installed = choice.property("repo_id") in sources
+            choice.setEnabled(not installed)
+            choice.setText(choice.text().removesuffix(" (installed)") + (" (installed)" if installed else ""))
+        if self.choices.checkedButton() is None or not self.choices.checkedButton().isEnabled():
+            free = [c for c in self.choices.buttons() if c.isEnabled()]
+            if free:
+                free[0].setChecked(True)
+
     def set_size(self, repo_id: str, text: str) -> None:
         if repo_id in self.sizes:
             self.sizes[repo_id].setText(text)
@@ -187,8 +198,10 @@ class NoModelPanel(_Panel):
                          f"one Photo Tagger made there), bring it here and click \u201c{button}...\u201d.")
 
     def set_busy(self, text: str | None) -> None:
-        for widget in (self.button, self.hub_button, self.hub_id, *self.choices.buttons()):
+        for widget in (self.button, self.hub_button, self.hub_id):
             widget.setEnabled(text is None)
+        for choice in self.choices.buttons():
+            choice.setEnabled(text is None and not choice.text().endswith(" (installed)"))
         self._busy_text = text or ""
         if text:
             self.set_note(text)
