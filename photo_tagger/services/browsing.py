@@ -60,6 +60,7 @@ class GridItem:
     score: float | None = None
     tags: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # a search hit's: why it matched ("meaning", "text", "tag", "name")
 
     @property
     def name(self) -> str:

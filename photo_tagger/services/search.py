@@ -259,7 +259,7 @@ def grades(app, query: str, ids: list[str]) -> list[str]:
 
 
 def _item(hit: SearchHit) -> GridItem:
-    return GridItem.of(hit.record, hit.score, hit.tags, hit.flags)
+    return replace(GridItem.of(hit.record, hit.score, hit.tags, hit.flags), reasons=hit.reasons)
 
 
 def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> list[GridItem]:

@@ -4,6 +4,7 @@ the search's words marked, and "Like this photo, but..." from the photo menu."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.gui.conftest import wait_idle
 
@@ -52,7 +53,9 @@ def test_a_photo_with_the_words_comes_first_and_details_mark_them(qtbot, open_wi
 
     search(qtbot, window, "total 42.50")
     assert window.grid_model.item(0).id == item.id  # its text holds the words: first, and a strong match
-    assert "strong" in window.header.text()
+    assert "strong" in window.header.text() and "text" in window.grid_model.item(0).reasons
+    tip = window.grid_model.data(window.grid_model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "matched by " in tip and "text" in tip.split("matched by ")[1]
     window.grid.setCurrentIndex(window.grid_model.index(0, 0))
     panel = window.details
     qtbot.waitUntil(lambda: panel.details is not None and panel.details.item.id == item.id)

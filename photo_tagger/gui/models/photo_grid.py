@@ -146,6 +146,8 @@ def _tooltip(item: GridItem, match: str | None = None) -> str:
     lines = [item.path]
     if item.score is not None:
         lines.append(f"score {item.score:.3f}" + (f", {match} match" if match else ""))
+    if item.reasons:
+        lines.append("matched by " + ", ".join(item.reasons))
     if item.status != "indexed":
         lines.append(f"skipped: {item.skip_reason}")
     if item.date is not None:

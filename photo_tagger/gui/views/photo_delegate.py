@@ -88,6 +88,8 @@ def _detail(item, weak: bool = False) -> tuple[str, QColor]:
     parts = []
     if item.score is not None:
         parts.append(f"{item.score:.3f}")
+    if set(item.reasons) - {"meaning"}:  # found by its text, tag or name: say so (its score is meaning's alone)
+        parts.append("by " + "+".join(item.reasons))
     if weak:
         parts.append("weak match")
     if item.flags:
