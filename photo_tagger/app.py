@@ -257,6 +257,7 @@ class App:
         from photo_tagger.core.indexer import Indexer
         from photo_tagger.core.photo_text import TextGate
         from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, FAST_DRAFT_OVERSAMPLE
+        from photo_tagger.infra.perceptual_hash import PerceptualHashAnalyzer
         from photo_tagger.infra.xmp_sidecar import XmpKeywordReader
 
         # Deferred: `status` plans an index run with it, and needs neither Chroma nor an ONNX session.
@@ -265,7 +266,7 @@ class App:
                        batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
                        labels=self.trained_labels, keywords=XmpKeywordReader(),
                        draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE,
-                       analyzers=[TextGate(self._ocr_mode)], stages=[self.text_stage])
+                       analyzers=[TextGate(self._ocr_mode), PerceptualHashAnalyzer()], stages=[self.text_stage])
 
     def _ocr_mode(self) -> str:
         return self.settings.ocr  # read at each use: the Settings dialog's change applies to the next photos

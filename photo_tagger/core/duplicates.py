@@ -1,13 +1,38 @@
 """Duplicate groups in tiers: exact (same bytes), near (the same shot re-encoded, resized, lightly cropped or
-stripped of EXIF), similar (other shots of the same scene)."""
+stripped of EXIF), similar (other shots of the same scene).
+
+Tiers nest: a tier's groups hold the photos that match at that tier or a stricter one (near includes exact copies,
+similar includes both), each member saying which. Groups never chain: every member matched the group's suggested
+keeper itself, so a long series taken a few seconds apart breaks into groups around their keepers instead of
+becoming one group by small steps. Thresholds were measured on the copy sets (tests/copy_sets.py, RESULTS.md)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
 
+import numpy as np
+
+from photo_tagger.core import duplicate_candidates as candidates
+from photo_tagger.core.dates import record_date
+from photo_tagger.core.frame_match import as_array, residual
 from photo_tagger.core.types import PhotoRecord
 
 TIERS = ("exact", "near", "similar")
+
+# near: phashes within 4 bits (re-encoded, resized, stripped and PNG copies measured 0-2; look-alikes go down to
+# 0), frames that agree cell by cell (copies measured up to 8, look-alikes 22 and up), and a high cosine where the
+# model can tell (real CLIP puts re-encodes at 0.95 and up). The cosine is never enough alone: a toy or random
+# model gives every pair a high one, so the hash and the frames decide. A crop moves every cell: crops are not
+# near (they measured 6-22 bits and residuals 29 and up); a crop that kept its capture date is similar.
+NEAR_PHASH = 4  # = candidates.BANDS - 1: the bands find every such pair
+NEAR_RESIDUAL = 12.0
+NEAR_COSINE = 0.90
+# similar: taken within a minute of the keeper (capture times only: a file's time is when it was copied) and
+# close in meaning.
+SIMILAR_SECONDS = 60.0
+SIMILAR_COSINE = 0.85
 
 
 @dataclass(frozen=True)
@@ -15,7 +40,157 @@ class DuplicateGroup:
     tier: str  # one of TIERS
     photos: tuple[PhotoRecord, ...]  # the suggested photo to keep first: the largest resolution, then the oldest
     reasons: dict[str, str]  # photo id -> why it is in the group, e.g. "same bytes", "phash distance 4, cosine 0.97"
+    tiers: dict[str, str] = field(default_factory=dict)  # photo id -> the tier it matched the keeper at
 
     @property
     def keep(self) -> PhotoRecord:
         return self.photos[0]
+
+
+@dataclass
+class PhotoFacts:
+    """What grouping looks at, row by row: records, their phashes (uint64; 0 where `hashed` is False), their
+    embeddings (normalized rows; None for the exact tier) and a way to fetch thumbnails of a few photos."""
+
+    records: list[PhotoRecord]
+    phashes: np.ndarray
+    hashed: np.ndarray
+    embeddings: np.ndarray | None
+    thumbnails: Callable[[list[str]], dict[str, bytes]]
+
+
+def keeper_order(record: PhotoRecord) -> tuple:
+    """The suggested photo to keep sorts first: the most pixels, then the oldest (capture date, else file date);
+    among equals the largest file (the least compressed), then the file written first."""
+    found = record_date(record)
+    return (-(record.width or 0) * (record.height or 0), found.at if found else "9999", -record.size,
+            record.mtime_ns, record.path)
+
+
+def find_groups(tier: str, facts: PhotoFacts, checkpoint: Callable[[], None] = lambda: None,
+                progress=None) -> list[DuplicateGroup]:
+    """The groups of `tier` (ValueError for an unknown tier), largest first."""
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}")
+    rank = TIERS.index(tier)
+    edges: dict[tuple[int, int], tuple[int, str]] = {}
+    _exact(facts.records, edges)
+    if rank >= 1:
+        _near(facts, edges, checkpoint, progress)
+    if rank >= 2:
+        _similar(facts, edges)
+    return _star_groups(tier, facts.records, edges)
+
+
+def _add(edges: dict, i: int, j: int, level: int, reason: str) -> None:
+    key = (i, j) if i < j else (j, i)
+    if key not in edges or edges[key][0] > level:
+        edges[key] = (level, reason)
+
+
+def _exact(records: list[PhotoRecord], edges: dict) -> None:
+    by_hash: dict[str, list[int]] = {}
+    for n, record in enumerate(records):
+        if record.content_hash:
+            by_hash.setdefault(record.content_hash, []).append(n)
+    for rows in by_hash.values():
+        for a in range(len(rows)):
+            for b in range(a + 1, len(rows)):
+                _add(edges, rows[a], rows[b], 0, "same bytes")
+
+
+def near_candidates(facts: PhotoFacts) -> np.ndarray:
+    """Pairs of hashed photos whose phashes agree on a whole band: every pair within NEAR_PHASH bits."""
+    hashed = np.flatnonzero(facts.hashed)
+    return hashed[candidates.band_pairs(facts.phashes[hashed])].reshape(-1, 2)
+
+
+def _cosines(embeddings: np.ndarray | None, pairs: np.ndarray) -> np.ndarray:
+    if embeddings is None:
+        return np.ones(len(pairs))
+    return np.einsum("ij,ij->i", embeddings[pairs[:, 0]], embeddings[pairs[:, 1]])
+
+
+def _near(facts: PhotoFacts, edges: dict, checkpoint, progress) -> None:
+    pairs = near_candidates(facts)
+    pairs = np.array([p for p in pairs.tolist() if tuple(p) not in edges], np.int64).reshape(-1, 2)
+    distance = candidates.hamming(facts.phashes[pairs[:, 0]], facts.phashes[pairs[:, 1]])
+    cosine = _cosines(facts.embeddings, pairs)
+    keep = (distance <= NEAR_PHASH) & (cosine >= NEAR_COSINE)
+    pairs, distance, cosine = pairs[keep], distance[keep], cosine[keep]
+    records = facts.records
+    thumbs = facts.thumbnails(sorted({records[n].id for n in pairs.ravel().tolist()}))
+    arrays: dict[str, np.ndarray] = {}
+    if progress is not None:
+        progress.started(len(pairs), "comparing look-alikes")
+    for done, ((i, j), d, c) in enumerate(zip(pairs.tolist(), distance.tolist(), cosine.tolist()), 1):
+        if done % 64 == 0:
+            checkpoint()
+            if progress is not None:
+                progress.advanced(done)
+        a, b = records[i].id, records[j].id
+        if a not in thumbs or b not in thumbs:
+            continue
+        for key in (a, b):
+            if key not in arrays:
+                arrays[key] = as_array(thumbs[key])
+        if residual(arrays[a], arrays[b]) <= NEAR_RESIDUAL:
+            _add(edges, i, j, 1, f"phash distance {d}, cosine {c:.2f}")
+    if progress is not None:
+        progress.finished()
+
+
+def capture_seconds(record: PhotoRecord) -> float:
+    """Seconds of the capture time (camera-local: only differences count); NaN without one."""
+    if not record.taken_at:
+        return float("nan")
+    try:
+        return datetime.fromisoformat(record.taken_at).replace(tzinfo=None).timestamp()
+    except ValueError:
+        return float("nan")
+
+
+def _similar(facts: PhotoFacts, edges: dict) -> None:
+    if facts.embeddings is None:
+        return
+    seconds = np.array([capture_seconds(r) for r in facts.records], dtype=np.float64)
+    pairs = candidates.time_pairs(seconds, SIMILAR_SECONDS)
+    cosine = _cosines(facts.embeddings, pairs)
+    for (i, j), c in zip(pairs.tolist(), cosine.tolist()):
+        if c >= SIMILAR_COSINE:
+            apart = abs(seconds[j] - seconds[i])
+            _add(edges, i, j, 2, f"{apart:.0f} s apart, cosine {c:.2f}")
+
+
+def _star_groups(tier: str, records: list[PhotoRecord], edges: dict) -> list[DuplicateGroup]:
+    """Connected photos, split into stars: the best keeper left and every photo it matched itself, again and again."""
+    parent = list(range(len(records)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    neighbours: dict[int, dict[int, tuple[int, str]]] = {}
+    for (i, j), edge in edges.items():
+        neighbours.setdefault(i, {})[j] = edge
+        neighbours.setdefault(j, {})[i] = edge
+        parent[root(i)] = root(j)
+    components: dict[int, list[int]] = {}
+    for n in neighbours:
+        components.setdefault(root(n), []).append(n)
+    groups = []
+    for members in components.values():
+        left = sorted(members, key=lambda n: keeper_order(records[n]))
+        while len(left) > 1:
+            keeper, rest = left[0], left[1:]
+            matched = [n for n in rest if n in neighbours[keeper]]
+            if matched:
+                groups.append(DuplicateGroup(
+                    tier, tuple(records[n] for n in (keeper, *matched)),
+                    {records[n].id: neighbours[keeper][n][1] for n in matched},
+                    {records[n].id: TIERS[neighbours[keeper][n][0]] for n in matched}))
+            left = [n for n in rest if n not in matched]
+    groups.sort(key=lambda g: (-len(g.photos), keeper_order(g.keep)))
+    return groups

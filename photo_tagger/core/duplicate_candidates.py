@@ -1,0 +1,68 @@
+"""Candidate pairs for the duplicate tiers without comparing every photo with every other: phash bands (multi-index
+hashing) and neighbours in time. Each returns pairs (i, j), i < j, of row numbers; core/duplicates.py verifies
+them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BANDS = 5  # 64 bits in 5 bands: two phashes within Hamming distance 4 agree on at least one band (pigeonhole)
+MAX_BUCKET = 256  # photos sharing one band value beyond this are featureless (flat, black): that band is skipped
+
+
+def _pairs_within(order: np.ndarray, keys: np.ndarray, max_run: int) -> np.ndarray:
+    """Every pair of rows with the same key (rows in `order` sorted by key); runs longer than max_run skipped."""
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    lengths = np.diff(np.r_[starts, len(order)])
+    out = []
+    for start, length in zip(starts[lengths > 1].tolist(), lengths[lengths > 1].tolist()):
+        if length > max_run:
+            continue
+        rows = order[start:start + length]
+        i, j = np.triu_indices(length, 1)
+        out.append(np.stack([rows[i], rows[j]], axis=1))
+    return np.concatenate(out) if out else np.zeros((0, 2), np.int64)
+
+
+def band_pairs(phashes: np.ndarray) -> np.ndarray:
+    """Pairs whose 64-bit phashes (uint64) agree on a whole band: every pair within Hamming distance BANDS - 1."""
+    widths = [64 // BANDS + (1 if b < 64 % BANDS else 0) for b in range(BANDS)]
+    found, shift = [], 0
+    for width in widths:
+        keys = (phashes >> np.uint64(shift)) & np.uint64((1 << width) - 1)
+        found.append(_pairs_within(np.argsort(keys, kind="stable"), keys, MAX_BUCKET))
+        shift += width
+    return _unique(np.concatenate(found))
+
+
+def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bits that differ between uint64 arrays."""
+    xor = np.ascontiguousarray(np.bitwise_xor(a, b), dtype=np.uint64)
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        return np.bitwise_count(xor).astype(np.int64)
+    return np.unpackbits(xor.view(np.uint8)).reshape(-1, 64).sum(axis=1).astype(np.int64)
+
+
+def _unique(pairs: np.ndarray) -> np.ndarray:
+    if not len(pairs):
+        return pairs.reshape(0, 2).astype(np.int64)
+    pairs = np.sort(pairs, axis=1)
+    return np.unique(pairs, axis=0).astype(np.int64)
+
+
+def time_pairs(seconds: np.ndarray, max_apart: float, max_each: int = 64) -> np.ndarray:
+    """Pairs of rows taken at most max_apart seconds apart (NaN: no capture time, never paired); each row is
+    paired with at most max_each that follow it (a burst of a thousand frames stays linear)."""
+    known = np.flatnonzero(~np.isnan(seconds))
+    order = known[np.argsort(seconds[known], kind="stable")]
+    times = seconds[order]
+    found = []
+    for step in range(1, max_each + 1):
+        if step >= len(order):
+            break
+        close = np.flatnonzero(times[step:] - times[:-step] <= max_apart)
+        if not len(close):
+            break
+        found.append(np.stack([order[close], order[close + step]], axis=1))
+    return _unique(np.concatenate(found)) if found else np.zeros((0, 2), np.int64)

@@ -1,0 +1,114 @@
+"""Duplicate groups in tiers (core/duplicates.py) for the CLI's `duplicates` and the window's Duplicates view: the
+library's photos (or a folder's), their perceptual hashes (computed here for photos indexed before hashes existed)
+and embeddings."""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from photo_tagger.core import duplicates
+from photo_tagger.core.duplicates import TIERS, DuplicateGroup, PhotoFacts
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.filters import Filters
+from photo_tagger.core.jobs import JobControl
+from photo_tagger.core.library import resolve_folder
+from photo_tagger.core.preprocess import UnreadableImage
+from photo_tagger.core.scan import is_under
+
+log = logging.getLogger(__name__)
+
+_HASH_BATCH = 64  # hashes written per transaction while filling in missing ones
+
+
+def find_groups(app, tier: str, folder: str | None = None, progress=None,
+                control: JobControl | None = None) -> list[DuplicateGroup]:
+    """The duplicate groups of `tier` among the library's photos (under `folder` when given), largest first; the
+    suggested photo to keep first in each. One-line PhotoTaggerError for an unknown tier or folder."""
+    if tier not in TIERS:
+        raise PhotoTaggerError(f"unknown tier {tier!r}: choose one of {', '.join(TIERS)}")
+    control = control or JobControl()
+    scope = _scope_folder(app, folder)
+    model = app.model_key()
+    ids = Filters(folder=scope).catalog_ids(app.catalog, model)
+    records = list(app.catalog.get(ids).values())
+    if tier != "exact":
+        _hash_missing(app, records, progress, control)
+    facts = _facts(app, records, model, tier)
+    groups = duplicates.find_groups(tier, facts, control.checkpoint, progress)
+    log.info("%d %s duplicate groups among %d photos", len(groups), tier, len(records))
+    return groups
+
+
+def _scope_folder(app, folder: str | None) -> str | None:
+    if folder is None:
+        return None
+    path = resolve_folder(Path(folder))
+    roots = app.catalog.roots()
+    if not any(is_under(path, root) or is_under(root, path) for root in roots):
+        raise PhotoTaggerError(f"{folder}: not a watched folder, nor inside or above one (photo-tagger folders)")
+    return path
+
+
+def _facts(app, records, model: str, tier: str) -> PhotoFacts:
+    ids = [r.id for r in records]
+    found = app.catalog.phashes(ids) if tier != "exact" else {}
+    phashes = np.array([found.get(i, 0) for i in ids], dtype=np.uint64)
+    hashed = np.array([i in found for i in ids], dtype=bool)
+    embeddings = None
+    if tier != "exact" and ids:
+        embeddings = _embeddings(app, model, ids)
+    return PhotoFacts(records, phashes, hashed, embeddings, app.catalog.hash_thumbnails)
+
+
+def _embeddings(app, model: str, ids: list[str]) -> np.ndarray:
+    """Each photo's embedding (normalized), read from the catalog, the truth the search matrix is a copy of."""
+    vectors = app.catalog.vectors(model, ids)
+    first = next(iter(vectors.values()), None)
+    width = len(first) if first is not None else 1
+    matrix = np.zeros((len(ids), width), np.float32)
+    for n, photo_id in enumerate(ids):
+        if photo_id in vectors:
+            matrix[n] = vectors[photo_id]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+def _hash_missing(app, records, progress, control: JobControl) -> None:
+    """Photos indexed before perceptual hashes existed (or whose hash is of older content) are decoded once, at
+    draft size, in a small pool, and their hashes stored; a photo that cannot be read is left out of near."""
+    from photo_tagger.infra.perceptual_hash import hash_file
+
+    have = app.catalog.phashes([r.id for r in records])
+    missing = [r for r in records if r.id not in have]
+    if not missing:
+        return
+    if progress is not None:
+        progress.started(len(missing), "hashing photos indexed before duplicates")
+
+    def one(record):
+        try:
+            return record, hash_file(record.path)
+        except UnreadableImage as exc:
+            log.warning("no perceptual hash for %s: %s", record.path, exc.reason)
+        except Exception:
+            log.exception("perceptual hash of %r failed", record.path)
+        return record, None
+
+    done = 0
+    with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="phash") as pool:
+        for start in range(0, len(missing), _HASH_BATCH):
+            control.checkpoint()
+            batch = [(r, h) for r, h in pool.map(one, missing[start:start + _HASH_BATCH]) if h is not None]
+            if batch and not app.catalog.read_only:
+                with app.catalog.transaction() as db:
+                    app.catalog.write_hashes(db, [(r.id, r.content_hash, h.phash, h.thumb) for r, h in batch])
+            done += len(missing[start:start + _HASH_BATCH])
+            if progress is not None:
+                progress.advanced(done)
+    if progress is not None:
+        progress.finished()
