@@ -132,11 +132,11 @@ def text_photo(rng: np.random.Generator, index: int, size: tuple[int, int] = (80
     img.paste(plate, (x, y), plate)
     img = img.filter(ImageFilter.GaussianBlur(float(rng.uniform(0, 0.8))))  # a photo, not a render
     words = tuple(w for line in lines for w in line.split())
-    return TextPhoto(f"text_{index:03d}_{word.lower()}", img, words, kind)
+    return TextPhoto(f"text_{index:03d}", img, words, kind)  # the name says nothing of the text (search matches names)
 
 
 def make_text_photos(folder: Path, count: int, seed: int = 0, size: tuple[int, int] = (800, 600)) -> list[TextPhoto]:
-    """`count` (at most len(WORDS)) JPEGs with text, each named by its unique word."""
+    """`count` (at most len(WORDS)) JPEGs with text, each with its unique word (photo.words[0])."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     photos = [text_photo(rng, i, size) for i in range(min(count, len(WORDS)))]

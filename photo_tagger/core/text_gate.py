@@ -13,15 +13,22 @@ FLAT = 10  # a step under this is paper (or a stroke's inside)
 ROWS_WITH_PAIRS = 0.25  # of a cell's rows, those crossing a stroke (a rise and a fall of ink)
 COLUMNS_WITH_PAIRS = 0.125  # of its columns (bars, bowls, serifs: fewer than upright strokes)
 PAPER = 0.25  # of its pixels, flat ones
+COARSE_EXTRA = 2  # cells the half-size look needs beyond the threshold (see text_score)
 
 
 def text_score(image: Image.Image) -> float:
     """How much of the photo looks like lines of text: the longest horizontal (or vertical, for text at 90
     degrees) run of cells that have ink edges in both directions beside flat paper, as text strokes do. Grain,
-    foliage and noise have edges without flat paper; a fence or stripes have edges in one direction only."""
+    foliage and noise have edges without flat paper; a fence or stripes have edges in one direction only. Looked
+    at twice: at GATE_SIDE, and at half that for large bold letters whose strokes are wider than a cell; that
+    coarse look must see COARSE_EXTRA more cells (brick and masonry pass it more often than they pass the fine one)."""
     factor = -(-max(image.size) // GATE_SIDE)  # reduce() by a whole factor: Pillow's fastest box filter
     grey = (image.reduce(factor) if factor > 1 else image).convert("L")
-    g = np.asarray(grey, dtype=np.int16)
+    coarse = _lines(np.asarray(grey.reduce(2), dtype=np.int16)) - COARSE_EXTRA
+    return max(_lines(np.asarray(grey, dtype=np.int16)), coarse, 0.0)
+
+
+def _lines(g: np.ndarray) -> float:
     h, w = (g.shape[0] - 2) // CELL * CELL, (g.shape[1] - 2) // CELL * CELL
     if h < CELL or w < CELL:
         return 0.0
