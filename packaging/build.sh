@@ -32,10 +32,12 @@ for mod in torch transformers onnx onnxscript torchvision pytest; do
     fi
 done
 
-# What the app reads by path at run time must be inside: the OCR models (package data of rapidocr_onnxruntime)
-# and huggingface_hub (ready models from the hub on the first-run screen).
+# What the app needs at run time must be inside: the OCR models (package data of rapidocr_onnxruntime, read by path),
+# scipy, and huggingface_hub (ready models from the hub on the first-run screen).
+# scipy: ImageHash's phash (near duplicates) computes its DCT with scipy.fftpack.
 for needed in rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx \
-              rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx rapidocr_onnxruntime/config.yaml; do
+              rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx rapidocr_onnxruntime/config.yaml \
+              scipy/fft; do
     if [[ ! -e "$app/_internal/$needed" ]]; then
         echo "build.sh: $needed is missing from the bundle; check the spec's collect_all list" >&2; exit 1
     fi
