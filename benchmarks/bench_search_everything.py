@@ -136,7 +136,7 @@ def main() -> None:
                     times[name].append(time.perf_counter() - t)
             for q in QUERIES_WITH_WORDS:
                 t = time.perf_counter()
-                hits = new_window_search(app, q)
+                new_window_search(app, q)
                 times["new: queries with text words"].append(time.perf_counter() - t)
         text_first = {q: [h.reasons for h in new_window_search(app, q)[:3]] for q in ("total", '"thank you"', "42.50")}
     finally:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from photo_tagger.core import search_rank
-from photo_tagger.core.background import BACKGROUND_TEMPLATE
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
 from photo_tagger.core.query import Query, fts_phrase, fts_words, parse

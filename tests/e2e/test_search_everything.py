@@ -4,7 +4,6 @@ minus terms, weights and quoted text; reasons in --json; similar --plus."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
