@@ -78,7 +78,7 @@ class TrialDriver(QObject):
         elif self.then_switch:
             name = self.name
             self.job = self.runner.write(f"Switching to {name}", lambda progress, control: model_trial.switch_to(
-                self.app, name, progress, control), on_done=partial(self._switched, turn),
+                self.app, name, progress, control, now=False), on_done=partial(self._switched, turn),
                 on_error=partial(self._failed, turn))
 
     def _switched(self, turn: int, report) -> None:

@@ -224,23 +224,32 @@ def _prepared(app, model, text_encoder):
     return prepare(app.labels(), text_encoder, **({"sigmoid": sigmoid} if sigmoid is not None else {}))
 
 
-def switch_to(app, name: str, progress: Progress | None = None, control: JobControl | None = None) -> SwitchReport:
+def switch_to(app, name: str, progress: Progress | None = None, control: JobControl | None = None, *,
+              now: bool = True) -> SwitchReport:
     """Make `name` the model in use, keeping every vector the trial made from content that is still the same: those
-    photos count as encoded by it (tagged by it too) and only the others are encoded by the next index. The
-    window and `watch` use it from their next start, like other settings that set up a session. Run on the
-    writer."""
+    photos count as encoded by it (tagged by it too, and written to its vector store) and only the others are
+    encoded by the next index. The model left keeps its vectors as a finished trial of its own, so switching back
+    re-encodes nothing. `now=False` (the window): this process goes on with the model it has set up, the next
+    start uses the new one. Run on the writer."""
+    from dataclasses import replace
+
+    from photo_tagger.core.journal import journaled
+    from photo_tagger.core.tagging import effective
+    from photo_tagger.core.vector_metadata import vector_metadata
+
     model, current = _models(app, name)
+    current_name = app.active_model().name
     trials = _records(app)
     recorded = trials.encoded(model.key)
     records = app.catalog.get(list(recorded))
     kept = app.catalog.vectors(model.key, [i for i, r in records.items()
                                            if r.status == "indexed" and recorded[i] == r.content_hash])
     adopted = [records[i] for i in kept]
+    left = {r.id: r.content_hash for r in app.catalog.records()
+            if r.status == "indexed" and r.embedded_model == current}
     if progress:
         progress.started(None, f"switching to {name}")
     if adopted:
-        from dataclasses import replace
-
         ids = [r.id for r in adopted]
         vectors = np.stack([kept[i] for i in ids]).astype(np.float32)
         _, text = app.encoders_for(name)
@@ -250,11 +259,23 @@ def switch_to(app, name: str, progress: Progress | None = None, control: JobCont
             decisions.update(zip(ids[start:start + DECIDE_CHUNK], decide(vectors[start:start + DECIDE_CHUNK], trained)))
         if control:
             control.checkpoint()
-        with app.catalog.transaction() as db:
-            app.catalog.write(db, upserts=[replace(r, embedded_model=model.key) for r in adopted])
-            app.catalog.write_decisions(db, decisions)
+        moved = [replace(r, embedded_model=model.key) for r in adopted]
+        store = app.vector_store(model.key)  # its own collection: empty so far, in step with the catalog
+        choices = app.catalog.choices(ids) if store.shared else {}
+        with journaled(app.catalog, ids, model.key) as unit:  # as an index run writes them
+            for start in range(0, len(ids), DECIDE_CHUNK):
+                part = moved[start:start + DECIDE_CHUNK]
+                store.upsert([r.id for r in part], vectors[start:start + DECIDE_CHUNK],
+                             [vector_metadata(r, effective(decisions[r.id], choices.get(r.id)) if store.shared
+                                              else None) for r in part])
+            with unit.transaction() as db:
+                app.catalog.write(db, upserts=moved)
+                app.catalog.write_decisions(db, decisions)
+    trials.add(current, left)  # the model left behind: a finished trial, its vectors ready for a switch back
     indexed = app.catalog.counts().get("indexed", 0)
     app.update_settings(model=name)
+    if not now:  # saved for the next start; this process keeps the model its encoders and caches were made for
+        app.override(model=current_name)
     trials.forget(model.key)
     if progress:
         progress.finished()

@@ -129,6 +129,12 @@ def test_switch_keeps_the_trial_vectors_and_the_index_encodes_the_rest(cli, libr
         assert app.catalog.count_embedded(app.model_key()) == PHOTOS
     finally:
         app.close()
+    # The model left behind kept every vector: switching back encodes nothing, and search works at once.
+    back = cli("--home", home, "model", "use", "tiny")
+    assert f"{PHOTOS} photos keep the vectors" in back.out and "the other 0" in back.out, back.out + back.err
+    hits = cli("--home", home, "search", "a photo of a red circle", "--json")
+    assert hits.returncode == 0 and len(json.loads(hits.out)) > 0, hits.err
+    assert json.loads(cli("--home", home, "index", folder, "--json").out)["reencoded"] == 0
 
 
 def test_remove_drops_the_trial_vectors(cli, library):
