@@ -121,6 +121,12 @@ def test_minus_terms_leave_out_what_clearly_matches_and_nothing_for_an_unknown_w
     assert search(cli, home, "a photo of a circle -dog", "--limit", "12") == plain
     result = cli("--home", home, "search", "a photo of a circle -red", "--limit", "12")
     assert "left out by -red" in result.out
+    stricter = cli("--home", home, "search", "a photo of a circle -2:red", "--limit", "12")
+    assert left_out(stricter.out) >= left_out(result.out) > 0
+
+
+def left_out(out: str) -> int:
+    return int(out.rsplit("(", 1)[1].split(" photo")[0])
 
 
 def test_weights_weight_the_terms(cli, library):

@@ -83,6 +83,11 @@ def test_a_photo_with_the_words_comes_first_and_details_mark_them(qtbot, open_wi
     qtbot.waitUntil(lambda: panel.details is not None and panel.details.item.id == other.id)
     assert panel.text.isHidden() and panel.text_title.isHidden()  # no text read in it: no section
 
+    give_text(window, other, "word " * 2000 + "TOTAL 42.50")  # thousands of boxes: the start is shown
+    window.photos.show(other)
+    qtbot.waitUntil(lambda: panel.details is not None and len(panel.details.text) > 10_000)
+    assert "... and 7,011 more characters" in panel.text.text() and len(panel.text.text()) < 3500
+
 
 def test_a_malformed_query_says_what_is_wrong(qtbot, open_window, tiny_home, photo_folder):
     window = library_window(qtbot, open_window, tiny_home, photo_folder)

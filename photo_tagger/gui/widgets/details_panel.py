@@ -16,6 +16,8 @@ from photo_tagger.core.search_rank import spans
 
 # The search's words in the photo's text: bold on a light yellow, readable in light and dark themes.
 MARK_STYLE = "font-weight: bold; background-color: #ffe37a; color: #000000"
+# A photo with thousands of text boxes: this much is shown (laid out on the GUI thread); search reads it all.
+MAX_TEXT_SHOWN = 3000
 
 # Decoded this big (the longer side), then scaled down to the panel's width: a wide panel stays sharp.
 PREVIEW_SIZE = 640
@@ -201,7 +203,9 @@ class DetailsPanel(QScrollArea):
         text = getattr(self.details, "text", "") if self.details is not None else ""
         self.text_title.setVisible(bool(text))
         self.text.setVisible(bool(text))
-        self.text.setText(marked_html(text, self._needles) if text else "")
+        shown = text[:MAX_TEXT_SHOWN]
+        more = f"<br><i>... and {len(text) - len(shown):,} more characters</i>" if len(text) > len(shown) else ""
+        self.text.setText(marked_html(shown, self._needles) + more if text else "")
 
     def clear_preview(self) -> None:
         """A new photo is on its way: drop the old one's preview (it may come before or after set_details)."""
