@@ -36,8 +36,8 @@ class DuplicateGroupsModel(QAbstractListModel):
                 del self.groups[row]
                 self.endRemoveRows()
             else:
-                reasons = {i: r for i, r in group.reasons.items() if i not in photo_ids}
-                self.groups[row] = replace(group, photos=left, reasons=reasons)
+                self.groups[row] = replace(group, photos=left, reasons=_without(group.reasons, photo_ids),
+                                           tiers=_without(group.tiers, photo_ids))
                 self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -59,3 +59,7 @@ class DuplicateGroupsModel(QAbstractListModel):
         if role == GroupRole:
             return group
         return None
+
+
+def _without(by_id: dict[str, str], ids: set[str]) -> dict[str, str]:
+    return {i: v for i, v in by_id.items() if i not in ids}

@@ -18,7 +18,7 @@ from photo_tagger.core.types import PhotoRecord
 from photo_tagger.gui.models.duplicate_groups import GroupRole, DuplicateGroupsModel
 from photo_tagger.gui.tasks import _message  # the status bar's one line for a failed job
 from photo_tagger.gui.widgets.details_panel import _file_size
-from photo_tagger.services import trash
+from photo_tagger.services import duplicates, trash
 from photo_tagger.services.browsing import folder_name
 
 TIERS_SHOWN = {"exact": ("Exact copies", "The same bytes"),
@@ -30,10 +30,9 @@ TILE_EXTRA = 40  # a tile is this much wider than its thumbnail
 TILE_MARGIN = 6
 
 
-def find(app, tier: str, folder: str | None, progress, control) -> tuple[list[DuplicateGroup], set[str]]:
-    """On the writer: the groups, and which of their photos are flagged (blurred like in the grid)."""
-    from photo_tagger.services import duplicates
-
+def groups_and_flags(app, tier: str, folder: str | None, progress, control) -> tuple[list[DuplicateGroup], set[str]]:
+    """On the writer (it may store hashes): the groups, and which of their photos are flagged (blurred like in the
+    grid)."""
     groups = duplicates.find_groups(app, tier, folder, progress=progress, control=control)
     ids = [p.id for g in groups for p in g.photos]
     decisions, choices = app.catalog.decisions(ids), app.catalog.choices(ids)
@@ -142,7 +141,7 @@ class DuplicatesView(QWidget):
         self.model.set_groups([])
         self.status.setText(f"Finding {_tier_words(tier)}{_where(folder)}...")
         self._job = self.window.runner.write(
-            f"Finding {_tier_words(tier)}", partial(find, self.window.app, tier, folder),
+            f"Finding {_tier_words(tier)}", partial(groups_and_flags, self.window.app, tier, folder),
             on_done=partial(self._found, self._generation, tier, folder),
             on_error=partial(self._failed, self._generation))
 
