@@ -266,7 +266,8 @@ class App:
                        batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
                        labels=self.trained_labels, keywords=XmpKeywordReader(),
                        draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE,
-                       analyzers=[TextGate(self._ocr_mode), PerceptualHashAnalyzer()], stages=[self.text_stage])
+                       analyzers=[TextGate(self._ocr_mode, self.text_stage.note_new_content), PerceptualHashAnalyzer()],
+                       stages=[self.text_stage])
 
     def _ocr_mode(self) -> str:
         return self.settings.ocr  # read at each use: the Settings dialog's change applies to the next photos

@@ -47,10 +47,12 @@ class TextGate:
 
     name = "text"
 
-    def __init__(self, mode: Callable[[], str]):
+    def __init__(self, mode: Callable[[], str], on_new_content: Callable[[], None] = lambda: None):
         self.mode = mode  # read per photo: a setting changed in the window applies to the next photos
+        self.on_new_content = on_new_content  # tells the text stage there may be work (TextStage.note_new_content)
 
     def analyze(self, image: Image.Image, content_hash: str) -> float | None:
+        self.on_new_content()
         return text_score(image) if self.mode() == "auto" else None
 
     def store(self, catalog, db, results) -> None:
@@ -65,6 +67,7 @@ class TextReport:
     copied: int = 0  # the same content read before for another photo (a copy): not read again
     judged_unlikely: int = 0  # photos from before the gate, judged now and not read
     failed: int = 0
+    skipped: int = 0  # changed or unreadable since indexed: left for a later run
 
 
 class TextStage:
@@ -76,14 +79,23 @@ class TextStage:
         self.catalog = catalog
         self.engine = engine
         self.mode = mode
+        # The setting under which a pass left nothing to read, while no new content came since: the next index
+        # runs (a watched folder's, every few seconds) skip the library-wide look for work (0.3-1 s at 100k photos).
+        self._done_under: str | None = None
+
+    def note_new_content(self) -> None:
+        """A photo was decoded for new content (from the indexer's decode pool, via TextGate)."""
+        self._done_under = None
 
     def __call__(self, progress, control: JobControl, mode: str | None = None) -> TextReport:
         """`mode`: the ocr setting to read under (its current value when None)."""
         report = TextReport()
         mode = mode or self.mode()
-        if mode == "off":
+        if mode == "off" or mode == self._done_under:
             return report
         todo = self.catalog.texts_to_read(include_unlikely=mode == "all")
+        if not todo:
+            self._done_under = mode
         todo = self._copy_known(todo, mode, report)
         if not todo:
             return report
@@ -96,6 +108,7 @@ class TextStage:
                     with self.catalog.transaction() as db:
                         self.catalog.set_photo_text(db, item.photo_id, item.content_hash, *outcome)
                 progress.advanced(done)
+            self._done_under = mode if not report.skipped else None
         except TextEngineUnavailable as exc:
             log.warning("text in photos not read: %s (the photos wait for the next run)", exc)
         finally:
@@ -123,8 +136,10 @@ class TextStage:
             data = read_bytes(item.path)
         except UnreadableImage as exc:  # gone or unreadable now (an unplugged drive): left for a later run
             log.info("text of %r not read: %s", item.path, exc.reason)
+            report.skipped += 1
             return None
         if content_hash(data) != item.content_hash:
+            report.skipped += 1
             return None
         try:
             if mode == "auto" and not item.status:  # indexed before the gate (or under another setting)

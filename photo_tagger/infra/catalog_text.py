@@ -65,13 +65,14 @@ class PhotoTextCatalog:
     # -- what the text stage has to do
     def texts_to_read(self, include_unlikely: bool) -> list[TextToRead]:
         """Indexed photos without a final row for their content: no row, a stale one, 'pending', and with
-        include_unlikely (ocr = all) those the gate judged textless. Oldest first, so a resumed run goes on."""
+        include_unlikely (ocr = all) those the gate judged textless. A scan of the photos (+p.status: the status
+        index only adds a lookup per row when nearly all are indexed) with one lookup each."""
         rows = self._query(
             "SELECT p.id, p.root, p.relpath, p.content_hash, CASE WHEN t.content_hash = p.content_hash "
             "THEN t.status ELSE '' END FROM photos p LEFT JOIN photo_text t ON t.photo_id = p.id "
-            "WHERE p.status = 'indexed' AND p.content_hash != '' AND (t.photo_id IS NULL "
-            "OR t.content_hash != p.content_hash OR t.status = 'pending' OR (? AND t.status = 'unlikely')) "
-            "ORDER BY p.indexed_at, p.id", (int(include_unlikely),))
+            "WHERE +p.status = 'indexed' AND p.content_hash != '' AND (t.photo_id IS NULL "
+            "OR t.content_hash != p.content_hash OR t.status = 'pending' OR (? AND t.status = 'unlikely'))",
+            (int(include_unlikely),))
         return [TextToRead(i, os.path.join(os.fsdecode(root), os.fsdecode(rel)), digest, status)
                 for i, root, rel, digest, status in rows]
 

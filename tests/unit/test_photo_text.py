@@ -43,7 +43,8 @@ class Library:
         self.stage = TextStage(self.catalog, self.reader, lambda: self.mode)
         # The fake encoder's input is 16 px: decode JPEGs as the app does for a 224 px model (short side >= 448).
         self.indexer = Indexer(self.catalog, InMemoryStore(), FakeImageEncoder(), "fake", draft_oversample=28,
-                               analyzers=[TextGate(lambda: self.mode)], stages=[self.stage])
+                               analyzers=[TextGate(lambda: self.mode, self.stage.note_new_content)],
+                               stages=[self.stage])
 
     def rows(self):
         return {os.path.basename(os.fsdecode(r[0])): r[1:] for r in self.catalog._query(
@@ -165,6 +166,25 @@ def test_moves_copies_and_reencodes_keep_their_text_and_a_changed_photo_is_read_
     text_photo(np.random.default_rng(3), 9, (820, 600)).image.save(folder / "text2.jpg")
     library.indexer.index([str(folder)])
     assert library.reader.calls == [(820, 600)]
+    library.catalog.close()
+
+
+def test_runs_with_nothing_new_skip_the_look_for_work_until_new_content_or_another_setting(tmp_path, folder,
+                                                                                          monkeypatch):
+    library = Library(tmp_path, "auto")
+    looks = []
+    original = library.catalog.texts_to_read
+    monkeypatch.setattr(library.catalog, "texts_to_read", lambda **kw: looks.append(kw) or original(**kw))
+    library.indexer.index([str(folder)])
+    library.indexer.index([str(folder)])
+    library.indexer.index([str(folder)])
+    assert len(looks) == 1  # the first pass read everything; the runs after it had nothing new to look for
+    textless_photo(np.random.default_rng(9), (830, 600)).save(folder / "new.jpg")
+    library.indexer.index([str(folder)])
+    assert len(looks) == 2 and library.rows()["new.jpg"][0] == "unlikely"
+    library.mode = "all"
+    library.indexer.index([str(folder)])
+    assert len(looks) == 3 and "unlikely" not in {status for status, _, _ in library.rows().values()}
     library.catalog.close()
 
 
