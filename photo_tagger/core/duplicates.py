@@ -22,12 +22,12 @@ from photo_tagger.core.types import PhotoRecord
 TIERS = ("exact", "near", "similar")
 
 # near: phashes within 4 bits (re-encoded, resized, stripped and PNG copies measured 0-2; look-alikes go down to
-# 0), frames that agree cell by cell (copies measured up to 8, look-alikes 22 and up), and a high cosine where the
-# model can tell (real CLIP puts re-encodes at 0.95 and up). The cosine is never enough alone: a toy or random
-# model gives every pair a high one, so the hash and the frames decide. A crop moves every cell: crops are not
-# near (they measured 6-22 bits and residuals 29 and up); a crop that kept its capture date is similar.
+# 0), frames that agree cell by cell (copies differed by at most 17 levels in any cell, look-alikes by 41 and up),
+# and a high cosine where the model can tell (real CLIP puts re-encodes at 0.95 and up). The cosine is never enough
+# alone: a toy or random model gives every pair a high one, so the hash and the frames decide. A crop moves every
+# cell: crops are not near (they measured 6-22 bits apart); a crop that kept its capture date is similar.
 NEAR_PHASH = 4  # = candidates.BANDS - 1: the bands find every such pair
-NEAR_RESIDUAL = 12.0
+NEAR_RESIDUAL = 28.0
 NEAR_COSINE = 0.90
 # similar: taken within a minute of the keeper (capture times only: a file's time is when it was copied) and
 # close in meaning.
@@ -113,10 +113,10 @@ def _cosines(embeddings: np.ndarray | None, pairs: np.ndarray) -> np.ndarray:
 
 def _near(facts: PhotoFacts, edges: dict, checkpoint, progress) -> None:
     pairs = near_candidates(facts)
-    pairs = np.array([p for p in pairs.tolist() if tuple(p) not in edges], np.int64).reshape(-1, 2)
     distance = candidates.hamming(facts.phashes[pairs[:, 0]], facts.phashes[pairs[:, 1]])
+    pairs, distance = pairs[distance <= NEAR_PHASH], distance[distance <= NEAR_PHASH]
     cosine = _cosines(facts.embeddings, pairs)
-    keep = (distance <= NEAR_PHASH) & (cosine >= NEAR_COSINE)
+    keep = (cosine >= NEAR_COSINE) & np.array([tuple(p) not in edges for p in pairs.tolist()], bool)
     pairs, distance, cosine = pairs[keep], distance[keep], cosine[keep]
     records = facts.records
     thumbs = facts.thumbnails(sorted({records[n].id for n in pairs.ravel().tolist()}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sqlite3
 
 import pytest
 
@@ -94,3 +95,15 @@ def test_text_output_folder_filter_and_bad_arguments(cli, tiny_home, indexed):
         result = cli("--home", tiny_home, "duplicates", *args)
         assert result.returncode == 1 and words in result.err and len(result.err.strip().splitlines()) == 1, \
             result.err
+
+
+def test_photos_indexed_before_hashes_existed_are_hashed_by_the_first_run(cli, tiny_home, indexed):
+    catalog = tiny_home / "data" / "library" / "catalog.sqlite3"
+    before = _groups(cli, tiny_home)
+    with sqlite3.connect(catalog) as db:
+        stored = db.execute("SELECT COUNT(*) FROM photo_hashes").fetchone()[0]
+        db.execute("DELETE FROM photo_hashes")  # as a library indexed before this feature
+    assert stored == len(indexed.kinds)
+    assert _groups(cli, tiny_home) == before
+    with sqlite3.connect(catalog) as db:
+        assert db.execute("SELECT COUNT(*) FROM photo_hashes").fetchone()[0] == stored

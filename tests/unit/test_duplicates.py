@@ -1,0 +1,91 @@
+"""Duplicate grouping in core: candidate pairs found without comparing all pairs, groups that never chain, the
+suggested keeper, and the tiers' reasons."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from photo_tagger.core import duplicate_candidates as candidates
+from photo_tagger.core import duplicates as D
+from photo_tagger.core.frame_match import thumbnail
+from photo_tagger.core.types import PhotoRecord
+
+
+def _record(n: int, *, width=640, height=480, taken: datetime | None = None, size=1000, digest=None) -> PhotoRecord:
+    return PhotoRecord(id=f"p{n}", root="/photos", relpath=f"{n:03d}.jpg", size=size, mtime_ns=(n + 1) * 10 ** 9,
+                       content_hash=digest or f"h{n}", status="indexed", width=width, height=height,
+                       taken_at=taken.isoformat() if taken else None)
+
+
+def test_band_pairs_find_every_pair_within_4_bits_like_brute_force():
+    rng = np.random.default_rng(1)
+    hashes = rng.integers(0, 2 ** 62, 400, dtype=np.uint64)
+    for n in range(0, 200, 2):  # planted pairs 0-6 bits apart
+        flips = rng.choice(64, n % 7, replace=False)
+        hashes[n + 1] = hashes[n] ^ np.uint64(sum(1 << int(f) for f in flips))
+    found = {tuple(p) for p in candidates.band_pairs(hashes).tolist()}
+    close = {(i, j) for i, j in itertools.combinations(range(len(hashes)), 2)
+             if candidates.hamming(hashes[i:i + 1], hashes[j:j + 1])[0] <= D.NEAR_PHASH}
+    assert close and close <= found
+    assert len(found) < len(hashes) * (len(hashes) - 1) / 2 / 50  # a few candidates, not every pair
+
+
+def test_time_pairs_pair_only_photos_close_in_time_and_skip_undated():
+    seconds = np.array([0, 30, 59, 200, np.nan, 230, 1000], dtype=np.float64)
+    assert {tuple(p) for p in candidates.time_pairs(seconds, 60).tolist()} == {(0, 1), (0, 2), (1, 2), (3, 5)}
+
+
+def _facts(records, embeddings=None, phashes=None, thumbs=None) -> D.PhotoFacts:
+    n = len(records)
+    thumb = thumbnail(Image.new("RGB", (64, 48), (90, 120, 200)))
+    return D.PhotoFacts(records, np.array(phashes if phashes is not None else range(1, n + 1), np.uint64) * 1234567,
+                        np.ones(n, bool), embeddings if embeddings is not None else np.ones((n, 4)) / 2,
+                        lambda ids: {i: (thumbs or {}).get(i, thumb) for i in ids})
+
+
+def test_a_long_series_is_not_chained_into_one_group():
+    start = datetime(2024, 1, 1, 12)
+    records = [_record(n, taken=start + timedelta(seconds=20 * n)) for n in range(30)]  # 10 minutes, 20 s steps
+    groups = D.find_groups("similar", _facts(records, phashes=[(1 << n) * 3 + (1 << 40) * n for n in range(30)]))
+    assert len(groups) > 1
+    for group in groups:
+        keep = datetime.fromisoformat(group.keep.taken_at)
+        for record in group.photos[1:]:  # every member matched the keeper itself, within a minute of it
+            assert abs((datetime.fromisoformat(record.taken_at) - keep).total_seconds()) <= D.SIMILAR_SECONDS
+            assert group.reasons[record.id].endswith("s apart, cosine 1.00")
+
+
+def test_the_keeper_is_the_largest_then_the_oldest_then_the_least_compressed():
+    taken = datetime(2022, 5, 1, 10)
+    small = _record(0, width=320, height=240, taken=taken - timedelta(days=300), digest="a")
+    newer = _record(1, taken=taken + timedelta(days=1), size=5000)
+    older = _record(2, taken=taken, size=800)
+    older_bigger_file = _record(3, taken=taken, size=900)
+    records = [small, newer, older, older_bigger_file]
+    groups = D.find_groups("near", _facts(records, phashes=[7, 7, 7, 7]))
+    assert [r.id for r in groups[0].photos] == ["p3", "p2", "p1", "p0"]
+    assert groups[0].reasons["p0"] == "phash distance 0, cosine 1.00"
+
+
+def test_near_needs_the_frames_to_agree_and_a_high_cosine_tiers_nest():
+    records = [_record(0, digest="same"), _record(1, digest="same"), _record(2), _record(3)]
+    other = thumbnail(Image.new("RGB", (64, 48), (200, 40, 40)))
+    embeddings = np.array([[1, 0], [1, 0], [1, 0], [0.6, 0.8]], np.float32)
+    facts = _facts(records, embeddings, phashes=[5, 5, 5, 5], thumbs={"p3": other})
+    exact = D.find_groups("exact", facts)
+    assert [[r.id for r in g.photos] for g in exact] == [["p0", "p1"]] and exact[0].reasons == {"p1": "same bytes"}
+    near = D.find_groups("near", facts)  # p3: other frame; p2: same frame, p3's cosine too low anyway
+    assert [[r.id for r in g.photos] for g in near] == [["p0", "p1", "p2"]]
+    assert near[0].tiers == {"p1": "exact", "p2": "near"}
+    facts = _facts(records, np.ones((4, 2)) / np.sqrt(2), phashes=[5, 5, 5, 5], thumbs={"p3": other})
+    assert [[r.id for r in g.photos] for g in D.find_groups("near", facts)] == [["p0", "p1", "p2"]]
+
+
+def test_unknown_tier_is_refused():
+    with pytest.raises(ValueError):
+        D.find_groups("nearish", _facts([_record(0)]))
