@@ -1,4 +1,4 @@
-"""Full-window states: no model yet (ready models to download, or a folder) and no folder yet (an inviting empty state)."""
+"""Full-window states: no model yet (ready models to download, or a folder) and no folder yet (an empty state)."""
 
 from __future__ import annotations
 
