@@ -248,3 +248,19 @@ def test_near_copies_are_grouped_with_their_original_and_say_why(qtbot, open_win
         assert sets.same_bytes[original] in copies and len(copies) >= 4
         assert card.tiles[0].keep_button.text() == "Keep this (suggested)"
         assert all(card.group.reasons[t.photo.id] in t.facts.text() for t in card.tiles[1:])
+
+
+def test_similar_shots_are_told_from_copies_before_anything_moves(qtbot, monkeypatch, open_window, tiny_home,
+                                                                 tmp_path):
+    from tests.copy_sets import make_copy_sets
+
+    sets = make_copy_sets(tmp_path / "photos", scenes=1)
+    window, view = open_duplicates(qtbot, open_window, tiny_home, sets.folder, tier="similar")
+
+    card = next(c for c in view._cards if "similar" in c.group.tiers.values())
+    shot = next(t for t in card.tiles[1:] if card.group.tiers[t.photo.id] == "similar")
+    assert f"<i>similar shot: {card.group.reasons[shot.photo.id]}</i>" in shot.facts.text()
+    asked = confirm_with(monkeypatch, window, answer=False)
+    qtbot.mouseClick(card.tiles[0].keep_button, Qt.MouseButton.LeftButton)
+    shots = sum(t == "similar" for t in card.group.tiers.values())
+    assert f"Careful: {shots} photo" in asked[0] and "not copies" in asked[0]

@@ -24,6 +24,7 @@ from photo_tagger.services.browsing import folder_name
 TIERS_SHOWN = {"exact": ("Exact copies", "The same bytes"),
                "near": ("Near copies", "The same shot re-encoded, resized, lightly cropped or stripped of EXIF"),
                "similar": ("Similar shots", "Other shots of the same scene: a burst or a series")}
+MATCHED = {"exact": "copy", "near": "near copy", "similar": "similar shot"}  # by the tier a photo matched at
 PAGE = 30  # groups shown at once; "Show more" adds as many (a tile is a handful of widgets)
 SPACING = 8
 TILE_EXTRA = 40  # a tile is this much wider than its thumbnail
@@ -235,8 +236,13 @@ class DuplicatesView(QWidget):
         """Asks first, naming how many files go; then the others of the group go to the trash on the writer."""
         others = [p for p in group.photos if p.id != photo.id]
         files = f"{len(others)} other photo{'s' if len(others) != 1 else ''}"
+        shots = sum(group.tiers.get(p.id) == "similar" for p in group.photos)
+        warning = (f"\n\nCareful: {shots} photo{'s' if shots != 1 else ''} of this group "
+                   f"{'are other shots' if shots != 1 else 'is another shot'} of the scene, not copies."
+                   if shots else "")
         if not self.window.confirm(f"Keep {os.path.basename(photo.path)} and move the {files} of this group to the "
-                                   "trash?\n\nThey can be restored from the system trash; nothing is deleted."):
+                                   f"trash?{warning}\n\nThey can be restored from the system trash; nothing is "
+                                   "deleted."):
             return
         card = next((c for c in self._cards if c.group is group), None)
         if card is not None:
@@ -346,7 +352,9 @@ class PhotoTile(QFrame):
             lines.append(found.at.replace("T", " ") + ("" if found.source == EXIF else " (file date)"))
         reason = group.reasons.get(photo.id, "")
         if reason:
-            lines.append(f"<i>{escape(reason)}</i>")
+            tier = group.tiers.get(photo.id)  # a similar tier's group holds copies and other shots: say which
+            shown = f"{MATCHED[tier]}: {reason}" if group.tier == "similar" and tier in MATCHED else reason
+            lines.append(f"<i>{escape(shown)}</i>")
         if suggested:  # last: the names of a row's tiles stay on one line
             color = self.palette().color(QPalette.ColorRole.Highlight).name()
             lines.append(f'<b style="color: {color}">Suggested to keep</b>')
