@@ -36,9 +36,8 @@ def find_groups(app, tier: str, folder: str | None = None, progress=None,
     model = app.model_key()
     ids = Filters(folder=scope).catalog_ids(app.catalog, model)
     records = list(app.catalog.get(ids).values())
-    if tier != "exact":
-        _hash_missing(app, records, progress, control)
-    facts = _facts(app, records, model, tier)
+    computed = _hash_missing(app, records, progress, control) if tier != "exact" else {}
+    facts = _facts(app, records, model, tier, computed)
     groups = duplicates.find_groups(tier, facts, control.checkpoint, progress)
     log.info("%d %s duplicate groups among %d photos", len(groups), tier, len(records))
     return groups
@@ -54,15 +53,18 @@ def _scope_folder(app, folder: str | None) -> str | None:
     return path
 
 
-def _facts(app, records, model: str, tier: str) -> PhotoFacts:
+def _facts(app, records, model: str, tier: str, computed: dict) -> PhotoFacts:
     ids = [r.id for r in records]
-    found = app.catalog.phashes(ids) if tier != "exact" else {}
+    found = {**app.catalog.phashes(ids), **{i: h.phash for i, h in computed.items()}} if tier != "exact" else {}
     phashes = np.array([found.get(i, 0) for i in ids], dtype=np.uint64)
     hashed = np.array([i in found for i in ids], dtype=bool)
     embeddings = None
     if tier != "exact" and ids:
         embeddings = _embeddings(app, model, ids)
-    return PhotoFacts(records, phashes, hashed, embeddings, app.catalog.hash_thumbnails)
+    def thumbnails(wanted: list[str]) -> dict[str, bytes]:
+        return {**app.catalog.hash_thumbnails(wanted), **{i: computed[i].thumb for i in wanted if i in computed}}
+
+    return PhotoFacts(records, phashes, hashed, embeddings, thumbnails)
 
 
 def _embeddings(app, model: str, ids: list[str]) -> np.ndarray:
@@ -78,15 +80,17 @@ def _embeddings(app, model: str, ids: list[str]) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
-def _hash_missing(app, records, progress, control: JobControl) -> None:
+def _hash_missing(app, records, progress, control: JobControl) -> dict:
     """Photos indexed before perceptual hashes existed (or whose hash is of older content) are decoded once, at
-    draft size, in a small pool, and their hashes stored; a photo that cannot be read is left out of near."""
+    draft size, in a small pool, and their hashes stored (kept in memory only on a full disk); a photo that cannot
+    be read is left out of near. Returns the hashes computed, by photo id."""
     from photo_tagger.infra.perceptual_hash import hash_file
 
     have = app.catalog.phashes([r.id for r in records])
     missing = [r for r in records if r.id not in have]
+    computed = {}
     if not missing:
-        return
+        return computed
     if progress is not None:
         progress.started(len(missing), "hashing photos indexed before duplicates")
 
@@ -104,6 +108,7 @@ def _hash_missing(app, records, progress, control: JobControl) -> None:
         for start in range(0, len(missing), _HASH_BATCH):
             control.checkpoint()
             batch = [(r, h) for r, h in pool.map(one, missing[start:start + _HASH_BATCH]) if h is not None]
+            computed.update((r.id, h) for r, h in batch)
             if batch and not app.catalog.read_only:
                 with app.catalog.transaction() as db:
                     app.catalog.write_hashes(db, [(r.id, r.content_hash, h.phash, h.thumb) for r, h in batch])
@@ -112,3 +117,4 @@ def _hash_missing(app, records, progress, control: JobControl) -> None:
                 progress.advanced(done)
     if progress is not None:
         progress.finished()
+    return computed
