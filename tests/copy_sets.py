@@ -218,7 +218,8 @@ def make_copy_sets(folder: Path, scenes: int = 12, seed: int = 0, start: datetim
         burst = []
         for step in range(3):
             path = base / f"burst_{step}.jpg"
-            _save_jpeg(path, render(burst_frame(scene, rng, step + 1), size), taken + timedelta(minutes=40, seconds=step))
+            frame = render(burst_frame(scene, rng, step + 1), size)
+            _save_jpeg(path, frame, taken + timedelta(minutes=40, seconds=step))
             burst.append(str(path))
             sets.kinds[str(path)] = "burst"
         sets.look_alikes[str(original)] = alike + burst

@@ -8,8 +8,8 @@ from typing import Iterable
 
 # A row for another content_hash than the photo's is stale (the file changed): it is computed again.
 HASH_SCHEMA = """
-CREATE TABLE IF NOT EXISTS photo_hashes (photo_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, phash INTEGER NOT NULL,
-    thumb BLOB NOT NULL DEFAULT x'');
+CREATE TABLE IF NOT EXISTS photo_hashes (photo_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL,
+    phash INTEGER NOT NULL, thumb BLOB NOT NULL DEFAULT x'');
 """
 
 _CURRENT = "FROM photo_hashes h JOIN photos p ON p.id = h.photo_id AND p.content_hash = h.content_hash"
@@ -30,8 +30,9 @@ class PhotoHashCatalog:
 
     def phashes(self, ids: Iterable[str]) -> dict[str, int]:
         """The phash (unsigned) of each of these photos that has one for its current content."""
-        return {i: h & 0xFFFFFFFFFFFFFFFF for i, h in self._in(f"SELECT h.photo_id, h.phash {_CURRENT} WHERE h.photo_id IN",
-                                                              ids)}
+        rows = self._in(f"SELECT h.photo_id, h.phash {_CURRENT} WHERE h.photo_id IN", ids)
+        return {i: h & 0xFFFFFFFFFFFFFFFF for i, h in rows}
 
     def hash_thumbnails(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """The thumbnail (core/frame_match.py) of each of these photos that has one for its current content."""
         return {i: t for i, t in self._in(f"SELECT h.photo_id, h.thumb {_CURRENT} WHERE h.photo_id IN", ids)}
