@@ -14,7 +14,9 @@ found at rank 1 by search.
    the timed call is the whole index job (services.folders.add_folders: scan, decode, gate, encode, write, and the
    text stage). Medians of --repeats, ratio auto/off of the medians; and the process's CPU seconds per photo (all
    its threads), which a busy shared machine disturbs much less than the wall clock.
-4. Rank 1: the --words text photos indexed with ocr = auto (the default) in that library; for each photo's unique word
+4. The gate where it runs: the indexer's decode of each of those photos with and without the gate, alternated photo
+   by photo in one process (added milliseconds per photo, medians).
+5. Rank 1: the --words text photos indexed with ocr = auto (the default) in that library; for each photo's unique word
    (lower case, as typed), the share where services.search.search ranks its photo first; and the share where
    catalog.text_matches alone does (the reader and FTS without the gate or the ranking).
 
@@ -130,6 +132,28 @@ def reader(work: Path, threads: int) -> dict:
     return out
 
 
+def decode_ab(work: Path, photos: int, repeats: int) -> dict:
+    """The gate's cost where it runs: the indexer's decode of each textless 1600x1200 JPEG (load_pixels_and_info at
+    a 224 px model's draft size) without and with the gate on the decoded image, alternated photo by photo."""
+    from photo_tagger.core.preprocess import load_pixels_and_info
+    from photo_tagger.core.types import PreprocessSpec
+
+    folder = work / "textless"
+    if len(list(folder.glob("*.jpg"))) != photos:
+        shutil.rmtree(folder, ignore_errors=True)
+        make_textless_photos(folder, photos, seed=300, size=(1600, 1200))
+    spec, files = PreprocessSpec(image_size=224), sorted(folder.glob("*.jpg"))
+    plain, gated = [], []
+    for r in range(repeats):
+        for i, path in enumerate(files):
+            for with_gate in ((False, True) if (i + r) % 2 == 0 else (True, False)):
+                started = time.perf_counter()
+                load_pixels_and_info(path, spec, on_image=text_score if with_gate else None)
+                (gated if with_gate else plain).append(time.perf_counter() - started)
+    return {"photos": len(files), "repeats": repeats, "decode_ms_median": ms(plain),
+            "decode_and_gate_ms_median": ms(gated), "added_ms_median": round(ms(gated) - ms(plain), 2)}
+
+
 def fresh_app(home: Path, mode: str):
     from photo_tagger.app import App
 
@@ -215,7 +239,7 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=len(WORDS), help=f"text photos (at most {len(WORDS)})")
     parser.add_argument("--textless", type=int, default=300, help="generated textless photos for the gate")
     parser.add_argument("--threads", type=int, default=0, help="the reader's threads (0: as the app picks)")
-    parser.add_argument("--parts", default="gate,reader,index,rank1", help="which parts to run (comma-separated)")
+    parser.add_argument("--parts", default="gate,reader,decode,index,rank1", help="parts to run, comma-separated")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     work = OUT / "ocr"
@@ -229,6 +253,10 @@ def main() -> None:
         print("reader ...", flush=True)
         result["reader"] = reader(work, args.threads)
         print(json.dumps(result["reader"]), flush=True)
+    if "decode" in parts:
+        print("decode with and without the gate ...", flush=True)
+        result["decode"] = decode_ab(work, args.photos, args.repeats)
+        print(json.dumps(result["decode"]), flush=True)
     if parts & {"index", "rank1"}:
         from benchmarks.bench_index import VIT_NAME, ensure_model
         from photo_tagger.config import Settings
