@@ -26,7 +26,7 @@ FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaV
 
 
 def font_paths() -> list[str]:
-    """The DejaVu fonts found on this system (fonts-dejavu-core; .ci/run installs it)."""
+    """The DejaVu fonts found on this system (fonts-dejavu-core and -extra; .ci/run installs them)."""
     found = {Path(p).name: p for p in glob.glob("/usr/share/fonts/truetype/dejavu/*.ttf")}
     return [found[name] for name in FONT_FILES if name in found]
 
