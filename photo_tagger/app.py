@@ -355,6 +355,8 @@ class App:
         """Release the library: caches, catalog, Chroma client, lock (in that order)."""
         if "cached_text_encoder" in self.__dict__:
             self.cached_text_encoder.close()
+        for _, text in self.__dict__.get("_other_encoders", {}).values():
+            text.close()
         if "catalog" in self.__dict__:
             written = not self.catalog.read_only and self.catalog.written()
             self.catalog.close()
@@ -386,7 +388,7 @@ class App:
     def encoders_for(self, name: str):
         """(image encoder, text encoder) of an installed model that is not the one in use, made once per process
         and model content: a trial encodes a sample of the library with them (services/model_trial.py). Its text
-        embeddings are cached in memory only; the disk cache serves the model in use."""
+        embeddings go to the same disk cache, under its own key (ready for a switch)."""
         from photo_tagger.core.text_cache import CachedTextEncoder
         from photo_tagger.infra.onnx_clip import OnnxImageEncoder, OnnxTextEncoder
 
@@ -397,7 +399,7 @@ class App:
             precision = s.precision if s.precision in model.precisions else "fp32"
             made[model.key] = (OnnxImageEncoder(model, device=s.device, precision=precision, threads=s.threads),
                                CachedTextEncoder(OnnxTextEncoder(model, device=s.device, threads=s.threads),
-                                                 model.key, Path(":memory:")))
+                                                 model.key, self._text_cache_file()))
         return made[model.key]
 
 

@@ -16,7 +16,8 @@ from photo_tagger.services import model_trial
 
 log = logging.getLogger(__name__)
 
-SLICE = 48  # photos per writer job: a few seconds at most, then other writes get their turn
+SLICE = 48  # photos per writer job at most...
+SLICE_S = 2.0  # ...and no new batch after this long: an index or a tag edit waits one batch more at worst
 
 
 class TrialDriver(QObject):
@@ -73,7 +74,7 @@ class TrialDriver(QObject):
             size = None if self.then_switch else self.sample
             name = self.name
             self.job = self.runner.write(f"Trying {name}", lambda progress, control: model_trial.encode_trial(
-                self.app, name, size, progress, control, limit=SLICE), on_done=partial(self._known, turn),
+                self.app, name, size, progress, control, limit=SLICE, seconds=SLICE_S), on_done=partial(self._known, turn),
                 on_error=partial(self._failed, turn))
         elif self.then_switch:
             name = self.name

@@ -9,6 +9,7 @@ stay embedded by the model in use (searches and tags do not change) until the sw
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -115,10 +116,13 @@ def trial_state(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE)
 
 
 def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, progress: Progress | None = None,
-                 control: JobControl | None = None, limit: int | None = None) -> TrialState:
-    """Encode the trial's photos that the tried model lacks (at most `limit` in this call: the window queues one
-    slice at a time, so other writes never wait long). Run on the writer. Stops at the next batch after a cancel;
-    what was written stays, and the next call goes on from there."""
+                 control: JobControl | None = None, limit: int | None = None,
+                 seconds: float | None = None) -> TrialState:
+    """Encode the trial's photos that the tried model lacks: at most `limit` in this call, and no new batch once
+    `seconds` have passed (the window queues one short slice at a time, so other writes never wait long). Run on
+    the writer. Stops at the next batch after a cancel; what was written stays, and the next call goes on from
+    there."""
+    started = time.monotonic()
     control = control or JobControl()
     model, current = _models(app, name)
     targets = _targets(app, current, size)
@@ -135,6 +139,8 @@ def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE
     with ThreadPoolExecutor(2, thread_name_prefix="trial-decode") as pool:
         for start in range(0, len(slice_), batch_size):
             control.checkpoint()
+            if seconds is not None and start and time.monotonic() - started > seconds:
+                break
             batch = [records[i] for i in slice_[start:start + batch_size] if i in records]
             read = list(pool.map(lambda r: _read(r, image_encoder.preprocess_spec), batch))
             good = [(r, pixels) for r, pixels, _ in read if pixels is not None]
@@ -293,5 +299,7 @@ def remove_tried(app, name: str) -> None:
     key = app.models.get(name).key
     drop_model_vectors(app.catalog, key)
     _records(app).forget(key)
-    app.__dict__.get("_other_encoders", {}).pop(key, None)  # its sessions: the files go now
+    made = app.__dict__.get("_other_encoders", {}).pop(key, None)  # its sessions: the files go now
+    if made is not None:
+        made[1].close()
     app.models.remove(name)
