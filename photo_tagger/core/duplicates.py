@@ -163,34 +163,26 @@ def _similar(facts: PhotoFacts, edges: dict) -> None:
 
 
 def _star_groups(tier: str, records: list[PhotoRecord], edges: dict) -> list[DuplicateGroup]:
-    """Connected photos, split into stars: the best keeper left and every photo it matched itself, again and again."""
-    parent = list(range(len(records)))
-
-    def root(n: int) -> int:
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
+    """Stars: the best keeper not yet taken, with every photo not yet taken that it matched itself; again and again.
+    Linear in the matches (a time-lapse of 100,000 frames a few seconds apart is one long chain of them)."""
     neighbours: dict[int, dict[int, tuple[int, str]]] = {}
     for (i, j), edge in edges.items():
         neighbours.setdefault(i, {})[j] = edge
         neighbours.setdefault(j, {})[i] = edge
-        parent[root(i)] = root(j)
-    components: dict[int, list[int]] = {}
-    for n in neighbours:
-        components.setdefault(root(n), []).append(n)
+    order = sorted(neighbours, key=lambda n: keeper_order(records[n]))
+    position = {n: k for k, n in enumerate(order)}
     groups = []
-    for members in components.values():
-        left = sorted(members, key=lambda n: keeper_order(records[n]))
-        while len(left) > 1:
-            keeper, rest = left[0], left[1:]
-            matched = [n for n in rest if n in neighbours[keeper]]
-            if matched:
-                groups.append(DuplicateGroup(
-                    tier, tuple(records[n] for n in (keeper, *matched)),
-                    {records[n].id: neighbours[keeper][n][1] for n in matched},
-                    {records[n].id: TIERS[neighbours[keeper][n][0]] for n in matched}))
-            left = [n for n in rest if n not in matched]
+    taken: set[int] = set()
+    for keeper in order:
+        if keeper in taken:
+            continue
+        taken.add(keeper)
+        matched = sorted((n for n in neighbours[keeper] if n not in taken), key=position.__getitem__)
+        if matched:
+            taken.update(matched)
+            groups.append(DuplicateGroup(
+                tier, tuple(records[n] for n in (keeper, *matched)),
+                {records[n].id: neighbours[keeper][n][1] for n in matched},
+                {records[n].id: TIERS[neighbours[keeper][n][0]] for n in matched}))
     groups.sort(key=lambda g: (-len(g.photos), keeper_order(g.keep)))
     return groups
