@@ -44,6 +44,7 @@ def open_duplicates(qtbot, open_window, home, folder, tier="exact"):
     view.find()
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: not view.status.text().startswith("Finding"))
+    qtbot.waitUntil(lambda: not view.building)  # cards are made one per event-loop turn
     return window, view
 
 
@@ -166,9 +167,11 @@ def test_the_folder_scope_the_view_menu_and_pages_of_groups(qtbot, qtmodeltester
     view.find()
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: view.status.text().startswith("2 groups"))
+    qtbot.waitUntil(lambda: not view.building)
     assert len(view._cards) == 1 and view.more_button.text() == "Show 1 more group (1 not shown)"
     view.more_button.click()
-    assert len(view._cards) == 2 and view.more_button.isHidden()
+    qtbot.waitUntil(lambda: len(view._cards) == 2)
+    assert view.more_button.isHidden()
     qtmodeltester.check(view.model)
 
     view.folder.setCurrentIndex(view.folder.findData(str(other)))
