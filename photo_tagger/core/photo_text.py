@@ -16,7 +16,7 @@ from photo_tagger.core.text_gate import text_score
 
 log = logging.getLogger(__name__)
 
-MIN_RUN = 4  # text_score (cells in a line) from which ocr = auto reads a photo (benchmarks/RESULTS.md, "Text gate")
+MIN_RUN = 4  # text_score (cells in a line) from which ocr = auto reads a photo (benchmarks/RESULTS.md, "Text in photos")
 GATE_DECODE_SIDE = 448  # a photo judged by the text stage itself is decoded as the indexer decodes (224 x 2)
 OCR_DECODE_SIDE = 960  # JPEGs decode at the smallest DCT scale keeping the short side >= this (the reader's size)
 
