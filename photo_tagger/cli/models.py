@@ -52,8 +52,11 @@ def register(subparsers) -> None:
     p.add_argument("name", nargs="?", help="default: every installed model")
     p.set_defaults(handler=_measure)
 
-    p = sub.add_parser("use", help="make NAME the model the app uses")
+    p = sub.add_parser("use", help="make NAME the model the app uses: it first encodes every photo (the model in use "
+                                   "keeps serving searches and tags until then)")
     p.add_argument("name")
+    p.add_argument("--now", action="store_true",
+                   help="switch at once: searches then cover only the photos NAME has encoded, until the next index")
     p.set_defaults(handler=_use)
 
     p = sub.add_parser("verify", help="re-hash model files against their manifest")
@@ -230,6 +233,8 @@ def _active_name(app) -> str:
 def _use(app, args) -> int:
     model = app.models.get(args.name)
     model.check_files()
+    if not args.now and _active_name(app) not in ("", model.name):
+        _encode_all_first(app, model.name)
     if _tried(app, model.name):  # keep what its trial encoded (services/model_trial.py)
         from photo_tagger.services.model_trial import switch_to
 
@@ -240,6 +245,21 @@ def _use(app, args) -> int:
     app.update_settings(model=model.name)
     say(f"Now using {model.name}")
     return 0
+
+
+def _encode_all_first(app, name: str) -> None:
+    """Encode every photo with `name` before the switch, as a trial of the whole library (resumable: Ctrl-C keeps
+    what was encoded); the model in use serves searches and tags meanwhile."""
+    from photo_tagger.core.jobs import JobControl
+    from photo_tagger.services import model_trial
+
+    state = model_trial.trial_state(app, name, None)
+    if state.complete:
+        return
+    say(f"Encoding your {state.photos} photos with {name} before switching ({state.encoded} done before); "
+        f"{state.current} serves searches and tags until then. Ctrl-C stops; `model use {name}` goes on later "
+        f"(--now switches at once)")
+    model_trial.encode_trial(app, name, None, TerminalProgress(unit="photo"), JobControl())
 
 
 def _tried(app, name: str) -> bool:

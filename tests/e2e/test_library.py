@@ -146,7 +146,7 @@ def test_model_switch_reencodes_in_place(cli, model_depot, tiny_home, tmp_path):
     make_photos(photos, 5)
     index_json(cli, tiny_home, photos)
     cli("--home", tiny_home, "model", "import", model_depot.folder("shapes"))
-    cli("--home", tiny_home, "model", "use", "shapes")
+    cli("--home", tiny_home, "model", "use", "shapes", "--now")
     status = json.loads(cli("--home", tiny_home, "status", "--json").out)
     assert status["pending"]["to re-encode"] == 5 and status["photos"] == 0
     report = index_json(cli, tiny_home, photos)

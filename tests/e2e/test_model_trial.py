@@ -111,7 +111,7 @@ def test_a_trial_stops_and_resumes_without_encoding_twice(library):
 def test_switch_keeps_the_trial_vectors_and_the_index_encodes_the_rest(cli, library):
     home, folder, _ = library
     assert cli("--home", home, "model", "try", "shapes", "--sample", SAMPLE, "--json").returncode == 0
-    used = cli("--home", home, "model", "use", "shapes")
+    used = cli("--home", home, "model", "use", "shapes", "--now")
     assert used.returncode == 0 and f"{SAMPLE} photos keep the vectors" in used.out, used.out + used.err
     app = App.from_home(home)
     try:
@@ -175,5 +175,17 @@ def test_try_all_then_use_encodes_nothing_again(cli, library):
         app.close()
     used = cli("--home", home, "model", "use", "shapes")
     assert f"{PHOTOS} photos keep the vectors" in used.out and "the other 0" in used.out
+    report = json.loads(cli("--home", home, "index", folder, "--json").out)
+    assert report["reencoded"] == 0 and report["unchanged"] == PHOTOS
+
+
+def test_use_encodes_every_photo_first_and_the_index_after_it_encodes_nothing(cli, library):
+    home, folder, _ = library
+    used = cli("--home", home, "model", "use", "shapes")
+    assert used.returncode == 0, used.err
+    assert f"Encoding your {PHOTOS} photos with shapes before switching" in used.out
+    assert f"{PHOTOS} photos keep the vectors" in used.out and "the other 0" in used.out, used.out
+    hits = cli("--home", home, "search", "a photo of a red circle", "--json")
+    assert hits.returncode == 0 and len(json.loads(hits.out)) > 0, hits.err
     report = json.loads(cli("--home", home, "index", folder, "--json").out)
     assert report["reencoded"] == 0 and report["unchanged"] == PHOTOS
