@@ -1,11 +1,10 @@
-"""Shared by the CLI commands: finding a photo of the library by its path, printing hits."""
+"""Shared by the CLI commands: finding a photo of the library by its path, a hit as JSON."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from photo_tagger.cli.output import say
 from photo_tagger.core.dates import record_date
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.library import containing_root
@@ -37,12 +36,3 @@ def hit_dict(hit) -> dict:
     r = hit.record
     return {"path": r.path, "score": round(hit.score, 4), "tags": list(hit.tags), "flags": list(hit.flags),
             "taken_at": r.taken_at, **date_fields(r), "width": r.width, "height": r.height}
-
-
-def print_hits(hits) -> None:
-    if not hits:
-        say("No photos found.")
-    for hit in hits:
-        extra = f"  [{', '.join(hit.tags)}]" if hit.tags else ""
-        flag = f"  FLAGGED: {', '.join(hit.flags)}" if hit.flags else ""
-        say(f"{hit.score:6.3f}  {hit.record.path}{extra}{flag}")
