@@ -24,11 +24,21 @@ TIERS = ("exact", "near", "similar")
 # near: phashes within 4 bits (re-encoded, resized, stripped and PNG copies measured 0-2; look-alikes go down to
 # 0), frames that agree cell by cell (copies differed by at most 17 levels in any cell, look-alikes by 41 and up),
 # and a high cosine where the model can tell (real CLIP puts re-encodes at 0.95 and up). The cosine is never enough
-# alone: a toy or random model gives every pair a high one, so the hash and the frames decide. A crop moves every
-# cell: crops are not near (they measured 6-22 bits apart); a crop that kept its capture date is similar.
+# alone: a toy or random model gives every pair a high one, so the hash and the frames decide.
 NEAR_PHASH = 4  # = candidates.BANDS - 1: the bands find every such pair
 NEAR_RESIDUAL = 28.0
 NEAR_COSINE = 0.90
+# near, cropped: a crop moves every cell and its phash (6-22 bits). Pairs taken within CROP_SECONDS of each other or
+# sharing an LSH band of their embeddings (cosine >= NEAR_COSINE) are lined up pixel by pixel (infra/image_alignment):
+# a crop maps onto its original by a scale and a shift, lies inside it and, once warped onto it, differs by JPEG
+# noise only (crops measured 2-6 levels in the worst cell, burst frames and moved objects 41 and up: RESULTS.md).
+CROP_SECONDS = 2.0
+CROP_PARTNERS = 8  # candidates lined up per photo at most, the closest in meaning first: a long burst stays linear
+CROP_MIN_INLIERS = 15  # keypoints the transform explains (crops measured 21-101)
+CROP_MAX_ROTATION = 1.0  # degrees: a crop is not turned
+CROP_INSIDE = 0.95  # share of the smaller photo inside the larger one
+CROP_KEEPS = 0.60  # share of the larger photo the smaller one keeps: "lightly" cropped (a 20% cut of each side)
+CROP_RESIDUAL = NEAR_RESIDUAL
 # similar: taken within a minute of the keeper (capture times only: a file's time is when it was copied) and
 # close in meaning.
 SIMILAR_SECONDS = 60.0
@@ -57,6 +67,9 @@ class PhotoFacts:
     hashed: np.ndarray
     embeddings: np.ndarray | None
     thumbnails: Callable[[list[str]], dict[str, bytes]]
+    # How the second photo lines up with the first (infra.image_alignment.Alignment), None where it cannot be told
+    # (a photo that cannot be decoded: the caller logs why); without it crops are not looked for.
+    align: Callable[[PhotoRecord, PhotoRecord], object | None] | None = None
 
 
 def keeper_order(record: PhotoRecord) -> tuple:
@@ -77,6 +90,7 @@ def find_groups(tier: str, facts: PhotoFacts, checkpoint: Callable[[], None] = l
     _exact(facts.records, edges)
     if rank >= 1:
         _near(facts, edges, checkpoint, progress)
+        _crops(facts, edges, checkpoint, progress)
     if rank >= 2:
         _similar(facts, edges)
     return _star_groups(tier, facts.records, edges)
@@ -136,6 +150,62 @@ def _near(facts: PhotoFacts, edges: dict, checkpoint, progress) -> None:
                 arrays[key] = as_array(thumbs[key])
         if residual(arrays[a], arrays[b]) <= NEAR_RESIDUAL:
             _add(edges, i, j, 1, f"phash distance {d}, cosine {c:.2f}")
+    if progress is not None:
+        progress.finished()
+
+
+def crop_candidates(facts: PhotoFacts, edges: dict) -> np.ndarray:
+    """Pairs not yet matched that were taken within CROP_SECONDS or share an LSH band, with cosine >= NEAR_COSINE;
+    at most CROP_PARTNERS a photo, those taken at the same moment first, then the closest. Sorted, so each photo's
+    pairs come together."""
+    if facts.embeddings is None or len(facts.records) < 2:
+        return np.zeros((0, 2), np.int64)
+    seconds = np.array([capture_seconds(r) for r in facts.records], dtype=np.float64)
+    lsh, _ = candidates.lsh_pairs(facts.embeddings)
+    pairs = candidates.unique_pairs(np.concatenate([candidates.time_pairs(seconds, CROP_SECONDS), lsh]))
+    cosine = _cosines(facts.embeddings, pairs)
+    pairs, cosine = pairs[cosine >= NEAR_COSINE], cosine[cosine >= NEAR_COSINE]
+    # Taken at the same moment first (a weak model gives every pair a high cosine), then the closest in meaning.
+    apart = np.abs(seconds[pairs[:, 0]] - seconds[pairs[:, 1]])
+    same_moment = apart <= CROP_SECONDS  # False where either has no capture time (NaN)
+    count: dict[int, int] = {}
+    kept = []
+    for i, j in pairs[np.lexsort((-cosine, ~same_moment))].tolist():
+        if (i, j) in edges or count.get(i, 0) >= CROP_PARTNERS or count.get(j, 0) >= CROP_PARTNERS:
+            continue
+        count[i] = count.get(i, 0) + 1
+        count[j] = count.get(j, 0) + 1
+        kept.append((i, j))
+    return np.array(sorted(kept), np.int64).reshape(-1, 2)
+
+
+def crop_verdict(alignment) -> str | None:
+    """The reason a lined-up pair is a copy (the same frame or a light crop of it), None for a look-alike."""
+    inside, keeps = max(alignment.cover_a, alignment.cover_b), min(alignment.cover_a, alignment.cover_b)
+    if (alignment.inliers < CROP_MIN_INLIERS or abs(alignment.rotation) > CROP_MAX_ROTATION
+            or inside < CROP_INSIDE or keeps < CROP_KEEPS or not alignment.residual <= CROP_RESIDUAL):
+        return None
+    kind = "aligned copy" if keeps >= CROP_INSIDE else "cropped copy"
+    return (f"{kind}: {keeps:.0%} overlap, {alignment.inliers} matching points, "
+            f"largest cell difference {alignment.residual:.0f}")
+
+
+def _crops(facts: PhotoFacts, edges: dict, checkpoint, progress) -> None:
+    if facts.align is None:
+        return
+    pairs = crop_candidates(facts, edges)
+    if progress is not None:
+        progress.started(len(pairs), "lining up possible crops")
+    records = facts.records
+    for done, (i, j) in enumerate(pairs.tolist(), 1):
+        if done % 8 == 0:
+            checkpoint()
+            if progress is not None:
+                progress.advanced(done)
+        alignment = facts.align(records[i], records[j])
+        reason = crop_verdict(alignment) if alignment is not None else None
+        if reason is not None:
+            _add(edges, i, j, 1, reason)
     if progress is not None:
         progress.finished()
 

@@ -64,7 +64,34 @@ def _facts(app, records, model: str, tier: str, computed: dict) -> PhotoFacts:
     def thumbnails(wanted: list[str]) -> dict[str, bytes]:
         return {**app.catalog.hash_thumbnails(wanted), **{i: computed[i].thumb for i in wanted if i in computed}}
 
-    return PhotoFacts(records, phashes, hashed, embeddings, thumbnails)
+    return PhotoFacts(records, phashes, hashed, embeddings, thumbnails, _aligner() if tier != "exact" else None)
+
+
+def _aligner():
+    """Lines two photos up for the crop check (infra/image_alignment.py), each decoded once while its pairs are
+    compared; a photo that cannot be decoded is logged once with its reason and left out of the crop check."""
+    from photo_tagger.infra.image_alignment import FeatureCache, align
+
+    cache = FeatureCache()
+    unreadable: set[str] = set()
+
+    def features(record):
+        if record.path in unreadable:
+            return None
+        try:
+            return cache.get(record.path)
+        except UnreadableImage as exc:
+            log.warning("not compared for crops: %s: %s", record.path, exc.reason)
+        except Exception as exc:  # a broken file must not stop the other comparisons
+            log.warning("not compared for crops: %s: %s", record.path, exc)
+        unreadable.add(record.path)
+        return None
+
+    def aligned(a, b):
+        first, second = features(a), features(b)
+        return align(first, second) if first is not None and second is not None else None
+
+    return aligned
 
 
 def _embeddings(app, model: str, ids: list[str]) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Duplicate tiers on the copy sets (tests/copy_sets.py) through the real indexer and the CLI: exact and near find
-the copies and never a look-alike, similar finds each burst, the keeper is the original, --folder limits."""
+the copies (crops included) and never a look-alike, similar finds each burst, the keeper is the original, --folder limits."""
 
 from __future__ import annotations
 
@@ -50,19 +50,18 @@ def test_exact_and_near_find_the_copies_and_never_a_look_alike(cli, tiny_home, i
     assert _precision_recall(_pairs(exact), _truth(sets, ("same_bytes",))) == (1.0, 1.0)
     near = _groups(cli, tiny_home)  # near is the default
     assert {g["tier"] for g in near} == {"near"}
-    # Every pair found is of copies (a crop found is right too); every same-framing copy is found (crops are not
-    # near: RESULTS.md).
-    precision = _precision_recall(_pairs(near), _truth(sets, sets.kinds.values()))[0]
-    recall = _precision_recall(_pairs(near), _truth(sets, SAME_FRAMING))[1]
+    # Every pair found is of copies; every copy is found, crops included.
+    precision, recall = _precision_recall(_pairs(near), _truth(sets, sets.kinds.values()))
     assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+    assert _precision_recall(_pairs(near), _truth(sets, SAME_FRAMING))[1] == 1.0
     for groups in (exact, near):
         assert not alike & {p["path"] for g in groups for p in g["photos"]}
     for group in near:  # the keeper is the original (largest, oldest, least compressed); each other says why
         assert sets.kinds[group["keep"]] == "original" and group["photos"][0]["keep"]
         for photo in group["photos"][1:]:
             kind = sets.kinds[photo["path"]]
-            assert photo["reason"] == "same bytes" if kind == "same_bytes" else photo["reason"].startswith(
-                "phash distance "), photo
+            start = {"same_bytes": "same bytes", "cropped": "cropped copy: "}.get(kind, "phash distance ")
+            assert photo["reason"].startswith(start), photo
 
 
 def test_similar_groups_each_burst_and_says_how_far_apart(cli, tiny_home, indexed):

@@ -1,0 +1,135 @@
+"""Lining two photos up (OpenCV: ORB keypoints, a RANSAC similarity transform) to tell a cropped copy from a
+look-alike: core/duplicates.py asks for the alignment of a candidate pair and decides from what it measured."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from typing import NamedTuple
+
+import numpy as np
+
+from photo_tagger.core.frame_match import COMPARE, residual
+
+SIDE = 512  # photos are compared at this long side: keypoints enough, 0.3 MB each, a few ms to decode at draft size
+_FEATURES = 2000
+_RATIO = 0.75  # Lowe's ratio test: a match must be clearly better than the second best
+_FAST = 7  # FAST corner threshold (default 20): smooth photos (sky, skin, synthetic scenes) give few corners
+_RANSAC_PX = 3.0
+_CACHE = 64  # photos kept decoded: candidate pairs are sorted, so a photo's pairs come together
+_QT_VARIABLES = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR")
+_cv2 = None
+
+
+def cv2_module():
+    """OpenCV, imported on first use. Its import points Qt's plugin and font paths at its own Qt build (in
+    os.environ): the window's Qt would then load the wrong plugins, so both variables are put back as they were."""
+    global _cv2
+    if _cv2 is None:
+        saved = {name: os.environ.get(name) for name in _QT_VARIABLES}
+        try:
+            import cv2
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        _cv2 = cv2
+    return _cv2
+
+
+class Features(NamedTuple):
+    pixels: np.ndarray  # RGB uint8, long side SIDE at most
+    points: np.ndarray  # (n, 2) float32 keypoint positions
+    descriptors: np.ndarray | None  # ORB's 32-byte descriptors, None without keypoints
+
+
+class Alignment(NamedTuple):
+    """How photo b lines up with photo a: b's pixels map into a's frame by a scale, a rotation and a shift."""
+
+    matches: int  # matches that passed the ratio test
+    inliers: int  # of those, the ones the transform explains (within _RANSAC_PX pixels)
+    rotation: float  # degrees
+    cover_a: float  # share of a's frame that b covers
+    cover_b: float  # share of b's frame that lies inside a
+    residual: float  # largest colour difference (0-255) of any of COMPARE x COMPARE cells over the overlap
+
+
+def features(path: str) -> Features:
+    """A photo's pixels and keypoints (raises UnreadableImage with a reason for a photo that cannot be decoded)."""
+    from PIL import Image
+
+    from photo_tagger.core.preprocess import open_rgb
+
+    cv2 = cv2_module()
+    with open_rgb(path, min_side=SIDE) as image:
+        image.thumbnail((SIDE, SIDE), Image.Resampling.BOX)  # never enlarges
+        pixels = np.asarray(image.convert("RGB"))
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    keypoints, descriptors = cv2.ORB_create(_FEATURES, fastThreshold=_FAST).detectAndCompute(grey, None)
+    points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
+    return Features(pixels, points, descriptors)
+
+
+def align(a: Features, b: Features) -> Alignment | None:
+    """The alignment of b onto a; None where too few keypoints match for any transform."""
+    cv2 = cv2_module()
+    if a.descriptors is None or b.descriptors is None or len(a.points) < 2 or len(b.points) < 2:
+        return None
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(b.descriptors, a.descriptors, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < _RATIO * p[1].distance]
+    if len(good) < 3:
+        return None
+    source = b.points[[m.queryIdx for m in good]]
+    target = a.points[[m.trainIdx for m in good]]
+    transform, inlier_mask = cv2.estimateAffinePartial2D(source, target, method=cv2.RANSAC,
+                                                         ransacReprojThreshold=_RANSAC_PX)
+    if transform is None:
+        return None
+    scale = float(np.hypot(transform[0, 0], transform[1, 0]))
+    rotation = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
+    ha, wa = a.pixels.shape[:2]
+    hb, wb = b.pixels.shape[:2]
+    corners = np.array([[0, 0, 1], [wb, 0, 1], [wb, hb, 1], [0, hb, 1]], np.float64) @ transform.T
+    # The overlap: the largest upright box inside both frames (the rotation is tiny or the pair is refused).
+    left = max(0.0, corners[0, 0], corners[3, 0])
+    right = min(float(wa), corners[1, 0], corners[2, 0])
+    top = max(0.0, corners[0, 1], corners[1, 1])
+    bottom = min(float(ha), corners[2, 1], corners[3, 1])
+    overlap = max(0.0, right - left) * max(0.0, bottom - top)
+    cover_a = overlap / (wa * ha)
+    cover_b = overlap / max(1e-9, scale * scale * wb * hb)
+    difference = float("inf")
+    if right - left >= COMPARE and bottom - top >= COMPARE:
+        difference = _overlap_residual(cv2, a.pixels, b.pixels, transform, (left, top, right, bottom))
+    return Alignment(len(good), int(inlier_mask.sum()), rotation, cover_a, cover_b, difference)
+
+
+def _overlap_residual(cv2, a: np.ndarray, b: np.ndarray, transform: np.ndarray, box) -> float:
+    """b warped onto a; both cut to the overlap (a pixel in from its edges, where the warp interpolates across the
+    border) and averaged into COMPARE x COMPARE cells, as core/frame_match.py compares thumbnails."""
+    ha, wa = a.shape[:2]
+    warped = cv2.warpAffine(b, transform, (wa, ha), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    left, top, right, bottom = (int(np.ceil(box[0])) + 1, int(np.ceil(box[1])) + 1, int(box[2]) - 1,
+                                int(box[3]) - 1)
+    cells = [cv2.resize(image[top:bottom, left:right], (COMPARE, COMPARE), interpolation=cv2.INTER_AREA)
+             for image in (a, warped)]
+    return residual(cells[0].astype(np.float32), cells[1].astype(np.float32))
+
+
+class FeatureCache:
+    """The features of the photos compared last, so a photo in several candidate pairs is decoded once."""
+
+    def __init__(self, size: int = _CACHE):
+        self._size = size
+        self._found: OrderedDict[str, Features] = OrderedDict()
+
+    def get(self, path: str) -> Features:
+        if path in self._found:
+            self._found.move_to_end(path)
+            return self._found[path]
+        found = self._found[path] = features(path)
+        if len(self._found) > self._size:
+            self._found.popitem(last=False)
+        return found
