@@ -1,6 +1,7 @@
 """Sets of copies for the duplicate tiers, made here: each scene's photo with its copies (the same bytes, re-encoded
-at other JPEG qualities, resized, cropped 5-10%, EXIF stripped, re-saved as PNG) among look-alikes that are not
-copies (the same scene re-rendered with an object shifted, an object in another colour, burst frames)."""
+at other JPEG qualities, resized, cropped 5-10%, cropped 8-15% and shrunk without EXIF, EXIF stripped, re-saved as
+PNG) among look-alikes that are not copies (the same scene re-rendered with an object shifted, an object in another
+colour, burst frames, the next shot a second later with the front object nudged 2-4% and the frame moved)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 SIZE = (640, 480)
-COPY_KINDS = ("same_bytes", "quality_60", "quality_35", "resized_50", "resized_25", "cropped", "exif_stripped",
-              "png")
-LOOK_ALIKE_KINDS = ("shifted", "recoloured", "burst")
+COPY_KINDS = ("same_bytes", "quality_60", "quality_35", "resized_50", "resized_25", "cropped", "cropped_shrunk",
+              "exif_stripped", "png")
+CROP_KINDS = ("cropped", "cropped_shrunk")
+LOOK_ALIKE_KINDS = ("shifted", "recoloured", "burst", "nudged")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,16 @@ def recoloured(scene: Scene, rng: random.Random) -> Scene:
     return replace(scene, things=tuple(things), noise_seed=rng.randrange(1 << 30))
 
 
+def nudged(scene: Scene, rng: random.Random) -> Scene:
+    """The next shot, a second later: the thing in front nudged by 2-4% of the frame and the camera moved 2-3% (its
+    frame looks like a light crop of the first one's, but it is another photo)."""
+    things = list(scene.things)
+    things[-1] = replace(things[-1], cx=things[-1].cx + rng.choice((-1, 1)) * rng.uniform(0.02, 0.04))
+    return replace(scene, things=tuple(things), pan=(rng.choice((-1, 1)) * rng.uniform(0.02, 0.03),
+                                                      rng.choice((-1, 1)) * rng.uniform(0.02, 0.03)),
+                   noise_seed=rng.randrange(1 << 30))
+
+
 def burst_frame(scene: Scene, rng: random.Random, step: int) -> Scene:
     """The next frame of a burst: the camera pans a little and the thing in front moves on."""
     things = list(scene.things)
@@ -169,8 +181,8 @@ def _save_jpeg(path: Path, image: Image.Image, taken: datetime | None, quality: 
 def make_copy_sets(folder: Path, scenes: int = 12, seed: int = 0, start: datetime = datetime(2024, 5, 1, 9, 0),
                    size: tuple[int, int] = SIZE) -> CopySets:
     """`scenes` scenes, each: an original, one copy of every COPY_KIND, and the look-alikes (a shifted and a
-    recoloured re-render, 3 burst frames one second apart). Scenes are an hour apart; copies keep the original's
-    EXIF (date included) except the stripped one and the PNG."""
+    recoloured re-render, the nudged next shot a second later, 3 burst frames one second apart). Scenes are an hour apart; copies keep the original's
+    EXIF (date included) except the stripped one, the PNG and the cropped and shrunk one."""
     folder.mkdir(parents=True, exist_ok=True)
     sets = CopySets(folder)
     rng = random.Random(seed)
@@ -200,6 +212,13 @@ def make_copy_sets(folder: Path, scenes: int = 12, seed: int = 0, start: datetim
         copies["cropped"] = base / "copy_cropped.jpg"
         _save_jpeg(copies["cropped"], decoded.crop((left, top, size[0] - (cut_w - left), size[1] - (cut_h - top))),
                    taken, 90)
+        # Cropped 8-15% and shrunk to 60% for sharing, EXIF gone (no capture time to pair it by).
+        cut_w, cut_h = (round(s * rng.uniform(0.08, 0.15)) for s in size)
+        left, top = rng.randint(0, cut_w), rng.randint(0, cut_h)
+        cut = decoded.crop((left, top, size[0] - (cut_w - left), size[1] - (cut_h - top)))
+        copies["cropped_shrunk"] = base / "copy_cropped_shrunk.jpg"
+        cut.resize((cut.width * 3 // 5, cut.height * 3 // 5), Image.Resampling.LANCZOS).save(
+            copies["cropped_shrunk"], "JPEG", quality=85)
         copies["exif_stripped"] = base / "copy_exif_stripped.jpg"
         copies["exif_stripped"].write_bytes(strip_exif(data))
         copies["png"] = base / "copy.png"
@@ -215,6 +234,10 @@ def make_copy_sets(folder: Path, scenes: int = 12, seed: int = 0, start: datetim
             _save_jpeg(path, render(other, size), taken + timedelta(minutes=20))
             alike.append(str(path))
             sets.kinds[str(path)] = kind
+        path = base / "alike_nudged.jpg"
+        _save_jpeg(path, render(nudged(scene, rng), size), taken + timedelta(seconds=1))
+        alike.append(str(path))
+        sets.kinds[str(path)] = "nudged"
         burst = []
         for step in range(3):
             path = base / f"burst_{step}.jpg"

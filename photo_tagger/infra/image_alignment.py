@@ -9,13 +9,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from photo_tagger.core.frame_match import COMPARE, residual
+from photo_tagger.core.frame_match import residual
 
 SIDE = 512  # photos are compared at this long side: keypoints enough, 0.3 MB each, a few ms to decode at draft size
 _FEATURES = 2000
 _RATIO = 0.75  # Lowe's ratio test: a match must be clearly better than the second best
 _FAST = 7  # FAST corner threshold (default 20): smooth photos (sky, skin, synthetic scenes) give few corners
 _RANSAC_PX = 3.0
+GRID = 24  # the overlap is compared in GRID x GRID cells (16 let a small nudged object through: RESULTS.md)
+SLACK = 2  # pixels a cell may move to meet its match: the transform is good to a pixel or two
 _CACHE = 64  # photos kept decoded: candidate pairs are sorted, so a photo's pairs come together
 _QT_VARIABLES = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR")
 _cv2 = None
@@ -53,7 +55,7 @@ class Alignment(NamedTuple):
     rotation: float  # degrees
     cover_a: float  # share of a's frame that b covers
     cover_b: float  # share of b's frame that lies inside a
-    residual: float  # largest colour difference (0-255) of any of COMPARE x COMPARE cells over the overlap
+    residual: float  # largest colour difference (0-255) of any of GRID x GRID cells over the overlap
 
 
 def features(path: str) -> Features:
@@ -101,21 +103,43 @@ def align(a: Features, b: Features) -> Alignment | None:
     cover_a = overlap / (wa * ha)
     cover_b = overlap / max(1e-9, scale * scale * wb * hb)
     difference = float("inf")
-    if right - left >= COMPARE and bottom - top >= COMPARE:
-        difference = _overlap_residual(cv2, a.pixels, b.pixels, transform, (left, top, right, bottom))
+    if right - left >= GRID and bottom - top >= GRID:
+        difference = _overlap_residual(cv2, a.pixels, b.pixels, transform, scale, (left, top, right, bottom))
     return Alignment(len(good), int(inlier_mask.sum()), rotation, cover_a, cover_b, difference)
 
 
-def _overlap_residual(cv2, a: np.ndarray, b: np.ndarray, transform: np.ndarray, box) -> float:
-    """b warped onto a; both cut to the overlap (a pixel in from its edges, where the warp interpolates across the
-    border) and averaged into COMPARE x COMPARE cells, as core/frame_match.py compares thumbnails."""
+def _overlap_residual(cv2, a: np.ndarray, b: np.ndarray, transform: np.ndarray, scale: float, box) -> float:
+    """The overlap of both photos at the coarser one's resolution (the sharper one is shrunk onto it: enlarging the
+    coarser would leave blurred edges that differ like a moved object), cut a pixel in from its edges, averaged into
+    GRID x GRID cells; the largest colour difference of any cell."""
+    left, top, right, bottom = box
+    if scale > 1.0:  # b has fewer pixels for the same content: a goes onto b's frame
+        inverse = cv2.invertAffineTransform(transform)
+        corners = np.array([[left, top, 1], [right, bottom, 1]], np.float64) @ inverse.T
+        (left, top), (right, bottom) = corners.min(axis=0), corners.max(axis=0)
+        a, b, transform = b, a, inverse
     ha, wa = a.shape[:2]
     warped = cv2.warpAffine(b, transform, (wa, ha), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
-    left, top, right, bottom = (int(np.ceil(box[0])) + 1, int(np.ceil(box[1])) + 1, int(box[2]) - 1,
-                                int(box[3]) - 1)
-    cells = [cv2.resize(image[top:bottom, left:right], (COMPARE, COMPARE), interpolation=cv2.INTER_AREA)
-             for image in (a, warped)]
-    return residual(cells[0].astype(np.float32), cells[1].astype(np.float32))
+    left, top = int(np.ceil(left)) + 1, int(np.ceil(top)) + 1
+    right, bottom = int(right) - 1, int(bottom) - 1
+    if right - left < GRID or bottom - top < GRID:
+        return float("inf")
+    if right - left <= 2 * SLACK or bottom - top <= 2 * SLACK:
+        return float("inf")
+    left, top, right, bottom = left + SLACK, top + SLACK, right - SLACK, bottom - SLACK
+    cells = _cells(cv2, a[top:bottom, left:right])
+    # Each cell compared with the other photo's cell moved by up to SLACK pixels, the closest kept: the transform is
+    # estimated from keypoints to a pixel or so, and a high-contrast edge off by a pixel changes a cell's mean.
+    closest = np.full(cells.shape[:2], np.inf, np.float32)
+    for dy in range(-SLACK, SLACK + 1):
+        for dx in range(-SLACK, SLACK + 1):
+            moved = _cells(cv2, warped[top + dy:bottom + dy, left + dx:right + dx])
+            closest = np.minimum(closest, np.abs(cells - moved).max(axis=2))
+    return float(closest.max())
+
+
+def _cells(cv2, image: np.ndarray) -> np.ndarray:
+    return cv2.resize(image, (GRID, GRID), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
 class FeatureCache:

@@ -13,6 +13,7 @@ import pytest
 from tests.copy_sets import make_copy_sets
 
 SAME_FRAMING = ("same_bytes", "quality_60", "quality_35", "resized_50", "resized_25", "exif_stripped", "png")
+LOOK_ALIKES = ("shifted", "recoloured", "burst", "nudged")
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def _precision_recall(found: set, truth: set) -> tuple[float, float]:
 
 def test_exact_and_near_find_the_copies_and_never_a_look_alike(cli, tiny_home, indexed):
     sets = indexed
-    alike = {p for p, kind in sets.kinds.items() if kind in ("shifted", "recoloured", "burst")}
+    alike = {p for p, kind in sets.kinds.items() if kind in LOOK_ALIKES}
     exact = _groups(cli, tiny_home, "--tier", "exact")
     assert _precision_recall(_pairs(exact), _truth(sets, ("same_bytes",))) == (1.0, 1.0)
     near = _groups(cli, tiny_home)  # near is the default
@@ -60,7 +61,8 @@ def test_exact_and_near_find_the_copies_and_never_a_look_alike(cli, tiny_home, i
         assert sets.kinds[group["keep"]] == "original" and group["photos"][0]["keep"]
         for photo in group["photos"][1:]:
             kind = sets.kinds[photo["path"]]
-            start = {"same_bytes": "same bytes", "cropped": "cropped copy: "}.get(kind, "phash distance ")
+            start = {"same_bytes": "same bytes", "cropped": "cropped copy: ", "cropped_shrunk": "cropped copy: "}.get(
+                kind, "phash distance ")
             assert photo["reason"].startswith(start), photo
 
 
