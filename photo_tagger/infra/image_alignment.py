@@ -19,23 +19,23 @@ _RANSAC_PX = 3.0
 GRID = 24  # the overlap is compared in GRID x GRID cells (16 let a small nudged object through: RESULTS.md)
 SLACK = 2  # pixels a cell may move to meet its match: the transform is good to a pixel or two
 _CACHE = 64  # photos kept decoded: candidate pairs are sorted, so a photo's pairs come together
-_QT_VARIABLES = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR")
 _cv2 = None
 
 
 def cv2_module():
-    """OpenCV, imported on first use. Its import points Qt's plugin and font paths at its own Qt build (in
-    os.environ): the window's Qt would then load the wrong plugins, so both variables are put back as they were."""
+    """OpenCV, imported on first use. Its import points Qt's plugin and font paths at its own Qt build and prepends
+    to LD_LIBRARY_PATH (in os.environ): the window's Qt would load the wrong plugins and child processes the wrong
+    libraries, so every variable it set or changed is put back as it was."""
     global _cv2
     if _cv2 is None:
-        saved = {name: os.environ.get(name) for name in _QT_VARIABLES}
+        saved = dict(os.environ)
         try:
             import cv2
         finally:
+            for name in set(os.environ) - set(saved):
+                del os.environ[name]
             for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
+                if os.environ.get(name) != value:
                     os.environ[name] = value
         _cv2 = cv2
     return _cv2

@@ -89,3 +89,85 @@ def test_near_needs_the_frames_to_agree_and_a_high_cosine_tiers_nest():
 def test_unknown_tier_is_refused():
     with pytest.raises(ValueError):
         D.find_groups("nearish", _facts([_record(0)]))
+
+
+def test_lsh_pairs_find_close_embeddings_and_skip_a_bucket_that_holds_everyone():
+    rng = np.random.default_rng(2)
+    emb = rng.normal(size=(2000, 64)).astype(np.float32)
+    for n in range(0, 400, 2):  # planted pairs at cosine about 0.95
+        emb[n + 1] = emb[n] + rng.normal(scale=0.33, size=64) * np.linalg.norm(emb[n]) / 8
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    pairs, skipped = candidates.lsh_pairs(emb)
+    found = {tuple(p) for p in pairs.tolist()}
+    planted = {(n, n + 1) for n in range(0, 400, 2)}
+    assert min(float(emb[i] @ emb[j]) for i, j in planted) > 0.9
+    assert len(found & planted) >= 0.95 * len(planted) and skipped == 0
+    assert len(found) < 2000 * 1999 / 2 / 100
+    same = np.ones((500, 64), np.float32) / 8  # a model that cannot tell: one bucket in every band, left out
+    assert len(candidates.lsh_pairs(same)[0]) == 0 and candidates.lsh_pairs(same)[1] == candidates.LSH_BANDS
+
+
+def test_crop_candidates_are_bounded_per_photo_and_same_moment_first():
+    start = datetime(2024, 1, 1, 12)
+    records = [_record(n, taken=start + timedelta(seconds=10 * (n // 20))) for n in range(40)]  # bursts 10 s apart
+    pairs = D.crop_candidates(_facts(records), {})
+    counts = np.bincount(pairs.ravel(), minlength=40)
+    assert counts.max() <= D.CROP_PARTNERS and counts.min() > 0
+    for first in (0, 20):  # the same moment first: the LSH pairs across bursts (cosine 1 too) come after
+        assert {i + j - first for i, j in pairs.tolist() if first in (i, j)} == set(range(first + 1, first + 9))
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """An original photo, its crop, its nudged next shot, two burst frames, a moved object, and a broken file."""
+    import random
+
+    from tests import copy_sets as C
+
+    scene = C.make_scene(7)
+    rng = random.Random(7)
+    original = C.render(scene)
+    made = {"original": original, "crop": original.crop((30, 20, 610, 455)),
+            "nudged": C.render(C.nudged(scene, rng)), "shifted": C.render(C.shifted(scene, rng)),
+            **{f"burst{k}": C.render(C.burst_frame(scene, rng, k)) for k in (1, 2)}}
+    paths = {}
+    for name, image in made.items():
+        paths[name] = tmp_path / f"{name}.jpg"
+        image.save(paths[name], "JPEG", quality=90)
+    paths["broken"] = tmp_path / "broken.jpg"
+    paths["broken"].write_bytes(b"\xff\xd8 not a photo at all")
+    return paths
+
+
+def test_a_crop_is_near_with_its_reason_and_look_alikes_never_are(shots, caplog):
+    from photo_tagger.services.duplicates import _aligner
+
+    taken = datetime(2024, 5, 1, 9)
+    records = [PhotoRecord(id=name, root=str(path.parent), relpath=path.name, size=path.stat().st_size,
+                           mtime_ns=n, content_hash=name, status="indexed", width=640, height=480,
+                           taken_at=taken.isoformat())  # all at the same moment: every pair is lined up
+               for n, (name, path) in enumerate(shots.items())]
+    facts = _facts(records, phashes=[1 << (2 * n) | 1 << (2 * n + 40) | 1 << n + 20 for n in range(len(records))])
+    facts.align = _aligner()
+    with caplog.at_level("WARNING"):
+        groups = D.find_groups("near", facts)
+    assert [[r.id for r in g.photos] for g in groups] == [["original", "crop"]]
+    reason = groups[0].reasons["crop"]
+    assert reason.startswith("cropped copy: ") and "% overlap, " in reason and "matching points" in reason, reason
+    assert groups[0].tiers == {"crop": "near"}
+    broken = [r for r in caplog.records if "broken.jpg" in r.getMessage()]
+    assert len(broken) == 1 and broken[0].getMessage().startswith("not compared for crops: ")
+
+
+def test_importing_opencv_leaves_the_environment_as_it_was():
+    import subprocess
+    import sys
+
+    code = ("import os; os.environ['QT_QPA_FONTDIR'] = '/mine'; os.environ.pop('QT_QPA_PLATFORM_PLUGIN_PATH', None)\n"
+            "os.environ['LD_LIBRARY_PATH'] = '/lib/mine'\n"
+            "before = dict(os.environ)\n"
+            "from photo_tagger.infra.image_alignment import cv2_module\n"
+            "assert cv2_module().__name__ == 'cv2'\n"
+            "assert dict(os.environ) == before, set(os.environ.items()) ^ set(before.items())\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
