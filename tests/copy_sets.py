@@ -181,8 +181,9 @@ def _save_jpeg(path: Path, image: Image.Image, taken: datetime | None, quality: 
 def make_copy_sets(folder: Path, scenes: int = 12, seed: int = 0, start: datetime = datetime(2024, 5, 1, 9, 0),
                    size: tuple[int, int] = SIZE) -> CopySets:
     """`scenes` scenes, each: an original, one copy of every COPY_KIND, and the look-alikes (a shifted and a
-    recoloured re-render, the nudged next shot a second later, 3 burst frames one second apart). Scenes are an hour apart; copies keep the original's
-    EXIF (date included) except the stripped one, the PNG and the cropped and shrunk one."""
+    recoloured re-render, the nudged next shot a second later, 3 burst frames one second apart). Scenes are an hour
+    apart; copies keep the original's EXIF (date included) except the stripped one, the PNG and the cropped and
+    shrunk one."""
     folder.mkdir(parents=True, exist_ok=True)
     sets = CopySets(folder)
     rng = random.Random(seed)

@@ -163,6 +163,11 @@ def crop_candidates(facts: PhotoFacts, edges: dict) -> np.ndarray:
     seconds = np.array([capture_seconds(r) for r in facts.records], dtype=np.float64)
     lsh, _ = candidates.lsh_pairs(facts.embeddings)
     pairs = candidates.unique_pairs(np.concatenate([candidates.time_pairs(seconds, CROP_SECONDS), lsh]))
+    # Photos already matched as copies are one photo here, their best keeper: a crop is lined up with the original
+    # once, not with each of its re-encodes (which would also fill its CROP_PARTNERS).
+    stand_in = _keepers_of_copies(facts.records, edges)
+    pairs = candidates.unique_pairs(stand_in[pairs]) if len(pairs) else pairs
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     cosine = _cosines(facts.embeddings, pairs)
     pairs, cosine = pairs[cosine >= NEAR_COSINE], cosine[cosine >= NEAR_COSINE]
     # Taken at the same moment first (a weak model gives every pair a high cosine), then the closest in meaning.
@@ -177,6 +182,23 @@ def crop_candidates(facts: PhotoFacts, edges: dict) -> np.ndarray:
         count[j] = count.get(j, 0) + 1
         kept.append((i, j))
     return np.array(sorted(kept), np.int64).reshape(-1, 2)
+
+
+def _keepers_of_copies(records: list[PhotoRecord], edges: dict) -> np.ndarray:
+    """For each row, the best keeper (keeper_order) among the photos it is matched with, directly or not."""
+    parent = np.arange(len(records))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for i, j in edges:
+        a, b = sorted((root(i), root(j)), key=lambda n: keeper_order(records[n]))
+        if a != b:
+            parent[b] = a
+    return np.array([root(n) for n in range(len(records))], np.int64)
 
 
 def crop_verdict(alignment) -> str | None:

@@ -1,5 +1,6 @@
 """Duplicate tiers on the copy sets (tests/copy_sets.py) through the real indexer and the CLI: exact and near find
-the copies (crops included) and never a look-alike, similar finds each burst, the keeper is the original, --folder limits."""
+the copies (crops included) and never a look-alike, similar finds each burst, the keeper is the original, --folder
+limits."""
 
 from __future__ import annotations
 
