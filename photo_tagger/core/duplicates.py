@@ -35,10 +35,10 @@ NEAR_COSINE = 0.90
 CROP_SECONDS = 2.0
 CROP_PARTNERS = 8  # candidates lined up per photo at most, the closest in meaning first: a long burst stays linear
 CROP_MIN_INLIERS = 10  # keypoints the transform explains (crops measured 8-104)
-CROP_MAX_ROTATION = 1.5  # degrees: a crop is not turned (crops measured up to 1.2 on small photos)
+CROP_MAX_ROTATION = 1.0  # degrees: a crop is not turned (a transform off by 1.2 degrees left a crop residual of 23)
 CROP_INSIDE = 0.95  # share of the smaller photo inside the larger one
 CROP_KEEPS = 0.60  # share of the larger photo the smaller one keeps: "lightly" cropped (a 20% cut of each side)
-CROP_RESIDUAL = 22.0  # in 24 x 24 cells, each allowed 2 px: crops measured up to 17, look-alikes 28 and up
+CROP_RESIDUAL = 18.0  # 32 x 32 cells, each allowed 2 px: crops measured up to 10, look-alikes 28 and up
 # similar: taken within a minute of the keeper (capture times only: a file's time is when it was copied) and
 # close in meaning.
 SIMILAR_SECONDS = 60.0
