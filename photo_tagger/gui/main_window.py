@@ -145,9 +145,9 @@ class MainWindow(QMainWindow):
         tools = self.menuBar().addMenu("&Tools")
         self.labels_action = tools.addAction("Labels...", self.editors.edit_labels)
         self.review_action = tools.addAction("Review tags and flags...", self.review_labels)
+        self.models_action = tools.addAction("Models...", self.model_setup.show_models)
         self.settings_action = tools.addAction("Settings...", self.editors.edit_settings)
         self.compare_models_action = tools.addAction("Compare models...", partial(model_trial_dialog.open_for, self))
-        self.models_action = tools.addAction("Models...", self.model_setup.show_models)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("Open log folder", self.open_log_folder)
         self.help = HelpActions(self, help_menu)  # Keyboard shortcuts, About
