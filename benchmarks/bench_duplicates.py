@@ -5,6 +5,7 @@ knows the scene but cannot tell a copy from a look-alike)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import statistics
 import sys
@@ -159,6 +160,13 @@ def scale(photos: int, runs: int) -> None:
     started = time.perf_counter()
     pairs = D.crop_candidates(facts, {})
     print(f"crop candidates (time + bands, cosine, cap): {len(pairs)} pairs, {time.perf_counter() - started:.2f} s")
+    baseline = []
+    for _ in range(runs):  # the same near tier without the crop stage, in the same run (the machine is shared)
+        started = time.perf_counter()
+        D.find_groups("near", dataclasses.replace(facts, align=None))
+        baseline.append(time.perf_counter() - started)
+    print(f"near without crops: median {statistics.median(baseline):.2f} s "
+          f"(runs {', '.join(f'{t:.2f}' for t in baseline)})")
     for tier in ("exact", "near", "similar"):
         times, groups = [], []
         for _ in range(runs):

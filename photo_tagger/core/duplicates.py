@@ -38,7 +38,7 @@ CROP_MIN_INLIERS = 10  # keypoints the transform explains (crops measured 8-104)
 CROP_MAX_ROTATION = 1.0  # degrees: a crop is not turned (a transform off by 1.2 degrees left a crop residual of 23)
 CROP_INSIDE = 0.95  # share of the smaller photo inside the larger one
 CROP_KEEPS = 0.60  # share of the larger photo the smaller one keeps: "lightly" cropped (a 20% cut of each side)
-CROP_RESIDUAL = 18.0  # 32 x 32 cells, each allowed 2 px: crops measured up to 10, look-alikes 28 and up
+CROP_RESIDUAL = 18.0  # 32 x 32 cells, each allowed 2 px: crops measured up to 8, look-alikes 28 and up
 # similar: taken within a minute of the keeper (capture times only: a file's time is when it was copied) and
 # close in meaning.
 SIMILAR_SECONDS = 60.0
@@ -170,12 +170,15 @@ def crop_candidates(facts: PhotoFacts, edges: dict) -> np.ndarray:
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     cosine = _cosines(facts.embeddings, pairs)
     pairs, cosine = pairs[cosine >= NEAR_COSINE], cosine[cosine >= NEAR_COSINE]
-    # Taken at the same moment first (a weak model gives every pair a high cosine), then the closest in meaning.
+    # Taken at the same moment first, then the closest in meaning, then the closest phash (crops measured 6-22 bits,
+    # unrelated photos about 32): a weak model gives every pair a cosine of 0.99 or more.
     apart = np.abs(seconds[pairs[:, 0]] - seconds[pairs[:, 1]])
     same_moment = apart <= CROP_SECONDS  # False where either has no capture time (NaN)
+    bits = candidates.hamming(facts.phashes[pairs[:, 0]], facts.phashes[pairs[:, 1]])
+    bits[~(facts.hashed[pairs[:, 0]] & facts.hashed[pairs[:, 1]])] = 64
     count: dict[int, int] = {}
     kept = []
-    for i, j in pairs[np.lexsort((-cosine, ~same_moment))].tolist():
+    for i, j in pairs[np.lexsort((bits, -np.round(cosine, 2), ~same_moment))].tolist():
         if (i, j) in edges or count.get(i, 0) >= CROP_PARTNERS or count.get(j, 0) >= CROP_PARTNERS:
             continue
         count[i] = count.get(i, 0) + 1

@@ -75,7 +75,17 @@ def features(path: str) -> Features:
 
 
 def align(a: Features, b: Features) -> Alignment | None:
-    """The alignment of b onto a; None where too few keypoints match for any transform."""
+    """How the two photos line up, b onto a (cover_a, cover_b as named); None where too few keypoints match for any
+    transform. Both ways are estimated and the one whose overlap differs least is kept: a transform off by a pixel
+    at one side leaves a residual there (crops measured 22 or 38 one way, 7 the other)."""
+    forward, backward = _align_one_way(a, b), _align_one_way(b, a)
+    if backward is not None:
+        backward = backward._replace(cover_a=backward.cover_b, cover_b=backward.cover_a)
+    found = [x for x in (forward, backward) if x is not None]
+    return min(found, key=lambda x: x.residual) if found else None
+
+
+def _align_one_way(a: Features, b: Features) -> Alignment | None:
     cv2 = cv2_module()
     if a.descriptors is None or b.descriptors is None or len(a.points) < 2 or len(b.points) < 2:
         return None
