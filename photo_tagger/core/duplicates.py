@@ -31,7 +31,8 @@ NEAR_COSINE = 0.90
 # near, cropped: a crop moves every cell and its phash (6-22 bits). Pairs taken within CROP_SECONDS of each other or
 # sharing an LSH band of their embeddings (cosine >= NEAR_COSINE) are lined up pixel by pixel (infra/image_alignment):
 # a crop maps onto its original by a scale and a shift, lies inside it and, once warped onto it, differs by JPEG
-# noise only (crops measured 2-6 levels in the worst cell, burst frames and moved objects 41 and up: RESULTS.md).
+# noise only (crops measured up to 8 levels in the worst cell, burst frames, the next shot and moved objects 28 and
+# up: RESULTS.md).
 CROP_SECONDS = 2.0
 CROP_PARTNERS = 8  # candidates lined up per photo at most, the closest in meaning first: a long burst stays linear
 CROP_MIN_INLIERS = 10  # keypoints the transform explains (crops measured 8-104)

@@ -9,8 +9,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from photo_tagger.core.frame_match import residual
-
 SIDE = 512  # photos are compared at this long side: keypoints enough, 0.3 MB each, a few ms to decode at draft size
 _FEATURES = 2000
 _RATIO = 0.75  # Lowe's ratio test: a match must be clearly better than the second best
