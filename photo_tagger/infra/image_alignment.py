@@ -130,24 +130,33 @@ def _overlap_residual(cv2, a: np.ndarray, b: np.ndarray, transform: np.ndarray, 
     warped = cv2.warpAffine(b, transform, (wa, ha), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
     left, top = int(np.ceil(left)) + 1, int(np.ceil(top)) + 1
     right, bottom = int(right) - 1, int(bottom) - 1
-    if right - left < GRID or bottom - top < GRID:
+    if right - left < GRID + 2 * SLACK or bottom - top < GRID + 2 * SLACK:
         return float("inf")
-    if right - left <= 2 * SLACK or bottom - top <= 2 * SLACK:
-        return float("inf")
-    left, top, right, bottom = left + SLACK, top + SLACK, right - SLACK, bottom - SLACK
-    cells = _cells(cv2, a[top:bottom, left:right])
+    ys = np.linspace(top + SLACK, bottom - SLACK, GRID + 1).round().astype(np.int64)
+    xs = np.linspace(left + SLACK, right - SLACK, GRID + 1).round().astype(np.int64)
+    cells = _cell_means(_integral(cv2, a), ys, xs)
+    moved_sums = _integral(cv2, warped)
     # Each cell compared with the other photo's cell moved by up to SLACK pixels, the closest kept: the transform is
     # estimated from keypoints to a pixel or so, and a high-contrast edge off by a pixel changes a cell's mean.
-    closest = np.full(cells.shape[:2], np.inf, np.float32)
+    closest = np.full((GRID, GRID), np.inf)
     for dy in range(-SLACK, SLACK + 1):
         for dx in range(-SLACK, SLACK + 1):
-            moved = _cells(cv2, warped[top + dy:bottom + dy, left + dx:right + dx])
+            moved = _cell_means(moved_sums, ys + dy, xs + dx)
             closest = np.minimum(closest, np.abs(cells - moved).max(axis=2))
-    return float(closest.max())
+    return float(np.round(closest.max()))
 
 
-def _cells(cv2, image: np.ndarray) -> np.ndarray:
-    return cv2.resize(image, (GRID, GRID), interpolation=cv2.INTER_AREA).astype(np.float32)
+def _integral(cv2, image: np.ndarray) -> np.ndarray:
+    """Sums of every top-left rectangle, (h + 1, w + 1, channels): any box's mean in four lookups."""
+    return cv2.integral(np.ascontiguousarray(image), sdepth=cv2.CV_64F).reshape(image.shape[0] + 1,
+                                                                               image.shape[1] + 1, -1)
+
+
+def _cell_means(sums: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The mean colour of each cell between the row bounds ys and the column bounds xs."""
+    y0, y1, x0, x1 = ys[:-1, None], ys[1:, None], xs[None, :-1], xs[None, 1:]
+    total = sums[y1, x1] - sums[y0, x1] - sums[y1, x0] + sums[y0, x0]
+    return total / ((y1 - y0) * (x1 - x0))[..., None]
 
 
 class FeatureCache:
