@@ -4,6 +4,7 @@ text stage that reads the photos needing it one by one (resumable, cancellable, 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -33,6 +34,19 @@ class TextEngine(Protocol):
 
 class TextEngineUnavailable(PhotoTaggerError):
     """The reader cannot run at all (its models failed to load): the photos wait for a later run."""
+
+
+# PP-OCR's recogniser often drops the space between two words of one line ("BakeryWelcome"): a lower-case letter
+# then a capital starting a word of 3+ letters is taken as a boundary, but only after 3 letters ("McDonald", "iPhone"
+# stay whole).
+_RUN_TOGETHER = re.compile(r"(?<=[^\W\d_]{3})(?<=[a-z\u00df-\u00ff])(?=[A-Z\u00c0-\u00de][a-z\u00df-\u00ff]{2})")
+
+
+def searchable_words(text: str) -> str:
+    """What the full-text index holds for a photo's text: the text as read and, where OCR ran words together, the
+    text again with them apart (both are found: "bakerywelcome", "welcome", the phrase "error code 264")."""
+    apart = _RUN_TOGETHER.sub(" ", text)
+    return text if apart == text else text + "\n" + apart
 
 
 def gate_verdict(score: float) -> tuple[str, str]:

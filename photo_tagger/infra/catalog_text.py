@@ -7,25 +7,28 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
+from photo_tagger.core.photo_text import searchable_words
+
 # status: 'text' (read, text found) | 'none' (read, nothing found) | 'unlikely' (ocr = auto judged it textless) |
 # 'pending' (ocr = auto judged it may hold text; read by the text stage) | 'failed' (reason says why). A row for
 # another content_hash is stale: that photo is read again.
 # Tokens: unicode61 splits on punctuation, so "Total 42.50" indexes total, 42, 50 and the phrase "42 50" finds
 # it (core/query.fts_words quotes each word: "42.50" is that phrase); diacritics folded (cafe finds café);
-# prefix indexes make "pharm*" cheap.
+# prefix indexes make "pharm*" cheap. The index holds `words`: the text as read plus the words OCR ran together
+# ("BakeryWelcome" also as "Bakery Welcome": core/photo_text.searchable_words); `text` is what is shown.
 TEXT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS photo_text (photo_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, status TEXT NOT NULL,
-    text TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '');
+    text TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '', words TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS photo_text_content ON photo_text (content_hash);
-CREATE VIRTUAL TABLE IF NOT EXISTS photo_text_fts USING fts5(text, content='photo_text', content_rowid='rowid',
+CREATE VIRTUAL TABLE IF NOT EXISTS photo_text_fts USING fts5(words, content='photo_text', content_rowid='rowid',
     tokenize='unicode61 remove_diacritics 2', prefix='2 3');
 CREATE TRIGGER IF NOT EXISTS photo_text_ai AFTER INSERT ON photo_text BEGIN
-    INSERT INTO photo_text_fts (rowid, text) VALUES (new.rowid, new.text); END;
+    INSERT INTO photo_text_fts (rowid, words) VALUES (new.rowid, new.words); END;
 CREATE TRIGGER IF NOT EXISTS photo_text_ad AFTER DELETE ON photo_text BEGIN
-    INSERT INTO photo_text_fts (photo_text_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END;
+    INSERT INTO photo_text_fts (photo_text_fts, rowid, words) VALUES ('delete', old.rowid, old.words); END;
 CREATE TRIGGER IF NOT EXISTS photo_text_au AFTER UPDATE ON photo_text BEGIN
-    INSERT INTO photo_text_fts (photo_text_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-    INSERT INTO photo_text_fts (rowid, text) VALUES (new.rowid, new.text); END;
+    INSERT INTO photo_text_fts (photo_text_fts, rowid, words) VALUES ('delete', old.rowid, old.words);
+    INSERT INTO photo_text_fts (rowid, words) VALUES (new.rowid, new.words); END;
 """
 FINAL = ("text", "none", "failed")  # read (or tried): never read again for the same content
 
@@ -48,17 +51,18 @@ class PhotoTextCatalog:
                        reason: str = "") -> None:
         """One photo's row (an upsert: an UPDATE keeps the row's rowid, and the triggers keep the FTS index in
         step; INSERT OR REPLACE would skip the delete trigger)."""
-        db.execute("INSERT INTO photo_text (photo_id, content_hash, status, text, reason) VALUES (?, ?, ?, ?, ?) "
-                   "ON CONFLICT (photo_id) DO UPDATE SET content_hash = excluded.content_hash, "
-                   "status = excluded.status, text = excluded.text, reason = excluded.reason",
-                   (photo_id, content_hash, status, text, reason))
+        db.execute("INSERT INTO photo_text (photo_id, content_hash, status, text, reason, words) "
+                   "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (photo_id) DO UPDATE SET "
+                   "content_hash = excluded.content_hash, status = excluded.status, text = excluded.text, "
+                   "reason = excluded.reason, words = excluded.words",
+                   (photo_id, content_hash, status, text, reason, searchable_words(text)))
 
     def set_text_verdicts(self, db, verdicts: Iterable[tuple[str, str, str, str]]) -> None:
         """(photo_id, content_hash, 'pending' | 'unlikely', reason) from the gate; a photo whose text was already
         read for that content keeps it (a re-encode for a new model decodes it again)."""
         db.executemany("INSERT INTO photo_text (photo_id, content_hash, status, reason) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (photo_id) DO UPDATE SET content_hash = excluded.content_hash, "
-                       "status = excluded.status, text = '', reason = excluded.reason "
+                       "status = excluded.status, text = '', reason = excluded.reason, words = '' "
                        "WHERE photo_text.content_hash != excluded.content_hash "
                        "OR photo_text.status NOT IN ('text', 'none', 'failed')", list(verdicts))
 

@@ -48,8 +48,7 @@ def library(model_depot, tmp_path_factory):
     with app.catalog.transaction() as db:
         for key, text in TEXTS.items():
             record = app.catalog.get([ids[special[key]]])[ids[special[key]]]
-            db.execute("INSERT OR REPLACE INTO photo_text (photo_id, content_hash, status, text) "
-                       "VALUES (?, ?, 'text', ?)", (record.id, record.content_hash, text))
+            app.catalog.set_photo_text(db, record.id, record.content_hash, "text", text)
         app.catalog.set_user_tags(db, ids[special[TAGGED]], add=["holiday"])
     app.close()
     return home, truth, special

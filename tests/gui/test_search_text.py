@@ -27,8 +27,7 @@ def give_text(window, item, text: str) -> None:
     catalog = window.app.catalog
     record = catalog.get([item.id])[item.id]
     with catalog.transaction() as db:
-        db.execute("INSERT OR REPLACE INTO photo_text (photo_id, content_hash, status, text) VALUES (?, ?, 'text', ?)",
-                   (record.id, record.content_hash, text))
+        catalog.set_photo_text(db, record.id, record.content_hash, "text", text)
 
 
 def search(qtbot, window, query: str) -> None:

@@ -84,6 +84,21 @@ def test_text_rows_are_searchable_by_word_prefix_and_number_and_follow_updates_a
     catalog.close()
 
 
+def test_words_ocr_ran_together_are_found_apart_and_shown_as_read(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    with catalog.transaction() as db:  # PP-OCR drops the space between words of one line now and then
+        catalog.set_photo_text(db, "a", "h1", "text", "BakeryWelcome\nStationError code 264")
+        catalog.set_photo_text(db, "b", "h2", "text", "McDonald iPhone")
+    for word in ("bakery", "welcome", "bakerywelcome", "error", '"error code 264"'):
+        assert [i for i, _ in catalog.text_matches(word, 10)] == ["a"], word
+    assert catalog.text_matches("donald", 10) == [] and catalog.text_matches("phone", 10) == []
+    assert catalog.photo_texts(["a"]) == {"a": "BakeryWelcome\nStationError code 264"}
+    with catalog.transaction() as db:  # the gate's verdict for new content empties the words with the text
+        catalog.set_text_verdicts(db, [("a", "h9", "pending", "")])
+    assert catalog.text_matches("welcome", 10) == []
+    catalog.close()
+
+
 def test_a_backup_of_the_catalog_keeps_the_text_searchable_and_its_index_sound(tmp_path):
     from photo_tagger.infra.catalog_backup import take_backup
 
