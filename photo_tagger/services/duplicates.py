@@ -89,7 +89,13 @@ def _aligner():
 
     def aligned(a, b):
         first, second = features(a), features(b)
-        return align(first, second) if first is not None and second is not None else None
+        if first is None or second is None:
+            return None
+        try:
+            return align(first, second)
+        except Exception as exc:  # OpenCV refusing an odd pair must not stop the others
+            log.warning("not compared for crops: %s and %s: %s", a.path, b.path, exc)
+            return None
 
     return aligned
 
