@@ -10,7 +10,7 @@ TIERS = ("exact", "near", "similar")  # core.duplicates.TIERS; --help imports no
 
 EPILOG = """tiers (each includes the stricter ones):
   exact    the same bytes
-  near     the same shot re-encoded, resized, re-saved as PNG or stripped of its EXIF (not cropped); the default
+  near     the same shot re-encoded, resized, re-saved as PNG or stripped of EXIF, or lightly cropped; the default
   similar  other shots of the same scene: taken within a minute of each other and close in meaning
 
 In each group the first photo is the one to keep: the largest, then the oldest. Every other photo says why it

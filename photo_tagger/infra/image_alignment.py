@@ -3,11 +3,12 @@ look-alike: core/duplicates.py asks for the alignment of a candidate pair and de
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from typing import NamedTuple
 
 import numpy as np
+
+from photo_tagger.infra.opencv_import import import_cv2
 
 SIDE = 512  # photos are compared at this long side: keypoints enough, 0.3 MB each, a few ms to decode at draft size
 _FEATURES = 2000
@@ -21,21 +22,10 @@ _cv2 = None
 
 
 def cv2_module():
-    """OpenCV, imported on first use. Its import points Qt's plugin and font paths at its own Qt build and prepends
-    to LD_LIBRARY_PATH (in os.environ): the window's Qt would load the wrong plugins and child processes the wrong
-    libraries, so every variable it set or changed is put back as it was."""
+    """OpenCV, imported on first use without its changes to os.environ (infra/opencv_import.py)."""
     global _cv2
     if _cv2 is None:
-        saved = dict(os.environ)
-        try:
-            import cv2
-        finally:
-            for name in set(os.environ) - set(saved):
-                del os.environ[name]
-            for name, value in saved.items():
-                if os.environ.get(name) != value:
-                    os.environ[name] = value
-        _cv2 = cv2
+        _cv2 = import_cv2()
     return _cv2
 
 

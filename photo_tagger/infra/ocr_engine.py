@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from photo_tagger.core.photo_text import TextEngineUnavailable, TextRead
-from photo_tagger.infra.opencv_import import qt_environment_kept
+from photo_tagger.infra.opencv_import import environment_kept
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class RapidOcrEngine:
         self._lock = threading.Lock()
 
     def _load(self):
-        with qt_environment_kept():  # rapidocr imports cv2 (infra/opencv_import.py)
+        with environment_kept():  # rapidocr imports cv2 (infra/opencv_import.py)
             from rapidocr_onnxruntime import RapidOCR
 
         _no_spinning()
@@ -114,7 +114,7 @@ def _has_cuda() -> bool:
 def _no_spinning() -> None:
     """RapidOCR makes its own onnxruntime sessions; give them the app's option that idle threads do not spin
     (infra/onnx_clip.py): a reader between photos must not hold the cores the window and the encoder need."""
-    with qt_environment_kept():
+    with environment_kept():
         from rapidocr_onnxruntime.utils import infer_engine
 
     session = infer_engine.OrtInferSession

@@ -1,4 +1,4 @@
-"""Loading the OCR reader (which imports OpenCV) leaves Qt's environment variables as they were."""
+"""Loading the OCR reader (which imports OpenCV) leaves the environment variables as they were."""
 
 import os
 import subprocess
