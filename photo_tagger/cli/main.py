@@ -43,7 +43,8 @@ def _terminal_progress():
 
 
 def run(argv: list[str]) -> int:
-    from photo_tagger.app import App, configure_logging
+    from photo_tagger.app import App
+    from photo_tagger.log_setup import configure_logging
     from photo_tagger.core.errors import PhotoTaggerError
 
     parser = build_parser()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from photo_tagger.app import configure_logging
+from photo_tagger.log_setup import configure_logging
 
 
 def test_a_non_utf8_file_name_is_logged_with_escapes(tmp_path):
