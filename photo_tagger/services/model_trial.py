@@ -130,8 +130,8 @@ def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE
     todo = [i for i in targets if i not in encoded and i not in failed]
     slice_ = todo[:limit] if limit is not None else todo
     image_encoder, _ = app.encoders_for(name)
-    records = targets
     trials = _records(app)
+    finished = len(encoded) + len(failed)
     if progress:
         progress.started(len(slice_), f"encoding {len(slice_)} photos with {name}")
     batch_size = max(1, app.settings.batch_size)
@@ -141,7 +141,7 @@ def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE
             control.checkpoint()
             if seconds is not None and start and time.monotonic() - started > seconds:
                 break
-            batch = [records[i] for i in slice_[start:start + batch_size] if i in records]
+            batch = [targets[i] for i in slice_[start:start + batch_size]]
             read = list(pool.map(lambda r: _read(r, image_encoder.preprocess_spec), batch))
             good = [(r, pixels) for r, pixels, _ in read if pixels is not None]
             hashes = {r.id: FAILED + r.content_hash for r, pixels, reason in read if pixels is None and reason}
@@ -152,14 +152,13 @@ def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE
                 hashes.update({r.id: r.content_hash for r, _ in good})
             if hashes:
                 trials.add(model.key, hashes)
+            finished += len(hashes)  # encoded now, or unreadable as they are
             done += len(batch)
             if progress:
                 progress.advanced(done)
     if progress:
         progress.finished()
-    encoded, failed = _done(app, model.key, targets)
-    return TrialState(name, app.active_model().name, len(targets), len(encoded) + len(failed),
-                      app.catalog.count_embedded(current))
+    return TrialState(name, app.active_model().name, len(targets), finished, app.catalog.count_embedded(current))
 
 
 def _read(record, spec) -> tuple:
