@@ -9,6 +9,9 @@ from photo_tagger.core.tagging import EffectiveTags, UserChoices
 
 AI = "AI"  # root of the app's automatic keywords in keyword hierarchies
 SENSITIVE = "Sensitive"  # AI/Sensitive/<category>: moderation flags
+# darktable keeps its own bookkeeping as keywords (darktable|format|jpg, darktable|changed, darktable|exported)
+# and writes them to lr:hierarchicalSubject: they say nothing about the photo, like the app's own AI root.
+TOOL_ROOTS = frozenset({AI, "darktable"})
 LR_SEPARATOR = "|"  # lr:hierarchicalSubject (Lightroom)
 DIGIKAM_SEPARATOR = "/"  # digiKam:TagsList
 
@@ -92,15 +95,15 @@ def foreign_keywords(subject: Iterable[str] = (), hierarchical: Iterable[str] = 
                      iptc: Iterable[str] = (), ours: KeywordSet | None = None) -> list[str]:
     """Keywords of a photo's metadata that become the user's own tags on import, in order, once each.
 
-    Hierarchical keywords give their leaf ("Places|Paris" -> "Paris"); the app's own AI/... keywords are left
-    out, and so is a flat keyword that only names a level of them ("dog" beside "AI|dog", "Sensitive") or
+    Hierarchical keywords give their leaf ("Places|Paris" -> "Paris"); the app's own AI/... keywords and
+    darktable's darktable|... bookkeeping are left out, and so is a flat keyword that only names a level of them ("dog" beside "AI|dog", "Sensitive") or
     only a parent level of another hierarchy ("Places", which Lightroom also writes as a flat keyword), and
     so is a flat keyword the app recorded (`ours`) as written for one of its automatic tags."""
     paths = [_split(p, LR_SEPARATOR) for p in hierarchical] + [_split(p, DIGIKAM_SEPARATOR) for p in tags_list]
     paths = [p for p in paths if p]
-    theirs = [p for p in paths if p[0] != AI]
+    theirs = [p for p in paths if p[0] not in TOOL_ROOTS]
     their_leaves = {p[-1] for p in theirs}
-    in_ours = {part for p in paths if p[0] == AI for part in p}
+    in_ours = {part for p in paths if p[0] in TOOL_ROOTS for part in p}
     parents = {part for p in theirs for part in p[:-1]}
     if ours is not None:  # flat keywords the app wrote for automatic tags (the user's own are plain paths)
         in_ours |= set(ours.subject) - {p[0] for p in (_split(h, LR_SEPARATOR) for h in ours.hierarchical)

@@ -26,7 +26,7 @@ class NotedSidecars:
         return self.sidecars.read(photo_path)
 
     def write(self, photo_path: str, present, ours) -> None:
-        from photo_tagger.infra.xmp_sidecar import sidecar_path  # here: pyexiv2 stays out of other commands
+        from photo_tagger.infra.xmp_sidecar import sidecar_path  # here: the XML adapter loads only when used
 
         self.sidecars.write(photo_path, present, ours)
         self.own_writes.note(sidecar_path(photo_path))

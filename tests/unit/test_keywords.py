@@ -32,6 +32,12 @@ def test_a_flat_keyword_someone_else_also_uses_as_a_leaf_is_kept():
     assert foreign_keywords(subject=["dog"], hierarchical=["AI|dog"]) == []
 
 
+def test_darktables_own_bookkeeping_keywords_are_not_imported():
+    got = foreign_keywords(subject=["Nature", "lake"], hierarchical=["Nature|lake", "darktable|format|jpg",
+                                                                      "darktable|changed", "darktable|exported"])
+    assert got == ["lake"]
+
+
 def test_recorded_automatic_keywords_are_not_imported_even_if_the_hierarchy_was_removed():
     ours = KeywordSet(subject=("dog", "holiday"), hierarchical=("AI|dog", "holiday"))
     # "holiday" was the user's own tag when written: a fresh library gets it back.

@@ -1,4 +1,4 @@
-"""The core layer stays pure: importing it loads no Qt, onnxruntime, chromadb, watchdog, torch or pyexiv2."""
+"""The core layer stays pure: importing it loads no Qt, onnxruntime, chromadb, watchdog, torch or the XML parser."""
 
 import pkgutil
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import photo_tagger.core
 
-FORBIDDEN = ("PySide6", "onnxruntime", "chromadb", "watchdog", "torch", "transformers", "pyexiv2")
+FORBIDDEN = ("PySide6", "onnxruntime", "chromadb", "watchdog", "torch", "transformers", "defusedxml")
 
 
 def test_core_imports_no_adapters():
