@@ -35,8 +35,7 @@ def parse(data: bytes) -> XmpPacket:
     if len(data) > MAX_BYTES:
         raise XmpError(f"it is {len(data) // (1024 * 1024)} MiB, more than any real XMP; refused")
     try:
-        document = parseString(data.rstrip(b"\x00 \t\r\n"), forbid_dtd=True, forbid_entities=True,
-                               forbid_external=True)
+        document = parseString(_unpadded(data), forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
         raise XmpError("it declares a DTD or entities, which XMP never uses (a possible XML bomb or external "
                        "entity); refused") from None
@@ -50,6 +49,12 @@ def parse(data: bytes) -> XmpPacket:
     if depth > MAX_DEPTH:
         raise XmpError(f"its XML nests {depth} levels deep, far more than any real XMP; refused")
     return XmpPacket(document)
+
+
+def _unpadded(data: bytes) -> bytes:
+    """Without the padding packets in photos often end with (NULs, spaces): the parser refuses a NUL. Only for
+    UTF-8; a UTF-16 or UTF-32 packet (a NUL among its first bytes) is left whole, cutting bytes would break it."""
+    return data if b"\x00" in data[:4] else data.rstrip(b"\x00 \t\r\n")
 
 
 def _depth(document) -> int:

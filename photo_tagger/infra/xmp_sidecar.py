@@ -13,6 +13,7 @@ from photo_tagger.infra.embedded_metadata import read_embedded
 from photo_tagger.infra.xmp_packet import XmpError, XmpPacket, new_packet, parse
 
 log = logging.getLogger(__name__)
+EMBEDDED = "its embedded XMP"
 
 NAMESPACE = "http://ns.photo-tagger.invalid/phototagger/1.0/"  # .invalid: a reserved name, never anyone's site
 PREFIX = "phototagger"
@@ -69,7 +70,7 @@ class XmpKeywordReader:
             log.debug("no embedded keywords read from %s: %s", path, exc)
         else:
             flat = (*embedded.iptc_keywords, *embedded.windows_keywords)
-            found += self._from_xmp(embedded.xmp, "its embedded XMP", path, flat)
+            found += self._from_xmp(embedded.xmp, EMBEDDED, path, flat)
         for sidecar in sidecar_paths(path):
             found += self._from_xmp(_read_file(sidecar), sidecar, path)
         return list(dict.fromkeys(found))
@@ -82,7 +83,7 @@ class XmpKeywordReader:
                 keywords = _keyword_sets(parse(data))
             except XmpError as exc:  # nothing to import from it; the photo is indexed all the same
                 # A sidecar is a file the user can fix; odd embedded XMP is common and not theirs to fix.
-                log.log(logging.INFO if flat is not None and source.startswith("its ") else logging.WARNING,
+                log.log(logging.INFO if source == EMBEDDED else logging.WARNING,
                         "keywords of %s not read from %s: %s", path, source, exc)
         return foreign_keywords(*keywords.present.fields(), iptc=flat, ours=keywords.ours)
 

@@ -54,8 +54,9 @@ def export(cli, home, *args) -> dict:
     return json.loads(result.out)
 
 
-def images(folder: Path) -> dict[str, str]:
-    return {p: h for p, h in file_hashes(folder).items() if not p.endswith(".xmp")}
+def images(folder: Path) -> dict[str, tuple[str, int]]:
+    """Each photo's content hash and modification time: neither may change."""
+    return {p: (h, os.stat(p).st_mtime_ns) for p, h in file_hashes(folder).items() if not p.endswith(".xmp")}
 
 
 @pytest.fixture

@@ -1,10 +1,14 @@
 """The XMP adapter alone: sidecars it writes and merges, keywords it reads from photos' bytes (never written)."""
 
+import io
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 from xml.dom import minidom
+
+from PIL import Image
 
 from photo_tagger.core.keywords import KeywordSet
 from photo_tagger.infra.xmp_packet import RDF, parse
@@ -127,3 +131,28 @@ def test_importing_the_adapter_loads_no_gpl_metadata_library():
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"  # no exiv2 binding (GPL) in the process
+
+
+def test_hostile_xmp_inside_a_photo_is_refused_and_the_rest_of_its_keywords_read(caplog):
+    from tests.unit.test_xmp_merge import BILLION_LAUGHS
+
+    caplog.set_level(logging.INFO)
+    exif = Image.Exif()
+    exif[0x9C9E] = "snow;winter\x00".encode("utf-16-le")  # XPKeywords, as Windows writes them
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 20, 30)).save(buffer, "JPEG", exif=exif, xmp=BILLION_LAUGHS.encode("utf-8"))
+    assert XmpKeywordReader().keywords(buffer.getvalue(), "/nonexistent/IMG_1.jpg") == ["snow", "winter"]
+    assert any("DTD" in r.getMessage() for r in caplog.records)
+
+
+def test_a_utf16_sidecar_is_read_and_merged(tmp_path):
+    photo = tmp_path / "IMG_1.jpg"
+    text = (SAMPLES / "darktable.xmp").read_text("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    (tmp_path / "IMG_1.jpg.xmp").write_bytes(text.encode("utf-16"))
+    sidecars = XmpSidecars()
+    assert sidecars.read(str(photo)).present.subject == ("Nature", "lake")
+    sidecars.write(str(photo), KeywordSet(("Nature", "lake", "dog")), KeywordSet(("dog",)))
+    written = (tmp_path / "IMG_1.jpg.xmp").read_bytes()
+    assert written.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')  # written as UTF-8, and says so
+    assert sidecars.read(str(photo)).present.subject == ("Nature", "lake", "dog")
+    assert b'darktable:operation="filmicrgb"' in written
