@@ -27,9 +27,8 @@ def make_photos(folder: Path, count: int) -> list[Path]:
     rng = np.random.default_rng(0)
     packet = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
               + (SAMPLES / "lightroom.xmp").read_bytes() + b' ' * 2048 + b'\n<?xpacket end="w"?>')
-    with Image.open(SAMPLES / "keywords.jpg") as tagged:
-        photoshop = tagged.applist  # APP13 (IPTC) and the rest, copied by segment below
-        app13 = next(body for marker, body in photoshop if marker == "APP13")
+    with Image.open(SAMPLES / "keywords.jpg") as tagged:  # its APP13 segment holds IPTC Keywords
+        app13 = next(body for marker, body in tagged.applist if marker == "APP13")
     photos = []
     base = np.linspace(0, 255, 4000, dtype=np.float32)[None, :, None].repeat(3000, 0).repeat(3, 2)
     for i in range(count):
