@@ -33,7 +33,7 @@ def parse(data: bytes) -> XmpPacket:
     """A packet from XML bytes. A DTD (the way to XML bombs and external entities, and never needed by XMP),
     malformed XML, anything but XMP, or something far too large or deep is refused with an XmpError."""
     if len(data) > MAX_BYTES:
-        raise XmpError(f"it is {len(data) // (1024 * 1024)} MiB, more than any real XMP; refused")
+        raise XmpError(f"it is larger than {MAX_BYTES // (1024 * 1024)} MiB, far more than any real XMP; refused")
     try:
         document = parseString(_unpadded(data), forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):

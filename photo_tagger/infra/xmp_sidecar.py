@@ -10,7 +10,7 @@ import stat
 
 from photo_tagger.core.keywords import KeywordSet, SidecarKeywords, foreign_keywords
 from photo_tagger.infra.embedded_metadata import read_embedded
-from photo_tagger.infra.xmp_packet import XmpError, XmpPacket, new_packet, parse
+from photo_tagger.infra.xmp_packet import MAX_BYTES, XmpError, XmpPacket, new_packet, parse
 
 log = logging.getLogger(__name__)
 EMBEDDED = "its embedded XMP"
@@ -47,9 +47,10 @@ def _keyword_sets(packet: XmpPacket) -> SidecarKeywords:
 
 
 def _read_file(path: str) -> bytes | None:
+    """The sidecar's bytes, or None if there is none; past MAX_BYTES only enough to be refused as too large."""
     try:
         with open(path, "rb") as f:
-            return f.read()
+            return f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         return None
     except OSError as exc:

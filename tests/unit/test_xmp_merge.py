@@ -114,6 +114,7 @@ HOSTILE = {
     "deep": ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
              + "<a>" * 5000 + "</a>" * 5000 + "</rdf:RDF></x:xmpmeta>", "levels deep"),
     "binary": ("\x00\x01PK\x03\x04 not xml at all", "not"),
+    "huge": ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><!--' + "x" * (33 * 1024 * 1024) + "--></x:xmpmeta>", "larger than"),
 }
 
 
@@ -157,3 +158,42 @@ def test_a_hostile_or_broken_sidecar_is_refused_with_one_line_and_kept(tmp_path,
     assert any(reason in r.getMessage() for r in caplog.records)
     assert (sidecar.read_bytes(), sidecar.stat().st_mtime_ns, photo.read_bytes(), photo.stat().st_mtime_ns) == before
     assert sorted(p.name for p in photo.parent.iterdir()) == ["IMG_1.jpg", "IMG_1.jpg.xmp"]
+
+
+def test_prefixes_are_the_files_own_and_a_taken_prefix_is_not_reused(tmp_path):
+    photo = tmp_path / "IMG_1.jpg"
+    sidecar = tmp_path / "IMG_1.jpg.xmp"
+    # dc under another prefix; "lr" bound to some other program's namespace.
+    sidecar.write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:purl="http://purl.org/dc/elements/1.1/" '
+        'xmlns:lr="http://example.invalid/other/"><purl:subject><rdf:Bag><rdf:li>Alps</rdf:li></rdf:Bag>'
+        '</purl:subject><lr:note>theirs</lr:note></rdf:Description></rdf:RDF></x:xmpmeta>', "utf-8")
+    sidecars = XmpSidecars()
+    result = merge(sidecars.read(str(photo)), WANTED)
+    sidecars.write(str(photo), result.present, result.ours)
+    text = sidecar.read_text("utf-8")
+    assert "<purl:subject>" in text and "<dc:" not in text
+    assert 'xmlns:lr1="http://ns.adobe.com/lightroom/1.0/"' in text and "<lr1:hierarchicalSubject>" in text
+    assert "<lr:note>theirs</lr:note>" in text
+    got = sidecars.read(str(photo))
+    assert got.present.subject == ("Alps", "dog", "holiday") and got.present.hierarchical == WANTED.hierarchical
+
+
+def test_a_sidecar_the_previous_version_wrote_with_exiv2_is_the_apps_own(tmp_path):
+    photo = tmp_path / "IMG_1.jpg"
+    sidecar = tmp_path / "IMG_1.jpg.xmp"
+    shutil.copyfile(SAMPLES / "photo_tagger_pyexiv2.xmp", sidecar)
+    sidecars = XmpSidecars()
+    existing = sidecars.read(str(photo))
+    assert existing.ours == WANTED
+    assert existing.present == KeywordSet(*(tuple(dict.fromkeys([*theirs, *ours]))
+                                            for theirs, ours in zip(HELD["digikam.xmp"].fields(), WANTED.fields())))
+    assert merge(existing, WANTED).status == "unchanged"  # nothing to rewrite after the upgrade
+    changed = merge(existing, KeywordSet(("beach",), ("AI|beach",), ("AI/beach",)))
+    sidecars.write(str(photo), changed.present, changed.ours)
+    assert sidecars.read(str(photo)).present == KeywordSet(
+        ("Ann", "Christmas 2022", "beach"), ("People|Ann", "Events|Christmas 2022", "AI|beach"),
+        ("People/Ann", "Events/Christmas 2022", "AI/beach"))
+    previous = (SAMPLES / "photo_tagger_pyexiv2.xmp").read_bytes()
+    assert without_keywords(sidecar.read_bytes()) == without_keywords(previous)
