@@ -73,8 +73,9 @@ def main() -> None:
                 decode.append(time.perf_counter() - middle)
     size = statistics.median(len(d) for _, d in blobs) / 1e6
     print(f"repo {args.repo}: {args.count} photos x {args.repeats}, {size:.1f} MB each; keywords found: {found}")
+    ratio = statistics.median(keywords) / statistics.median(decode)
     print(f"keywords: median {statistics.median(keywords) * 1e3:.2f} ms/photo; decode (draft, 224 px): median "
-          f"{statistics.median(decode) * 1e3:.1f} ms/photo; ratio {statistics.median(keywords) / statistics.median(decode):.3f}")
+          f"{statistics.median(decode) * 1e3:.1f} ms/photo; ratio {ratio:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Sidecars other programs wrote are merged, never clobbered; hostile or broken ones are refused and kept as they are."""
+"""Sidecars other programs wrote are merged, never clobbered; hostile or broken ones are refused and left alone."""
 
 import shutil
 from pathlib import Path
