@@ -138,7 +138,6 @@ class XmpPacket:
             _check_text(value)
         elements = [(d, e) for d in self.descriptions() for e in _elements(d, namespace, name)]
         attributes = [d for d in self.descriptions() if d.hasAttributeNS(namespace, name)]
-        new = None
         if values:
             where = elements[0][0] if elements else attributes[0] if attributes else self._description_for(namespace)
             new = self._array_element(where, namespace, prefix, name, kind, values,

@@ -180,10 +180,10 @@ def test_prefixes_are_the_files_own_and_a_taken_prefix_is_not_reused(tmp_path):
     assert got.present.subject == ("Alps", "dog", "holiday") and got.present.hierarchical == WANTED.hierarchical
 
 
-def test_a_sidecar_the_previous_version_wrote_with_exiv2_is_the_apps_own(tmp_path):
+def test_a_sidecar_the_previous_version_wrote_through_exiv2_is_the_apps_own(tmp_path):
     photo = tmp_path / "IMG_1.jpg"
     sidecar = tmp_path / "IMG_1.jpg.xmp"
-    shutil.copyfile(SAMPLES / "photo_tagger_pyexiv2.xmp", sidecar)
+    shutil.copyfile(SAMPLES / "photo_tagger_exiv2.xmp", sidecar)
     sidecars = XmpSidecars()
     existing = sidecars.read(str(photo))
     assert existing.ours == WANTED
@@ -195,5 +195,5 @@ def test_a_sidecar_the_previous_version_wrote_with_exiv2_is_the_apps_own(tmp_pat
     assert sidecars.read(str(photo)).present == KeywordSet(
         ("Ann", "Christmas 2022", "beach"), ("People|Ann", "Events|Christmas 2022", "AI|beach"),
         ("People/Ann", "Events/Christmas 2022", "AI/beach"))
-    previous = (SAMPLES / "photo_tagger_pyexiv2.xmp").read_bytes()
+    previous = (SAMPLES / "photo_tagger_exiv2.xmp").read_bytes()
     assert without_keywords(sidecar.read_bytes()) == without_keywords(previous)
