@@ -8,6 +8,7 @@ becoming one group by small steps. Thresholds were measured on the copy sets (te
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -49,7 +50,7 @@ SIMILAR_COSINE = 0.85
 @dataclass(frozen=True)
 class DuplicateGroup:
     tier: str  # one of TIERS
-    photos: tuple[PhotoRecord, ...]  # the suggested photo to keep first: the largest resolution, then the oldest
+    photos: tuple[PhotoRecord, ...]  # the suggested photo to keep first (keeper_order: the camera's original)
     reasons: dict[str, str]  # photo id -> why it is in the group, e.g. "same bytes", "phash distance 4, cosine 0.97"
     tiers: dict[str, str] = field(default_factory=dict)  # photo id -> the tier it matched the keeper at
 
@@ -73,12 +74,29 @@ class PhotoFacts:
     align: Callable[[PhotoRecord, PhotoRecord], object | None] | None = None
 
 
+# Formats a camera writes (its original file); a copy in another format (a PNG or WebP re-save, a GIF) was made
+# later from one of them, whatever its file date says.
+CAMERA_FORMATS = frozenset({".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", ".avif", ".dng", ".cr2", ".cr3",
+                            ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2", ".raf", ".pef", ".srw", ".x3f"})
+
+
+def camera_facts(record: PhotoRecord) -> int:
+    """How much of a camera's EXIF the file kept: a camera make or model, and a capture date (0-2)."""
+    return int(bool(record.camera_make or record.camera_model)) + int(bool(record.taken_at))
+
+
+def in_camera_format(record: PhotoRecord) -> bool:
+    return os.path.splitext(record.relpath)[1].lower() in CAMERA_FORMATS
+
+
 def keeper_order(record: PhotoRecord) -> tuple:
-    """The suggested photo to keep sorts first: the most pixels, then the oldest (capture date, else file date);
-    among equals the largest file (the least compressed), then the file written first."""
+    """The suggested photo to keep sorts first: the original, the camera's file, is the one with the camera's EXIF
+    (make or model, capture date), then the one in a camera's format (a JPEG or HEIC over a PNG re-save, which keeps
+    the pixels but not the EXIF), then the most pixels, then the oldest (capture date, else file date); among equals
+    the largest file (the least compressed), then the file written first."""
     found = record_date(record)
-    return (-(record.width or 0) * (record.height or 0), found.at if found else "9999", -record.size,
-            record.mtime_ns, record.path)
+    return (-camera_facts(record), not in_camera_format(record), -(record.width or 0) * (record.height or 0),
+            found.at if found else "9999", -record.size, record.mtime_ns, record.path)
 
 
 def find_groups(tier: str, facts: PhotoFacts, checkpoint: Callable[[], None] = lambda: None,

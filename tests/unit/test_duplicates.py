@@ -4,6 +4,7 @@ suggested keeper, and the tiers' reasons."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -70,6 +71,19 @@ def test_the_keeper_is_the_largest_then_the_oldest_then_the_least_compressed():
     groups = D.find_groups("near", _facts(records, phashes=[7, 7, 7, 7]))
     assert [r.id for r in groups[0].photos] == ["p3", "p2", "p1", "p0"]
     assert groups[0].reasons["p0"] == "phash distance 0, cosine 1.00"
+
+
+def test_the_keeper_is_the_camera_original_before_a_larger_or_older_exifless_re_save():
+    """A PNG re-save of a camera JPEG keeps its pixels (or is upscaled) and may carry an older file date; the camera
+    file with its EXIF is still the one to keep, and among files that kept the EXIF, a camera format wins."""
+    taken = datetime(2022, 5, 1, 10)
+    camera = replace(_record(0, taken=taken, size=900), camera_make="Canon", camera_model="EOS R6")
+    png = replace(_record(1, width=1280, height=960, size=4_000_000), relpath="001.png", mtime_ns=1)
+    stripped = _record(2, size=950)  # the same JPEG, EXIF stripped: no make, no date
+    exif_png = replace(camera, id="p3", relpath="003.png", size=3_000_000, content_hash="h3")  # EXIF kept, re-saved
+    groups = D.find_groups("near", _facts([png, stripped, exif_png, camera], phashes=[7, 7, 7, 7]))
+    assert [r.id for r in groups[0].photos] == ["p0", "p3", "p2", "p1"]  # then a JPEG over a larger PNG
+    assert D.camera_facts(camera) == 2 and D.camera_facts(png) == 0 and not D.in_camera_format(png)
 
 
 def test_near_needs_the_frames_to_agree_and_a_high_cosine_tiers_nest():
