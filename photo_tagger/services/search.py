@@ -266,10 +266,11 @@ def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> li
 
 
 def graded_search_items(app, query: str, scope: Scope) -> tuple[list[GridItem], list[GridItem]]:
-    """The window's search: hits split into strong and weak ones, each best first (remembered as a recent
-    search)."""
+    """The window's search: hits split into matches (strong ones, and those found by their text or name:
+    search_rank.is_match) and weak ones, each best first (remembered as a recent search)."""
     hits = search(app, query, scope.filters()).hits
-    return ([_item(h) for h in hits if h.grade == "strong"], [_item(h) for h in hits if h.grade != "strong"])
+    matched = [search_rank.is_match(h.grade, h.reasons) for h in hits]
+    return ([_item(h) for h, m in zip(hits, matched) if m], [_item(h) for h, m in zip(hits, matched) if not m])
 
 
 def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT, plus: str = "") -> list[GridItem]:
