@@ -41,6 +41,9 @@ CROP_MAX_ROTATION = 1.0  # degrees: a crop is not turned (a transform off by 1.2
 CROP_INSIDE = 0.95  # share of the smaller photo inside the larger one
 CROP_KEEPS = 0.60  # share of the larger photo the smaller one keeps: "lightly" cropped (a 20% cut of each side)
 CROP_RESIDUAL = 18.0  # 32 x 32 cells, each allowed 2 px: crops measured up to 8, look-alikes 28 and up
+# A plain graphic (flat colours, few corners) gives too few keypoints: the aligner then lines it up by normalised
+# cross-correlation instead, and the same geometry and cell checks decide (RESULTS.md, plain graphics).
+CROP_MIN_CORRELATION = 0.90
 # similar: taken within a minute of the keeper (capture times only: a file's time is when it was copied) and
 # close in meaning.
 SIMILAR_SECONDS = 60.0
@@ -226,12 +229,14 @@ def _keepers_of_copies(records: list[PhotoRecord], edges: dict) -> np.ndarray:
 def crop_verdict(alignment) -> str | None:
     """The reason a lined-up pair is a copy (the same frame or a light crop of it), None for a look-alike."""
     inside, keeps = max(alignment.cover_a, alignment.cover_b), min(alignment.cover_a, alignment.cover_b)
-    if (alignment.inliers < CROP_MIN_INLIERS or abs(alignment.rotation) > CROP_MAX_ROTATION
+    correlated = getattr(alignment, "correlation", 0.0) >= CROP_MIN_CORRELATION and alignment.inliers == 0
+    if ((alignment.inliers < CROP_MIN_INLIERS and not correlated) or abs(alignment.rotation) > CROP_MAX_ROTATION
             or inside < CROP_INSIDE or keeps < CROP_KEEPS or not alignment.residual <= CROP_RESIDUAL):
         return None
     kind = "aligned copy" if keeps >= CROP_INSIDE else "cropped copy"
-    return (f"{kind}: {keeps:.0%} overlap, {alignment.inliers} matching points, "
-            f"largest cell difference {alignment.residual:.0f}")
+    how = (f"lined up by correlation {alignment.correlation:.2f}" if correlated
+           else f"{alignment.inliers} matching points")
+    return f"{kind}: {keeps:.0%} overlap, {how}, largest cell difference {alignment.residual:.0f}"
 
 
 def _crops(facts: PhotoFacts, edges: dict, checkpoint, progress) -> None:

@@ -93,7 +93,7 @@ def test_a_malformed_query_says_what_is_wrong(qtbot, open_window, tiny_home, pho
     window.search_bar.edit.setText("beach x2:dog")
     window.search_bar.submit()
     assert window.header.text().startswith("Search: 'x2:dog': the weight 'x2' is not a number")
-    assert "\n" not in window.header.text() and window.grid_model.rowCount() == 6  # the grid stays as it was
+    assert "\n" not in window.header.text() and window.grid_model.rowCount() == 0  # no old results under it
     search(qtbot, window, "beach 2:dog")  # put right: it runs
     assert window.grid_model.rowCount() == 6
 
