@@ -138,7 +138,8 @@ def copy_set_quality(scenes: int, seeds: list[int], graphics: int = 0, correlati
             totals["graphic_alike_in"] += sum(sets.kinds[r.id] in LOOK_ALIKE_KINDS and "graphic" in r.id
                                               for g in groups for r in g.photos)
             totals["by_correlation"] += sum("by correlation" in reason for g in groups for reason in g.reasons.values())
-    image_alignment.correlate = correlate    return {"precision": round(totals["hit"] / max(1, totals["found"]), 4),
+    image_alignment.correlate = correlate
+    return {"precision": round(totals["hit"] / max(1, totals["found"]), 4),
             "recall_all_copies": round(totals["hit"] / totals["truth"], 4),
             "recall_pairs_with_a_crop": round(totals["hit_crops"] / totals["truth_crops"], 4),
             "look_alikes_in_near": totals["alike_in"],
