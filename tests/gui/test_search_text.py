@@ -111,6 +111,11 @@ def test_like_this_photo_but_shows_photos_like_it_as_the_words_say(qtbot, open_w
     like = window.grid_model.items
     assert item.id not in {i.id for i in like} and all(i.score is not None for i in like)
     assert [i.score for i in like] == sorted((i.score for i in like), reverse=True)
+    window.photos.ask_words = lambda photo: "a red photo -green -blue"  # minus terms push photos down: the score
+    actions["Like this photo, but..."].trigger()  # shown is the one they are ordered by
+    qtbot.waitUntil(lambda: "-green -blue\u201d, best first" in window.header.text(), timeout=15_000)
+    like = window.grid_model.items
+    assert like and [i.score for i in like] == sorted((i.score for i in like), reverse=True)
 
     window.photos.ask_words = lambda photo: ""  # cancelled: nothing runs
     actions["Like this photo, but..."].trigger()
