@@ -138,6 +138,11 @@ def copy_set_quality(scenes: int, seeds: list[int], graphics: int = 0, correlati
             totals["graphic_alike_in"] += sum(sets.kinds[r.id] in LOOK_ALIKE_KINDS and "graphic" in r.id
                                               for g in groups for r in g.photos)
             totals["by_correlation"] += sum("by correlation" in reason for g in groups for reason in g.reasons.values())
+            for g in groups:  # each look-alike let in, and why
+                for r in g.photos[1:]:
+                    if sets.kinds[r.id] in LOOK_ALIKE_KINDS or sets.kinds[g.keep.id] in LOOK_ALIKE_KINDS:
+                        print(f"  look-alike in near: {Path(r.id).parent.name}/{Path(g.keep.id).name} + "
+                              f"{Path(r.id).name}: {g.reasons[r.id]}")
     image_alignment.correlate = correlate
     return {"precision": round(totals["hit"] / max(1, totals["found"]), 4),
             "recall_all_copies": round(totals["hit"] / totals["truth"], 4),

@@ -23,7 +23,8 @@ _CACHE = 64  # photos kept decoded: candidate pairs are sorted, so a photo's pai
 _ENOUGH_POINTS = 10  # inliers that make the keypoint alignment trusted (core's CROP_MIN_INLIERS): else correlation
 _COARSE = 160  # long side the correlation searches at: a scale step of a pixel is 0.6% there
 _KEEPS = 0.60  # the smallest share of the larger photo a crop keeps (core's CROP_KEEPS): the scales searched
-_FINE_STEPS = 7  # scales tried around the coarse one at full size (within one coarse pixel)
+_FINE_STEPS = 3  # scales tried around the coarse one at full size (within one coarse pixel)
+_UPRIGHT = 1.0  # degrees: a keypoint transform turned more than this is not trusted (a crop is not turned)
 _cv2 = None
 
 
@@ -81,12 +82,18 @@ def align(a: Features, b: Features, accept: Callable[[Alignment], object] | None
     found = [x for x in (forward, backward) if x is not None]
     best = min(found, key=lambda x: x.residual) if found else None
     accept = accept or (lambda x: x.inliers >= _ENOUGH_POINTS and x.residual < float("inf"))
-    if best is not None and accept(best):
-        return best
-    correlated = correlate(a, b)  # too few corners to trust, or a transform that failed the checks
+    if best is not None and (accept(best) or _trusted_geometry(best)):
+        return best  # a look-alike whose keypoints agree on the frame: its cells differ, correlation would too
+    correlated = correlate(a, b)  # too few corners to trust, or a transform turned or off the frame
     if correlated is not None and (accept(correlated) or best is None):
         return correlated
     return best
+
+
+def _trusted_geometry(found: Alignment) -> bool:
+    """Enough keypoints agree on an upright transform that covers the frames: what they found is the frame."""
+    return (found.inliers >= _ENOUGH_POINTS and abs(found.rotation) <= _UPRIGHT and found.residual < float("inf")
+            and min(found.cover_a, found.cover_b) > 0)
 
 
 def correlate(a: Features, b: Features) -> Alignment | None:
@@ -121,10 +128,17 @@ def _correlate_inside(large: Features, small: Features) -> Alignment | None:
     scale /= coarse
     spread = (top_scale - low_scale) / (steps - 1) if steps > 1 else 0.0
     fine = np.clip(np.linspace(scale - spread, scale + spread, _FINE_STEPS), low_scale, top_scale)
-    best = _best_match(cv2, large_grey, small_grey, np.unique(fine))
+    # At full size only around the coarse place: a coarse pixel each way, and the template's size at most.
+    x0, y0 = (int(v / coarse) for v in best[2])
+    margin = int(np.ceil(1 / coarse)) + 2
+    left, top = max(0, x0 - margin), max(0, y0 - margin)
+    right = min(wl, x0 + margin + int(np.ceil(top_scale * ws)) + 1)
+    bottom = min(hl, y0 + margin + int(np.ceil(top_scale * hs)) + 1)
+    best = _best_match(cv2, large_grey[top:bottom, left:right], small_grey, np.unique(fine))
     if best is None:
         return None
     score, scale, (x, y) = best
+    x, y = x + left, y + top
     transform = np.array([[scale, 0.0, x], [0.0, scale, y]], np.float64)
     box = (float(x), float(y), x + scale * ws, y + scale * hs)
     overlap = (box[2] - box[0]) * (box[3] - box[1])

@@ -65,7 +65,19 @@ def test_details_show_the_photo_and_tags_are_added_and_removed(qtbot, open_windo
     added = next(panel.tags.item(r) for r in range(panel.tags.count()) if "holiday" in panel.tags.item(r).text())
     panel.tag_menu(added).actions()[0].trigger()  # "Remove \u201choliday trip\u201d"
     qtbot.waitUntil(lambda: "holiday trip" not in window.grid_model.item(row_of(window, lambda i: i.id == item.id)).tags)
-    qtbot.waitUntil(lambda: all("holiday" not in panel.tags.item(r).text() for r in range(panel.tags.count())))
+    # Shown as removed (struck through), not gone without a trace; and the removal can be undone.
+    qtbot.waitUntil(lambda: any(panel.tags.item(r).text() == "holiday trip    removed by you"
+                                for r in range(panel.tags.count())))
+    removed = next(panel.tags.item(r) for r in range(panel.tags.count()) if "holiday" in panel.tags.item(r).text())
+    assert removed.font().strikeOut() and "holiday trip" in window.app.catalog.choices([item.id])[item.id].removed
+    panel.tags.setCurrentItem(removed)
+    assert panel.remove.text() == "Put back tag" and panel.remove.isEnabled()
+    assert panel.tag_menu(removed).actions()[0].text().startswith("Put back \u201choliday trip\u201d")
+    qtbot.mouseClick(panel.remove, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "holiday trip" in window.grid_model.item(row_of(window, lambda i: i.id == item.id)).tags)
+    qtbot.waitUntil(lambda: any(panel.tags.item(r).text() == "holiday trip    (added by you)"
+                                for r in range(panel.tags.count())))
+    assert not window.app.catalog.choices([item.id])[item.id].removed
 
 
 def test_flagged_photos_are_blurred_until_shown_and_not_sensitive_unflags(qtbot, open_window, tiny_home,
