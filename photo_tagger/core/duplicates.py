@@ -94,11 +94,13 @@ def in_camera_format(record: PhotoRecord) -> bool:
 
 def keeper_order(record: PhotoRecord) -> tuple:
     """The suggested photo to keep sorts first: the original, the camera's file, is the one with the camera's EXIF
-    (make or model, capture date), then the one in a camera's format (a JPEG or HEIC over a PNG re-save, which keeps
-    the pixels but not the EXIF), then the most pixels, then the oldest (capture date, else file date); among equals
-    the largest file (the least compressed), then the file written first."""
+    (make or model, capture date), then, among those, the one in a camera's format (a JPEG or HEIC over a PNG
+    re-save); then the most pixels, then the oldest (capture date, else file date); among equals the largest file
+    (the least compressed), then the file written first. The format counts only beside the EXIF: without any, a
+    file's format says nothing of where it came from (a plain graphic's original is the PNG, its JPEG the re-save)."""
     found = record_date(record)
-    return (-camera_facts(record), not in_camera_format(record), -(record.width or 0) * (record.height or 0),
+    facts = camera_facts(record)
+    return (-facts, facts > 0 and not in_camera_format(record), -(record.width or 0) * (record.height or 0),
             found.at if found else "9999", -record.size, record.mtime_ns, record.path)
 
 
