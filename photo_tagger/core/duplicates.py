@@ -83,6 +83,9 @@ CAMERA_FORMATS = frozenset({".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", "
                             ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2", ".raf", ".pef", ".srw", ".x3f"})
 
 
+LOSSY_FORMATS = frozenset({".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", ".avif", ".webp"})
+
+
 def camera_facts(record: PhotoRecord) -> int:
     """How much of a camera's EXIF the file kept: a camera make or model, and a capture date (0-2)."""
     return int(bool(record.camera_make or record.camera_model)) + int(bool(record.taken_at))
@@ -95,13 +98,14 @@ def in_camera_format(record: PhotoRecord) -> bool:
 def keeper_order(record: PhotoRecord) -> tuple:
     """The suggested photo to keep sorts first: the original, the camera's file, is the one with the camera's EXIF
     (make or model, capture date), then, among those, the one in a camera's format (a JPEG or HEIC over a PNG
-    re-save); then the most pixels, then the oldest (capture date, else file date); among equals the largest file
-    (the least compressed), then the file written first. The format counts only beside the EXIF: without any, a
+    re-save); then the most pixels, then the oldest (capture date, else file date); among equals a lossless file
+    over a lossy one, then the largest file (the least compressed), then the file written first. The format counts only beside the EXIF: without any, a
     file's format says nothing of where it came from (a plain graphic's original is the PNG, its JPEG the re-save)."""
     found = record_date(record)
     facts = camera_facts(record)
+    lossy = os.path.splitext(record.relpath)[1].lower() in LOSSY_FORMATS  # a larger file is less compressed only
     return (-facts, facts > 0 and not in_camera_format(record), -(record.width or 0) * (record.height or 0),
-            found.at if found else "9999", -record.size, record.mtime_ns, record.path)
+            found.at if found else "9999", lossy, -record.size, record.mtime_ns, record.path)  # in one format
 
 
 def find_groups(tier: str, facts: PhotoFacts, checkpoint: Callable[[], None] = lambda: None,

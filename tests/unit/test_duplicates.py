@@ -84,8 +84,9 @@ def test_the_keeper_is_the_camera_original_before_a_larger_or_older_exifless_re_
     groups = D.find_groups("near", _facts([png, stripped, exif_png, camera], phashes=[7, 7, 7, 7]))
     # Then, without EXIF, the format says nothing: the most pixels. A plain graphic's PNG beats its JPEG re-save.
     assert [r.id for r in groups[0].photos] == ["p0", "p3", "p1", "p2"]
-    graphic = replace(_record(4, size=90_000), relpath="004.png", mtime_ns=10)
-    re_saved = replace(_record(5, size=40_000), relpath="005.jpg", mtime_ns=20)
+    # Written in the same second, the JPEG re-save larger than the flat PNG: lossless first, then the larger file.
+    graphic = replace(_record(4, size=9_000), relpath="004.png", mtime_ns=5 * 10**9 + 10)
+    re_saved = replace(_record(5, size=40_000), relpath="005.jpg", mtime_ns=5 * 10**9 + 20)
     assert D.keeper_order(graphic) < D.keeper_order(re_saved)
     assert D.camera_facts(camera) == 2 and D.camera_facts(png) == 0 and not D.in_camera_format(png)
 
