@@ -75,19 +75,26 @@ def _taken(path: str) -> str | None:
     return found.replace(":", "-", 2).replace(" ", "T") if found else None
 
 
-def copy_set_quality(scenes: int, seeds: list[int]) -> dict:
+def copy_set_quality(scenes: int, seeds: list[int], graphics: int = 0, correlation: bool = True) -> dict:
     """near through the real analyzer (hash_file), capture times and alignment (services.duplicates' aligner); an
     embedding per scene (every photo of a scene at cosine about 0.99: the model knows the scene, not the copy)."""
-    from tests.copy_sets import CROP_KINDS, LOOK_ALIKE_KINDS, make_copy_sets
+    from tests.copy_sets import CROP_KINDS, LOOK_ALIKE_KINDS, add_graphics, make_copy_sets
+    from photo_tagger.infra import image_alignment
     from photo_tagger.infra.perceptual_hash import hash_file
     from photo_tagger.services.duplicates import _aligner
 
-    totals = dict.fromkeys(("found", "hit", "truth", "hit_crops", "truth_crops", "alike_in"), 0)
+    correlate = image_alignment.correlate
+    if not correlation:  # keypoints alone, the baseline
+        image_alignment.correlate = lambda a, b: None
+
+    totals = dict.fromkeys(("found", "hit", "truth", "hit_crops", "truth_crops", "alike_in", "hit_graphic_crops",
+                            "truth_graphic_crops", "graphic_alike_in", "by_correlation"), 0)
     residuals: dict[str, list[float]] = {"crop": [], "look-alike": []}
     costs = []
     for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:
             sets = make_copy_sets(Path(tmp), scenes=scenes, seed=seed)
+            add_graphics(sets, graphics, seed=seed)
             paths = sorted(sets.kinds)
             hashes = [hash_file(p) for p in paths]
             records = [PhotoRecord(id=p, root="/", relpath=p[1:], size=Path(p).stat().st_size, mtime_ns=n,
@@ -125,10 +132,26 @@ def copy_set_quality(scenes: int, seeds: list[int]) -> dict:
             totals["hit_crops"] += len(found & crops)
             totals["truth_crops"] += len(crops)
             totals["alike_in"] += sum(sets.kinds[r.id] in LOOK_ALIKE_KINDS for g in groups for r in g.photos)
+            centre = {pair for pair in crops if any(sets.kinds[p] == "centre_crop" for p in pair)}
+            totals["hit_graphic_crops"] += len(found & centre)
+            totals["truth_graphic_crops"] += len(centre)
+            totals["graphic_alike_in"] += sum(sets.kinds[r.id] in LOOK_ALIKE_KINDS and "graphic" in r.id
+                                              for g in groups for r in g.photos)
+            totals["by_correlation"] += sum("by correlation" in reason for g in groups for reason in g.reasons.values())
+            for g in groups:  # each look-alike let in, and why
+                for r in g.photos[1:]:
+                    if sets.kinds[r.id] in LOOK_ALIKE_KINDS or sets.kinds[g.keep.id] in LOOK_ALIKE_KINDS:
+                        print(f"  look-alike in near: {Path(r.id).parent.name}/{Path(g.keep.id).name} + "
+                              f"{Path(r.id).name}: {g.reasons[r.id]}")
+    image_alignment.correlate = correlate
     return {"precision": round(totals["hit"] / max(1, totals["found"]), 4),
             "recall_all_copies": round(totals["hit"] / totals["truth"], 4),
             "recall_pairs_with_a_crop": round(totals["hit_crops"] / totals["truth_crops"], 4),
             "look_alikes_in_near": totals["alike_in"],
+            "recall_graphic_centre_crops": round(totals["hit_graphic_crops"] / max(1, totals["truth_graphic_crops"]), 4),
+            "graphic_centre_crop_pairs": totals["truth_graphic_crops"],
+            "graphic_look_alikes_in_near": totals["graphic_alike_in"],
+            "matched_by_correlation": totals["by_correlation"],
             "crop_residual_max": max(residuals["crop"], default=None),
             "crop_residual_p95": float(np.percentile(residuals["crop"], 95)) if residuals["crop"] else None,
             "look_alike_residual_min": min(residuals["look-alike"], default=None),
@@ -145,10 +168,14 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=12)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--graphics", type=int, default=0, help="plain graphics added to each seed's copy sets")
     args = parser.parse_args()
     if not args.skip_scale:
         scale(args.photos, args.runs)
-    print("copy sets, near:", copy_set_quality(args.scenes, list(range(args.seeds))))
+    if args.graphics:  # keypoints alone first: the baseline, in the same run
+        print("copy sets, near, keypoints only:",
+              copy_set_quality(args.scenes, list(range(args.seeds)), args.graphics, correlation=False))
+    print("copy sets, near:", copy_set_quality(args.scenes, list(range(args.seeds)), args.graphics))
 
 
 def scale(photos: int, runs: int) -> None:

@@ -19,8 +19,9 @@ from PIL import Image, ImageDraw, ImageFilter
 SIZE = (640, 480)
 COPY_KINDS = ("same_bytes", "quality_60", "quality_35", "resized_50", "resized_25", "cropped", "cropped_shrunk",
               "exif_stripped", "png")
-CROP_KINDS = ("cropped", "cropped_shrunk")
-LOOK_ALIKE_KINDS = ("shifted", "recoloured", "burst", "nudged")
+CROP_KINDS = ("cropped", "cropped_shrunk", "centre_crop")
+LOOK_ALIKE_KINDS = ("shifted", "recoloured", "burst", "nudged", "edited")
+GRAPHIC_COPY_KINDS = ("centre_crop", "jpeg")  # a plain graphic's copies: 2% cut off each side, a JPEG re-save
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,70 @@ class CopySets:
     look_alikes: dict[str, list[str]] = field(default_factory=dict)
     bursts: list[list[str]] = field(default_factory=list)
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def render_graphic(seed: int, size: tuple[int, int] = SIZE, moved: float = 0.0, recolour: bool = False,
+                   extra: bool = False) -> Image.Image:
+    """A plain graphic (a slide, a logo, a chart): a flat background and a few flat shapes with no texture, no
+    noise and few corners. `moved` shifts the last shape by that share of the width, `recolour` gives it another
+    colour of about the same brightness, `extra` adds a small box (an edit): look-alikes, not copies."""
+    rng = random.Random(seed)
+    w, h = size
+    image = Image.new("RGB", size, _color(rng))
+    draw = ImageDraw.Draw(image)
+    shapes = []
+    for _ in range(rng.randint(2, 4)):
+        cx, cy = rng.uniform(0.2, 0.8), rng.uniform(0.25, 0.75)
+        rx, ry = rng.uniform(0.08, 0.2), rng.uniform(0.08, 0.2)
+        shapes.append(["ellipse" if rng.random() < 0.8 else "box", cx, cy, rx, ry, _color(rng)])  # few corners
+    if moved:
+        shapes[-1][1] += moved
+    if recolour:  # another colour, plainly (a grey one turned would stay the same)
+        r, g, b = shapes[-1][5]
+        shapes[-1][5] = (b, r, g) if abs(r - b) + abs(g - r) + abs(b - g) > 90 else (255 - r, 255 - g, 255 - b)
+    for kind, cx, cy, rx, ry, colour in shapes:
+        box = [(cx - rx) * w, (cy - ry) * h, (cx + rx) * w, (cy + ry) * h]
+        (draw.ellipse if kind == "ellipse" else draw.rectangle)(box, fill=colour)
+    if extra:
+        x, y = rng.uniform(0.1, 0.8) * w, rng.uniform(0.1, 0.8) * h
+        draw.rectangle([x, y, x + 0.08 * w, y + 0.06 * h], outline=(0, 0, 0), width=2,
+                       fill=tuple(255 - c for c in image.getpixel((int(x), int(y)))))  # seen on what it covers
+    return image
+
+
+def add_graphics(sets: "CopySets", count: int, seed: int = 0, size: tuple[int, int] = SIZE) -> None:
+    """`count` plain graphics (PNG, no EXIF), each with its copies (a 4% centre crop: 2% of each side cut off, as
+    a re-export trims a border; a JPEG re-save) and its look-alikes (the last shape moved 8-15%, recoloured, a small
+    box added)."""
+    rng = random.Random(seed + 7)
+    for n in range(count):
+        base = sets.folder / f"graphic{n:02d}"
+        base.mkdir(parents=True, exist_ok=True)
+        graphic_seed = seed * 1000 + 500 + n
+        image = render_graphic(graphic_seed, size)
+        original = base / "original.png"
+        image.save(original, "PNG")
+        w, h = size
+        cut_w, cut_h = round(w * 0.02), round(h * 0.02)
+        copies = {"centre_crop": base / "copy_centre_crop.png", "jpeg": base / "copy.jpg"}
+        image.crop((cut_w, cut_h, w - cut_w, h - cut_h)).save(copies["centre_crop"], "PNG")
+        image.save(copies["jpeg"], "JPEG", quality=90)
+        sets.copies[str(original)] = [str(p) for p in copies.values()]
+        sets.kinds[str(original)] = "original"
+        sets.kinds.update((str(p), kind) for kind, p in copies.items())
+        alike = []
+        for kind, other in (("shifted", render_graphic(graphic_seed, size, moved=rng.choice((-1, 1)) *
+                                                       rng.uniform(0.08, 0.15))),
+                            ("recoloured", render_graphic(graphic_seed, size, recolour=True)),
+                            ("edited", render_graphic(graphic_seed, size, extra=True))):
+            path = base / f"alike_{kind}.png"
+            other.save(path, "PNG")
+            alike.append(str(path))
+            sets.kinds[str(path)] = kind
+        sets.look_alikes[str(original)] = alike
+        for path in [original, *copies.values()] + [Path(p) for p in alike]:
+            with Image.open(path) as img:
+                sets.sizes[str(path)] = img.size
 
 
 def _save_jpeg(path: Path, image: Image.Image, taken: datetime | None, quality: int = 92) -> None:

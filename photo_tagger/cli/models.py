@@ -32,7 +32,9 @@ def register(subparsers) -> None:
     p.add_argument("--no-agreement-check", action="store_true",
                    help="ready models: install even if a red image is not closer to 'a red photo' than to 'a blue "
                         "photo' (models with random weights, e.g. tests); shapes and norms are still checked")
-    p.add_argument("--name", help="install under this name (default: from the source)")
+    p.add_argument("--name", help="install under this name (default: the model's own, from its files: a manifest, a "
+                                  "config's _name_or_path, a Hugging Face cache's repo id; else the folder's name, "
+                                  "or a parent's where it is generic like 'model' or 'onnx'; a hub id's last part)")
     p.add_argument("--replace", action="store_true", help="replace an installed model of the same name")
     p.set_defaults(handler=_install)
 

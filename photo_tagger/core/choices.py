@@ -32,6 +32,19 @@ def edit_tags(catalog: Catalog, store: VectorStore, model_name: str, photo_id: s
                   lambda db: catalog.set_user_tags(db, photo_id, add=add, remove=remove))
 
 
+def put_back_tags(catalog: Catalog, store: VectorStore, model_name: str, photo_id: str,
+                  labels: Iterable[str]) -> EffectiveTags:
+    """Undo a removal. A tag the model gives the photo: the user's "not this tag" is forgotten and the automatic
+    decision counts again (with its score). A tag only the user had given it: added by the user again."""
+    labels = list(labels)
+    automatic = {t for t, _ in catalog.decisions([photo_id]).get(photo_id, TagDecision()).tags}
+
+    def write(db):
+        catalog.forget_removed_tags(db, photo_id, [t for t in labels if t in automatic])
+        catalog.set_user_tags(db, photo_id, add=[t for t in labels if t not in automatic])
+    return _apply(catalog, store, model_name, photo_id, write)
+
+
 def mark_not_sensitive(catalog: Catalog, store: VectorStore, model_name: str, photo_id: str,
                        value: bool = True) -> EffectiveTags:
     """A false positive of moderation: the photo stays unflagged across retags (until value=False)."""

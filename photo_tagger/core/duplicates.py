@@ -8,6 +8,7 @@ becoming one group by small steps. Thresholds were measured on the copy sets (te
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -40,6 +41,9 @@ CROP_MAX_ROTATION = 1.0  # degrees: a crop is not turned (a transform off by 1.2
 CROP_INSIDE = 0.95  # share of the smaller photo inside the larger one
 CROP_KEEPS = 0.60  # share of the larger photo the smaller one keeps: "lightly" cropped (a 20% cut of each side)
 CROP_RESIDUAL = 18.0  # 32 x 32 cells, each allowed 2 px: crops measured up to 8, look-alikes 28 and up
+# A plain graphic (flat colours, few corners) gives too few keypoints: the aligner then lines it up by normalised
+# cross-correlation instead, and the same geometry and cell checks decide (RESULTS.md, plain graphics).
+CROP_MIN_CORRELATION = 0.90
 # similar: taken within a minute of the keeper (capture times only: a file's time is when it was copied) and
 # close in meaning.
 SIMILAR_SECONDS = 60.0
@@ -49,7 +53,7 @@ SIMILAR_COSINE = 0.85
 @dataclass(frozen=True)
 class DuplicateGroup:
     tier: str  # one of TIERS
-    photos: tuple[PhotoRecord, ...]  # the suggested photo to keep first: the largest resolution, then the oldest
+    photos: tuple[PhotoRecord, ...]  # the suggested photo to keep first (keeper_order: the camera's original)
     reasons: dict[str, str]  # photo id -> why it is in the group, e.g. "same bytes", "phash distance 4, cosine 0.97"
     tiers: dict[str, str] = field(default_factory=dict)  # photo id -> the tier it matched the keeper at
 
@@ -73,12 +77,35 @@ class PhotoFacts:
     align: Callable[[PhotoRecord, PhotoRecord], object | None] | None = None
 
 
+# Formats a camera writes (its original file); a copy in another format (a PNG or WebP re-save, a GIF) was made
+# later from one of them, whatever its file date says.
+CAMERA_FORMATS = frozenset({".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", ".avif", ".dng", ".cr2", ".cr3",
+                            ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2", ".raf", ".pef", ".srw", ".x3f"})
+
+
+LOSSY_FORMATS = frozenset({".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", ".avif", ".webp"})
+
+
+def camera_facts(record: PhotoRecord) -> int:
+    """How much of a camera's EXIF the file kept: a camera make or model, and a capture date (0-2)."""
+    return int(bool(record.camera_make or record.camera_model)) + int(bool(record.taken_at))
+
+
+def in_camera_format(record: PhotoRecord) -> bool:
+    return os.path.splitext(record.relpath)[1].lower() in CAMERA_FORMATS
+
+
 def keeper_order(record: PhotoRecord) -> tuple:
-    """The suggested photo to keep sorts first: the most pixels, then the oldest (capture date, else file date);
-    among equals the largest file (the least compressed), then the file written first."""
+    """The suggested photo to keep sorts first: the original, the camera's file, is the one with the camera's EXIF
+    (make or model, capture date), then, among those, the one in a camera's format (a JPEG or HEIC over a PNG
+    re-save); then the most pixels, then the oldest (capture date, else file date); among equals a lossless file
+    over a lossy one, then the largest file (the least compressed), then the file written first. The format counts only beside the EXIF: without any, a
+    file's format says nothing of where it came from (a plain graphic's original is the PNG, its JPEG the re-save)."""
     found = record_date(record)
-    return (-(record.width or 0) * (record.height or 0), found.at if found else "9999", -record.size,
-            record.mtime_ns, record.path)
+    facts = camera_facts(record)
+    lossy = os.path.splitext(record.relpath)[1].lower() in LOSSY_FORMATS  # a larger file is less compressed only
+    return (-facts, facts > 0 and not in_camera_format(record), -(record.width or 0) * (record.height or 0),
+            found.at if found else "9999", lossy, -record.size, record.mtime_ns, record.path)  # in one format
 
 
 def find_groups(tier: str, facts: PhotoFacts, checkpoint: Callable[[], None] = lambda: None,
@@ -208,12 +235,14 @@ def _keepers_of_copies(records: list[PhotoRecord], edges: dict) -> np.ndarray:
 def crop_verdict(alignment) -> str | None:
     """The reason a lined-up pair is a copy (the same frame or a light crop of it), None for a look-alike."""
     inside, keeps = max(alignment.cover_a, alignment.cover_b), min(alignment.cover_a, alignment.cover_b)
-    if (alignment.inliers < CROP_MIN_INLIERS or abs(alignment.rotation) > CROP_MAX_ROTATION
+    correlated = getattr(alignment, "correlation", 0.0) >= CROP_MIN_CORRELATION and alignment.inliers == 0
+    if ((alignment.inliers < CROP_MIN_INLIERS and not correlated) or abs(alignment.rotation) > CROP_MAX_ROTATION
             or inside < CROP_INSIDE or keeps < CROP_KEEPS or not alignment.residual <= CROP_RESIDUAL):
         return None
     kind = "aligned copy" if keeps >= CROP_INSIDE else "cropped copy"
-    return (f"{kind}: {keeps:.0%} overlap, {alignment.inliers} matching points, "
-            f"largest cell difference {alignment.residual:.0f}")
+    how = (f"lined up by correlation {alignment.correlation:.2f}" if correlated
+           else f"{alignment.inliers} matching points")
+    return f"{kind}: {keeps:.0%} overlap, {how}, largest cell difference {alignment.residual:.0f}"
 
 
 def _crops(facts: PhotoFacts, edges: dict, checkpoint, progress) -> None:

@@ -72,6 +72,13 @@ class Evidence:
                 self.text_rank if text_first else 0.0, -(self.score - self.push))
 
 
+def is_match(grade: str, reasons) -> bool:
+    """Whether a hit counts as a match where the window says how many photos match: a strong hit, or one found by
+    the text in it or its file name (a prefix of a word in its text included: "pharm" finds PHARMACY). Such hits
+    sort before the weak meaning-only ones (Evidence.key), so the matches stay one block."""
+    return grade == "strong" or TEXT in reasons or NAME in reasons
+
+
 def order(evidence: dict[str, Evidence]) -> list[str]:
     """Ids best first (see the module's docstring)."""
     return sorted(evidence, key=lambda i: evidence[i].key())

@@ -30,6 +30,7 @@ from photo_tagger.gui.thumbnails import THUMBNAIL_SIZES, ThumbnailCache, Thumbna
 from photo_tagger.gui.views.photo_grid_view import PhotoGridView
 from photo_tagger.gui.widgets.details_panel import DetailsPanel
 from photo_tagger.gui.widgets.empty_note import EmptyNote
+from photo_tagger.gui.widgets.header_label import HeaderLabel
 from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
 from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
@@ -79,7 +80,7 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(self)
         self.grid = PhotoGridView(self.grid_model, cache.size, self)
         self.empty_note = EmptyNote(self.grid)  # an empty grid says why
-        self.header = QLabel(self)
+        self.header = HeaderLabel(self)  # a long message is elided: it never widens the window
         self.status = StatusPanel(self.runner, self)
         self.statusBar().addWidget(self.status, 1)
         self.no_model = NoModelPanel(DEFAULT_READY, self)
@@ -266,8 +267,9 @@ class MainWindow(QMainWindow):
 
     def refresh_grid(self) -> None:
         problem = search.query_problem(self.query) if self.query else ""
-        if problem:  # said at once (parsing is pure and quick); the grid keeps what it shows
+        if problem:  # said at once (parsing is pure and quick); the old results would look like this query's
             self._generation += 1  # an answer still on its way is stale
+            self.grid_model.clear()
             self.header.setText(f"Search: {problem}")
             return
         self._generation += 1
@@ -339,7 +341,7 @@ class MainWindow(QMainWindow):
         self.grid_model.append(strong, match=STRONG)
         self.grid_model.append(weak, match=WEAK)
         found = f"{len(items)} best match{'es' if len(items) != 1 else ''}" if items else "No photos found"
-        if strong:
+        if strong:  # strong by meaning, or found by their text or name (search_rank.is_match)
             found += (f" ({len(strong)} strong, then {len(weak)} weaker below the line)" if weak
                       else f" ({len(strong)} strong)")
         elif items:

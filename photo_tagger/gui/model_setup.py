@@ -7,7 +7,7 @@ import time
 from functools import partial
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QDialog, QFileDialog, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QVBoxLayout
 
 from photo_tagger.gui.dialogs.models_dialog import ModelsDialog
 from photo_tagger.gui.launcher import standard_folder
@@ -52,12 +52,26 @@ class ModelSetup(WindowPart):
         folder = QFileDialog.getExistingDirectory(self.window, "A model folder: a ready ONNX model, or one Photo "
                                                               "Tagger made",
                                                   standard_folder(QStandardPaths.StandardLocation.DownloadLocation))
-        if folder:
-            self.install_from_folder(folder, panel)
+        if folder:  # its suggested name is read from its files on a worker, then the user may change it
+            self.runner.query(partial(models.suggested_name, folder),
+                              on_done=lambda suggested: self.name_and_install(folder, suggested, panel))
 
-    def install_from_folder(self, folder: str, panel: NoModelPanel | None = None):
+    def name_and_install(self, folder: str, suggested: str, panel: NoModelPanel | None = None):
+        """Asks what to call the model (its own name suggested: not "model" after the folder), then installs."""
+        name, ok = self.ask_name(folder, suggested)
+        if ok and name.strip():
+            return self.install_from_folder(folder, panel, name=name.strip())
+        return None
+
+    def ask_name(self, folder: str, suggested: str) -> tuple[str, bool]:
+        return QInputDialog.getText(self.window, "Name the model",
+                                    f"The model in {folder} is installed as (the name shown in Tools > Models and "
+                                    "Compare models):", text=suggested)
+
+    def install_from_folder(self, folder: str, panel: NoModelPanel | None = None, name: str | None = None):
         return self._install(panel, f"Installing the model from {folder} and checking it...",
-                             lambda progress, control: models.install_model(self.app, folder, progress, control))
+                             lambda progress, control: models.install_model(self.app, folder, progress, control,
+                                                                            name=name))
 
     def install_from_hub(self, hub_id: str, panel: NoModelPanel | None = None):
         panel = panel or self.first_run

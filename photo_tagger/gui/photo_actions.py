@@ -42,6 +42,7 @@ class PhotoActions(WindowPart):
         self._generation = 0
         self.details.tag_added.connect(lambda name: self.edit_tags(add=[name]))
         self.details.tag_removed.connect(lambda name: self.edit_tags(remove=[name]))
+        self.details.tag_put_back.connect(self.put_back_tag)
         self.details.not_sensitive_requested.connect(self.mark_not_sensitive)
         self.details.preview_clicked.connect(self.reveal_current)
 
@@ -151,6 +152,15 @@ class PhotoActions(WindowPart):
         add, remove = list(add), list(remove)
         return self.runner.write(f"Editing the tags of {item.name}",
                                  lambda progress, control: tag_edits.edit_tags(self.app, item.id, add, remove),
+                                 on_done=partial(self._edited, item))
+
+    def put_back_tag(self, name: str):
+        """Undo "Remove tag": the removal is forgotten (the details panel lists removed tags with this undo)."""
+        item = self.current
+        if item is None:
+            return None
+        return self.runner.write(f"Putting the tag {name} back on {item.name}",
+                                 lambda progress, control: tag_edits.put_back_tags(self.app, item.id, [name]),
                                  on_done=partial(self._edited, item))
 
     def mark_not_sensitive(self):

@@ -82,6 +82,11 @@ class TagCatalog:
         db.executemany("INSERT OR REPLACE INTO user_tags VALUES (?, ?, 'add')", [(photo_id, l) for l in add])
         db.executemany("INSERT OR REPLACE INTO user_tags VALUES (?, ?, 'remove')", [(photo_id, l) for l in remove])
 
+    def forget_removed_tags(self, db: sqlite3.Connection, photo_id: str, labels: Iterable[str]) -> None:
+        """Undo the user's removal of these tags: the automatic decision counts again."""
+        db.executemany("DELETE FROM user_tags WHERE photo_id = ? AND label = ? AND action = 'remove'",
+                       [(photo_id, label) for label in labels])
+
     def set_not_sensitive(self, db: sqlite3.Connection, photo_id: str, value: bool = True) -> None:
         if value:
             db.execute("INSERT OR IGNORE INTO user_not_sensitive VALUES (?)", (photo_id,))

@@ -192,8 +192,50 @@ def _hub_error(repo_id: str, exc: Exception) -> ModelError:
                           "immich-app/ViT-B-32__openai")
     if isinstance(exc, RevisionNotFoundError):
         return ModelError(f"{repo_id} has no such revision on the Hugging Face hub")
-    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    reason = network_reason(exc) or (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
     return HubDownloadError(
         f"cannot download {repo_id} from the Hugging Face hub ({reason}). Without network: fetch the model "
         "folder on another machine and run `photo-tagger model install FOLDER`; a download started resumes "
         "where it stopped", repo_id, reason)
+
+
+# What a failed connection means, in words ("[Errno -2] Name or service not known" says nothing to most people).
+_DNS = ("name or service not known", "temporary failure in name resolution", "nodename nor servname",
+        "no address associated", "getaddrinfo failed", "name resolution")
+_UNREACHABLE = ("network is unreachable", "no route to host", "connection refused", "failed to establish a new "
+                "connection", "connecterror", "connection reset", "connection aborted")
+
+
+def network_reason(exc: BaseException) -> str:
+    """A failed download's cause in plain words where it is the network ("no network: ..."), "" for anything
+    else. Looks through the whole chain of causes: httpx and requests wrap the socket's error several deep."""
+    import socket
+
+    seen, chain = set(), [exc]
+    texts = []
+    while chain:
+        current = chain.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            texts.append("name or service not known")
+        elif isinstance(current, (TimeoutError, socket.timeout)):
+            texts.append("timed out")
+        texts.append(f"{type(current).__name__} {current}".lower())
+        chain += [current.__cause__, current.__context__, *(a for a in current.args if isinstance(a, BaseException))]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            chain.append(reason)
+    text = " ".join(texts)
+    if "offline mode is enabled" in text or "offlinemodeisenabled" in text:
+        return "no network: downloads are off (HF_HUB_OFFLINE is set)"
+    if any(words in text for words in _DNS):
+        return "no network: the Hugging Face hub's address could not be looked up (offline, or no DNS)"
+    if any(words in text for words in _UNREACHABLE):
+        return "no network: the Hugging Face hub could not be reached"
+    if "timed out" in text or "timeout" in text:
+        return "no answer from the Hugging Face hub in time: a slow network, or none"
+    if "certificate" in text or "ssl" in text:
+        return "a secure connection to the Hugging Face hub failed (a proxy, or the computer's certificates)"
+    return ""

@@ -1,10 +1,12 @@
-"""Lining two photos up (OpenCV: ORB keypoints, a RANSAC similarity transform) to tell a cropped copy from a
-look-alike: core/duplicates.py asks for the alignment of a candidate pair and decides from what it measured."""
+"""Lining two photos up to tell a cropped copy from a look-alike (OpenCV): by ORB keypoints and a RANSAC similarity
+transform, and, where keypoints are too few (a plain graphic: flat colours, few corners), by normalised
+cross-correlation of one photo shrunk over a range of scales inside the other (cv2.matchTemplate). core/duplicates.py
+asks for the alignment of a candidate pair and decides from what it measured."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -18,6 +20,11 @@ _RANSAC_PX = 3.0
 GRID = 32  # the overlap is compared in GRID x GRID cells (16 and 24 let a nudged low-contrast object through)
 SLACK = 2  # pixels a cell may move to meet its match: the transform is good to a pixel or two
 _CACHE = 64  # photos kept decoded: candidate pairs are sorted, so a photo's pairs come together
+_ENOUGH_POINTS = 10  # inliers that make the keypoint alignment trusted (core's CROP_MIN_INLIERS): else correlation
+_COARSE = 160  # long side the correlation searches at: a scale step of a pixel is 0.6% there
+_KEEPS = 0.60  # the smallest share of the larger photo a crop keeps (core's CROP_KEEPS): the scales searched
+_FINE_STEPS = 3  # scales tried around the coarse one at full size (within one coarse pixel)
+_UPRIGHT = 1.0  # degrees: a keypoint transform turned more than this is not trusted (a crop is not turned)
 _cv2 = None
 
 
@@ -44,6 +51,7 @@ class Alignment(NamedTuple):
     cover_a: float  # share of a's frame that b covers
     cover_b: float  # share of b's frame that lies inside a
     residual: float  # largest colour difference (0-255) of any of GRID x GRID cells over the overlap
+    correlation: float = 0.0  # lined up by correlation (no keypoints): its normalised cross-correlation; 0 else
 
 
 def features(path: str) -> Features:
@@ -62,15 +70,100 @@ def features(path: str) -> Features:
     return Features(pixels, points, descriptors)
 
 
-def align(a: Features, b: Features) -> Alignment | None:
-    """How the two photos line up, b onto a (cover_a, cover_b as named); None where too few keypoints match for any
-    transform. Both ways are estimated and the one whose overlap differs least is kept: a transform off by a pixel
-    at one side leaves a residual there (crops measured 22 or 38 one way, 7 the other)."""
+def align(a: Features, b: Features, accept: Callable[[Alignment], object] | None = None) -> Alignment | None:
+    """How the two photos line up, b onto a (cover_a, cover_b as named); None where nothing lines them up. By
+    keypoints first: both ways are estimated and the one whose overlap differs least is kept (a transform off by a
+    pixel at one side leaves a residual there: crops measured 22 or 38 one way, 7 the other). Where that is not
+    `accept`ed (the caller's verdict; without one: fewer than _ENOUGH_POINTS inliers), by correlation, which needs
+    no corners; the correlation's alignment is returned when it is accepted."""
     forward, backward = _align_one_way(a, b), _align_one_way(b, a)
     if backward is not None:
         backward = backward._replace(cover_a=backward.cover_b, cover_b=backward.cover_a)
     found = [x for x in (forward, backward) if x is not None]
-    return min(found, key=lambda x: x.residual) if found else None
+    best = min(found, key=lambda x: x.residual) if found else None
+    accept = accept or (lambda x: x.inliers >= _ENOUGH_POINTS and x.residual < float("inf"))
+    if best is not None and (accept(best) or _trusted_geometry(best)):
+        return best  # a look-alike whose keypoints agree on the frame: its cells differ, correlation would too
+    correlated = correlate(a, b)  # too few corners to trust, or a transform turned or off the frame
+    if correlated is not None and (accept(correlated) or best is None):
+        return correlated
+    return best
+
+
+def _trusted_geometry(found: Alignment) -> bool:
+    """Enough keypoints agree on an upright transform that covers the frames: what they found is the frame."""
+    return (found.inliers >= _ENOUGH_POINTS and abs(found.rotation) <= _UPRIGHT and found.residual < float("inf")
+            and min(found.cover_a, found.cover_b) > 0)
+
+
+def correlate(a: Features, b: Features) -> Alignment | None:
+    """How the smaller photo lies inside the larger, found without keypoints: the smaller one shrunk to each scale
+    at which it keeps at least _KEEPS of the larger and still fits inside it, its best normalised cross-correlation
+    at a coarse size, then refined at full size; None when neither fits inside the other. b onto a, as align()."""
+    if a.pixels.shape[0] * a.pixels.shape[1] >= b.pixels.shape[0] * b.pixels.shape[1]:
+        return _correlate_inside(a, b)
+    found = _correlate_inside(b, a)
+    return found._replace(cover_a=found.cover_b, cover_b=found.cover_a) if found is not None else None
+
+
+def _correlate_inside(large: Features, small: Features) -> Alignment | None:
+    cv2 = cv2_module()
+    hl, wl = large.pixels.shape[:2]
+    hs, ws = small.pixels.shape[:2]
+    # Scales of the small photo in the large one's pixels: fits inside, keeps at least _KEEPS of its area.
+    top_scale = min(wl / ws, hl / hs)
+    low_scale = np.sqrt(_KEEPS * wl * hl / (ws * hs))
+    if low_scale > top_scale * 1.0001:
+        return None
+    coarse = min(1.0, _COARSE / max(wl, hl))
+    large_grey = cv2.cvtColor(large.pixels, cv2.COLOR_RGB2GRAY)
+    small_grey = cv2.cvtColor(small.pixels, cv2.COLOR_RGB2GRAY)
+    target = cv2.resize(large_grey, (max(1, round(wl * coarse)), max(1, round(hl * coarse))),
+                        interpolation=cv2.INTER_AREA)
+    steps = max(2, int(np.ceil((top_scale - low_scale) * ws * coarse)) + 1)  # a pixel of width a step
+    best = _best_match(cv2, target, small_grey, np.linspace(low_scale * coarse, top_scale * coarse, steps))
+    if best is None:
+        return None
+    _, scale, _ = best
+    scale /= coarse
+    spread = (top_scale - low_scale) / (steps - 1) if steps > 1 else 0.0
+    fine = np.clip(np.linspace(scale - spread, scale + spread, _FINE_STEPS), low_scale, top_scale)
+    # At full size only around the coarse place: a coarse pixel each way, and the template's size at most.
+    x0, y0 = (int(v / coarse) for v in best[2])
+    margin = int(np.ceil(1 / coarse)) + 2
+    left, top = max(0, x0 - margin), max(0, y0 - margin)
+    right = min(wl, x0 + margin + int(np.ceil(top_scale * ws)) + 1)
+    bottom = min(hl, y0 + margin + int(np.ceil(top_scale * hs)) + 1)
+    best = _best_match(cv2, large_grey[top:bottom, left:right], small_grey, np.unique(fine))
+    if best is None:
+        return None
+    score, scale, (x, y) = best
+    x, y = x + left, y + top
+    transform = np.array([[scale, 0.0, x], [0.0, scale, y]], np.float64)
+    box = (float(x), float(y), x + scale * ws, y + scale * hs)
+    overlap = (box[2] - box[0]) * (box[3] - box[1])
+    difference = float("inf")
+    if box[2] - box[0] >= GRID and box[3] - box[1] >= GRID:
+        difference = _overlap_residual(cv2, large.pixels, small.pixels, transform, scale, box)
+    return Alignment(0, 0, 0.0, overlap / (wl * hl), min(1.0, overlap / max(1e-9, scale * scale * ws * hs)),
+                     difference, round(score, 4))
+
+
+def _best_match(cv2, target: np.ndarray, template: np.ndarray, scales) -> tuple[float, float, tuple] | None:
+    """The best (correlation, scale, top-left) of `template` shrunk to each scale and slid over `target`."""
+    best = None
+    ht, wt = target.shape[:2]
+    for scale in scales:
+        w, h = round(template.shape[1] * scale), round(template.shape[0] * scale)
+        if w < 8 or h < 8 or w > wt or h > ht:
+            continue
+        shrunk = cv2.resize(template, (w, h), interpolation=cv2.INTER_AREA)
+        found = np.nan_to_num(cv2.matchTemplate(target, shrunk, cv2.TM_CCOEFF_NORMED), nan=-1.0, posinf=-1.0)
+        _, score, _, where = cv2.minMaxLoc(found)
+        # Scale the template as measured, not as asked: rounding to whole pixels moves its edges.
+        if best is None or score > best[0]:
+            best = (float(score), (w / template.shape[1] + h / template.shape[0]) / 2, where)
+    return best
 
 
 def _align_one_way(a: Features, b: Features) -> Alignment | None:

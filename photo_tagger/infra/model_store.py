@@ -43,13 +43,52 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Folder names that say nothing of the model in them: a name is looked for in its config, then further up.
+_GENERIC_FOLDERS = {"model", "models", "onnx", "export", "exported", "checkpoint", "checkpoints", "weights", "files",
+                    "snapshots", "main", "download", "downloads", "clip", "textual", "visual", "latest", "final"}
+
+
 def model_name_for(source: str) -> str:
-    """A folder-safe model name: the last part of a hub id or of a folder path."""
-    base = source.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-")
+    """A folder-safe model name: the last part of a hub id; for a folder, the model's own name where its files say
+    it (a Photo Tagger manifest, a transformers config's _name_or_path, a Hugging Face cache's models--org--name),
+    else the first folder name on the way up that is not a generic one ("model", "onnx", a snapshot hash)."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        for found in _names_in_folder(path.resolve()):
+            name = _safe_name(found)
+            if name:
+                return name
+    name = _safe_name(source)
     if not name:
         raise ModelError(f"cannot derive a model name from {source!r}; pass --name")
     return name
+
+
+def _safe_name(text: str) -> str:
+    base = text.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-")
+
+
+def _names_in_folder(folder: Path):
+    """Names for the model in `folder`, best first (see model_name_for)."""
+    for config, keys in ((folder / MANIFEST, ("name",)), (folder / "config.json", ("_name_or_path", "name"))):
+        try:
+            data = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for key in keys:
+            value = data.get(key) if isinstance(data, dict) else None
+            if isinstance(value, str) and value.strip() and not Path(value).is_absolute():
+                yield value.strip()
+    for part in (folder, *folder.parents):
+        if part.name.startswith("models--"):  # the Hugging Face cache: models--org--name/snapshots/<revision>
+            yield part.name.split("--")[-1]
+            return
+    for part in (folder, *folder.parents):
+        name = part.name
+        if name and name.lower() not in _GENERIC_FOLDERS and not re.fullmatch(r"[0-9a-f]{20,}", name):
+            yield name
+            return
 
 
 @dataclass(frozen=True)
@@ -279,16 +318,18 @@ class ModelStore:
 
         return ready_models.install_any(self, source, **options)
 
-    def install_folder(self, folder: Path) -> InstalledModel:
+    def install_folder(self, folder: Path, name: str | None = None) -> InstalledModel:
         """A model folder Photo Tagger exported (has a manifest) is imported, a ready ONNX model installed;
-        anything else is taken for a transformers checkpoint and exported (needs torch)."""
+        anything else is taken for a transformers checkpoint and exported (needs torch). `name`: the user's, else
+        model_name_for(folder)."""
         from photo_tagger.infra.ready_models import looks_ready
 
+        name = name or model_name_for(str(folder))
         if (folder / MANIFEST).is_file():
-            return self.import_folder(folder)
+            return self.import_folder(folder, name=name)
         if looks_ready(folder):
-            return self.install(str(folder))
-        return self.install_from_checkpoint(str(folder))
+            return self.install(str(folder), name=name)
+        return self.install_from_checkpoint(str(folder), name=name)
 
     def import_folder(self, folder: Path, *, name: str | None = None, replace: bool = False) -> InstalledModel:
         """Install a model folder exported elsewhere; needs no torch, checks every hash."""

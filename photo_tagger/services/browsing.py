@@ -4,6 +4,7 @@ counts."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable
@@ -97,13 +98,9 @@ def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], 
                   batch: int = BATCH, cancelled: Callable[[], bool] = lambda: False) -> int:
     """The library's photos, most recent first, handed to `deliver` in batches; returns how many were listed.
     Skipped files are not photos: they are listed apart (skipped_files, the status bar's "N skipped")."""
-    catalog = app.catalog
     filters = scope.filters()  # the search's filters, tested in memory (core/filters.py)
-    records = [r for r in catalog.records() if r.status == "indexed"]
-    ids = [r.id for r in records]
     # Always: the grid blurs flagged photos and shows tags, whatever the scope.
-    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-    tags = {i: effective(decisions.get(i, TagDecision()), choices.get(i)) for i in ids}
+    records, tags = photos_and_tags(app)
     records = [r for r in records if filters.admits(r, tags[r.id])]
     records.sort(key=_recency, reverse=True)
     for start in range(0, len(records), batch):
@@ -166,9 +163,26 @@ def folder_rows(app) -> list[FolderRow]:
     return [FolderRow(root, counts[root].photos, counts[root].skipped) for root in roots]
 
 
+def photos_and_tags(app) -> tuple[list[PhotoRecord], dict]:
+    """The library's photos (indexed: a skipped file is not one) and each one's effective tags and flags (by id):
+    the one source of "photos tagged X", for the grid's listing and header and for the sidebar's counts."""
+    catalog = app.catalog
+    records = [r for r in catalog.records() if r.status == "indexed"]
+    ids = [r.id for r in records]
+    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
+    return records, {i: effective(decisions.get(i, TagDecision()), choices.get(i)) for i in ids}
+
+
+def tag_counts(app) -> dict[str, int]:
+    """Photos per effective tag, counted as the grid lists them (photos_and_tags): the sidebar's "interior 4" and
+    the header's "4 photos tagged interior" cannot disagree."""
+    _, tags = photos_and_tags(app)
+    return dict(Counter(t for found in tags.values() for t in found.tags))
+
+
 def tag_rows(app) -> tuple[list[tuple[str, int]], int]:
-    """(tag, photo count) most frequent first, and how many photos are flagged."""
-    counts = sorted(app.catalog.tag_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+    """(tag, photo count) most frequent first (tag_counts), and how many photos are flagged."""
+    counts = sorted(tag_counts(app).items(), key=lambda kv: (-kv[1], kv[0]))
     return counts, len(app.catalog.flagged_ids())
 
 

@@ -92,7 +92,7 @@ def _aligner():
         if first is None or second is None:
             return None
         try:
-            return align(first, second)
+            return align(first, second, accept=duplicates.crop_verdict)
         except Exception as exc:  # OpenCV refusing an odd pair must not stop the others
             log.warning("not compared for crops: %s and %s: %s", a.path, b.path, exc)
             return None

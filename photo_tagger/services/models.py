@@ -35,12 +35,28 @@ def check_startup(app) -> Startup:
     return Startup(model.name, None, tuple(app.catalog.roots()))
 
 
-def install_model(app, folder: str, progress: Progress, control: JobControl):
-    """Install a model from a folder and make it the one in use when none is chosen: a model folder exported by
-    Photo Tagger elsewhere is imported (no torch needed: the packaged app), a transformers checkpoint is exported."""
+def suggested_name(folder: str) -> str:
+    """The name a model installed from `folder` gets unless the user gives another: its own where its files say it
+    (manifest, config, a Hugging Face cache's repo id), else the folder's or a parent's name that is not generic
+    ("model", "onnx"); "" when none can be made."""
+    from photo_tagger.infra.model_store import model_name_for
+
+    try:
+        return model_name_for(folder)
+    except ModelError:
+        return ""
+
+
+def install_model(app, folder: str, progress: Progress, control: JobControl, name: str | None = None):
+    """Install a model from a folder (as `name`, else suggested_name) and make it the one in use when none is
+    chosen: a model folder exported by Photo Tagger elsewhere is imported (no torch needed: the packaged app), a
+    transformers checkpoint is exported."""
+    name = (name or "").strip() or None
+    if name is not None and (any(c in name for c in '/\\:') or name.startswith(".")):
+        raise ModelError(f"{name!r} cannot name a model: no slashes or colons, and not starting with a dot")
     # What the status bar adds after the job's description ("Installing the model"): not the description again.
     progress.started(None, "copying and checking it; a transformers checkpoint is exported first: a minute or two")
-    model = measure(app, app.models.install_folder(Path(folder)), progress)
+    model = measure(app, app.models.install_folder(Path(folder), name=name), progress)
     use_if_none_chosen(app, model)
     progress.finished()
     return model

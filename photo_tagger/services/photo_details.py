@@ -25,6 +25,12 @@ class PhotoDetails:
     choices: UserChoices = UserChoices()  # the user's side
     text: str = ""  # text read in the photo (OCR), "" where none was found or it was not read
 
+    @property
+    def removed_tags(self) -> tuple[tuple[str, float | None], ...]:
+        """The tags the user removed, with the score the model still gives each (None where it gives none)."""
+        scores = dict(self.decision.tags)
+        return tuple((t, scores.get(t)) for t in sorted(self.choices.removed))
+
 
 def photo_details(app, photo_id: str) -> PhotoDetails | None:
     """None when the photo left the library (its file was deleted or moved away): an expected answer, not an error."""

@@ -159,7 +159,11 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
             quoted=must is not None)
     ordered = search_rank.order(evidence)[:limit]
     texts = catalog.photo_texts([i for i in ordered if TEXT in evidence[i].reasons])
-    result = [replace(hits[i], score=evidence[i].score, reasons=evidence[i].reasons, grade=(
+    # "Like this photo, but...": its order is the score less the minus terms' push, and that is the score shown
+    # (a photo pushed down showed its higher cosine, out of order). A search shows the cosine: its order is by kinds
+    # of evidence first, and the grid says why ("by text").
+    shown = {i: e.score if words else e.score - e.push for i, e in evidence.items()}
+    result = [replace(hits[i], score=shown[i], reasons=evidence[i].reasons, grade=(
                       "strong" if evidence[i].strong else "weak") if words else "",
                       snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
               for i in ordered]
@@ -266,10 +270,11 @@ def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> li
 
 
 def graded_search_items(app, query: str, scope: Scope) -> tuple[list[GridItem], list[GridItem]]:
-    """The window's search: hits split into strong and weak ones, each best first (remembered as a recent
-    search)."""
+    """The window's search: hits split into matches (strong ones, and those found by their text or name:
+    search_rank.is_match) and weak ones, each best first (remembered as a recent search)."""
     hits = search(app, query, scope.filters()).hits
-    return ([_item(h) for h in hits if h.grade == "strong"], [_item(h) for h in hits if h.grade != "strong"])
+    matched = [search_rank.is_match(h.grade, h.reasons) for h in hits]
+    return ([_item(h) for h, m in zip(hits, matched) if m], [_item(h) for h, m in zip(hits, matched) if not m])
 
 
 def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT, plus: str = "") -> list[GridItem]:

@@ -12,5 +12,10 @@ def edit_tags(app, photo_id: str, add: Iterable[str] = (), remove: Iterable[str]
     return choices.edit_tags(app.catalog, app.vector_store(), app.model_key(), photo_id, add=add, remove=remove)
 
 
+def put_back_tags(app, photo_id: str, names: Iterable[str]) -> EffectiveTags:
+    """Undo the user's removal of these tags (core.choices.put_back_tags)."""
+    return choices.put_back_tags(app.catalog, app.vector_store(), app.model_key(), photo_id, names)
+
+
 def mark_not_sensitive(app, photo_id: str) -> EffectiveTags:
     return choices.mark_not_sensitive(app.catalog, app.vector_store(), app.model_key(), photo_id)

@@ -83,7 +83,7 @@ def test_keep_this_moves_the_other_copies_to_the_trash_and_the_library_forgets_t
     assert asked and "move the 2 other photos of this group to the trash" in asked[0]
     assert sorted(os.listdir(system_trash / "files")) == ["copy_a.jpg", "copy_b.jpg"]
     assert os.listdir(copies / "backup") == [] and (copies / "IMG_00000.jpg").exists()
-    qtbot.waitUntil(lambda: view.status.text() == "Moved 2 photos to the trash; no group is left")
+    qtbot.waitUntil(lambda: view.status.text() == "Moved 2 photos to the trash. No group of exact copies is left.")
     assert view.model.rowCount() == 0 and view._cards == []
     app = window.app
     assert sorted(os.path.basename(r.path) for r in app.catalog.records()) == [f"IMG_0000{i}.jpg" for i in range(4)]
@@ -106,6 +106,20 @@ def test_keeping_a_copy_that_is_not_the_suggested_one(qtbot, monkeypatch, open_w
     wait_idle(qtbot, window)
     assert sorted(os.listdir(system_trash / "files")) == ["IMG_00000.jpg", "copy_a.jpg"]
     assert os.listdir(copies / "backup") == ["copy_b.jpg"]
+
+
+def test_after_keep_this_the_header_says_how_many_groups_remain(qtbot, monkeypatch, open_window, tiny_home, copies,
+                                                                system_trash):
+    second = copies / "IMG_00001.jpg"
+    shutil.copy2(second, copies / "backup" / "copy_c.jpg")
+    window, view = open_duplicates(qtbot, open_window, tiny_home, copies)
+    assert view.status.text().startswith("2 groups of exact copies: 3 photos could go.")
+    confirm_with(monkeypatch, window)
+    card = next(c for c in view._cards if len(c.group.photos) == 3)
+    qtbot.mouseClick(card.tiles[0].keep_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: view.status.text().startswith("Moved 2 photos"))
+    assert view.status.text() == "Moved 2 photos to the trash. 1 group of exact copies: 1 photo could go."
 
 
 def test_no_answer_no_move(qtbot, monkeypatch, open_window, tiny_home, copies, system_trash):
@@ -133,7 +147,7 @@ def test_without_a_system_trash_the_files_stay_and_the_view_says_so(qtbot, monke
     assert not system_trash.exists()
     expected = ("2 photos not moved: copy_a.jpg: this disk has no trash; the file stays, nothing was deleted "
                 "(and 1 more)")
-    qtbot.waitUntil(lambda: view.status.text() == expected)
+    qtbot.waitUntil(lambda: view.status.text() == f"{expected}. 1 group of exact copies: 2 photos could go.")
     assert window.status.message.text() == expected
     assert view.model.rowCount() == 1 and len(view._cards[0].tiles) == 3  # nothing left the group
     assert view._cards[0].isEnabled()  # and it can be tried again

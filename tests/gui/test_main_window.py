@@ -36,7 +36,8 @@ def test_add_folder_indexes_then_typing_a_query_shows_scored_results(qtbot, qtmo
     items = window.grid_model.items
     assert len(items) == 6 and all(item.score is not None for item in items)
     assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
-    assert f"{items[0].score:.3f}" in window.grid_model.index(0, 0).data()
+    shown = window.grid_model.index(0, 0).data()  # a cosine under 0 (a random model's) is no likeness: not shown
+    assert (f"{items[0].score:.3f}" in shown) == (items[0].score > 0) and shown.startswith(items[0].name)
     qtmodeltester.check(window.grid_model)
 
     # Thumbnails arrive off the GUI thread and land in the disk cache.
@@ -238,3 +239,23 @@ def test_library_menu_adds_a_folder(qtbot, monkeypatch, open_window, tiny_home, 
     window.add_folder_action.trigger()
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 6)
+
+
+def test_installing_from_a_folder_suggests_the_model_s_name_and_takes_the_user_s(qtbot, open_window, home,
+                                                                                  model_depot, monkeypatch, tmp_path):
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = tmp_path / "downloads" / "model"  # the folder's own name says nothing
+    shutil.copytree(model_depot.folder("tiny"), folder)
+    window = open_window(home)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.no_model)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(folder))
+    asked = []
+    monkeypatch.setattr(window.model_setup, "ask_name", lambda where, suggested: asked.append(suggested) or
+                        ("Tiny test model", True))
+    window.model_setup.choose_folder(window.no_model)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=20_000)
+    assert asked == ["tiny"]  # the manifest's name, not "model"
+    assert window.app.settings.model == "Tiny test model" and "Tiny test model" in window.app.models.names()

@@ -133,3 +133,22 @@ def test_the_window_tries_a_second_model_in_the_background_and_opens_the_compari
     assert dialog.comparison.photos == PHOTOS and "all 32 of your photos" in dialog.state_text.text()
     dialog.reject()
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
+
+
+def test_with_one_model_the_dialog_says_so_and_opens_install_another_model(qtbot, open_window, tiny_home):
+    from PySide6.QtCore import Qt
+
+    window = open_window(tiny_home)
+    window.compare_models_action.trigger()
+    dialog = window.model_trial_dialog
+    qtbot.waitUntil(lambda: dialog.state_text.text().startswith("Only one model is installed"))
+    text = dialog.state_text.text()
+    assert "photo-tagger" not in text and "Install another model" in text
+    assert not dialog.try_label.isVisible() and not dialog.model_box.isVisible()  # no stray "Try"
+    assert not dialog.switch_button.isVisible() and not dialog.remove_button.isVisible()
+    assert dialog.install_button.isVisible() and dialog.install_button.text() == "Install another model..."
+    qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
+    added = window.model_setup.add_dialog
+    assert added is not None and added.isVisible() and added.windowTitle() == "Install another model"
+    assert not dialog.isVisible()
+    added.close()

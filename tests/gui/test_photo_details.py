@@ -65,7 +65,19 @@ def test_details_show_the_photo_and_tags_are_added_and_removed(qtbot, open_windo
     added = next(panel.tags.item(r) for r in range(panel.tags.count()) if "holiday" in panel.tags.item(r).text())
     panel.tag_menu(added).actions()[0].trigger()  # "Remove \u201choliday trip\u201d"
     qtbot.waitUntil(lambda: "holiday trip" not in window.grid_model.item(row_of(window, lambda i: i.id == item.id)).tags)
-    qtbot.waitUntil(lambda: all("holiday" not in panel.tags.item(r).text() for r in range(panel.tags.count())))
+    # Shown as removed (struck through), not gone without a trace; and the removal can be undone.
+    qtbot.waitUntil(lambda: any(panel.tags.item(r).text() == "holiday trip    removed by you"
+                                for r in range(panel.tags.count())))
+    removed = next(panel.tags.item(r) for r in range(panel.tags.count()) if "holiday" in panel.tags.item(r).text())
+    assert removed.font().strikeOut() and "holiday trip" in window.app.catalog.choices([item.id])[item.id].removed
+    panel.tags.setCurrentItem(removed)
+    assert panel.remove.text() == "Put back tag" and panel.remove.isEnabled()
+    assert panel.tag_menu(removed).actions()[0].text().startswith("Put back \u201choliday trip\u201d")
+    qtbot.mouseClick(panel.remove, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "holiday trip" in window.grid_model.item(row_of(window, lambda i: i.id == item.id)).tags)
+    qtbot.waitUntil(lambda: any(panel.tags.item(r).text() == "holiday trip    (added by you)"
+                                for r in range(panel.tags.count())))
+    assert not window.app.catalog.choices([item.id])[item.id].removed
 
 
 def test_flagged_photos_are_blurred_until_shown_and_not_sensitive_unflags(qtbot, open_window, tiny_home,
@@ -206,3 +218,29 @@ def test_opening_the_window_catches_up_on_changes_made_while_it_was_closed(qtbot
     window = open_window(tiny_home)
     qtbot.waitUntil(lambda: sorted(i.name for i in window.grid_model.items) ==
                     sorted(p.name for p in photo_folder.iterdir()), timeout=30_000)
+
+
+def test_the_header_and_the_sidebar_count_a_tag_from_one_source(qtbot, open_window, tiny_home, photo_folder):
+    from photo_tagger.gui.models.sidebar_models import TagEntry
+    from photo_tagger.services import browsing
+
+    window = library_window(qtbot, open_window, tiny_home, photo_folder)
+    app = window.app
+    ids = [i.id for i in window.grid_model.items]
+    for photo_id in ids[:3]:
+        window.runner.write("tag", lambda p, c, photo_id=photo_id: browsing_edit(app, photo_id, add=["interior"]))
+    window.runner.write("untag", lambda p, c: browsing_edit(app, ids[0], remove=["interior"]))
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    with app.catalog.transaction() as db:  # a tagged photo that became unreadable: a skipped file, not a photo
+        db.execute("UPDATE photos SET status = 'skipped', skip_reason = 'unreadable' WHERE id = ?", (ids[1],))
+    window.refresh_sidebar()
+    qtbot.waitUntil(lambda: any(t.name == "interior" and t.count == 1 for t in window.sidebar.tags.entries))
+    window._tag_selected(TagEntry("tag", "interior", 1))
+    qtbot.waitUntil(lambda: window.header.text().startswith("1 photo tagged interior"))
+    assert browsing.tag_counts(app)["interior"] == 1 == window.grid_model.rowCount()
+
+
+def browsing_edit(app, photo_id, add=(), remove=()):
+    from photo_tagger.services import tag_edits
+
+    return tag_edits.edit_tags(app, photo_id, add, remove)

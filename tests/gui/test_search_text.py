@@ -93,7 +93,7 @@ def test_a_malformed_query_says_what_is_wrong(qtbot, open_window, tiny_home, pho
     window.search_bar.edit.setText("beach x2:dog")
     window.search_bar.submit()
     assert window.header.text().startswith("Search: 'x2:dog': the weight 'x2' is not a number")
-    assert "\n" not in window.header.text() and window.grid_model.rowCount() == 6  # the grid stays as it was
+    assert "\n" not in window.header.text() and window.grid_model.rowCount() == 0  # no old results under it
     search(qtbot, window, "beach 2:dog")  # put right: it runs
     assert window.grid_model.rowCount() == 6
 
@@ -111,6 +111,11 @@ def test_like_this_photo_but_shows_photos_like_it_as_the_words_say(qtbot, open_w
     like = window.grid_model.items
     assert item.id not in {i.id for i in like} and all(i.score is not None for i in like)
     assert [i.score for i in like] == sorted((i.score for i in like), reverse=True)
+    window.photos.ask_words = lambda photo: "a red photo -green -blue"  # minus terms push photos down: the score
+    actions["Like this photo, but..."].trigger()  # shown is the one they are ordered by
+    qtbot.waitUntil(lambda: "-green -blue\u201d, best first" in window.header.text(), timeout=15_000)
+    like = window.grid_model.items
+    assert like and [i.score for i in like] == sorted((i.score for i in like), reverse=True)
 
     window.photos.ask_words = lambda photo: ""  # cancelled: nothing runs
     actions["Like this photo, but..."].trigger()

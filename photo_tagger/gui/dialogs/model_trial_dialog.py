@@ -26,7 +26,8 @@ class ModelTrialDialog(QDialog):
     is told (the status bar; a switch is told by the window, which hears it from the driver)."""
 
     def __init__(self, app, runner, thumbnails, driver, *, name: str | None = None, sample: int = SAMPLE_SIZE,
-                 blur_flagged: bool = True, on_message=None, parent: QWidget | None = None):
+                 blur_flagged: bool = True, on_message=None, on_install_another=None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Compare models")
         self.resize(900, 640)
@@ -35,6 +36,7 @@ class ModelTrialDialog(QDialog):
         self.blur_flagged = blur_flagged  # as the window's grid: flagged photos blurred
         self.flagged: set[str] = set()
         self.on_message = on_message or (lambda text: None)
+        self.on_install_another = on_install_another  # opens Tools > Models > Install another model
         self.name: str | None = None
         self.state = None  # the last TrialState
         self.comparison: ModelComparison | None = None
@@ -73,13 +75,18 @@ class ModelTrialDialog(QDialog):
         self.switch_button.clicked.connect(self.switch)
         self.remove_button = QPushButton("Remove", self)
         self.remove_button.clicked.connect(self.remove)
+        self.install_button = QPushButton("Install another model...", self)
+        self.install_button.setToolTip("The models you can install (Tools > Models > Install another model)")
+        self.install_button.clicked.connect(self._install_another)
+        self.install_button.hide()
         close = QPushButton("Close", self)
         close.clicked.connect(self.reject)
         for button in (self.switch_button, self.remove_button):
             button.setEnabled(False)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("Try", self))
+        self.try_label = QLabel("Try", self)
+        top.addWidget(self.try_label)
         top.addWidget(self.model_box, 1)
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.progress, 1)
@@ -92,6 +99,7 @@ class ModelTrialDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.state_text)
+        layout.addWidget(self.install_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(progress_row)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
@@ -119,14 +127,22 @@ class ModelTrialDialog(QDialog):
         if self.closed:
             return
         self.model_box.addItems(names)
-        if not names:
-            self.model_box.hide()
-            self.state_text.setText("Only one model is installed. Install another one to compare it with the model in "
-                                    "use: photo-tagger model install ID (photo-tagger model list --available).")
+        if not names:  # nothing to try: say so, and offer the way to another model (no empty "Try" box)
+            for widget in (self.try_label, self.model_box, self.switch_button, self.remove_button):
+                widget.hide()
+            which = f"{self.app.settings.model}, the one in use" if self.app.settings.model else "the one in use"
+            self.state_text.setText(f"Only one model is installed ({which}). Compare "
+                                    "models tries another model on a sample of your photos beside it, and you switch "
+                                    "only if you like what it finds. Install another model first.")
+            self.install_button.setVisible(self.on_install_another is not None)
             return
         self.model_box.setEnabled(len(names) > 1)
         running = self.driver.name if self.driver.running and self.driver.name in names else None
         self.start(name if name in names else running or names[0])
+
+    def _install_another(self) -> None:
+        self.accept()
+        self.on_install_another()
 
     def start(self, name: str) -> None:
         """Show the trial of `name`: the driver encodes what its sample lacks (or goes on with a switch already
@@ -384,7 +400,7 @@ def open_for(window) -> ModelTrialDialog:
         return dialog
     dialog = ModelTrialDialog(window.app, window.runner, window.thumbnails, window.model_trial,
                               on_message=window.status.show_message, blur_flagged=window.grid_model.blur_flagged,
-                              parent=window)
+                              on_install_another=window.model_setup.show_add_model, parent=window)
     dialog.finished.connect(dialog.deleteLater)
     window.model_trial_dialog = dialog
     dialog.open()

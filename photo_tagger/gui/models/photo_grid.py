@@ -106,7 +106,8 @@ class PhotoGridModel(QAbstractListModel):
             return None
         item = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return item.name if item.score is None else f"{item.name}\n{item.score:.3f}"
+            shown = score_shown(item)
+            return f"{item.name}\n{shown}" if shown else item.name
         if role == Qt.ItemDataRole.DecorationRole:
             if self.thumbnails is None:
                 return None
@@ -142,10 +143,20 @@ class PhotoGridModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
+def score_shown(item: GridItem) -> str:
+    """The cosine a tile shows, where it says something: only for a photo found by its meaning (a photo found by
+    its text, tag or name says "by text" instead: its cosine may be anything, even below 0) and never below 0
+    (a cosine under 0 is no likeness at all); "" else."""
+    if item.score is None or item.score <= 0 or (item.reasons and "meaning" not in item.reasons):
+        return ""
+    return f"{item.score:.3f}"
+
+
 def _tooltip(item: GridItem, match: str | None = None) -> str:
     lines = [item.path]
-    if item.score is not None:
-        lines.append(f"score {item.score:.3f}" + (f", {match} match" if match else ""))
+    shown = score_shown(item)
+    if shown or match:
+        lines.append(", ".join(([f"score {shown}"] if shown else []) + ([f"{match} match"] if match else [])))
     if item.reasons:
         lines.append("matched by " + ", ".join(item.reasons))
     if item.status != "indexed":

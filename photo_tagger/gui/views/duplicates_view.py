@@ -60,6 +60,7 @@ class DuplicatesView(QWidget):
         self._scheduled = False
         self._generation = 0
         self._job = None
+        self._shown_for: tuple[str, str | None] = ("near", None)  # the tier and folder of the groups shown
         self._cards: list[GroupCard] = []
         self._columns = 0
         self.tier = QComboBox(self)
@@ -159,6 +160,7 @@ class DuplicatesView(QWidget):
         self._job = None
         groups, self.flagged = result
         self.model.set_groups(groups)
+        self._shown_for = (tier, folder)
         self.status.setText(self._summary(tier, folder))
 
     def _job_finished(self, job, result) -> None:
@@ -176,10 +178,17 @@ class DuplicatesView(QWidget):
         groups = self.model.groups
         if not groups:
             return f"No {_tier_words(tier)} found{_where(folder)}."
+        return (f"{self._remaining(tier, folder)}. The suggested photo to keep (the camera's original: its EXIF and "
+                "format, then the largest, then the oldest) comes first in each group; nothing moves until you click.")
+
+    def _remaining(self, tier: str, folder: str | None) -> str:
+        """"3 groups of near copies in Trips: 5 photos could go" (the groups still shown)."""
+        groups = self.model.groups
+        if not groups:
+            return f"no group of {_tier_words(tier)} is left{_where(folder)}"
         extra = sum(len(g.photos) - 1 for g in groups)
         return (f"{len(groups)} group{'s' if len(groups) != 1 else ''} of {_tier_words(tier)}{_where(folder)}: "
-                f"{extra} photo{'s' if extra != 1 else ''} could go. The suggested photo to keep (largest, then "
-                "oldest) comes first in each group; nothing moves until you click.")
+                f"{extra} photo{'s' if extra != 1 else ''} could go")
 
     def _leave(self) -> None:
         window = self.window
@@ -282,8 +291,7 @@ class DuplicatesView(QWidget):
     def _trashed(self, card, report) -> None:
         self._enable(card)
         self.model.forget({p.id for p in report.moved})
-        left = "" if self.model.groups else "; no group is left"
-        self.status.setText(report.summary() + left)
+        self.status.setText(f"{report.summary()}. {_capitalized(self._remaining(*self._shown_for))}.")
         self.window.status.show_message(report.summary())
         if report.moved:
             self.window.refresh()  # the grid and the folder counts
@@ -378,6 +386,10 @@ class PhotoTile(QFrame):
             color = self.palette().color(QPalette.ColorRole.Highlight).name()
             lines.append(f'<b style="color: {color}">Suggested to keep</b>')
         return "<br>".join(lines)
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _tier_words(tier: str) -> str:

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photo_tagger.core.grading import WEAK
-from photo_tagger.gui.models.photo_grid import ItemRole, MatchRole
+from photo_tagger.gui.models.photo_grid import ItemRole, MatchRole, score_shown
 
 PAD = 6
 _FLAG = QColor("#c62828")
@@ -86,8 +86,8 @@ def _detail(item, weak: bool = False) -> tuple[str, QColor]:
     if item.status != "indexed":
         return f"skipped: {item.skip_reason}", _MUTED
     parts = []
-    if item.score is not None:
-        parts.append(f"{item.score:.3f}")
+    if score := score_shown(item):
+        parts.append(score)
     if set(item.reasons) - {"meaning"}:  # found by its text, tag or name: say so (its score is meaning's alone)
         parts.append("by " + "+".join(item.reasons))
     if weak:

@@ -33,6 +33,15 @@ class PhotoGridView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        model.modelReset.connect(self._new_listing)
+
+    def _new_listing(self) -> None:
+        """A new listing (a search, a folder) starts at its top. Its tiles are laid out at once, not in batches
+        on later event-loop turns: a click before the batches caught up was mapped through the old listing's
+        scroll offset and layout, and selected another photo than the one under the pointer."""
+        self.verticalScrollBar().setValue(0)
+        self.doItemsLayout()
+        self.scrollToTop()
 
     # -- the line between strong and weak search hits
     def paintEvent(self, event) -> None:

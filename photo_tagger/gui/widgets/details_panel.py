@@ -22,6 +22,7 @@ MAX_TEXT_SHOWN = 3000
 # Decoded this big (the longer side), then scaled down to the panel's width: a wide panel stays sharp.
 PREVIEW_SIZE = 640
 TagRole = Qt.ItemDataRole.UserRole + 1
+RemovedRole = Qt.ItemDataRole.UserRole + 2  # True on a tag the user removed (listed struck through, with undo)
 
 
 class ClickableLabel(QLabel):
@@ -38,6 +39,7 @@ class DetailsPanel(QScrollArea):
 
     tag_added = Signal(str)
     tag_removed = Signal(str)
+    tag_put_back = Signal(str)  # undo of a removal
     not_sensitive_requested = Signal()
     preview_clicked = Signal()
 
@@ -98,7 +100,7 @@ class DetailsPanel(QScrollArea):
         self.remove = QPushButton("Remove tag", body)
         self.remove.setEnabled(False)
         self.remove.clicked.connect(self._remove_selected)
-        self.tags.currentItemChanged.connect(lambda current, _: self.remove.setEnabled(current is not None))
+        self.tags.currentItemChanged.connect(self._tag_chosen)
         self.new_tag = QLineEdit(body)
         self.new_tag.setPlaceholderText("Add a tag")
         self.new_tag.returnPressed.connect(self._add)
@@ -179,11 +181,23 @@ class DetailsPanel(QScrollArea):
                                    else f"{name}    (added by you)")
             item.setData(TagRole, name)
             self.tags.addItem(item)
+        for name, score in getattr(details, "removed_tags", ()):
+            model_says = f"    {score:.2f}" if score is not None else ""
+            item = QListWidgetItem(f"{name}{model_says}    removed by you")
+            font = item.font()
+            font.setStrikeOut(True)
+            item.setFont(font)
+            item.setForeground(self.palette().placeholderText())
+            item.setToolTip(f"You removed “{name}” from this photo: it stays off after retagging. "
+                            "Select it and click “Put back tag” to undo.")
+            item.setData(TagRole, name)
+            item.setData(RemovedRole, True)
+            self.tags.addItem(item)
         if not details.tags:
             empty = QListWidgetItem("No tags yet: add one below")
             empty.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, so never "removed"
             self.tags.addItem(empty)
-        self.remove.setEnabled(False)
+        self._tag_chosen(None)
         if self._focus_pending:
             self.focus_tags()
 
@@ -269,15 +283,24 @@ class DetailsPanel(QScrollArea):
             self.new_tag.clear()
             self.tag_added.emit(name)
 
+    def _tag_chosen(self, current, _previous=None) -> None:
+        """The button under the list removes the chosen tag, or puts back a removed one."""
+        removed = current is not None and bool(current.data(RemovedRole))
+        self.remove.setText("Put back tag" if removed else "Remove tag")
+        self.remove.setEnabled(current is not None and bool(current.data(TagRole)))
+
     def _remove_selected(self) -> None:
         item = self.tags.currentItem()
         if item is not None and item.data(TagRole):
-            self.tag_removed.emit(item.data(TagRole))
+            (self.tag_put_back if item.data(RemovedRole) else self.tag_removed).emit(item.data(TagRole))
 
     def tag_menu(self, item: QListWidgetItem) -> QMenu:
         menu = QMenu(self)
         name = item.data(TagRole)
-        menu.addAction(f"Remove \u201c{name}\u201d", lambda: self.tag_removed.emit(name))
+        if item.data(RemovedRole):
+            menu.addAction(f"Put back \u201c{name}\u201d (undo the removal)", lambda: self.tag_put_back.emit(name))
+        else:
+            menu.addAction(f"Remove \u201c{name}\u201d", lambda: self.tag_removed.emit(name))
         return menu
 
     def _tag_menu(self, position) -> None:
