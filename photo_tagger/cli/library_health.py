@@ -7,7 +7,7 @@ from pathlib import Path
 
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.infra import catalog_backup
-from photo_tagger.infra.storage_faults import integrity_problems
+from photo_tagger.infra.storage_faults import hot_journal, integrity_problems
 
 
 def register(subparsers) -> None:
@@ -47,9 +47,11 @@ def _check(app, args) -> int:
                                         else f"DAMAGED: {'; '.join(problems[:3])}"))
     healthy &= not problems
     if not app.settings.store_url:
+        interrupted = hot_journal(chroma_path)  # a killed write's journal: rolled back by the check, not damage
         store_problems = integrity_problems(chroma_path) if chroma_path.exists() else []
-        print(f"Vector store {chroma_path.parent}: " + ("ok" if not store_problems
-                                                         else f"DAMAGED: {'; '.join(store_problems[:3])}"))
+        print(f"Vector store {chroma_path.parent}: " + (
+            f"DAMAGED: {'; '.join(store_problems[:3])}" if store_problems
+            else "ok (a write cut short by a crash was rolled back)" if interrupted else "ok"))
         healthy &= not store_problems
     else:
         store_problems = []
