@@ -15,7 +15,7 @@ from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.photo_text import texts_waiting
 from photo_tagger.core.types import IndexReport
-from photo_tagger.services.folders import add_folders, folder_counts, stop_watching
+from photo_tagger.services.folders import add_folders, folder_counts, remove_orphans, stop_watching
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
@@ -126,6 +126,7 @@ def _watch(app, args) -> int:
     loop = WatchLoop(index)
     watcher = folder_watcher(app, roots, loop.on_changes, args.debounce)
     say(f"Catching up on {len(roots)} folder(s)...", flush=True)
+    remove_orphans(app)
     with watcher, app.store_retry.patient(None, stop=stop):
         index([])
         for root, reason in watcher.failed_roots.items():

@@ -74,7 +74,11 @@ def _agreement(app) -> bool:
     pending = len(app.catalog.pending_journal(key))
     print(f"Photos with a vector: {expected} in the catalog, {have} in the vector store"
           + (f"; {pending} interrupted writes (the next index re-syncs them)" if pending else ""))
-    return store.shared or expected == have
+    orphans = app.catalog.orphan_rows()
+    if orphans:
+        print("Rows of photos no longer in the library: " + ", ".join(f"{n} {t}" for t, n in orphans.items())
+              + " (repair or the next index removes them)")
+    return (store.shared or expected == have) and not orphans
 
 
 def _repair(app, args) -> int:
@@ -119,7 +123,12 @@ def _resync(app) -> None:
     """Open the library as every command does: the store is brought in step with the catalog (vectors put back
     from the catalog's copies, strays removed), interrupted writes are re-synced."""
     from photo_tagger.core.store_repair import copy_missing_catalog_vectors
+    from photo_tagger.services.folders import remove_orphans
 
+    orphans = remove_orphans(app)  # first: the store's copies of them then go as it opens
+    if orphans:
+        print("Removed rows of photos no longer in the library: "
+              + ", ".join(f"{n} {t}" for t, n in orphans.items()))
     store = app.vector_store()
     recovered = app.indexer.recover()
     key = app.model_key() if hasattr(app, "model_key") else app.active_model().name
