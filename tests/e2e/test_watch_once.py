@@ -128,3 +128,11 @@ def test_orphans_an_older_watcher_left_are_found_by_check_and_removed_by_repair(
         assert app.vector_store().ids() == {r.id for r in app.catalog.records()}
     finally:
         app.close()
+
+
+def test_a_scope_is_walked_from_its_outermost_paths_only():
+    from photo_tagger.core.scan import outermost
+
+    scope = ["/p/trip/IMG_1.jpg", "/p/trip", "/p/trip/sub/x.jpg", "/p/trip 2/a.jpg", "/p/trip", "/p/other.jpg",
+             "/p/tripod.jpg"]
+    assert outermost(scope) == ["/p/other.jpg", "/p/trip", "/p/trip 2/a.jpg", "/p/tripod.jpg"]
