@@ -385,8 +385,9 @@ def scenario_watch_burst(work: Path, depot: Path, args) -> dict:
         rows.append((new, encodes(counter), orphan_rows(home), verify(home, photos)))
     checks = {k: all(r[3].get(k) is True for r in rows) for k in ("catalog=disk", "catalog=chroma")}
     return {"scenario": "watch: 40-photo folder copied in + a move + a delete, in one step (x2)", "photos": 43,
-            "exit": watcher.returncode, "observed": "; ".join(f"run {i + 1}: reported {n} new, {e} encodes, "
-                                                                f"{o} orphan rows" for i, (n, e, o, _) in enumerate(rows)),
+            "exit": watcher.returncode,
+            "observed": "; ".join(f"run {i + 1}: reported {n} new, {e} encodes, {o} orphan rows"
+                                  for i, (n, e, o, _) in enumerate(rows)),
             **checks, "duplicates": sum(r[3].get("duplicates", 0) for r in rows),
             "extra encodes": sum(e - 40 for _, e, _, _ in rows), "final run says": "-"}
 
