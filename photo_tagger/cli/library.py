@@ -13,8 +13,9 @@ from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import resolve_folder
+from photo_tagger.core.photo_text import texts_waiting
 from photo_tagger.core.types import IndexReport
-from photo_tagger.services.folders import add_folders, folder_counts, stop_watching
+from photo_tagger.services.folders import add_folders, folder_counts, remove_orphans, stop_watching
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
@@ -75,6 +76,7 @@ def _status(app, args) -> int:
     per_root = {root: vars(counts) for root, counts in folder_counts(catalog, key).items()}
     scan = IndexReport()  # what the scan could not read: unlistable folders, FIFOs, broken links
     pending = app.indexer.pending(list(per_root), report=scan)
+    pending["photos to read text in"] = texts_waiting(catalog, app.settings.ocr)  # the index run's text stage
     if lost := app.vectors_lost():  # the store's folder was deleted: put back from the catalog, not re-encoded
         pending["vectors to restore from the catalog"] = lost
     skipped_files = [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] + \
@@ -124,6 +126,7 @@ def _watch(app, args) -> int:
     loop = WatchLoop(index)
     watcher = folder_watcher(app, roots, loop.on_changes, args.debounce)
     say(f"Catching up on {len(roots)} folder(s)...", flush=True)
+    remove_orphans(app)
     with watcher, app.store_retry.patient(None, stop=stop):
         index([])
         for root, reason in watcher.failed_roots.items():

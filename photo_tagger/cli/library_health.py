@@ -7,7 +7,7 @@ from pathlib import Path
 
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.infra import catalog_backup
-from photo_tagger.infra.storage_faults import integrity_problems
+from photo_tagger.infra.storage_faults import hot_journal, integrity_problems
 
 
 def register(subparsers) -> None:
@@ -47,9 +47,11 @@ def _check(app, args) -> int:
                                         else f"DAMAGED: {'; '.join(problems[:3])}"))
     healthy &= not problems
     if not app.settings.store_url:
+        interrupted = hot_journal(chroma_path)  # a killed write's journal: rolled back by the check, not damage
         store_problems = integrity_problems(chroma_path) if chroma_path.exists() else []
-        print(f"Vector store {chroma_path.parent}: " + ("ok" if not store_problems
-                                                         else f"DAMAGED: {'; '.join(store_problems[:3])}"))
+        print(f"Vector store {chroma_path.parent}: " + (
+            f"DAMAGED: {'; '.join(store_problems[:3])}" if store_problems
+            else "ok (a write cut short by a crash was rolled back)" if interrupted else "ok"))
         healthy &= not store_problems
     else:
         store_problems = []
@@ -72,7 +74,11 @@ def _agreement(app) -> bool:
     pending = len(app.catalog.pending_journal(key))
     print(f"Photos with a vector: {expected} in the catalog, {have} in the vector store"
           + (f"; {pending} interrupted writes (the next index re-syncs them)" if pending else ""))
-    return store.shared or expected == have
+    orphans = app.catalog.orphan_rows()
+    if orphans:
+        print("Rows of photos no longer in the library: " + ", ".join(f"{n} {t}" for t, n in orphans.items())
+              + " (repair or the next index removes them)")
+    return (store.shared or expected == have) and not orphans
 
 
 def _repair(app, args) -> int:
@@ -117,7 +123,12 @@ def _resync(app) -> None:
     """Open the library as every command does: the store is brought in step with the catalog (vectors put back
     from the catalog's copies, strays removed), interrupted writes are re-synced."""
     from photo_tagger.core.store_repair import copy_missing_catalog_vectors
+    from photo_tagger.services.folders import remove_orphans
 
+    orphans = remove_orphans(app)  # first: the store's copies of them then go as it opens
+    if orphans:
+        print("Removed rows of photos no longer in the library: "
+              + ", ".join(f"{n} {t}" for t, n in orphans.items()))
     store = app.vector_store()
     recovered = app.indexer.recover()
     key = app.model_key() if hasattr(app, "model_key") else app.active_model().name

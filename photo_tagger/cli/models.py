@@ -65,8 +65,10 @@ def register(subparsers) -> None:
     p.add_argument("name", nargs="?", help="default: every installed model")
     p.set_defaults(handler=_verify)
 
-    p = sub.add_parser("remove", help="delete an installed model")
+    p = sub.add_parser("remove", help="delete an installed model (the one in use only with --force)")
     p.add_argument("name")
+    p.add_argument("--force", action="store_true",
+                   help="remove it even when it is the model in use (its photos then wait to be re-encoded)")
     p.set_defaults(handler=_remove)
 
     p = sub.add_parser("try", help="encode a sample of your photos with another installed model and compare its tags "
@@ -288,16 +290,9 @@ def _verify(app, args) -> int:
 
 
 def _remove(app, args) -> int:
-    if _tried(app, args.name):  # its trial's vectors go too
-        from photo_tagger.services.model_trial import remove_tried
+    from photo_tagger.services.models import remove_model
 
-        remove_tried(app, args.name)
-        say(f"Removed {args.name} and the vectors its trial made")
-        return 0
-    app.models.remove(args.name)
-    if app.settings.model == args.name:
-        app.update_settings(model="")
-    say(f"Removed {args.name}")
+    say(remove_model(app, args.name, force=args.force))
     return 0
 
 

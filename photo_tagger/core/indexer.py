@@ -23,8 +23,8 @@ from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progre
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.library import containing_root, forget_photos
 from photo_tagger.core.photo_analysis import PhotoAnalyzer, analyze_all
-from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, prefix_relpath, \
-    walk_photos
+from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, outermost, \
+    prefix_relpath, walk_photos
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide, effective
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
 from photo_tagger.core.vector_metadata import vector_metadata
@@ -186,7 +186,7 @@ class Indexer:
         missing = _MissingRecords()
         all_roots = set(self.catalog.roots()) | set(roots)
         for root in roots:
-            inside = [s for s in scope if containing_root(all_roots, s) == root] if scope else [root]
+            inside = outermost(s for s in scope if containing_root(all_roots, s) == root) if scope else [root]
             if not inside:
                 continue
             # A watched folder inside another belongs to itself only: the outer root skips it.

@@ -11,6 +11,7 @@ from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, VectorStore
 from photo_tagger.core.scan import is_under
+from photo_tagger.core.tagging import TagDecision, effective
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +66,21 @@ def forget_root(catalog: Catalog, store: VectorStore, model_name: str, root: str
     return Forgotten(photos, len(ids) - photos)
 
 
-def forget_photos(catalog: Catalog, store: VectorStore, model_name: str, ids: list[str]) -> None:
+def forget_photos(catalog: Catalog, store: VectorStore, model_name: str, ids: list[str],
+                  choices_to: str | None = None) -> None:
     """Records and vectors leave the library together (journaled: a crash between the two is re-synced by
-    Indexer.recover); the files are not touched. Deleted files, forgotten roots and trashed photos all go here."""
+    Indexer.recover); the files are not touched. Deleted files, forgotten roots and trashed photos all go here.
+    `choices_to`: the photo that takes over what the user said about these (the copy kept of a duplicate group:
+    tags added or removed, "not sensitive", review answers), in the same transaction as the forgetting."""
     if not ids:
         return
-    with journaled(catalog, ids, model_name):
+    heir = [choices_to] if choices_to and store.shared else []  # a shared store carries effective tags
+    with journaled(catalog, ids + heir, model_name):
         with catalog.transaction() as db:
+            if choices_to:
+                catalog.carry_choices(db, choices_to, ids)
             catalog.write(db, deletes=ids)
         store.delete(ids)
+        if heir:
+            decision = catalog.decisions(heir).get(choices_to, TagDecision())
+            store.update_metadata(heir, [effective(decision, catalog.choices(heir).get(choices_to)).as_metadata()])

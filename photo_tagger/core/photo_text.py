@@ -74,6 +74,11 @@ class TextGate:
                                        for photo_id, (record, score) in results.items()])
 
 
+def texts_waiting(catalog, mode: str) -> int:
+    """Indexed photos the text stage would still look at under this `ocr` setting (`status`'s pending work)."""
+    return 0 if mode == "off" else len(catalog.texts_to_read(include_unlikely=mode == "all"))
+
+
 @dataclass
 class TextReport:
     read: int = 0  # photos the reader ran on

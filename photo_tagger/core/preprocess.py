@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import logging
@@ -44,6 +45,13 @@ _ORIENTATION_TRANSPOSE = {
 PHOTO_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "TIFF", "BMP", "DIB", "HEIF", "AVIF",
                  "JPEG2000", "PPM", "TGA", "ICO", "PCX", "QOI")
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa"}
+# A decode with a size to reach (indexing, reading text) of more pixels than this is box-reduced to that size as
+# soon as it is decoded, and one such decode runs at a time across threads: a 196 MP PNG is 588 MB decoded, and
+# the decode pool's workers plus the text stage must not hold several (benchmarks/RESULTS.md, "Decode memory").
+# JPEGs reach their size by DCT scaling (draft) and rarely get here.
+BIG_DECODE_PIXELS = 24_000_000
+_big_decodes = threading.Semaphore(1)
+_no_wait = contextlib.nullcontext()
 _WHITE = (255, 255, 255)
 
 
@@ -178,11 +186,15 @@ def _load(img: Image.Image, path, min_side: int | None) -> tuple[Image.Image, Im
         # DCT scaling must be chosen before load; asking min_side both ways keeps the shorter
         # side >= min_side whatever the orientation turns out to be.
         img.draft("RGB", (min_side, min_side))
-    img.load()  # first frame of animated GIF/WebP/APNG: Image.open leaves us on frame 0
-    try:
-        exif = img.getexif()
-    except Exception:  # a broken EXIF block must not cost the pixels
-        exif = Image.Exif()
+    big = min_side is not None and img.size[0] * img.size[1] > BIG_DECODE_PIXELS
+    with _big_decodes if big else _no_wait:
+        img.load()  # first frame of animated GIF/WebP/APNG: Image.open leaves us on frame 0
+        try:
+            exif = img.getexif()
+        except Exception:  # a broken EXIF block must not cost the pixels
+            exif = Image.Exif()
+        if big:
+            img = _reduced(img, min_side)
     orientation = exif.get(0x0112, 1)
     method = _ORIENTATION_TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
     try:
@@ -195,6 +207,21 @@ def _load(img: Image.Image, path, min_side: int | None) -> tuple[Image.Image, Im
                       Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270):
             w, h = h, w
     return rgb, _info(exif, w, h, fmt)
+
+
+def _reduced(img: Image.Image, min_side: int) -> Image.Image:
+    """A large decoded image (not a draft-decoded JPEG) box-averaged down to a short side >= min_side, before any
+    conversion (RGBA composited on white, 16-bit scaled through float64) makes full-size copies of it."""
+    factor = min(img.size) // min_side
+    if factor < 2:
+        return img
+    if img.mode in ("P", "1", "I;16", "I;16B", "I;16L", "I;16N", "PA"):  # modes Image.reduce cannot average
+        small = img.resize((img.width // factor, img.height // factor), Image.Resampling.NEAREST)
+    else:
+        small = img.reduce(factor)
+    small.info = dict(img.info)  # transparency, ICC profile
+    img.close()
+    return small
 
 
 def to_rgb(img: Image.Image) -> Image.Image:

@@ -109,6 +109,17 @@ def is_under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def outermost(paths: Iterable[str]) -> list[str]:
+    """The paths not inside another of them, each once: a folder and the files in it (a watcher's report of a
+    folder copied in) are walked once, so no photo is read twice in one run. Sorted by components, a path's
+    descendants follow it directly."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=lambda p: p.split(os.sep)):
+        if not kept or not is_under(path, kept[-1]):
+            kept.append(path)
+    return kept
+
+
 def prefix_relpath(path: str, root: str) -> str:
     """`path` relative to `root` with '/' separators; path must start with root (scandir paths do),
     which makes a slice enough: os.path.relpath per file was most of a re-scan's time."""

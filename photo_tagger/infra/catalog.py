@@ -263,6 +263,21 @@ class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog):
             key = "id" if table == "photos" else "photo_id"
             db.executemany(f"DELETE FROM {table} WHERE {key} = ?", deletes)
 
+    def orphan_rows(self) -> dict[str, int]:
+        """Rows of a photo the catalog no longer holds, by table (a record replaced under another id by an older
+        version's watcher left its vector, text, hash and tags behind)."""
+        return {table: n for table in _PHOTO_TABLES[1:] if (n := self._query(
+            f"SELECT count(*) FROM {table} WHERE photo_id NOT IN (SELECT id FROM photos)")[0][0])}
+
+    def remove_orphans(self) -> dict[str, int]:
+        """Delete orphan_rows(); returns what went, by table."""
+        found = self.orphan_rows()
+        if found:
+            with self.transaction() as db:
+                for table in found:
+                    db.execute(f"DELETE FROM {table} WHERE photo_id NOT IN (SELECT id FROM photos)")
+        return found
+
     # -- embeddings
     def write_vectors(self, db: sqlite3.Connection, model: str, ids: Sequence[str], embeddings: np.ndarray) -> None:
         """Inside a transaction(): store (or replace) these photos' embeddings for `model`."""

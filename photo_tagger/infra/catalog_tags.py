@@ -93,6 +93,21 @@ class TagCatalog:
         else:
             db.execute("DELETE FROM user_not_sensitive WHERE photo_id = ?", (photo_id,))
 
+    def carry_choices(self, db: sqlite3.Connection, heir: str, sources: Iterable[str]) -> None:
+        """Inside a transaction(): the user's choices about `sources` (copies about to leave the library) become
+        `heir`'s where it has none of its own for that tag or category: the heir's own choices win, then the first
+        source's."""
+        for source in sources:
+            db.execute("INSERT OR IGNORE INTO user_tags SELECT ?, label, action FROM user_tags WHERE photo_id = ?",
+                       (heir, source))
+            # not where the heir has a flag the user confirmed (confirming one lifts "not sensitive")
+            db.execute("INSERT OR IGNORE INTO user_not_sensitive SELECT ? FROM user_not_sensitive WHERE photo_id = ? "
+                       "AND NOT EXISTS (SELECT 1 FROM user_flag_confirmed WHERE photo_id = ?)", (heir, source, heir))
+            for table, other in (("user_flag_confirmed", "user_flag_rejected"),
+                                 ("user_flag_rejected", "user_flag_confirmed")):
+                db.execute(f"INSERT OR IGNORE INTO {table} SELECT ?, category FROM {table} WHERE photo_id = ? AND "
+                           f"category NOT IN (SELECT category FROM {other} WHERE photo_id = ?)", (heir, source, heir))
+
     def flagged_ids(self) -> list[str]:
         return [r[0] for r in self._query(
             "SELECT DISTINCT photo_id FROM auto_flags WHERE photo_id NOT IN (SELECT photo_id FROM user_not_sensitive)")]

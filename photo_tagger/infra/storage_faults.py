@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import errno
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from photo_tagger.core.errors import PhotoTaggerError
+
+log = logging.getLogger(__name__)
 
 _FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
 _DAMAGED_WORDS = ("database disk image is malformed", "file is not a database", "malformed database schema")
@@ -89,15 +92,29 @@ def is_damaged(exc: BaseException) -> bool:
     return False
 
 
+def hot_journal(path: Path) -> bool:
+    """Whether a write was cut short in this (rollback-journal) SQLite file: its -journal is left beside it. Not
+    damage: the next connection that may write rolls the file back to its last commit."""
+    journal = Path(f"{path}-journal")
+    return journal.is_file() and journal.stat().st_size > 0
+
+
 def integrity_problems(path: Path, quick: bool = False, limit: int = 20) -> list[str]:
-    """SQLite's integrity check of one file, read-only: [] when it is sound."""
+    """SQLite's integrity check of one file: [] when it is sound. Read-only, unless a killed write left a hot
+    journal: a read-only connection cannot roll it back (SQLite then refuses to read at all), so the file is opened
+    as the next open of the library would, which rolls the interrupted write back first (the caller holds the
+    library lock: no other writer)."""
+    mode = "rw" if hot_journal(path) else "ro"
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=10)
     except sqlite3.Error as exc:
         return [str(exc)]
     try:
         rows = db.execute(f"PRAGMA {'quick_check' if quick else 'integrity_check'}({limit})").fetchall()
     except sqlite3.DatabaseError as exc:
+        if mode == "rw" and not is_damaged(exc):  # a read-only disk: the rollback waits for a writable open
+            log.warning("%s: an interrupted write could not be rolled back here (%s)", path, exc)
+            return []
         return [str(exc)]
     finally:
         db.close()

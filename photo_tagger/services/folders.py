@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from photo_tagger.core.library import Forgotten, add_roots, forget_root, resolve
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.types import IndexReport
+
+log = logging.getLogger(__name__)
 
 
 def index_folders(app, roots: list[str], scope: list[str], progress, control: JobControl,
@@ -24,7 +27,21 @@ def add_folders(app, folders: list[str], progress, control: JobControl,
                 patience: float | None = None) -> tuple[list[str], IndexReport]:
     """Watch each folder (unless a watched folder holds it already) and index it; returns (roots, report)."""
     roots, scope = add_roots(app.catalog, folders)
+    remove_orphans(app)
     return roots, index_folders(app, roots, scope, progress, control, patience)
+
+
+def remove_orphans(app) -> dict[str, int]:
+    """Rows left for photos the catalog no longer holds (older versions' watcher replaced records under new ids)
+    go, once per explicit index run, `watch` start or repair, not per watched change: a scan of each photo table.
+    The vector store's copies of them go when it is next opened (its count no longer matches the catalog's)."""
+    if getattr(app.catalog, "read_only", ""):
+        return {}
+    removed = app.catalog.remove_orphans()
+    if removed:
+        log.warning("removed rows of photos no longer in the library: %s",
+                    ", ".join(f"{n} {table}" for table, n in removed.items()))
+    return removed
 
 
 def add_folder(app, folder: str, progress, control: JobControl) -> IndexReport:

@@ -135,6 +135,36 @@ def measure_again(app, name: str, progress: Progress | None = None, control: Job
     return model
 
 
+def remove_model(app, name: str, force: bool = False) -> str:
+    """`model remove NAME` and the window's Remove: a tried model goes with its trial's vectors; the model in use is
+    refused (its photos would all wait to be re-encoded, and searches find nothing until then) unless `force`.
+    Returns what was done, in one line."""
+    from photo_tagger.services.model_trial import has_trial, remove_tried
+
+    try:
+        active = app.active_model().name
+    except ModelError:
+        active = ""
+    if name != active:
+        if has_trial(app, name):
+            remove_tried(app, name)
+            return f"Removed {name} and the vectors its trial made"
+        app.models.remove(name)
+        return f"Removed {name}"
+    encoded = app.catalog.count_embedded(app.model_key())
+    if encoded and not force:
+        others = [n for n in app.models.names() if n != name]
+        other = others[0] if len(others) == 1 else "OTHER"
+        raise ModelError(f"{name} is in use: removing it would leave {encoded} photo{'s' if encoded != 1 else ''} to "
+                         f"re-encode; `photo-tagger model use {other}` first, or --force")
+    app.models.remove(name)
+    if app.settings.model == name:
+        app.update_settings(model="")
+    log.warning("removed the model in use, %s: %d photos wait to be re-encoded by the next model", name, encoded)
+    return f"Removed {name}" + (f"; its {encoded} photos wait to be re-encoded by the next model used" if encoded
+                                else "")
+
+
 def use_if_none_chosen(app, model) -> None:
     """A model just installed becomes the one in use when settings name none."""
     if not app.settings.model:

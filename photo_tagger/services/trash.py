@@ -9,9 +9,11 @@ from typing import Sequence
 
 from send2trash import TrashPermissionError, send2trash
 
+from photo_tagger.core.indexer import content_hash
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import forget_photos
 from photo_tagger.core.types import PhotoRecord
+from photo_tagger.infra.trash_notes import remove_orphan_notes, trash_notes
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +46,16 @@ def keep_one(app, keep: PhotoRecord, others: Sequence[PhotoRecord], progress=Non
         return TrashReport(not_moved=tuple((p, f"the photo to keep ({os.path.basename(keep.path)}) {problem}")
                                            for p in others))
     linked = [p for p in others if p.id == keep.id or _same_file(p.path, keep.path)]
-    report = move_to_trash(app, [p for p in others if p not in linked], progress, control)
+    report = move_to_trash(app, [p for p in others if p not in linked], progress, control, choices_to=keep.id)
     return TrashReport(report.moved, tuple((p, "the same file as the photo kept (a link)") for p in linked)
                        + report.not_moved)
 
 
-def move_to_trash(app, photos: Sequence[PhotoRecord], progress=None, control: JobControl | None = None) -> TrashReport:
-    """Each photo to the system trash, then out of the library like a deleted file (core.library.forget_photos).
-    A photo changed since it was indexed, or on a disk without a trash, stays where it is, with its reason."""
+def move_to_trash(app, photos: Sequence[PhotoRecord], progress=None, control: JobControl | None = None,
+                  choices_to: str | None = None) -> TrashReport:
+    """Each photo to the system trash, then out of the library like a deleted file (core.library.forget_photos);
+    `choices_to` (the copy kept) takes over what the user said about the photos moved. A photo changed since it
+    was indexed (its bytes, not only its size and time), or on a disk without a trash, stays, with its reason."""
     moved: list[PhotoRecord] = []
     not_moved: list[tuple[PhotoRecord, str]] = []
     if progress is not None:
@@ -71,7 +75,7 @@ def move_to_trash(app, photos: Sequence[PhotoRecord], progress=None, control: Jo
                 progress.advanced(done, os.path.basename(photo.path))
     finally:
         # What reached the trash leaves the library even when the job stops half way.
-        forget_photos(app.catalog, app.vector_store(), app.model_key(), [p.id for p in moved])
+        forget_photos(app.catalog, app.vector_store(), app.model_key(), [p.id for p in moved], choices_to=choices_to)
         if progress is not None:
             progress.finished()
     return TrashReport(tuple(moved), tuple(not_moved))
@@ -79,6 +83,7 @@ def move_to_trash(app, photos: Sequence[PhotoRecord], progress=None, control: Jo
 
 def _send(path: str) -> str:
     """"" once the file is in the trash, else why not; never deletes instead (send2trash does not either)."""
+    before = trash_notes(path)
     try:
         send2trash(path)
     except TrashPermissionError:  # a disk without a trash folder, and none may be made there
@@ -87,6 +92,8 @@ def _send(path: str) -> str:
         if "mount point" in str(exc):  # send2trash found no disk to hold a trash for it
             return "this disk has no trash; the file stays, nothing was deleted"
         return f"could not be moved to the trash ({exc.strerror or exc}); the file stays"
+    finally:
+        remove_orphan_notes(path, before)
     return ""
 
 
@@ -101,6 +108,15 @@ def _changed(photo: PhotoRecord) -> str:
         return f"cannot be read ({exc.strerror or exc})"
     if st.st_size != photo.size or st.st_mtime_ns != photo.mtime_ns:
         return "changed on disk since it was indexed (rescan its folder first)"
+    # Size and time can be put back by a copy or a restore: only the bytes say it is still the photo chosen on.
+    try:
+        with open(photo.path, "rb") as f:
+            digest = content_hash(f.read())
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if photo.content_hash and digest != photo.content_hash:
+        return "holds other content than when it was indexed, though its size and time are the same (rescan its " \
+               "folder first)"
     return ""
 
 

@@ -340,3 +340,29 @@ def test_non_photo_formats_are_refused(tmp_path):
     eps = tmp_path / "x.jpg"
     eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
     assert reason_of(eps) == "not an image (or unsupported format)"
+
+
+@pytest.mark.parametrize("mode, ext", [("RGBA", "png"), ("P", "png"), ("I;16", "tif"), ("RGB", "tif")])
+def test_a_large_non_jpeg_is_reduced_as_it_is_decoded(tmp_path, monkeypatch, mode, ext):
+    """Past BIG_DECODE_PIXELS a decode with a size to reach is box-reduced before any conversion (the full-size
+    RGBA composite or 16-bit float copies were what took the memory), and such decodes take turns."""
+    monkeypatch.setattr(preprocess, "BIG_DECODE_PIXELS", 1_000_000)
+    path = tmp_path / f"big.{ext}"
+    Image.new(mode, (2400, 1800), 200 if mode != "RGBA" else (200, 10, 10, 255)).save(path)
+    turns = []
+    original = preprocess._big_decodes
+
+    class Counting:
+        def __enter__(self):
+            turns.append(original.acquire(blocking=False))  # free: nobody else decodes a big image now
+            return self
+
+        def __exit__(self, *exc):
+            original.release()
+
+    monkeypatch.setattr(preprocess, "_big_decodes", Counting())
+    img, info = preprocess.open_rgb_and_info(path, min_side=448)
+    assert img.mode == "RGB" and 448 <= min(img.size) < 2 * 448 and (info.width, info.height) == (2400, 1800)
+    assert turns == [True]
+    small = preprocess.open_rgb(tmp_path / f"big.{ext}", min_side=None)  # no size asked: full size, as before
+    assert small.size == (2400, 1800)

@@ -116,3 +116,57 @@ def test_a_link_to_the_photo_kept_is_not_moved(library, system_trash, tmp_path):
     assert [r.relpath for r in report.moved] == ["IMG_00000.jpg"]
     assert report.not_moved == ((records["copy_b.jpg"], "the same file as the photo kept (a link)"),)
     assert (folder / "copy_b.jpg").exists()
+
+
+def test_a_copy_overwritten_with_other_bytes_same_size_and_time_is_not_trashed(library, system_trash):
+    app, folder, records = library
+    changed, record = folder / "copy_a.jpg", records["copy_a.jpg"]
+    other = (folder / "IMG_00001.jpg").read_bytes()
+    data = (other + b"\0" * record.size)[:record.size]  # another photo's bytes, padded to the same size
+    changed.write_bytes(data)
+    os.utime(changed, ns=(record.mtime_ns, record.mtime_ns))  # the time put back too: only the bytes tell
+
+    report = trash.keep_one(app, records["IMG_00000.jpg"], [record, records["copy_b.jpg"]])
+
+    assert [r.relpath for r in report.moved] == ["copy_b.jpg"]
+    assert report.not_moved == ((record, "holds other content than when it was indexed, though its size and time "
+                                         "are the same (rescan its folder first)"),)
+    assert changed.read_bytes() == data and in_library(app, record)
+
+
+def test_the_trashed_copies_choices_go_to_the_photo_kept(library, system_trash):
+    app, folder, records = library
+    keep, a, b = records["IMG_00000.jpg"], records["copy_a.jpg"], records["copy_b.jpg"]
+    with app.catalog.transaction() as db:
+        app.catalog.set_user_tags(db, keep.id, add=["mine"], remove=["beach"])
+        app.catalog.set_user_tags(db, a.id, add=["holiday", "beach"], remove=["dog"])  # beach: the keeper's says no
+        app.catalog.set_not_sensitive(db, b.id)
+        app.catalog.reject_flag(db, b.id, "nudity")
+
+    report = trash.keep_one(app, keep, [a, b])
+
+    assert len(report.moved) == 2
+    kept = app.catalog.choices([keep.id])[keep.id]
+    assert kept.added == {"mine", "holiday"} and kept.removed == {"beach", "dog"} and kept.not_sensitive
+    assert (keep.id, "nudity") in app.catalog.rejected_flags()
+    assert not app.catalog.choices([a.id, b.id])  # nothing left behind under ids that are gone
+
+
+def test_a_failed_move_leaves_no_note_in_the_trash(library, system_trash, monkeypatch):
+    """send2trash writes info/NAME.trashinfo, then renames the file: a failing rename left the note behind."""
+    app, folder, records = library
+    rename = os.rename
+
+    def refusing(src, dst, *args, **kwargs):
+        if os.fsdecode(src).startswith(str(folder)):
+            raise PermissionError(13, "Permission denied", os.fsdecode(src))
+        return rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", refusing)
+    report = trash.keep_one(app, records["IMG_00000.jpg"], [records["copy_a.jpg"], records["copy_b.jpg"]])
+    monkeypatch.setattr(os, "rename", rename)
+
+    assert report.moved == () and report.not_moved[0][1] == ("could not be moved to the trash (Permission denied); "
+                                                             "the file stays")
+    assert os.listdir(system_trash / "info") == [] and os.listdir(system_trash / "files") == []
+    assert (folder / "copy_a.jpg").exists() and in_library(app, records["copy_a.jpg"])

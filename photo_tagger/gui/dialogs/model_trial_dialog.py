@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayou
 
 from photo_tagger.core.model_comparison import SAMPLE_SIZE, ModelComparison
 from photo_tagger.services import model_trial
+from photo_tagger.services.models import remove_model
 
 ICON = 72
 
@@ -355,7 +356,7 @@ class ModelTrialDialog(QDialog):
         self.driver.stop()
         self.switch_button.setEnabled(False)
         self.remove_button.setEnabled(False)
-        self.runner.write(f"Removing {name}", lambda progress, control: model_trial.remove_tried(self.app, name),
+        self.runner.write(f"Removing {name}", lambda progress, control: remove_model(self.app, name),
                           on_done=lambda _: self._removed(name), on_error=partial(self._failed, self.turn),
                           pausable=False)
 
