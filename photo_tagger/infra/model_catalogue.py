@@ -37,7 +37,7 @@ class ReadyModel:
 CATALOGUE: tuple[ReadyModel, ...] = (
     ReadyModel(DEFAULT_READY, "CLIP ViT-B/32 (OpenAI)",
                "The default: the fastest and smallest; a good start on any computer", "English",
-               "licence unclear: OpenAI's model card names none and calls deployed use out of scope",
+               "unclear: OpenAI's model card names no licence and calls deployed use out of scope",
                "https://huggingface.co/openai/clip-vit-base-patch32"),
     ReadyModel("immich-app/ViT-B-16-SigLIP2__webli", "SigLIP 2 ViT-B/16 (Google)",
                "Finds more, more precisely, in English; about 2.5 times slower to index",

@@ -13,7 +13,7 @@ from pathlib import Path
 # Distributions that all install the same `onnxruntime` package folder and overwrite each other.
 ORT_DISTRIBUTIONS = ("onnxruntime", "onnxruntime-gpu", "onnxruntime-directml", "onnxruntime-openvino")
 PACKAGES = ("numpy", "pillow", "pi-heif", "tokenizers", "chromadb", "PySide6-Essentials", "watchdog",
-            "platformdirs", "pyexiv2", "tenacity")
+            "platformdirs", "defusedxml", "tenacity")
 EXPORT_PACKAGES = ("torch", "transformers", "onnx", "onnxscript")
 
 
