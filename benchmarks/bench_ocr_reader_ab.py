@@ -24,11 +24,12 @@ from tests.text_photos import WORDS, text_photo  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=40, help=f"text photos (at most {len(WORDS)})")
+    parser.add_argument("--seed", type=int, default=300, help="the photos' random seed")
     args = parser.parse_args()
     from photo_tagger.infra.ocr_engine import RapidOcrEngine
 
     engine = RapidOcrEngine(device="cpu")
-    rng = np.random.default_rng(300)
+    rng = np.random.default_rng(args.seed)
     photos = [text_photo(rng, i) for i in range(args.photos)]
     started = time.perf_counter()
     engine.read(photos[0].image)

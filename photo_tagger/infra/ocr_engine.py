@@ -24,6 +24,9 @@ MAX_BOXES = 300  # a page of thousands of words is read in its largest boxes onl
 MAX_SECONDS = 10.0  # recognition stops after this (checked between slices of boxes)
 REC_SLICE = 48  # boxes recognised between time checks
 MIN_SCORE = 0.5  # recognition confidence under this is noise (RapidOCR's own default)
+DET_SIDE = 960  # detection scales the short side to this (RapidOCR: 736). PP-OCRv6's small detector merges two close
+# lines into one box at 736, which recognition then cannot read: 27 of 30 rendered text photos read at 736, 30 at 960,
+# for about 1.3x the time per photo (benchmarks/RESULTS.md, "Text reader after issue 22")
 
 
 class RapidOcrEngine:
@@ -41,7 +44,7 @@ class RapidOcrEngine:
 
         _no_spinning()
         threads = self.threads or min(4, os.cpu_count() or 1)
-        params = {"Global.text_score": MIN_SCORE, "Global.log_level": "warning",
+        params = {"Global.text_score": MIN_SCORE, "Global.log_level": "warning", "Det.limit_side_len": DET_SIDE,
                   "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                   "EngineConfig.onnxruntime.inter_op_num_threads": 1}
         if self.device != "cpu" and _has_cuda():
