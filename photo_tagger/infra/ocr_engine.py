@@ -24,9 +24,9 @@ MAX_BOXES = 300  # a page of thousands of words is read in its largest boxes onl
 MAX_SECONDS = 10.0  # recognition stops after this (checked between slices of boxes)
 REC_SLICE = 48  # boxes recognised between time checks
 MIN_SCORE = 0.5  # recognition confidence under this is noise (RapidOCR's own default)
-DET_SIDE = 960  # detection scales the short side to this (RapidOCR: 736). PP-OCRv6's small detector merges two close
-# lines into one box at 736, which recognition then cannot read: 27 of 30 rendered text photos read at 736, 30 at 960,
-# for about 1.3x the time per photo (benchmarks/RESULTS.md, "Text reader after issue 22")
+DET_SIDE = 64  # detection runs at the photo's own size (only a short side under 64 px is scaled up), as PaddleOCR
+# runs PP-OCRv6: RapidOCR's default scales the short side to 736, where PP-OCRv6's small detector merges close lines
+# into boxes that recognition cannot read (benchmarks/RESULTS.md, "Text reader after issue 22")
 
 
 class RapidOcrEngine:
