@@ -115,13 +115,15 @@ def runtime_distributions(root: str = ROOT,
     """The closure of `root`'s requirements without extras (what its default install pulls in), as installed here;
     and the requirements that apply but are not installed."""
     seen: dict[str, metadata.Distribution] = {}
+    done: set[tuple[str, frozenset[str]]] = set()  # a distribution is read again for each new set of extras
     missing: list[str] = []
     queue: list[tuple[str, frozenset[str]]] = [(root, frozenset())]
     while queue:
         name, extras = queue.pop()
         key = canonicalize_name(name)
-        if key in seen and not extras:
+        if (key, extras) in done or (key in seen and not extras):
             continue
+        done.add((key, extras))
         try:
             dist = seen.get(key) or find(name)
         except metadata.PackageNotFoundError:

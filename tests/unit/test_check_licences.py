@@ -42,8 +42,8 @@ def test_permissive_lgpl_and_dual_licences_pass_and_dev_extras_are_not_checked(t
     fake_dist(tmp_path, "app", expression="MIT", requires=["perm", "lesser", "dual", "tool; extra == 'dev'"])
     fake_dist(tmp_path, "perm", license_field="BSD", files=["perm/LICENSE.txt", "perm/_native.so"])
     fake_dist(tmp_path, "lesser", classifiers=["OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)"])
-    fake_dist(tmp_path, "dual", expression="LGPL-3.0-only OR GPL-2.0-only", requires=["deep[extra1]"])
-    fake_dist(tmp_path, "deep", expression="Apache-2.0", requires=["deeper; extra == 'extra1'"])
+    fake_dist(tmp_path, "dual", expression="LGPL-3.0-only OR GPL-2.0-only", requires=["deep[extra1]"])  # a cycle
+    fake_dist(tmp_path, "deep", expression="Apache-2.0", requires=["deeper; extra == 'extra1'", "dual[x]"])
     fake_dist(tmp_path, "deeper", expression="MPL-2.0 AND MIT")
     fake_dist(tmp_path, "tool", expression="GPL-3.0-only")  # a dev tool: not in what the app installs
     names, problems = check(tmp_path)
