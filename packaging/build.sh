@@ -13,6 +13,9 @@ PYTHON="${PYTHON:-python3}"
     echo "build.sh: PyInstaller is missing: $PYTHON -m pip install pyinstaller" >&2; exit 1; }
 
 start=$(date +%s)
+# No GPL in what gets bundled, and the notices of exactly what this venv holds (issue 22).
+"$PYTHON" packaging/check_licences.py
+"$PYTHON" packaging/third_party_notices.py build/THIRD_PARTY_NOTICES.txt
 "$PYTHON" -m PyInstaller --noconfirm --clean \
     --workpath build/pyinstaller --distpath dist \
     packaging/photo-tagger.spec
@@ -24,6 +27,9 @@ if [[ "$(uname -s)" == Linux ]]; then
     cp photo_tagger/gui/assets/icon-256.png "$app/photo-tagger.png"  # the package's assets: the one copy
     cp photo_tagger/gui/assets/photo-tagger.desktop "$app/photo-tagger.desktop"
 fi
+# The licences beside the executable too, where a person unpacking the app looks for them.
+cp LICENSE "$app/LICENSE.txt"
+cp build/THIRD_PARTY_NOTICES.txt "$app/THIRD_PARTY_NOTICES.txt"
 
 # The packaged app must not carry the export stack (CLIP_NOTES: torch alone is ~630 MB).
 for mod in torch transformers onnx onnxscript torchvision pytest; do
@@ -32,12 +38,12 @@ for mod in torch transformers onnx onnxscript torchvision pytest; do
     fi
 done
 
-# What the app needs at run time must be inside: the OCR models (package data of rapidocr_onnxruntime, read by path),
-# scipy, and huggingface_hub (ready models from the hub on the first-run screen).
+# What the app needs at run time must be inside: the OCR models (package data of rapidocr, read by path),
+# scipy, huggingface_hub (ready models from the hub on the first-run screen) and the notices (Help > About).
 # scipy: ImageHash's phash (near duplicates) computes its DCT with scipy.fftpack.
-for needed in rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx \
-              rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx rapidocr_onnxruntime/config.yaml \
-              scipy/fft; do
+for needed in rapidocr/models/PP-OCRv6_det_small.onnx rapidocr/models/PP-OCRv6_rec_small.onnx \
+              rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx rapidocr/config.yaml rapidocr/default_models.yaml \
+              scipy/fft photo_tagger/THIRD_PARTY_NOTICES.txt photo_tagger/notices/LGPL-3.0.txt; do
     if [[ ! -e "$app/_internal/$needed" ]]; then
         echo "build.sh: $needed is missing from the bundle; check the spec's collect_all list" >&2; exit 1
     fi
@@ -47,7 +53,15 @@ home=$(mktemp -d)
 if ! HF_HUB_OFFLINE=1 PHOTO_TAGGER_HOME="$home" "$app/photo-tagger" model list --available | grep -q "size unknown: offline"; then
     echo "build.sh: the built app cannot list the ready models (huggingface_hub bundled?)" >&2; rm -rf "$home"; exit 1
 fi
+# The app finds its notices (the file, not notices made from metadata it does not carry).
+if ! PHOTO_TAGGER_HOME="$home" "$app/photo-tagger" doctor --licences | grep -q "^PySide6_Essentials .*LGPL-3.0"; then
+    echo "build.sh: the built app does not list its licences (doctor --licences)" >&2; rm -rf "$home"; exit 1
+fi
 rm -rf "$home"
+# No GPL native library got in from outside the wheels either.
+if gpl=$(find "$app" -iname '*x265*' -o -iname '*x264*' -o -iname '*exiv2*' | grep .); then
+    echo "build.sh: GPL libraries in the bundle: $gpl" >&2; exit 1
+fi
 
 echo "built $app in $(( $(date +%s) - start ))s, $(du -sh "$app" | cut -f1)"
 echo "run it:  \"$app/photo-tagger\"       (no arguments: the desktop app)"

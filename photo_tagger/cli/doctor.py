@@ -12,6 +12,10 @@ from photo_tagger.infra.qt_platform import check_desktop
 def register(subparsers) -> None:
     p = subparsers.add_parser("doctor", help="check the installation: versions, onnxruntime, models, paths")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--licences", "--licenses", action="store_true",
+                   help="list the app's licence and every runtime dependency with its licence, then stop")
+    p.add_argument("--full", action="store_true", help="with --licences: the whole third-party notices, licence texts "
+                   "included (the file Help > About opens)")
     p.set_defaults(handler=_doctor)
 
 
@@ -77,7 +81,22 @@ def _check_desktop(problems: list[str]) -> dict:
             "missing_libraries": list(desktop.missing)}
 
 
+def _licences(args) -> int:
+    from photo_tagger.services import notices
+
+    if args.full:
+        say(notices.third_party_notices().rstrip("\n"))
+    else:
+        say(notices.summary())
+        say("\nThe licence texts and notices in full: photo-tagger doctor --licences --full")
+    return 0
+
+
 def _doctor(app, args) -> int:
+    if args.licences:
+        return _licences(args)
+    if args.full:
+        raise PhotoTaggerError("--full goes with --licences")
     report = collect(app)
     if args.json:
         say_json(report)

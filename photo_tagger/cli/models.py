@@ -195,13 +195,15 @@ def _list_available(app, args) -> int:
     installed = {r.source for r in model_service.installed_models(app)}
     if args.json:
         say_json([{"id": m.repo_id, "title": m.title, "good_for": m.good_for, "languages": m.languages,
-                   "download_bytes": size.size, "download": size.text, "installed": m.repo_id in installed}
+                   "licence": m.licence, "model_card": m.model_card, "download_bytes": size.size, "download": size.text, "installed": m.repo_id in installed}
                   for m, size in zip(offered, sizes)])
         return 0
     table = [("ID", "DOWNLOAD", "LANGUAGES", "GOOD FOR")]
     table += [(m.repo_id + (" (installed)" if m.repo_id in installed else ""), size.text, m.languages, m.good_for)
               for m, size in zip(offered, sizes)]
     _say_table(table)
+    say("\nLicences of the weights:")
+    _say_table([(f"  {m.repo_id}", m.licence_line) for m in offered])
     say(f"Install one: photo-tagger model install ID   (no ID: {DEFAULT_READY})")
     return 0
 

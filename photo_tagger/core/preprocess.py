@@ -92,15 +92,17 @@ def _ensure_setup() -> None:
         if _setup_done:
             return
         try:
-            import pillow_heif
+            # pi-heif: pillow-heif's decode-only build (libheif + libde265, LGPL shared libraries). pillow-heif's
+            # wheels also bundle the GPL x265 encoder, which this app never needs: it only reads photos.
+            import pi_heif
 
-            pillow_heif.register_heif_opener()
-            # Pillow >= 11.2 decodes AVIF itself; only fall back to pillow_heif's plugin without it.
+            pi_heif.register_heif_opener()
+            # Pillow >= 11.2 decodes AVIF itself; only fall back to a HEIF plugin's AVIF opener without it.
             from PIL import features
 
-            if not features.check("avif") and hasattr(pillow_heif, "register_avif_opener"):
-                pillow_heif.register_avif_opener()
-        except Exception as exc:  # missing or broken pillow_heif only costs HEIC support
+            if not features.check("avif") and hasattr(pi_heif, "register_avif_opener"):
+                pi_heif.register_avif_opener()
+        except Exception as exc:  # missing or broken pi_heif only costs HEIC support
             log.info("HEIF support unavailable: %s", exc)
         # Pillow's own limit (89 MP warn, 179 MP error) would reject 100-200 MP camera photos; we
         # enforce MAX_PIXELS ourselves, so Pillow only ever warns/errors about files we reject anyway.

@@ -7,7 +7,7 @@ from functools import partial
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 
-from photo_tagger.gui.dialogs.about_dialog import AboutDialog, quick_facts, runtime_facts
+from photo_tagger.gui.dialogs.about_dialog import AboutDialog, NoticesDialog, quick_facts, runtime_facts
 from photo_tagger.gui.dialogs.shortcuts_dialog import ShortcutsDialog, window_shortcuts
 
 
@@ -18,6 +18,7 @@ class HelpActions(QObject):
         super().__init__(window)
         self.window = window
         self.about_dialog: AboutDialog | None = None
+        self.notices_dialog: NoticesDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
         first = menu.actions()[0] if menu.actions() else None
         self.shortcuts_action = QAction("Keyboard shortcuts", menu)
@@ -32,6 +33,7 @@ class HelpActions(QObject):
         if self.about_dialog is None:
             self.about_dialog = AboutDialog(quick_facts(self.window.app), self.window)
             self.about_dialog.finished.connect(partial(self._closed, "about_dialog"))
+            self.about_dialog.notices_requested.connect(self.show_notices)
             self.window.runner.query(partial(runtime_facts, self.window.app), on_done=self._facts_read)
         self.about_dialog.show()
         self.about_dialog.raise_()
@@ -40,6 +42,23 @@ class HelpActions(QObject):
     def _facts_read(self, facts) -> None:
         if self.about_dialog is not None:
             self.about_dialog.set_facts(facts)
+
+    def show_notices(self) -> NoticesDialog:
+        """The third-party notices: the packaged app's file, or made from the installed packages (on a worker)."""
+        from photo_tagger.services.notices import third_party_notices
+
+        if self.notices_dialog is None:
+            self.notices_dialog = NoticesDialog(self.window)
+            self.notices_dialog.finished.connect(partial(self._closed, "notices_dialog"))
+            self.window.runner.query(third_party_notices, on_done=self._notices_read,
+                                     on_error=lambda exc: self._notices_read(f"The licences could not be read: {exc}"))
+        self.notices_dialog.show()
+        self.notices_dialog.raise_()
+        return self.notices_dialog
+
+    def _notices_read(self, text: str) -> None:
+        if self.notices_dialog is not None:
+            self.notices_dialog.set_text(text)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         if self.shortcuts_dialog is None:

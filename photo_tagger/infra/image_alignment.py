@@ -10,8 +10,6 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from photo_tagger.infra.opencv_import import import_cv2
-
 SIDE = 512  # photos are compared at this long side: keypoints enough, 0.3 MB each, a few ms to decode at draft size
 _FEATURES = 2000
 _RATIO = 0.75  # Lowe's ratio test: a match must be clearly better than the second best
@@ -29,10 +27,13 @@ _cv2 = None
 
 
 def cv2_module():
-    """OpenCV, imported on first use without its changes to os.environ (infra/opencv_import.py)."""
+    """OpenCV (the headless build: no Qt of its own), imported on first use: commands that never compare crops do not
+    pay for loading it."""
     global _cv2
     if _cv2 is None:
-        _cv2 = import_cv2()
+        import cv2
+
+        _cv2 = cv2
     return _cv2
 
 

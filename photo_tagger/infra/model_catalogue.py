@@ -22,6 +22,12 @@ class ReadyModel:
     title: str
     good_for: str
     languages: str
+    licence: str  # the terms the weights come under, from the upstream model card
+    model_card: str  # where those terms are stated (or, for OpenAI's CLIP, not stated)
+
+    @property
+    def licence_line(self) -> str:
+        return f"Weights: {self.licence} ({self.model_card})"
 
     @property
     def name(self) -> str:
@@ -30,15 +36,19 @@ class ReadyModel:
 
 CATALOGUE: tuple[ReadyModel, ...] = (
     ReadyModel(DEFAULT_READY, "CLIP ViT-B/32 (OpenAI)",
-               "The default: the fastest and smallest; a good start on any computer", "English"),
+               "The default: the fastest and smallest; a good start on any computer", "English",
+               "unclear: OpenAI's model card names no licence and calls deployed use out of scope",
+               "https://huggingface.co/openai/clip-vit-base-patch32"),
     ReadyModel("immich-app/ViT-B-16-SigLIP2__webli", "SigLIP 2 ViT-B/16 (Google)",
                "Finds more, more precisely, in English; about 2.5 times slower to index",
-               "English and other European languages"),
+               "English and other European languages", "Apache-2.0",
+               "https://huggingface.co/google/siglip2-base-patch16-224"),
     ReadyModel("immich-app/XLM-Roberta-Base-ViT-B-32__laion5b_s13b_b90k", "Multilingual CLIP ViT-B/32 (LAION)",
-               "Queries in Chinese, Japanese, German and many more, at about the default's speed", "many languages"),
+               "Queries in Chinese, Japanese, German and many more, at about the default's speed", "many languages", "MIT",
+               "https://huggingface.co/laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k"),
     ReadyModel("immich-app/ViT-L-16-SigLIP2-256__webli", "SigLIP 2 ViT-L/16 (Google)",
                "The most accurate here in most languages; about 10 times slower to index than the default",
-               "many languages"),
+               "many languages", "Apache-2.0", "https://huggingface.co/google/siglip2-large-patch16-256"),
 )
 
 

@@ -1,5 +1,7 @@
 """Text in photos with RapidOCR (PP-OCR's detection, angle and recognition ONNX models, shipped in its wheel), run on
 the app's onnxruntime: one engine, made on first use, bounded in size, boxes and time for any input."""
+# rapidocr 3.x needs only opencv-python-headless: no second Qt, and cv2 leaves os.environ alone. Its models are package
+# data (rapidocr/models/*.onnx, checked by SHA-256), so nothing is downloaded: the app reads text offline.
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ import numpy as np
 from PIL import Image
 
 from photo_tagger.core.photo_text import TextEngineUnavailable, TextRead
-from photo_tagger.infra.opencv_import import environment_kept
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ MAX_BOXES = 300  # a page of thousands of words is read in its largest boxes onl
 MAX_SECONDS = 10.0  # recognition stops after this (checked between slices of boxes)
 REC_SLICE = 48  # boxes recognised between time checks
 MIN_SCORE = 0.5  # recognition confidence under this is noise (RapidOCR's own default)
+DET_SIDE = 64  # detection runs at the photo's own size (only a short side under 64 px is scaled up), as PaddleOCR
+# runs PP-OCRv6: RapidOCR's default scales the short side to 736, where PP-OCRv6's small detector merges close lines
+# into boxes that recognition cannot read (benchmarks/RESULTS.md, "Text reader after issue 22")
 
 
 class RapidOcrEngine:
@@ -36,21 +40,22 @@ class RapidOcrEngine:
         self._lock = threading.Lock()
 
     def _load(self):
-        with environment_kept():  # rapidocr imports cv2 (infra/opencv_import.py)
-            from rapidocr_onnxruntime import RapidOCR
+        from rapidocr import RapidOCR
 
         _no_spinning()
         threads = self.threads or min(4, os.cpu_count() or 1)
-        options = {"intra_op_num_threads": threads, "inter_op_num_threads": 1, "text_score": MIN_SCORE}
+        params = {"Global.text_score": MIN_SCORE, "Global.log_level": "warning", "Det.limit_side_len": DET_SIDE,
+                  "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                  "EngineConfig.onnxruntime.inter_op_num_threads": 1}
         if self.device != "cpu" and _has_cuda():
-            options.update(det_use_cuda=True, cls_use_cuda=True, rec_use_cuda=True)
+            params["EngineConfig.onnxruntime.use_cuda"] = True
         started = time.monotonic()
-        engine = RapidOCR(**options)
-        for name in ("RapidOCR", "OrtInferSession"):  # its loggers print to stderr at DEBUG: route them to ours
-            quiet = logging.getLogger(name)
-            for handler in list(quiet.handlers):
-                quiet.removeHandler(handler)
-            quiet.setLevel(logging.WARNING)
+        engine = RapidOCR(params=params)
+        quiet = logging.getLogger("RapidOCR")  # its logger prints to stderr with its own handler: route it to ours
+        for handler in list(quiet.handlers):
+            quiet.removeHandler(handler)
+        quiet.setLevel(logging.WARNING)
+        quiet.propagate = True
         log.info("loaded RapidOCR with %d threads in %.1f s", threads, time.monotonic() - started)
         return engine
 
@@ -75,10 +80,14 @@ class RapidOcrEngine:
     @staticmethod
     def _read(engine, bgr: np.ndarray) -> TextRead:
         """RapidOCR.__call__'s steps, with a cap on boxes and time between detection and recognition."""
+        from rapidocr.main import RapidOCRError
+        from rapidocr.utils.process_img import apply_vertical_padding
+
         started = time.monotonic()
-        img, _, _ = engine.preprocess(bgr)
-        img, _ = engine.maybe_add_letterbox(img, {})
-        boxes, _ = engine.auto_text_det(img)
+        img, op_record = engine.preprocess_img(bgr)
+        if engine.cfg.Global.use_vertical_padding:  # short wide lines get room above and below, as RapidOCR does
+            img, op_record = apply_vertical_padding(img, op_record, engine.width_height_ratio, engine.min_height)
+        boxes = engine._load_det_model()(img).boxes
         if boxes is None or len(boxes) == 0:
             return TextRead("", "")
         reason = ""
@@ -86,16 +95,23 @@ class RapidOcrEngine:
             areas = [cv_area(b) for b in boxes]
             keep = sorted(np.argsort(areas)[::-1][:MAX_BOXES])
             reason = f"{len(boxes)} text boxes: the {MAX_BOXES} largest read"
-            boxes = [boxes[i] for i in keep]
-        crops = engine.get_crop_img_list(img, boxes)
-        crops, _, _ = engine.text_cls(crops)  # upside-down lines turned (angle classifier)
+            boxes = boxes[keep]
+        crops = engine.crop_text_regions(img, boxes)
+        try:
+            crops, _ = engine.cls_and_rotate(crops)  # upside-down lines turned (angle classifier)
+        except RapidOCRError as exc:  # the classifier gave nothing back: read the crops as they are
+            log.debug("text angle classifier: %s", exc)
         lines = []
         for start in range(0, len(crops), REC_SLICE):
             if time.monotonic() - started > MAX_SECONDS:
                 reason = f"stopped after {MAX_SECONDS:.0f} s: {start} of {len(crops)} text boxes read"
                 break
-            recognised, _ = engine.text_rec(crops[start:start + REC_SLICE])
-            lines += [text.strip() for text, score in recognised if score >= MIN_SCORE and text.strip()]
+            try:
+                recognised = engine.recognize_txt(crops[start:start + REC_SLICE])
+            except RapidOCRError:  # nothing recognised in this slice
+                continue
+            lines += [text.strip() for text, score in zip(recognised.txts, recognised.scores)
+                      if score >= MIN_SCORE and text.strip()]
         return TextRead("\n".join(lines), reason)
 
 
@@ -114,18 +130,16 @@ def _has_cuda() -> bool:
 def _no_spinning() -> None:
     """RapidOCR makes its own onnxruntime sessions; give them the app's option that idle threads do not spin
     (infra/onnx_clip.py): a reader between photos must not hold the cores the window and the encoder need."""
-    with environment_kept():
-        from rapidocr_onnxruntime.utils import infer_engine
+    from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
 
-    session = infer_engine.OrtInferSession
-    if getattr(session, "_photo_tagger_patched", False):
+    if getattr(OrtInferSession, "_photo_tagger_patched", False):
         return
-    original = session._init_sess_opts
+    original = OrtInferSession._init_sess_opts
 
     def init_sess_opts(config):
         options = original(config)
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return options
 
-    session._init_sess_opts = staticmethod(init_sess_opts)
-    session._photo_tagger_patched = True
+    OrtInferSession._init_sess_opts = staticmethod(init_sess_opts)
+    OrtInferSession._photo_tagger_patched = True

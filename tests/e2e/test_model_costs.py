@@ -67,6 +67,7 @@ def test_the_ready_list_shows_sizes_from_the_hub_or_says_offline(home, tmp_path)
     for ready in CATALOGUE:
         assert any(line.startswith(ready.repo_id) and "size unknown: offline" in line
                    for line in offline.stdout.splitlines()), offline.stdout
+        assert any(ready.repo_id in line and ready.licence_line in line for line in offline.stdout.splitlines())
     with LocalHub({DEFAULT_READY: tiny_immich()}) as hub:
         online = subprocess.run([sys.executable, "-c", NO_TORCH, "--home", str(home), "model", "list", "--available",
                                  "--json"], capture_output=True, text=True, timeout=120, env=hub_env(hub, tmp_path))
@@ -75,3 +76,4 @@ def test_the_ready_list_shows_sizes_from_the_hub_or_says_offline(home, tmp_path)
     assert rows[DEFAULT_READY]["download_bytes"] == sum((tiny_immich() / p).stat().st_size for p in LAYOUT)
     assert rows[CATALOGUE[1].repo_id]["download"] == "size unknown: not on the hub"
     assert [r["languages"] for r in rows.values()] == [m.languages for m in CATALOGUE]
+    assert [(r["licence"], r["model_card"]) for r in rows.values()] == [(m.licence, m.model_card) for m in CATALOGUE]

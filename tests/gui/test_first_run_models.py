@@ -53,9 +53,10 @@ def test_the_list_offers_the_ready_models_with_sizes_from_the_hub(qtbot, open_wi
     qtbot.waitUntil(lambda: panel.sizes[CATALOGUE[1].repo_id].text() == size)
     for ready in CATALOGUE[2:]:  # not served by this hub
         qtbot.waitUntil(lambda r=ready: panel.sizes[r.repo_id].text() == "size unknown: not on the hub")
-    # What each is good for and its languages, beside its name.
+    # What each is good for, its languages and the licence of its weights with a link to its model card.
     texts = [label.text() for label in panel.findChildren(type(panel.note))]
-    assert all(any(m.good_for in t and m.languages in t for t in texts) for m in CATALOGUE)
+    assert all(any(m.good_for in t and m.languages in t and f"Weights: {m.licence}" in t and m.model_card in t
+                   for t in texts) for m in CATALOGUE)
 
     panel.choices.buttons()[2].click()  # choosing one puts its id in the field the button installs
     assert panel.hub_id.text() == CATALOGUE[2].repo_id

@@ -177,6 +177,23 @@ def test_about_shows_version_model_providers_and_paths_without_loading_a_model(q
     assert QApplication.clipboard().text() == text
 
 
+def test_about_shows_the_licence_and_opens_the_third_party_notices(qtbot, open_window, tiny_home):
+    window = open_window(tiny_home)
+    about = window.help.show_about()
+    assert "Licence: MIT (Copyright (c) 2026 Photo Tagger contributors)" in about.text()
+    about.notices_button.click()
+    notices = window.help.notices_dialog
+    assert notices is not None and notices.isVisible()
+    qtbot.waitUntil(lambda: "GNU LESSER GENERAL PUBLIC LICENSE" in notices.text_view.toPlainText(), timeout=30000)
+    text = notices.text_view.toPlainText()
+    # Run from source: made from the installed packages' own files, the notices no package carries included.
+    assert "Permission is hereby granted, free of charge" in text  # the app's MIT licence
+    assert "https://download.qt.io/official_releases/QtForPython/" in text and "PaddleOCR" in text
+    assert "onnxruntime " in text and "ThirdPartyNotices" in text
+    notices.reject()
+    assert window.help.notices_dialog is None
+
+
 def test_keyboard_shortcuts_lists_the_windows_own_shortcuts(qtbot, open_window, tiny_home):
     from PySide6.QtGui import QKeySequence
 

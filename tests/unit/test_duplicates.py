@@ -180,6 +180,8 @@ def test_a_crop_is_near_with_its_reason_and_look_alikes_never_are(shots, caplog)
 
 
 def test_importing_opencv_leaves_the_environment_as_it_was():
+    """The headless OpenCV has no Qt: it sets no Qt variable. Its loader still prepends its own lib64 folder to
+    LD_LIBRARY_PATH (for child processes only); the wheel has no such folder, so a child loads nothing different."""
     import subprocess
     import sys
 
@@ -188,6 +190,9 @@ def test_importing_opencv_leaves_the_environment_as_it_was():
             "before = dict(os.environ)\n"
             "from photo_tagger.infra.image_alignment import cv2_module\n"
             "assert cv2_module().__name__ == 'cv2'\n"
+            "added = os.environ['LD_LIBRARY_PATH'].removesuffix('/lib/mine').split(':')\n"
+            "assert not any(os.path.exists(p) for p in added if p), added\n"
+            "os.environ['LD_LIBRARY_PATH'] = '/lib/mine'\n"
             "assert dict(os.environ) == before, set(os.environ.items()) ^ set(before.items())\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

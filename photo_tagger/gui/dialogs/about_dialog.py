@@ -1,17 +1,19 @@
-"""Help > About Photo Tagger: version, model, onnxruntime providers, where the library and the log are; copyable."""
+"""Help > About Photo Tagger: version, licence, model, onnxruntime providers, where the library and the log are;
+copyable; and the third-party notices."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
 from photo_tagger import __version__
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.infra import runtime_info
+from photo_tagger.services.notices import APP_LICENCE, COPYRIGHT
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class AboutFacts:
     python: str = ""
 
     def text(self) -> str:
-        lines = [f"Photo Tagger {self.version}", ""]
+        lines = [f"Photo Tagger {self.version}", f"Licence: {APP_LICENCE} ({COPYRIGHT})", ""]
         lines.append(f"Model: {self.model or 'reading...'}")
         lines.append(f"onnxruntime providers: {self.providers or 'reading...'}")
         if self.onnxruntime:
@@ -72,7 +74,9 @@ def runtime_facts(app) -> AboutFacts:
 
 
 class AboutDialog(QDialog):
-    """Selectable text and a Copy button: what a bug report needs."""
+    """Selectable text and a Copy button: what a bug report needs; a button for the third-party notices."""
+
+    notices_requested = Signal()
 
     def __init__(self, facts: AboutFacts, parent: QWidget | None = None):
         super().__init__(parent)
@@ -86,6 +90,9 @@ class AboutDialog(QDialog):
         blurb = QLabel("Tags, searches and moderates your photos by meaning with OpenAI's CLIP, on this computer.",
                        self)
         blurb.setWordWrap(True)
+        licence = QLabel(f"Free software under the {APP_LICENCE} licence. {COPYRIGHT}. It runs on third-party "
+                         "software and models under their own licences.", self)
+        licence.setWordWrap(True)
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
         self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -96,10 +103,15 @@ class AboutDialog(QDialog):
         self.copy_button.clicked.connect(lambda: QApplication.clipboard().setText(self.text()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.notices_button = QPushButton("Third-party licences...", self)
+        self.notices_button.setToolTip("The licences of the software and models Photo Tagger uses, in full")
+        self.notices_button.clicked.connect(self.notices_requested)
+        buttons.addButton(self.notices_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(blurb)
+        layout.addWidget(licence)
         layout.addWidget(self.details, 1)
         layout.addWidget(buttons)
         self.set_facts(facts)
@@ -109,3 +121,24 @@ class AboutDialog(QDialog):
 
     def text(self) -> str:
         return self.details.toPlainText()
+
+
+class NoticesDialog(QDialog):
+    """The third-party notices (services/notices.py), read-only and selectable; filled in once a worker has read them."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Third-party licences")
+        self.resize(760, 560)
+        self.text_view = QPlainTextEdit(self)
+        self.text_view.setReadOnly(True)
+        self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # licence texts keep their own lines
+        self.text_view.setPlainText("Reading the licences...")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text_view, 1)
+        layout.addWidget(buttons)
+
+    def set_text(self, text: str) -> None:
+        self.text_view.setPlainText(text)

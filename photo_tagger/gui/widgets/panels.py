@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
                                QRadioButton, QVBoxLayout, QWidget)
@@ -128,8 +130,11 @@ class NoModelPanel(_Panel):
         size.setToolTip("What installing it downloads (the hub's own figure)")
         size.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.sizes[ready.repo_id] = size
-        about = QLabel(f"{ready.good_for}. Searches in {ready.languages}.", self)
+        about = QLabel(f"{html.escape(ready.good_for, quote=False)}. Searches in {html.escape(ready.languages, quote=False)}.<br>Weights: {html.escape(ready.licence, quote=False)} "
+                       f"(<a href=\"{ready.model_card}\">model card</a>)", self)
         about.setWordWrap(True)
+        about.setTextFormat(Qt.TextFormat.RichText)
+        about.setOpenExternalLinks(True)
         about.setStyleSheet("color: palette(placeholder-text)")
         about.setIndent(choice.style().pixelMetric(choice.style().PixelMetric.PM_ExclusiveIndicatorWidth) + 6)
         row = QGridLayout()
