@@ -76,7 +76,7 @@ class AlbumCatalog:
     def album_photo_ids(self, album_id: int) -> list[str]:
         """The album's photos, oldest addition first."""
         return [r[0] for r in self._query("SELECT photo_id FROM album_photos WHERE album_id = ? "
-                                          "ORDER BY added_at, photo_id", (album_id,))]
+                                          "ORDER BY added_at, rowid", (album_id,))]
 
     def albums_of(self, photo_ids: Iterable[str]) -> dict[str, list[str]]:
         """The names of the (plain) albums each of these photos is in, by name."""

@@ -20,6 +20,8 @@ class PhotoGridView(QListView):
         self.setAccessibleName("Photo grid")  # also names its own shortcuts in Help > Keyboard shortcuts
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setMovement(QListView.Movement.Static)
+        self.setDragEnabled(True)  # after setMovement, which turns dragging off: photos drag onto an album
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setWrapping(True)
         self.setUniformItemSizes(True)
