@@ -100,7 +100,8 @@ class AlbumActions(WindowPart):
         name = self.ask_name("New album", "Name of the new album:")
         if name is None:
             return
-        self._write(f"Creating the album {name}", lambda: self._created(name, ids), f"Created the album \u201c{name}\u201d")
+        self._write(f"Creating the album {name}", lambda: self._created(name, ids),
+                    f"Created the album \u201c{name}\u201d")
 
     def _created(self, name: str, ids: list[str] | None):
         album = self.service.create(name)
@@ -110,19 +111,22 @@ class AlbumActions(WindowPart):
 
     def save_search_button(self, parent) -> QToolButton:
         """The grid header's button: one click saves the current search (with the sidebar's scope and the dates) as
-        a smart album; its arrow offers strong matches only. The window shows it while a search is shown."""
+        a smart album of its strong matches; its arrow offers all matches. The window shows it while a search is
+        shown."""
         button = QToolButton(parent)
         button.setText("Save as smart album")
-        button.setToolTip("Keep this search as a smart album in the sidebar: it stays up to date as photos change")
+        button.setToolTip("Keep this search's strong matches (above the line) as a smart album in the sidebar: it "
+                          "stays up to date as photos change")
         button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        button.clicked.connect(lambda: self.save_search())
-        strong = QMenu(button)
-        strong.addAction("Save as smart album of strong matches only", lambda: self.save_search(True))
-        button.setMenu(strong)
+        # Strong matches by default: the weaker ones are only the closest photos, often the whole library.
+        button.clicked.connect(lambda: self.save_search(strong_only=True))
+        weaker = QMenu(button)
+        weaker.addAction("Save as smart album with the weaker matches too", lambda: self.save_search(False))
+        button.setMenu(weaker)
         button.setVisible(False)
         return button
 
-    def save_search(self, strong_only: bool = False) -> None:
+    def save_search(self, strong_only: bool = True) -> None:
         """The current search, with the sidebar's folder, tag and the dates, as a smart album."""
         window = self.window
         if not window.query:

@@ -7,6 +7,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from photo_tagger.core.grading import WEAK
+from photo_tagger.gui.models.photo_grid import MatchRole
 from photo_tagger.gui.models.photo_mime import PHOTO_IDS_MIME, photo_ids_of
 from photo_tagger.services.albums import album_service
 from tests.gui.conftest import wait_idle
@@ -118,8 +120,16 @@ def test_a_search_saved_as_a_smart_album_in_one_click(qtbot, open_window, tiny_h
     assert asked == ["a red photo"]  # the name offered is the search
     qtbot.waitUntil(lambda: "Reds" in _counts(window))
     smart = window.sidebar.albums.albums[0]
-    assert smart.smart and smart.search.query == "a red photo" and smart.count == 6
-    assert window.sidebar.albums.data(_album_row_index(window, "Reds")).startswith("\u2731 Reds (6)")
+    strong = window.grid_model.rowCount() - len([i for i in range(window.grid_model.rowCount())
+                                                 if window.grid_model.index(i, 0).data(MatchRole) == WEAK])
+    assert smart.smart and smart.search.query == "a red photo" and smart.search.strong_only
+    assert smart.count == strong  # what the grid shows above the line
+    # The button's arrow: the weaker matches too, as the grid shows them all.
+    window.albums.ask_name = lambda title, label, text="": "Reds, all"
+    window.save_search_button.menu().actions()[0].trigger()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: _counts(window).get("Reds, all") == 6)
+    assert window.sidebar.albums.data(_album_row_index(window, "Reds")).startswith(f"\u2731 Reds ({strong})")
     # Photos cannot be dropped onto a smart album.
     data = window.grid_model.mimeData([window.grid_model.index(0, 0)])
     assert data.hasFormat(PHOTO_IDS_MIME)
@@ -128,10 +138,11 @@ def test_a_search_saved_as_a_smart_album_in_one_click(qtbot, open_window, tiny_h
 
     # Choosing it empties the search and shows its photos; the grid's menu offers no "Remove from".
     window.sidebar.album_view.clicked.emit(_album_row_index(window, "Reds"))
-    qtbot.waitUntil(lambda: window.header.text().startswith("Smart album \u201cReds\u201d: 6 photos"),
+    qtbot.waitUntil(lambda: window.header.text().startswith(f"Smart album \u201cReds\u201d: {strong} photo"),
                     timeout=10_000)
     assert window.search_bar.edit.text() == "" and window.albums.showing
+    window.sidebar.album_view.clicked.emit(_album_row_index(window, "Reds, all"))
+    qtbot.waitUntil(lambda: window.header.text().startswith("Smart album \u201cReds, all\u201d: 6 photos"))
     window.grid.setCurrentIndex(window.grid_model.index(0, 0))
     texts = [a.text() for a in window.photos.menu(window.selected_items()).actions()]
-    assert not any(t.startswith("Remove from") for t in texts)
-
+    assert "Add to album" in texts and not any(t.startswith("Remove from") for t in texts)
