@@ -12,6 +12,8 @@ from photo_tagger.core.albums import Album, AlbumError, SavedSearch, clean_name
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services.albums import album_service
 
+SMART_WHILE_BUSY_S = 30.0  # a smart album's search costs about one search (benchmarks/RESULTS.md, smart albums)
+
 
 class AlbumActions(WindowPart):
     """`shown`: the album the grid shows (None: the library, a search); the window asks `showing` first."""
@@ -36,7 +38,11 @@ class AlbumActions(WindowPart):
     def refresh(self) -> None:
         """Lists the albums with their counts (a smart album's search runs again only when the library changed)."""
         self._generation += 1
-        self.runner.query(self.service.list, on_done=partial(self._listed, self._generation))
+        # While a job writes (indexing a folder), counts refreshed every LIVE_REFRESH_S would run every smart
+        # album's search each time: they follow at most every SMART_WHILE_BUSY_S then, and at once after the job.
+        stale_ok = SMART_WHILE_BUSY_S if self.runner.busy else 0.0
+        self.runner.query(partial(self.service.list, stale_ok_s=stale_ok),
+                          on_done=partial(self._listed, self._generation))
 
     def _listed(self, generation: int, albums: list[Album]) -> None:
         if generation != self._generation:

@@ -54,20 +54,24 @@ class AlbumService:
     a new photo, a retag, a tag edit), so a sidebar that asks again after nothing changed costs nothing."""
 
     def __init__(self, catalog: AlbumStore, smart_search: SmartSearch | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic):
         self.catalog = catalog
         self.smart_search = smart_search
         self.clock = clock
-        self._smart: dict[tuple[int, SavedSearch], tuple[int, list[str]]] = {}
+        self.monotonic = monotonic
+        # (album id, its search) -> (catalog generation, ids, when computed)
+        self._smart: dict[tuple[int, SavedSearch], tuple[int, list[str], float]] = {}
         self._lock = threading.Lock()
 
     # -- reading
-    def list(self, *, count_smart: bool = True) -> list[Album]:
-        """Every album by name, with its count; a smart album's counted by running its search (when given)."""
+    def list(self, *, count_smart: bool = True, stale_ok_s: float = 0.0) -> list[Album]:
+        """Every album by name, with its count; a smart album's counted by running its search (when given).
+        `stale_ok_s`: a smart album's result computed that recently is kept even if the library changed since
+        (the window, while indexing, so that each batch does not run every smart album's search again)."""
         albums = self.catalog.albums()
         if not count_smart or self.smart_search is None:
             return albums
-        return [Album(a.id, a.name, a.created_at, len(self._smart_ids(a)), a.search) if a.smart else a
+        return [Album(a.id, a.name, a.created_at, len(self._smart_ids(a, stale_ok_s)), a.search) if a.smart else a
                 for a in albums]
 
     def get(self, name: str) -> Album:
@@ -169,18 +173,18 @@ class AlbumService:
             raise AlbumError(f"the smart album's search cannot run: {problem}")
         return SavedSearch(text, search.filters, search.strong_only)
 
-    def _smart_ids(self, album: Album) -> list[str]:
+    def _smart_ids(self, album: Album, stale_ok_s: float = 0.0) -> list[str]:
         if self.smart_search is None:
             raise AlbumError("smart albums need the search, which is not set up here")
         key = (album.id, album.search)
         generation = self.catalog.generation()
         with self._lock:
             cached = self._smart.get(key)
-        if cached is not None and cached[0] == generation:
+        if cached is not None and (cached[0] == generation or self.monotonic() - cached[2] < stale_ok_s):
             return cached[1]
         ids = self.smart_search(album.search, SMART_LIMIT)
         with self._lock:
-            self._smart[key] = (generation, ids)
+            self._smart[key] = (generation, ids, self.monotonic())
         return ids
 
 

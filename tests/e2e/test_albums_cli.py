@@ -116,3 +116,42 @@ def test_smart_album_is_a_live_saved_search(cli, shapes_home, tmp_path):
     later = _shown(cli, shapes_home, "Red circles")
     assert len(later) >= len(first) + (1 if new else 0)
     assert _albums(cli, shapes_home)["Red circles"]["count"] == len(later)
+
+
+def test_album_keywords_in_sidecars_when_the_setting_is_on(cli, tiny_home, tmp_path):
+    from photo_tagger.infra.xmp_sidecar import XmpSidecars
+
+    folder = tmp_path / "photos"
+    photo = make_photo(folder / "a.jpg")
+    other = make_photo(folder / "b.jpg", (30, 30, 200))
+    assert cli("--home", tiny_home, "index", folder).returncode == 0
+    assert cli("--home", tiny_home, "album", "create", "Lisbon 2026").returncode == 0
+    assert cli("--home", tiny_home, "album", "add", "Lisbon 2026", photo).returncode == 0
+    assert cli("--home", tiny_home, "album", "create", "Best").returncode == 0
+    assert cli("--home", tiny_home, "album", "add", "Best", photo).returncode == 0
+    assert cli("--home", tiny_home, "export-xmp").returncode == 0
+    def album_keywords(path) -> list[str]:
+        found = XmpSidecars().read(str(path))
+        return [k for k in found.present.hierarchical if "Albums" in k] if found else []
+
+    assert album_keywords(photo) == []  # off by default
+
+    assert cli("--home", tiny_home, "settings", "sidecar_albums", "true").returncode == 0
+    assert cli("--home", tiny_home, "export-xmp").returncode == 0
+    written = XmpSidecars().read(str(photo)).present
+    assert {"Albums|Lisbon 2026", "Albums|Best"} <= set(written.hierarchical)
+    assert {"Albums/Lisbon 2026", "Albums/Best"} <= set(written.tags_list)
+    assert "Lisbon 2026" not in written.subject
+    assert album_keywords(other) == []
+
+    # Indexed again (as a changed file, reading its sidecar): the album's keyword does not become a tag.
+    photo.write_bytes(photo.read_bytes() + b"\0")
+    assert cli("--home", tiny_home, "index", folder).returncode == 0
+    assert "Lisbon 2026" not in json.loads(cli("--home", tiny_home, "tags", photo, "--json").out)["tags"]
+
+    assert "Best" not in json.loads(cli("--home", tiny_home, "tags", photo, "--json").out)["tags"]
+
+    # Out of one album: its keyword leaves the sidecar at the next export, the other album's stays.
+    assert cli("--home", tiny_home, "album", "remove", "Lisbon 2026", photo).returncode == 0
+    assert cli("--home", tiny_home, "export-xmp").returncode == 0
+    assert album_keywords(photo) == ["Albums|Best"]

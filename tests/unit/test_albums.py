@@ -78,7 +78,8 @@ def test_smart_album_runs_its_search_again_only_after_a_change(catalog):
         runs.append(saved)
         return ["p3", "p1"]
 
-    albums = AlbumService(catalog, search)
+    now = [100.0]
+    albums = AlbumService(catalog, search, monotonic=lambda: now[0])
     saved = SavedSearch("a dog -cat", Filters(tag="dog", folder="/photos"), strong_only=True)
     smart = albums.create("Dogs", saved)
     assert smart.smart and smart.search == saved
@@ -88,6 +89,18 @@ def test_smart_album_runs_its_search_again_only_after_a_change(catalog):
     with catalog.transaction() as db:
         catalog.write(db, upserts=[_record(9)])  # a new photo
     assert albums.photo_ids("Dogs") == ["p3", "p1"] and len(runs) == 2
+    albums.list()  # nothing changed since it ran at 100
+    assert len(runs) == 2
+    with catalog.transaction() as db:
+        catalog.write(db, upserts=[_record(10)])
+    now[0] = 120.0
+    albums.list(stale_ok_s=30)  # while indexing: 20 s old is recent enough
+    assert len(runs) == 2
+    now[0] = 131.0
+    albums.list(stale_ok_s=30)
+    assert len(runs) == 3
+    albums.list()
+    assert len(runs) == 3
     with pytest.raises(AlbumError, match="smart album"):
         albums.add("Dogs", ["p0"])
     with pytest.raises(AlbumError, match="needs a search"):
