@@ -49,8 +49,10 @@ class AlbumActions(WindowPart):
             return
         self.albums = albums
         if self.shown is not None:
-            self.shown = next((a for a in albums if a.id == self.shown.id), None)
-            if self.shown is None:  # deleted (here or by the CLI): back to the library
+            before, self.shown = self.shown, next((a for a in albums if a.id == self.shown.id), None)
+            # Deleted (back to the library), renamed, or its photos changed (added, removed, a smart album's
+            # search finding others): the grid shows it again.
+            if self.shown != before:
                 self.window.refresh_grid()
         self.window.sidebar.set_albums(albums, self.shown.id if self.shown else None)
 
@@ -80,7 +82,7 @@ class AlbumActions(WindowPart):
         album, window = self.shown, self.window
         kind = "smart album" if album.smart else "album"
         window.header.setText(f"Loading the {kind} \u201c{album.name}\u201d...")
-        self.runner.query(partial(self.service.items, album.name),
+        self.runner.query(partial(self.service.items, album.id),
                           on_done=partial(self._grid_loaded, generation, album),
                           on_error=partial(window._grid_failed, generation))
 
@@ -175,9 +177,7 @@ class AlbumActions(WindowPart):
 
         def done(result) -> None:
             window.status.show_message(said(result) if callable(said) else said)
-            self.refresh()
-            if self.shown is not None:
-                window.refresh_grid()
+            self.refresh()  # the grid follows when the album it shows changed (_listed)
 
         return self.runner.write(description, lambda progress, control: change(), on_done=done,
                                  on_error=lambda exc: window.status.show_message(f"{description}: {exc}"))

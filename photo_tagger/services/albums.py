@@ -80,18 +80,26 @@ class AlbumService:
             raise AlbumError(f"no album named {name.strip()!r} (photo-tagger album list shows them)")
         return album
 
-    def photo_ids(self, name: str) -> list[str]:
-        """The album's photos: a plain album's in the order they were added, a smart album's best first."""
-        album = self.get(name)
+    def by_id(self, album_id: int) -> Album:
+        """The album with this id (the window holds albums by id: a rename elsewhere does not lose it)."""
+        album = next((a for a in self.catalog.albums() if a.id == album_id), None)
+        if album is None:
+            raise AlbumError("this album was deleted")
+        return album
+
+    def photo_ids(self, name: str | int) -> list[str]:
+        """The album's (by name or id) photos: a plain album's in the order they were added, a smart album's best
+        first."""
+        album = self.by_id(name) if isinstance(name, int) else self.get(name)
         return self._smart_ids(album) if album.smart else self.catalog.album_photo_ids(album.id)
 
-    def records(self, name: str) -> list[PhotoRecord]:
+    def records(self, name: str | int) -> list[PhotoRecord]:
         """The album's photos' records, in photo_ids' order."""
         ids = self.photo_ids(name)
         found = self.catalog.get(ids)
         return [found[i] for i in ids if i in found]
 
-    def items(self, name: str) -> list[GridItem]:
+    def items(self, name: str | int) -> list[GridItem]:
         """The album's photos as grid cells, with their effective tags and flags (the grid blurs flagged ones)."""
         records = [r for r in self.records(name) if r.status == "indexed"]
         ids = [r.id for r in records]

@@ -96,10 +96,14 @@ def test_rename_and_delete_from_the_sidebar_keep_the_photos(qtbot, open_window, 
     window.refresh_sidebar()
     qtbot.waitUntil(lambda: _counts(window) == {"Old name": 2})
     album = window.sidebar.albums.albums[0]
+    window.sidebar.album_view.setCurrentIndex(window.sidebar.albums.index(0, 0))  # shown while renamed
+    qtbot.waitUntil(lambda: window.header.text().startswith("Album \u201cOld name\u201d: 2 photos"))
     window.albums.ask_name = lambda title, label, text="": "New name"
     {a.text(): a for a in window.sidebar.album_menu(album).actions()}["Rename album..."].trigger()
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: _counts(window) == {"New name": 2})
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 2)  # still shown, not lost with its old name
+    assert "could not" not in window.header.text().lower()
     window.confirm = lambda text: "stay in the library" in text
     {a.text(): a for a in window.sidebar.album_menu(window.sidebar.albums.albums[0]).actions()}["Delete album"].trigger()
     wait_idle(qtbot, window)
