@@ -150,3 +150,22 @@ def test_a_search_saved_as_a_smart_album_in_one_click(qtbot, open_window, tiny_h
     window.grid.setCurrentIndex(window.grid_model.index(0, 0))
     texts = [a.text() for a in window.photos.menu(window.selected_items()).actions()]
     assert "Add to album" in texts and not any(t.startswith("Remove from") for t in texts)
+
+
+def test_a_smart_album_shown_follows_new_photos(qtbot, open_window, tiny_home, photo_folder):
+    from photo_tagger.core.albums import SavedSearch
+    from tests.photos import make_photo
+
+    window = _ready(qtbot, open_window, tiny_home, photo_folder)
+    album_service(window.app).create("Everything red", SavedSearch("a red photo"))  # all matches: every photo
+    window.refresh_sidebar()
+    qtbot.waitUntil(lambda: _counts(window) == {"Everything red": 6})
+    window.sidebar.album_view.setCurrentIndex(_album_row_index(window, "Everything red"))
+    qtbot.waitUntil(lambda: window.header.text().startswith("Smart album \u201cEverything red\u201d: 6 photos"))
+
+    make_photo(photo_folder / "new.jpg", (220, 20, 20))
+    window.folders.rescan(str(photo_folder))  # as the watcher's indexing of a new file ends
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: _counts(window) == {"Everything red": 7}, timeout=10_000)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 7, timeout=10_000)
+    assert "new.jpg" in {i.name for i in window.grid_model.items}
