@@ -82,6 +82,8 @@ class Settings:
     thumbnail_size: int = 160  # pixels, the desktop app's grid (Small 112, Medium 160, Large 240)
     # Text in photos (core/photo_text.py): auto reads the photos a cheap look at the pixels says may hold text.
     ocr: str = "auto"
+    # Album membership exported to sidecars as the hierarchical keyword Albums|Name (digiKam: Albums/Name).
+    sidecar_albums: bool = False
 
     def __post_init__(self) -> None:
         """Every check of a setting's value: settings.toml, the window's Settings dialog and `photo-tagger settings`
@@ -150,6 +152,8 @@ SETTINGS_HELP = {
     "fast_decode": "decode large JPEGs at a lower resolution for faster indexing: true or false",
     "ocr": "read text in photos (searchable): auto (photos that look like they hold text), all, or off",
     "thumbnail_size": "the window's thumbnail size in pixels, 48 to 512 (Small 112, Medium 160, Large 240)",
+    "sidecar_albums": "write each photo's albums into its XMP sidecar as Albums|Name keywords (digiKam and "
+                      "Lightroom show them): true or false",
 }
 # Keys of older settings.toml files, read past without a warning (the next save leaves them out), and what to use
 # instead: the watched folders live in the library's catalog, and adding or removing one is work (indexing,

@@ -9,12 +9,12 @@ import sys
 
 from photo_tagger import __version__
 from photo_tagger.cli import desktop, doctor, library, library_health, models, search, sidecars, store, tagging
-from photo_tagger.cli import duplicates, settings as settings_command
+from photo_tagger.cli import albums, duplicates, settings as settings_command
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (library, library_health, search, duplicates, tagging, sidecars, models, store, settings_command, doctor,
-            desktop)
+COMMANDS = (library, library_health, search, duplicates, tagging, albums, sidecars, models, store, settings_command,
+            doctor, desktop)
 
 
 def build_parser() -> argparse.ArgumentParser:

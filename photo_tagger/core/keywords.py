@@ -12,6 +12,7 @@ SENSITIVE = "Sensitive"  # AI/Sensitive/<category>: moderation flags
 # darktable keeps its own bookkeeping as keywords (darktable|format|jpg, darktable|changed, darktable|exported)
 # and writes them to lr:hierarchicalSubject: they say nothing about the photo, like the app's own AI root.
 TOOL_ROOTS = frozenset({AI, "darktable"})
+ALBUMS = "Albums"  # root of the albums' keywords (Albums|Name), written when the setting sidecar_albums is on
 LR_SEPARATOR = "|"  # lr:hierarchicalSubject (Lightroom)
 DIGIKAM_SEPARATOR = "/"  # digiKam:TagsList
 
@@ -72,6 +73,17 @@ def keywords_for(tags: EffectiveTags, choices: UserChoices | None) -> KeywordSet
     )
 
 
+def with_albums(keywords: KeywordSet, albums: Iterable[str]) -> KeywordSet:
+    """The keywords plus one `Albums|Name` (`Albums/Name`) per album, in the hierarchies only: a flat album name
+    would read as what the photo shows."""
+    paths = [(ALBUMS, name) for name in albums]
+    if not paths:
+        return keywords
+    return KeywordSet(keywords.subject,
+                      tuple(_unique([*keywords.hierarchical, *(_path(p, LR_SEPARATOR) for p in paths)])),
+                      tuple(_unique([*keywords.tags_list, *(_path(p, DIGIKAM_SEPARATOR) for p in paths)])))
+
+
 def _unique(values: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for value in values:
@@ -101,6 +113,7 @@ def foreign_keywords(subject: Iterable[str] = (), hierarchical: Iterable[str] = 
     so is a flat keyword the app recorded (`ours`) as written for one of its automatic tags."""
     paths = [_split(p, LR_SEPARATOR) for p in hierarchical] + [_split(p, DIGIKAM_SEPARATOR) for p in tags_list]
     paths = [p for p in paths if p]
+    paths = [p for p in paths if p[0] != ALBUMS]  # the albums' keywords are the app's too, never tags
     theirs = [p for p in paths if p[0] not in TOOL_ROOTS]
     their_leaves = {p[-1] for p in theirs}
     in_ours = {part for p in paths if p[0] in TOOL_ROOTS for part in p}

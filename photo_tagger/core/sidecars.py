@@ -6,10 +6,10 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from photo_tagger.core.jobs import Cancelled, JobControl
-from photo_tagger.core.keywords import keywords_for, merge
+from photo_tagger.core.keywords import keywords_for, merge, with_albums
 from photo_tagger.core.ports import Catalog, Progress, SidecarStore
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.tagging import TagDecision, effective
@@ -45,10 +45,12 @@ class SidecarReport:
 
 def export_sidecars(catalog: Catalog, sidecars: SidecarStore, *, folder: str | None = None,
                     ids: Sequence[str] | None = None, overwrite_ours: bool = False, progress: Progress | None = None,
-                    control: JobControl | None = None) -> SidecarReport:
+                    control: JobControl | None = None,
+                    albums: Callable[[list[str]], dict[str, list[str]]] | None = None) -> SidecarReport:
     """Write the effective tags (as `photo-tagger tags` shows them) of every indexed photo, or those under
     `folder`, or the photos `ids`, into their sidecars, merged with what the sidecars already hold.
 
+    `albums`: the names of the albums of each of these photo ids, written as Albums|Name keywords (None: none).
     A plain callable for a worker thread: reports through `progress`, stops at `control`'s checkpoints.
     A photo that cannot be written is a skipped entry with its reason, never an error."""
     started = time.monotonic()
@@ -65,10 +67,12 @@ def export_sidecars(catalog: Catalog, sidecars: SidecarStore, *, folder: str | N
             chunk_ids = [r.id for r in chunk]
             decisions = catalog.decisions(chunk_ids)
             choices = catalog.choices(chunk_ids)
+            albums_of = albums(chunk_ids) if albums is not None else {}
             for done, record in enumerate(chunk, start + 1):
                 control.checkpoint()
                 choice = choices.get(record.id)
                 wanted = keywords_for(effective(decisions.get(record.id, TagDecision()), choice), choice)
+                wanted = with_albums(wanted, albums_of.get(record.id, ()))
                 _export_one(sidecars, record.path, wanted, overwrite_ours, report)
                 if progress:
                     progress.advanced(done)

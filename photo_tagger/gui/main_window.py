@@ -9,9 +9,11 @@ from functools import partial
 
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, \
+    QWidget
 
 from photo_tagger.gui import model_trial_driver
+from photo_tagger.gui.album_actions import AlbumActions
 from photo_tagger.gui.dialogs import model_trial_dialog
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.folder_actions import FolderActions
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.empty = EmptyLibraryPanel(self)
         self.folders = FolderActions(self)
         self.sidecars = SidecarActions(self)
+        self.albums = AlbumActions(self)
         self.model_setup = ModelSetup(self)
         self.model_trial = model_trial_driver.attach(self)  # a second model's sample, encoded in the background
         self.loading = QLabel("Opening the library...", self)
@@ -106,7 +109,11 @@ class MainWindow(QMainWindow):
         content = QWidget(self)
         layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 0)
-        layout.addWidget(self.header)
+        heading = QHBoxLayout()
+        heading.addWidget(self.header, 1)
+        self.save_search_button = self.albums.save_search_button(self)
+        heading.addWidget(self.save_search_button)
+        layout.addLayout(heading)
         layout.addWidget(self.grid, 1)
         splitter = QSplitter(self)
         splitter.addWidget(self.sidebar)
@@ -127,6 +134,8 @@ class MainWindow(QMainWindow):
         self.add_folder_action.setShortcut(QKeySequence.StandardKey.Open)
         library.addAction("Retag everything", lambda: self.folders.retag(None))
         library.addAction("Write all tags to sidecars", lambda: self.sidecars.write())
+        library.addAction("New album...", lambda: self.albums.create())
+        library.addAction("Save search as smart album...", lambda: self.albums.save_search())
         library.addSeparator()
         library.addAction("Quit", self.close).setShortcut(QKeySequence.StandardKey.Quit)
         view = self.menuBar().addMenu("&View")
@@ -249,6 +258,7 @@ class MainWindow(QMainWindow):
         self.runner.query(partial(browsing.tag_rows, self.app), on_done=partial(self._tags_loaded, generation))
         self.runner.query(partial(browsing.skipped_files, self.app),
                           on_done=partial(self._skipped_loaded, generation))
+        self.albums.refresh()  # smart albums' counts follow new, changed and retagged photos
 
     def _folders_loaded(self, generation: int, folders) -> None:
         if generation == self._sidebar_generation:  # two query workers: an older answer may come last
@@ -276,6 +286,10 @@ class MainWindow(QMainWindow):
         generation = self._generation
         self.grid_model.clear()
         query, scope = self.query, self.scope
+        self.save_search_button.setVisible(bool(query))
+        if self.albums.showing and not query:
+            self.albums.load_grid(generation)
+            return
         where = self._where(scope)
         if query:
             self.header.setText(f"Searching for \u201c{query}\u201d{where}...")
@@ -367,17 +381,25 @@ class MainWindow(QMainWindow):
 
     def _query_changed(self, query: str) -> None:
         self.query = query
+        if query:
+            self.albums.leave()  # a search looks through the whole library (within the sidebar's scope)
         self.details.set_search(query)  # its words are marked in the photo's text
         self.refresh_grid()
 
     def _folder_selected(self, folder: str | None) -> None:
+        if folder == self.scope.folder and not self.albums.showing:
+            return  # the sidebar's click on the folder already shown (it reports clicks: back from an album)
         self.scope = replace(self.scope, folder=folder)
+        self.albums.leave()
         self.refresh_grid()
 
     def _tag_selected(self, entry: TagEntry) -> None:
+        if entry == self.tag_entry and not self.albums.showing:
+            return
         self.tag_entry = entry
         self.scope = replace(self.scope, tag=entry.name if entry.kind == "tag" else None,
                              flagged=entry.kind == "flagged")
+        self.albums.leave()
         self.refresh_grid()
 
     def _live_refresh(self, job) -> None:

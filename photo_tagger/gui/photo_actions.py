@@ -215,6 +215,7 @@ class PhotoActions(WindowPart):
         indexed = [i.id for i in items if i.status == "indexed"]
         menu.addAction("Write tags to sidecars",
                        lambda: window.sidecars.write(ids=indexed)).setEnabled(bool(indexed))
+        window.albums.extend_menu(menu, items)  # Add to album, Remove from album
         return menu
 
     def like_but(self, item: GridItem) -> None:

@@ -40,7 +40,7 @@ def test_settings_shows_and_sets_one(cli, home):
     assert cli("--home", home, "settings", "ocr", "all").out == "ocr = all\n"
     assert saved(home) == {"model": "", "device": "cpu", "precision": "fp32", "batch_size": 32, "threads": 0,
                            "store_url": "http://nas.local:8000", "store_ca_file": "", "fast_decode": True,
-                           "thumbnail_size": 160, "ocr": "all"}
+                           "thumbnail_size": 160, "ocr": "all", "sidecar_albums": False}
     assert cli("--home", home, "settings", "store_url", "").returncode == 0  # empty: back to this computer
     assert saved(home)["store_url"] == ""
 

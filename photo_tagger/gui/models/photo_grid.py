@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from photo_tagger.core.grading import STRONG, WEAK
+from photo_tagger.gui.models.photo_mime import PHOTO_IDS_MIME, photo_ids_mime
 from photo_tagger.services.browsing import GridItem
 
 ItemRole = Qt.ItemDataRole.UserRole + 1  # the GridItem
@@ -135,7 +136,18 @@ class PhotoGridModel(QAbstractListModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        if self._items[index.row()].status == "indexed":  # photos drag onto an album in the sidebar
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    def mimeTypes(self) -> list[str]:
+        return [PHOTO_IDS_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        """The dragged photos' ids (only this app reads them: a drop elsewhere moves no file)."""
+        ids = list(dict.fromkeys(self._items[i.row()].id for i in indexes if i.isValid()))
+        return photo_ids_mime(ids)
 
     def _thumbnail_loaded(self, key: tuple[str, int]) -> None:
         for row in self._rows.get(key, ()):

@@ -1,15 +1,18 @@
-"""The sidebar's item models: watched folders with photo counts, and tags with counts (plus Flagged)."""
+"""The sidebar's item models: watched folders with photo counts, tags with counts (plus Flagged), albums."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from photo_tagger.core.albums import Album
+from photo_tagger.gui.models.photo_mime import PHOTO_IDS_MIME, photo_ids_of
 from photo_tagger.services.browsing import FolderRow, folder_name
 
 FolderRole = Qt.ItemDataRole.UserRole + 1  # the folder's path (None for "All photos")
 TagRole = Qt.ItemDataRole.UserRole + 1  # a TagEntry
+SMART_MARK = "\u2731 "  # before a smart album's name: its photos come from a saved search
 
 
 class _ListModel(QAbstractListModel):
@@ -107,3 +110,66 @@ class TagListModel(_ListModel):
         if role == TagRole:
             return entry
         return None
+
+
+AlbumRole = Qt.ItemDataRole.UserRole + 1  # an Album (core/albums.py)
+
+
+class AlbumListModel(_ListModel):
+    """Albums and smart albums by name, each "name (count)"; photos dragged from the grid drop onto a plain album,
+    which `photos_dropped` reports (the window stores them on a worker)."""
+
+    photos_dropped = Signal(object, list)  # the Album, the dropped photo ids
+
+    def set_albums(self, albums: list[Album]) -> None:
+        self._replace(albums)
+
+    @property
+    def albums(self) -> list[Album]:
+        return list(self._rows)
+
+    def row_of(self, album_id: int | None) -> int:
+        return next((row for row, album in enumerate(self._rows) if album.id == album_id), -1)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        album: Album | None = self._row(index)
+        if album is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{SMART_MARK if album.smart else ''}{album.name} ({album.count})"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            count = f"{album.count} photo{'' if album.count == 1 else 's'}"
+            if album.smart:
+                return f"Smart album: {count} found by {album.search.describe()}\nKept up to date as photos change"
+            return f"Album: {count}\nDrag photos here from the grid to add them"
+        if role == AlbumRole:
+            return album
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        album = self._row(index)
+        if album is not None and not album.smart:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
+        return flags
+
+    def mimeTypes(self) -> list[str]:
+        return [PHOTO_IDS_MIME]
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction  # either way the photo also stays where it is
+
+    def canDropMimeData(self, data, action, row: int, column: int, parent) -> bool:
+        return self._drop_target(row, parent) is not None and bool(photo_ids_of(data))
+
+    def dropMimeData(self, data, action, row: int, column: int, parent) -> bool:
+        album, ids = self._drop_target(row, parent), photo_ids_of(data)
+        if album is None or not ids or action == Qt.DropAction.IgnoreAction:
+            return False
+        self.photos_dropped.emit(album, ids)
+        return True
+
+    def _drop_target(self, row: int, parent) -> Album | None:
+        """Onto an album (parent is its index); between rows (row >= 0 at the top level) is no album."""
+        album = self._row(parent) if parent.isValid() else None
+        return album if album is not None and not album.smart else None

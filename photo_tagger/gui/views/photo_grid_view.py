@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QSize, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QDrag, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QWidget
 
 from photo_tagger.gui.views.photo_delegate import PhotoDelegate
 
 DIVIDER_WIDTH = 3  # px, in the spacing between tiles
+DRAG_SIZE = 64  # px: a dragged photo's picture, small enough to leave the album under the cursor in sight
 
 
 class PhotoGridView(QListView):
@@ -20,6 +21,8 @@ class PhotoGridView(QListView):
         self.setAccessibleName("Photo grid")  # also names its own shortcuts in Help > Keyboard shortcuts
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setMovement(QListView.Movement.Static)
+        self.setDragEnabled(True)  # after setMovement, which turns dragging off: photos drag onto an album
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setWrapping(True)
         self.setUniformItemSizes(True)
@@ -44,6 +47,29 @@ class PhotoGridView(QListView):
         self.scrollToTop()
 
     # -- the line between strong and weak search hits
+    def startDrag(self, supported_actions) -> None:
+        """Photos dragged (onto an album in the sidebar) show as a small thumbnail beside the cursor, with their
+        count, instead of the whole tile over the drop target."""
+        indexes = [i for i in self.selectedIndexes() if self.model().flags(i) & Qt.ItemFlag.ItemIsDragEnabled]
+        if not indexes:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.model().mimeData(indexes))
+        picture = self.currentIndex().data(Qt.ItemDataRole.DecorationRole) if self.currentIndex() in indexes \
+            else indexes[0].data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(picture, QPixmap) and not picture.isNull():
+            small = picture.scaled(DRAG_SIZE, DRAG_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)
+            if len(indexes) > 1:
+                painter = QPainter(small)
+                painter.fillRect(0, small.height() - 18, 28, 18, Qt.GlobalColor.darkBlue)
+                painter.setPen(Qt.GlobalColor.white)
+                painter.drawText(4, small.height() - 4, str(len(indexes)))
+                painter.end()
+            drag.setPixmap(small)
+            drag.setHotSpot(QPoint(-12, -12))  # below and right of the cursor
+        drag.exec(Qt.DropAction.CopyAction)
+
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         line = self.divider()
