@@ -11,7 +11,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMenu
 
 from photo_tagger.gui.launcher import open_externally
-from photo_tagger.gui.thumbnails import blur, load_preview
+from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
 from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
 from photo_tagger.gui.window_part import WindowPart
@@ -25,8 +25,7 @@ log = logging.getLogger(__name__)
 
 def _preview(path: str, hidden: bool):
     """Preview worker: decode, fit, and blur a flagged photo the user has not revealed."""
-    image = load_preview(path, PREVIEW_SIZE)
-    return blur(image, 24) if hidden else image
+    return load_preview(path, PREVIEW_SIZE, hidden)
 
 
 class PhotoActions(WindowPart):
