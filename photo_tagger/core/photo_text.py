@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+import statistics
+import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 MIN_RUN = 1  # text_score (cells in a line) from which ocr = auto looks closer (benchmarks/RESULTS.md, "Text in photos")
 GATE_DECODE_SIDE = 448  # a photo judged by the text stage itself is decoded as the indexer decodes (224 x 2)
 OCR_DECODE_SIDE = 960  # JPEGs decode at the smallest DCT scale keeping the short side >= this (the reader's size)
+READ_TIMES_KEPT = 50  # reading times kept for the estimate of reading all photos
 MIN_TEXT_PIXELS = 40  # of the detector's map (infra/text_detector.py) from which ocr = auto reads a photo
 
 
@@ -107,6 +110,7 @@ class TextStage:
         self.engine = engine
         self.mode = mode
         self.detector = detector  # ocr = auto: the second look at the photos the gate passed (None: read them all)
+        self._read_times: list[float] = []  # seconds of the last reads (the estimate for reading all photos)
         # The setting under which a pass left nothing to read, while no new content came since: the next index
         # runs (a watched folder's, every few seconds) skip the library-wide look for work (0.3-1 s at 100k photos).
         self._done_under: str | None = None
@@ -182,7 +186,9 @@ class TextStage:
                     report.judged_unlikely += 1
                     return status, "", reason
             report.read += 1
+            started = time.monotonic()
             read = self.engine.read(image)
+            self.note_read_time(time.monotonic() - started)
         except TextEngineUnavailable:
             raise
         except UnreadableImage as exc:
@@ -194,6 +200,13 @@ class TextStage:
             return "failed", "", f"text reader failed ({type(exc).__name__})"
         report.with_text += bool(read.text)
         return ("text" if read.text else "none"), read.text, read.reason
+
+    def note_read_time(self, seconds: float) -> None:
+        self._read_times = (self._read_times + [seconds])[-READ_TIMES_KEPT:]
+
+    def seconds_per_read(self) -> float | None:
+        """The median reading time of the last photos read in this process; None before the first."""
+        return statistics.median(self._read_times) if self._read_times else None
 
     def _detected(self, image: Image.Image) -> tuple[str, str]:
         """The detector's verdict; a detector that fails (a broken install) leaves the photo to the reader."""
