@@ -16,8 +16,6 @@ found at rank 1 by search.
    its threads), which a busy shared machine disturbs much less than the wall clock.
 4. The gate where it runs: the indexer's decode of each of those photos with and without the gate, alternated photo
    by photo in one process (added milliseconds per photo, medians).
-6. The varied set (issue 21, --parts varied): the two looks' recall and reading cost against the one-look gate before
-   it, on tests/text_photos_varied.py (seeds 300, 301; see varied()).
 5. Rank 1: the --words text photos indexed with ocr = auto (the default) in that library; for each photo's unique word
    (lower case, as typed), the share where services.search.search ranks its photo first; and the share where
    catalog.text_matches alone does (the reader and FTS without the gate or the ranking).
@@ -129,7 +127,8 @@ def varied(work: Path, per_kind: int, textless_per_kind: int, threads: int) -> d
     from tests.text_photos_varied import make_camera_like_photos, make_varied_text_photos
 
     sets = {"text": make_varied_text_photos(work / "varied_text", per_kind, seed=300),
-            "textless": make_camera_like_photos(work / "camera_like", textless_per_kind, seed=301)}
+            "textless": make_camera_like_photos(work / "camera_like", textless_per_kind, seed=301),
+            "real_photo_crops": sample_crops(work / "gate_samples", 8)}
     detector, engine = TextDetector(threads=threads), RapidOcrEngine(threads=threads)
     out, first_ms, detect_ms, read_ms = {}, [], [], []
     for kind, paths in sets.items():
@@ -156,6 +155,9 @@ def varied(work: Path, per_kind: int, textless_per_kind: int, threads: int) -> d
                 missed[path.stem.split("_")[0]] += 1
         out[kind] = {"photos": len(paths), "old_gate_read": old, "first_look_passed": passed, "read": read,
                      "not_read_by_kind": dict(missed) if kind == "text" else None}
+    crops = out["real_photo_crops"]
+    out["false_positive_real_photo_crops"] = round(crops["read"] / crops["photos"], 3)
+    out["false_positive_real_photo_crops_old_gate"] = round(crops["old_gate_read"] / crops["photos"], 3)
     text, plain = out["text"], out["textless"]
     out["recall"] = round(text["read"] / text["photos"], 3)
     out["recall_old_gate"] = round(text["old_gate_read"] / text["photos"], 3)

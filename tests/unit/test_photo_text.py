@@ -279,3 +279,23 @@ def test_generated_sets_are_stable(tmp_path):
     photos = make_text_photos(tmp_path / "t", 3, seed=1)
     assert [p.words[0] for p in photos] == ["Bakery", "HARBOUR", "Pharmacy"]
     assert len(make_textless_photos(tmp_path / "p", 2)) == 2
+
+
+def test_every_kind_of_varied_text_passes_both_looks_and_few_camera_like_photos_do(tmp_path):
+    """tests/text_photos_varied.py, decoded as the indexer (first look) and the text stage (detector) decode them;
+    the full measure is benchmarks/bench_ocr.py --parts varied."""
+    from photo_tagger.core.photo_text import GATE_DECODE_SIDE, OCR_DECODE_SIDE
+    from photo_tagger.core.preprocess import open_rgb
+    from tests.text_photos_varied import make_camera_like_photos, make_varied_text_photos
+
+    detector = TextDetector(threads=1)
+
+    def read_under_auto(path) -> bool:
+        if text_score(open_rgb(path, min_side=GATE_DECODE_SIDE)) < MIN_RUN:
+            return False
+        return detector_verdict(detector.text_pixels(open_rgb(path, min_side=OCR_DECODE_SIDE)))[0] == "pending"
+
+    texts = make_varied_text_photos(tmp_path / "text", 1, seed=310)
+    assert [p.stem for p in texts if not read_under_auto(p)] == []
+    plain = make_camera_like_photos(tmp_path / "plain", 1, seed=311)
+    assert sum(read_under_auto(p) for p in plain) <= 1  # of 10: foliage, sky, stars, fabric, bricks, water...
