@@ -19,6 +19,10 @@ found at rank 1 by search.
 5. Rank 1: the --words text photos indexed with ocr = auto (the default) in that library; for each photo's unique word
    (lower case, as typed), the share where services.search.search ranks its photo first; and the share where
    catalog.text_matches alone does (the reader and FTS without the gate or the ranking).
+6. The varied set (issue 21, --parts varied): the gate's two looks (first look, then the detector on what it passed)
+   against the one-look gate before it: recall on tests/text_photos_varied.py's text photos (seed 300), photos read
+   among its camera-like textless photos (seed 301) and among the sample photo crops, and the reading cost per
+   textless photo (see varied()). Part 1 ("gate") measures the first look alone.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_ocr.py --photos 120 --repeats 3
 
