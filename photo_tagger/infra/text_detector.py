@@ -4,15 +4,12 @@ does a photo hold any line of text? No recognition, no OpenCV: onnxruntime over 
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 import threading
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
-log = logging.getLogger(__name__)
 
 DETECT_SIDE = 480  # the copy's long side (multiples of 32 for the model): 1.5% high text of a photo is still found
 TEXT_PROBABILITY = 0.5  # a pixel of the detector's map above this is text
