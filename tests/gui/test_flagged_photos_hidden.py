@@ -111,4 +111,10 @@ def test_duplicates_page_and_review_dialog_show_flagged_photos_blurred(qtbot, fl
 
     qtbot.waitUntil(lambda: all(not i.isNull() for i in icons()), timeout=15_000)
     assert all(sharpest_step(i.pixmap(64, 64).toImage()) < HIDDEN for i in icons())
+    first = dialog.list.item(0)
+    assert first.toolTip() == "Flagged: double-click to show the photo"
+    dialog.list.itemDoubleClicked.emit(first)  # judging a flag may need the photo itself: shown on request
+    qtbot.waitUntil(lambda: sharpest_step(dialog.list.item(0).icon().pixmap(64, 64).toImage()) > SHARP,
+                    timeout=10_000)
+    assert dialog.list.item(0).toolTip() == ""
     dialog.close()

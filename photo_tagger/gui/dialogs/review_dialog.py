@@ -81,6 +81,7 @@ class ReviewDialog(QDialog):
         self._closed = False
         self._relist = False  # the target changed while a job was under way: its list is not wanted
         self._icons: dict[str, QIcon | None] = {}
+        self._hidden_paths: dict[str, str] = {}  # photos whose icon is blurred (flagged): a double-click shows one
         self.targets: list[tuple[str, str]] = []  # filled once the labels file is read (_labels_read)
         self.picker = QComboBox(self)
         self.header = QLabel("Reading the labels...", self)
@@ -104,6 +105,7 @@ class ReviewDialog(QDialog):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        self.list.itemDoubleClicked.connect(self._show_hidden)
         self.yes.clicked.connect(lambda: self.answer(True))
         self.no.clicked.connect(lambda: self.answer(False))
         for key, value in (("Y", True), ("N", False)):
@@ -236,6 +238,8 @@ class ReviewDialog(QDialog):
             return
         for photo_id, path in todo:
             hidden = photo_id in flagged and self.hide_if_flagged(photo_id)
+            if hidden:
+                self._hidden_paths[photo_id] = path
             self.runner.thumbnail(partial(_small_image, path, hidden), on_done=partial(self._icon_made, photo_id),
                                   on_error=lambda exc: None)  # unreadable now: the row still shows its name
 
@@ -249,6 +253,16 @@ class ReviewDialog(QDialog):
         for row in range(min(self.list.count(), ICONS_AT_ONCE)):
             if self.list.item(row).data(PhotoIdRole) == photo_id:
                 self.list.item(row).setIcon(self._icons[photo_id])
+                self.list.item(row).setToolTip("Flagged: double-click to show the photo"
+                                               if photo_id in self._hidden_paths else "")
+
+    def _show_hidden(self, item: QListWidgetItem) -> None:
+        """A blurred (flagged) photo's icon, shown sharp on the user's double-click: judging it may need to see it."""
+        photo_id = item.data(PhotoIdRole)
+        path = self._hidden_paths.pop(photo_id, None)
+        if path is not None:
+            self.runner.thumbnail(partial(_small_image, path, False), on_done=partial(self._icon_made, photo_id),
+                                  on_error=lambda exc: None)
 
     # -- answers
     def answer(self, accept: bool) -> None:
