@@ -19,6 +19,10 @@ found at rank 1 by search.
 5. Rank 1: the --words text photos indexed with ocr = auto (the default) in that library; for each photo's unique word
    (lower case, as typed), the share where services.search.search ranks its photo first; and the share where
    catalog.text_matches alone does (the reader and FTS without the gate or the ranking).
+6. The varied set (issue 21, --parts varied): the gate's two looks (first look, then the detector on what it passed)
+   against the one-look gate before it: recall on tests/text_photos_varied.py's text photos (seed 300), photos read
+   among its camera-like textless photos (seed 301) and among the sample photo crops, and the reading cost per
+   textless photo (see varied()). Part 1 ("gate") measures the first look alone.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_ocr.py --photos 120 --repeats 3
 
@@ -102,6 +106,74 @@ def gate(work: Path, words: int, textless: int) -> dict:
     out["false_positive_samples"] = round(out["sample_photo_crops"]["judged_likely"] / len(crops), 3)
     out["ms_per_photo"] = ms(times)
     out["decoded_size"] = list(images["generated_textless"][0].size)
+    return out
+
+
+def _gate_before_issue_21(image: Image.Image) -> float:
+    """The one-look gate this replaced (320 px and half that, 2 extra cells for the coarse look; read from 4)."""
+    from photo_tagger.core.text_gate import _lines
+
+    factor = -(-max(image.size) // 320)
+    grey = (image.reduce(factor) if factor > 1 else image).convert("L")
+    return max(_lines(np.asarray(grey, dtype=np.int16)), _lines(np.asarray(grey.reduce(2), dtype=np.int16)) - 2, 0)
+
+
+def varied(work: Path, per_kind: int, textless_per_kind: int, threads: int) -> dict:
+    """The gate's two looks (core/text_gate.py, then infra/text_detector.py on what it passed) on
+    tests/text_photos_varied.py's photos, decoded as the indexer (first look) and the text stage (detector) decode
+    them; against the one-look gate before issue 21. Reading cost per textless photo = detector ms x share passed
+    by the first look + reader ms on a textless photo x share read (the old gate: reader ms x share read)."""
+    from collections import Counter
+
+    from photo_tagger.core.photo_text import MIN_TEXT_PIXELS
+    from photo_tagger.infra.ocr_engine import RapidOcrEngine
+    from photo_tagger.infra.text_detector import TextDetector
+    from tests.text_photos_varied import make_camera_like_photos, make_varied_text_photos
+
+    sets = {"text": make_varied_text_photos(work / "varied_text", per_kind, seed=300),
+            "textless": make_camera_like_photos(work / "camera_like", textless_per_kind, seed=301),
+            "real_photo_crops": sample_crops(work / "gate_samples", 8)}
+    detector, engine = TextDetector(threads=threads), RapidOcrEngine(threads=threads)
+    out, first_ms, detect_ms, read_ms = {}, [], [], []
+    for kind, paths in sets.items():
+        old, passed, read, missed = 0, 0, 0, Counter()
+        for path in paths:
+            image = open_rgb(path, min_side=GATE_DECODE_SIDE)
+            old += _gate_before_issue_21(image) >= 4
+            started = time.perf_counter()
+            first = text_score(image) >= MIN_RUN
+            first_ms.append(time.perf_counter() - started)
+            found = False
+            if first:
+                passed += 1
+                large = open_rgb(path, min_side=OCR_DECODE_SIDE)
+                started = time.perf_counter()
+                found = detector.text_pixels(large) >= MIN_TEXT_PIXELS
+                detect_ms.append(time.perf_counter() - started)
+                read += found
+                if kind == "textless" and len(read_ms) < 12:  # what reading a textless photo costs
+                    started = time.perf_counter()
+                    engine.read(large)
+                    read_ms.append(time.perf_counter() - started)
+            if not found:
+                missed[path.stem.split("_")[0]] += 1
+        out[kind] = {"photos": len(paths), "old_gate_read": old, "first_look_passed": passed, "read": read,
+                     "not_read_by_kind": dict(missed) if kind == "text" else None}
+    crops = out["real_photo_crops"]
+    out["false_positive_real_photo_crops"] = round(crops["read"] / crops["photos"], 3)
+    out["false_positive_real_photo_crops_old_gate"] = round(crops["old_gate_read"] / crops["photos"], 3)
+    text, plain = out["text"], out["textless"]
+    out["recall"] = round(text["read"] / text["photos"], 3)
+    out["recall_old_gate"] = round(text["old_gate_read"] / text["photos"], 3)
+    out["false_positive"] = round(plain["read"] / plain["photos"], 3)
+    out["false_positive_old_gate"] = round(plain["old_gate_read"] / plain["photos"], 3)
+    out["first_look_pass_rate_textless"] = round(plain["first_look_passed"] / plain["photos"], 3)
+    out.update(first_look_ms_median=ms(first_ms), detector_ms_median=ms(detect_ms),
+               reader_textless_ms_median=ms(read_ms))
+    reading = ms(read_ms)
+    out["cost_per_textless_photo_ms"] = round(out["first_look_pass_rate_textless"] * ms(detect_ms)
+                                              + out["false_positive"] * reading, 1)
+    out["cost_per_textless_photo_ms_old_gate"] = round(out["false_positive_old_gate"] * reading, 1)
     return out
 
 
@@ -239,7 +311,10 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=len(WORDS), help=f"text photos (at most {len(WORDS)})")
     parser.add_argument("--textless", type=int, default=300, help="generated textless photos for the gate")
     parser.add_argument("--threads", type=int, default=0, help="the reader's threads (0: as the app picks)")
-    parser.add_argument("--parts", default="gate,reader,decode,index,rank1", help="parts to run, comma-separated")
+    parser.add_argument("--per-kind", type=int, default=10, help="varied text photos of each kind (7 kinds)")
+    parser.add_argument("--textless-per-kind", type=int, default=20, help="camera-like photos of each (10) kind")
+    parser.add_argument("--parts", default="gate,varied,reader,decode,index,rank1",
+                        help="parts to run, comma-separated")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     work = OUT / "ocr"
@@ -249,6 +324,10 @@ def main() -> None:
         print("gate ...", flush=True)
         result["gate"] = gate(work, args.words, args.textless)
         print(json.dumps(result["gate"]), flush=True)
+    if "varied" in parts:
+        print("varied text and camera-like photos ...", flush=True)
+        result["varied"] = varied(work, args.per_kind, args.textless_per_kind, args.threads)
+        print(json.dumps(result["varied"]), flush=True)
     if "reader" in parts:
         print("reader ...", flush=True)
         result["reader"] = reader(work, args.threads)

@@ -276,9 +276,10 @@ class App:
         """Reads text in photos after each index run (ocr setting); the OCR models load on the first photo read."""
         from photo_tagger.core.photo_text import TextStage
         from photo_tagger.infra.ocr_engine import RapidOcrEngine
+        from photo_tagger.infra.text_detector import TextDetector
 
         engine = RapidOcrEngine(device=self.settings.device, threads=self.settings.threads)
-        return TextStage(self.catalog, engine, self._ocr_mode)
+        return TextStage(self.catalog, engine, self._ocr_mode, TextDetector(threads=self.settings.threads))
 
     @cached_property
     def sidecars(self):

@@ -162,6 +162,7 @@ class Indexer:
             progress.finished()
         report.seconds = time.monotonic() - started
         for stage in self.stages if not report.cancelled else ():
+            stage_started = time.monotonic()
             try:
                 stage(progress, control)
             except Cancelled:
@@ -169,6 +170,7 @@ class Indexer:
                 break
             finally:
                 progress.finished()
+                report.stage_seconds += time.monotonic() - stage_started
         return report
 
     def pending(self, roots: Sequence[str], report: IndexReport | None = None) -> dict[str, int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+import statistics
+import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -17,9 +19,11 @@ from photo_tagger.core.text_gate import text_score
 
 log = logging.getLogger(__name__)
 
-MIN_RUN = 4  # text_score (cells in a line) from which ocr = auto reads a photo (benchmarks/RESULTS.md, "Text in photos")
+MIN_RUN = 1  # text_score (cells in a line) from which ocr = auto looks closer (benchmarks/RESULTS.md, "Text in photos")
 GATE_DECODE_SIDE = 448  # a photo judged by the text stage itself is decoded as the indexer decodes (224 x 2)
 OCR_DECODE_SIDE = 960  # JPEGs decode at the smallest DCT scale keeping the short side >= this (the reader's size)
+READ_TIMES_KEPT = 50  # reading times kept for the estimate of reading all photos
+MIN_TEXT_PIXELS = 40  # of the detector's map (infra/text_detector.py) from which ocr = auto reads a photo
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,12 @@ class TextRead:
 
 class TextEngine(Protocol):
     def read(self, image: Image.Image) -> TextRead: ...
+
+
+class TextDetector(Protocol):
+    """The second look of ocr = auto: how many pixels of a small copy of the photo a text detector sees as text."""
+
+    def text_pixels(self, image: Image.Image) -> int: ...
 
 
 class TextEngineUnavailable(PhotoTaggerError):
@@ -53,6 +63,12 @@ def gate_verdict(score: float) -> tuple[str, str]:
     if score >= MIN_RUN:
         return "pending", ""
     return "unlikely", f"no lines of text seen (score {score:.0f} < {MIN_RUN})"
+
+
+def detector_verdict(pixels: int) -> tuple[str, str]:
+    if pixels >= MIN_TEXT_PIXELS:
+        return "pending", ""
+    return "unlikely", f"the text detector found no text ({pixels} < {MIN_TEXT_PIXELS} pixels)"
 
 
 class TextGate:
@@ -84,7 +100,7 @@ class TextReport:
     read: int = 0  # photos the reader ran on
     with_text: int = 0
     copied: int = 0  # the same content read before for another photo (a copy): not read again
-    judged_unlikely: int = 0  # photos from before the gate, judged now and not read
+    judged_unlikely: int = 0  # judged textless now (the detector's look, or the gate's for photos from before it)
     failed: int = 0
     skipped: int = 0  # changed or unreadable since indexed: left for a later run
 
@@ -94,10 +110,12 @@ class TextStage:
     content is read (ocr = all) or, under auto, read when the gate says it may hold text. Each result is committed
     on its own, so a killed run loses at most one photo's reading; an unchanged photo is never read again."""
 
-    def __init__(self, catalog, engine: TextEngine, mode: Callable[[], str]):
+    def __init__(self, catalog, engine: TextEngine, mode: Callable[[], str], detector: TextDetector | None = None):
         self.catalog = catalog
         self.engine = engine
         self.mode = mode
+        self.detector = detector  # ocr = auto: the second look at the photos the gate passed (None: read them all)
+        self._read_times: list[float] = []  # seconds of the last reads (the estimate for reading all photos)
         # The setting under which a pass left nothing to read, while no new content came since: the next index
         # runs (a watched folder's, every few seconds) skip the library-wide look for work (0.3-1 s at 100k photos).
         self._done_under: str | None = None
@@ -167,8 +185,15 @@ class TextStage:
                     report.judged_unlikely += 1
                     return status, "", reason
             image = open_rgb(item.path, min_side=OCR_DECODE_SIDE)
+            if mode == "auto" and self.detector is not None:
+                status, reason = self._detected(image)
+                if status == "unlikely":
+                    report.judged_unlikely += 1
+                    return status, "", reason
             report.read += 1
+            started = time.monotonic()
             read = self.engine.read(image)
+            self.note_read_time(time.monotonic() - started)
         except TextEngineUnavailable:
             raise
         except UnreadableImage as exc:
@@ -180,3 +205,23 @@ class TextStage:
             return "failed", "", f"text reader failed ({type(exc).__name__})"
         report.with_text += bool(read.text)
         return ("text" if read.text else "none"), read.text, read.reason
+
+    def note_read_time(self, seconds: float) -> None:
+        self._read_times = (self._read_times + [seconds])[-READ_TIMES_KEPT:]
+
+    def seconds_per_read(self) -> float | None:
+        """The median reading time of the last photos read in this process; None before the first."""
+        return statistics.median(self._read_times) if self._read_times else None
+
+    def _detected(self, image: Image.Image) -> tuple[str, str]:
+        """The detector's verdict; a detector that fails (a broken install) leaves the photo to the reader."""
+        try:
+            return detector_verdict(self.detector.text_pixels(image))
+        except Exception:
+            log.exception("the text detector failed: the photo is read")
+            return "pending", ""
+
+
+def read_one(engine: TextEngine, path: str) -> TextRead:
+    """One photo's text, read whatever the gate said (the user asked for it): decoded as the text stage decodes."""
+    return engine.read(open_rgb(path, min_side=OCR_DECODE_SIDE))

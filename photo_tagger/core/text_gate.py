@@ -1,4 +1,5 @@
-"""Does a photo likely hold text? A cheap look at its decoded pixels (ocr = auto reads only those that may)."""
+"""Does a photo likely hold text? A cheap first look at its decoded pixels (ocr = auto): the photos it passes get a
+second look by PP-OCR's detector in the text stage (core/photo_text.py), and only those with text found are read."""
 
 from __future__ import annotations
 
@@ -6,26 +7,32 @@ import numpy as np
 from PIL import Image
 
 # Tuned on rendered text and textless images, measured in benchmarks/RESULTS.md ("Text in photos").
-GATE_SIDE = 320  # the grey copy's long side is at most this: readable lines of text stay a few cells long
+# Three looks: the decoded photo (at most FINE_SIDE: small text, 7-12 px letters in the indexer's 448 px decode), half
+# that, and a quarter (large bold letters whose strokes are wider than a cell). The first look is tuned for recall
+# (about 0.99 on tests/text_photos_varied.py, passing about 40% of camera-like photos): the detector decides after it.
+FINE_SIDE = 640
+GATE_SIDE = 320
+COARSE_EXTRA = 1  # cells the half- and quarter-size looks need beyond the fine one's (brick, windows pass them more)
 CELL = 8  # pixels of that copy per cell
 EDGE = 48  # a grey step (of 255) across two pixels that counts as an ink edge
 FLAT = 10  # a step under this is paper (or a stroke's inside)
 ROWS_WITH_PAIRS = 0.25  # of a cell's rows, those crossing a stroke (a rise and a fall of ink)
 COLUMNS_WITH_PAIRS = 0.125  # of its columns (bars, bowls, serifs: fewer than upright strokes)
 PAPER = 0.25  # of its pixels, flat ones
-COARSE_EXTRA = 2  # cells the half-size look needs beyond the threshold (see text_score)
 
 
 def text_score(image: Image.Image) -> float:
     """How much of the photo looks like lines of text: the longest horizontal (or vertical, for text at 90
     degrees) run of cells that have ink edges in both directions beside flat paper, as text strokes do. Grain,
     foliage and noise have edges without flat paper; a fence or stripes have edges in one direction only. Looked
-    at twice: at GATE_SIDE, and at half that for large bold letters whose strokes are wider than a cell; that
-    coarse look must see COARSE_EXTRA more cells (brick and masonry pass it more often than they pass the fine one)."""
-    factor = -(-max(image.size) // GATE_SIDE)  # reduce() by a whole factor: Pillow's fastest box filter
-    grey = (image.reduce(factor) if factor > 1 else image).convert("L")
-    coarse = _lines(np.asarray(grey.reduce(2), dtype=np.int16)) - COARSE_EXTRA
-    return max(_lines(np.asarray(grey, dtype=np.int16)), coarse, 0.0)
+    at three times (FINE_SIDE, GATE_SIDE, half that); the coarser looks must see COARSE_EXTRA more cells."""
+    factor = -(-max(image.size) // FINE_SIDE)  # reduce() by a whole factor: Pillow's fastest box filter
+    fine = (image.reduce(factor) if factor > 1 else image).convert("L")
+    half = fine.reduce(2) if max(fine.size) > GATE_SIDE else fine
+    scores = [_lines(np.asarray(fine, dtype=np.int16))]
+    for coarse in (half, half.reduce(2)):
+        scores.append(_lines(np.asarray(coarse, dtype=np.int16)) - COARSE_EXTRA)
+    return max(*scores, 0.0)
 
 
 def _lines(g: np.ndarray) -> float:

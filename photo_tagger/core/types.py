@@ -89,7 +89,8 @@ class IndexReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)  # folders missing (unmounted?) or unlistable: kept
     cancelled: bool = False
-    seconds: float = 0.0
+    seconds: float = 0.0  # scanning, decoding, encoding and writing
+    stage_seconds: float = 0.0  # the stages after those (reading text in photos)
 
     def summary(self, what: str) -> str:
         """One line for people: what happened to the files of `what` (a folder, or several)."""
@@ -97,11 +98,13 @@ class IndexReport:
             return f"{what}: stopped after {self.new + self.updated + self.reencoded} photos (run again to finish)"
         encoded = self.new + self.updated + self.reencoded
         rate = f", {encoded / self.seconds:.1f} photos/s" if encoded and self.seconds else ""
+        if self.stage_seconds >= 0.05:  # the whole time, text reading included (the rate is the encoding's)
+            rate = f"{rate}, {self.stage_seconds:.1f} s of it reading text"
         again = f", {self.reencoded} re-encoded for a new model" if self.reencoded else ""
         again += f", {self.encoded_again} encoded again after an interrupted run" if self.encoded_again else ""
         missing = f"; not available, left as it was: {', '.join(self.unavailable)}" if self.unavailable else ""
         return (f"{what}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.moved} moved, "
-                f"{self.removed} removed, {len(self.skipped)} skipped{again} ({self.seconds:.1f} s{rate}){missing}")
+                f"{self.removed} removed, {len(self.skipped)} skipped{again} ({self.seconds + self.stage_seconds:.1f} s{rate}){missing}")
 
     def as_dict(self) -> dict:
         return {
@@ -111,4 +114,5 @@ class IndexReport:
             "unavailable_folders": list(self.unavailable),
             "interrupted_writes": self.interrupted, "reencoded_after_interrupt": self.encoded_again,
             "cancelled": self.cancelled, "seconds": round(self.seconds, 3),
+            "text_seconds": round(self.stage_seconds, 3),
         }

@@ -87,7 +87,8 @@ class Editors(WindowPart):
         if self.settings_dialog is not None:
             return
         dialog = SettingsDialog(self.app.settings, tuple(precisions), self.window.grid_model.blur_flagged,
-                                self.window)
+                                self.window, ask_reading_estimate=lambda mode, on_done: self.runner.query(
+                                    partial(text_reading.reading_estimate, self.app, mode), on_done=on_done))
         dialog.finished.connect(partial(self._settings_closed, dialog))
         self.settings_dialog = dialog
         dialog.open()

@@ -337,7 +337,8 @@ class MainWindow(QMainWindow):
         writer (after the answers, which the writer stores first), so that learning reaches every photo."""
         from photo_tagger.gui.dialogs.review_dialog import ReviewDialog
 
-        dialog = ReviewDialog(self.app, self.runner, self)
+        dialog = ReviewDialog(self.app, self.runner, self, hide_if_flagged=lambda photo_id: (
+            self.grid_model.blur_flagged and not self.grid_model.is_revealed(photo_id)))
         dialog.finished.connect(partial(self._review_closed, dialog))
         self.review_dialog = dialog
         dialog.open()

@@ -11,11 +11,12 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMenu
 
 from photo_tagger.gui.launcher import open_externally
-from photo_tagger.gui.thumbnails import blur, load_preview
+from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
 from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services import search, tag_edits
+from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.services import search, tag_edits, text_reading
 from photo_tagger.services.browsing import GridItem
 from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.retagging import retag_library
@@ -25,8 +26,7 @@ log = logging.getLogger(__name__)
 
 def _preview(path: str, hidden: bool):
     """Preview worker: decode, fit, and blur a flagged photo the user has not revealed."""
-    image = load_preview(path, PREVIEW_SIZE)
-    return blur(image, 24) if hidden else image
+    return load_preview(path, PREVIEW_SIZE, hidden)
 
 
 class PhotoActions(WindowPart):
@@ -45,6 +45,7 @@ class PhotoActions(WindowPart):
         self.details.tag_put_back.connect(self.put_back_tag)
         self.details.not_sensitive_requested.connect(self.mark_not_sensitive)
         self.details.preview_clicked.connect(self.reveal_current)
+        self.details.read_text_requested.connect(self.read_text)
 
     # -- the details panel
     def show(self, item: GridItem | None) -> None:
@@ -162,6 +163,26 @@ class PhotoActions(WindowPart):
         return self.runner.write(f"Putting the tag {name} back on {item.name}",
                                  lambda progress, control: tag_edits.put_back_tags(self.app, item.id, [name]),
                                  on_done=partial(self._edited, item))
+
+    def read_text(self):
+        """Read the current photo's text on the writer (services/text_reading.py), then show its details again."""
+        item = self.current
+        if item is None:
+            return None
+        return self.runner.write(f"Reading the text in {item.name}",
+                                 lambda progress, control: text_reading.read_photo_text(self.app, item.id),
+                                 on_done=lambda read: self._text_read(item),
+                                 on_error=lambda exc: self._text_not_read(item, exc))
+
+    def _text_read(self, item: GridItem) -> None:
+        if self.current is not None and self.current.id == item.id:
+            self.show(self.current)
+
+    def _text_not_read(self, item: GridItem, exc: BaseException) -> None:
+        if not isinstance(exc, PhotoTaggerError):
+            log.error("reading the text in %s failed", item.path, exc_info=exc)
+        if self.current is not None and self.current.id == item.id:
+            self.details.text_read_failed(getattr(exc, "reason", None) or str(exc) or type(exc).__name__)
 
     def mark_not_sensitive(self):
         item = self.current

@@ -9,9 +9,11 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PIL import Image
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 from photo_tagger.core.preprocess import UnreadableImage, open_rgb
+from photo_tagger.core.privacy_blur import obscure
 
 log = logging.getLogger(__name__)
 
@@ -57,26 +59,30 @@ class ThumbnailCache:
             raise UnreadableImage(path, "thumbnail could not be read")
         return image
 
+    def load_obscured(self, path: str, mtime_ns: int) -> QImage:
+        """Worker threads only: the thumbnail made unrecognisable (core/privacy_blur.py), for a flagged photo."""
+        thumbnail = open_rgb(str(self.ensure(path, mtime_ns)))
+        try:
+            return to_qimage(obscure(thumbnail))
+        finally:
+            thumbnail.close()
 
-def load_preview(path: str, size: int) -> QImage:
-    """Worker threads only: the photo fitted in size x size, upright, as a QImage (for the details panel)."""
+
+def to_qimage(image: Image.Image) -> QImage:
+    """An RGB Pillow image as a QImage owning its pixels (any thread)."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    return QImage(rgb.tobytes(), rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
+
+
+def load_preview(path: str, size: int, hidden: bool = False) -> QImage:
+    """Worker threads only: the photo fitted in size x size, upright, as a QImage (for the details panel); made
+    unrecognisable when `hidden` (a flagged photo not revealed)."""
     image = open_rgb(path, min_side=size)
     try:
         image.thumbnail((size, size))
-        width, height = image.size
-        return QImage(image.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+        return to_qimage(obscure(image) if hidden else image)
     finally:
         image.close()
-
-
-def blur(image: QImage, factor: int = 14) -> QImage:
-    """A strong, cheap blur: down to a few pixels and smoothly back up (thread-safe: QImage only)."""
-    if image.isNull():
-        return image
-    small = image.scaled(max(1, image.width() // factor), max(1, image.height() // factor),
-                         Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    return small.scaled(image.width(), image.height(), Qt.AspectRatioMode.IgnoreAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation)
 
 
 def placeholder(size: int, broken: bool = False) -> QPixmap:
@@ -110,6 +116,7 @@ class ThumbnailProvider(QObject):
         self._fixed_max = max_pixmaps
         self._pixmaps: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
         self._blurred: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
+        self._blurring: set[tuple[str, int]] = set()  # obscured tiles asked of the pool, not back yet
         self._pending: set[tuple[str, int]] = set()  # waiting here or in the pool
         self._waiting: OrderedDict[tuple[str, int], None] = OrderedDict()  # newest last
         self._in_flight = 0
@@ -134,6 +141,7 @@ class ThumbnailProvider(QObject):
         self._use(ThumbnailCache(self.cache.folder, size))
         self._pixmaps.clear()
         self._blurred.clear()
+        self._blurring.clear()
         self._pending.clear()
         self._waiting.clear()
 
@@ -166,19 +174,33 @@ class ThumbnailProvider(QObject):
                               on_error=lambda exc: self._failed_to_load(cache, key, exc))
 
     def blurred_pixmap(self, path: str, mtime_ns: int) -> QPixmap:
-        """The thumbnail blurred (for flagged photos); the plain tiles while it is not loaded yet."""
+        """The thumbnail made unrecognisable (for flagged photos), obscured on the thumbnail pool; the plain
+        loading tile until then (never the photo itself)."""
         key = (path, mtime_ns)
         if key in self._blurred:
             self._blurred.move_to_end(key)
             return self._blurred[key]
-        pixmap = self.pixmap(path, mtime_ns)
-        if pixmap is self.loading or pixmap is self.broken:
-            return pixmap
-        # A thumbnail (240 px at most) blurs in about a millisecond: no need for a worker round trip.
-        self._blurred[key] = QPixmap.fromImage(blur(pixmap.toImage()))
-        while len(self._blurred) > self.max_pixmaps:
-            self._blurred.popitem(last=False)
-        return self._blurred[key]
+        if key in self._failed:
+            return self.broken
+        if key not in self._blurring:
+            self._blurring.add(key)
+            cache = self.cache
+            self.runner.thumbnail(lambda: cache.load_obscured(path, mtime_ns),
+                                  on_done=lambda image: self._obscured(cache, key, image),
+                                  on_error=lambda exc: self._obscured(cache, key, None))
+        return self.loading
+
+    def _obscured(self, cache: ThumbnailCache, key: tuple[str, int], image: QImage | None) -> None:
+        if cache is not self.cache:
+            return  # made for the size before a change
+        self._blurring.discard(key)
+        if image is None:
+            self._failed.add(key)
+        else:
+            self._blurred[key] = QPixmap.fromImage(image)
+            while len(self._blurred) > self.max_pixmaps:
+                self._blurred.popitem(last=False)
+        self.thumbnail_loaded.emit(key)
 
     def _loaded(self, cache: ThumbnailCache, key: tuple[str, int], image: QImage) -> None:
         self._in_flight -= 1

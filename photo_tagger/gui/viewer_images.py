@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from photo_tagger.core.preprocess import open_rgb_and_info
-from photo_tagger.gui.thumbnails import blur
+from photo_tagger.core.privacy_blur import obscure
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,11 @@ def decode_for_view(path: str, box: tuple[int, int] | None, hidden: bool) -> Vie
         if box and (image.width > box[0] or image.height > box[1]):
             image.thumbnail(box)
         width, height = image.size
-        picture = QImage(image.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888)
+        shown = obscure(image) if hidden else image  # the same few blobs of colour at any size, 1:1 too
+        picture = QImage(shown.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888)
         picture = picture.convertToFormat(QImage.Format.Format_RGB32)  # a converted copy: owns its pixels
     finally:
         image.close()
-    if hidden:  # about 12 blocks across, whatever the size: nothing recognisable, at 1:1 too
-        picture = blur(picture, max(8, max(width, height) // 12))
     return ViewImage(picture, info.width, info.height, (width, height) == (info.width, info.height), hidden)
 
 

@@ -101,6 +101,12 @@ class PhotoTextCatalog:
         return {i: t for i, t in self._in("SELECT photo_id, text FROM photo_text WHERE status = 'text' AND photo_id IN",
                                           ids)}
 
+    def text_states(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """(status, reason) of each photo's text row for its current content (none: never judged or read)."""
+        return {i: (status, reason) for i, status, reason in self._in(
+            "SELECT t.photo_id, t.status, t.reason FROM photo_text t JOIN photos p ON p.id = t.photo_id "
+            "AND p.content_hash = t.content_hash WHERE t.photo_id IN", ids)}
+
     def text_matches(self, match: str, limit: int) -> list[tuple[str, float]]:
         """Photos whose text matches an FTS5 MATCH expression, best first, with bm25's rank (lower is better)."""
         return [(i, rank) for i, rank in self._query(

@@ -24,6 +24,9 @@ class PhotoDetails:
     decision: TagDecision = TagDecision()  # the automatic side, with every score (`photo-tagger tags`)
     choices: UserChoices = UserChoices()  # the user's side
     text: str = ""  # text read in the photo (OCR), "" where none was found or it was not read
+    text_status: str = ""  # its text row's status (infra/catalog_text.py), "" when never judged nor read
+    text_reason: str = ""  # why its text was not read (the gate's reason) or found nothing
+    ocr_mode: str = "auto"  # the setting it was (or was not) read under
 
     @property
     def removed_tags(self) -> tuple[tuple[str, float | None], ...]:
@@ -48,8 +51,10 @@ def photo_details(app, photo_id: str) -> PhotoDetails | None:
     sources = tuple((t, decision.source_of_tag(t)) for t in result.tags if t in tag_scores) + \
         tuple((f, decision.source_of_flag(f)) for f in result.flags if f in flag_scores)
     text = catalog.photo_texts([photo_id]).get(photo_id, "")
+    text_status, text_reason = catalog.text_states([photo_id]).get(photo_id, ("", ""))
     return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
-                        choices.not_sensitive, sources, decision, choices, text)
+                        choices.not_sensitive, sources, decision, choices, text, text_status, text_reason,
+                        app.settings.ocr)
 
 
 def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:

@@ -90,8 +90,10 @@ def test_the_dialog_compares_tags_photos_and_searches(qtbot, dialog):
     def shown_as(pixmap) -> bool:
         return shown.photos_table.item(0, 0).icon().pixmap(pixmap.size()).toImage() == pixmap.toImage()
 
-    qtbot.waitUntil(lambda: not shown_as(shown.thumbnails.loading), timeout=20_000)
     blurred = first.photo_id in flagged
+    qtbot.waitUntil(lambda: not shown_as(shown.thumbnails.loading), timeout=20_000)
+    if blurred:  # obscured on the thumbnail pool after the plain thumbnail is loaded
+        qtbot.waitUntil(lambda: shown_as(shown.thumbnails.blurred_pixmap(*key)), timeout=20_000)
     assert shown_as(shown.thumbnails.blurred_pixmap(*key) if blurred else shown.thumbnails.pixmap(*key))
     assert not shown_as(shown.thumbnails.pixmap(*key) if blurred else shown.thumbnails.blurred_pixmap(*key))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from functools import partial
+from typing import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut
@@ -18,7 +19,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QListWid
                                QVBoxLayout, QWidget)
 
 from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.services import review
+from photo_tagger.services.model_trial import flagged_among
 from photo_tagger.services.labels import dry_run
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
@@ -47,16 +50,10 @@ def store_answers(app, answers: list[tuple[str, str, str, bool]], target: tuple[
     return stored, problems, found, records
 
 
-def _small_image(path: str) -> QImage:
-    """A thumbnail's pixels, decoded at reduced size (JPEG draft); thumbnail workers only."""
-    from PIL import Image, ImageOps
-
-    with Image.open(path) as image:
-        image.draft("RGB", (ICON, ICON))
-        image = ImageOps.exif_transpose(image).convert("RGB")
-        image.thumbnail((ICON, ICON))
-        data = image.tobytes()
-        return QImage(data, image.width, image.height, 3 * image.width, QImage.Format.Format_RGB888).copy()
+def _small_image(path: str, hidden: bool = False) -> QImage:
+    """A thumbnail's pixels, decoded at reduced size (JPEG draft), obscured when `hidden` (a flagged photo: the
+    one blur of core/privacy_blur.py); thumbnail workers only."""
+    return load_preview(path, ICON, hidden)
 
 
 class ReviewDialog(QDialog):
@@ -66,10 +63,12 @@ class ReviewDialog(QDialog):
 
     reviewed = Signal(int)
 
-    def __init__(self, app, runner, parent: QWidget | None = None, target: tuple[str, str] | None = None):
+    def __init__(self, app, runner, parent: QWidget | None = None, target: tuple[str, str] | None = None,
+                 hide_if_flagged: Callable[[str], bool] = lambda photo_id: True):
         super().__init__(parent)
         self.app = app
         self.runner = runner
+        self.hide_if_flagged = hide_if_flagged  # the window's: blurring on and the photo not revealed there
         self.setWindowTitle("Review tags and flags")
         self.resize(640, 620)
         self.choices_made = 0  # stored
@@ -82,6 +81,7 @@ class ReviewDialog(QDialog):
         self._closed = False
         self._relist = False  # the target changed while a job was under way: its list is not wanted
         self._icons: dict[str, QIcon | None] = {}
+        self._hidden_paths: dict[str, str] = {}  # photos whose icon is blurred (flagged): a double-click shows one
         self.targets: list[tuple[str, str]] = []  # filled once the labels file is read (_labels_read)
         self.picker = QComboBox(self)
         self.header = QLabel("Reading the labels...", self)
@@ -105,6 +105,7 @@ class ReviewDialog(QDialog):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        self.list.itemDoubleClicked.connect(self._show_hidden)
         self.yes.clicked.connect(lambda: self.answer(True))
         self.no.clicked.connect(lambda: self.answer(False))
         for key, value in (("Y", True), ("N", False)):
@@ -182,7 +183,7 @@ class ReviewDialog(QDialog):
         else:
             self.header.setText(f"Nothing to review: {name!r} {verb} no photo you have not answered for, and "
                                 f"none comes near.")
-        select = 0
+        select, icons = 0, []
         for row, candidate in enumerate(found):
             record = records.get(candidate.photo_id)
             path = record.path if record else candidate.photo_id
@@ -194,7 +195,8 @@ class ReviewDialog(QDialog):
             if candidate.photo_id == kept:
                 select = row
             if row < ICONS_AT_ONCE and record:
-                self._show_icon(item, candidate.photo_id, path)
+                icons.append((candidate.photo_id, path))
+        self._show_icons(icons)
         self._select(select)
         self._set_buttons()
 
@@ -216,23 +218,51 @@ class ReviewDialog(QDialog):
         self.yes.setEnabled(answerable)
         self.no.setEnabled(answerable)
 
-    def _show_icon(self, item: QListWidgetItem, photo_id: str, path: str) -> None:
-        """A small thumbnail, decoded off the GUI thread once per photo for the dialog's life."""
-        if photo_id in self._icons:
-            if self._icons[photo_id] is not None:
-                item.setIcon(self._icons[photo_id])
+    def _show_icons(self, rows: list[tuple[str, str]]) -> None:
+        """Small thumbnails for the first rows, decoded off the GUI thread once per photo for the dialog's life; a
+        flagged photo's is obscured, as everywhere in the window (its flags asked of a query worker first)."""
+        for photo_id, _ in rows:
+            if self._icons.get(photo_id) is not None:
+                self._set_icon(photo_id)
+        todo = [(photo_id, path) for photo_id, path in rows if photo_id not in self._icons]
+        if not todo:
             return
-        self._icons[photo_id] = None
-        self.runner.thumbnail(partial(_small_image, path), on_done=partial(self._icon_made, photo_id),
-                              on_error=lambda exc: None)  # unreadable now: the row still shows its name
+        for photo_id, _ in todo:
+            self._icons[photo_id] = None
+        ids = [photo_id for photo_id, _ in todo]
+        self.runner.query(partial(flagged_among, self.app, ids), on_done=partial(self._decode_icons, todo),
+                          on_error=lambda exc: self._decode_icons(todo, set(ids)))  # flags unknown: all hidden
+
+    def _decode_icons(self, todo: list[tuple[str, str]], flagged: set[str]) -> None:
+        if self._closed:
+            return
+        for photo_id, path in todo:
+            hidden = photo_id in flagged and self.hide_if_flagged(photo_id)
+            if hidden:
+                self._hidden_paths[photo_id] = path
+            self.runner.thumbnail(partial(_small_image, path, hidden), on_done=partial(self._icon_made, photo_id),
+                                  on_error=lambda exc: None)  # unreadable now: the row still shows its name
 
     def _icon_made(self, photo_id: str, image: QImage) -> None:
         if self._closed:
             return
         self._icons[photo_id] = QIcon(QPixmap.fromImage(image))
+        self._set_icon(photo_id)
+
+    def _set_icon(self, photo_id: str) -> None:
         for row in range(min(self.list.count(), ICONS_AT_ONCE)):
             if self.list.item(row).data(PhotoIdRole) == photo_id:
                 self.list.item(row).setIcon(self._icons[photo_id])
+                self.list.item(row).setToolTip("Flagged: double-click to show the photo"
+                                               if photo_id in self._hidden_paths else "")
+
+    def _show_hidden(self, item: QListWidgetItem) -> None:
+        """A blurred (flagged) photo's icon, shown sharp on the user's double-click: judging it may need to see it."""
+        photo_id = item.data(PhotoIdRole)
+        path = self._hidden_paths.pop(photo_id, None)
+        if path is not None:
+            self.runner.thumbnail(partial(_small_image, path, False), on_done=partial(self._icon_made, photo_id),
+                                  on_error=lambda exc: None)
 
     # -- answers
     def answer(self, accept: bool) -> None:

@@ -26,8 +26,11 @@ class SettingsDialog(QDialog):
     server_checked = Signal(str)  # the words from store_auth.probe, from a worker thread
 
     def __init__(self, settings: Settings, precisions: tuple[str, ...], blur_flagged: bool,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, ask_reading_estimate=None):
+        """ask_reading_estimate(mode, on_done): asks a worker what reading under `mode` would take
+        (services/text_reading.reading_estimate); on_done(ReadingEstimate) on the GUI thread."""
         super().__init__(parent)
+        self.ask_reading_estimate = ask_reading_estimate
         self.setWindowTitle("Settings")
         self.settings = settings
         self.device = QComboBox(self)
@@ -48,6 +51,11 @@ class SettingsDialog(QDialog):
         for text, value in OCR_CHOICES:
             self.ocr.addItem(text, value)
         self.ocr.setCurrentIndex(self.ocr.findData(settings.ocr))
+        # Before "All photos" starts: how many photos it reads and about how long that takes.
+        self.ocr_estimate = QLabel(self)
+        self.ocr_estimate.setWordWrap(True)
+        self.ocr_estimate.hide()
+        self.ocr.currentIndexChanged.connect(self._ocr_changed)
         self.ocr.setToolTip("Text read in photos (signs, receipts, screenshots) is found by search. Reading takes "
                             "about a quarter of a second per photo; the first choice reads only the photos that "
                             "look like they hold text. Photos not read yet are read at once.")
@@ -98,6 +106,7 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("Model precision", self.precision)
         form.addRow("Read text in photos", self.ocr)
+        form.addRow("", self.ocr_estimate)
         form.addRow("Thumbnail size", self.thumbnail_size)
         form.addRow("", self.blur)
         form.addRow("", self.fast_decode)
@@ -185,5 +194,36 @@ class SettingsDialog(QDialog):
                   "ocr": self.ocr.currentData(), "sidecar_albums": self.sidecar_albums.isChecked()}
         return {key: value for key, value in chosen.items() if getattr(self.settings, key) != value}
 
+    def _ocr_changed(self) -> None:
+        mode = self.ocr.currentData()
+        if mode != "all" or self.settings.ocr == "all" or self.ask_reading_estimate is None:
+            self.ocr_estimate.hide()
+            return
+        self.ocr_estimate.setText("Counting the photos to read...")
+        self.ocr_estimate.show()
+        self.ask_reading_estimate(mode, self.show_reading_estimate)
+
+    def show_reading_estimate(self, estimate) -> None:
+        if self.ocr.currentData() != "all":
+            return  # the choice changed again meanwhile
+        if not estimate.photos:
+            self.ocr_estimate.setText("Every photo's text is read already: nothing more to read.")
+        else:
+            basis = "as measured on this library's photos" if estimate.measured else "a typical reading time"
+            self.ocr_estimate.setText(
+                f"{estimate.photos:,} photo{'s' if estimate.photos != 1 else ''} will be read, about "
+                f"{duration(estimate.seconds)} ({estimate.seconds_per_photo:.1f} s a photo, {basis}). "
+                f"Reading starts when you press OK and runs in the background.")
+        self.ocr_estimate.show()
+
     def blur_flagged(self) -> bool:
         return self.blur.isChecked()
+
+
+def duration(seconds: float) -> str:
+    """"40 seconds", "12 minutes", "3.5 hours": a time estimate in words."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} seconds"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} minutes"
+    return f"{seconds / 3600:.1f} hours"

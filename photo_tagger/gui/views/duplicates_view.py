@@ -360,7 +360,8 @@ class PhotoTile(QFrame):
     def show_thumbnail(self) -> None:
         thumbnails = self.view.window.thumbnails
         path, mtime_ns = self.key
-        hidden = self.photo.id in self.view.flagged and self.view.window.grid_model.blur_flagged
+        grid = self.view.window.grid_model  # blurring on, and not revealed by the user (as in the grid)
+        hidden = self.photo.id in self.view.flagged and grid.blur_flagged and not grid.is_revealed(self.photo.id)
         pixmap: QPixmap = (thumbnails.blurred_pixmap if hidden else thumbnails.pixmap)(path, mtime_ns)
         self.thumbnail.setPixmap(pixmap)
 

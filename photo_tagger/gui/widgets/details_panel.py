@@ -42,6 +42,7 @@ class DetailsPanel(QScrollArea):
     tag_put_back = Signal(str)  # undo of a removal
     not_sensitive_requested = Signal()
     preview_clicked = Signal()
+    read_text_requested = Signal()  # "Read the text in this photo": the window reads it on the writer
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -92,6 +93,13 @@ class DetailsPanel(QScrollArea):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._needles: tuple[str, ...] = ()  # the current search's words and quoted text
+        # Where the text was not read (or found nothing): why, and the way to read it now.
+        self.text_note = QLabel(body)
+        self.text_note.setWordWrap(True)
+        self.text_note.setStyleSheet("color: #707070")
+        self.read_text = QPushButton("Read the text in this photo", body)
+        self.read_text.setToolTip("Run the text reader on this photo now (about a second)")
+        self.read_text.clicked.connect(self._read_text_clicked)
 
         self.tags = QListWidget(body)
         self.tags.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -122,6 +130,8 @@ class DetailsPanel(QScrollArea):
         layout.addWidget(self.flag_box)
         layout.addWidget(self.text_title)
         layout.addWidget(self.text)
+        layout.addWidget(self.text_note)
+        layout.addWidget(self.read_text, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(QLabel("Tags", body))
         layout.addWidget(self.tags, 1)
         layout.addWidget(self.remove, 0, Qt.AlignmentFlag.AlignLeft)
@@ -220,6 +230,24 @@ class DetailsPanel(QScrollArea):
         shown = text[:MAX_TEXT_SHOWN]
         more = f"<br><i>... and {len(text) - len(shown):,} more characters</i>" if len(text) > len(shown) else ""
         self.text.setText(marked_html(shown, self._needles) + more if text else "")
+        note = text_note(self.details) if self.details is not None and not text else ""
+        self.text_note.setText(note)
+        self.text_note.setVisible(bool(note))
+        status = getattr(self.details, "text_status", "")
+        self.read_text.setVisible(bool(note) and status != "none" and self.details.record.status == "indexed")
+        self.read_text.setEnabled(True)
+        self.read_text.setText("Read the text in this photo")
+
+    def _read_text_clicked(self) -> None:
+        self.read_text.setEnabled(False)  # one request at a time; the details come back with the text
+        self.read_text.setText("Reading the text...")
+        self.read_text_requested.emit()
+
+    def text_read_failed(self, reason: str) -> None:
+        self.read_text.setEnabled(True)
+        self.read_text.setText("Read the text in this photo")
+        self.text_note.setText(f"The text could not be read: {reason}")
+        self.text_note.show()
 
     def clear_preview(self) -> None:
         """A new photo is on its way: drop the old one's preview (it may come before or after set_details)."""
@@ -309,6 +337,27 @@ class DetailsPanel(QScrollArea):
             menu = self.tag_menu(item)
             menu.exec(self.tags.viewport().mapToGlobal(position))
             menu.deleteLater()
+
+
+def text_note(details) -> str:
+    """Why a photo shows no text: found none when read, or not read (the gate's reason, the setting, or waiting)."""
+    status, reason = getattr(details, "text_status", ""), getattr(details, "text_reason", "")
+    if details.record.status != "indexed":
+        return ""
+    if status == "none":
+        return "No text found in this photo." + (f" ({reason})" if reason else "")
+    if status == "unlikely":
+        return f"Text not read: judged unlikely to hold text ({reason})." if reason else \
+            "Text not read: judged unlikely to hold text."
+    if status == "failed":
+        return f"Text not read: {reason}."
+    if status == "pending":
+        return "Text not read yet: it is read after the photos are indexed."
+    if status == "text":
+        return ""
+    if getattr(details, "ocr_mode", "auto") == "off":
+        return "Text not read: reading text in photos is off (Settings)."
+    return "Text not read yet."
 
 
 def marked_html(text: str, needles) -> str:
