@@ -17,13 +17,13 @@ MIN_TEXT_PIXELS = 40  # of the map (at DETECT_SIDE): about one short word at the
 
 
 def detector_model_file() -> Path | None:
-    """The detection model inside the installed rapidocr_onnxruntime package (found without importing it: its
-    import loads OpenCV)."""
-    spec = importlib.util.find_spec("rapidocr_onnxruntime")
+    """The detection model inside the installed RapidOCR package (rapidocr 3.x: models/PP-OCRv*_det_*.onnx), found
+    without importing it (its import loads OpenCV)."""
+    spec = importlib.util.find_spec("rapidocr")
     if spec is None or not spec.submodule_search_locations:
         return None
     for folder in spec.submodule_search_locations:
-        found = sorted(Path(folder, "models").glob("*_det_infer.onnx"))
+        found = sorted(Path(folder, "models").glob("*_det_*.onnx"))
         if found:
             return found[-1]
     return None
@@ -43,7 +43,7 @@ class TextDetector:
         import onnxruntime as ort
 
         if self.model_file is None:
-            raise FileNotFoundError("the text detector model (rapidocr_onnxruntime) is not installed")
+            raise FileNotFoundError("the text detector model (rapidocr) is not installed")
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
