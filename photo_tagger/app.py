@@ -26,6 +26,7 @@ class App:
         self.settings = settings if settings is not None else Settings.load(paths.settings_file)
         self._unsaved: dict = {}  # settings overridden for this process only (--store): their saved values
         self.progress_factory = None  # () -> core Progress, for work done on opening (a vector store rebuilt)
+        self.settings_problems: list[str] = []  # bad values of settings.toml left at their defaults (for_settings)
 
     def override(self, **values) -> None:
         """Use these settings in this process without saving them (command-line options)."""
@@ -36,6 +37,16 @@ class App:
     @classmethod
     def from_home(cls, home: str | Path | None = None) -> "App":
         return cls(AppPaths.resolve(home))
+
+    @classmethod
+    def for_settings(cls, home: str | Path | None = None) -> "App":
+        """An app whose bad settings are left at their defaults (`settings_problems` says which): the `settings`
+        command opens it, so that the command that fixes settings.toml works whatever the file holds."""
+        paths = AppPaths.resolve(home)
+        settings, problems = Settings.load_lenient(paths.settings_file)
+        app = cls(paths, settings)
+        app.settings_problems = problems
+        return app
 
     def update_settings(self, **changes) -> None:
         self.settings = self.settings.with_changes(**changes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -10,6 +9,8 @@ import sys
 from photo_tagger import __version__
 from photo_tagger.cli import desktop, doctor, library, library_health, models, search, sidecars, store, tagging
 from photo_tagger.cli import duplicates, settings as settings_command
+from photo_tagger.cli.arguments import OneLineParser
+from photo_tagger.cli.output import shown
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,8 @@ COMMANDS = (library, library_health, search, duplicates, tagging, sidecars, mode
             desktop)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
         prog="photo-tagger",
         description="Tag, search and moderate your photos by meaning, offline. "
         "Without a command, opens the desktop app.",
@@ -51,7 +52,8 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     app = log_file = None
     try:
-        app = App.from_home(args.home)
+        # `settings` opens whatever settings.toml holds: it is the command that fixes a bad value in it.
+        app = App.for_settings(args.home) if args.command == "settings" else App.from_home(args.home)
         if args.store is not None:
             app.override(store_url="" if args.store.strip() in ("", "local") else args.store.strip())
         log_file = configure_logging(app.paths.log_dir, args.verbose)
@@ -71,7 +73,7 @@ def run(argv: list[str]) -> int:
         finally:
             app.close()
     except PhotoTaggerError as exc:
-        print(f"photo-tagger: error: {exc}", file=sys.stderr)
+        print(shown(f"photo-tagger: error: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("photo-tagger: interrupted", file=sys.stderr)

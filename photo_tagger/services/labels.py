@@ -26,10 +26,14 @@ def labels_state(app):
 
 
 def check_labels_editable(app) -> None:
-    """Before labels.toml changes: a full disk (which would stop the retag) and a store that does not answer
-    refuse the edit with nothing changed."""
+    """Before labels.toml changes: a full disk (which would stop the retag), a store that does not answer, and a
+    labels.toml that does not parse (a hand edit: its text would be replaced) refuse the edit with nothing
+    changed."""
     from photo_tagger.infra.storage_faults import DiskFull, disk_full_message, is_nearly_full
 
+    problem = app.labels_file.on_disk_problem()
+    if problem:
+        raise ConfigError(f"{problem}: fix it (or move it away) and run the command again; nothing was changed")
     if app.catalog.read_only or is_nearly_full(app.paths.library_dir):  # < 1 MB: the retag would fail part-way
         raise DiskFull(disk_full_message(app.paths.library_dir))
     app.vector_store()  # the store must answer (a server that is down fails here, before the file changes)
