@@ -18,6 +18,13 @@ class LibraryBusy(PhotoTaggerError):
     """Another process has the embedded library open."""
 
 
+class _NoLock:
+    """The library lock of a library on a read-only disk: nothing to hold, since nothing can write there."""
+
+    def release(self) -> None:
+        pass
+
+
 class App:
     """Services for one process (CLI command or GUI session), made on first use."""
 
@@ -105,6 +112,10 @@ class App:
         too: another process's recovery would undo writes in flight), and Chroma's folder is not process-safe."""
         from filelock import FileLock, Timeout
 
+        from photo_tagger.infra.storage_faults import is_read_only
+
+        if self.paths.library_dir.is_dir() and is_read_only(self.paths.library_dir):
+            return _NoLock()  # no lock file can be made, and no process can write there: reading is safe
         self.paths.library_dir.mkdir(parents=True, exist_ok=True)
         # Not thread-local: the GUI takes the lock on a worker thread and releases it on the GUI thread.
         lock = FileLock(self.paths.library_dir / "library.lock", thread_local=False)
@@ -132,7 +143,9 @@ class App:
         would lose your tag choices, and the next closes would rotate the good backups away."""
         from photo_tagger.infra.catalog_backup import newest_sound_backup, restore
 
-        if path.exists() or (backup := newest_sound_backup(path)) is None:
+        from photo_tagger.infra.storage_faults import is_read_only
+
+        if path.exists() or is_read_only(path.parent) or (backup := newest_sound_backup(path)) is None:
             return
         restore(path, backup)
         log.warning("the catalog %s was missing: restored the backup %s (the next index brings it up to date)",
@@ -171,13 +184,13 @@ class App:
 
         name = model_name or self.model_key()
         stores = self.__dict__.setdefault("_stores", {})
-        if name not in stores and self._chroma_blocked_by_full_disk():
+        if name not in stores and (self._chroma_read_only() or self._chroma_blocked_by_full_disk()):
             from photo_tagger.infra.catalog_vectors import CatalogVectorStore
 
-            from photo_tagger.infra.storage_faults import disk_full_message
+            from photo_tagger.infra.storage_faults import disk_full_message, read_only_message
 
-            reason = disk_full_message(self.paths.library_dir)
-            log.info("%s: searching the catalog's copy of the vectors", reason)
+            reason = (read_only_message if self._chroma_read_only() else disk_full_message)(self.paths.library_dir)
+            log.info("%s: searching the catalog's copy of the vectors", reason, extra={"console": False})
             stores[name] = CatalogVectorStore(self.catalog, name, reason)
         if name not in stores:
             # ef_search 500: Chroma's default 100 found under half of the true top 50 at 100k photos (RESULTS.md).
@@ -215,6 +228,13 @@ class App:
         factory = getattr(self, "progress_factory", None)
         model_upkeep.refill_store(self.catalog, store, key, factory() if factory else None,
                                   self.settings.store_url or str(self.paths.library_dir / "chroma"))
+
+    def _chroma_read_only(self) -> bool:
+        """The embedded Chroma writes as it opens: on a read-only disk, reads go to the catalog's vectors."""
+        from photo_tagger.infra.storage_faults import is_read_only
+
+        return not self.settings.store_url and "chroma_client" not in self.__dict__ and \
+            self.paths.library_dir.is_dir() and is_read_only(self.paths.library_dir)
 
     def _chroma_blocked_by_full_disk(self) -> bool:
         """The embedded Chroma cannot even open on a full disk; reads can go to the catalog instead."""
@@ -327,9 +347,10 @@ class App:
 
     def _text_cache_file(self) -> Path:
         """The text-embedding cache on disk; in memory only while that disk is full (searches still work)."""
-        from photo_tagger.infra.storage_faults import is_nearly_full
+        from photo_tagger.infra.storage_faults import is_nearly_full, is_read_only
 
-        return Path(":memory:") if is_nearly_full(self.paths.cache_dir) else self.paths.cache_dir / "text-embeddings.sqlite3"
+        unwritable = is_nearly_full(self.paths.cache_dir) or is_read_only(self.paths.cache_dir)
+        return Path(":memory:") if unwritable else self.paths.cache_dir / "text-embeddings.sqlite3"
 
     @serialized
     def prepared_labels(self):

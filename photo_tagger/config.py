@@ -154,12 +154,14 @@ class Settings:
     def save(self, path: Path) -> None:
         """Write atomically, so a crash never leaves a half-written settings file. A file that is not TOML (a hand
         edit with a typo) is kept aside first, as settings.toml.broken-STAMP: what was typed is never lost."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _set_aside_if_not_toml(path)
-        data = asdict(self)
-        tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _set_aside_if_not_toml(path)
+            tmp = path.with_suffix(".toml.tmp")
+            tmp.write_text(tomli_w.dumps(asdict(self)), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only or full disk: said in one line, the file as it was
+            raise ConfigError(f"cannot save {path}: {exc.strerror or exc}; nothing was changed") from None
 
     def with_changes(self, **changes) -> "Settings":
         return replace(self, **changes)

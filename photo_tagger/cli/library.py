@@ -43,7 +43,16 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_watch)
 
 
+def _refuse_read_only(app) -> None:
+    """Indexing writes the catalog at every step: a library on a read-only disk is refused before any work."""
+    from photo_tagger.infra.storage_faults import ReadOnlyDisk, is_read_only, read_only_message
+
+    if app.paths.library_dir.is_dir() and is_read_only(app.paths.library_dir):
+        raise ReadOnlyDisk(read_only_message(app.paths.library_dir))
+
+
 def _index(app, args) -> int:
+    _refuse_read_only(app)
     folders = [resolve_folder(p) for p in args.paths]
     progress = TerminalProgress(enabled=None if not args.json else False)
     app.vector_store()  # the store must answer now (a mistyped URL fails in seconds); later outages are waited out
@@ -111,6 +120,7 @@ def _watch(app, args) -> int:
     from photo_tagger.core.watching import WatchLoop
     from photo_tagger.services.watching import folder_watcher
 
+    _refuse_read_only(app)
     roots = app.catalog.roots()
     if not roots:
         raise PhotoTaggerError("no folders are watched yet: photo-tagger index FOLDER")

@@ -68,7 +68,10 @@ class LabelsFile:
 
     def _keep_as_last_good(self, labels: LabelSet) -> None:
         if labels.labels or labels.moderation:  # an empty set is never the fallback for a broken file
-            shutil.copyfile(self.path, self.last_good)
+            try:
+                shutil.copyfile(self.path, self.last_good)
+            except OSError as exc:  # a read-only (or full) disk: the labels are read all the same
+                log.info("could not keep %s as the last good labels: %s", self.path, exc, extra={"console": False})
 
     def save(self, labels: LabelSet) -> None:
         """Write `labels` atomically. A file on disk that does not parse (a hand edit with a typo) is kept aside

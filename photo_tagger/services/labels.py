@@ -34,7 +34,9 @@ def check_labels_editable(app) -> None:
     problem = app.labels_file.on_disk_problem()
     if problem:
         raise ConfigError(f"{problem}: fix it (or move it away) and run the command again; nothing was changed")
-    if app.catalog.read_only or is_nearly_full(app.paths.library_dir):  # < 1 MB: the retag would fail part-way
+    if app.catalog.read_only:  # a full or read-only disk, said as the catalog found it
+        raise DiskFull(app.catalog.read_only)
+    if is_nearly_full(app.paths.library_dir):  # < 1 MB: the retag would fail part-way
         raise DiskFull(disk_full_message(app.paths.library_dir))
     app.vector_store()  # the store must answer (a server that is down fails here, before the file changes)
 
