@@ -402,12 +402,16 @@ class App:
     def _back_up_catalog(self) -> None:
         """A clean close that changed the catalog leaves a backup (the library lock is still held here)."""
         from photo_tagger.infra.catalog import Catalog
-        from photo_tagger.infra.catalog_backup import take_backup
+        from photo_tagger.infra.catalog_backup import newest_sound_backup, take_backup
 
         try:
             take_backup(self.catalog.path, lambda path: Catalog(path).close())
         except Exception as exc:  # a full disk, say: the library itself is fine, the backup waits for next time
-            log.warning("no backup of the catalog this time: %s", exc, extra={"console": False})
+            kept = newest_sound_backup(self.catalog.path)
+            # Said on the console: the user's changes since the last good backup are in no backup yet.
+            log.warning("no backup of the catalog this time: %s; %s", exc,
+                        f"the last good backup, {kept.name}, is kept" if kept else "there is no good backup yet",
+                        exc_info=not isinstance(exc, PhotoTaggerError))
 
     @cached_property
     def text_encoder(self):
