@@ -15,6 +15,7 @@ from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.types import IndexReport
 from photo_tagger.services.folders import add_folders, folder_counts, stop_watching
+from photo_tagger.services.pending_retag import finish_pending_retag, retag_pending
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
@@ -56,6 +57,7 @@ def _index(app, args) -> int:
     folders = [resolve_folder(p) for p in args.paths]
     progress = TerminalProgress(enabled=None if not args.json else False)
     app.vector_store()  # the store must answer now (a mistyped URL fails in seconds); later outages are waited out
+    _finish_pending_retag(app, quiet=args.json)
     roots, report = add_folders(app, folders, progress, JobControl(), patience=INDEX_STORE_PATIENCE_S)
     if args.json:
         say_json({"roots": roots, **report.as_dict()})
@@ -66,6 +68,13 @@ def _index(app, args) -> int:
     if len(report.skipped) > SHOWN_SKIPPED:
         say(f"  ... and {len(report.skipped) - SHOWN_SKIPPED} more: photo-tagger status --skipped")
     return 0
+
+
+def _finish_pending_retag(app, quiet: bool = False) -> None:
+    """A label edit killed before its retag ended: the tags follow the labels in use before anything else."""
+    report = finish_pending_retag(app, TerminalProgress(unit="photo", enabled=False if quiet else None))
+    if report is not None and not quiet:
+        say(f"Finished the retag an interrupted label edit left: {report.photos} photos ({report.changed} changed)")
 
 
 def _unwatch(app, args) -> int:
@@ -86,6 +95,8 @@ def _status(app, args) -> int:
     pending = app.indexer.pending(list(per_root), report=scan)
     if lost := app.vectors_lost():  # the store's folder was deleted: put back from the catalog, not re-encoded
         pending["vectors to restore from the catalog"] = lost
+    if retag_pending(app):  # a label edit was interrupted: its retag is finished by the next index, watch or retag
+        pending["photos to retag after an interrupted label edit"] = app.catalog.count_embedded(key)
     skipped_files = [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] + \
         [{"path": s.path, "reason": s.reason} for s in scan.skipped]
     status = {
@@ -133,6 +144,7 @@ def _watch(app, args) -> int:
 
     loop = WatchLoop(index)
     watcher = folder_watcher(app, roots, loop.on_changes, args.debounce)
+    _finish_pending_retag(app)
     say(f"Catching up on {len(roots)} folder(s)...", flush=True)
     with watcher, app.store_retry.patient(None, stop=stop):
         index([])

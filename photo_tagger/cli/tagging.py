@@ -19,6 +19,7 @@ from photo_tagger.services import browsing, tag_edits
 from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.labels import (check_labels_editable, decided_by, dry_run, learning_state, rename_labels,
                                           renamed, save_labels_and_retag)
+from photo_tagger.services.pending_retag import mark_retag_pending
 from photo_tagger.services.retagging import retag_library
 
 
@@ -265,7 +266,9 @@ def _labels_change(app, args) -> int:
 @_holding_library
 def _labels_rename(app, args) -> int:
     new = args.new.strip()
-    app.save_labels(renamed(app.labels(), args.old, new))
+    edited = renamed(app.labels(), args.old, new)
+    mark_retag_pending(app, f"renaming the label {args.old!r}")
+    app.save_labels(edited)
     touched = rename_labels(app, {args.old: new})
     say(f"Renamed {args.old!r} to {new!r} ({len(touched)} photos keep their tags and your changes)")
     report = run_retag(app)

@@ -16,6 +16,7 @@ from photo_tagger.core.ports import Progress
 from photo_tagger.core.retagging import RetagReport
 from photo_tagger.core.tagging import prepare
 from photo_tagger.core.training import train
+from photo_tagger.services.pending_retag import mark_retag_pending
 from photo_tagger.services.retagging import retag_library
 
 
@@ -79,7 +80,9 @@ def renamed(labels: LabelSet, old: str, new: str) -> LabelSet:
 def save_labels_and_retag(app, labels, progress: Progress | None = None, control: JobControl | None = None,
                           renames: dict[str, str] | None = None) -> RetagReport:
     """Write labels.toml, carry renamed labels' tags and the user's choices to their new names, then retag the
-    whole library from stored embeddings."""
+    whole library from stored embeddings. The retag is marked as owed before the file changes (a kill before it
+    ends leaves the mark: services/pending_retag.py finishes it at the next start or run)."""
+    mark_retag_pending(app, "a label change")
     app.save_labels(labels)
     rename_labels(app, renames or {})
     return retag_library(app, progress=progress, control=control)
