@@ -262,8 +262,12 @@ class App:
         indexes = self.__dict__.setdefault("_embedding_indexes", {})
         if name not in indexes:
             # The store only for copying vectors a library from before catalog vectors lacks: opened if needed.
-            indexes[name] = EmbeddingIndex(self.catalog, name, lambda: self.vector_store(name),
-                                           folder=self.paths.library_dir / "matrix")
+            # A read-only library without a matrix file keeps its matrix in memory (none can be written); one that
+            # has the file maps it as usual.
+            folder = self.paths.library_dir / "matrix"
+            if getattr(self.catalog, "read_only", "") and not folder.is_dir():
+                folder = None
+            indexes[name] = EmbeddingIndex(self.catalog, name, lambda: self.vector_store(name), folder=folder)
         return indexes[name]
 
     def preload_search(self) -> None:
