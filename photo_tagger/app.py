@@ -386,8 +386,9 @@ class App:
             self._trained = (key, train(prepared, self.catalog, model, ids)[0])
         return self._trained[1]
 
-    def close(self) -> None:
-        """Release the library: caches, catalog, Chroma client, lock (in that order)."""
+    def close(self, after_error: bool = False) -> None:
+        """Release the library: caches, catalog, Chroma client, lock (in that order). `after_error`: the command
+        failed and said why in its one line (a full disk, say); a backup that fails then is only logged."""
         if "cached_text_encoder" in self.__dict__:
             self.cached_text_encoder.close()
         for _, text in self.__dict__.get("_other_encoders", {}).values():
@@ -396,14 +397,14 @@ class App:
             written = not self.catalog.read_only and self.catalog.written()
             self.catalog.close()
             if written:
-                self._back_up_catalog()
+                self._back_up_catalog(say_failure=not after_error)
         client = self.__dict__.get("chroma_client")
         if client is not None and hasattr(client, "close"):
             client.close()
         if "library_lock" in self.__dict__:
             self.library_lock.release()
 
-    def _back_up_catalog(self) -> None:
+    def _back_up_catalog(self, say_failure: bool = True) -> None:
         """A clean close that changed the catalog leaves a backup (the library lock is still held here)."""
         from photo_tagger.infra.catalog import Catalog
         from photo_tagger.infra.catalog_backup import newest_sound_backup, take_backup
@@ -415,7 +416,7 @@ class App:
             # Said on the console: the user's changes since the last good backup are in no backup yet.
             log.warning("no backup of the catalog this time: %s; %s", exc,
                         f"the last good backup, {kept.name}, is kept" if kept else "there is no good backup yet",
-                        exc_info=not isinstance(exc, PhotoTaggerError))
+                        exc_info=not isinstance(exc, PhotoTaggerError), extra={"console": say_failure})
 
     @cached_property
     def text_encoder(self):

@@ -68,10 +68,13 @@ def run(argv: list[str]) -> int:
 
             return launch(app)
         app.progress_factory = _terminal_progress  # a vector store rebuilt on opening shows a bar
+        failed = True
         try:
-            return int(args.handler(app, args) or 0)
+            code = int(args.handler(app, args) or 0)
+            failed = code != 0
+            return code
         finally:
-            app.close()
+            app.close(after_error=failed)  # a failed command's one line is not followed by a backup's warning
     except PhotoTaggerError as exc:
         print(shown(f"photo-tagger: error: {exc}"), file=sys.stderr)
         return 1
