@@ -401,9 +401,15 @@ def scenario_kill_labels_add(work: Path, depot: Path, args) -> dict:
                                      stderr=subprocess.DEVNULL)
             child.wait()
         else:
+            labels = home / "config" / "labels.toml"
             child = photo_tagger(home, "labels", "add", name, "--threshold", "0", stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.3, took))
+            if n % 2:  # any moment of the run
+                time.sleep(rng.uniform(0.3, took))
+            else:  # within 50 ms of the save: the retag's window, where tags went stale before
+                while f'"{name}"' not in labels.read_text() and child.poll() is None:
+                    time.sleep(0.002)
+                time.sleep(rng.uniform(0.0, 0.05))
             child.send_signal(signal.SIGKILL)
             child.wait()
         status = json.loads(run(home, "status", "--json").stdout or "{}")
@@ -415,7 +421,8 @@ def scenario_kill_labels_add(work: Path, depot: Path, args) -> dict:
             run(home, "index", photos)  # finishes it
     final_stale = [n for n in range(kills + 1) if f'"killed{n}"' in (home / "config" / "labels.toml").read_text()
                    and _label_count(home, f"killed{n}") == 0]
-    return {"scenario": f"SIGKILL x{kills} at random moments of `labels add` + 1 right after the save",
+    return {"scenario": f"SIGKILL x{kills} during `labels add` (half at random, half within 50 ms of the save) "
+                        "+ 1 exactly after the save",
             "photos": count, "exit": "137",
             "observed": ", ".join(f"{v} {k}" for k, v in outcomes.items()) + f"; stale after the next index: "
                         f"{len(final_stale)}", **verify(home, photos)}
