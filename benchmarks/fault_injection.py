@@ -301,15 +301,35 @@ def scenario_backups_full_disk(work: Path, depot: Path, args) -> dict:
             codes.append(tagged.returncode)
             warned += "no backup of the catalog this time" in tagged.stderr
         after = {b.name: b.stat().st_size for b in folder.iterdir()}
+        stopped = []
+        for n in range(3):  # then the disk fills up during an index (it wrote some photos, then stopped)
+            make_library_photos(photos / f"more{n}", 100, args.seed + 27 + n)
+            filler.unlink()
+            child = photo_tagger(home, "index", photos, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            done = catalog_rows(home)
+            while catalog_rows(home) < done + 8 and child.poll() is None:
+                time.sleep(0.01)
+            with open(filler, "wb") as f:
+                try:
+                    f.write(b"\0" * (os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize))
+                except OSError:
+                    pass
+            out, err = child.communicate(timeout=600)
+            stopped.append(subprocess.CompletedProcess(child.args, child.returncode, out, err))
+        codes += [r.returncode for r in stopped]
+        full = {b.name: b.stat().st_size for b in folder.iterdir()}
         check = run(home, "library", "check")
         filler.unlink()
+        run(home, "index", photos)
         run(home, "tag", photos / "IMG_00009.jpg", "--add", "room")
         freed = sorted(folder.iterdir())
         return {"scenario": "catalog backups on a full disk (60 MB tmpfs, 250 KB free)", "photos": count,
                 "exit": ",".join(map(str, codes)) + f"; check {check.returncode}",
-                "observed": f"backups before {len(before)} ({min(before.values())} B+), on the full disk "
-                            f"{'unchanged' if after == before else 'CHANGED'}; {warned}/3 tag runs said the backup "
-                            f"failed; check says 'nothing was lost': "
+                "observed": f"backups before {len(before)} ({min(before.values())} B+); at 250 KB free "
+                            f"{'unchanged' if after == before else 'CHANGED'}, {warned}/3 tag runs said the backup "
+                            f"failed; after 3 index runs that filled the disk {len(full)} backups, {sum(not v for v in full.values())} "
+                            f"empty, the good ones {'kept' if set(before) <= set(full) else 'ROTATED OUT'}; check "
+                            f"exit {check.returncode}, says 'nothing was lost': "
                             f"{'YES' if 'nothing was lost' in check.stdout + check.stderr else 'no'}; after freeing "
                             f"space {len(freed)} backups, all > 0 B: "
                             f"{'yes' if all(b.stat().st_size for b in freed) else 'NO'}",
