@@ -73,3 +73,13 @@ def test_empty_backups_left_by_an_older_version_are_no_backups(catalog_path):
         catalog_backup.restore(catalog_path, empties[0])
     newest = take_backup(catalog_path, make_empty, keep=3)
     assert backups(catalog_path) == [newest, good]  # the empty ones go, they never count among the kept
+
+
+def test_an_empty_copy_as_a_full_disk_left_it_is_refused(catalog_path):
+    """On a full disk the empty catalog's schema could not be written, yet nothing failed: the copy was an empty
+    file, renamed as the newest backup, and three of them rotated every sound backup out."""
+    good = take_backup(catalog_path, make_empty, keep=3)
+    for _ in range(4):
+        with pytest.raises(BackupFailed, match="empty"):
+            take_backup(catalog_path, lambda path: path.write_bytes(b""), keep=3)
+    assert backups(catalog_path) == [good]
