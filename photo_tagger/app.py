@@ -14,17 +14,6 @@ from photo_tagger.infra.model_store import InstalledModel, ModelStore
 log = logging.getLogger(__name__)
 
 
-class LibraryBusy(PhotoTaggerError):
-    """Another process has the embedded library open."""
-
-
-class _NoLock:
-    """The library lock of a library on a read-only disk: nothing to hold, since nothing can write there."""
-
-    def release(self) -> None:
-        pass
-
-
 class App:
     """Services for one process (CLI command or GUI session), made on first use."""
 
@@ -108,25 +97,10 @@ class App:
 
     @cached_property
     def library_lock(self):
-        """One process at a time may open a library: its catalog's journal assumes one writer (in server mode
-        too: another process's recovery would undo writes in flight), and Chroma's folder is not process-safe."""
-        from filelock import FileLock, Timeout
+        """Held while this process has the library open (infra/library_lock.py)."""
+        from photo_tagger.infra.library_lock import lock_library
 
-        from photo_tagger.infra.storage_faults import is_read_only
-
-        if self.paths.library_dir.is_dir() and is_read_only(self.paths.library_dir):
-            return _NoLock()  # no lock file can be made, and no process can write there: reading is safe
-        self.paths.library_dir.mkdir(parents=True, exist_ok=True)
-        # Not thread-local: the GUI takes the lock on a worker thread and releases it on the GUI thread.
-        lock = FileLock(self.paths.library_dir / "library.lock", thread_local=False)
-        try:
-            lock.acquire(timeout=2)
-        except Timeout:
-            raise LibraryBusy(
-                f"the library {self.paths.library_dir} is open in another Photo Tagger process "
-                "(the app or `photo-tagger watch`); close that one first"
-            ) from None
-        return lock
+        return lock_library(self.paths.library_dir)
 
     @cached_property
     def catalog(self):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from photo_tagger.cli.output import shown
 from photo_tagger.core.errors import ConfigError
@@ -44,8 +43,3 @@ def name_of(what: str):
     parse.__name__ = f"{what} name"  # what argparse says when the type fails without a message
     return parse
 
-
-def refuse(prog: str, message: str) -> int:
-    """A usage error found after parsing (a value only the handler can check): one line, exit 2."""
-    print(shown(f"{prog}: error: {message}"), file=sys.stderr)
-    return USAGE_ERROR
