@@ -25,11 +25,13 @@ class _ConsoleFormatter(logging.Formatter):
         self.log_file, self.verbose = log_file, verbose
 
     def format(self, record) -> str:
+        from photo_tagger.cli.output import shown  # a name holding terminal escape codes is never sent raw
+
         if self.verbose or not record.exc_info:
-            return super().format(record)
+            return shown(super().format(record))
         error = record.exc_info[1]
         where = f" (traceback in {self.log_file})" if self.log_file else ""
-        return f"{record.levelname}: {record.getMessage()}: {type(error).__name__}: {error}{where}"
+        return shown(f"{record.levelname}: {record.getMessage()}: {type(error).__name__}: {error}{where}")
 
 
 def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:

@@ -106,3 +106,11 @@ def test_a_store_url_that_is_no_address_is_refused(url):
 
 def test_a_store_url_with_an_ipv6_host_is_fine():
     assert Settings(store_url="http://[::1]:8000").store_url == "http://[::1]:8000"
+
+
+def test_console_log_lines_escape_control_characters_too():
+    from photo_tagger.log_setup import _ConsoleFormatter
+
+    record = logging.LogRecord("photo_tagger.x", logging.WARNING, __file__, 1, "cannot read %s", ("a\x1b[2J.jpg",),
+                               None)
+    assert _ConsoleFormatter(None, False).format(record) == "WARNING: cannot read a\\x1b[2J.jpg"
