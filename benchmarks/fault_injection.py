@@ -2,6 +2,8 @@
 catalog. Real processes, signals and files; prints a results table (benchmarks/RESULTS.md has one).
 
     .venv/bin/python benchmarks/fault_injection.py [--photos 300] [--kills 6] [--seed 1] [--skip outage]
+        [--only NAME ...]   (issue 20's cases: backups-full-disk names labels-syntax kill-labels-add bad-setting
+                             bad-inputs read-only-home)
 
 Each scenario ends by checking the library: catalog = disk (every photo file has one record), catalog = Chroma
 (the same ids, no duplicates), the user's choices kept, and it counts the encodes beyond one per photo (the
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -450,6 +453,271 @@ COLUMNS = ("scenario", "photos", "exit", "observed", "catalog=disk", "catalog=ch
            "extra encodes", "final run says")
 
 
+# -- issue 20, round two (faults1): backups on a full disk, hostile names, a broken labels.toml, kills during
+# `labels add`, a bad setting, and the inputs that ended in an internal error. Each row says what held.
+def _lines(result: subprocess.CompletedProcess) -> int:
+    return len(result.stderr.strip().splitlines())
+
+
+def _said(result: subprocess.CompletedProcess) -> str:
+    """exit code and stderr lines, e.g. "2/1" (no traceback: "tb" added when one shows)."""
+    tb = " tb" if "Traceback" in result.stderr or "internal error" in result.stderr else ""
+    return f"{result.returncode}/{_lines(result)}{tb}"
+
+
+def _mount(where: Path, size: str) -> bool:
+    where.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                          capture_output=True).returncode == 0
+
+
+def scenario_backups_full_disk(work: Path, depot: Path, args) -> dict:
+    disk = work / "disk"
+    if not _mount(disk, "60m"):
+        return {"scenario": "backups on a full disk", "exit": "skipped: cannot mount a tmpfs (needs root)"}
+    try:
+        count = min(args.photos, 40)
+        photos = work / "photos"
+        make_library_photos(photos, count, args.seed + 20)
+        home = new_home(disk, depot, batch_size=8)
+        run(home, "index", photos)
+        run(home, "tag", photos / "IMG_00001.jpg", "--add", "mine")
+        folder = home / "data" / "library" / "backups"
+        before = {b.name: b.stat().st_size for b in folder.iterdir()}
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        filler = disk / "filler"
+        with open(filler, "wb") as f:  # about 250 KB left, as in the issue
+            f.write(b"\0" * max(0, free - 250_000))
+        codes, warned = [], 0
+        for n in range(3):  # an index that writes nothing takes no backup: tags are changes that do
+            codes.append(run(home, "index", photos).returncode)
+            tagged = run(home, "tag", photos / f"IMG_0000{n + 2}.jpg", "--add", f"full{n}")
+            codes.append(tagged.returncode)
+            warned += "no backup of the catalog this time" in tagged.stderr
+        after = {b.name: b.stat().st_size for b in folder.iterdir()}
+        stopped = []
+        for n in range(3):  # then the disk fills up during an index (it wrote some photos, then stopped)
+            make_library_photos(photos / f"more{n}", 100, args.seed + 27 + n)
+            filler.unlink()
+            child = photo_tagger(home, "index", photos, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            done = catalog_rows(home)
+            while catalog_rows(home) < done + 8 and child.poll() is None:
+                time.sleep(0.01)
+            with open(filler, "wb") as f:
+                try:
+                    f.write(b"\0" * (os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize))
+                except OSError:
+                    pass
+            out, err = child.communicate(timeout=600)
+            stopped.append(subprocess.CompletedProcess(child.args, child.returncode, out, err))
+        codes += [r.returncode for r in stopped]
+        full = {b.name: b.stat().st_size for b in folder.iterdir()}
+        check = run(home, "library", "check")
+        filler.unlink()
+        run(home, "index", photos)
+        run(home, "tag", photos / "IMG_00009.jpg", "--add", "room")
+        freed = sorted(folder.iterdir())
+        return {"scenario": "catalog backups on a full disk (60 MB tmpfs, 250 KB free)", "photos": count,
+                "exit": ",".join(map(str, codes)) + f"; check {check.returncode}",
+                "observed": f"backups before {len(before)} ({min(before.values())} B+); at 250 KB free "
+                            f"{'unchanged' if after == before else 'CHANGED'}, {warned}/3 tag runs said the backup "
+                            f"failed; after 3 index runs that filled the disk {len(full)} backups, {sum(not v for v in full.values())} "
+                            f"empty, the good ones {'kept' if set(before) <= set(full) else 'ROTATED OUT'}; check "
+                            f"exit {check.returncode}, says 'nothing was lost': "
+                            f"{'YES' if 'nothing was lost' in check.stdout + check.stderr else 'no'}; after freeing "
+                            f"space {len(freed)} backups, all > 0 B: "
+                            f"{'yes' if all(b.stat().st_size for b in freed) else 'NO'}",
+                **verify(home, photos)}
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def scenario_names(work: Path, depot: Path, args) -> dict:
+    photos = work / "photos"
+    make_library_photos(photos, 6, args.seed + 21)
+    home = new_home(work, depot, batch_size=8)
+    run(home, "index", photos)
+    first = photos / "IMG_00001.jpg"
+    refused = [run(home, *a) for a in (["labels", "add", ""], ["labels", "add", "  "], ["labels", "add", "x\x1b[31m"],
+                                       ["tag", first, "--add", ""], ["tag", first, "--add", " "],
+                                       ["tag", first, "--add", "\x1b]0;owned\x07"])]
+    raw = sum("\x1b" in r.stdout + r.stderr for r in refused)
+    labels = home / "config" / "labels.toml"  # a nameless label as `labels add ""` wrote it before the fix
+    labels.write_text(labels.read_text().replace("label = [\n", 'label = [\n    { name = "", enabled = true },\n', 1))
+    shutil.copyfile(labels, labels.with_name("labels.last-good.toml"))
+    opened = [run(home, *a).returncode for a in (["search", "red"], ["retag"], ["labels", "list"],
+                                                 ["moderation", "list"])]
+    removed = run(home, "labels", "remove", "")
+    clean = 'name = ""' not in labels.read_text()
+    return {"scenario": "blank and hostile names; a nameless label from before", "photos": 6,
+            "exit": " ".join(_said(r) for r in refused),
+            "observed": f"{sum(r.returncode == 2 and _lines(r) == 1 for r in refused)}/{len(refused)} refused in one "
+                        f"line (exit 2), raw ESC printed {raw}x; nameless label: search/retag/list/moderation exit "
+                        f"{opened}, `labels remove \"\"` exit {removed.returncode}, file clean: "
+                        f"{'yes' if clean else 'NO'}",
+            **verify(home, photos)}
+
+
+def scenario_labels_syntax(work: Path, depot: Path, args) -> dict:
+    photos = work / "photos"
+    make_library_photos(photos, 6, args.seed + 22)
+    home = new_home(work, depot, batch_size=8)
+    run(home, "index", photos)
+    labels = home / "config" / "labels.toml"
+    text = labels.read_text() + '\n[[label]]\nname = "hand1"\n\n[[label]]\nname = "hand2"\n\n[oops\n'
+    labels.write_text(text)
+    edit = run(home, "labels", "add", "boat2", "--prompt", "a photo of a boat")
+    line = edit.stderr.strip().splitlines()[-1] if edit.stderr.strip() else ""
+    return {"scenario": "labels.toml hand-edited with a syntax error, then `labels add boat2`", "photos": 6,
+            "exit": _said(edit),
+            "observed": f"file untouched: {'yes' if labels.read_text() == text else 'NO'}; the line names the file "
+                        f"{'yes' if str(labels) in line else 'NO'} and line/column "
+                        f"{'yes' if 'line' in line and 'column' in line else 'NO'}",
+            **verify(home, photos)}
+
+
+KILL_AFTER_SAVE = """
+import os, signal, sys
+from photo_tagger.services import labels
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+labels.retag_library = killed
+from photo_tagger.cli.main import run
+sys.exit(run(sys.argv[1:]))
+"""
+
+
+def _label_count(home: Path, name: str) -> int:
+    listed = run(home, "labels", "list").stdout.splitlines()
+    return next((int(line.split()[2]) for line in listed if line.split()[:1] == [name]), -1)
+
+
+def scenario_kill_labels_add(work: Path, depot: Path, args) -> dict:
+    """SIGKILL during `labels add NAME --threshold 0` (a label every photo gets): at random moments of the run,
+    and once exactly between saving labels.toml and the retag. After each kill the label is either not saved, or
+    its tags are there, or `status` says a retag is pending; the next `index` leaves none stale."""
+    count = min(args.photos, 60)
+    photos = work / "photos"
+    make_library_photos(photos, count, args.seed + 23)
+    home = new_home(work, depot, batch_size=8)
+    run(home, "index", photos)
+    started = time.monotonic()
+    run(home, "labels", "add", "calibration", "--threshold", "0")
+    took = time.monotonic() - started
+    rng = random.Random(args.seed)
+    outcomes = {"not saved": 0, "tagged": 0, "pending": 0, "STALE": 0}
+    kills = max(args.kills, 4)
+    for n in range(kills + 1):
+        name = f"killed{n}"
+        if n == kills:  # the exact point: labels.toml saved, the retag not started
+            child = subprocess.Popen([sys.executable, "-c", KILL_AFTER_SAVE, "--home", str(home), "labels", "add",
+                                      name, "--threshold", "0"], cwd=REPO, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+            child.wait()
+        else:
+            labels = home / "config" / "labels.toml"
+            child = photo_tagger(home, "labels", "add", name, "--threshold", "0", stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            if n % 2:  # any moment of the run
+                time.sleep(rng.uniform(0.3, took))
+            else:  # within 50 ms of the save: the retag's window, where tags went stale before
+                while f'"{name}"' not in labels.read_text() and child.poll() is None:
+                    time.sleep(0.002)
+                time.sleep(rng.uniform(0.0, 0.05))
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        status = json.loads(run(home, "status", "--json").stdout or "{}")
+        pending = any("retag" in key for key in status.get("pending", {}))
+        saved = f'"{name}"' in (home / "config" / "labels.toml").read_text()
+        tagged = saved and _label_count(home, name) > 0
+        outcomes["not saved" if not saved else "tagged" if tagged else "pending" if pending else "STALE"] += 1
+        if pending:
+            run(home, "index", photos)  # finishes it
+    final_stale = [n for n in range(kills + 1) if f'"killed{n}"' in (home / "config" / "labels.toml").read_text()
+                   and _label_count(home, f"killed{n}") == 0]
+    return {"scenario": f"SIGKILL x{kills} during `labels add` (half at random, half within 50 ms of the save) "
+                        "+ 1 exactly after the save",
+            "photos": count, "exit": "137",
+            "observed": ", ".join(f"{v} {k}" for k, v in outcomes.items()) + f"; stale after the next index: "
+                        f"{len(final_stale)}", **verify(home, photos)}
+
+
+def scenario_bad_setting(work: Path, depot: Path, args) -> dict:
+    photos = work / "photos"
+    make_library_photos(photos, 6, args.seed + 24)
+    home = new_home(work, depot, batch_size=8)
+    run(home, "index", photos)
+    settings = home / "config" / "settings.toml"
+    settings.write_text(settings.read_text().replace('ocr = "auto"', "ocr = 5"))
+    refused = [run(home, *a) for a in (["status"], ["search", "red"], ["index", photos])]
+    named = sum(str(settings) in r.stderr and "ocr" in r.stderr for r in refused)
+    listed, fixed = run(home, "settings"), run(home, "settings", "ocr", "auto")
+    after = run(home, "status")
+    return {"scenario": "ocr = 5 in settings.toml", "photos": 6,
+            "exit": " ".join(_said(r) for r in refused) + f"; settings {listed.returncode}, fix {fixed.returncode}, "
+                    f"then status {after.returncode}",
+            "observed": f"{named}/3 one-line refusals name the file and the key; `settings` lists, "
+                        f"`settings ocr auto` fixes it", **verify(home, photos)}
+
+
+def scenario_bad_inputs(work: Path, depot: Path, args) -> dict:
+    photos = work / "photos"
+    make_library_photos(photos, 6, args.seed + 25)
+    home = new_home(work, depot, batch_size=8)
+    run(home, "index", photos)
+    results = {
+        "50,000-char query": run(home, "search", "a" * 50_000),
+        "--limit 10^20": run(home, "search", "red", "--limit", "99999999999999999999"),
+        "--store http://[::1": run(home, "--store", "http://[::1", "search", "red"),
+        "settings store_url http://[::1": run(home, "settings", "store_url", "http://[::1"),
+    }
+    from tests.fixture_models.checkpoints import tiny_clip
+
+    broken = work / "broken-model"
+    shutil.copytree(tiny_clip(), broken)
+    with open(broken / "model.safetensors", "r+b") as f:
+        f.seek(40)
+        f.write(b"garbage!" * 64)
+    results["model install (corrupt safetensors)"] = run(home, "model", "install", broken)
+    models = sorted(p.name for p in (home / "data" / "models").iterdir() if not p.name.startswith("."))
+    return {"scenario": "inputs that ended in internal error (exit 70)", "photos": 6,
+            "exit": "; ".join(f"{k} {_said(r)}" for k, r in results.items()),
+            "observed": f"exit 70 {sum(r.returncode == 70 for r in results.values())}x; models after the failed "
+                        f"install: {models}", **verify(home, photos)}
+
+
+def scenario_read_only_home(work: Path, depot: Path, args) -> dict:
+    photos = work / "photos"
+    make_library_photos(photos, 6, args.seed + 26)
+    home = new_home(work, depot, batch_size=8)
+    run(home, "index", photos)
+    disk = work / "ro"
+    if not _mount(disk, "60m"):
+        return {"scenario": "a home on a read-only mount", "exit": "skipped: cannot mount a tmpfs (needs root)"}
+    try:
+        shutil.copytree(home, disk / "home")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        ro = disk / "home"
+        reads = {name: run(ro, *a) for name, a in (("status", ["status"]), ("search", ["search", "red"]),
+                                                   ("check", ["library", "check"]))}
+        writes = {name: run(ro, *a) for name, a in (("index", ["index", photos]),
+                                                    ("tag", ["tag", photos / "IMG_00001.jpg", "--add", "x"]))}
+        return {"scenario": "a home on a read-only mount (tmpfs remounted ro)", "photos": 6,
+                "exit": "; ".join(f"{k} {_said(r)}" for k, r in {**reads, **writes}.items()),
+                "observed": f"reads ok {sum(r.returncode == 0 for r in reads.values())}/3; writes refused in one "
+                            f"line {sum(r.returncode == 1 and _lines(r) == 1 for r in writes.values())}/2",
+                **verify(home, photos)}
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+ROUND_TWO = {"backups-full-disk": scenario_backups_full_disk, "names": scenario_names,
+             "labels-syntax": scenario_labels_syntax, "kill-labels-add": scenario_kill_labels_add,
+             "bad-setting": scenario_bad_setting, "bad-inputs": scenario_bad_inputs,
+             "read-only-home": scenario_read_only_home}
+SCENARIOS.update(ROUND_TWO)
+
+
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         return child_main(sys.argv[2], sys.argv[4:])
@@ -464,7 +732,8 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", action="append", default=[], choices=list(SCENARIOS))
-    parser.add_argument("--only", action="append", default=[], choices=list(SCENARIOS))
+    parser.add_argument("--only", action="append", default=[], choices=list(SCENARIOS),
+                        help="run only these scenarios (repeatable)")
     args = parser.parse_args()
     from photo_tagger.app import App
     from tests.fixture_models.checkpoints import tiny_clip

@@ -14,10 +14,6 @@ from photo_tagger.infra.model_store import InstalledModel, ModelStore
 log = logging.getLogger(__name__)
 
 
-class LibraryBusy(PhotoTaggerError):
-    """Another process has the embedded library open."""
-
-
 class App:
     """Services for one process (CLI command or GUI session), made on first use."""
 
@@ -26,6 +22,7 @@ class App:
         self.settings = settings if settings is not None else Settings.load(paths.settings_file)
         self._unsaved: dict = {}  # settings overridden for this process only (--store): their saved values
         self.progress_factory = None  # () -> core Progress, for work done on opening (a vector store rebuilt)
+        self.settings_problems: list[str] = []  # bad values of settings.toml left at their defaults (for_settings)
 
     def override(self, **values) -> None:
         """Use these settings in this process without saving them (command-line options)."""
@@ -36,6 +33,16 @@ class App:
     @classmethod
     def from_home(cls, home: str | Path | None = None) -> "App":
         return cls(AppPaths.resolve(home))
+
+    @classmethod
+    def for_settings(cls, home: str | Path | None = None) -> "App":
+        """An app whose bad settings are left at their defaults (`settings_problems` says which): the `settings`
+        command opens it, so that the command that fixes settings.toml works whatever the file holds."""
+        paths = AppPaths.resolve(home)
+        settings, problems = Settings.load_lenient(paths.settings_file)
+        app = cls(paths, settings)
+        app.settings_problems = problems
+        return app
 
     def update_settings(self, **changes) -> None:
         self.settings = self.settings.with_changes(**changes)
@@ -90,21 +97,10 @@ class App:
 
     @cached_property
     def library_lock(self):
-        """One process at a time may open a library: its catalog's journal assumes one writer (in server mode
-        too: another process's recovery would undo writes in flight), and Chroma's folder is not process-safe."""
-        from filelock import FileLock, Timeout
+        """Held while this process has the library open (infra/library_lock.py)."""
+        from photo_tagger.infra.library_lock import lock_library
 
-        self.paths.library_dir.mkdir(parents=True, exist_ok=True)
-        # Not thread-local: the GUI takes the lock on a worker thread and releases it on the GUI thread.
-        lock = FileLock(self.paths.library_dir / "library.lock", thread_local=False)
-        try:
-            lock.acquire(timeout=2)
-        except Timeout:
-            raise LibraryBusy(
-                f"the library {self.paths.library_dir} is open in another Photo Tagger process "
-                "(the app or `photo-tagger watch`); close that one first"
-            ) from None
-        return lock
+        return lock_library(self.paths.library_dir)
 
     @cached_property
     def catalog(self):
@@ -121,7 +117,9 @@ class App:
         would lose your tag choices, and the next closes would rotate the good backups away."""
         from photo_tagger.infra.catalog_backup import newest_sound_backup, restore
 
-        if path.exists() or (backup := newest_sound_backup(path)) is None:
+        from photo_tagger.infra.storage_faults import is_read_only
+
+        if path.exists() or is_read_only(path.parent) or (backup := newest_sound_backup(path)) is None:
             return
         restore(path, backup)
         log.warning("the catalog %s was missing: restored the backup %s (the next index brings it up to date)",
@@ -160,13 +158,13 @@ class App:
 
         name = model_name or self.model_key()
         stores = self.__dict__.setdefault("_stores", {})
-        if name not in stores and self._chroma_blocked_by_full_disk():
+        if name not in stores and (self._chroma_read_only() or self._chroma_blocked_by_full_disk()):
             from photo_tagger.infra.catalog_vectors import CatalogVectorStore
 
-            from photo_tagger.infra.storage_faults import disk_full_message
+            from photo_tagger.infra.storage_faults import disk_full_message, read_only_message
 
-            reason = disk_full_message(self.paths.library_dir)
-            log.info("%s: searching the catalog's copy of the vectors", reason)
+            reason = (read_only_message if self._chroma_read_only() else disk_full_message)(self.paths.library_dir)
+            log.info("%s: searching the catalog's copy of the vectors", reason, extra={"console": False})
             stores[name] = CatalogVectorStore(self.catalog, name, reason)
         if name not in stores:
             # ef_search 500: Chroma's default 100 found under half of the true top 50 at 100k photos (RESULTS.md).
@@ -205,6 +203,13 @@ class App:
         model_upkeep.refill_store(self.catalog, store, key, factory() if factory else None,
                                   self.settings.store_url or str(self.paths.library_dir / "chroma"))
 
+    def _chroma_read_only(self) -> bool:
+        """The embedded Chroma writes as it opens: on a read-only disk, reads go to the catalog's vectors."""
+        from photo_tagger.infra.storage_faults import is_read_only
+
+        return not self.settings.store_url and "chroma_client" not in self.__dict__ and \
+            self.paths.library_dir.is_dir() and is_read_only(self.paths.library_dir)
+
     def _chroma_blocked_by_full_disk(self) -> bool:
         """The embedded Chroma cannot even open on a full disk; reads can go to the catalog instead."""
         from photo_tagger.infra.store_retry import StoreUnavailable
@@ -231,8 +236,12 @@ class App:
         indexes = self.__dict__.setdefault("_embedding_indexes", {})
         if name not in indexes:
             # The store only for copying vectors a library from before catalog vectors lacks: opened if needed.
-            indexes[name] = EmbeddingIndex(self.catalog, name, lambda: self.vector_store(name),
-                                           folder=self.paths.library_dir / "matrix")
+            # A read-only library without a matrix file keeps its matrix in memory (none can be written); one that
+            # has the file maps it as usual.
+            folder = self.paths.library_dir / "matrix"
+            if getattr(self.catalog, "read_only", "") and not folder.is_dir():
+                folder = None
+            indexes[name] = EmbeddingIndex(self.catalog, name, lambda: self.vector_store(name), folder=folder)
         return indexes[name]
 
     def preload_search(self) -> None:
@@ -317,9 +326,10 @@ class App:
 
     def _text_cache_file(self) -> Path:
         """The text-embedding cache on disk; in memory only while that disk is full (searches still work)."""
-        from photo_tagger.infra.storage_faults import is_nearly_full
+        from photo_tagger.infra.storage_faults import is_nearly_full, is_read_only
 
-        return Path(":memory:") if is_nearly_full(self.paths.cache_dir) else self.paths.cache_dir / "text-embeddings.sqlite3"
+        unwritable = is_nearly_full(self.paths.cache_dir) or is_read_only(self.paths.cache_dir)
+        return Path(":memory:") if unwritable else self.paths.cache_dir / "text-embeddings.sqlite3"
 
     @serialized
     def prepared_labels(self):
@@ -351,8 +361,9 @@ class App:
             self._trained = (key, train(prepared, self.catalog, model, ids)[0])
         return self._trained[1]
 
-    def close(self) -> None:
-        """Release the library: caches, catalog, Chroma client, lock (in that order)."""
+    def close(self, after_error: bool = False) -> None:
+        """Release the library: caches, catalog, Chroma client, lock (in that order). `after_error`: the command
+        failed and said why in its one line (a full disk, say); a backup that fails then is only logged."""
         if "cached_text_encoder" in self.__dict__:
             self.cached_text_encoder.close()
         for _, text in self.__dict__.get("_other_encoders", {}).values():
@@ -361,22 +372,26 @@ class App:
             written = not self.catalog.read_only and self.catalog.written()
             self.catalog.close()
             if written:
-                self._back_up_catalog()
+                self._back_up_catalog(say_failure=not after_error)
         client = self.__dict__.get("chroma_client")
         if client is not None and hasattr(client, "close"):
             client.close()
         if "library_lock" in self.__dict__:
             self.library_lock.release()
 
-    def _back_up_catalog(self) -> None:
+    def _back_up_catalog(self, say_failure: bool = True) -> None:
         """A clean close that changed the catalog leaves a backup (the library lock is still held here)."""
         from photo_tagger.infra.catalog import Catalog
-        from photo_tagger.infra.catalog_backup import take_backup
+        from photo_tagger.infra.catalog_backup import newest_sound_backup, take_backup
 
         try:
             take_backup(self.catalog.path, lambda path: Catalog(path).close())
         except Exception as exc:  # a full disk, say: the library itself is fine, the backup waits for next time
-            log.warning("no backup of the catalog this time: %s", exc, extra={"console": False})
+            kept = newest_sound_backup(self.catalog.path)
+            # Said on the console: the user's changes since the last good backup are in no backup yet.
+            log.warning("no backup of the catalog this time: %s; %s", exc,
+                        f"the last good backup, {kept.name}, is kept" if kept else "there is no good backup yet",
+                        exc_info=not isinstance(exc, PhotoTaggerError), extra={"console": say_failure})
 
     @cached_property
     def text_encoder(self):

@@ -7,6 +7,7 @@ import os
 import tomllib
 import uuid
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import platformdirs
@@ -101,6 +102,8 @@ class Settings:
             hint = f" (did you mean http://{self.store_url}?)" if "://" not in self.store_url else ""
             raise ConfigError(f"store_url (the library server) must be an http:// or https:// address of a Chroma "
                               f"server, or empty for the library on this computer, not {self.store_url!r}{hint}")
+        if self.store_url:
+            _check_server_address(self.store_url)
         if self.ocr not in OCR_MODES:
             raise ConfigError(f"ocr must be one of {', '.join(OCR_MODES)}, not {self.ocr!r}")
         if not 48 <= self.thumbnail_size <= 512:
@@ -123,16 +126,44 @@ class Settings:
         values = {k: v for k, v in data.items() if k in known}
         try:
             return cls(**values)
-        except TypeError as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
+        except (TypeError, ConfigError) as exc:  # the message names the key; the file and the fix are added
+            key = next((k for k in values if str(exc).startswith(f"{k} ")), None)
+            fix = f" (fix it: photo-tagger settings {key} VALUE)" if key else ""
+            raise ConfigError(f"{path}: {exc}{fix}") from None
+
+    @classmethod
+    def load_lenient(cls, path: Path) -> tuple["Settings", list[str]]:
+        """The settings with each bad value left at its default, and what was wrong (file and key named): what the
+        `settings` command opens, so that it can show and fix a file every other command refuses."""
+        try:
+            return cls.load(path), []
+        except ConfigError as exc:
+            problems = [str(exc)]
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return cls(), problems  # unreadable as a whole: the defaults (saving keeps the file aside first)
+        settings, problems = cls(), []
+        for key in (f.name for f in fields(cls)):
+            if key in data:
+                try:
+                    settings = replace(settings, **{key: data[key]})
+                except (TypeError, ConfigError) as exc:
+                    problems.append(f"{path}: {exc} (its default is in use until fixed: photo-tagger settings "
+                                    f"{key} VALUE)")
+        return settings, problems
 
     def save(self, path: Path) -> None:
-        """Write atomically, so a crash never leaves a half-written settings file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = asdict(self)
-        tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-        os.replace(tmp, path)
+        """Write atomically, so a crash never leaves a half-written settings file. A file that is not TOML (a hand
+        edit with a typo) is kept aside first, as settings.toml.broken-STAMP: what was typed is never lost."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _set_aside_if_not_toml(path)
+            tmp = path.with_suffix(".toml.tmp")
+            tmp.write_text(tomli_w.dumps(asdict(self)), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only or full disk: said in one line, the file as it was
+            raise ConfigError(f"cannot save {path}: {exc.strerror or exc}; nothing was changed") from None
 
     def with_changes(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -164,6 +195,21 @@ _KINDS = {"str": str, "int": int, "bool": bool}
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
+def _check_server_address(url: str) -> None:
+    """A store_url the HTTP client can use: a host, a port that is a number (urllib's own parsing: an unclosed
+    IPv6 bracket failed every later search and index as an internal error)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is no number or out of range
+        host = parts.hostname
+    except ValueError as exc:
+        raise ConfigError(f"store_url {url!r} is not a valid server address ({exc})") from None
+    if not host:
+        raise ConfigError(f"store_url {url!r} has no host name: http://HOST:PORT")
+
+
 def _check_types(settings: Settings) -> None:
     for f in fields(settings):
         kind, value = _KINDS[f.type], getattr(settings, f.name)
@@ -171,6 +217,19 @@ def _check_types(settings: Settings) -> None:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             what = {str: "text", int: "a whole number", bool: "true or false"}[kind]
             raise ConfigError(f"{f.name} must be {what}, not {value!r}")
+
+
+def _set_aside_if_not_toml(path: Path) -> Path | None:
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+        return None
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        aside = path.with_name(f"{path.name}.broken-{datetime.now(timezone.utc):%Y%m%d-%H%M%S-%f}")
+        os.replace(path, aside)
+        log.warning("%s could not be read (%s): kept it as %s", path, exc, aside)
+        return aside
 
 
 def setting_names() -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import logging.handlers
 from pathlib import Path
@@ -24,11 +25,13 @@ class _ConsoleFormatter(logging.Formatter):
         self.log_file, self.verbose = log_file, verbose
 
     def format(self, record) -> str:
+        from photo_tagger.cli.output import shown  # a name holding terminal escape codes is never sent raw
+
         if self.verbose or not record.exc_info:
-            return super().format(record)
+            return shown(super().format(record))
         error = record.exc_info[1]
         where = f" (traceback in {self.log_file})" if self.log_file else ""
-        return f"{record.levelname}: {record.getMessage()}: {type(error).__name__}: {error}{where}"
+        return shown(f"{record.levelname}: {record.getMessage()}: {type(error).__name__}: {error}{where}")
 
 
 def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:
@@ -47,7 +50,7 @@ def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:
         file_handler = _QuietFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8",
                                          errors="backslashreplace")
     except OSError as exc:
-        problem, log_file = str(exc), None
+        problem, log_file, read_only = str(exc), None, exc.errno == errno.EROFS
     console = logging.StreamHandler()
     console._photo_tagger = True
     console.setLevel(logging.INFO if verbose else logging.WARNING)
@@ -55,7 +58,8 @@ def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:
     console.addFilter(lambda record: verbose or getattr(record, "console", True))
     root.addHandler(console)
     if log_file is None:
-        log.warning("no log file (%s)", problem)
+        # A home on a read-only disk is read on purpose (searched, looked at): no warning at every command.
+        (log.info if read_only else log.warning)("no log file (%s)", problem)
         return None
     file_handler._photo_tagger = True
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -16,6 +16,7 @@ from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.photo_text import texts_waiting
 from photo_tagger.core.types import IndexReport
 from photo_tagger.services.folders import add_folders, folder_counts, remove_orphans, stop_watching
+from photo_tagger.services.pending_retag import finish_pending_retag, retag_pending
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
@@ -44,10 +45,20 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_watch)
 
 
+def _refuse_read_only(app) -> None:
+    """Indexing writes the catalog at every step: a library on a read-only disk is refused before any work."""
+    from photo_tagger.infra.storage_faults import ReadOnlyDisk, is_read_only, read_only_message
+
+    if app.paths.library_dir.is_dir() and is_read_only(app.paths.library_dir):
+        raise ReadOnlyDisk(read_only_message(app.paths.library_dir))
+
+
 def _index(app, args) -> int:
+    _refuse_read_only(app)
     folders = [resolve_folder(p) for p in args.paths]
     progress = TerminalProgress(enabled=None if not args.json else False)
     app.vector_store()  # the store must answer now (a mistyped URL fails in seconds); later outages are waited out
+    _finish_pending_retag(app, quiet=args.json)
     roots, report = add_folders(app, folders, progress, JobControl(), patience=INDEX_STORE_PATIENCE_S)
     if args.json:
         say_json({"roots": roots, **report.as_dict()})
@@ -58,6 +69,13 @@ def _index(app, args) -> int:
     if len(report.skipped) > SHOWN_SKIPPED:
         say(f"  ... and {len(report.skipped) - SHOWN_SKIPPED} more: photo-tagger status --skipped")
     return 0
+
+
+def _finish_pending_retag(app, quiet: bool = False) -> None:
+    """A label edit killed before its retag ended: the tags follow the labels in use before anything else."""
+    report = finish_pending_retag(app, TerminalProgress(unit="photo", enabled=False if quiet else None))
+    if report is not None and not quiet:
+        say(f"Finished the retag an interrupted label edit left: {report.photos} photos ({report.changed} changed)")
 
 
 def _unwatch(app, args) -> int:
@@ -79,6 +97,8 @@ def _status(app, args) -> int:
     pending["photos to read text in"] = texts_waiting(catalog, app.settings.ocr)  # the index run's text stage
     if lost := app.vectors_lost():  # the store's folder was deleted: put back from the catalog, not re-encoded
         pending["vectors to restore from the catalog"] = lost
+    if retag_pending(app):  # a label edit was interrupted: its retag is finished by the next index, watch or retag
+        pending["photos to retag after an interrupted label edit"] = app.catalog.count_embedded(key)
     skipped_files = [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] + \
         [{"path": s.path, "reason": s.reason} for s in scan.skipped]
     status = {
@@ -113,6 +133,7 @@ def _watch(app, args) -> int:
     from photo_tagger.core.watching import WatchLoop
     from photo_tagger.services.watching import folder_watcher
 
+    _refuse_read_only(app)
     roots = app.catalog.roots()
     if not roots:
         raise PhotoTaggerError("no folders are watched yet: photo-tagger index FOLDER")
@@ -125,6 +146,7 @@ def _watch(app, args) -> int:
 
     loop = WatchLoop(index)
     watcher = folder_watcher(app, roots, loop.on_changes, args.debounce)
+    _finish_pending_retag(app)
     say(f"Catching up on {len(roots)} folder(s)...", flush=True)
     remove_orphans(app)
     with watcher, app.store_retry.patient(None, stop=stop):

@@ -57,13 +57,28 @@ def _check(app, args) -> int:
         store_problems = []
     if not problems and not store_problems:
         healthy &= _agreement(app)
-    backups = catalog_backup.backups(catalog_path)
-    print(f"Backups in {catalog_backup.backup_dir(catalog_path)}: " + (", ".join(
-        f"{b.name} ({_when(b)}, {_describe(b)})" for b in backups) or "none yet (one is taken when the library "
-        "is closed after a change)"))
+    healthy &= _check_backups(catalog_path)
     if not healthy:
         print("Run `photo-tagger library repair` (or `photo-tagger library restore` to go back to a backup)")
     return 0 if healthy else 1
+
+
+def _check_backups(catalog_path: Path) -> bool:
+    """Each backup with what it holds, or why it is no backup; unhealthy when there are backups and none is
+    sound (a full disk left only broken ones): the library has no way back then."""
+    backups = catalog_backup.backups(catalog_path)
+    shown = []
+    for backup in backups:
+        problem = catalog_backup.backup_problem(backup) or next(iter(integrity_problems(backup, quick=True, limit=1)),
+                                                                "")
+        shown.append(f"{backup.name} ({_when(backup)}, " + (f"DAMAGED: {problem})" if problem else
+                                                             f"{_describe(backup)})"))
+    print(f"Backups in {catalog_backup.backup_dir(catalog_path)}: " + (", ".join(shown) or "none yet (one is "
+          "taken when the library is closed after a change)"))
+    if backups and catalog_backup.newest_sound_backup(catalog_path) is None:
+        print("No sound backup: the next change closed on a disk with room takes one")
+        return False
+    return True
 
 
 def _agreement(app) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -10,6 +9,8 @@ import sys
 from photo_tagger import __version__
 from photo_tagger.cli import desktop, doctor, library, library_health, models, search, sidecars, store, tagging
 from photo_tagger.cli import albums, duplicates, settings as settings_command
+from photo_tagger.cli.arguments import OneLineParser
+from photo_tagger.cli.output import shown
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,8 @@ COMMANDS = (library, library_health, search, duplicates, tagging, albums, sideca
             doctor, desktop)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
         prog="photo-tagger",
         description="Tag, search and moderate your photos by meaning, offline. "
         "Without a command, opens the desktop app.",
@@ -51,7 +52,8 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     app = log_file = None
     try:
-        app = App.from_home(args.home)
+        # `settings` opens whatever settings.toml holds: it is the command that fixes a bad value in it.
+        app = App.for_settings(args.home) if args.command == "settings" else App.from_home(args.home)
         if args.store is not None:
             app.override(store_url="" if args.store.strip() in ("", "local") else args.store.strip())
         log_file = configure_logging(app.paths.log_dir, args.verbose)
@@ -66,12 +68,15 @@ def run(argv: list[str]) -> int:
 
             return launch(app)
         app.progress_factory = _terminal_progress  # a vector store rebuilt on opening shows a bar
+        failed = True
         try:
-            return int(args.handler(app, args) or 0)
+            code = int(args.handler(app, args) or 0)
+            failed = code != 0
+            return code
         finally:
-            app.close()
+            app.close(after_error=failed)  # a failed command's one line is not followed by a backup's warning
     except PhotoTaggerError as exc:
-        print(f"photo-tagger: error: {exc}", file=sys.stderr)
+        print(shown(f"photo-tagger: error: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("photo-tagger: interrupted", file=sys.stderr)

@@ -1,14 +1,21 @@
-"""What the CLI prints: paths with undecodable bytes (non-UTF-8 names) shown with escapes, never a crash."""
+"""What the CLI prints: paths with undecodable bytes (non-UTF-8 names) shown with escapes, never a crash, and
+control characters (terminal escape codes) shown as escapes, never sent to the terminal."""
 
 from __future__ import annotations
 
 import json
 
+# Control characters but line breaks and tabs (the CLI's own layout), and the invisible marks that reorder text:
+# a tag, label or file name holding ESC [ ... would otherwise recolour, move or clear the user's terminal.
+_HIDDEN = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+_ESCAPED = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+            for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), *map(ord, _HIDDEN)] if chr(c) not in "\n\t"}
+
 
 def shown(text) -> str:
     """`text` printable on any UTF-8 console: os.fsdecode's surrogates for bytes that are not UTF-8 become
     `\\xe9`-style escapes (`caf\\xe9.jpg`); everything else is left as it is."""
-    text = str(text)
+    text = str(text).translate(_ESCAPED)
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate that no file name produces

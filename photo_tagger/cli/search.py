@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from photo_tagger.cli.arguments import bounded_int
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict
@@ -13,6 +14,8 @@ from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
 from photo_tagger.core.query import HELP as QUERY_HELP
 from photo_tagger.services.search import like_photo, search
+
+MAX_RESULTS = 100_000  # a bound far above any page of results; a huge number overflowed SQLite's integers
 
 SEARCH_EPILOG = f"""query language:
 {QUERY_HELP}
@@ -40,7 +43,8 @@ def register(subparsers) -> None:
 
 
 def _filter_arguments(p) -> None:
-    p.add_argument("--limit", type=int, default=20, help="how many results (default 20)")
+    p.add_argument("--limit", type=bounded_int(1, MAX_RESULTS, "--limit"), default=20,
+                   help=f"how many results, 1 to {MAX_RESULTS} (default 20)")
     p.add_argument("--folder", type=Path, help="only photos in this folder or below")
     p.add_argument("--tag", help="only photos with this tag")
     group = p.add_mutually_exclusive_group()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from photo_tagger.cli.output import say, say_json
+from photo_tagger.cli.output import say, say_json, shown
 from photo_tagger.config import SETTINGS_HELP, check_setting_name, format_setting, parse_setting
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
 
@@ -24,6 +24,9 @@ def register(subparsers) -> None:
 
 
 def _settings(app, args) -> int:
+    for problem in app.settings_problems:  # the file every other command refuses: said, and fixable here
+        if args.value is None or f": {args.key} " not in problem:
+            print(shown(f"photo-tagger settings: warning: {problem}"), file=sys.stderr)
     if args.key is None:
         return _list(app, args.json)
     try:
@@ -33,7 +36,7 @@ def _settings(app, args) -> int:
             return 0
         return _set(app, args.key, args.value)
     except PhotoTaggerError as exc:
-        print(f"photo-tagger settings: error: {exc}", file=sys.stderr)
+        print(shown(f"photo-tagger settings: error: {exc}"), file=sys.stderr)
         return USAGE_ERROR
 
 

@@ -7,6 +7,7 @@ import functools
 from dataclasses import replace
 from pathlib import Path
 
+from photo_tagger.cli.arguments import name_of
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import date_fields, find_photo
@@ -18,6 +19,7 @@ from photo_tagger.services import browsing, tag_edits
 from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.labels import (check_labels_editable, decided_by, dry_run, learning_state, rename_labels,
                                           renamed, save_labels_and_retag)
+from photo_tagger.services.pending_retag import mark_retag_pending
 from photo_tagger.services.retagging import retag_library
 
 
@@ -28,7 +30,7 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("tag", help="add or remove tags on a photo (your choice wins over automatic tags)")
     p.add_argument("photo", type=Path)
-    p.add_argument("--add", action="append", default=[], metavar="TAG")
+    p.add_argument("--add", action="append", default=[], metavar="TAG", type=name_of("tag"))
     p.add_argument("--remove", action="append", default=[], metavar="TAG")
     p.set_defaults(handler=_tag)
 
@@ -49,7 +51,7 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="labels_command", metavar="ACTION", required=True)
     sub.add_parser("list", help="labels with thresholds and photo counts").set_defaults(handler=_labels_list)
     q = sub.add_parser("add", help="add a label (or replace one of the same name)")
-    q.add_argument("name")
+    q.add_argument("name", type=name_of("label"))
     q.add_argument("--prompt", action="append", default=[], help="a prompt of its own (repeatable)")
     q.add_argument("--no-prompt", action="store_true",
                    help="no prompt at all: the label is learned from the photos you tag with it")
@@ -67,14 +69,14 @@ def register(subparsers) -> None:
     q.set_defaults(handler=_labels_change, action="set")
     q = sub.add_parser("rename", help="rename a label; its tags and your changes to them keep the new name")
     q.add_argument("old")
-    q.add_argument("new")
+    q.add_argument("new", type=name_of("label"))
     q.set_defaults(handler=_labels_rename)
 
     p = subparsers.add_parser("moderation", help="list or edit moderation categories; edits retag at once")
     sub = p.add_subparsers(dest="moderation_command", metavar="ACTION", required=True)
     sub.add_parser("list").set_defaults(handler=_moderation_list)
     q = sub.add_parser("add", help="add (or replace) a category")
-    q.add_argument("name")
+    q.add_argument("name", type=name_of("moderation category"))
     q.add_argument("--unsafe", action="append", required=True, help="a prompt for the unsafe side (repeatable)")
     q.add_argument("--safe", action="append", required=True, help="a contrasting safe prompt (repeatable)")
     q.add_argument("--threshold", type=_probability, default=0.8)
@@ -264,7 +266,9 @@ def _labels_change(app, args) -> int:
 @_holding_library
 def _labels_rename(app, args) -> int:
     new = args.new.strip()
-    app.save_labels(renamed(app.labels(), args.old, new))
+    edited = renamed(app.labels(), args.old, new)
+    mark_retag_pending(app, f"renaming the label {args.old!r}")
+    app.save_labels(edited)
     touched = rename_labels(app, {args.old: new})
     say(f"Renamed {args.old!r} to {new!r} ({len(touched)} photos keep their tags and your changes)")
     report = run_retag(app)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import unicodedata
+from dataclasses import dataclass, field, replace
 
 from photo_tagger.core.errors import ConfigError
 
@@ -36,6 +37,31 @@ DEFAULT_MODERATION = {
 }
 
 
+# Invisible characters that reorder or hide the text around them (bidirectional overrides and isolates): a name
+# holding one reads differently from what it is.
+_HIDDEN = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def name_problem(name) -> str:
+    """Why `name` cannot name a label, category or tag ("" when it can): it must be text, not blank, and hold no
+    control character (a terminal escape code starts with one) nor an invisible reordering mark."""
+    if not isinstance(name, str) or not name.strip():
+        return "needs a name (it is empty)"
+    bad = next((c for c in name if unicodedata.category(c) == "Cc" or c in _HIDDEN), None)
+    if bad is not None:
+        return f"a name may not hold control characters or terminal escape codes (found U+{ord(bad):04X})"
+    return ""
+
+
+def checked_name(name, what: str = "label") -> str:
+    """`name` without its outer spaces; ConfigError (one line) when it cannot be a name."""
+    problem = name_problem(name)
+    if problem:
+        raise ConfigError(f"{what} {name!r}: {problem}" if isinstance(name, str) and name.strip()
+                          else f"a {what} {problem}")
+    return name.strip()
+
+
 @dataclass(frozen=True)
 class Label:
     name: str
@@ -43,6 +69,9 @@ class Label:
     threshold: float | None = None  # None: the label set's default
     enabled: bool = True
     examples_only: bool = False  # no prompt at all: the label is what the photos you tag with it show
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", checked_name(self.name, "label"))  # every way in: CLI, window, file
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,9 @@ class ModerationCategory:
     safe: tuple[str, ...]
     threshold: float = 0.8
     enabled: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", checked_name(self.name, "moderation category"))
 
 
 DEFAULT_TAG_THRESHOLD = 0.5
@@ -70,6 +102,9 @@ class LabelSet:
     max_tags: int = 5
     # The old softmax rule's gate; read and written for older labels files, unused by the absolute rule.
     best_threshold: float = DEFAULT_BEST_THRESHOLD
+    # Entries of the file left out for a name that cannot be one (a nameless label written before names were
+    # checked): (the entry's name as written, why). The next save leaves them out of the file.
+    ignored: tuple[tuple[object, str], ...] = field(default=(), compare=False)
 
     def prompts_for(self, label: Label) -> tuple[str, ...]:
         return label.prompts or tuple(t.format(label.name) for t in self.templates)
@@ -101,12 +136,22 @@ class LabelSet:
         return replace(self, labels=others[:position] + (label,) + others[position:])
 
     def without_label(self, name: str) -> "LabelSet":
+        """The set without label `name`; a name matching an ignored entry (`labels remove ""`) drops that one."""
+        dropped = tuple(entry for entry in self.ignored if _same_bad_name(entry[0], name))
+        if dropped:
+            return replace(self, ignored=tuple(entry for entry in self.ignored if entry not in dropped))
         self.label(name)
         return replace(self, labels=tuple(l for l in self.labels if l.name != name))
 
     def with_category(self, category: ModerationCategory) -> "LabelSet":
         others = tuple(c for c in self.moderation if c.name != category.name)
         return replace(self, moderation=others + (category,))
+
+
+def _same_bad_name(written, asked: str) -> bool:
+    if not isinstance(written, str) or not written.strip():
+        return not asked.strip()  # "" and "  " both name the nameless entries
+    return written.strip() == asked.strip()
 
 
 def default_label_set() -> LabelSet:
@@ -144,8 +189,23 @@ def _kind(value) -> str:
     return f"{kinds.get(type(value), type(value).__name__)} ({value!r})"[:80]
 
 
-def label_set_from_dict(data: dict) -> LabelSet:
-    """Validate what a labels TOML file holds; every problem names the entry it is in."""
+def _entry_name(entry: dict, where: str, ignored: list | None) -> str | None:
+    """The entry's checked name; None (noted in `ignored`) for a bad one when bad names are skipped."""
+    name = entry.get("name")
+    problem = name_problem(name)
+    if not problem:
+        return name.strip()
+    if ignored is None:
+        raise ConfigError(f"{where}: {problem}")
+    ignored.append((name, f"{where} ({name!r}): {problem}"))
+    return None
+
+
+def label_set_from_dict(data: dict, skip_bad_names: bool = False) -> LabelSet:
+    """Validate what a labels TOML file holds; every problem names the entry it is in. With `skip_bad_names`, an
+    entry whose name cannot be one is left out (listed in LabelSet.ignored) instead of failing the whole file: a
+    library from before names were checked opens, and `labels remove ""` takes it out."""
+    ignored: list | None = [] if skip_bad_names else None
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise ConfigError(f"settings must be a [settings] table, not {_kind(settings)}")
@@ -157,15 +217,15 @@ def label_set_from_dict(data: dict) -> LabelSet:
         raise ConfigError(f"settings.max_tags must be a whole number >= 1, not {max_tags!r}")
     labels, seen = [], set()
     for i, entry in enumerate(_tables(data, "label")):
-        name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"label #{i + 1}: needs a name")
+        name = _entry_name(entry, f"label #{i + 1}", ignored)
+        if name is None:
+            continue
         if name in seen:
             raise ConfigError(f"label {name!r} is defined twice")
         seen.add(name)
         threshold = entry.get("threshold")
         labels.append(Label(
-            name=name.strip(),
+            name=name,
             prompts=_strings(entry["prompts"], f"label {name!r}: prompts") if "prompts" in entry else (),
             threshold=None if threshold is None else _probability(threshold, f"label {name!r}"),
             enabled=bool(entry.get("enabled", True)),
@@ -173,11 +233,11 @@ def label_set_from_dict(data: dict) -> LabelSet:
         ))
     categories = []
     for i, entry in enumerate(_tables(data, "moderation")):
-        name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"moderation #{i + 1}: needs a name")
+        name = _entry_name(entry, f"moderation #{i + 1}", ignored)
+        if name is None:
+            continue
         categories.append(ModerationCategory(
-            name=name.strip(),
+            name=name,
             unsafe=_strings(entry.get("unsafe"), f"moderation {name!r}: unsafe"),
             safe=_strings(entry.get("safe"), f"moderation {name!r}: safe"),
             threshold=_probability(entry.get("threshold", 0.8), f"moderation {name!r}"),
@@ -185,7 +245,8 @@ def label_set_from_dict(data: dict) -> LabelSet:
         ))
     return LabelSet(tuple(labels), tuple(categories), templates,
                     _probability(settings.get("threshold", DEFAULT_TAG_THRESHOLD), "settings"), max_tags,
-                    _probability(settings.get("best_threshold", DEFAULT_BEST_THRESHOLD), "settings.best_threshold"))
+                    _probability(settings.get("best_threshold", DEFAULT_BEST_THRESHOLD), "settings.best_threshold"),
+                    tuple(ignored or ()))
 
 
 def label_set_to_dict(labels: LabelSet) -> dict:

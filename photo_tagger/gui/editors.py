@@ -10,6 +10,7 @@ from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
 from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services.labels import labels_state, save_labels_and_retag
+from photo_tagger.services.pending_retag import finish_pending_retag
 from photo_tagger.services.models import model_precisions
 from photo_tagger.services import text_reading
 
@@ -70,6 +71,13 @@ class Editors(WindowPart):
                                  lambda progress, control: save_labels_and_retag(self.app, labels, progress,
                                                                                  control, renames),
                                  on_done=self._labels_saved, on_error=lambda exc: self.window.refresh())
+
+    def finish_pending_retag(self):
+        """A label edit interrupted before its retag ended (the app was killed): finished on the writer at start."""
+        return self.runner.write("Finishing the retag of an interrupted label edit",
+                                 lambda progress, control: finish_pending_retag(self.app, progress, control),
+                                 on_done=lambda report: report is not None and self._labels_saved(report),
+                                 on_error=lambda exc: self.window.refresh())
 
     def _labels_saved(self, report) -> None:
         self.window.status.show_message(f"Labels saved; retagged {report.photos} photos ({report.changed} changed, "

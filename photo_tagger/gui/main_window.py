@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
                 self.watcher.catch_up()
         self.setWindowTitle(f"Photo Tagger ({startup.model})")
         self.runner.warm(self.app.preload_search)  # the search matrix, before the first search needs it
+        if startup.retag_pending:
+            self.editors.finish_pending_retag()
         self.model_trial.resume_any()
         if not startup.roots and not self.runner.busy:
             self.pages.setCurrentWidget(self.empty)

@@ -24,7 +24,8 @@ from photo_tagger.infra.catalog_hashes import HASH_SCHEMA, PhotoHashCatalog
 from photo_tagger.infra.catalog_tags import TagCatalog
 from photo_tagger.infra.catalog_schema import SCHEMA_VERSION, CatalogTooNew, migrate  # noqa: F401
 from photo_tagger.infra.catalog_text import TEXT_SCHEMA, PhotoTextCatalog
-from photo_tagger.infra.storage_faults import DamagedFile, DiskFull, disk_full_message, is_damaged, is_disk_full
+from photo_tagger.infra.storage_faults import DamagedFile, DiskFull, ReadOnlyDisk, disk_full_message, is_damaged, \
+    is_disk_full, is_read_only, read_only_message
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS roots (path BLOB PRIMARY KEY, added_at REAL NOT NULL);
@@ -130,10 +131,14 @@ class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog, AlbumCatalog):
     """One SQLite file in WAL mode; safe to share between threads (one connection, one lock)."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
-        self.read_only = ""  # why writes are refused (the disk is full), "" when they are not
+        self.read_only = ""  # why writes are refused (the disk is full or read-only), "" when they are not
+        if is_read_only(path.parent):
+            self._open_on_read_only_disk()
+            self._opened_changes = self._db.total_changes
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         try:
             self._open()
@@ -170,6 +175,28 @@ class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog, AlbumCatalog):
             self._db.close()
             raise DiskFull(self.read_only) from exc
 
+    def _open_on_read_only_disk(self) -> None:
+        """SQLite reads a WAL database on a read-only disk through its -shm file when that is there; without one
+        (a clean close leaves none) no WAL holds anything, and `immutable` reads the file without locks."""
+        self.read_only = read_only_message(self.path.parent)
+        if not self.path.exists():
+            raise ReadOnlyDisk(f"{self.read_only}, and it has no catalog yet")
+        uri = self.path.resolve().as_uri()
+        has_wal = Path(f"{self.path}-wal").exists() and Path(f"{self.path}-shm").exists()
+        self._db = sqlite3.connect(f"{uri}?mode=ro" if has_wal else f"{uri}?immutable=1", uri=True,
+                                   check_same_thread=False, isolation_level=None, timeout=30)
+        try:
+            found = self._db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if is_damaged(exc):
+                raise DamagedFile(self.path, str(exc)) from None
+            raise ReadOnlyDisk(f"{self.read_only} (the catalog cannot be read: {exc})") from None
+        if found != SCHEMA_VERSION:  # an older catalog would need migrating first, a newer one is refused
+            self._db.close()
+            raise ReadOnlyDisk(f"{self.read_only}; its catalog (schema {found}) needs upgrading by this version "
+                               f"(schema {SCHEMA_VERSION}), which cannot write it")
+
     def written(self) -> bool:
         """Whether this process changed the catalog since opening it (App.close backs it up then)."""
         with self._lock:
@@ -182,7 +209,7 @@ class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog, AlbumCatalog):
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         if self.read_only:
-            raise DiskFull(self.read_only)
+            raise (ReadOnlyDisk if is_read_only(self.path.parent) else DiskFull)(self.read_only)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

@@ -30,6 +30,7 @@ CREATE TRIGGER IF NOT EXISTS photo_text_au AFTER UPDATE ON photo_text BEGIN
     INSERT INTO photo_text_fts (photo_text_fts, rowid, words) VALUES ('delete', old.rowid, old.words);
     INSERT INTO photo_text_fts (rowid, words) VALUES (new.rowid, new.words); END;
 """
+_LONGEST_NAME = 255  # bytes: the longest file name of the usual file systems (ext4, APFS, NTFS in UTF-16 units)
 FINAL = ("text", "none", "failed")  # read (or tried): never read again for the same content
 
 
@@ -121,6 +122,8 @@ class PhotoTextCatalog:
         not bring all its photos. About 50-140 ms at 100k photos on a loaded machine (RESULTS.md)."""
         import os
 
+        if len(os.fsencode(fragment)) > _LONGEST_NAME:  # no file name holds it (and SQLite refuses a LIKE that long)
+            return []
         path = "lower(CAST(relpath AS TEXT))"
         name = f"replace({path}, rtrim({path}, replace({path}, '/', '')), '')"
         return [(i, os.fsdecode(relpath)) for i, relpath in self._query(

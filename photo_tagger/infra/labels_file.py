@@ -1,4 +1,5 @@
-"""The labels TOML file: written with the defaults on first use; a broken edit keeps the last good labels."""
+"""The labels TOML file: written with the defaults on first use; a broken edit keeps the last good labels, and is
+itself kept aside (never silently overwritten) when the app saves labels over it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import os
 import shutil
 import tomllib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import tomli_w
@@ -26,6 +28,8 @@ class LabelsFile:
         self.path = path
         self.last_good = path.with_name("labels.last-good.toml")
         self.problem = ""  # why the file on disk is not in use, when it is broken
+        self.kept_aside: Path | None = None  # where the last save kept a broken file it replaced
+        self._warned_ignored: tuple = ()
         self._cached: tuple[tuple[int, int], LabelSet] | None = None  # (mtime_ns, size) -> labels
 
     def load(self) -> LabelSet:
@@ -49,16 +53,31 @@ class LabelsFile:
                 return self._parse(self.last_good)
             raise
         self.problem = ""
+        self._warn_ignored(labels)
         self._keep_as_last_good(labels)
         self._cached = (stamp, labels)
         return labels
 
+    def _warn_ignored(self, labels: LabelSet) -> None:
+        """Entries without a usable name (written before names were checked) are left out, said once."""
+        why = tuple(reason for _, reason in labels.ignored)
+        if why and why != self._warned_ignored:
+            log.warning("%s: ignoring %s; `photo-tagger labels remove \"\"` (or the name) takes it out of the file",
+                        self.path, "; ".join(why))
+        self._warned_ignored = why
+
     def _keep_as_last_good(self, labels: LabelSet) -> None:
         if labels.labels or labels.moderation:  # an empty set is never the fallback for a broken file
-            shutil.copyfile(self.path, self.last_good)
+            try:
+                shutil.copyfile(self.path, self.last_good)
+            except OSError as exc:  # a read-only (or full) disk: the labels are read all the same
+                log.info("could not keep %s as the last good labels: %s", self.path, exc, extra={"console": False})
 
     def save(self, labels: LabelSet) -> None:
+        """Write `labels` atomically. A file on disk that does not parse (a hand edit with a typo) is kept aside
+        first, as labels.toml.broken-STAMP, and said in the log: what the user typed is never lost."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.kept_aside = self._set_aside_if_broken()
         data = label_set_to_dict(labels)
         if not labels.labels and not labels.moderation:
             data["settings"][EMPTY_ON_PURPOSE] = True
@@ -72,6 +91,27 @@ class LabelsFile:
         st = self.path.stat()
         self._cached = ((st.st_mtime_ns, st.st_size), labels)
 
+    def on_disk_problem(self) -> str:
+        """Why labels.toml as it is on disk cannot be used ("" when it can, or is not there)."""
+        if not self.path.exists():
+            return ""
+        try:
+            self._parse(self.path)
+        except ConfigError as exc:
+            return str(exc)
+        return ""
+
+    def _set_aside_if_broken(self) -> Path | None:
+        problem = self.on_disk_problem()
+        if not problem:
+            return None
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        os.replace(self.path, aside)
+        log.warning("%s could not be read (%s): kept it as %s and wrote the labels in use", self.path, problem,
+                    aside)
+        return aside
+
     @staticmethod
     def _parse(path: Path) -> LabelSet:
         try:
@@ -81,7 +121,7 @@ class LabelsFile:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from None
         try:
-            labels = label_set_from_dict(data)
+            labels = label_set_from_dict(data, skip_bad_names=True)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
         if not labels.labels and not labels.moderation and data.get("settings", {}).get(EMPTY_ON_PURPOSE) is not True:

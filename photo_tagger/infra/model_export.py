@@ -64,6 +64,19 @@ def _require_export_deps():
         ) from exc
 
 
+def unreadable_checkpoint_errors() -> tuple[type[BaseException], ...]:
+    """What loading a damaged or foreign checkpoint raises: files missing or of the wrong shape, and a weights file
+    safetensors cannot read (a cut-off download, bytes overwritten), which is not an OSError."""
+    from safetensors import SafetensorError
+
+    # RuntimeError: torch's words for weights whose sizes do not fit the config (a truncated tensor).
+    return (OSError, ValueError, KeyError, SafetensorError, RuntimeError)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
 def resolve_source(source: str, download_dir: Path) -> tuple[Path, str, str]:
     """Return (checkpoint folder, source kind, revision) for a local folder or a hub id."""
     path = Path(source).expanduser()
@@ -134,8 +147,8 @@ def export_checkpoint(checkpoint: Path, out_dir: Path, *, int8: bool) -> ExportR
     try:
         model = CLIPModel.from_pretrained(checkpoint).eval()
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"{checkpoint} is not a usable transformers CLIP checkpoint: {exc}") from exc
+    except unreadable_checkpoint_errors() as exc:
+        raise ModelError(f"{checkpoint} is not a usable transformers CLIP checkpoint: {_first_line(exc)}") from exc
 
     vision, text = model.config.vision_config, model.config.text_config
     info = {

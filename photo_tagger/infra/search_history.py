@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -53,8 +54,9 @@ class SearchHistory:
                 self._write(entries[:self.keep])
         except Timeout:
             log.warning("search history %s is busy: %r not remembered", self.path, query)
-        except OSError as exc:
-            log.warning("cannot remember the search %r in %s: %s", query, self.path, exc)
+        except OSError as exc:  # a library on a read-only disk is searched on purpose: said with -v only
+            (log.info if exc.errno == errno.EROFS else log.warning)("cannot remember the search %r in %s: %s", query,
+                                                                    self.path, exc)
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -75,7 +75,7 @@ def export_siglip(checkpoint: Path, out_dir: Path, *, int8: bool) -> export.Expo
     try:
         model = SiglipModel.from_pretrained(checkpoint).eval()
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-    except (OSError, ValueError, KeyError, ImportError, AttributeError) as exc:
+    except (*export.unreadable_checkpoint_errors(), ImportError, AttributeError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ModelError(f"{checkpoint} is not a usable transformers SigLIP checkpoint: {first}") from exc
     finally:

@@ -1,9 +1,11 @@
-"""Faults of the disk under the library told apart from bugs: a full disk, a damaged SQLite file."""
+"""Faults of the disk under the library told apart from bugs: a full disk, a read-only one, a damaged SQLite
+file."""
 
 from __future__ import annotations
 
 import errno
 import logging
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -22,6 +24,11 @@ _NEARLY_FULL_BYTES = 1_000_000
 
 class DiskFull(PhotoTaggerError):
     """The disk holding the library has no room for a write."""
+
+
+class ReadOnlyDisk(DiskFull):
+    """The library is on a read-only disk (a mount, a backup drive, a folder without write permission): it is
+    read, and every write is refused as on a full disk, with its own words."""
 
 
 class DamagedFile(PhotoTaggerError):
@@ -54,6 +61,25 @@ def free_bytes(path: Path) -> int:
 
 def is_nearly_full(path: Path) -> bool:
     return free_bytes(path) < _NEARLY_FULL_BYTES
+
+
+def is_read_only(path: Path) -> bool:
+    """Whether nothing can be written in `path` (its nearest existing folder): a read-only mount, or a folder this
+    user may not write to."""
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            try:
+                if os.statvfs(folder).f_flag & os.ST_RDONLY:
+                    return True
+            except OSError:
+                pass
+            return not os.access(folder, os.W_OK)
+    return False
+
+
+def read_only_message(library_dir: Path) -> str:
+    return (f"the library {library_dir} is on a read-only disk (or a folder you may not write to): it can be "
+            "searched and looked at, not changed; indexing, tagging and label edits need it writable")
 
 
 def disk_full_message(library_dir: Path) -> str:
@@ -104,9 +130,12 @@ def integrity_problems(path: Path, quick: bool = False, limit: int = 20) -> list
     journal: a read-only connection cannot roll it back (SQLite then refuses to read at all), so the file is opened
     as the next open of the library would, which rolls the interrupted write back first (the caller holds the
     library lock: no other writer)."""
-    mode = "rw" if hot_journal(path) else "ro"
+    # On a read-only disk a WAL file without its -shm cannot be opened read-only; with no -shm there is no WAL
+    # content either (a clean close removes both), so reading the file as immutable misses nothing.
+    unlocked = is_read_only(path.parent) and not Path(f"{path}-shm").exists()
+    mode = "immutable=1" if unlocked else "mode=rw" if hot_journal(path) else "mode=ro"
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=10)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=10)
     except sqlite3.Error as exc:
         return [str(exc)]
     try:

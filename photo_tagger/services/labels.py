@@ -16,6 +16,7 @@ from photo_tagger.core.ports import Progress
 from photo_tagger.core.retagging import RetagReport
 from photo_tagger.core.tagging import prepare
 from photo_tagger.core.training import train
+from photo_tagger.services.pending_retag import mark_retag_pending
 from photo_tagger.services.retagging import retag_library
 
 
@@ -26,11 +27,17 @@ def labels_state(app):
 
 
 def check_labels_editable(app) -> None:
-    """Before labels.toml changes: a full disk (which would stop the retag) and a store that does not answer
-    refuse the edit with nothing changed."""
+    """Before labels.toml changes: a full disk (which would stop the retag), a store that does not answer, and a
+    labels.toml that does not parse (a hand edit: its text would be replaced) refuse the edit with nothing
+    changed."""
     from photo_tagger.infra.storage_faults import DiskFull, disk_full_message, is_nearly_full
 
-    if app.catalog.read_only or is_nearly_full(app.paths.library_dir):  # < 1 MB: the retag would fail part-way
+    problem = app.labels_file.on_disk_problem()
+    if problem:
+        raise ConfigError(f"{problem}: fix it (or move it away) and run the command again; nothing was changed")
+    if app.catalog.read_only:  # a full or read-only disk, said as the catalog found it
+        raise DiskFull(app.catalog.read_only)
+    if is_nearly_full(app.paths.library_dir):  # < 1 MB: the retag would fail part-way
         raise DiskFull(disk_full_message(app.paths.library_dir))
     app.vector_store()  # the store must answer (a server that is down fails here, before the file changes)
 
@@ -73,7 +80,9 @@ def renamed(labels: LabelSet, old: str, new: str) -> LabelSet:
 def save_labels_and_retag(app, labels, progress: Progress | None = None, control: JobControl | None = None,
                           renames: dict[str, str] | None = None) -> RetagReport:
     """Write labels.toml, carry renamed labels' tags and the user's choices to their new names, then retag the
-    whole library from stored embeddings."""
+    whole library from stored embeddings. The retag is marked as owed before the file changes (a kill before it
+    ends leaves the mark: services/pending_retag.py finishes it at the next start or run)."""
+    mark_retag_pending(app, "a label change")
     app.save_labels(labels)
     rename_labels(app, renames or {})
     return retag_library(app, progress=progress, control=control)

@@ -24,15 +24,18 @@ class Startup:
     model: str | None
     model_problem: str | None
     roots: tuple[str, ...]
+    retag_pending: bool = False  # a label edit was interrupted before its retag ended (services/pending_retag.py)
 
 
 def check_startup(app) -> Startup:
+    from photo_tagger.services.pending_retag import retag_pending
+
     try:
         model = app.active_model()
     except ModelError as exc:
         # With no model at all the panel's own words say it; otherwise the reason is worth showing.
         return Startup(None, str(exc) if app.models.names() else None, ())
-    return Startup(model.name, None, tuple(app.catalog.roots()))
+    return Startup(model.name, None, tuple(app.catalog.roots()), bool(retag_pending(app)))
 
 
 def suggested_name(folder: str) -> str:

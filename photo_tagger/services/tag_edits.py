@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Iterable
 
 from photo_tagger.core import choices
+from photo_tagger.core.labels import checked_name
 from photo_tagger.core.tagging import EffectiveTags
 
 
 def edit_tags(app, photo_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> EffectiveTags:
+    """A tag added must be a name (not blank, no control characters); any tag may be removed, a bad one too."""
+    add = [checked_name(name, "tag") for name in add]
     return choices.edit_tags(app.catalog, app.vector_store(), app.model_key(), photo_id, add=add, remove=remove)
 
 
