@@ -14,14 +14,14 @@ from photo_tagger.services.models import model_precisions
 from photo_tagger.services import text_reading
 
 
-def _labels_and_sources(app):
-    """The labels (and a problem with the file) plus where each label's decision comes from (issue 13)."""
-    from photo_tagger.services.labels import decided_by, learning_state
+def _labels_and_states(app):
+    """The labels (and a problem with the file) plus each label's photos, what decides it and any guidance
+    (services/label_report.py, as `labels list` shows them)."""
+    from photo_tagger.services.label_report import label_report
 
     labels, problem = labels_state(app)
-    learned, examples = learning_state(app)
-    return labels, problem, {l.name: decided_by(l, l.name in learned, examples.get(l.name, 0))
-                             for l in labels.labels}
+    states, _ = label_report(app)
+    return labels, problem, states
 
 
 class Editors(WindowPart):
@@ -39,17 +39,17 @@ class Editors(WindowPart):
         if self.labels_dialog is not None:
             self.labels_dialog.raise_()
             return
-        self.runner.query(partial(_labels_and_sources, self.app), on_done=self._show_labels,
+        self.runner.query(partial(_labels_and_states, self.app), on_done=self._show_labels,
                           on_error=lambda exc: self.window.status.show_message(f"Cannot read the labels: {exc}"))
 
     def _show_labels(self, state) -> None:
         if self.labels_dialog is not None:
             return
-        labels, problem, sources = state
-        from photo_tagger.gui.dialogs.review_dialog import label_preview
+        labels, problem, states = state
+        from photo_tagger.services.label_report import edit_preview
 
-        dialog = LabelsDialog(labels, problem, self.window, preview=partial(label_preview, self.app),
-                              decided_by=sources, runner=self.runner)
+        dialog = LabelsDialog(labels, problem, self.window, preview=partial(edit_preview, self.app),
+                              states=states, runner=self.runner)
         dialog.finished.connect(partial(self._labels_closed, dialog))
         self.labels_dialog = dialog
         dialog.open()

@@ -235,14 +235,14 @@ def test_the_window_opens_the_review_from_its_menu(qtbot, indexed_shapes, open_w
 
 def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_shapes, shapes_home):
     from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
-    from photo_tagger.gui.dialogs.review_dialog import label_preview
+    from photo_tagger.services.label_report import edit_preview
     from photo_tagger.gui.tasks import TaskRunner
 
     app = App.from_home(shapes_home)
     runner = TaskRunner(app)
     try:
         labels = app.labels()
-        dialog = LabelsDialog(labels, "", None, preview=lambda l, n: label_preview(app, l, n), runner=runner)
+        dialog = LabelsDialog(labels, "", None, preview=lambda l, n: edit_preview(app, l, n), runner=runner)
         qtbot.addWidget(dialog)
         dialog.label_table.setCurrentCell(0, 2)
         dialog.label_table.item(0, 2).setText("0.999")  # circle's own threshold, nearly unreachable

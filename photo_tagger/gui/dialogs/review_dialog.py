@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QListWid
 
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.services import review
-from photo_tagger.services.labels import dry_run
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 ICON = 64  # px; thumbnails are read only for the rows shown first, once each
@@ -340,10 +339,3 @@ def _answers(n: int) -> str:
 def _line(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, PhotoTaggerError) else f"{type(exc).__name__}: {exc}"
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def label_preview(app, labels, name: str) -> str:
-    """The labels editor's dry run: what saving `labels` would do to label `name` (services/labels.py)."""
-    change = dry_run(app, labels, name)
-    return (f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
-            f"({change.total} would have it)")
