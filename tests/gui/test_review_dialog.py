@@ -173,7 +173,8 @@ def test_the_labels_file_is_read_off_the_gui_thread(qtbot, shapes_home, indexed_
         qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=15_000)
         assert threads and all(t is not threading.main_thread() for t in threads)
         assert dialog.targets == [("label", "circle"), ("category", "triangles")]
-        assert dialog.target == ("category", "triangles") and dialog.picker.currentText() == "Moderation: triangles"
+        assert dialog.target == ("category", "triangles") and dialog.picker.currentText() == \
+            f"Moderation: triangles ({dialog.list.count()} to review)"
         assert "'triangles' flags" in dialog.header.text()
     finally:
         runner.shutdown()

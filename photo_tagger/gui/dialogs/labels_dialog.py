@@ -367,6 +367,7 @@ class LabelsDialog(QDialog):
     def _show_state(self, row: int, state) -> None:
         """The label's photos and what decides it in its row; guidance (tags nothing or nearly everything) marks
         the photo count and is said in full below the table when the row is selected."""
+        self.label_table.blockSignals(True)  # a tooltip change is an itemChanged, which resets it to the text
         photos = self.label_table.item(row, PHOTOS)
         decides = self.label_table.item(row, DECIDES)
         photos.setToolTip(state.guidance or f"{state.photos} photos carry {state.name!r} now")
@@ -375,6 +376,7 @@ class LabelsDialog(QDialog):
         if state.guidance:
             photos.setText(f"\u26a0 {state.photos}")
             photos.setForeground(QColor("#a05a00"))
+        self.label_table.blockSignals(False)
 
     def _show_about(self, row: int) -> None:
         item = self.label_table.item(row, 0) if row >= 0 else None
