@@ -62,8 +62,8 @@ class SideEffects:
 
     def describe(self) -> str:
         """"also changes: 3 photos lose 'beach', 1 gains 'sunset'", or "" when nothing else moves."""
-        parts = [f"{_photos(n)} lose {name!r}" for name, n in sorted(self.tags_lost.items())]
-        parts += [f"{_photos(n)} gain {name!r}" for name, n in sorted(self.tags_gained.items())]
+        parts = [f"{_photos(n)} {_verb('lose', n)} {name!r}" for name, n in sorted(self.tags_lost.items())]
+        parts += [f"{_photos(n)} {_verb('gain', n)} {name!r}" for name, n in sorted(self.tags_gained.items())]
         parts += [f"{_photos(n)} newly flagged {name!r}" for name, n in sorted(self.flags_gained.items())]
         parts += [f"{_photos(n)} no longer flagged {name!r}" for name, n in sorted(self.flags_lost.items())]
         return "also changes: " + ", ".join(parts) if parts else ""
@@ -71,6 +71,10 @@ class SideEffects:
 
 def _photos(n: int) -> str:
     return f"{n} photo{'s' if n != 1 else ''}"
+
+
+def _verb(verb: str, n: int) -> str:
+    return verb if n != 1 else f"{verb}s"
 
 
 def side_effects(before: dict, after: dict, edited: set[str]) -> SideEffects:
