@@ -219,6 +219,9 @@ class PhotoActions(WindowPart):
                                             f"A name for what these {len(items)} photos have in common:")
             if not ok:
                 return None
+        if not name.strip():  # said at once: no job for a name that cannot be
+            self.window.status.show_message("No new label: a label needs a name")
+            return None
         ids = [i.id for i in items if i.status == "indexed"]
         return self.runner.write(f"Learning the label {name.strip()!r} from {len(ids)} photos",
                                  lambda progress, control: label_from_photos(self.app, name, ids, progress, control),
