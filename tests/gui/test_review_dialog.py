@@ -71,7 +71,7 @@ def test_borderline_first_and_y_n_feed_learning(qtbot, reviewing, tmp_path):
     app, dialog, truth = reviewing
     listed = rows(dialog)
     confidences = [float(item.text().split()[0]) for item in listed]
-    assert listed and "photos 'circle' tags now" in dialog.header.text()
+    assert listed and "above its threshold" in dialog.header.text()
     assert [abs(c - 0.5) for c in confidences] == sorted(abs(c - 0.5) for c in confidences)  # borderline first
     answered = {}
     for _ in range(8):  # one key per photo: Y when it is a circle, N when not
@@ -175,7 +175,7 @@ def test_the_labels_file_is_read_off_the_gui_thread(qtbot, shapes_home, indexed_
         assert dialog.targets == [("label", "circle"), ("category", "triangles")]
         assert dialog.target == ("category", "triangles") and dialog.picker.currentText() == \
             f"Moderation: triangles ({dialog.list.count()} to review)"
-        assert "'triangles' flags" in dialog.header.text()
+        assert "To review: " in dialog.header.text() and "carry" not in dialog.header.text()
     finally:
         runner.shutdown()
 

@@ -113,7 +113,10 @@ class LabelsDialog(QDialog):
         self.preview_button.setVisible(self.preview is not None)
         self.preview_text = QLabel(self)
         self.preview_text.setWordWrap(True)
-        page.addLayout(_row(self.preview_button, self.preview_text))
+        preview_row = QHBoxLayout()
+        preview_row.addWidget(self.preview_button, 0, Qt.AlignmentFlag.AlignTop)
+        preview_row.addWidget(self.preview_text, 1)  # the whole width: it names the other labels an edit moves
+        page.addLayout(preview_row)
         moderation_page = QWidget(self)
         page = QVBoxLayout(moderation_page)
         note = QLabel("A category flags a photo when its unsafe prompts beat its safe ones and stand out from "
@@ -363,6 +366,8 @@ class LabelsDialog(QDialog):
             return
         # a preview is advice: its failure must not cost the edits
         self.preview_text.setText(answer if isinstance(answer, str) else f"No preview: {answer}")
+        others = isinstance(answer, str) and "also changes:" in answer  # a side effect the user did not ask for
+        self.preview_text.setStyleSheet("color: #a05a00;" if others else "")
 
     def _show_state(self, row: int, state) -> None:
         """The label's photos and what decides it in its row; guidance (tags nothing or nearly everything) marks
@@ -384,7 +389,9 @@ class LabelsDialog(QDialog):
         if state is None:
             self.about.setText("")
             return
-        text = f"<b>{escape(state.name)}</b>: {state.photos} photos; decides by {escape(state.decided_by)}."
+        how = state.decided_by if state.decided_by.startswith("your examples decide") else \
+            f"decided by: {state.decided_by}"
+        text = f"<b>{escape(state.name)}</b>: {state.photos} photos; {escape(how)}."
         if state.guidance:
             text += f"<br><span style='color:#a05a00'>\u26a0 {escape(state.guidance)}</span>"
         self.about.setText(text)

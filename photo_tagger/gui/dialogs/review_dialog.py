@@ -206,9 +206,9 @@ class ReviewDialog(QDialog):
         now = f"{carried} photo{'s' if carried != 1 else ''} carry {name!r} now (as in the sidebar). " \
             if carried is not None else ""
         if found:
-            self.header.setText(f"{now}To review: {tagged} photo{'s' if tagged != 1 else ''} {name!r} {verb} now, "
-                                f"and {near} near miss{'es' if near != 1 else ''}; the most uncertain first. "
-                                f"Y: it is {name!r}, N: it is not.")
+            self.header.setText(f"{now}To review: {len(found)} photo{'s' if len(found) != 1 else ''} you have not "
+                                f"answered for, {tagged} above its threshold and {near} just below; the most "
+                                f"uncertain first. Y: it is {name!r}, N: it is not.")
         else:
             self.header.setText(f"{now}Nothing to review: {name!r} {verb} no photo you have not answered for, "
                                 f"and none comes near.")
