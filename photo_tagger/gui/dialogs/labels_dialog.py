@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-
 from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QStyledItemDelegate,
-                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import LabelSet, label_set_from_dict, label_set_to_dict
+from photo_tagger.gui.dialogs.label_tables import editable_table
 
 SEPARATOR = " | "
 LABEL_COLUMNS = ("Name", "Enabled", "Threshold", "Photos", "Decides by", "Own prompts (| between them)")
@@ -154,29 +154,8 @@ class LabelsDialog(QDialog):
 
     # -- building
     def _table(self, columns) -> QTableWidget:
-        table = QTableWidget(0, len(columns), self)
-        table.setHorizontalHeaderLabels(list(columns))
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.verticalHeader().setVisible(False)
-        # Rows grow to their wrapped prompts; every column stays inside the table at the dialog's size.
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.setWordWrap(True)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = table.horizontalHeader()
-        header.setMinimumSectionSize(40)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # sized in _fit_name_column
-        header.resizeSection(0, NAME_WIDTH)
-        for column in (ENABLED, 2):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        for column in range(3, len(columns)):  # the prompts (and what decides a label) share what is left
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        if columns is LABEL_COLUMNS:
-            header.setSectionResizeMode(PHOTOS, QHeaderView.ResizeMode.ResizeToContents)
-        table.itemChanged.connect(_show_whole_text)
-        table.setItemDelegate(_SteadyRowDelegate(table))
-        return table
+        return editable_table(self, columns, narrow=(ENABLED, 2, PHOTOS) if columns is LABEL_COLUMNS else (ENABLED, 2),
+                              name_width=NAME_WIDTH, whole_text=_show_whole_text)
 
     def _fit_name_column(self) -> None:
         """Names as wide as the longest, within NAME_WIDTH_MAX (longer ones are elided, whole in the tooltip)."""
@@ -427,23 +406,6 @@ def _show_whole_text(item: QTableWidgetItem | None) -> None:
             not (item.tableWidget() is not None and item.tableWidget().columnCount() == len(LABEL_COLUMNS)
                  and item.column() in (PHOTOS, DECIDES)):
         item.setToolTip(item.text())
-
-
-class _SteadyRowDelegate(QStyledItemDelegate):
-    """While a cell is edited its row keeps its height: rows otherwise fit their contents, and a row that grew
-    around the editor pushed the label's name out of sight (issue 21). They fit again once the edit ends."""
-
-    def createEditor(self, parent, option, index):
-        header = self.parent().verticalHeader()
-        sizes = [header.sectionSize(row) for row in range(header.count())]
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        for row, size in enumerate(sizes):
-            header.resizeSection(row, size)
-        return super().createEditor(parent, option, index)
-
-    def destroyEditor(self, editor, index):
-        super().destroyEditor(editor, index)
-        self.parent().verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
 
 def _number(text: str, where: str):
