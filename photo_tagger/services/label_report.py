@@ -42,14 +42,13 @@ def label_report(app) -> tuple[list[LabelState], int]:
     for _, name, _ in rows:
         examples[name] = examples.get(name, 0) + 1
     learned, best = {}, {}
-    prepared = app.prepared_labels()
-    if ids:
+    if ids and rows:  # learning needs the labels' text embeddings (the model); a plain listing does not
         _, all_ids, matrix = app.catalog.vectors_since(model, 0)
         if matrix is not None:
             wanted = set(ids)
             keep = [k for k, i in enumerate(all_ids) if i in wanted]
             library = ([all_ids[k] for k in keep], np.asarray(matrix[keep], np.float32))
-            trained, _ = train(prepared, app.catalog, model, ids, library)
+            trained, _ = train(app.prepared_labels(), app.catalog, model, ids, library)
             learned = trained.labels.learned
             conf = scores(library[1], trained)[0]
             best = {name: float(conf[:, col].max()) for col, name in enumerate(trained.labels.names)}
