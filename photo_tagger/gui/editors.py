@@ -24,6 +24,16 @@ def _labels_and_states(app):
     return labels, problem, states
 
 
+def _save_and_compare(app, labels, renames, progress, control):
+    """The writer's job: save and retag, and what that did to the labels and categories the edit was not about
+    (as `labels add` says it)."""
+    from photo_tagger.services.label_report import changes_since, edited_names, tags_now
+
+    before, edited = tags_now(app), edited_names(app.labels(), labels) | set((renames or {}).values())
+    report = save_labels_and_retag(app, labels, progress, control, renames)
+    return report, changes_since(app, before, edited)
+
+
 class Editors(WindowPart):
     """Opens the dialogs non-modally (tests reach them as `labels_dialog` / `settings_dialog`)."""
 
@@ -67,13 +77,14 @@ class Editors(WindowPart):
         from its stored embedding; the sidebar follows."""
         self.window.status.show_message("Saving the labels...")
         return self.runner.write("Retagging with the new labels",
-                                 lambda progress, control: save_labels_and_retag(self.app, labels, progress,
-                                                                                 control, renames),
+                                 partial(_save_and_compare, self.app, labels, renames),
                                  on_done=self._labels_saved, on_error=lambda exc: self.window.refresh())
 
-    def _labels_saved(self, report) -> None:
+    def _labels_saved(self, result) -> None:
+        report, others = result
+        also = f"; {others.describe()}" if others else ""
         self.window.status.show_message(f"Labels saved; retagged {report.photos} photos ({report.changed} changed, "
-                                        f"{report.seconds:.2f} s)")
+                                        f"{report.seconds:.2f} s){also}")
         self.window.refresh()
 
     # -- settings

@@ -67,7 +67,7 @@ def test_editing_and_adding_labels_saves_and_retags_without_decoding(qtbot, monk
 
     with qtbot.waitSignal(window.runner.job_finished, timeout=20_000) as finished:
         qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
-    job, report = finished.args
+    job, (report, others) = finished.args  # the retag, and what it did to the other labels
     assert job.description.startswith("Retagging") and report is not None and report.photos == 6
 
     saved = tomllib.loads(window.app.labels_file.path.read_text(encoding="utf-8"))

@@ -106,7 +106,13 @@ def test_the_preview_names_the_other_labels_an_edit_changes(qtbot, open_window, 
     table.setCurrentCell(circle, 0)
     dialog.preview_button.click()  # the same edit seen from circle: its own count, the same side effects
     qtbot.waitUntil(lambda: dialog.preview_text.text().startswith("'circle'"), timeout=20_000)
-    dialog.reject()
+    foreseen = text.split("; ", 1)[1]
+    assert dialog.preview_text.text().endswith(foreseen)
+    with qtbot.waitSignal(window.runner.job_finished, timeout=30_000) as finished:
+        dialog.accept()  # saved: the status line says what it did to the others, as the preview foresaw
+    report, others = finished.args[1]
+    assert others.describe() == foreseen and others.tags_lost["red"] > 0
+    qtbot.waitUntil(lambda: window.status.message.text().endswith(foreseen), timeout=10_000)
 
 
 def test_a_row_keeps_its_height_while_a_prompt_is_edited(qtbot):
