@@ -181,3 +181,18 @@ def test_review_opens_on_something_to_review_and_keeps_the_sidebar_in_step(qtbot
             dialog.list.count() == 0
     assert window.app.catalog.tag_counts()[name] == sidebar_counts(window)[name]
     dialog.reject()
+
+
+def test_the_labels_editor_adds_a_label_from_examples_alone(qtbot):
+    from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
+
+    dialog = LabelsDialog(LabelSet(labels=(Label("beach"),)))
+    qtbot.addWidget(dialog)
+    dialog.add_examples_button.click()
+    row = dialog.label_table.rowCount() - 1
+    dialog.label_table.item(row, 0).setText("Grandma's garden")
+    assert dialog.label_table.item(row, DECIDES).text().startswith("your examples")
+    labels = dialog.result_labels()
+    assert labels.label("Grandma's garden").examples_only and not labels.label("Grandma's garden").prompts
+    dialog.label_table.item(row, PROMPTS).setText("a photo of a garden")  # a prompt makes it a prompt label
+    assert not dialog.result_labels().label("Grandma's garden").examples_only
