@@ -56,6 +56,15 @@ def main() -> None:
         started = time.perf_counter()
         learning.fit(examples, learning.weak_sample(library, np.array([], int)), None, slope)
         weak_fits.append(time.perf_counter() - started)
+    alone_fits = []  # a prompt that disagrees with 10 + 10 examples: no prior, the threshold in the library's gap
+    for row in range(5):
+        examples = learning.Examples(unit(10, row + 300), unit(10, row + 400))
+        started = time.perf_counter()
+        auc = learning.prompt_auc(examples.positives @ prepared.labels.priors[row],
+                                  examples.negatives @ prepared.labels.priors[row])
+        model = learning.fit(examples, np.zeros((0, DIM), np.float32), None, slope, 0.0)
+        learning.in_widest_gap(model, examples, library[:4000])
+        alone_fits.append(time.perf_counter() - started)
     prepared = replace(prepared, labels=replace(prepared.labels, learned=learned))
     decide(library[:100], prepared)  # warm up
     times = []
@@ -66,6 +75,8 @@ def main() -> None:
     print(f"fit one label, 20 + 20 examples: median {np.median(fits) * 1000:.1f} ms, max {max(fits) * 1000:.1f} ms")
     print(f"fit one label, 10 examples + {learning.WEAK_NEGATIVES} weak negatives: median "
           f"{np.median(weak_fits) * 1000:.1f} ms, max {max(weak_fits) * 1000:.1f} ms")
+    print(f"fit one label by its 10 + 10 examples alone (prompt rank AUC {auc:.2f}; threshold in the gap of 4000 "
+          f"photos): median {np.median(alone_fits) * 1000:.1f} ms, max {max(alone_fits) * 1000:.1f} ms")
     print(f"decide {PHOTOS} photos x {len(prepared.names)} labels ({len(learned)} learned) + "
           f"{len(prepared.categories.names)} categories: best {min(times):.3f} s, median {np.median(times):.3f} s")
     retag_bench(library, prepare(default_label_set(), RandomText()))

@@ -17,8 +17,8 @@ from photo_tagger.core.labels import Label, ModerationCategory
 from photo_tagger.core.tagging import TagDecision
 from photo_tagger.services import browsing, tag_edits
 from photo_tagger.services.photo_details import photo_details
-from photo_tagger.services.labels import (check_labels_editable, decided_by, dry_run, learning_state, rename_labels,
-                                          renamed, save_labels_and_retag)
+from photo_tagger.services.label_report import changes_since, edited_names, label_report, side_effects_of, tags_now
+from photo_tagger.services.labels import check_labels_editable, dry_run, rename_labels, renamed, save_labels_and_retag
 from photo_tagger.services.pending_retag import mark_retag_pending
 from photo_tagger.services.retagging import retag_library
 
@@ -209,20 +209,26 @@ def _holding_library(handler):
 
 
 def _save_and_retag(app, labels) -> None:
+    """Save, retag, and say what the edit did to the labels and categories it was not about."""
+    before, edited = tags_now(app), edited_names(app.labels(), labels)
     report = save_labels_and_retag(app, labels, progress=TerminalProgress(unit="photo"))
     say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
+    others = changes_since(app, before, edited)
+    if others:
+        say(f"Other labels: {others.describe()}")
 
 
 def _labels_list(app, args) -> int:
     labels = app.labels()  # a broken file was reported by the load, once
-    counts = app.catalog.tag_counts()
     say(f"Labels ({app.labels_file.path}); default threshold {labels.threshold}, at most {labels.max_tags} tags:")
-    learned, examples = learning_state(app)
-    for label in labels.labels:
-        state = "" if label.enabled else "  (disabled)"
+    states, _ = label_report(app)
+    for label, state in zip(labels.labels, states):
+        disabled = "" if label.enabled else "  (disabled)"
         own = f"  prompts: {' | '.join(label.prompts)}" if label.prompts else ""
-        say(f"  {label.name:16} {labels.threshold_for(label):.2f}  {counts.get(label.name, 0):6} photos  "
-            f"[{decided_by(label, label.name in learned, examples.get(label.name, 0))}]{state}{own}")
+        say(f"  {label.name:16} {labels.threshold_for(label):.2f}  {state.photos:6} photos  "
+            f"[{state.decided_by}]{disabled}{own}")
+        if state.guidance:
+            say(f"  {'':16} note: {state.guidance}")
     return 0
 
 
@@ -230,6 +236,9 @@ def _dry_run(app, labels, name: str) -> None:
     change = dry_run(app, labels, name)
     say(f"{name}: {len(change.gain)} photos would gain the tag, {len(change.lose)} would lose it "
         f"({change.total} would have it); nothing saved (dry run)")
+    others = side_effects_of(app, labels)
+    if others:
+        say(f"Other labels: {others.describe()}")
 
 
 @_holding_library

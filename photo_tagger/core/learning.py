@@ -5,13 +5,16 @@ photo does not have records "not this"). "Not sensitive" is a negative for every
 
 Once a label has MIN_POSITIVES and MIN_NEGATIVES examples (or, with no prompt, MIN_POSITIVES), its decision is
 a logistic regression on the embeddings, regularized toward the prompt's own decision (CLAP / LP++ style): the
-prompt is the prior, the examples move it. A sample of the library stands in as weak negatives. Newton steps in
-the examples' space (Woodbury) keep one fit in a few milliseconds (benchmarks/bench_learning.py).
+prompt is the prior, the examples move it. A prompt that ranks the photos the user added no higher than the ones
+they removed (rank AUC <= DISAGREES) is no prior at all: the examples decide alone, and the threshold sits in the
+widest gap of the library between them (low-density separation). A sample of the library stands in as weak
+negatives. Newton steps in the examples' space (Woodbury) keep one fit in a few milliseconds
+(benchmarks/bench_learning.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +25,7 @@ WEAK_WEIGHT = 0.02  # each; a weak negative may in truth be a positive, so it co
 PRIOR_STRENGTH = 1.0  # L2 pull toward the prompt's direction, in cosine units (scaled by agreement)
 ITERATIONS = 12
 RIDGE = 1e-3  # on the bias: keeps the fit finite when the examples are separable
+DISAGREES = 0.5  # prompt rank AUC (added vs removed) at or below which the prompt is dropped
 MIN_PULL = 0.3  # on the direction, even without a prompt to pull toward: a few positives among weak negatives
 # that include unlabelled positives are separable by a huge, overfitted direction (seen: 6 of 40 green photos)
 
@@ -32,6 +36,19 @@ def agreement(prompt_confidence_pos: np.ndarray, prompt_confidence_neg: np.ndarr
     parts = [np.mean(prompt_confidence_pos >= 0.5)] if len(prompt_confidence_pos) else []
     parts += [np.mean(prompt_confidence_neg < 0.5)] if len(prompt_confidence_neg) else []
     return max(0.0, 2 * float(np.mean(parts)) - 1) if parts else 0.0
+
+
+def prompt_auc(prompt_scores_pos: np.ndarray, prompt_scores_neg: np.ndarray) -> float | None:
+    """How often the prompt scores a photo the user added above one they removed (ties count half): 1 when it
+    ranks every added photo first, 0.5 no better than chance; None without both kinds of example."""
+    if not len(prompt_scores_pos) or not len(prompt_scores_neg):
+        return None
+    diff = np.asarray(prompt_scores_pos, np.float64)[:, None] - np.asarray(prompt_scores_neg, np.float64)[None, :]
+    return float(np.mean((diff > 0) + 0.5 * (diff == 0)))
+
+
+def prompt_disagrees(auc: float | None) -> bool:
+    return auc is not None and auc <= DISAGREES
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,8 @@ class LearnedModel:
     bias: float
     positives: int
     negatives: int
+    examples_alone: bool = False  # the prompt had no say: none, or it disagrees with the examples
+    prompt_auc: float | None = None  # how well the prompt ranked the examples (prompt_auc), when it has one
 
 
 def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | None,
@@ -103,6 +122,23 @@ def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | 
             break
     return LearnedModel((theta[:-1] * slope).astype(np.float32), float(theta[-1]), len(examples.positives),
                         len(examples.negatives))
+
+
+def in_widest_gap(model: LearnedModel, examples: Examples, library: np.ndarray) -> LearnedModel:
+    """The same direction, its threshold moved to the middle of the widest stretch, between the highest removed
+    photo and the lowest added one, that holds no library photo: with a handful of examples the fitted bias
+    sits wherever the examples happen to end, while the library shows where one group of photos ends and the
+    next begins. Unchanged when the examples overlap or the library is empty."""
+    if not len(examples.positives) or not len(examples.negatives) or not len(library):
+        return model
+    low = float((examples.negatives @ model.weights).max())
+    high = float((examples.positives @ model.weights).min())
+    if low >= high:
+        return model
+    projected = library @ model.weights
+    points = np.concatenate([[low], np.sort(projected[(projected > low) & (projected < high)]), [high]])
+    widest = int(np.argmax(np.diff(points)))
+    return replace(model, bias=-float(points[widest] + points[widest + 1]) / 2)
 
 
 def weak_sample(library: np.ndarray, exclude_rows: np.ndarray, seed: int = 0) -> np.ndarray:

@@ -112,10 +112,16 @@ def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple
                 weak = weak[(weak @ np.array(pos).T).max(axis=1) < 0.9999]
         agreement = 0.0
         weak_positives = None
+        prior = side.prior(row, prepared.reference)
+        auc = None
         if has_prompt:
             conf, _ = side.confidences(np.concatenate([ex.positives, ex.negatives]), prepared.background,
                                        prepared.reference, use_learned=False)
             agreement = learning.agreement(conf[:len(pos), row], conf[len(pos):, row])
+            prompt_scores = side.prompt_scores(np.concatenate([ex.positives, ex.negatives]))[:, row]
+            auc = learning.prompt_auc(prompt_scores[:len(pos)], prompt_scores[len(pos):])
+            if learning.prompt_disagrees(auc):  # the prompt ranks what was removed as high as what was added
+                prior, agreement = None, 0.0
             if len(pos) < learning.MIN_POSITIVES and sample.size:
                 # Only "not this" so far (e.g. "not sensitive"): what the prompt itself is sure of stands in
                 # for the positives, so the examples carve out exceptions instead of switching it off.
@@ -124,6 +130,8 @@ def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple
                 if len(neg):  # nor does a photo that looks like one of the user's exceptions
                     weak_positives = weak_positives[(weak_positives @ np.array(neg).T).max(axis=1) < LOOKS_LIKE]
         slope = calibration.SHARPNESS / side.row_reference(row, prepared.reference).spread
-        learned[name] = learning.fit(ex, weak, side.prior(row, prepared.reference), slope, agreement,
-                                     weak_positives)
+        model = learning.fit(ex, weak, prior, slope, agreement, weak_positives)
+        if prior is None:  # the examples decide alone: where the library itself has a gap between them
+            model = learning.in_widest_gap(model, ex, sample) if not len(weak) else model
+        learned[name] = replace(model, examples_alone=prior is None, prompt_auc=auc)
     return replace(side, learned=learned)

@@ -15,14 +15,24 @@ from photo_tagger.services.models import model_precisions
 from photo_tagger.services import text_reading
 
 
-def _labels_and_sources(app):
-    """The labels (and a problem with the file) plus where each label's decision comes from (issue 13)."""
-    from photo_tagger.services.labels import decided_by, learning_state
+def _labels_and_states(app):
+    """The labels (and a problem with the file) plus each label's photos, what decides it and any guidance
+    (services/label_report.py, as `labels list` shows them)."""
+    from photo_tagger.services.label_report import label_report
 
     labels, problem = labels_state(app)
-    learned, examples = learning_state(app)
-    return labels, problem, {l.name: decided_by(l, l.name in learned, examples.get(l.name, 0))
-                             for l in labels.labels}
+    states, _ = label_report(app)
+    return labels, problem, states
+
+
+def _save_and_compare(app, labels, renames, progress, control):
+    """The writer's job: save and retag, and what that did to the labels and categories the edit was not about
+    (as `labels add` says it)."""
+    from photo_tagger.services.label_report import changes_since, edited_names, tags_now
+
+    before, edited = tags_now(app), edited_names(app.labels(), labels) | set((renames or {}).values())
+    report = save_labels_and_retag(app, labels, progress, control, renames)
+    return report, changes_since(app, before, edited)
 
 
 class Editors(WindowPart):
@@ -40,17 +50,17 @@ class Editors(WindowPart):
         if self.labels_dialog is not None:
             self.labels_dialog.raise_()
             return
-        self.runner.query(partial(_labels_and_sources, self.app), on_done=self._show_labels,
+        self.runner.query(partial(_labels_and_states, self.app), on_done=self._show_labels,
                           on_error=lambda exc: self.window.status.show_message(f"Cannot read the labels: {exc}"))
 
     def _show_labels(self, state) -> None:
         if self.labels_dialog is not None:
             return
-        labels, problem, sources = state
-        from photo_tagger.gui.dialogs.review_dialog import label_preview
+        labels, problem, states = state
+        from photo_tagger.services.label_report import edit_preview
 
-        dialog = LabelsDialog(labels, problem, self.window, preview=partial(label_preview, self.app),
-                              decided_by=sources, runner=self.runner)
+        dialog = LabelsDialog(labels, problem, self.window, preview=partial(edit_preview, self.app),
+                              states=states, runner=self.runner)
         dialog.finished.connect(partial(self._labels_closed, dialog))
         self.labels_dialog = dialog
         dialog.open()
@@ -68,20 +78,21 @@ class Editors(WindowPart):
         from its stored embedding; the sidebar follows."""
         self.window.status.show_message("Saving the labels...")
         return self.runner.write("Retagging with the new labels",
-                                 lambda progress, control: save_labels_and_retag(self.app, labels, progress,
-                                                                                 control, renames),
+                                 partial(_save_and_compare, self.app, labels, renames),
                                  on_done=self._labels_saved, on_error=lambda exc: self.window.refresh())
 
     def finish_pending_retag(self):
         """A label edit interrupted before its retag ended (the app was killed): finished on the writer at start."""
         return self.runner.write("Finishing the retag of an interrupted label edit",
                                  lambda progress, control: finish_pending_retag(self.app, progress, control),
-                                 on_done=lambda report: report is not None and self._labels_saved(report),
+                                 on_done=lambda report: report is not None and self._labels_saved((report, None)),
                                  on_error=lambda exc: self.window.refresh())
 
-    def _labels_saved(self, report) -> None:
+    def _labels_saved(self, result) -> None:
+        report, others = result
+        also = f"; {others.describe()}" if others else ""
         self.window.status.show_message(f"Labels saved; retagged {report.photos} photos ({report.changed} changed, "
-                                        f"{report.seconds:.2f} s)")
+                                        f"{report.seconds:.2f} s){also}")
         self.window.refresh()
 
     # -- settings

@@ -341,9 +341,14 @@ class MainWindow(QMainWindow):
 
         dialog = ReviewDialog(self.app, self.runner, self, hide_if_flagged=lambda photo_id: (
             self.grid_model.blur_flagged and not self.grid_model.is_revealed(photo_id)))
+        dialog.counts_changed.connect(self._review_counted)  # the sidebar counts what the dialog counts
         dialog.finished.connect(partial(self._review_closed, dialog))
         self.review_dialog = dialog
         dialog.open()
+
+    def _review_counted(self, rows) -> None:
+        self._sidebar_generation += 1  # a sidebar read still under way is older than these counts
+        self.sidebar.set_tags(rows[0], rows[1], self.tag_entry)
 
     def _review_closed(self, dialog, _result: int) -> None:
         if dialog.answers_given:

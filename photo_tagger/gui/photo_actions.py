@@ -19,6 +19,7 @@ from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.services import search, tag_edits, text_reading
 from photo_tagger.services.browsing import GridItem
 from photo_tagger.services.photo_details import photo_details
+from photo_tagger.services.example_labels import label_from_photos
 from photo_tagger.services.retagging import retag_library
 
 log = logging.getLogger(__name__)
@@ -237,7 +238,31 @@ class PhotoActions(WindowPart):
         menu.addAction("Write tags to sidecars",
                        lambda: window.sidecars.write(ids=indexed)).setEnabled(bool(indexed))
         window.albums.extend_menu(menu, items)  # Add to album, Remove from album
+        learn = menu.addAction("New label from these photos...", lambda: self.new_label_from(items))
+        learn.setToolTip("A label with no prompt, learned from the photos you picked")
+        learn.setEnabled(bool(indexed))
         return menu
+
+    def new_label_from(self, items: list[GridItem], name: str | None = None):
+        """Ask for a name, then make a label from these photos alone (services/example_labels.py) on the
+        writer; the library is retagged with it."""
+        if name is None:
+            name, ok = QInputDialog.getText(self.window, "New label from these photos",
+                                            f"A name for what these {len(items)} photos have in common:")
+            if not ok:
+                return None
+        if not name.strip():  # said at once: no job for a name that cannot be
+            self.window.status.show_message("No new label: a label needs a name")
+            return None
+        ids = [i.id for i in items if i.status == "indexed"]
+        return self.runner.write(f"Learning the label {name.strip()!r} from {len(ids)} photos",
+                                 lambda progress, control: label_from_photos(self.app, name, ids, progress, control),
+                                 on_done=self._label_made,
+                                 on_error=lambda exc: self.window.status.show_message(f"No new label: {exc}"))
+
+    def _label_made(self, made) -> None:
+        self.window.status.show_message(made.summary())
+        self.window.refresh()
 
     def like_but(self, item: GridItem) -> None:
         """Ask for words ("at night"), then show the photos like this one, but as they say (on a query worker)."""

@@ -1,4 +1,4 @@
-"""Labels: the set in use and what decides each label, dry runs, edits (save and retag, rename with the tags).
+"""Labels: the set in use, dry runs, edits (save and retag, rename with the tags).
 
 The labels themselves are core/labels.py (data, defaults, dict form); labels.toml is infra/labels_file.py.
 """
@@ -11,11 +11,10 @@ from photo_tagger.core import choices
 from photo_tagger.core.dry_run import LabelChange, label_change
 from photo_tagger.core.errors import ConfigError
 from photo_tagger.core.jobs import JobControl
-from photo_tagger.core.labels import Label, LabelSet, label_set_from_dict, label_set_to_dict
+from photo_tagger.core.labels import LabelSet, label_set_from_dict, label_set_to_dict
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.retagging import RetagReport
 from photo_tagger.core.tagging import prepare
-from photo_tagger.core.training import train
 from photo_tagger.services.pending_retag import mark_retag_pending
 from photo_tagger.services.retagging import retag_library
 
@@ -40,26 +39,6 @@ def check_labels_editable(app) -> None:
     if is_nearly_full(app.paths.library_dir):  # < 1 MB: the retag would fail part-way
         raise DiskFull(disk_full_message(app.paths.library_dir))
     app.vector_store()  # the store must answer (a server that is down fails here, before the file changes)
-
-
-def learning_state(app) -> tuple[set, dict]:
-    """Labels decided by a learned model now, and each label's number of examples (your added/removed tags)."""
-    rows, _ = app.catalog.all_choices()
-    examples: dict[str, int] = {}
-    for _, name, _ in rows:
-        examples[name] = examples.get(name, 0) + 1
-    if not rows:
-        return set(), examples
-    model = app.model_key()
-    trained, _ = train(app.prepared_labels(), app.catalog, model, app.catalog.filter_ids(model))
-    return set(trained.labels.learned), examples
-
-
-def decided_by(label: Label, learned: bool, examples: int) -> str:
-    """Where the label's decision comes from: its prompt, your N examples, or both."""
-    if label.examples_only:
-        return f"your {examples} examples" if learned else f"no prompt: needs examples ({examples} so far)"
-    return f"prompt + your {examples} examples" if learned else "prompt"
 
 
 def dry_run(app, labels: LabelSet, name: str) -> LabelChange:

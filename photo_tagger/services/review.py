@@ -17,3 +17,11 @@ def candidates(app, kind: str, name: str) -> tuple[list[Candidate], dict[str, Ph
 def decide(app, kind: str, name: str, photo_id: str, accept: bool):
     """Accept (it is `name`) or reject (it is not); PhotoTaggerError for a photo gone since the list was made."""
     return review.decide(app.catalog, app.vector_store(), app.model_key(), kind, name, photo_id, accept)
+
+
+def overview(app) -> list[tuple[str, str, int]]:
+    """Every enabled label and category with how many photos it has to review: those with something first, each
+    group in labels.toml's order (one training and scoring of the library for all of them)."""
+    counts = review.to_review(app.catalog, app.model_key(), app.prepared_labels())
+    ordered = sorted(counts.items(), key=lambda item: item[1] == 0)  # stable: the file's order within each group
+    return [(kind, name, n) for (kind, name), n in ordered]

@@ -4,7 +4,6 @@ your choices (added/removed tags, not sensitive) coming back from a backup or fr
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 from pathlib import Path

@@ -4,7 +4,6 @@ when nothing fits, and a label learns from the user's choices. Photos held out f
 import json
 import random
 
-import numpy as np
 import pytest
 
 from photo_tagger.app import App

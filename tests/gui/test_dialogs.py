@@ -9,7 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from photo_tagger.gui.dialogs.labels_dialog import LABEL_COLUMNS
 from tests.gui.conftest import wait_idle
+
+PROMPTS = len(LABEL_COLUMNS) - 1
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
@@ -59,12 +62,12 @@ def test_editing_and_adding_labels_saves_and_retags_without_decoding(qtbot, monk
     assert table.item(new_row, 0).text() == "new label"
     table.item(new_row, 0).setText("sunflower")
     table.item(new_row, 2).setText("0.0")
-    table.item(new_row, 3).setText("a photo of a sunflower | a sunflower field")
+    table.item(new_row, PROMPTS).setText("a photo of a sunflower | a sunflower field")
     assert dialog.error_text == "" and ok_button(dialog).isEnabled()
 
     with qtbot.waitSignal(window.runner.job_finished, timeout=20_000) as finished:
         qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
-    job, report = finished.args
+    job, (report, others) = finished.args  # the retag, and what it did to the other labels
     assert job.description.startswith("Retagging") and report is not None and report.photos == 6
 
     saved = tomllib.loads(window.app.labels_file.path.read_text(encoding="utf-8"))
@@ -176,7 +179,7 @@ def test_the_labels_preview_counts_off_the_gui_thread_and_drops_a_stale_answer(q
     for labels the user has edited since is dropped (ARCHITECTURE.md, Threading)."""
     import threading
 
-    import photo_tagger.gui.dialogs.review_dialog as review_dialog
+    import photo_tagger.services.label_report as label_report
 
     calls, answered, release = [], [], threading.Event()
 
@@ -187,7 +190,7 @@ def test_the_labels_preview_counts_off_the_gui_thread_and_drops_a_stale_answer(q
         answered.append(name)
         return f"{name!r}: counted at {labels.label(name).threshold}"
 
-    monkeypatch.setattr(review_dialog, "label_preview", preview)
+    monkeypatch.setattr(label_report, "edit_preview", preview)
     window = open_window(tiny_home)
     dialog = open_labels(qtbot, window)
     table = dialog.label_table

@@ -49,7 +49,7 @@ def rename(qtbot, dialog, old, new):
 def save(qtbot, window, dialog):
     with qtbot.waitSignal(window.runner.job_finished, timeout=20_000) as finished:
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
-    job, report = finished.args
+    job, (report, others) = finished.args  # the retag, and what it did to the other labels
     assert job.description.startswith("Retagging") and report.photos == 6
 
 

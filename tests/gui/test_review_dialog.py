@@ -71,7 +71,7 @@ def test_borderline_first_and_y_n_feed_learning(qtbot, reviewing, tmp_path):
     app, dialog, truth = reviewing
     listed = rows(dialog)
     confidences = [float(item.text().split()[0]) for item in listed]
-    assert listed and "photos 'circle' tags now" in dialog.header.text()
+    assert listed and "above its threshold" in dialog.header.text()
     assert [abs(c - 0.5) for c in confidences] == sorted(abs(c - 0.5) for c in confidences)  # borderline first
     answered = {}
     for _ in range(8):  # one key per photo: Y when it is a circle, N when not
@@ -173,8 +173,9 @@ def test_the_labels_file_is_read_off_the_gui_thread(qtbot, shapes_home, indexed_
         qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=15_000)
         assert threads and all(t is not threading.main_thread() for t in threads)
         assert dialog.targets == [("label", "circle"), ("category", "triangles")]
-        assert dialog.target == ("category", "triangles") and dialog.picker.currentText() == "Moderation: triangles"
-        assert "'triangles' flags" in dialog.header.text()
+        assert dialog.target == ("category", "triangles") and dialog.picker.currentText() == \
+            f"Moderation: triangles ({dialog.list.count()} to review)"
+        assert "To review: " in dialog.header.text() and "carry" not in dialog.header.text()
     finally:
         runner.shutdown()
 
@@ -235,14 +236,14 @@ def test_the_window_opens_the_review_from_its_menu(qtbot, indexed_shapes, open_w
 
 def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_shapes, shapes_home):
     from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
-    from photo_tagger.gui.dialogs.review_dialog import label_preview
+    from photo_tagger.services.label_report import edit_preview
     from photo_tagger.gui.tasks import TaskRunner
 
     app = App.from_home(shapes_home)
     runner = TaskRunner(app)
     try:
         labels = app.labels()
-        dialog = LabelsDialog(labels, "", None, preview=lambda l, n: label_preview(app, l, n), runner=runner)
+        dialog = LabelsDialog(labels, "", None, preview=lambda l, n: edit_preview(app, l, n), runner=runner)
         qtbot.addWidget(dialog)
         dialog.label_table.setCurrentCell(0, 2)
         dialog.label_table.item(0, 2).setText("0.999")  # circle's own threshold, nearly unreachable

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
+from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import LabelSet, label_set_from_dict, label_set_to_dict
+from photo_tagger.gui.dialogs.label_tables import editable_table
 
 SEPARATOR = " | "
-LABEL_COLUMNS = ("Name", "Enabled", "Threshold", "Own prompts (| between them)")
+LABEL_COLUMNS = ("Name", "Enabled", "Threshold", "Photos", "Decides by", "Own prompts (| between them)")
 CATEGORY_COLUMNS = ("Name", "Enabled", "Threshold", "Unsafe prompts (|)", "Safe prompts (|)")
 ENABLED = 1
+PHOTOS, DECIDES = 3, 4  # the labels table's read-only columns: what the label does now (label_report)
 NAME_WIDTH, NAME_WIDTH_MAX = 120, 200  # the name column's width range in pixels
 OriginalNameRole = Qt.ItemDataRole.UserRole + 1  # on a label's name cell: the name it had when the dialog opened
+ExamplesOnlyRole = Qt.ItemDataRole.UserRole + 2  # on a new label's name cell: made from examples, no prompt
 
 
 def _split(text: str) -> list[str]:
@@ -32,16 +37,17 @@ class LabelsDialog(QDialog):
     refuses exactly what the file would."""
 
     def __init__(self, labels: LabelSet, problem: str = "", parent: QWidget | None = None, preview=None,
-                 decided_by: dict[str, str] | None = None, runner=None):
-        """`preview(labels, name) -> str`: what saving these labels would do to label `name` (a dry run: it reads
-        the store, so it runs on `runner`'s query workers, gui/tasks.py; the button shows with both);
-        `decided_by`: where each label's decision comes from now (prompt, your N examples, or both)."""
+                 states=(), runner=None):
+        """`preview(labels, name) -> str`: what saving these labels would do to label `name` and to the others
+        (a dry run: it reads the store, so it runs on `runner`'s query workers, gui/tasks.py; the button shows
+        with both); `states`: each label's photos, what decides it and any guidance
+        (services/label_report.LabelState), as `labels list` says them."""
         super().__init__(parent)
         self.preview = preview if runner is not None else None
         self.runner = runner
         self._asked = 0  # previews asked for: an answer to an older one is dropped
         self._previewed: LabelSet | None = None  # the labels the preview shown (or being counted) is for
-        self.decided_by = decided_by or {}
+        self.states = {state.name: state for state in states}
         self.setWindowTitle("Labels")
         self.resize(760, 560)
         self.original = labels
@@ -68,14 +74,16 @@ class LabelsDialog(QDialog):
         self.category_table = self._table(CATEGORY_COLUMNS)
         self._fill(labels)
         self._fit_name_column()
-        self.label_table.blockSignals(True)  # a tooltip change is an itemChanged, which resets it to the text
-        for row in range(self.label_table.rowCount()):  # the label's page: where its decision comes from
-            item = self.label_table.item(row, 0)
-            if item.text() in self.decided_by:
-                item.setToolTip(f"{item.text()}\nDecides by: {self.decided_by[item.text()]}")
-        self.label_table.blockSignals(False)
+        self.about = QLabel(self)  # the selected label: what decides it and, when it needs it, what to do
+        self.about.setWordWrap(True)
+        self.about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label_table.currentCellChanged.connect(lambda row, *_: self._show_about(row))
 
         self.add_button = QPushButton("Add", self)
+        self.add_examples_button = QPushButton("Add from examples", self)
+        self.add_examples_button.setToolTip("A label with no prompt, learned from the photos you give it: after "
+                                            "saving, select photos and add it to them (at least 3)")
+        self.add_examples_button.clicked.connect(lambda: self.add_label(examples_only=True))
         self.remove_button = QPushButton("Remove", self)
         self.rename_button = QPushButton("Rename", self)
         self.add_button.clicked.connect(lambda: self.add_label())
@@ -96,15 +104,19 @@ class LabelsDialog(QDialog):
         page = QVBoxLayout(labels_page)
         page.addLayout(form)
         page.addWidget(self.label_table, 1)
-        page.addLayout(_row(self.add_button, self.remove_button, self.rename_button))
+        page.addWidget(self.about)
+        page.addLayout(_row(self.add_button, self.add_examples_button, self.remove_button, self.rename_button))
         self.preview_button = QPushButton("Preview changes", self)
         self.preview_button.setToolTip("How many photos the selected label would gain and lose with these edits, "
-                                       "before saving")
+                                       "and what they do to the other labels and flags, before saving")
         self.preview_button.clicked.connect(self.show_preview)
         self.preview_button.setVisible(self.preview is not None)
         self.preview_text = QLabel(self)
         self.preview_text.setWordWrap(True)
-        page.addLayout(_row(self.preview_button, self.preview_text))
+        preview_row = QHBoxLayout()
+        preview_row.addWidget(self.preview_button, 0, Qt.AlignmentFlag.AlignTop)
+        preview_row.addWidget(self.preview_text, 1)  # the whole width: it names the other labels an edit moves
+        page.addLayout(preview_row)
         moderation_page = QWidget(self)
         page = QVBoxLayout(moderation_page)
         note = QLabel("A category flags a photo when its unsafe prompts beat its safe ones and stand out from "
@@ -142,26 +154,8 @@ class LabelsDialog(QDialog):
 
     # -- building
     def _table(self, columns) -> QTableWidget:
-        table = QTableWidget(0, len(columns), self)
-        table.setHorizontalHeaderLabels(list(columns))
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.verticalHeader().setVisible(False)
-        # Rows grow to their wrapped prompts; every column stays inside the table at the dialog's size.
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.setWordWrap(True)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = table.horizontalHeader()
-        header.setMinimumSectionSize(40)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # sized in _fit_name_column
-        header.resizeSection(0, NAME_WIDTH)
-        for column in (ENABLED, 2):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        for column in range(3, len(columns)):  # the prompts share what is left
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        table.itemChanged.connect(_show_whole_text)
-        return table
+        return editable_table(self, columns, narrow=(ENABLED, 2, PHOTOS) if columns is LABEL_COLUMNS else (ENABLED, 2),
+                              name_width=NAME_WIDTH, whole_text=_show_whole_text)
 
     def _fit_name_column(self) -> None:
         """Names as wide as the longest, within NAME_WIDTH_MAX (longer ones are elided, whole in the tooltip)."""
@@ -173,9 +167,14 @@ class LabelsDialog(QDialog):
     def _fill(self, labels: LabelSet) -> None:
         self._filling = True
         for label in labels.labels:
+            state = self.states.get(label.name)
             row = self._append(self.label_table, label.name, label.enabled,
-                               "" if label.threshold is None else f"{label.threshold:g}", SEPARATOR.join(label.prompts))
+                               "" if label.threshold is None else f"{label.threshold:g}",
+                               "" if state is None else str(state.photos),
+                               "" if state is None else state.decided_by, SEPARATOR.join(label.prompts))
             self.label_table.item(row, 0).setData(OriginalNameRole, label.name)
+            if state is not None:
+                self._show_state(row, state)
         for category in labels.moderation:
             self._append(self.category_table, category.name, category.enabled, f"{category.threshold:g}",
                          SEPARATOR.join(category.unsafe), SEPARATOR.join(category.safe))
@@ -191,7 +190,13 @@ class LabelsDialog(QDialog):
         check.setCheckState(Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked)
         table.setItem(row, ENABLED, check)
         for column, text in enumerate(texts, start=2):
-            table.setItem(row, column, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            if table is self.label_table and column in (PHOTOS, DECIDES):  # what the label does: not an input
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                item.setForeground(self.palette().placeholderText())
+            if column == PHOTOS:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(row, column, item)
         _show_whole_text(table.item(row, 0))
         for column in range(3, table.columnCount()):
             _show_whole_text(table.item(row, column))
@@ -201,9 +206,15 @@ class LabelsDialog(QDialog):
         return row
 
     # -- the buttons
-    def add_label(self, name: str = "") -> int:
-        """A new enabled row (a free "new label" name unless given), its name open for editing."""
-        row = self._append(self.label_table, name or self._free_name(self.label_table, "new label"), True, "", "")
+    def add_label(self, name: str = "", examples_only: bool = False) -> int:
+        """A new enabled row (a free "new label" name unless given), its name open for editing. `examples_only`:
+        a label with no prompt at all, learned from the photos the user adds it to."""
+        decides = "your examples (none yet: add it to at least 3 photos)" if examples_only else ""
+        row = self._append(self.label_table, name or self._free_name(self.label_table, "new label"), True, "", "",
+                           decides, "")
+        self.label_table.item(row, 0).setData(ExamplesOnlyRole, examples_only)
+        if examples_only:  # a prompt typed later makes it a prompt label again
+            self.label_table.item(row, len(LABEL_COLUMNS) - 1).setToolTip("No prompt: learned from your examples")
         self._start_editing(self.label_table, row)
         return row
 
@@ -258,13 +269,15 @@ class LabelsDialog(QDialog):
                                 max_tags=self.max_tags.value())
         data["label"] = []
         for row in range(self.label_table.rowCount()):
-            name, enabled, threshold, prompts = self._cells(self.label_table, row)
+            name, enabled, threshold, _, _, prompts = self._cells(self.label_table, row)
             entry = {"name": name, "enabled": enabled}
             if threshold:
                 entry["threshold"] = _number(threshold, f"label {name!r}")
+            original = self.label_table.item(row, 0).data(OriginalNameRole)
             if _split(prompts):
                 entry["prompts"] = _split(prompts)
-            elif any(l.name == name and l.examples_only for l in self.original.labels):
+            elif self.label_table.item(row, 0).data(ExamplesOnlyRole) or \
+                    any(l.name == original and l.examples_only for l in self.original.labels):
                 entry["examples_only"] = True  # a label defined by the user's examples stays so
             data["label"].append(entry)
         data["moderation"], seen = [], set()
@@ -332,6 +345,35 @@ class LabelsDialog(QDialog):
             return
         # a preview is advice: its failure must not cost the edits
         self.preview_text.setText(answer if isinstance(answer, str) else f"No preview: {answer}")
+        others = isinstance(answer, str) and "also changes:" in answer  # a side effect the user did not ask for
+        self.preview_text.setStyleSheet("color: #a05a00;" if others else "")
+
+    def _show_state(self, row: int, state) -> None:
+        """The label's photos and what decides it in its row; guidance (tags nothing or nearly everything) marks
+        the photo count and is said in full below the table when the row is selected."""
+        self.label_table.blockSignals(True)  # a tooltip change is an itemChanged, which resets it to the text
+        photos = self.label_table.item(row, PHOTOS)
+        decides = self.label_table.item(row, DECIDES)
+        photos.setToolTip(state.guidance or f"{state.photos} photos carry {state.name!r} now")
+        decides.setToolTip(f"Decides by: {state.decided_by}")
+        self.label_table.item(row, 0).setToolTip(f"{state.name}\nDecides by: {state.decided_by}")
+        if state.guidance:
+            photos.setText(f"\u26a0 {state.photos}")
+            photos.setForeground(QColor("#a05a00"))
+        self.label_table.blockSignals(False)
+
+    def _show_about(self, row: int) -> None:
+        item = self.label_table.item(row, 0) if row >= 0 else None
+        state = self.states.get(item.data(OriginalNameRole)) if item is not None else None
+        if state is None:
+            self.about.setText("")
+            return
+        how = state.decided_by if state.decided_by.startswith("your examples decide") else \
+            f"decided by: {state.decided_by}"
+        text = f"<b>{escape(state.name)}</b>: {state.photos} photos; {escape(how)}."
+        if state.guidance:
+            text += f"<br><span style='color:#a05a00'>\u26a0 {escape(state.guidance)}</span>"
+        self.about.setText(text)
 
     def done(self, result: int) -> None:
         self._asked += 1  # a count still under way finds the dialog gone
@@ -360,7 +402,9 @@ def _count(preview, labels: LabelSet, name: str) -> str:
 
 def _show_whole_text(item: QTableWidgetItem | None) -> None:
     """A name or prompt cell's whole text as its tooltip: a narrow window elides or wraps it."""
-    if item is not None and item.column() != ENABLED and item.column() != 2:
+    if item is not None and item.column() not in (ENABLED, 2) and \
+            not (item.tableWidget() is not None and item.tableWidget().columnCount() == len(LABEL_COLUMNS)
+                 and item.column() in (PHOTOS, DECIDES)):
         item.setToolTip(item.text())
 
 

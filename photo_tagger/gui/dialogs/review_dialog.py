@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QListWid
 
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.gui.thumbnails import load_preview
-from photo_tagger.services import review
+from photo_tagger.services import browsing, review
 from photo_tagger.services.model_trial import flagged_among
-from photo_tagger.services.labels import dry_run
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 ICON = 64  # px; thumbnails are read only for the rows shown first, once each
@@ -32,7 +31,8 @@ ICONS_AT_ONCE = 12
 def store_answers(app, answers: list[tuple[str, str, str, bool]], target: tuple[str, str] | None,
                   progress=None, control=None):
     """The writer's job: store `answers` ((kind, name, photo_id, accept), in the order given), then re-learn and
-    list `target`. Returns (stored, one line per answer that could not be stored, candidates, records)."""
+    list `target`. Returns (stored, one line per answer that could not be stored, candidates, records, the
+    sidebar's tag counts after them: browsing.tag_rows)."""
     if progress is not None:
         progress.started(len(answers) + 1, "answers")
     stored, problems = 0, []
@@ -44,10 +44,17 @@ def store_answers(app, answers: list[tuple[str, str, str, bool]], target: tuple[
             problems.append(str(exc))
         if progress is not None:
             progress.advanced(done)
-    found, records = review.candidates(app, *target) if target is not None else ([], {})
+    found, records, counts = listing(app, target) if target is not None else ([], {}, browsing.tag_rows(app))
     if progress is not None:
         progress.advanced(len(answers) + 1)
-    return stored, problems, found, records
+    return stored, problems, found, records, counts
+
+
+def listing(app, target: tuple[str, str]):
+    """(candidates, their records, the sidebar's tag counts): what the dialog shows and what the sidebar shows,
+    read together so that they agree."""
+    found, records = review.candidates(app, *target)
+    return found, records, browsing.tag_rows(app)
 
 
 def _small_image(path: str, hidden: bool = False) -> QImage:
@@ -62,6 +69,7 @@ class ReviewDialog(QDialog):
     with any answer, so that learning reaches every photo (MainWindow.review_labels)."""
 
     reviewed = Signal(int)
+    counts_changed = Signal(object)  # browsing.tag_rows after the answers: the sidebar shows the same counts
 
     def __init__(self, app, runner, parent: QWidget | None = None, target: tuple[str, str] | None = None,
                  hide_if_flagged: Callable[[str], bool] = lambda photo_id: True):
@@ -82,7 +90,8 @@ class ReviewDialog(QDialog):
         self._relist = False  # the target changed while a job was under way: its list is not wanted
         self._icons: dict[str, QIcon | None] = {}
         self._hidden_paths: dict[str, str] = {}  # photos whose icon is blurred (flagged): a double-click shows one
-        self.targets: list[tuple[str, str]] = []  # filled once the labels file is read (_labels_read)
+        self.targets: list[tuple[str, str]] = []  # filled once the labels are counted (_overview_read)
+        self.to_review: dict[tuple[str, str], int] = {}
         self.picker = QComboBox(self)
         self.header = QLabel("Reading the labels...", self)
         self.header.setWordWrap(True)
@@ -112,21 +121,37 @@ class ReviewDialog(QDialog):
             QShortcut(QKeySequence(key), self, activated=lambda v=value: self.answer(v))
         runner.job_finished.connect(self._job_finished)
         self._set_buttons()
-        runner.query(app.labels, on_done=partial(self._labels_read, target), on_error=self._labels_failed)
+        self.header.setText("Counting what there is to review...")
+        runner.query(partial(review.overview, app), on_done=partial(self._overview_read, target),
+                     on_error=self._labels_failed)
 
-    def _labels_read(self, target, labels) -> None:
-        """The labels file, read on a query worker (small; read once, as every dialog does): the targets to pick
-        from, `target` first shown when it is one of them."""
+    def _overview_read(self, target, rows) -> None:
+        """Every enabled label and category with its number of photos to review (counted on a query worker),
+        those with something first. The dialog opens on `target` when it has something to review, else on the
+        first that has."""
         if self._closed:
             return
-        self.targets = [(review.LABEL, l.name) for l in labels.enabled_labels] + \
-                       [(review.CATEGORY, c.name) for c in labels.moderation if c.enabled]
-        for kind, name in self.targets:
-            self.picker.addItem(f"{'Label' if kind == review.LABEL else 'Moderation'}: {name}")
-        if target in self.targets:
-            self.picker.setCurrentIndex(self.targets.index(target))
+        self.targets = [(kind, name) for kind, name, _ in rows]
+        self.to_review = {(kind, name): n for kind, name, n in rows}
+        for row in range(len(self.targets)):
+            self.picker.addItem(self._picker_text(row))
+        waiting = [t for t in self.targets if self.to_review[t]]
+        start = target if target in waiting else (waiting[0] if waiting else None)
+        if start is not None:
+            self.picker.setCurrentIndex(self.targets.index(start))
         self.picker.currentIndexChanged.connect(lambda _: self.refresh())
+        if self.targets and not waiting:
+            self.picker.setCurrentIndex(-1)
+            self.header.setText("Nothing to review: no label or moderation category has a photo it is unsure "
+                                "about that you have not answered for.")
+            return
         self.refresh()
+
+    def _picker_text(self, row: int) -> str:
+        kind, name = self.targets[row]
+        n = self.to_review.get((kind, name), 0)
+        count = f"{n} to review" if n else "nothing to review"
+        return f"{'Label' if kind == review.LABEL else 'Moderation'}: {name} ({count})"
 
     def _labels_failed(self, exc: BaseException) -> None:
         if not self._closed:
@@ -158,15 +183,16 @@ class ReviewDialog(QDialog):
             self._pump()
             return
         self.header.setText("Listing...")
-        self.runner.query(partial(review.candidates, self.app, *self.target),
+        self.runner.query(partial(listing, self.app, self.target),
                           on_done=partial(self._listed, self._listing, self.target),
                           on_error=partial(self._list_failed, self._listing))
 
     def _listed(self, generation: int, target, result) -> None:
         if self._closed or generation != self._listing or target != self.target:
             return
-        found, records = result
+        found, records, counts = result
         kind, name = target
+        self.counts_changed.emit(counts)
         waiting = {photo_id for _, _, photo_id, _ in (*self._in_flight, *self._queue)}
         found = [c for c in found if c.photo_id not in waiting]  # answered meanwhile: not listed again
         current = self.list.currentItem()
@@ -176,13 +202,17 @@ class ReviewDialog(QDialog):
         self.list.clear()
         verb = "tags" if kind == review.LABEL else "flags"
         tagged, near = sum(c.tagged for c in found), sum(not c.tagged for c in found)
+        self._set_to_review(target, len(found))
+        carried = dict(counts[0]).get(name, 0) if kind == review.LABEL else None
+        now = f"{carried} photo{'s' if carried != 1 else ''} carry {name!r} now (as in the sidebar). " \
+            if carried is not None else ""
         if found:
-            self.header.setText(f"{tagged} photo{'s' if tagged != 1 else ''} {name!r} {verb} now, and {near} near "
-                                f"miss{'es' if near != 1 else ''}; the most uncertain first. "
-                                f"Y: it is {name!r}, N: it is not.")
+            self.header.setText(f"{now}To review: {len(found)} photo{'s' if len(found) != 1 else ''} you have not "
+                                f"answered for, {tagged} above its threshold and {near} just below; the most "
+                                f"uncertain first. Y: it is {name!r}, N: it is not.")
         else:
-            self.header.setText(f"Nothing to review: {name!r} {verb} no photo you have not answered for, and "
-                                f"none comes near.")
+            self.header.setText(f"{now}Nothing to review: {name!r} {verb} no photo you have not answered for, "
+                                f"and none comes near.")
         select, icons = 0, []
         for row, candidate in enumerate(found):
             record = records.get(candidate.photo_id)
@@ -199,6 +229,12 @@ class ReviewDialog(QDialog):
         self._show_icons(icons)
         self._select(select)
         self._set_buttons()
+
+    def _set_to_review(self, target, n: int) -> None:
+        """The picker's count for `target` follows the list (answers take photos off it)."""
+        if target in self.targets and self.to_review.get(target) != n:
+            self.to_review[target] = n
+            self.picker.setItemText(self.targets.index(target), self._picker_text(self.targets.index(target)))
 
     def _list_failed(self, generation: int, exc: BaseException) -> None:
         if self._closed or generation != self._listing:
@@ -276,6 +312,7 @@ class ReviewDialog(QDialog):
         self._queue.append((kind, name, item.data(PhotoIdRole), accept))
         self.answers_given += 1
         self.list.takeItem(row)
+        self._set_to_review(self.target, self.list.count())
         self._select(min(row, self.list.count() - 1))
         self._set_buttons()
         self._pump()
@@ -305,15 +342,16 @@ class ReviewDialog(QDialog):
     def _stored(self, answers, target, result) -> None:
         if answers is not self._in_flight:
             return
-        stored, problems, found, records = result
+        stored, problems, found, records, counts = result
         self._in_flight, self._job = [], None
         self.choices_made += stored
         if self._closed:
             return
+        self.counts_changed.emit(counts)
         if stored:
             self.reviewed.emit(self.choices_made)
         self.status.setText(problems[-1] if problems else "")
-        self._after_job(target, (found, records))
+        self._after_job(target, (found, records), counts)
 
     def _store_failed(self, answers, exc: BaseException) -> None:
         if answers is not self._in_flight:
@@ -333,12 +371,12 @@ class ReviewDialog(QDialog):
             self.status.setText(f"Cancelled: {_answers(lost)} not saved; those photos are listed again")
             self._after_job(None, None)
 
-    def _after_job(self, target, listed) -> None:
+    def _after_job(self, target, listed, counts=None) -> None:
         if self._queue:
             self._pump()  # the answers given meanwhile; that job lists the target again
         elif listed is not None and target == self.target and not self._relist:
             self._listing += 1
-            self._listed(self._listing, target, listed)
+            self._listed(self._listing, target, (*listed, counts))
         else:
             self.refresh()
         self._show_state()
@@ -370,10 +408,3 @@ def _answers(n: int) -> str:
 def _line(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, PhotoTaggerError) else f"{type(exc).__name__}: {exc}"
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def label_preview(app, labels, name: str) -> str:
-    """The labels editor's dry run: what saving `labels` would do to label `name` (services/labels.py)."""
-    change = dry_run(app, labels, name)
-    return (f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
-            f"({change.total} would have it)")

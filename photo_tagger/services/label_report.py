@@ -1,0 +1,137 @@
+"""What each label does now: its photos, what decides it (prompt, your examples, or both) and, for one that tags
+nothing or nearly everything, why and what to do; and what a label edit would do to the other labels. One place
+for `labels list`, the labels editor and its preview (from stored embeddings: no image is read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from photo_tagger.core import learning
+from photo_tagger.core.dry_run import SideEffects, edit_side_effects, label_change, side_effects, stored_tags
+from photo_tagger.core.labels import Label, LabelSet
+from photo_tagger.core.tagging import prepare, scores
+from photo_tagger.core.training import train
+
+PROMPT, EXAMPLES, BOTH, NOTHING = "prompt", "examples", "both", "nothing"
+NEARLY_ALL = 0.8  # a label on at least this share of the library is too general to help find anything
+MIN_LIBRARY = 10  # photos below which "nearly all" says nothing (3 of 3 photos may all be beaches)
+PROMPT_OVERRULED = "your examples decide: the prompt does not match what you chose"
+
+
+@dataclass(frozen=True)
+class LabelState:
+    name: str
+    enabled: bool
+    photos: int  # photos that carry it now (automatic and yours, less those you removed it from)
+    examples: int  # photos you added it to or removed it from
+    decides: str  # PROMPT, EXAMPLES, BOTH or NOTHING
+    decided_by: str  # the same in words, as the labels page and `labels list` say it
+    guidance: str = ""  # why it tags nothing or nearly everything, and what to do; "" when it is fine
+
+
+def label_report(app) -> tuple[list[LabelState], int]:
+    """Every label's state (in labels.toml's order) and the number of indexed photos."""
+    labels = app.labels()
+    model = app.model_key()
+    ids = app.catalog.filter_ids(model)
+    counts = app.catalog.tag_counts()
+    rows, _ = app.catalog.all_choices()
+    examples: dict[str, int] = {}
+    for _, name, _ in rows:
+        examples[name] = examples.get(name, 0) + 1
+    learned, best = {}, {}
+    if ids and rows:  # learning needs the labels' text embeddings (the model); a plain listing does not
+        _, all_ids, matrix = app.catalog.vectors_since(model, 0)
+        if matrix is not None:
+            wanted = set(ids)
+            keep = [k for k, i in enumerate(all_ids) if i in wanted]
+            library = ([all_ids[k] for k in keep], np.asarray(matrix[keep], np.float32))
+            trained, _ = train(app.prepared_labels(), app.catalog, model, ids, library)
+            learned = trained.labels.learned
+            conf = scores(library[1], trained)[0]
+            best = {name: float(conf[:, col].max()) for col, name in enumerate(trained.labels.names)}
+    states = [_state(labels, label, counts.get(label.name, 0), examples.get(label.name, 0),
+                     learned.get(label.name), best.get(label.name), len(ids)) for label in labels.labels]
+    return states, len(ids)
+
+
+def _state(labels: LabelSet, label: Label, photos: int, examples: int, model, best: float | None,
+           library: int) -> LabelState:
+    if label.examples_only:
+        decides = EXAMPLES if model is not None else NOTHING
+        words = f"your {examples} examples" if model is not None else f"no prompt: needs examples ({examples} so far)"
+    elif model is None:
+        decides, words = PROMPT, "prompt"
+    elif model.examples_alone:
+        decides, words = EXAMPLES, PROMPT_OVERRULED
+    else:
+        decides, words = BOTH, f"prompt + your {examples} examples"
+    guidance = _guidance(labels, label, photos, decides, best, library) if label.enabled else ""
+    return LabelState(label.name, label.enabled, photos, examples, decides, words, guidance)
+
+
+def _guidance(labels: LabelSet, label: Label, photos: int, decides: str, best: float | None, library: int) -> str:
+    if not library:
+        return ""
+    threshold = labels.threshold_for(label)
+    if photos == 0:
+        if decides == NOTHING:
+            return (f"tags no photo: it has no prompt — add it to at least {learning.MIN_POSITIVES} photos to "
+                    f"teach it")
+        if decides == PROMPT:
+            prompt = " | ".join(label.prompts) if label.prompts else labels.prompts_for(label)[0]
+            reach = f" (its best photo reaches {best:.2f}, it needs {threshold:.2f})" if best is not None else ""
+            return (f"tags no photo: the model ranks no photo clearly above the rest for {prompt!r}{reach} — add "
+                    f"a few photos to it to teach it, or reword the prompt")
+        return ("tags no photo: your examples do not set any other photo apart — add it to a few more photos "
+                "it fits, or remove it from some it does not")
+    share = photos / library
+    if library >= MIN_LIBRARY and share >= NEARLY_ALL:
+        how = "reword the prompt to name what sets these photos apart, raise its threshold" \
+            if decides in (PROMPT, BOTH) else "raise its threshold"
+        return (f"tags {share:.0%} of photos: too general to help find anything — {how}, or remove it from a "
+                f"few photos it does not fit to teach it")
+    return ""
+
+
+def edited_names(before: LabelSet, after: LabelSet) -> set[str]:
+    """Labels and categories an edit is about: added, removed, renamed or changed."""
+    def by_name(labels: LabelSet) -> dict:
+        return {**{("label", l.name): l for l in labels.labels}, **{("cat", c.name): c for c in labels.moderation}}
+
+    old, new = by_name(before), by_name(after)
+    names = {key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+    if before.threshold != after.threshold:  # the default threshold is part of every label that uses it
+        names |= {l.name for l in after.labels if l.threshold is None}
+    if before.max_tags != after.max_tags:  # so is the number of tags a photo may carry
+        names |= {l.name for l in after.labels}
+    return names
+
+
+def side_effects_of(app, labels: LabelSet) -> SideEffects:
+    """What saving `labels` would do to the labels and categories the edit is not about."""
+    prepared = prepare(labels, app.cached_text_encoder, sigmoid=app.active_model().sigmoid)
+    return edit_side_effects(app.catalog, app.model_key(), prepared, edited_names(app.labels(), labels))
+
+
+def edit_preview(app, labels: LabelSet, name: str) -> str:
+    """The labels editor's preview: what saving `labels` would do to label `name`, then to every other label
+    and category ("also changes: 3 photos lose 'beach', ...")."""
+    prepared = prepare(labels, app.cached_text_encoder, sigmoid=app.active_model().sigmoid)
+    change = label_change(app.catalog, app.model_key(), prepared, name)
+    line = (f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
+            f"({change.total} would have it)")
+    others = edit_side_effects(app.catalog, app.model_key(), prepared, edited_names(app.labels(), labels))
+    return f"{line}; {others.describe()}" if others else f"{line}; no other label or flag changes"
+
+
+def tags_now(app) -> dict:
+    """Every indexed photo's tags and flags as stored: compare with changes_since after an edit."""
+    return stored_tags(app.catalog, app.catalog.filter_ids(app.model_key()))
+
+
+def changes_since(app, before: dict, edited: set[str]) -> SideEffects:
+    """What an edit saved since `before` (tags_now) did to the labels and categories it was not about."""
+    return side_effects(before, tags_now(app), edited)
