@@ -63,6 +63,7 @@ class PhotoActions(WindowPart):
         self.runner.query(partial(photo_details, self.app, item.id),
                           on_done=partial(self._details_loaded, generation),
                           on_error=partial(self._details_failed, generation))
+        self.details.set_text_hidden(item.status == "indexed" and self.model.is_hidden(item))
         if item.status != "indexed":
             self.details.set_preview(None)
         else:

@@ -118,3 +118,20 @@ def test_duplicates_page_and_review_dialog_show_flagged_photos_blurred(qtbot, fl
                     timeout=10_000)
     assert dialog.list.item(0).toolTip() == ""
     dialog.close()
+
+
+def test_the_text_read_in_a_flagged_photo_is_hidden_with_it_until_revealed(qtbot):
+    """Its words could say what the photo shows (a sign, a caption): hidden as its preview is."""
+    from dataclasses import replace
+
+    from photo_tagger.gui.widgets.details_panel import DetailsPanel
+    from tests.gui.test_first_walk_fixes import details_of
+
+    panel = DetailsPanel()
+    qtbot.addWidget(panel)
+    panel.set_text_hidden(True)
+    panel.set_details(replace(details_of(), text="Casino Royale entrance", text_status="read"))
+    assert "Casino" not in panel.text.text() and "flagged" in panel.text.text()
+    assert not panel.read_text.isVisibleTo(panel)
+    panel.set_text_hidden(False)  # revealed
+    assert "Casino" in panel.text.text()

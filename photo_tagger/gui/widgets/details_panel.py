@@ -93,6 +93,7 @@ class DetailsPanel(QScrollArea):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._needles: tuple[str, ...] = ()  # the current search's words and quoted text
+        self._text_hidden = False  # a flagged photo not revealed: its words could tell what it shows
         # Where the text was not read (or found nothing): why, and the way to read it now.
         self.text_note = QLabel(body)
         self.text_note.setWordWrap(True)
@@ -223,10 +224,21 @@ class DetailsPanel(QScrollArea):
             self._needles = ()
         self._show_text()
 
+    def set_text_hidden(self, hidden: bool) -> None:
+        """Hide the text read in a flagged photo until it is revealed, as its preview is."""
+        self._text_hidden = hidden
+        if self.details is not None:
+            self._show_text()
+
     def _show_text(self) -> None:
         text = getattr(self.details, "text", "") if self.details is not None else ""
         self.text_title.setVisible(bool(text))
         self.text.setVisible(bool(text))
+        if text and self._text_hidden:
+            self.text.setText("<i>Hidden while this photo is flagged: click the preview to show both.</i>")
+            self.text_note.setVisible(False)
+            self.read_text.setVisible(False)
+            return
         shown = text[:MAX_TEXT_SHOWN]
         more = f"<br><i>... and {len(text) - len(shown):,} more characters</i>" if len(text) > len(shown) else ""
         self.text.setText(marked_html(shown, self._needles) + more if text else "")
