@@ -29,6 +29,11 @@ SHARPNESS = 4.0
 EXCLUDE_COSINE = 0.9  # background words this close to a label's prompt are the label itself
 TOP = 16  # background cosines kept per photo when ranking (a label excluding more of them is ranked conservatively)
 MIN_PHOTOS = 16  # fewer photos than this give no stable background level: the default below is used
+TAG_RANK = 0  # tags: everyday words a label may lose to on a photo (a photo carries several facts)
+OWN_Z = 4.0  # robust spreads above its own library median at which a label stands out whatever the rivals say
+USE_OWN = True  # a label that stands out from its own scores is not vetoed by everyday words (issue 19)
+SAFE_CONTRAST = True  # categories: the unsafe prompts must beat the safe ones by SAFE_MARGIN, as a separate test
+SAFE_MARGIN = 0.0
 DEFAULT_LEVEL, DEFAULT_SPREAD = 0.6, 0.1  # measured on the trained shapes model (RESULTS.md)
 
 
@@ -107,7 +112,18 @@ def model_probability(scores: np.ndarray, scale: float, bias: float) -> np.ndarr
     return 1.0 / (1.0 + np.exp(np.clip(-(scale * scores + bias), -60, 60)))
 
 
-def confidence(scores: np.ndarray, rival: np.ndarray, ref: Reference, level_k: float = LEVEL_K) -> np.ndarray:
-    """0..1; >= 0.5 exactly when the score clears both the library level and the background rival."""
-    margin = np.minimum(scores - (ref.level + level_k * ref.spread), scores - rival)
-    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin / ref.spread, -60, 60)))
+def confidence(scores: np.ndarray, rival: np.ndarray, ref: Reference, level_k: float = LEVEL_K,
+               own: Reference | None = None, own_z: float | None = None, sharpness: float | None = None,
+               contrast: np.ndarray | None = None) -> np.ndarray:
+    """0..1; >= 0.5 exactly when the score clears the library level and either beats the background rival or,
+    with `own` (the label's own scores over the library), stands out from its own distribution by `own_z`
+    robust spreads. `contrast`: cosine margin the photo must also clear (a category's unsafe over safe prompts)."""
+    spread = ref.spread
+    beats = (scores - rival) / spread
+    if own is not None:
+        beats = np.maximum(beats, (scores - own.level) / own.spread - (OWN_Z if own_z is None else own_z))
+    margin = np.minimum((scores - (ref.level + level_k * spread)) / spread, beats)
+    if contrast is not None:
+        margin = np.minimum(margin, contrast / spread)
+    sharp = SHARPNESS if sharpness is None else sharpness
+    return 1.0 / (1.0 + np.exp(np.clip(-sharp * margin, -60, 60)))

@@ -92,6 +92,8 @@ class _Scorer:
     safe: list[np.ndarray] = field(default_factory=list)  # per row: (S, D) prompts it must also beat (categories)
     learned: dict[str, LearnedModel] = field(default_factory=dict)
     references: list[Reference] | None = None  # per row: the library's level of the words it competes with
+    own: list[Reference] | None = None  # per row: the row's own prompt scores over the library (median, spread)
+    rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
     sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
@@ -100,20 +102,30 @@ class _Scorer:
     def rival(self, row: int, embeddings: np.ndarray, top, with_safe: bool = True) -> np.ndarray:
         """Per photo, the best cosine among what this row competes with: background words it does not name
         (and, for a category, its safe prompts)."""
-        value = calibration.competitor(top[0], top[1], self.excluded[row])
-        if with_safe and row < len(self.safe) and len(self.safe[row]):
+        value = calibration.competitor(top[0], top[1], self.excluded[row], self.rank)
+        if with_safe and row < len(self.safe) and len(self.safe[row]) and not calibration.SAFE_CONTRAST:
             value = np.maximum(value, (embeddings @ self.safe[row].T).max(axis=1))
         return value
+
+    def contrast(self, row: int, embeddings: np.ndarray, scores: np.ndarray) -> np.ndarray | None:
+        """A category's unsafe score over its best safe prompt, less the margin it must clear (None: no safe
+        prompts, or a label)."""
+        if not calibration.SAFE_CONTRAST or row >= len(self.safe) or not len(self.safe[row]):
+            return None
+        return scores - (embeddings @ self.safe[row].T).max(axis=1) - calibration.SAFE_MARGIN
 
     def calibrated(self, library: np.ndarray, bg: Background) -> "_Scorer":
         """Each row's level from its own background rivals over the library: a library full of dogs does not
         make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
         category's safe prompts are left out of its level: they describe most of a library by design."""
         if len(library) < calibration.MIN_PHOTOS:
-            return replace(self, references=None)
+            return replace(self, references=None, own=None)
         top = calibration.background_top(library, bg)
+        own = self.prompt_scores(library)
         return replace(self, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
-                                         for row in range(len(self.names))])
+                                         for row in range(len(self.names))],
+                       own=[calibration.reference_of(own[:, row], len(library)) if self.has_prompt[row] else None
+                            for row in range(len(self.names))])
 
     def prompt_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """(N, L) best cosine over each row's prompts (-1 without a prompt)."""
@@ -144,8 +156,10 @@ class _Scorer:
                 sources[row] = LEARNED
             elif self.has_prompt[row]:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
+                own = self.own[row] if self.own is not None and calibration.USE_OWN else None
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
-                                                      self.level_k)
+                                                      self.level_k, own,
+                                                      contrast=self.contrast(row, embeddings, scores[:, row]))
                 if self.sigmoid is not None:
                     conf[:, row] = np.maximum(conf[:, row], calibration.model_probability(scores[:, row],
                                                                                           *self.sigmoid))
@@ -204,6 +218,7 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
                          [_label_vectors(labels, l, text_encoder) for l in enabled], text_encoder, bg,
                          calibration.LEVEL_K)
     label_side.sigmoid = sigmoid
+    label_side.rank = calibration.TAG_RANK
     cats = [c for c in labels.moderation if c.enabled]
     category_side = _scorer([c.name for c in cats], [c.threshold for c in cats],
                             [text_encoder.encode_texts(list(c.unsafe)) for c in cats], text_encoder, bg,
