@@ -133,7 +133,32 @@ def measure(world: World) -> dict:
     out["category"] = {"app": prf(int((hit & gold).sum()), int((hit & ~gold).sum()), int((~hit & gold).sum())),
                        "auc": (auc(unsafe, gold),) * 2, "ceiling": prf(*best_threshold(unsafe, gold))}
     out["default categories"] = {"tagged": float(np.delete(flagged, mine, axis=1).any(1).mean())}
+    known = [col[n] for kind in world.kinds for n in world.kinds[kind]]
+    truth = np.stack([world.truth(prepared.names[c]) for c in known], 1)
+    flag_truth = np.zeros_like(flag_conf, bool)
+    flag_truth[:, mine] = gold
+    out["_pairs"] = (np.concatenate([conf[:, known].ravel(), flag_conf.ravel()]),
+                     np.concatenate([truth.ravel(), flag_truth.ravel()]),
+                     np.concatenate([np.zeros(truth.size, bool), np.ones(flag_conf.size, bool)]))
     return out
+
+
+BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
+
+
+def reliability(pairs: list[tuple]) -> str:
+    """How often a tag or flag given at each confidence is right, pooled over the worlds."""
+    conf = np.concatenate([p[0] for p in pairs])
+    right = np.concatenate([p[1] for p in pairs])
+    flag = np.concatenate([p[2] for p in pairs])
+    lines = ["| confidence | tags given | right | flags given | right |", "|---|---|---|---|---|"]
+    for lo, hi in zip(BINS, BINS[1:]):
+        cells = []
+        for which in (~flag, flag):
+            inside = which & (conf >= lo) & (conf < hi)
+            cells += [str(int(inside.sum())), f"{right[inside].mean():.3f}" if inside.any() else "-"]
+        lines.append(f"| {lo:.2f}-{min(hi, 1):.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def table(world: World, result: dict) -> str:
@@ -141,6 +166,8 @@ def table(world: World, result: dict) -> str:
              "| kind | labels | app P / R / F1 | ceiling AUC mean (min) | ceiling P / R / F1 | app F1 / ceiling F1 |",
              "|---|---|---|---|---|---|"]
     for kind, row in result.items():
+        if kind.startswith("_"):
+            continue
         count = len(world.kinds.get(kind, ())) or (1 if kind == "category" else 5)
         if "tagged" in row:
             lines.append(f"| {kind} | {count} | {row['tagged']:.3f} of photos {'flagged' if 'categ' in kind else 'tagged'} | | | |")
@@ -155,11 +182,13 @@ def table(world: World, result: dict) -> str:
 def grid_row(world: World, result: dict) -> str:
     cells = []
     for kind, row in result.items():
+        if kind.startswith("_"):
+            continue
         cells.append(f"{row['tagged']:.3f}" if "tagged" in row else f"{row['app'][2] / max(row['ceiling'][2], 1e-9):.2f}")
     return " | ".join(cells)
 
 
-GRID = {"TAG_RANK": (0, 2, 4), "OWN_Z": (3.0, 4.0, 6.0), "LEVEL_K": (-1.0, 0.0, 1.0)}
+GRID = {"TAG_RANK": (0, 2, 4), "OWN_Z": (0.0, 1.0, 2.0, 99.0), "LEVEL_K": (-1.0, 0.0, 1.0)}
 
 
 def main() -> None:
@@ -168,12 +197,17 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="also sweep the rule's constants (F1 / ceiling cells)")
     args = parser.parse_args()
     worlds = [World(n) for n in args.worlds]
+    pairs = []
     for world in worlds:
-        print(table(world, measure(world)), "\n")
+        result = measure(world)
+        pairs.append(result["_pairs"])
+        print(table(world, result), "\n")
+    print("Reliability (all worlds above; a label or category's confidence where it tags or flags):\n")
+    print(reliability(pairs), "\n")
     if args.grid:
         chosen = {k: getattr(calibration, k) for k in GRID}
         for world in worlds:
-            keys = list(measure(world))
+            keys = [k for k in measure(world) if not k.startswith("_")]
             print(f"**{world.name}**: cells are app F1 / ceiling F1, or the share of photos tagged / flagged\n")
             print("| " + " | ".join(GRID) + " | " + " | ".join(keys) + " |")
             print("|---" * (len(GRID) + len(keys)) + "|")

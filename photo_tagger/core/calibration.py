@@ -30,7 +30,7 @@ EXCLUDE_COSINE = 0.9  # background words this close to a label's prompt are the 
 TOP = 16  # background cosines kept per photo when ranking (a label excluding more of them is ranked conservatively)
 MIN_PHOTOS = 16  # fewer photos than this give no stable background level: the default below is used
 TAG_RANK = 0  # tags: everyday words a label may lose to on a photo (a photo carries several facts)
-OWN_Z = 4.0  # robust spreads above its own library median at which a label stands out whatever the rivals say
+OWN_Z = 1.0  # within-group spreads above the cut of its own scores (split_of) at which a label stands out
 USE_OWN = True  # a label that stands out from its own scores is not vetoed by everyday words (issue 19)
 SAFE_CONTRAST = True  # categories: the unsafe prompts must beat the safe ones by SAFE_MARGIN, as a separate test
 SAFE_MARGIN = 0.0
@@ -80,6 +80,25 @@ def reference_of(values: np.ndarray, photos: int) -> Reference:
     """Median and robust spread (1.4826 MAD) of per-photo rival cosines."""
     level = float(np.median(values))
     return Reference(level, max(float(1.4826 * np.median(np.abs(values - level))), 1e-3), photos)
+
+
+def split_of(values: np.ndarray, photos: int) -> Reference:
+    """A label's own scores over the library split in two (Otsu: the cut with the largest between-group
+    variance): `level` is the cut, `spread` the pooled spread within the two groups. A photo well above the cut
+    stands out from the label's own distribution; on a label the library lacks the cut falls inside one bump,
+    and the everyday-word level (the other test) keeps it quiet."""
+    v = np.sort(np.asarray(values, np.float64))
+    n = len(v)
+    if n < MIN_PHOTOS:
+        return Reference(float(v.max(initial=1.0)) + 1.0, DEFAULT_SPREAD, n)
+    total, squares = np.cumsum(v), np.cumsum(v * v)
+    k = np.arange(1, n)
+    low, high = total[:-1] / k, (total[-1] - total[:-1]) / (n - k)
+    between = k * (n - k) * (low - high) ** 2
+    edge = max(1, n // 50)  # at least 2% of the library on each side
+    cut = int(np.argmax(between[edge - 1:n - edge])) + edge - 1
+    within = (squares[-1] - k[cut] * low[cut] ** 2 - (n - k[cut]) * high[cut] ** 2) / n
+    return Reference(float((v[cut] + v[cut + 1]) / 2), max(float(np.sqrt(max(within, 0.0))), 1e-3), n)
 
 
 def background_top(embeddings: np.ndarray, bg: Background) -> tuple[np.ndarray, np.ndarray]:

@@ -94,6 +94,7 @@ class _Scorer:
     references: list[Reference] | None = None  # per row: the library's level of the words it competes with
     own: list[Reference] | None = None  # per row: the row's own prompt scores over the library (median, spread)
     rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
+    stands_alone: bool = False  # labels: standing out from its own scores overrides the everyday-word rival
     sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
@@ -124,7 +125,7 @@ class _Scorer:
         own = self.prompt_scores(library)
         return replace(self, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
                                          for row in range(len(self.names))],
-                       own=[calibration.reference_of(own[:, row], len(library)) if self.has_prompt[row] else None
+                       own=[calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None
                             for row in range(len(self.names))])
 
     def prompt_scores(self, embeddings: np.ndarray) -> np.ndarray:
@@ -156,7 +157,7 @@ class _Scorer:
                 sources[row] = LEARNED
             elif self.has_prompt[row]:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
-                own = self.own[row] if self.own is not None and calibration.USE_OWN else None
+                own = self.own[row] if self.own is not None and self.stands_alone and calibration.USE_OWN else None
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
                                                       self.level_k, own,
                                                       contrast=self.contrast(row, embeddings, scores[:, row]))
@@ -218,7 +219,7 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
                          [_label_vectors(labels, l, text_encoder) for l in enabled], text_encoder, bg,
                          calibration.LEVEL_K)
     label_side.sigmoid = sigmoid
-    label_side.rank = calibration.TAG_RANK
+    label_side.rank, label_side.stands_alone = calibration.TAG_RANK, True
     cats = [c for c in labels.moderation if c.enabled]
     category_side = _scorer([c.name for c in cats], [c.threshold for c in cats],
                             [text_encoder.encode_texts(list(c.unsafe)) for c in cats], text_encoder, bg,

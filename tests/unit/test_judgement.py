@@ -214,3 +214,24 @@ def test_the_last_review_answer_for_a_photo_and_category_wins(tmp_path):
     with catalog.transaction() as db:
         catalog.reject_flag(db, "p1", "nudity")
     assert catalog.rejected_flags() == [("p1", "nudity")] and catalog.confirmed_flags() == []
+
+
+def test_own_split_cuts_between_two_bumps():
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.normal(0.2, 0.02, 300), rng.normal(0.4, 0.02, 60)])
+    split = calibration.split_of(values, len(values))
+    assert 0.25 < split.level < 0.35 and 0.01 < split.spread < 0.04
+    assert calibration.split_of(values[:5], 5).level > values.max()  # too few photos: nothing stands out
+
+
+def test_the_reference_photos_stay_the_same_until_the_library_grows_by_about_a_tenth():
+    from photo_tagger.core.retagging import reference_count, reference_ids
+
+    ids = [f"p{i}" for i in range(1000)]
+    assert reference_ids(ids[:10]) == ids[:10]
+    base = reference_ids(ids[:800])
+    assert base == ids[:len(base)] and 0.9 * 800 <= len(base) <= 800
+    assert all(reference_ids(ids[:800 + k]) == base for k in range(0, 8))  # a few photos added: the same
+    assert len(reference_ids(ids[:900])) > len(base)  # an eighth more: measured again
+    counts = [reference_count(n) for n in range(16, 5000)]
+    assert all(b >= a for a, b in zip(counts, counts[1:])) and len(set(counts)) < 70
