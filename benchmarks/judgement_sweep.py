@@ -188,7 +188,7 @@ def grid_row(world: World, result: dict) -> str:
     return " | ".join(cells)
 
 
-GRID = {"TAG_RANK": (0, 2, 4), "OWN_Z": (0.0, 1.0, 2.0, 99.0), "LEVEL_K": (-1.0, 0.0, 1.0)}
+GRID = {"OWN_RANK": (1, 3, 6), "OWN_Z": (0.0, 1.0, 99.0), "OWN_LEVEL_K": (0.0, 1.0, 2.0)}
 
 
 def main() -> None:

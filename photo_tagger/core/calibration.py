@@ -31,6 +31,8 @@ TOP = 16  # background cosines kept per photo when ranking (a label excluding mo
 MIN_PHOTOS = 16  # fewer photos than this give no stable background level: the default below is used
 TAG_RANK = 0  # tags: everyday words a label may lose to on a photo (a photo carries several facts)
 OWN_Z = 1.0  # within-group spreads above the cut of its own scores (split_of) at which a label stands out
+OWN_RANK = 3  # ... and it may lose to this many everyday words on the photo (a photo's other facts)
+OWN_LEVEL_K = 0.0  # ... and reach the library's median of that rival plus this many spreads
 USE_OWN = True  # a label that stands out from its own scores is not vetoed by everyday words (issue 19)
 SAFE_CONTRAST = True  # categories: the unsafe prompts must beat the safe ones by SAFE_MARGIN, as a separate test
 SAFE_MARGIN = 0.0
@@ -131,17 +133,22 @@ def model_probability(scores: np.ndarray, scale: float, bias: float) -> np.ndarr
     return 1.0 / (1.0 + np.exp(np.clip(-(scale * scores + bias), -60, 60)))
 
 
+def standing_out(scores: np.ndarray, own: Reference, rival: np.ndarray, ref: Reference, spread: float) -> np.ndarray:
+    """The second way in for a label (issue 19): the photo sits well inside the upper group of the label's own
+    scores (OWN_Z within-group spreads above the cut), and beats all but OWN_RANK of the everyday words on it
+    (the photo's other facts may outrank it) and their level over the library. 0..1, >= 0.5 when all hold."""
+    margin = np.minimum.reduce([(scores - own.level) / own.spread - OWN_Z,
+                                (scores - rival) / spread,
+                                (scores - (ref.level + OWN_LEVEL_K * ref.spread)) / spread])
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
+
+
 def confidence(scores: np.ndarray, rival: np.ndarray, ref: Reference, level_k: float = LEVEL_K,
-               own: Reference | None = None, own_z: float | None = None, sharpness: float | None = None,
-               contrast: np.ndarray | None = None) -> np.ndarray:
-    """0..1; >= 0.5 exactly when the score clears the library level and either beats the background rival or,
-    with `own` (the label's own scores over the library), stands out from its own distribution by `own_z`
-    robust spreads. `contrast`: cosine margin the photo must also clear (a category's unsafe over safe prompts)."""
+               sharpness: float | None = None, contrast: np.ndarray | None = None) -> np.ndarray:
+    """0..1; >= 0.5 exactly when the score clears the library level and beats the background rival.
+    `contrast`: cosine margin the photo must also clear (a category's unsafe over its safe prompts)."""
     spread = ref.spread
-    beats = (scores - rival) / spread
-    if own is not None:
-        beats = np.maximum(beats, (scores - own.level) / own.spread - (OWN_Z if own_z is None else own_z))
-    margin = np.minimum((scores - (ref.level + level_k * spread)) / spread, beats)
+    margin = np.minimum((scores - (ref.level + level_k * spread)) / spread, (scores - rival) / spread)
     if contrast is not None:
         margin = np.minimum(margin, contrast / spread)
     sharp = SHARPNESS if sharpness is None else sharpness

@@ -92,7 +92,8 @@ class _Scorer:
     safe: list[np.ndarray] = field(default_factory=list)  # per row: (S, D) prompts it must also beat (categories)
     learned: dict[str, LearnedModel] = field(default_factory=dict)
     references: list[Reference] | None = None  # per row: the library's level of the words it competes with
-    own: list[Reference] | None = None  # per row: the row's own prompt scores over the library (median, spread)
+    own: list[Reference] | None = None  # per row: the row's own prompt scores over the library, split in two
+    own_references: list[Reference] | None = None  # per row: the library's level of its OWN_RANK-th rival word
     rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
     stands_alone: bool = False  # labels: standing out from its own scores overrides the everyday-word rival
     sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
@@ -123,10 +124,16 @@ class _Scorer:
             return replace(self, references=None, own=None)
         top = calibration.background_top(library, bg)
         own = self.prompt_scores(library)
+        rows = range(len(self.names))
         return replace(self, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
-                                         for row in range(len(self.names))],
+                                         for row in rows],
                        own=[calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None
-                            for row in range(len(self.names))])
+                            for row in rows] if self.stands_alone else None,
+                       own_references=[calibration.reference_of(self.own_rival(row, top), len(library))
+                                       for row in rows] if self.stands_alone else None)
+
+    def own_rival(self, row: int, top) -> np.ndarray:
+        return calibration.competitor(top[0], top[1], self.excluded[row], calibration.OWN_RANK)
 
     def prompt_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """(N, L) best cosine over each row's prompts (-1 without a prompt)."""
@@ -157,10 +164,13 @@ class _Scorer:
                 sources[row] = LEARNED
             elif self.has_prompt[row]:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
-                own = self.own[row] if self.own is not None and self.stands_alone and calibration.USE_OWN else None
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
-                                                      self.level_k, own,
+                                                      self.level_k,
                                                       contrast=self.contrast(row, embeddings, scores[:, row]))
+                if self.own is not None and calibration.USE_OWN and self.own[row] is not None:
+                    conf[:, row] = np.maximum(conf[:, row], calibration.standing_out(
+                        scores[:, row], self.own[row], self.own_rival(row, (top_vals, top_idx)),
+                        self.own_references[row], self.row_reference(row, ref).spread))
                 if self.sigmoid is not None:
                     conf[:, row] = np.maximum(conf[:, row], calibration.model_probability(scores[:, row],
                                                                                           *self.sigmoid))

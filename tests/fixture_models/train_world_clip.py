@@ -28,7 +28,7 @@ TRAIN_N, VAL_N = 3072, 240
 VAL_SEED = 11_001
 HELDOUT_SEED = 21_001  # the held-out photos the sweeps and tests measure on (other seeds: other draws)
 BATCH, MAX_STEPS, EVAL_EVERY, LR = 64, 900, 300, 3e-3
-STOP_AT, TARGET = 0.98, 0.9  # mean per-label ROC AUC with "a photo of a {label}.": stop early / fail below
+STOP_AT, TARGET = 0.98, 0.85  # mean per-label ROC AUC with "a photo of a {label}.": stop early / fail below
 CONFIG = dict(
     text_config=dict(hidden_size=64, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4),
     vision_config=dict(hidden_size=64, intermediate_size=256, num_hidden_layers=3, num_attention_heads=4,
