@@ -235,3 +235,23 @@ def test_the_reference_photos_stay_the_same_until_the_library_grows_by_about_a_t
     assert len(reference_ids(ids[:900])) > len(base)  # an eighth more: measured again
     counts = [reference_count(n) for n in range(16, 5000)]
     assert all(b >= a for a, b in zip(counts, counts[1:])) and len(set(counts)) < 70
+
+
+def test_a_label_that_stands_out_from_its_own_scores_is_tagged_though_the_photo_main_thing_outranks_it():
+    """Issue 19: a photo of a red car is "red" and "car" at once; "red" loses to "car" (an everyday word) on it.
+    The label still tags the photos where it stands out from its own scores, and a label the library lacks
+    stays quiet."""
+    from photo_tagger.core.tagging import calibrated
+
+    labels = LabelSet(labels=(Label("axis1", prompts=("a photo of a axis1.",)),
+                              Label("axis9", prompts=("a photo of a axis9.",))))
+    prepared = prepare(labels, AxisText())
+    rng = np.random.default_rng(8)
+    noise = unit(rng.normal(size=(300, DIM)))
+    both = unit(0.65 * np.eye(DIM)[1] + 0.75 * np.eye(DIM)[2] + 0.15 * noise[:60])  # axis1 and a dog, dog first
+    dogs = unit(np.eye(DIM)[2] + 0.3 * noise[60:120])
+    library = np.concatenate([both, dogs, noise[120:]])
+    assert ((both @ np.eye(DIM)[2]) > (both @ np.eye(DIM)[1])).all()  # the everyday word outranks the label
+    tags = [{name for name, _ in d.tags} for d in decide(library, calibrated(prepared, library))]
+    assert np.mean(["axis1" in t for t in tags[:60]]) >= 0.9
+    assert np.mean(["axis1" in t for t in tags[60:]]) <= 0.03 and np.mean(["axis9" in t for t in tags]) <= 0.03
