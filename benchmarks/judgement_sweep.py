@@ -32,35 +32,11 @@ from judgement_data import ShapesData, WorldData  # noqa: E402
 from photo_tagger.core import calibration  # noqa: E402
 from photo_tagger.core.labels import DEFAULT_LABELS, Label, LabelSet, ModerationCategory, default_label_set  # noqa: E402
 from photo_tagger.core.tagging import calibrated, prepare, scores  # noqa: E402
+from tests.judgement_metrics import auc, best_threshold, prf  # noqa: E402
 
 TEMPLATE = ("a photo of a {}.",)
 UNKNOWN = ("dog", "car", "people", "sunset", "wedding", "green", "square", "desert", "rain", "blorp")
 IN_WORLD = {"snow", "night", "beach", "sky"}  # default labels a world photo can truly show
-
-
-def auc(scores: np.ndarray, truth: np.ndarray) -> float:
-    pos, neg = scores[truth], scores[~truth]
-    if not len(pos) or not len(neg):
-        return float("nan")
-    ranks = np.argsort(np.argsort(np.concatenate([pos, neg]), kind="stable")) + 1
-    return float((ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
-
-
-def best_threshold(scores: np.ndarray, truth: np.ndarray) -> tuple[int, int, int]:
-    """(tp, fp, fn) at the cosine threshold with the best F1 on these photos (hindsight)."""
-    order = np.argsort(-scores)
-    hits = truth[order]
-    tp = np.cumsum(hits)
-    fp = np.cumsum(~hits)
-    fn = hits.sum() - tp
-    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
-    k = int(np.argmax(f1))
-    return int(tp[k]), int(fp[k]), int(fn[k])
-
-
-def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-    return p, r, 2 * p * r / max(p + r, 1e-9)
 
 
 class World:

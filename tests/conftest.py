@@ -75,7 +75,7 @@ def shapes_checkpoint() -> Path:
 class ModelDepot:
     """Models installed by `model install` once per session, on first request; tests import copies."""
 
-    BUILDERS = {"tiny": "tiny_clip", "shapes": "shapes_clip"}
+    BUILDERS = {"tiny": "tiny_clip", "shapes": "shapes_clip", "world": "world_clip"}
 
     def __init__(self, home: Path):
         self.home = home

@@ -1,16 +1,20 @@
 """Absolute per-label confidence from a prompt: does this photo match the label better than everyday things do?
 
-Two references, both independent of the user's other labels (so adding, removing or disabling one label never
-moves another label's tags):
-- the background vocabulary (core/background.py): on each photo, the label must beat all but `RANK` of the
-  everyday words it does not itself name;
-- the library's background level: over the library's photos, how high the best everyday word the label
-  competes with typically reaches (robust median and spread of that per-photo maximum, per label, so a library
-  full of dogs does not raise the bar for "dog"). A label must reach that level plus `LEVEL_K` spreads.
-  On a model that does not know the label, its cosine stays inside the background's range and it tags nothing.
+Two ways in, both independent of the user's other labels (adding, removing or disabling one label never moves
+another label's tags); the confidence is the higher of the two:
+1. beats everything: on this photo the label beats all but `RANK` of the everyday words it does not itself name
+   (core/background.py), and reaches the library's level of that rival (median + `LEVEL_K` robust spreads over the
+   library, per label, so a library full of dogs does not raise the bar for "dog");
+2. stands out from its own scores (issue 19): a photo carries several facts, and "red" rarely tops the photo's
+   main object. The label's own scores over the library are split in two (`split_of`, Otsu); a photo `OWN_Z`
+   within-group spreads above the cut that also beats all but `OWN_RANK` everyday words (the photo's other facts
+   may outrank it) and reaches their library level + `OWN_LEVEL_K` spreads is in. The everyday-word tests keep a
+   concept the model does not know quiet: its scores split somewhere too, but inside the everyday words' range.
+Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones.
 
-confidence = sigmoid(SHARPNESS * min(s - (level + k * spread), s - competitor) / spread), so 0.5 is the point
-where both tests are just met. Measured in benchmarks/tag_rule_sweep.py (RESULTS.md, "Absolute tag rule").
+confidence = sigmoid(SHARPNESS * margin / spread), so 0.5 is where a way's tests are just met. Measured in
+benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Absolute tag rule" and
+"Judgement on several facts per photo (issue 19)").
 """
 
 from __future__ import annotations
@@ -118,14 +122,13 @@ def competitor(top_vals: np.ndarray, top_idx: np.ndarray, excluded: np.ndarray, 
     kept top words are mostly excluded, the lowest kept value stands in (an upper bound: conservative)."""
     rank = RANK if rank is None else rank
     allowed = ~excluded[top_idx]  # (N, TOP)
+    rows = np.arange(len(allowed))
     if rank == 0:  # the values are sorted best first: the first allowed one
         first = allowed.argmax(axis=1)
-        found = allowed[np.arange(len(allowed)), first]
-        return np.where(found, top_vals[np.arange(len(top_vals)), first], top_vals[:, -1])
-    masked = np.where(allowed, top_vals, -np.inf)
-    ranked = -np.sort(-masked, axis=1)
-    value = ranked[:, rank] if ranked.shape[1] > rank else np.full(len(ranked), -np.inf)
-    return np.where(np.isfinite(value), value, top_vals[:, -1])
+        return np.where(allowed[rows, first], top_vals[rows, first], top_vals[:, -1])
+    reached = np.cumsum(allowed, axis=1) > rank  # sorted best first: the (rank+1)-th allowed one is the first here
+    at = reached.argmax(axis=1)
+    return np.where(reached[rows, at], top_vals[rows, at], top_vals[:, -1])
 
 
 def model_probability(scores: np.ndarray, scale: float, bias: float) -> np.ndarray:
