@@ -2,7 +2,8 @@
 
 Every label and every moderation category answers on its own, "is this photo X?", with a confidence from 0 to 1
 and where it came from: "prompt" (core/calibration.py: the prompt must stand out from a fixed background
-vocabulary and from the library's background level) or "learned" (core/learning.py: a classifier fitted on the
+vocabulary and from the library's background level, or from the label's own scores over the library while it
+loses to a few everyday words, the photo's other facts) or "learned" (core/learning.py: a classifier fitted on the
 user's choices, its prior the prompt). No softmax runs over the user's labels, so one label never moves another.
 A SigLIP model that carries its trained scale and bias also answers for itself: a label's confidence is the higher
 of the calibrated one and the model's own sigmoid probability (a way in where the library's level is no guide, e.g.
