@@ -248,7 +248,7 @@ def test_a_label_that_stands_out_from_its_own_scores_is_tagged_though_the_photo_
     prepared = prepare(labels, AxisText())
     rng = np.random.default_rng(8)
     noise = unit(rng.normal(size=(300, DIM)))
-    both = unit(0.65 * np.eye(DIM)[1] + 0.75 * np.eye(DIM)[2] + 0.15 * noise[:60])  # axis1 and a dog, dog first
+    both = unit(0.68 * np.eye(DIM)[1] + 0.72 * np.eye(DIM)[2] + 0.1 * noise[:60])  # axis1 and a dog, dog first
     dogs = unit(np.eye(DIM)[2] + 0.3 * noise[60:120])
     library = np.concatenate([both, dogs, noise[120:]])
     assert ((both @ np.eye(DIM)[2]) > (both @ np.eye(DIM)[1])).all()  # the everyday word outranks the label
