@@ -96,7 +96,7 @@ class _Scorer:
     own: list[Reference] | None = None  # per row: the row's own prompt scores over the library, split in two
     own_references: list[Reference] | None = None  # per row: the library's level of its OWN_RANK-th rival word
     rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
-    stands_alone: bool = False  # labels: standing out from its own scores overrides the everyday-word rival
+    stands_alone: bool = False  # labels: standing out from its own scores is a second way in (calibration.py)
     sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
@@ -122,7 +122,7 @@ class _Scorer:
         make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
         category's safe prompts are left out of its level: they describe most of a library by design."""
         if len(library) < calibration.MIN_PHOTOS:
-            return replace(self, references=None, own=None)
+            return replace(self, references=None, own=None, own_references=None)
         top = calibration.background_top(library, bg)
         own = self.prompt_scores(library)
         rows = range(len(self.names))
