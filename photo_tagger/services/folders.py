@@ -27,9 +27,17 @@ def settle_tags(app) -> None:
     """The library changed: decide every photo again from stored embeddings (no image is read) with the
     calibration a retag uses, so the tags an index run leaves are exactly those a retag gives (core/retagging.py;
     a retag with nothing edited changes nothing). Only photos whose tags differ are written."""
+    import logging
+
+    from photo_tagger.infra.storage_faults import is_nearly_full
     from photo_tagger.services.retagging import retag_library
 
-    retag_library(app)
+    if app.catalog.read_only or is_nearly_full(app.paths.library_dir):  # the index step's own tags stay
+        return
+    try:
+        retag_library(app)
+    except Exception:  # the photos are indexed and tagged already; the next retag settles them
+        logging.getLogger(__name__).exception("settling the tags after indexing failed")
 
 
 def add_folders(app, folders: list[str], progress, control: JobControl,
