@@ -54,7 +54,7 @@ class WorldData:
     N = 800
 
     def __init__(self, seed: int = 0):
-        from tests.fixture_models.checkpoints import world_clip
+        from tests.fixture_models.world_checkpoints import world_clip
 
         checkpoint = world_clip(seed)
         self.root = REPO / ".test-cache" / "judgement" / checkpoint.name
@@ -65,7 +65,7 @@ class WorldData:
 
     def photos(self, which: str):
         """(embeddings, [Facts]) of N held-out photos."""
-        from tests.fixture_models.checkpoints import heldout_world
+        from tests.fixture_models.world_checkpoints import heldout_world
 
         path = self.root / f"{which}.npz"
         data = heldout_world(self.N, self.SEEDS[which])

@@ -81,9 +81,9 @@ class ModelDepot:
         self.home = home
 
     def checkpoint(self, name: str) -> Path:
-        from tests.fixture_models import checkpoints
+        from tests.fixture_models import checkpoints, world_checkpoints
 
-        return getattr(checkpoints, self.BUILDERS[name])()
+        return getattr(world_checkpoints if name == "world" else checkpoints, self.BUILDERS[name])()
 
     def folder(self, name: str) -> Path:
         from photo_tagger.app import App

@@ -24,7 +24,7 @@ def world(tmp_path_factory, model_depot):
     """(home, path -> Facts, path -> embedding) of one indexed library of held-out world photos."""
     from photo_tagger.cli.main import run
     from tests.conftest import _home_with
-    from tests.fixture_models.checkpoints import heldout_world
+    from tests.fixture_models.world_checkpoints import heldout_world
 
     root = tmp_path_factory.mktemp("world")
     home, folder = root / "home", root / "photos"

@@ -14,7 +14,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 COMMON_SOURCES = [HERE / "checkpoints.py", HERE / "tokenizer_files.py", REPO / "tests/assets/bpe_simple_vocab_16e6.txt.gz"]
 SHAPES_SOURCES = COMMON_SOURCES + [HERE / "shapes.py", HERE / "train_shapes_clip.py"]
-WORLD_SOURCES = COMMON_SOURCES + [HERE / "world.py", HERE / "train_world_clip.py"]
 
 
 def cache_dir() -> Path:
@@ -130,20 +129,3 @@ def heldout_shapes(n: int | None = None, seed: int | None = None):
     from .shapes import sample_dataset
 
     return sample_dataset(HELDOUT_N if n is None else n, HELDOUT_SEED if seed is None else seed)
-
-
-def world_clip(seed: int = 0) -> Path:
-    """Small CLIP trained on multi-fact photos (object, colour, scene, style) with partial captions; seed 0 is the
-    test fixture, another seed the held-out check of the sweeps (benchmarks/judgement_sweep.py)."""
-    from .train_world_clip import train
-
-    return cached_model("world-clip" if seed == 0 else f"world-clip-seed{seed}", lambda d: train(d, seed),
-                        WORLD_SOURCES)
-
-
-def heldout_world(n: int, seed: int | None = None):
-    """Held-out multi-fact photos [(image, Facts)], from a seed no world model trained or validated on."""
-    from .train_world_clip import HELDOUT_SEED
-    from .world import sample_world
-
-    return sample_world(n, HELDOUT_SEED if seed is None else seed)
