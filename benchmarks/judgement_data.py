@@ -44,3 +44,33 @@ class ShapesData:
             pixels = np.stack([clip_pixels(im, self.model.preprocess_spec) for im, _, _ in data])
             np.savez(path, embeddings=encoder.encode_images(pixels))
         return np.load(path)["embeddings"], truth
+
+
+class WorldData:
+    """The multi-fact world (tests/fixture_models/world.py): a world CLIP of `seed` exported to ONNX once, and
+    the embeddings of held-out photos ("library" and "test": two disjoint draws no world model trained on)."""
+
+    SEEDS = {"library": 21_001, "test": 31_001}
+    N = 800
+
+    def __init__(self, seed: int = 0):
+        from tests.fixture_models.world_checkpoints import world_clip
+
+        checkpoint = world_clip(seed)
+        self.root = REPO / ".test-cache" / "judgement" / checkpoint.name
+        store = ModelStore(self.root / "models")
+        self.model = store.get("world") if "world" in store.names() else \
+            store.install_from_checkpoint(str(checkpoint), name="world")
+        self.texts = CachedTextEncoder(OnnxTextEncoder(self.model), "world", self.root / "texts.sqlite3")
+
+    def photos(self, which: str):
+        """(embeddings, [Facts]) of N held-out photos."""
+        from tests.fixture_models.world_checkpoints import heldout_world
+
+        path = self.root / f"{which}.npz"
+        data = heldout_world(self.N, self.SEEDS[which])
+        if not path.exists():
+            encoder = OnnxImageEncoder(self.model)
+            pixels = np.stack([clip_pixels(im, self.model.preprocess_spec) for im, _ in data])
+            np.savez(path, embeddings=encoder.encode_images(pixels))
+        return np.load(path)["embeddings"], [f for _, f in data]

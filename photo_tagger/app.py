@@ -347,18 +347,16 @@ class App:
     def trained_labels(self):
         """prepared_labels() calibrated on this library and taught by the user's choices (core/training.py): what
         new photos are tagged with as they are indexed. Refit when the labels or the choices change, or the
-        library grows or shrinks by about a tenth; a retag always refits."""
-        import math
-
-        from photo_tagger.core.training import train
+        library's reference photos change (core/retagging.py reference_ids); a retag always refits."""
+        from photo_tagger.core.retagging import reference_count, trained_on_library
 
         prepared, model = self.prepared_labels(), self.model_key()
         ids = self.catalog.filter_ids(model)
         rows, not_sensitive = self.catalog.all_choices()
-        key = (id(prepared), hash(tuple(rows)), len(not_sensitive), round(10 * math.log1p(len(ids))))
+        key = (id(prepared), hash(tuple(rows)), len(not_sensitive), reference_count(len(ids)))
         cached = self.__dict__.get("_trained")
         if cached is None or cached[0] != key:
-            self._trained = (key, train(prepared, self.catalog, model, ids)[0])
+            self._trained = (key, trained_on_library(prepared, self.catalog, model)[0])
         return self._trained[1]
 
     def close(self, after_error: bool = False) -> None:

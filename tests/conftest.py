@@ -75,15 +75,15 @@ def shapes_checkpoint() -> Path:
 class ModelDepot:
     """Models installed by `model install` once per session, on first request; tests import copies."""
 
-    BUILDERS = {"tiny": "tiny_clip", "shapes": "shapes_clip"}
+    BUILDERS = {"tiny": "tiny_clip", "shapes": "shapes_clip", "world": "world_clip"}
 
     def __init__(self, home: Path):
         self.home = home
 
     def checkpoint(self, name: str) -> Path:
-        from tests.fixture_models import checkpoints
+        from tests.fixture_models import checkpoints, world_checkpoints
 
-        return getattr(checkpoints, self.BUILDERS[name])()
+        return getattr(world_checkpoints if name == "world" else checkpoints, self.BUILDERS[name])()
 
     def folder(self, name: str) -> Path:
         from photo_tagger.app import App

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from photo_tagger.core.ports import Catalog
+from photo_tagger.core.retagging import trained_on_library
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective, scores
-from photo_tagger.core.training import train
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def label_change(catalog: Catalog, model_name: str, prepared_after: PreparedLabe
     wanted = set(ids)
     rows = [k for k, i in enumerate(all_ids) if i in wanted]
     all_ids = [all_ids[k] for k in rows]
-    trained, _ = train(prepared_after, catalog, model_name, ids, (all_ids, matrix[rows]))
+    trained, _ = trained_on_library(prepared_after, catalog, model_name, (all_ids, matrix[rows]))  # as a retag
     after = set()
     if label in trained.labels.names:
         column = trained.labels.names.index(label)
@@ -110,7 +110,7 @@ def edit_side_effects(catalog: Catalog, model_name: str, prepared_after: Prepare
     wanted = set(ids)
     rows = [k for k, i in enumerate(all_ids) if i in wanted]
     all_ids, matrix = [all_ids[k] for k in rows], np.asarray(matrix[rows], np.float32)
-    trained, _ = train(prepared_after, catalog, model_name, ids, (all_ids, matrix))
+    trained, _ = trained_on_library(prepared_after, catalog, model_name, (all_ids, matrix))  # as a retag
     choices = catalog.choices(all_ids)
     after = {i: effective(d, choices.get(i)) for i, d in zip(all_ids, decide(matrix, trained))}
     return side_effects(stored_tags(catalog, all_ids), after, edited)

@@ -16,6 +16,7 @@ from photo_tagger.core import calibration
 from photo_tagger.core.calibration import Background, Reference
 
 STRONG, WEAK = "strong", "weak"
+GRADE_RANK = 0  # a strong hit beats every everyday word the query does not name (tags may lose to a few)
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,10 @@ class Grader:
         excluded = calibration.exclusions(self.background, [query.strip()], [np.asarray(query_vector)[None]])[0]
         reference = self.reference
         if self.sample_top is not None:  # the query's own level: the words it competes with, over the library
-            reference = calibration.reference_of(calibration.competitor(*self.sample_top, excluded),
+            reference = calibration.reference_of(calibration.competitor(*self.sample_top, excluded, GRADE_RANK),
                                                  len(self.sample_top[0]))
         top_vals, top_idx = calibration.background_top(hit_vectors, self.background)
-        rival = calibration.competitor(top_vals, top_idx, excluded)
+        rival = calibration.competitor(top_vals, top_idx, excluded, GRADE_RANK)
         return calibration.confidence(hit_vectors @ query_vector, rival, reference)
 
 

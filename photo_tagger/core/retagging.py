@@ -20,6 +20,22 @@ from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effec
 from photo_tagger.core.training import train
 
 CHUNK = 5000
+REFERENCE_STEP = 1.1  # the reference is measured on the oldest photos, their count rounded down to a power of this
+
+
+def reference_ids(ids_oldest_first: list[str]) -> list[str]:
+    """The photos the library's reference statistics are measured on: the oldest ones, as many as the largest
+    of 16, 16 x 1.1, 16 x 1.1^2... that the library holds. A few photos added (or removed from the newest) leave
+    the reference, and so every unchanged photo's tags, exactly as they were; it moves when the library grows by
+    about a tenth (benchmarks/judgement_stability.py measures the churn)."""
+    return list(ids_oldest_first[:reference_count(len(ids_oldest_first))])
+
+
+def reference_count(photos: int) -> int:
+    if photos <= 16:
+        return photos
+    steps = int(np.floor(np.log(photos / 16) / np.log(REFERENCE_STEP) + 1e-9))
+    return max(16, min(photos, int(np.ceil(16 * REFERENCE_STEP ** steps - 1e-6))))
 
 
 @dataclass
@@ -51,7 +67,7 @@ def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_
         everything = dict(zip(all_ids, matrix)) if matrix is not None else {}
         read = (all_ids, matrix) if matrix is not None else None
     if not trained:
-        prepared, report.notes = train(prepared, catalog, model_name, [r.id for r in library], read)
+        prepared, report.notes = trained_on_library(prepared, catalog, model_name, read)
     report.learned = sorted(prepared.labels.learned) + sorted(prepared.categories.learned)
     if progress:
         progress.started(len(records), "retagging")
@@ -87,6 +103,19 @@ def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_
         progress.finished()
     report.seconds = time.monotonic() - started
     return report
+
+
+def trained_on_library(prepared: PreparedLabels, catalog: Catalog, model_name: str,
+                       read: tuple[list[str], np.ndarray] | None = None) -> tuple[PreparedLabels, list[str]]:
+    """`prepared` calibrated on the library's reference photos (reference_ids) and taught by the user's choices:
+    the one calibration an index run, a retag and a dry run all use, so they agree. `read`: (ids, vectors) of
+    the whole library oldest first, when the caller has them."""
+    if read is None:
+        _, ids, _ = catalog.vectors_since(model_name, 0) if hasattr(catalog, "vectors_since") else (0, [], None)
+        ids = ids or [r.id for r in catalog.records() if r.status == "indexed" and r.embedded_model == model_name]
+    else:
+        ids = read[0]
+    return train(prepared, catalog, model_name, reference_ids(ids))
 
 
 def _stack(embeddings: dict, ids: list[str]) -> np.ndarray:

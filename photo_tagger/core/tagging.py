@@ -2,7 +2,8 @@
 
 Every label and every moderation category answers on its own, "is this photo X?", with a confidence from 0 to 1
 and where it came from: "prompt" (core/calibration.py: the prompt must stand out from a fixed background
-vocabulary and from the library's background level) or "learned" (core/learning.py: a classifier fitted on the
+vocabulary and from the library's background level, or from the label's own scores over the library while it
+loses to a few everyday words, the photo's other facts) or "learned" (core/learning.py: a classifier fitted on the
 user's choices, its prior the prompt). No softmax runs over the user's labels, so one label never moves another.
 A SigLIP model that carries its trained scale and bias also answers for itself: a label's confidence is the higher
 of the calibrated one and the model's own sigmoid probability (a way in where the library's level is no guide, e.g.
@@ -92,6 +93,10 @@ class _Scorer:
     safe: list[np.ndarray] = field(default_factory=list)  # per row: (S, D) prompts it must also beat (categories)
     learned: dict[str, LearnedModel] = field(default_factory=dict)
     references: list[Reference] | None = None  # per row: the library's level of the words it competes with
+    own: list[Reference] | None = None  # per row: the row's own prompt scores over the library, split in two
+    own_references: list[Reference] | None = None  # per row: the library's level of its OWN_RANK-th rival word
+    rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
+    stands_alone: bool = False  # labels: standing out from its own scores is a second way in (calibration.py)
     sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
@@ -100,20 +105,36 @@ class _Scorer:
     def rival(self, row: int, embeddings: np.ndarray, top, with_safe: bool = True) -> np.ndarray:
         """Per photo, the best cosine among what this row competes with: background words it does not name
         (and, for a category, its safe prompts)."""
-        value = calibration.competitor(top[0], top[1], self.excluded[row])
-        if with_safe and row < len(self.safe) and len(self.safe[row]):
+        value = calibration.competitor(top[0], top[1], self.excluded[row], self.rank)
+        if with_safe and row < len(self.safe) and len(self.safe[row]) and not calibration.SAFE_CONTRAST:
             value = np.maximum(value, (embeddings @ self.safe[row].T).max(axis=1))
         return value
+
+    def contrast(self, row: int, embeddings: np.ndarray, scores: np.ndarray) -> np.ndarray | None:
+        """A category's unsafe score over its best safe prompt, less the margin it must clear (None: no safe
+        prompts, or a label)."""
+        if not calibration.SAFE_CONTRAST or row >= len(self.safe) or not len(self.safe[row]):
+            return None
+        return scores - (embeddings @ self.safe[row].T).max(axis=1) - calibration.SAFE_MARGIN
 
     def calibrated(self, library: np.ndarray, bg: Background) -> "_Scorer":
         """Each row's level from its own background rivals over the library: a library full of dogs does not
         make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
         category's safe prompts are left out of its level: they describe most of a library by design."""
         if len(library) < calibration.MIN_PHOTOS:
-            return replace(self, references=None)
+            return replace(self, references=None, own=None, own_references=None)
         top = calibration.background_top(library, bg)
+        own = self.prompt_scores(library)
+        rows = range(len(self.names))
         return replace(self, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
-                                         for row in range(len(self.names))])
+                                         for row in rows],
+                       own=[calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None
+                            for row in rows] if self.stands_alone else None,
+                       own_references=[calibration.reference_of(self.own_rival(row, top), len(library))
+                                       for row in rows] if self.stands_alone else None)
+
+    def own_rival(self, row: int, top) -> np.ndarray:
+        return calibration.competitor(top[0], top[1], self.excluded[row], calibration.OWN_RANK)
 
     def prompt_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """(N, L) best cosine over each row's prompts (-1 without a prompt)."""
@@ -145,7 +166,12 @@ class _Scorer:
             elif self.has_prompt[row]:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
-                                                      self.level_k)
+                                                      self.level_k,
+                                                      contrast=self.contrast(row, embeddings, scores[:, row]))
+                if self.own is not None and calibration.USE_OWN and self.own[row] is not None:
+                    conf[:, row] = np.maximum(conf[:, row], calibration.standing_out(
+                        scores[:, row], self.own[row], self.own_rival(row, (top_vals, top_idx)),
+                        self.own_references[row], self.row_reference(row, ref).spread))
                 if self.sigmoid is not None:
                     conf[:, row] = np.maximum(conf[:, row], calibration.model_probability(scores[:, row],
                                                                                           *self.sigmoid))
@@ -204,6 +230,7 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
                          [_label_vectors(labels, l, text_encoder) for l in enabled], text_encoder, bg,
                          calibration.LEVEL_K)
     label_side.sigmoid = sigmoid
+    label_side.rank, label_side.stands_alone = calibration.TAG_RANK, True
     cats = [c for c in labels.moderation if c.enabled]
     category_side = _scorer([c.name for c in cats], [c.threshold for c in cats],
                             [text_encoder.encode_texts(list(c.unsafe)) for c in cats], text_encoder, bg,

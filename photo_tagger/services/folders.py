@@ -20,7 +20,27 @@ def index_folders(app, roots: list[str], scope: list[str], progress, control: Jo
     """An index run that waits out a shared store's outages (`patience` seconds, None: until cancelled); the
     waiting is said through progress.status (the status bar, the terminal)."""
     with app.store_retry.patient(patience, on_state=progress.status, stop=lambda: control.cancelled):
-        return app.indexer.index(roots, scope=scope, progress=progress, control=control)
+        report = app.indexer.index(roots, scope=scope, progress=progress, control=control)
+        if report.new or report.updated or report.removed or report.reencoded or report.encoded_again:
+            settle_tags(app)
+        return report
+
+
+def settle_tags(app) -> None:
+    """The library changed: decide every photo again from stored embeddings (no image is read) with the
+    calibration a retag uses, so the tags an index run leaves are exactly those a retag gives (core/retagging.py;
+    a retag with nothing edited changes nothing). Only photos whose tags differ are written."""
+    import logging
+
+    from photo_tagger.infra.storage_faults import is_nearly_full
+    from photo_tagger.services.retagging import retag_library
+
+    if app.catalog.read_only or is_nearly_full(app.paths.library_dir):  # the index step's own tags stay
+        return
+    try:
+        retag_library(app)
+    except Exception:  # the photos are indexed and tagged already; the next retag settles them
+        logging.getLogger(__name__).exception("settling the tags after indexing failed")
 
 
 def add_folders(app, folders: list[str], progress, control: JobControl,

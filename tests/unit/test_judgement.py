@@ -214,3 +214,44 @@ def test_the_last_review_answer_for_a_photo_and_category_wins(tmp_path):
     with catalog.transaction() as db:
         catalog.reject_flag(db, "p1", "nudity")
     assert catalog.rejected_flags() == [("p1", "nudity")] and catalog.confirmed_flags() == []
+
+
+def test_own_split_cuts_between_two_bumps():
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.normal(0.2, 0.02, 300), rng.normal(0.4, 0.02, 60)])
+    split = calibration.split_of(values, len(values))
+    assert 0.25 < split.level < 0.35 and 0.01 < split.spread < 0.04
+    assert calibration.split_of(values[:5], 5).level > values.max()  # too few photos: nothing stands out
+
+
+def test_the_reference_photos_stay_the_same_until_the_library_grows_by_about_a_tenth():
+    from photo_tagger.core.retagging import reference_count, reference_ids
+
+    ids = [f"p{i}" for i in range(1000)]
+    assert reference_ids(ids[:10]) == ids[:10]
+    base = reference_ids(ids[:800])
+    assert base == ids[:len(base)] and 0.9 * 800 <= len(base) <= 800
+    assert all(reference_ids(ids[:800 + k]) == base for k in range(0, 8))  # a few photos added: the same
+    assert len(reference_ids(ids[:900])) > len(base)  # an eighth more: measured again
+    counts = [reference_count(n) for n in range(16, 5000)]
+    assert all(b >= a for a, b in zip(counts, counts[1:])) and len(set(counts)) < 70
+
+
+def test_a_label_that_stands_out_from_its_own_scores_is_tagged_though_the_photo_main_thing_outranks_it():
+    """Issue 19: a photo of a red car is "red" and "car" at once; "red" loses to "car" (an everyday word) on it.
+    The label still tags the photos where it stands out from its own scores, and a label the library lacks
+    stays quiet."""
+    from photo_tagger.core.tagging import calibrated
+
+    labels = LabelSet(labels=(Label("axis1", prompts=("a photo of a axis1.",)),
+                              Label("axis9", prompts=("a photo of a axis9.",))))
+    prepared = prepare(labels, AxisText())
+    rng = np.random.default_rng(8)
+    noise = unit(rng.normal(size=(300, DIM)))
+    both = unit(0.68 * np.eye(DIM)[1] + 0.72 * np.eye(DIM)[2] + 0.1 * noise[:60])  # axis1 and a dog, dog first
+    dogs = unit(np.eye(DIM)[2] + 0.3 * noise[60:120])
+    library = np.concatenate([both, dogs, noise[120:]])
+    assert ((both @ np.eye(DIM)[2]) > (both @ np.eye(DIM)[1])).all()  # the everyday word outranks the label
+    tags = [{name for name, _ in d.tags} for d in decide(library, calibrated(prepared, library))]
+    assert np.mean(["axis1" in t for t in tags[:60]]) >= 0.9
+    assert np.mean(["axis1" in t for t in tags[60:]]) <= 0.03 and np.mean(["axis9" in t for t in tags]) <= 0.03
