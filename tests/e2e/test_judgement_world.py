@@ -11,6 +11,8 @@ from tests.e2e.test_judgement import stored
 from tests.fixture_models.world import COLOURS, OBJECTS, SCENES, STYLES
 from tests.judgement_metrics import ceiling, prf
 
+pytestmark = pytest.mark.world_model  # run with `pytest -m world_model` (trains ~4 min)
+
 SEED = 41_001  # not the world model's training, validation or sweep seeds
 PHOTOS = 160
 KINDS = {"object": OBJECTS, "colour": tuple(COLOURS), "scene": SCENES, "style": STYLES}
