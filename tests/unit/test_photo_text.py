@@ -298,4 +298,6 @@ def test_every_kind_of_varied_text_passes_both_looks_and_few_camera_like_photos_
     texts = make_varied_text_photos(tmp_path / "text", 1, seed=310)
     assert [p.stem for p in texts if not read_under_auto(p)] == []
     plain = make_camera_like_photos(tmp_path / "plain", 1, seed=311)
-    assert sum(read_under_auto(p) for p in plain) <= 1  # of 10: foliage, sky, stars, fabric, bricks, water...
+    # Of 10 (foliage, sky, stars, fabric, bricks, water...): PP-OCRv6's detector reads about 11% of such photos
+    # (benchmarks/RESULTS.md, "Text gate in two looks"); a gate that passed most of them would fail here.
+    assert sum(read_under_auto(p) for p in plain) <= 2
