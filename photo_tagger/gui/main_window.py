@@ -375,8 +375,11 @@ class MainWindow(QMainWindow):
         """The listing is complete: the details panel follows it, and an empty grid says why it is empty."""
         current = self.photos.current
         row = next((r for r, i in enumerate(self.grid_model.items) if current and i.id == current.id), None)
-        if row is not None:
+        if row is not None:  # still selected, but the new listing stays at its top (setCurrentIndex scrolls to it)
+            bar = self.grid.verticalScrollBar()
+            top = bar.value()
             self.grid.setCurrentIndex(self.grid_model.index(row, 0))
+            bar.setValue(top)
         elif current is not None:
             self.photos.show(None)  # not in this listing: its details would be stale
         if not self.grid_model.rowCount():

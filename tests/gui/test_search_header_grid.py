@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from photo_tagger.core import search_rank
-from photo_tagger.gui.models.photo_grid import PhotoGridModel, score_shown
+from photo_tagger.gui.models.photo_grid import ItemRole, PhotoGridModel, score_shown
 from photo_tagger.gui.views.photo_delegate import _detail
 from photo_tagger.gui.views.photo_grid_view import PhotoGridView
 from photo_tagger.services.browsing import GridItem
@@ -91,3 +91,28 @@ def test_a_new_listing_starts_at_the_top_and_a_click_selects_the_photo_under_the
         assert view.currentIndex().row() == row
         assert [i.row() for i in view.selectionModel().selectedIndexes()] == [row]
     view.selectionModel().select(model.index(0, 0), QItemSelectionModel.SelectionFlag.Clear)
+
+
+def test_a_new_search_starts_at_its_top_even_with_a_photo_selected_further_down(qtbot, open_window, tiny_home,
+                                                                                  tmp_path):
+    """The selected photo stays selected in the new results, but the grid does not scroll to it: the best matches
+    are at the top, in view (seen in the walk: the grid opened on the old selection, far below them)."""
+    from tests.gui.conftest import wait_idle
+    from tests.photos import make_photos
+
+    folder = tmp_path / "many"
+    make_photos(folder, 40)
+    window = open_window(tiny_home)
+    window.resize(900, 500)
+    window.folders.add(str(folder))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 40)
+    last = window.grid_model.index(39, 0)
+    window.grid.setCurrentIndex(last)
+    qtbot.waitUntil(lambda: window.grid.verticalScrollBar().value() > 0)
+    chosen = last.data(ItemRole).id
+
+    search(qtbot, window, "a photo of something")
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 40)
+    assert window.grid.currentIndex().data(ItemRole).id == chosen
+    assert window.grid.verticalScrollBar().value() == 0
