@@ -66,8 +66,10 @@ def test_grid_details_and_viewer_show_a_flagged_photo_blurred_until_revealed(qtb
     def tile():
         return model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
 
-    qtbot.waitUntil(lambda: tile() is not thumbs.loading, timeout=10_000)  # obscured on the thumbnail pool
-    assert tile().size() == thumbs.pixmap(item.path, item.mtime_ns).size()
+    # Obscured on the thumbnail pool: the square loading tile until then (data() wraps a new QPixmap each call, so
+    # the tile is told apart by its size: the photo is 4:3).
+    plain = thumbs.pixmap(item.path, item.mtime_ns).size()
+    qtbot.waitUntil(lambda: tile().size() == plain, timeout=10_000)
     assert sharpest_step(tile().toImage()) < HIDDEN
 
     window.grid.setCurrentIndex(model.index(0, 0))

@@ -89,8 +89,9 @@ def test_flagged_photos_are_blurred_until_shown_and_not_sensitive_unflags(qtbot,
     item = model.item(row)
     qtbot.waitUntil(lambda: thumbs.pixmap(item.path, item.mtime_ns) is not thumbs.loading, timeout=10_000)
     sharp = thumbs.pixmap(item.path, item.mtime_ns)
-    qtbot.waitUntil(lambda: model.index(row, 0).data(Qt.ItemDataRole.DecorationRole) is not thumbs.loading,
-                    timeout=10_000)  # obscured on the thumbnail pool
+    # Obscured on the thumbnail pool (data() wraps a new QPixmap each call: told apart from the loading tile by key).
+    qtbot.waitUntil(lambda: model.index(row, 0).data(Qt.ItemDataRole.DecorationRole).cacheKey()
+                    != thumbs.loading.cacheKey(), timeout=10_000)
     shown = model.index(row, 0).data(Qt.ItemDataRole.DecorationRole)
     assert model.is_hidden(item) and shown.cacheKey() != sharp.cacheKey()
     assert shown.cacheKey() == thumbs.blurred_pixmap(item.path, item.mtime_ns).cacheKey()
