@@ -74,9 +74,10 @@ def test_the_details_say_why_text_was_not_read_and_read_it_on_request(qtbot, ope
     window.folders.add(str(folder))
     wait_idle(qtbot, window, timeout=120_000)
     assert statuses(window) == {}
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 1)  # the listing after the index run has come
     window.grid.setCurrentIndex(window.grid_model.index(0, 0))
     panel = window.details
-    qtbot.waitUntil(lambda: panel.details is not None and panel.text_note.isVisible())
+    qtbot.waitUntil(lambda: panel.details is not None and panel.text_note.isVisible(), timeout=20_000)
     assert panel.text_note.text() == "Text not read: reading text in photos is off (Settings)."
     assert panel.read_text.isVisible() and panel.text.isHidden()
 
