@@ -6,7 +6,7 @@ from pathlib import Path
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.photos import find_photo
-from photo_tagger.cli.search import _date, _filters
+from photo_tagger.cli.search import filters_from_args, parse_date
 from photo_tagger.core.albums import SavedSearch
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.services.albums import album_service
@@ -38,8 +38,8 @@ def register(subparsers) -> None:
                        help="smart album: only flagged photos")
     group.add_argument("--no-flagged", dest="flagged", action="store_const", const=False,
                        help="smart album: no flagged photos")
-    p.add_argument("--since", type=_date, help="smart album: taken on or after YYYY-MM-DD")
-    p.add_argument("--until", type=_date, help="smart album: taken on or before YYYY-MM-DD")
+    p.add_argument("--since", type=parse_date, help="smart album: taken on or after YYYY-MM-DD")
+    p.add_argument("--until", type=parse_date, help="smart album: taken on or before YYYY-MM-DD")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_create)
 
@@ -92,7 +92,7 @@ def _create(app, args) -> int:
                                            ("--since", args.since), ("--until", args.until)) if value]
     if args.search is None and smart_only:
         raise PhotoTaggerError(f"{smart_only[0]} is for smart albums: give --search QUERY too")
-    search = SavedSearch(args.search, _filters(app, args), args.strong_only) if args.search is not None else None
+    search = SavedSearch(args.search, filters_from_args(app, args), args.strong_only) if args.search is not None else None
     album = album_service(app).create(args.name, search)
     if search is not None:  # counted now, so a search that finds nothing is seen at once
         album = next(a for a in album_service(app).list() if a.id == album.id)

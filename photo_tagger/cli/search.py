@@ -50,19 +50,19 @@ def _filter_arguments(p) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--flagged", dest="flagged", action="store_const", const=True, help="only flagged photos")
     group.add_argument("--no-flagged", dest="flagged", action="store_const", const=False, help="no flagged photos")
-    p.add_argument("--since", type=_date, help="taken on or after YYYY-MM-DD")
-    p.add_argument("--until", type=_date, help="taken on or before YYYY-MM-DD")
+    p.add_argument("--since", type=parse_date, help="taken on or after YYYY-MM-DD")
+    p.add_argument("--until", type=parse_date, help="taken on or before YYYY-MM-DD")
     p.add_argument("--json", action="store_true")
 
 
-def _date(text: str) -> date:
+def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _filters(app, args) -> Filters:
+def filters_from_args(app, args) -> Filters:
     # A shared library also holds other machines' photos: their tags and folders need not be known here.
     shared = bool(app.settings.store_url)
     if args.tag is not None and not shared:
@@ -113,7 +113,7 @@ def _say_left_out(result) -> None:
 
 
 def _search(app, args) -> int:
-    result = search(app, args.query, _filters(app, args), args.limit)
+    result = search(app, args.query, filters_from_args(app, args), args.limit)
     hits = result.hits
     if args.min_score is not None:  # the raw cosine, for those who want a fixed cut
         hits = [h for h in hits if h.score >= args.min_score]
@@ -134,7 +134,7 @@ def _search(app, args) -> int:
 
 
 def _similar(app, args) -> int:
-    filters = _filters(app, args)
+    filters = filters_from_args(app, args)
     store = app.vector_store()
     try:
         record = find_photo(app, args.photo)
