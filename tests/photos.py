@@ -12,7 +12,8 @@ from PIL import Image
 
 
 def make_photo(path: Path, color=(200, 30, 30), size=(96, 64), *, orientation: int | None = None,
-               taken: str | None = "2021:07:14 18:30:00", fmt: str | None = None) -> Path:
+               taken: str | None = "2021:07:14 18:30:00", fmt: str | None = None,
+               gps: tuple[float, float] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     image = Image.new("RGB", size, color)
     exif = Image.Exif()
@@ -22,9 +23,18 @@ def make_photo(path: Path, color=(200, 30, 30), size=(96, 64), *, orientation: i
         exif[0x0110] = "TestCam 1"
         exif[0x010F] = "Photo Tagger"
         exif.get_ifd(0x8769)[0x9003] = taken
+    if gps:  # (lat, lon) in degrees, written as EXIF GPS degrees/minutes/seconds with N/S and E/W
+        exif.get_ifd(0x8825).update({1: "N" if gps[0] >= 0 else "S", 2: _dms(gps[0]),
+                                     3: "E" if gps[1] >= 0 else "W", 4: _dms(gps[1])})
     kwargs = {"exif": exif} if (fmt or path.suffix.lower()) in (".jpg", ".jpeg", "JPEG", ".webp", ".png") else {}
     image.save(path, format=fmt, **kwargs)
     return path
+
+
+def _dms(degrees: float) -> tuple[float, float, float]:
+    value = abs(degrees)
+    whole, minutes = int(value), (value - int(value)) * 60
+    return float(whole), float(int(minutes)), round((minutes - int(minutes)) * 60, 4)
 
 
 def make_photos(folder: Path, count: int, prefix: str = "IMG_") -> list[Path]:

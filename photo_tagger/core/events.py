@@ -300,3 +300,4 @@ def _places(rows: list) -> tuple[np.ndarray, np.ndarray]:
     lats = np.array([p[0] if p else np.nan for p in found], dtype=np.float64)
     lons = np.array([p[1] if p else np.nan for p in found], dtype=np.float64)
     return lats, lons
+

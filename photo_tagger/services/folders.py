@@ -23,7 +23,15 @@ def index_folders(app, roots: list[str], scope: list[str], progress, control: Jo
         report = app.indexer.index(roots, scope=scope, progress=progress, control=control)
         if report.new or report.updated or report.removed or report.reencoded or report.encoded_again:
             settle_tags(app)
+        if report.new or report.updated or report.removed or report.moved:
+            update_events(app)
         return report
+
+
+def update_events(app) -> None:
+    from photo_tagger.services.events import update_events as follow  # services.events imports browsing, which this
+
+    follow(app)
 
 
 def settle_tags(app) -> None:
@@ -88,6 +96,7 @@ def stop_watching(app, root: str, progress: Progress | None = None, control: Job
     if progress is not None:
         progress.started(None, "forgetting")
     forgotten = forget_root(app.catalog, app.vector_store(), app.model_key(), root)
+    update_events(app)
     if progress is not None:
         progress.finished()
     return forgotten
