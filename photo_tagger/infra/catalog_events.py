@@ -15,6 +15,15 @@ CREATE TABLE IF NOT EXISTS event_photos (photo_id TEXT PRIMARY KEY, event_id INT
 CREATE INDEX IF NOT EXISTS event_photos_event ON event_photos (event_id);
 CREATE TABLE IF NOT EXISTS event_joins (start REAL NOT NULL, end REAL NOT NULL, event_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS event_counter (one INTEGER PRIMARY KEY CHECK (one = 1), next_id INTEGER NOT NULL);
+-- Which photos changed since the events last looked, written by SQLite itself whoever changes a photo (the indexer,
+-- a watcher, a removed folder, the trash), so an update reads only those photos, not the whole library.
+CREATE TABLE IF NOT EXISTS event_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS photos_event_insert AFTER INSERT ON photos
+    BEGIN INSERT INTO event_changes (photo_id) VALUES (NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS photos_event_update AFTER UPDATE OF taken_at, gps_lat, gps_lon, status ON photos
+    BEGIN INSERT INTO event_changes (photo_id) VALUES (NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS photos_event_delete AFTER DELETE ON photos
+    BEGIN INSERT INTO event_changes (photo_id) VALUES (OLD.id); END;
 """
 
 
@@ -24,6 +33,23 @@ class EventCatalog:
     def event_facts(self) -> list[tuple[str, str | None, float | None, float | None]]:
         """(id, taken_at, gps_lat, gps_lon) of every indexed photo: what events are made from."""
         return self._query("SELECT id, taken_at, gps_lat, gps_lon FROM photos WHERE status = 'indexed'")
+
+    def event_change_mark(self) -> int:
+        """The last change recorded: a full read of event_facts() after this sees every change up to it."""
+        return int(self._query("SELECT COALESCE(MAX(seq), 0) FROM event_changes")[0][0])
+
+    def event_changes_since(self, seq: int) -> tuple[int, set[str], list[tuple]]:
+        """(the last change, the photos changed after `seq`, event_facts() of those still indexed)."""
+        rows = self._query("SELECT seq, photo_id FROM event_changes WHERE seq > ?", (seq,))
+        if not rows:
+            return seq, set(), []
+        changed = {photo for _, photo in rows}
+        facts = self._in("SELECT id, taken_at, gps_lat, gps_lon FROM photos WHERE status = 'indexed' AND id IN",
+                         changed)
+        return max(s for s, _ in rows), changed, facts
+
+    def forget_event_changes(self, db: sqlite3.Connection, upto: int) -> None:
+        db.execute("DELETE FROM event_changes WHERE seq <= ?", (upto,))
 
     def event_state(self) -> tuple[dict[str, int], dict[int, str | None], list[tuple[float, float]], int]:
         """(photo id -> event id, event id -> user name or None, merged spans, the next free event id)."""

@@ -34,6 +34,12 @@ class EventStore(Protocol):
 
     def event_state(self) -> tuple[dict[str, int], dict[int, str | None], list[tuple[float, float]], int]: ...
 
+    def event_change_mark(self) -> int: ...
+
+    def event_changes_since(self, seq: int) -> tuple[int, set[str], list[tuple]]: ...
+
+    def forget_event_changes(self, db, upto: int) -> None: ...
+
     def save_events(self, db, removed: Iterable[int], changed: dict[int, list[str]], next_id: int) -> None: ...
 
     def name_event(self, db, event_id: int, name: str | None) -> None: ...
@@ -65,25 +71,33 @@ class EventService:
         self._facts: dict[str, tuple] = {}  # photo id -> (taken_at, lat, lon) as last seen
         self._names: dict[int, str | None] = {}
         self._seen = -1  # the catalog generation last read
+        self._mark = 0  # the last photo change (catalog_events.event_changes) taken in
         self._listed: tuple[int, list[Event]] | None = None
         self._place_of: dict[tuple, str | None] = {}  # (event id, its photo count) -> place name
 
     # -- keeping up
     def refresh(self) -> Change:
-        """Bring the events up to date with the catalog; returns what changed (saved unless the disk is read-only)."""
+        """Bring the events up to date with the catalog; returns what changed (saved unless the disk is read-only).
+        Only the photos the catalog recorded as changed are read (catalog_events.py's triggers)."""
         with self._lock:
             generation = self.catalog.generation()
             if generation == self._seen and self._timeline is not None:
                 return Change()
-            facts = {row[0]: tuple(row[1:]) for row in self.catalog.event_facts()}
             if self._timeline is None:
-                change = self._build(facts)
+                mark = self.catalog.event_change_mark()
+                self._facts = {row[0]: tuple(row[1:]) for row in self.catalog.event_facts()}
+                change = self._build(self._facts)
             else:
+                mark, changed, rows = self.catalog.event_changes_since(self._mark)
+                facts = {row[0]: tuple(row[1:]) for row in rows}
                 upserts = [(i, moment_of(f[0]), f[1], f[2]) for i, f in facts.items() if self._facts.get(i) != f]
-                deletes = [i for i in self._facts if i not in facts]
+                deletes = [i for i in changed if i not in facts and i in self._facts]
+                for photo in deletes:
+                    del self._facts[photo]
+                self._facts.update(facts)
                 change = self._timeline.apply(upserts, deletes)
-            self._facts = facts
-            self._save(change)
+            self._save(change, mark)
+            self._mark = mark
             self._seen = self.catalog.generation()
             return change
 
@@ -99,11 +113,12 @@ class EventService:
                 change.changed[event_id] = members
         return change
 
-    def _save(self, change: Change) -> None:
-        if (not change.removed and not change.changed) or self.catalog.read_only:
+    def _save(self, change: Change, mark: int) -> None:
+        if self.catalog.read_only or (not change.removed and not change.changed and mark == self._mark):
             return
         with self.catalog.transaction() as db:
             self.catalog.save_events(db, change.removed, change.changed, self._timeline.next_id)
+            self.catalog.forget_event_changes(db, mark)
         for event_id in change.removed:
             self._names.pop(event_id, None)
 
