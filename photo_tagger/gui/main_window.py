@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSp
 
 from photo_tagger.gui import model_trial_driver
 from photo_tagger.gui.album_actions import AlbumActions
+from photo_tagger.gui.event_actions import EventActions
 from photo_tagger.gui.dialogs import model_trial_dialog
 from photo_tagger.gui.editors import Editors
 from photo_tagger.gui.folder_actions import FolderActions
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.folders = FolderActions(self)
         self.sidecars = SidecarActions(self)
         self.albums = AlbumActions(self)
+        self.events = EventActions(self)
         self.model_setup = ModelSetup(self)
         self.model_trial = model_trial_driver.attach(self)  # a second model's sample, encoded in the background
         self.loading = QLabel("Opening the library...", self)
@@ -261,6 +263,7 @@ class MainWindow(QMainWindow):
         self.runner.query(partial(browsing.skipped_files, self.app),
                           on_done=partial(self._skipped_loaded, generation))
         self.albums.refresh()  # smart albums' counts follow new, changed and retagged photos
+        self.events.refresh()
 
     def _folders_loaded(self, generation: int, folders) -> None:
         if generation == self._sidebar_generation:  # two query workers: an older answer may come last
@@ -291,6 +294,9 @@ class MainWindow(QMainWindow):
         self.save_search_button.setVisible(bool(query))
         if self.albums.showing and not query:
             self.albums.load_grid(generation)
+            return
+        if self.events.showing and not query:
+            self.events.load_grid(generation)
             return
         where = self._where(scope)
         if query:
@@ -394,23 +400,26 @@ class MainWindow(QMainWindow):
         self.query = query
         if query:
             self.albums.leave()  # a search looks through the whole library (within the sidebar's scope)
+            self.events.leave()
         self.details.set_search(query)  # its words are marked in the photo's text
         self.refresh_grid()
 
     def _folder_selected(self, folder: str | None) -> None:
-        if folder == self.scope.folder and not self.albums.showing:
+        if folder == self.scope.folder and not self.albums.showing and not self.events.showing:
             return  # the sidebar's click on the folder already shown (it reports clicks: back from an album)
         self.scope = replace(self.scope, folder=folder)
         self.albums.leave()
+        self.events.leave()
         self.refresh_grid()
 
     def _tag_selected(self, entry: TagEntry) -> None:
-        if entry == self.tag_entry and not self.albums.showing:
+        if entry == self.tag_entry and not self.albums.showing and not self.events.showing:
             return
         self.tag_entry = entry
         self.scope = replace(self.scope, tag=entry.name if entry.kind == "tag" else None,
                              flagged=entry.kind == "flagged")
         self.albums.leave()
+        self.events.leave()
         self.refresh_grid()
 
     def _live_refresh(self, job) -> None:

@@ -170,6 +170,14 @@ class EventService:
                                 tuple(undated[:COVERS])))
         return events
 
+    def timeline(self) -> tuple[list[Event], dict]:
+        """list() and each event's cover photo as (path, mtime_ns), for the window's timeline."""
+        events = self.list()
+        wanted = {e.id: e.cover_ids[len(e.cover_ids) // 2] for e in events if e.cover_ids}
+        records = self.catalog.get(set(wanted.values()))
+        return events, {event_id: (records[photo].path, records[photo].mtime_ns)
+                        for event_id, photo in wanted.items() if photo in records}
+
     def get(self, event: str | int) -> Event:
         wanted = UNDATED if str(event).strip().lower() == UNDATED else (
             event if isinstance(event, int) else parse_event_id(event))

@@ -1,10 +1,12 @@
-"""The sidebar: watched folders (with Add folder and a context menu) above the tags and Flagged, then albums."""
+"""The sidebar: watched folders (with Add folder and a context menu) above the tags and Flagged, then albums, then
+events."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QPushButton, QVBoxLayout, QWidget
 
+from photo_tagger.gui.widgets.event_timeline import EventTimeline
 from photo_tagger.gui.models.sidebar_models import AlbumListModel, AlbumRole, FolderListModel, FolderRole, TagEntry, \
     TagListModel, TagRole
 
@@ -71,6 +73,10 @@ class Sidebar(QWidget):
         self.album_view.selectionModel().currentChanged.connect(
             lambda current, _: self.album_selected.emit(current.data(AlbumRole)) if current.isValid() else None)
         layout.addWidget(self.album_view, 2)
+        layout.addSpacing(8)
+        layout.addWidget(_heading("Events"))
+        self.events = EventTimeline(parent=self)  # gui/event_actions.py fills it and acts on its choices
+        layout.addWidget(self.events, 3)
         self.setMinimumWidth(200)
         self.setMaximumWidth(320)
 
