@@ -16,13 +16,15 @@ CREATE INDEX IF NOT EXISTS event_photos_event ON event_photos (event_id);
 CREATE TABLE IF NOT EXISTS event_joins (start REAL NOT NULL, end REAL NOT NULL, event_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS event_counter (one INTEGER PRIMARY KEY CHECK (one = 1), next_id INTEGER NOT NULL);
 -- Which photos changed since the events last looked, written by SQLite itself whoever changes a photo (the indexer,
--- a watcher, a removed folder, the trash), so an update reads only those photos, not the whole library.
+-- a watcher, a removed folder, the trash), so an update reads only those photos, not the whole library. TEMP
+-- triggers: they live on the catalog's own connection only, so copying rows elsewhere (backups, salvage) adds none.
+-- A change made by another program goes unrecorded; the events of a process that starts read everything anyway.
 CREATE TABLE IF NOT EXISTS event_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS photos_event_insert AFTER INSERT ON photos
+CREATE TEMP TRIGGER IF NOT EXISTS photos_event_insert AFTER INSERT ON main.photos
     BEGIN INSERT INTO event_changes (photo_id) VALUES (NEW.id); END;
-CREATE TRIGGER IF NOT EXISTS photos_event_update AFTER UPDATE OF taken_at, gps_lat, gps_lon, status ON photos
-    BEGIN INSERT INTO event_changes (photo_id) VALUES (NEW.id); END;
-CREATE TRIGGER IF NOT EXISTS photos_event_delete AFTER DELETE ON photos
+CREATE TEMP TRIGGER IF NOT EXISTS photos_event_update AFTER UPDATE OF taken_at, gps_lat, gps_lon, status
+    ON main.photos BEGIN INSERT INTO event_changes (photo_id) VALUES (NEW.id); END;
+CREATE TEMP TRIGGER IF NOT EXISTS photos_event_delete AFTER DELETE ON main.photos
     BEGIN INSERT INTO event_changes (photo_id) VALUES (OLD.id); END;
 """
 
