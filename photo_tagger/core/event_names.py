@@ -92,6 +92,22 @@ class Event:
         return date_range(datetime.fromisoformat(self.start), datetime.fromisoformat(self.end))
 
     @property
+    def short_name(self) -> str:
+        """For a timeline already grouped by year: the automatic name without its year and with short months
+        ("Lisbon, 3–7 May", "Tokyo, 30 Sep – 2 Oct"); the user's name as given."""
+        if self.renamed or self.start is None or self.end is None or self.start[:4] != self.end[:4]:
+            return self.name
+        first, last = datetime.fromisoformat(self.start), datetime.fromisoformat(self.end)
+        if first.date() == last.date():
+            dates = f"{first.day} {MONTHS[first.month - 1]}"
+        elif first.month == last.month:
+            dates = f"{first.day}\u2013{last.day} {MONTHS[first.month - 1]}"
+        else:
+            dates = f"{first.day} {MONTHS[first.month - 1]} \u2013 {last.day} {MONTHS[last.month - 1]}"
+        head = self.place or (self.labels[0].capitalize() if self.labels else "")
+        return f"{head}, {dates}" if head else dates
+
+    @property
     def undated(self) -> bool:
         return self.id == UNDATED
 

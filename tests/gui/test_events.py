@@ -42,8 +42,8 @@ def test_timeline_shows_events_by_year_and_month_and_their_photos(qtbot, qtmodel
                                                "Undated"])
     qtmodeltester.check(timeline.model)
     assert _tree(timeline.model) == [
-        ("2026 (4)", [("May 2026 (4)", [("Paris, 5 May 2026 (1)", []), ("Lisbon, 3\u20135 May 2026 (3)", [])])]),
-        ("2025 (1)", [("December 2025 (1)", [("24 December 2025 (1)", [])])]),
+        ("2026 (4)", [("May 2026 (4)", [("Paris, 5 May (1)", []), ("Lisbon, 3\u20135 May (3)", [])])]),
+        ("2025 (1)", [("December 2025 (1)", [("24 Dec (1)", [])])]),
         ("Undated (1)", [])]
     lisbon = timeline.model.index_of(timeline.model.events[1].id)
     assert "Lisbon" in lisbon.data(0x03) and "3 photos" in lisbon.data(0x03)  # the tooltip: place, count

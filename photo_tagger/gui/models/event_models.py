@@ -4,6 +4,7 @@ cover thumbnail), newest first; the undated photos last."""
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QIcon
 
 from photo_tagger.core.event_names import FULL_MONTHS, Event
 
@@ -123,12 +124,12 @@ class EventTreeModel(QAbstractItemModel):
                 count = _count(node)
                 return f"{node.text} ({count})"
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{event.name} ({event.count})"
+        if role == Qt.ItemDataRole.DisplayRole:  # under its year already: "Lisbon, 3–7 May (42)"
+            return f"{event.short_name} ({event.count})"
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(event)
         if role == Qt.ItemDataRole.DecorationRole and self._cover is not None and event.id in self._covers:
-            return self._cover(*self._covers[event.id])
+            return QIcon(self._cover(*self._covers[event.id]))  # an icon: drawn at the view's icon size
         if role == EventRole:
             return event
         return None
