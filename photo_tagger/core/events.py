@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -35,7 +35,7 @@ def moment_of(taken_at: str | None) -> float | None:
         return None
     if not FIRST_YEAR <= when.year <= LAST_YEAR:
         return None
-    return when.replace(tzinfo=timezone.utc).timestamp()  # a zone written with it is dropped the same way
+    return when.replace(tzinfo=UTC).timestamp()  # a zone written with it is dropped the same way
 
 
 def sound_place(lat, lon) -> tuple[float, float] | None:
@@ -107,7 +107,7 @@ class Change:
     removed: set[int] = field(default_factory=set)
     changed: dict[int, list[str]] = field(default_factory=dict)
 
-    def add(self, other: "Change") -> None:
+    def add(self, other: Change) -> None:
         for event_id in other.removed:
             self.changed.pop(event_id, None)
         self.removed |= other.removed
@@ -162,7 +162,7 @@ class Timeline:
     @classmethod
     def build(cls, photos: Iterable[tuple[str, float | None, float | None, float | None]], rules: Rules = Rules(),
               joins: Iterable[tuple[float, float]] = (), assigned: Mapping[str, int] | None = None,
-              next_id: int = 1) -> "Timeline":
+              next_id: int = 1) -> Timeline:
         """From (id, moment or None, lat, lon) rows; `assigned` (photo id -> event id, as last saved) keeps ids."""
         timeline = cls(rules)
         rows = list(photos)

@@ -3,6 +3,7 @@ rename and merge. Reads run on the query workers and changes on the writer, thro
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
 from PySide6.QtWidgets import QInputDialog
@@ -12,6 +13,8 @@ from photo_tagger.core.events import EventError
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services.events import event_service
 
+LIST_WHILE_BUSY_S = 30.0  # at 100,000 photos a listing takes 1-3 s (benchmarks/RESULTS.md, events)
+
 
 class EventActions(WindowPart):
     """`shown`: the event the grid shows (None: the library, a search, an album); the window asks `showing`."""
@@ -20,6 +23,8 @@ class EventActions(WindowPart):
         super().__init__(window)
         self.shown: Event | None = None
         self._generation = 0
+        self._listed_at = float("-inf")
+        self.monotonic = time.monotonic
         self.timeline = window.sidebar.events
         self.timeline.model.set_cover(window.thumbnails.pixmap)
         window.thumbnails.thumbnail_loaded.connect(self.timeline.model.cover_loaded)
@@ -34,8 +39,12 @@ class EventActions(WindowPart):
         return event_service(self.app)
 
     # -- the timeline
-    def refresh(self) -> None:
-        """Lists the events again (brought up to date with the library first, on the query worker)."""
+    def refresh(self, force: bool = False) -> None:
+        """Lists the events again (brought up to date with the library first, on the query worker). While a job
+        writes (indexing a folder), at most every LIST_WHILE_BUSY_S: naming every event reads every photo's tags."""
+        if not force and self.runner.busy and self.monotonic() - self._listed_at < LIST_WHILE_BUSY_S:
+            return
+        self._listed_at = self.monotonic()
         self._generation += 1
         self.runner.query(self.service.timeline, on_done=partial(self._listed, self._generation),
                           on_error=lambda exc: self.window.status.show_message(f"Could not list the events: {exc}"))
@@ -73,6 +82,8 @@ class EventActions(WindowPart):
     def load_grid(self, generation: int) -> None:
         """Called by the window's refresh_grid while an event is shown."""
         event, window = self.shown, self.window
+        if event is None:
+            return
         window.header.setText(f"Loading the event \u201c{event.name}\u201d...")
         self.runner.query(partial(self.service.items, event.id),
                           on_done=partial(self._grid_loaded, generation, event),
@@ -111,7 +122,7 @@ class EventActions(WindowPart):
 
         def done(result) -> None:
             window.status.show_message(said(result) if callable(said) else said)
-            self.refresh()
+            self.refresh(force=True)  # the user's own change shows at once, even while a folder is indexed
 
         self.runner.write(description, lambda progress, control: change(), on_done=done,
                           on_error=lambda exc: window.status.show_message(f"{description}: {exc}"))

@@ -4,7 +4,7 @@ user names, and the spans of time users merged."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable
+from collections.abc import Iterable
 
 # An event is its id; `name` is the user's (NULL: named automatically). event_photos is the grouping as last
 # computed (core/events.py recomputes it; the rows let ids survive a restart). A photo deleted from the catalog

@@ -3,15 +3,23 @@ date as photos arrive, change and leave (only the events around a change are rec
 
 from __future__ import annotations
 
+import builtins
 import logging
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from photo_tagger.core.event_names import Event, clean_event_name, event_name, parse_event_id, telling_labels
+from photo_tagger.core.event_names import (
+    Event,
+    clean_event_name,
+    event_name,
+    parse_event_id,
+    telling_labels,
+)
 from photo_tagger.core.events import UNDATED, Change, EventError, Timeline, moment_of
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.core.types import PhotoRecord
@@ -113,17 +121,24 @@ class EventService:
                 change.changed[event_id] = members
         return change
 
+    def _built(self) -> Timeline:
+        """The timeline, built (refresh() builds it first)."""
+        if self._timeline is None:
+            self.refresh()
+        assert self._timeline is not None
+        return self._timeline
+
     def _save(self, change: Change, mark: int) -> None:
         if self.catalog.read_only or (not change.removed and not change.changed and mark == self._mark):
             return
         with self.catalog.transaction() as db:
-            self.catalog.save_events(db, change.removed, change.changed, self._timeline.next_id)
+            self.catalog.save_events(db, change.removed, change.changed, self._built().next_id)
             self.catalog.forget_event_changes(db, mark)
         for event_id in change.removed:
             self._names.pop(event_id, None)
 
     # -- reading
-    def list(self) -> list[Event]:
+    def list(self) -> builtins.list[Event]:
         """Every event in time order, the undated photos last (when there are any)."""
         with self._lock:
             self.refresh()
@@ -133,15 +148,16 @@ class EventService:
             self._listed = (self._seen, events)
             return events
 
-    def _describe(self) -> list[Event]:
-        timeline = self._timeline
+    def _describe(self) -> builtins.list[Event]:
+        timeline = self._built()
         spans = timeline.events()
         tags_of: dict[str, list[str]] = {}
         for photo, label in self.catalog.effective_tags():
             tags_of.setdefault(photo, []).append(label)
         total = max(len(self._facts), 1)
         share = {label: n / total for label, n in Counter(t for tags in tags_of.values() for t in tags).items()}
-        points, wanted = [], []
+        points: builtins.list[tuple[float, float]] = []
+        wanted: builtins.list[tuple] = []
         for event_id, start, end in spans:
             key = (event_id, end - start)
             if key not in self._place_of:
@@ -154,6 +170,8 @@ class EventService:
                     self._place_of[key] = None
         for key, name in zip(wanted, self.places.names(points)):
             self._place_of[key] = name
+        current = {(event_id, end - start) for event_id, start, end in spans}
+        self._place_of = {key: name for key, name in self._place_of.items() if key in current}
         events = []
         for event_id, start, end in spans:
             members = timeline.ids[start:end].tolist()
@@ -170,7 +188,7 @@ class EventService:
                                 tuple(undated[:COVERS])))
         return events
 
-    def timeline(self) -> tuple[list[Event], dict]:
+    def timeline(self) -> tuple[builtins.list[Event], dict]:
         """list() and each event's cover photo as (path, mtime_ns), for the window's timeline."""
         events = self.list()
         wanted = {e.id: e.cover_ids[len(e.cover_ids) // 2] for e in events if e.cover_ids}
@@ -187,18 +205,19 @@ class EventService:
                              "photos removed)" if wanted != UNDATED else "no undated photos: every photo has a date")
         return found
 
-    def photo_ids(self, event: str | int) -> list[str]:
+    def photo_ids(self, event: str | int) -> builtins.list[str]:
         """The event's photos, oldest first (undated ones by id)."""
         found = self.get(event)
         with self._lock:
-            return sorted(self._timeline.undated) if found.undated else self._timeline.members(found.id)
+            timeline = self._built()
+            return sorted(timeline.undated) if found.undated else timeline.members(int(found.id))
 
-    def records(self, event: str | int) -> list[PhotoRecord]:
+    def records(self, event: str | int) -> builtins.list[PhotoRecord]:
         ids = self.photo_ids(event)
         found = self.catalog.get(ids)
         return [found[i] for i in ids if i in found]
 
-    def items(self, event: str | int) -> list[GridItem]:
+    def items(self, event: str | int) -> builtins.list[GridItem]:
         """The event's photos as grid cells, with their effective tags and flags."""
         records = [r for r in self.records(event) if r.status == "indexed"]
         ids = [r.id for r in records]
@@ -213,34 +232,40 @@ class EventService:
     def rename(self, event: str | int, name: str) -> Event:
         """Give an event the user's name (kept through new photos and merges into it)."""
         name = clean_event_name(name)
-        found = self._dated(event, "renamed")
+        event_id = int(self._dated(event, "renamed").id)
         with self._lock, self.catalog.transaction() as db:
-            self.catalog.name_event(db, found.id, name)
-            self._names[found.id] = name
-        return self.get(found.id)
+            self.catalog.name_event(db, event_id, name)
+            self._names[event_id] = name
+        return self.get(event_id)
 
-    def merge(self, first: str | int, second: str | int) -> tuple[Event, list[Event]]:
+    def merge(self, first: str | int, second: str | int) -> tuple[Event, builtins.list[Event]]:
         """One event from two (and any between them), keeping the first's id and name (the second's name when only
         it had one). Returns the merged event and the events it swallowed."""
         a, b = self._dated(first, "merged"), self._dated(second, "merged")
         if a.id == b.id:
             raise EventError(f"an event cannot be merged with itself ({a.label} {a.name!r})")
+        kept, other = int(a.id), int(b.id)
         with self._lock:
             before = {e.id: e for e in self.list()}
-            change = self._timeline.join(a.id, b.id)
-            start, end = self._timeline.joins[-1].tolist()
-            name = self._names.get(a.id) or self._names.get(b.id)
-            with self.catalog.transaction() as db:
-                self.catalog.join_events(db, start, end, a.id)
-                self.catalog.save_events(db, change.removed, change.changed, self._timeline.next_id)
-                if name:
-                    self.catalog.name_event(db, a.id, name)
-            self._names.update({a.id: name} if name else {})
+            timeline = self._built()
+            change = timeline.join(kept, other)
+            start, end = timeline.joins[-1].tolist()
+            name = self._names.get(kept) or self._names.get(other)
+            try:
+                with self.catalog.transaction() as db:
+                    self.catalog.join_events(db, start, end, kept)
+                    self.catalog.save_events(db, change.removed, change.changed, timeline.next_id)
+                    if name:
+                        self.catalog.name_event(db, kept, name)
+            except BaseException:  # not saved (a full or read-only disk): the timeline is read again from the catalog
+                self._timeline, self._seen, self._listed = None, -1, None
+                raise
+            self._names.update({kept: name} if name else {})
             for event_id in change.removed:
                 self._names.pop(event_id, None)
             self._seen = self.catalog.generation()
             self._listed = None
-            return self.get(a.id), [before[i] for i in sorted(change.removed) if i in before]
+            return self.get(kept), [before[i] for i in sorted(change.removed) if i in before]
 
     def _dated(self, event: str | int, verb: str) -> Event:
         found = self.get(event)
@@ -250,7 +275,7 @@ class EventService:
         return found
 
 
-def _spread(ids: list[str], count: int) -> list[str]:
+def _spread(ids: builtins.list[str], count: int) -> builtins.list[str]:
     """`count` photos spread over the event (first, middle..., last) rather than its first few shots of one scene."""
     if len(ids) <= count:
         return list(ids)

@@ -26,7 +26,7 @@ def test_events_group_name_rename_merge_and_follow_photos(cli, tiny_home, tmp_pa
     folder = tmp_path / "photos"
     lisbon = [make_photo(folder / f"lisbon{i}.jpg", (40 * i, 90, 200), taken=taken, gps=LISBON)  # pauses < 18 h
               for i, taken in enumerate(("2026:05:03 20:00:00", "2026:05:04 12:00:00", "2026:05:05 04:00:00"))]
-    paris = make_photo(folder / "paris.jpg", (200, 90, 10), taken="2026:05:05 20:00:00", gps=PARIS)  # flew on
+    make_photo(folder / "paris.jpg", (200, 90, 10), taken="2026:05:05 20:00:00", gps=PARIS)  # flew on
     home_day = make_photo(folder / "home.jpg", (10, 200, 10), taken="2026:06:20 09:00:00")  # no GPS
     broken_gps = make_photo(folder / "nofix.jpg", (90, 10, 90), taken="2026:06:20 10:00:00", gps=(0.0, 0.0))
     undated = make_photo(folder / "scan.jpg", (120, 120, 120), taken=None)

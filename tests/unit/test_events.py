@@ -66,7 +66,7 @@ def random_rows(rng: random.Random, n: int, prefix: str = "p") -> list:
     for k in range(n):
         t += rng.choice([60, 600, 3 * HOUR, 20 * HOUR, 3 * DAY])
         place = rng.choice([None, LISBON, PORTO, PARIS, (0.0, 0.0)])
-        rows.append(("%s%04d" % (prefix, k), t if rng.random() > 0.05 else None, *(place or (None, None))))
+        rows.append((f"{prefix}{k:04d}", t if rng.random() > 0.05 else None, *(place or (None, None))))
     return rows
 
 

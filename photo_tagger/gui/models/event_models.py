@@ -12,13 +12,13 @@ EventRole = Qt.ItemDataRole.UserRole + 1  # the Event of an event row (None on a
 
 
 class _Node:
-    __slots__ = ("parent", "row", "children", "text", "event")
+    __slots__ = ("children", "event", "parent", "row", "text")
 
-    def __init__(self, parent: "_Node | None", row: int, text: str = "", event: Event | None = None):
+    def __init__(self, parent: _Node | None, row: int, text: str = "", event: Event | None = None):
         self.parent, self.row, self.text, self.event = parent, row, text, event
         self.children: list[_Node] = []
 
-    def add(self, text: str = "", event: Event | None = None) -> "_Node":
+    def add(self, text: str = "", event: Event | None = None) -> _Node:
         child = _Node(self, len(self.children), text, event)
         self.children.append(child)
         return child
@@ -43,7 +43,8 @@ class EventTreeModel(QAbstractItemModel):
         year = month = None
         dated = [e for e in events if not e.undated]
         for event in sorted(dated, key=lambda e: (e.start or "", str(e.id)), reverse=True):
-            y, m = int(event.start[:4]), int(event.start[5:7])
+            start = event.start or ""  # every dated event has one
+            y, m = int(start[:4]), int(start[5:7])
             if year is None or year.text != str(y):
                 year, month = self._root.add(str(y)), None
             if month is None or month.text != f"{FULL_MONTHS[m - 1]} {y}":
