@@ -81,7 +81,7 @@ class EventService:
         self._seen = -1  # the catalog generation last read
         self._mark = 0  # the last photo change (catalog_events.event_changes) taken in
         self._listed: tuple[int, list[Event]] | None = None
-        self._place_of: dict[tuple, str | None] = {}  # (event id, its photo count) -> place name
+        self._place_of: dict[tuple[float, float], str | None] = {}  # an event's point -> its place name
 
     # -- keeping up
     def refresh(self) -> Change:
@@ -156,27 +156,21 @@ class EventService:
             tags_of.setdefault(photo, []).append(label)
         total = max(len(self._facts), 1)
         share = {label: n / total for label, n in Counter(t for tags in tags_of.values() for t in tags).items()}
-        points: builtins.list[tuple[float, float]] = []
-        wanted: builtins.list[tuple] = []
+        # Each event's point: the middle of its fixes (one stray fix does not move it); None without any.
+        point_of: dict[int, tuple[float, float] | None] = {}
         for event_id, start, end in spans:
-            key = (event_id, end - start)
-            if key not in self._place_of:
-                lats, lons = timeline.lats[start:end], timeline.lons[start:end]
-                placed = ~np.isnan(lats)
-                if placed.any():  # the middle of its fixes: one stray fix does not move it
-                    points.append((float(np.median(lats[placed])), float(np.median(lons[placed]))))
-                    wanted.append(key)
-                else:
-                    self._place_of[key] = None
-        for key, name in zip(wanted, self.places.names(points)):
-            self._place_of[key] = name
-        current = {(event_id, end - start) for event_id, start, end in spans}
-        self._place_of = {key: name for key, name in self._place_of.items() if key in current}
+            lats, lons = timeline.lats[start:end], timeline.lons[start:end]
+            placed = ~np.isnan(lats)
+            point_of[event_id] = (round(float(np.median(lats[placed])), 4), round(float(np.median(lons[placed])), 4)) \
+                if placed.any() else None
+        missing = sorted({p for p in point_of.values() if p is not None and p not in self._place_of})
+        self._place_of.update(zip(missing, self.places.names(missing)))
         events = []
         for event_id, start, end in spans:
             members = timeline.ids[start:end].tolist()
             first, last = self._facts[members[0]][0], self._facts[members[-1]][0]
-            place = self._place_of[(event_id, end - start)]
+            point = point_of[event_id]
+            place = self._place_of[point] if point is not None else None
             labels = telling_labels((tags_of.get(p, ()) for p in members), share, len(members))
             auto = event_name(datetime.fromisoformat(first), datetime.fromisoformat(last), place, labels)
             user = self._names.get(event_id)
