@@ -295,9 +295,16 @@ class Timeline:
 
 
 def _places(rows: list) -> tuple[np.ndarray, np.ndarray]:
-    """Latitudes and longitudes of (id, moment, lat, lon) rows, NaN where the place is missing or not sound."""
-    found = [sound_place(r[2], r[3]) for r in rows]
-    lats = np.array([p[0] if p else np.nan for p in found], dtype=np.float64)
-    lons = np.array([p[1] if p else np.nan for p in found], dtype=np.float64)
-    return lats, lons
-
+    """Latitudes and longitudes of (id, moment, lat, lon) rows, NaN where the place is missing or not sound (the
+    rule of sound_place, on whole arrays)."""
+    try:
+        lats = np.array([r[2] for r in rows], dtype=np.float64).reshape(-1)
+        lons = np.array([r[3] for r in rows], dtype=np.float64).reshape(-1)  # None -> NaN
+    except (TypeError, ValueError):  # something that is no number: row by row
+        found = [sound_place(r[2], r[3]) for r in rows]
+        return (np.array([p[0] if p else np.nan for p in found], dtype=np.float64),
+                np.array([p[1] if p else np.nan for p in found], dtype=np.float64))
+    with np.errstate(invalid="ignore"):
+        sound = np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180) & \
+            ~((lats == 0) & (lons == 0))
+    return np.where(sound, lats, np.nan), np.where(sound, lons, np.nan)
