@@ -84,7 +84,8 @@ def test_rename_and_merge_from_the_menu(qtbot, open_window, tiny_home, tmp_path)
 
     window.confirm = lambda text: True
     actions = {a.text(): a for a in timeline.menu(timeline.model.events[1]).actions()}
-    assert not actions["Merge with the event before: \u201c24 December 2025\u201d"].text().endswith("Portugal")
+    assert list(actions) == ["Rename event...", "Merge with the event before: \u201c24 December 2025\u201d",
+                             "Merge with the event after: \u201cParis, 5 May 2026\u201d"]
     actions["Merge with the event after: \u201cParis, 5 May 2026\u201d"].trigger()
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: _names(window) == ["24 December 2025", "Portugal", "Undated"])
