@@ -81,3 +81,30 @@ def twin_paths(path: str, names: Iterable[str]) -> list[str]:
     """The twins of the file at `path` among `names` (the names in its folder), as paths in that folder."""
     folder, name = os.path.split(path)
     return sorted(os.path.join(folder, other) for other in names if are_twins(name, other))
+
+
+def companions_on_disk(path: str) -> list[str]:
+    """The RAW (or JPEG) twins of the photo file at `path` that are on disk now (lists its folder: worker threads)."""
+    try:
+        names = os.listdir(os.path.dirname(path) or ".")
+    except OSError:
+        return []
+    return twin_paths(path, names)
+
+
+def with_twins(paths: Iterable[str], is_file=os.path.isfile) -> list[str]:
+    """`paths` and, for each file among them, its twins on disk: a run told of IMG_0001.JPG alone (a watcher's
+    event) still sees the IMG_0001.CR2 beside it, so the pair stays one photo."""
+    found = list(paths)
+    listed: dict[str, list[str]] = {}
+    for path in list(found):
+        if os.path.isdir(path):
+            continue  # its walk sees every pair in it; a file deleted (a watcher's event) still has its twins looked up
+        folder = os.path.dirname(path)
+        if folder not in listed:
+            try:
+                listed[folder] = os.listdir(folder)
+            except OSError:
+                listed[folder] = []
+        found += [twin for twin in twin_paths(path, listed[folder]) if is_file(twin)]
+    return list(dict.fromkeys(found))
