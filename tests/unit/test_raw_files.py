@@ -146,3 +146,23 @@ def test_a_scope_of_one_file_takes_its_twin_along_even_when_the_file_is_gone(tmp
     assert with_twins([gone, str(tmp_path / "IMG_2.JPG")]) == [gone, str(tmp_path / "IMG_2.JPG"),
                                                                str(tmp_path / "IMG_1.CR2")]
     assert with_twins([str(tmp_path)]) == [str(tmp_path)]
+
+
+def test_the_rawpy_wheel_carries_no_gpl_code():
+    import importlib.metadata
+    import sys
+    from pathlib import Path
+
+    import rawpy
+
+    from photo_tagger.infra import licences
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "packaging"))
+    import check_licences
+
+    found = licences.licence_of(importlib.metadata.distribution("rawpy"))
+    assert check_licences.problems([found], []) == []
+    assert any("libraw" in lib for lib in found.native_libraries)
+    assert not rawpy.flags["DEMOSAIC_PACK_GPL2"] and not rawpy.flags["DEMOSAIC_PACK_GPL3"]
+    notices = (Path(licences.__file__).parents[1] / "notices" / "ADDITIONAL_NOTICES.txt").read_text()
+    assert "LibRaw" in notices and "libgomp" in notices
