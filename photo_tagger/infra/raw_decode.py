@@ -41,7 +41,8 @@ def decode_raw(path: os.PathLike | str, data: bytes | None = None, min_side: int
                prefer: str = "preview") -> RawRendition:
     """The RAW at `path` (or its bytes, already read) as an upright picture: its embedded preview when that is at
     least `min_side` on its shorter side (or as large as a half-size decode), else a half-size decode. `prefer`
-    "decode" skips the preview (the benchmark's baseline). Raises UnreadableImage with a reason."""
+    "decode" skips the preview, "full" makes a full-size decode (the benchmark's baselines). Raises UnreadableImage
+    with a reason."""
     import rawpy
 
     if data is None:
@@ -61,7 +62,7 @@ def decode_raw(path: os.PathLike | str, data: bytes | None = None, min_side: int
         if width <= 0 or height <= 0:
             raise UnreadableImage(path, f"{fmt} file without an image (size {width}x{height})")
         exif = read_raw_exif(data)
-        preview = None if prefer == "decode" else _preview(raw, path, min_side, flip, min(width, height))
+        preview = None if prefer != "preview" else _preview(raw, path, min_side, flip, min(width, height))
         if preview is not None:
             image, preview_exif = preview
             if not exif and preview_exif:  # RAF, CR3: the camera's EXIF travels in the preview JPEG
