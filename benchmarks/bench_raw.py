@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     raw_decode.register()
-    width = int(round((args.megapixels * 1e6 * 1.5) ** 0.5)) // 2 * 2
-    height = int(round(width / 1.5)) // 2 * 2
+    width = round((args.megapixels * 1e6 * 1.5) ** 0.5) // 2 * 2
+    height = round(width / 1.5) // 2 * 2
     results = {"megapixels": round(width * height / 1e6, 1), "size": f"{width}x{height}", "repeats": args.repeats,
                "cpu": cpu_name(), "load_before": loadavg(), "files": {}}
     with tempfile.TemporaryDirectory() as folder:

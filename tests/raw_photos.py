@@ -7,9 +7,9 @@ import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from pidng.defs import CalibrationIlluminant, DNGVersion, PhotometricInterpretation
 from pidng.dng import DNG, Tag, Type, dngIFD, dngTag
+from PIL import Image
 
 # XYZ (D65) -> linear sRGB: with it as ColorMatrix1 the "camera" sees linear sRGB, so a decode gives the picture back.
 _XYZ_TO_SRGB = ((3.2406, -1.5372, -0.4986), (-0.9689, 1.8758, 0.0415), (0.0557, -0.2040, 1.0570))
@@ -50,7 +50,7 @@ def _ifd_tag(tag, ifd: dngIFD) -> dngTag:
 
 
 def _rational(x: float) -> list[int]:
-    return [int(round(x * 10000)), 10000]
+    return [round(x * 10000), 10000]
 
 
 def dng_bytes(rgb: np.ndarray, *, preview: str | None = "jpeg", preview_width: int | None = None,

@@ -14,7 +14,7 @@ from photo_tagger.core.raw_files import RAW_EXTENSIONS, fold_twins, twin_paths, 
 from photo_tagger.core.scan import is_photo_name
 from photo_tagger.core.types import FileStat, PreprocessSpec
 from photo_tagger.infra import raw_decode
-from tests.raw_photos import quadrants, write_dng
+from tests.raw_photos import write_dng
 
 RED, GREEN, BLUE, WHITE = (220, 30, 30), (30, 200, 30), (30, 30, 220), (235, 235, 235)
 
@@ -92,7 +92,7 @@ def test_orientation_is_honoured_by_the_preview_and_the_decode_alike(tmp_path, p
 
 def test_the_raws_own_exif_gives_its_date_and_camera(tmp_path):
     path = write_dng(tmp_path / "f.dng", preview="jpeg", taken="2023:08:14 18:05:00", make="Nikon", model="Z 6")
-    image, info = preprocess.open_rgb_and_info(path, min_side=64)
+    _image, info = preprocess.open_rgb_and_info(path, min_side=64)
     assert info.taken_at == datetime(2023, 8, 14, 18, 5, 0)
     assert (info.camera_make, info.camera_model, info.format) == ("Nikon", "Z 6", "DNG")
     assert (info.width, info.height) == (256, 192)
