@@ -23,6 +23,9 @@ class App:
         self._unsaved: dict = {}  # settings overridden for this process only (--store): their saved values
         self.progress_factory = None  # () -> core Progress, for work done on opening (a vector store rebuilt)
         self.settings_problems: list[str] = []  # bad values of settings.toml left at their defaults (for_settings)
+        from photo_tagger.infra import raw_decode
+
+        raw_decode.register()  # RAW files decode through LibRaw wherever a photo is opened (rawpy imported on use)
 
     def override(self, **values) -> None:
         """Use these settings in this process without saving them (command-line options)."""

@@ -130,7 +130,7 @@ def _tags(app, args) -> int:
     details = photo_details(app, record.id)
     decision, choices, result = details.decision, details.choices, details.item
     info = {
-        "path": record.path, "status": record.status, "skip_reason": record.skip_reason or None,
+        "path": record.path, "companions": list(details.companions), "status": record.status, "skip_reason": record.skip_reason or None,
         "tags": list(result.tags), "auto_tags": dict(decision.tags),
         "added_by_you": sorted(choices.added),
         "removed_by_you": sorted(choices.removed),
@@ -149,6 +149,8 @@ def _tags(app, args) -> int:
         say_json(info)
         return 0
     say(record.path)
+    for twin in details.companions:
+        say(f"  + {twin} (the same photo: its RAW or JPEG twin)")
     if record.status == "skipped":
         say(f"  skipped: {record.skip_reason}")
     scores = ", ".join(f"{t} ({decision_score(decision, t)})" for t in result.tags)

@@ -23,6 +23,7 @@ from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progre
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.library import containing_root, forget_photos
 from photo_tagger.core.photo_analysis import PhotoAnalyzer, analyze_all
+from photo_tagger.core.raw_files import are_twins, fold_twins, twin_key, with_twins
 from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, outermost, \
     prefix_relpath, walk_photos
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide, effective
@@ -61,12 +62,25 @@ class _MissingRecords:
     def __init__(self) -> None:
         self._by_id: dict[str, PhotoRecord] = {}
         self._by_hash: dict[str, list[str]] = {}
+        self._by_twin: dict[tuple[str, tuple[str, str]], list[str]] = {}
         self._lock = threading.Lock()
 
     def add(self, record: PhotoRecord) -> None:
         self._by_id[record.id] = record
         if record.content_hash:
             self._by_hash.setdefault(record.content_hash, []).append(record.id)
+        self._by_twin.setdefault((record.root, twin_key(record.relpath)), []).append(record.id)
+
+    def claim_twin(self, stat: FileStat) -> PhotoRecord | None:
+        """The record of this file's RAW or JPEG twin, gone from the scan (deleted, or folded into the file now
+        beside it): the file takes the photo over, with its tags, albums and choices (core/raw_files.py)."""
+        with self._lock:
+            for record_id in self._by_twin.get((stat.root, twin_key(stat.relpath)), ()):
+                record = self._by_id.get(record_id)
+                if record is not None and are_twins(record.relpath, stat.relpath):
+                    del self._by_id[record_id]
+                    return record
+        return None
 
     def claim(self, digest: str, model: str) -> PhotoRecord | None:
         """Called from decode threads: each missing record is claimed at most once."""
@@ -188,7 +202,8 @@ class Indexer:
         missing = _MissingRecords()
         all_roots = set(self.catalog.roots()) | set(roots)
         for root in roots:
-            inside = outermost(s for s in scope if containing_root(all_roots, s) == root) if scope else [root]
+            inside = outermost(with_twins(s for s in scope if containing_root(all_roots, s) == root)) \
+                if scope else [root]
             if not inside:
                 continue
             # A watched folder inside another belongs to itself only: the outer root skips it.
@@ -203,6 +218,7 @@ class Indexer:
                 report.unavailable.append(root)
                 log.warning("watched folder %s is missing or empty; its %d photos are kept", root, len(known))
                 continue
+            on_disk, _ = fold_twins(on_disk)  # a RAW beside its JPEG is that photo's companion, not a photo
             diff = diff_against_catalog(on_disk, known)
             work += [_Work(stat, None, "new") for stat in diff.new]
             work += [_Work(stat, record, "updated") for record, stat in diff.changed]
@@ -293,6 +309,9 @@ class Indexer:
             if old is not None:
                 moved = replace(old, root=item.stat.root, relpath=item.stat.relpath, mtime_ns=item.stat.mtime_ns)
                 return _Outcome(item, moved, moved_from=old)
+            twin = missing.claim_twin(item.stat) if item.kind == "new" else None
+            if twin is not None:  # read as an update of the twin's photo: same id, new file, new pixels
+                item = _Work(item.stat, twin, "updated")
             analysis: dict[str, object] = {}
             analyze = (lambda image: analysis.update(analyze_all(self.analyzers, image, digest, path))) \
                 if self.analyzers else None

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.raw_files import RawDecoder, is_raw_name
 from photo_tagger.core.types import PreprocessSpec
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,15 @@ class ImageInfo:
     camera_model: str | None = None
     gps_lat: float | None = None
     gps_lon: float | None = None
+
+
+_raw_decoder: RawDecoder | None = None
+
+
+def register_raw_decoder(decoder: RawDecoder | None) -> None:
+    """Like Pillow's register_open, for RAW files: the composition root registers LibRaw's adapter once."""
+    global _raw_decoder
+    _raw_decoder = decoder
 
 
 _setup_lock = threading.Lock()
@@ -145,6 +155,8 @@ def read_bytes(path) -> bytes:
 
 def _decode(path, min_side: int | None, data: bytes | None = None) -> tuple[Image.Image, ImageInfo]:
     _ensure_setup()
+    if is_raw_name(path):
+        return _decode_raw(path, min_side, data)
     try:
         fp = open(path, "rb") if data is None else io.BytesIO(data)
     except OSError as exc:
@@ -175,6 +187,34 @@ def _decode(path, min_side: int | None, data: bytes | None = None) -> tuple[Imag
             raise UnreadableImage(path, _bomb_reason(exc)) from exc
         except Exception as exc:  # OSError "truncated", SyntaxError, ValueError, EOFError ...
             raise UnreadableImage(path, "truncated or corrupt image data") from exc
+
+
+def _decode_raw(path, min_side: int | None, data: bytes | None) -> tuple[Image.Image, ImageInfo]:
+    decoder = _raw_decoder
+    if decoder is None:
+        raise UnreadableImage(path, "RAW files cannot be read here: no RAW decoder (rawpy) is installed")
+    if data is None:
+        try:
+            if os.stat(path).st_size == 0:
+                raise UnreadableImage(path, "empty file")
+        except OSError as exc:
+            raise UnreadableImage(path, _open_reason(exc)) from exc
+    elif not data:
+        raise UnreadableImage(path, "empty file")
+    try:
+        rendition = decoder(path, data, min_side)
+        img = rendition.image
+        if min_side is not None and img.size[0] * img.size[1] > BIG_DECODE_PIXELS:
+            img = _reduced(img, min_side)
+        rgb = to_rgb(img)
+    except UnreadableImage:
+        raise
+    except MemoryError as exc:
+        raise UnreadableImage(path, "RAW too large to decode (out of memory)") from exc
+    except Exception as exc:  # a decoder bug on one odd file must not cost the batch
+        log.warning("decoding RAW %r failed", path, exc_info=True)
+        raise UnreadableImage(path, f"cannot decode this RAW file ({type(exc).__name__})") from exc
+    return rgb, _info(rendition.exif, rendition.width, rendition.height, rendition.format)
 
 
 def _load(img: Image.Image, path, min_side: int | None) -> tuple[Image.Image, ImageInfo]:

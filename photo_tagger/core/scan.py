@@ -8,6 +8,7 @@ import stat as stat_mode
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from photo_tagger.core.raw_files import RAW_EXTENSIONS
 from photo_tagger.core.types import FileStat, PhotoRecord
 
 log = logging.getLogger(__name__)
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 PHOTO_EXTENSIONS = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif",
     ".heic", ".heif", ".hif", ".avif",
-})
+}) | RAW_EXTENSIONS
 
 
 def is_photo_name(name: str) -> bool:

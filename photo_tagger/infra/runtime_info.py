@@ -12,7 +12,7 @@ from pathlib import Path
 
 # Distributions that all install the same `onnxruntime` package folder and overwrite each other.
 ORT_DISTRIBUTIONS = ("onnxruntime", "onnxruntime-gpu", "onnxruntime-directml", "onnxruntime-openvino")
-PACKAGES = ("numpy", "pillow", "pi-heif", "tokenizers", "chromadb", "PySide6-Essentials", "watchdog",
+PACKAGES = ("numpy", "pillow", "pi-heif", "rawpy", "tokenizers", "chromadb", "PySide6-Essentials", "watchdog",
             "platformdirs", "defusedxml", "tenacity")
 EXPORT_PACKAGES = ("torch", "transformers", "onnx", "onnxscript")
 

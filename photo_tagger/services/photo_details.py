@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from photo_tagger.core.raw_files import companions_on_disk
 from photo_tagger.core.tagging import TagDecision, UserChoices, effective
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import foreign_record
@@ -27,6 +28,9 @@ class PhotoDetails:
     text_status: str = ""  # its text row's status (infra/catalog_text.py), "" when never judged nor read
     text_reason: str = ""  # why its text was not read (the gate's reason) or found nothing
     ocr_mode: str = "auto"  # the setting it was (or was not) read under
+    # The RAW (or JPEG) twins beside its file, shown as this one photo (core/raw_files.py): IMG_0001.CR2 for
+    # IMG_0001.JPG. Read from the disk when the details are asked for.
+    companions: tuple[str, ...] = ()
 
     @property
     def removed_tags(self) -> tuple[tuple[str, float | None], ...]:
@@ -54,7 +58,7 @@ def photo_details(app, photo_id: str) -> PhotoDetails | None:
     text_status, text_reason = catalog.text_states([photo_id]).get(photo_id, ("", ""))
     return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
                         choices.not_sensitive, sources, decision, choices, text, text_status, text_reason,
-                        app.settings.ocr)
+                        app.settings.ocr, tuple(companions_on_disk(record.path)))
 
 
 def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:

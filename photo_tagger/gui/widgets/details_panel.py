@@ -170,8 +170,9 @@ class DetailsPanel(QScrollArea):
         record = details.record
         self.placeholder.hide()
         self.content.show()
-        self.name.setText(os.path.basename(record.path))
-        self.name.setToolTip(record.path)
+        twins = details.companions  # a RAW + JPEG pair is one photo: both files are named
+        self.name.setText("\n".join([os.path.basename(record.path), *(f"+ {os.path.basename(t)}" for t in twins)]))
+        self.name.setToolTip("\n".join([record.path, *twins]))
         self.path.setText(os.path.dirname(record.path))
         found = record_date(record)
         self.taken.setText(found.shown() if found else "unknown")
