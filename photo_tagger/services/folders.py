@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import Forgotten, add_roots, forget_root, resolve_folder
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.types import IndexReport
+
+if TYPE_CHECKING:
+    from photo_tagger.infra.catalog import Catalog as SqliteCatalog
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +59,14 @@ def remove_orphans(app) -> dict[str, int]:
     """Rows left for photos the catalog no longer holds (older versions' watcher replaced records under new ids)
     go, once per explicit index run, `watch` start or repair, not per watched change: a scan of each photo table.
     The vector store's copies of them go when it is next opened (its count no longer matches the catalog's)."""
-    if getattr(app.catalog, "read_only", ""):
+    return remove_orphan_rows(app.catalog)
+
+
+def remove_orphan_rows(catalog: SqliteCatalog) -> dict[str, int]:
+    """remove_orphans with the catalog alone (library repair); nothing on a read-only catalog."""
+    if catalog.read_only:
         return {}
-    removed = app.catalog.remove_orphans()
+    removed = catalog.remove_orphans()
     if removed:
         log.warning("removed rows of photos no longer in the library: %s",
                     ", ".join(f"{n} {table}" for table, n in removed.items()))
