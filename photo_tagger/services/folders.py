@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def refuse_read_only(library_dir: Path) -> None:
+    """Indexing writes the catalog at every step: a library on a read-only disk is refused before any work."""
+    from photo_tagger.infra.storage_faults import ReadOnlyDisk, is_read_only, read_only_message
+
+    if library_dir.is_dir() and is_read_only(library_dir):
+        raise ReadOnlyDisk(read_only_message(library_dir))
+
+
 def index_folders(app, roots: list[str], scope: list[str], progress, control: JobControl,
                   patience: float | None = None) -> IndexReport:
     """An index run that waits out a shared store's outages (`patience` seconds, None: until cancelled); the
@@ -83,7 +91,9 @@ def rescan(app, root: str, folder: str, progress, control: JobControl) -> IndexR
 
 
 def index_changes(app, scope: list[str], progress: Progress, control: JobControl) -> IndexReport | None:
-    """Index what the folder watcher saw change, under the roots watched now (None when none is left)."""
+    """Index what the folder watcher saw change, under the roots watched now (None when none is left), then settle
+    the tags as every index run does: `watch` and the window's live watching (scope [] : a catch-up of every root).
+    A shared store's outage is waited out until `control` is cancelled."""
     roots = app.catalog.roots()
     under = [p for p in scope if any(is_under(p, r) for r in roots)]
     if not roots or (scope and not under):
