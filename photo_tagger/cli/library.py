@@ -149,7 +149,7 @@ def _watch(app, args) -> int:
             say(f"{time.strftime('%H:%M:%S')} {report.summary('changes')}", flush=True)
 
     loop = WatchLoop(index)
-    watcher = folder_watcher(app, roots, loop.on_changes, args.debounce)
+    watcher = folder_watcher(app.paths.app_dirs(), roots, loop.on_changes, args.debounce)
     _finish_pending_retag(app)
     say(f"Catching up on {len(roots)} folder(s)...", flush=True)
     remove_orphans(app)

@@ -11,8 +11,11 @@ from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.infra import store_auth
 from photo_tagger.infra.caddy_config import DEBIAN_INTERNAL_CA, ProxyPlan, caddyfile, new_token
 
-__all__ = ["DEBIAN_INTERNAL_CA", "ProxyConfig", "ProxyPlan", "check_server", "forget_token", "save_token",
-           "server_url", "write_proxy_config"]
+TOKEN_ENV = store_auth.TOKEN_ENV  # the environment variable a token can come from instead of the keyring
+
+__all__ = ["DEBIAN_INTERNAL_CA", "TOKEN_ENV", "ProxyConfig", "ProxyPlan", "ServerAnswer", "access_summary",
+           "check_server", "forget_token", "has_saved_token", "probe_server", "save_token", "server_url",
+           "write_proxy_config"]
 
 
 def server_url(url: str) -> str:
@@ -34,14 +37,43 @@ def forget_token(url: str) -> bool:
     return store_auth.forget_token(url)
 
 
-def check_server(url: str, ca_file: str) -> str:
-    """How this computer reaches the server ("token from the keyring", "no token"); raises the one-line problem
-    when it does not answer like a Chroma server."""
+def has_saved_token(url: str) -> bool:
+    return store_auth.has_saved_token(url)
+
+
+@dataclass(frozen=True)
+class ServerAnswer:
+    problem: str  # what is wrong, in words ("" : it answers like a Chroma server)
+    token_from: str  # "environment", "keyring", "typed" or "" (no token)
+
+
+def probe_server(url: str, ca_file: str, token: str = "") -> ServerAnswer:
+    """Connect as the app will (its token, the CA file; `token`: one typed but not saved yet) and say what is
+    wrong. Blocks up to a few seconds: never on the GUI thread."""
     access = store_auth.StoreAccess.for_server(url, ca_file)
-    problem = store_auth.probe(access)
-    if problem:
-        raise PhotoTaggerError(problem)
-    return f"token from the {access.token_source}" if access.token else "no token"
+    if token:
+        access = store_auth.StoreAccess(url, token, ca_file)
+    source = "typed" if token else access.token_source if access.token else ""
+    return ServerAnswer(store_auth.probe(access) or "", source)
+
+
+def check_server(url: str, ca_file: str) -> str:
+    """`store check`: how this computer reaches the server ("token from the keyring", "no token"); raises the
+    one-line problem when it does not answer like a Chroma server."""
+    answer = probe_server(url, ca_file)
+    if answer.problem:
+        raise PhotoTaggerError(answer.problem)
+    return f"token from the {answer.token_from}" if answer.token_from else "no token"
+
+
+def access_summary(url: str, ca_file: str) -> dict:
+    """Where the library's vectors live and where a server's token would come from: never the token itself."""
+    if not url:
+        return {"url": "", "token": "", "ca_file": ""}
+    access = store_auth.StoreAccess.for_server(url, ca_file)
+    token = f"from the {access.token_source}" if access.token else "none" + (
+        f" ({access.keyring_problem})" if access.keyring_problem else "")
+    return {"url": url, "token": token, "ca_file": access.ca_file}
 
 
 @dataclass(frozen=True)
