@@ -397,6 +397,12 @@ class App:
 
         return OnnxTextEncoder(self.active_model(), device=self.settings.device, threads=self.settings.threads)
 
+    def close_encoders_for(self, key: str) -> None:
+        """Close the sessions encoders_for made for one model content (a removed model's files go now)."""
+        made = self.__dict__.get("_other_encoders", {}).pop(key, None)
+        if made is not None:
+            made[1].close()
+
     def loaded_providers(self) -> list[str] | None:
         """The execution providers of an encoder session this process has loaded already, else None: asking
         makes no encoder and loads no model (Help > About)."""

@@ -66,10 +66,10 @@ def install_model(app, folder: str, progress: Progress, control: JobControl, nam
         raise ModelError(f"{name!r} cannot name a model: no slashes or colons, and not starting with a dot")
     # What the status bar adds after the job's description ("Installing the model"): not the description again.
     progress.started(None, "copying and checking it; a transformers checkpoint is exported first: a minute or two")
-    model = measure(app, app.models.install_folder(Path(folder), name=name), progress)
-    use_if_none_chosen(app, model)
+    model = app.models.install_folder(Path(folder), name=name)
+    installed = _settle_installed(model, None, **_install_settings(app), progress=progress)
     progress.finished()
-    return model
+    return installed.model
 
 
 def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl | None):
@@ -80,21 +80,20 @@ def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl |
     raises one ModelError saying what to do instead."""
     progress.started(None, f"downloading {hub_id} from the Hugging Face hub")
     # A ready ONNX model (Immich's layout) needs no torch; a transformers checkpoint is exported.
-    model = app.models.install(hub_id, progress=progress, control=control)
-    model = measure(app, model, progress)
-    use_if_none_chosen(app, model)
+    installed = install_source(app.models, hub_id, **_install_settings(app), progress=progress, control=control)
     progress.finished()
-    return model
+    return installed.model
 
 
-def measure(app, model, progress: Progress | None = None):
-    """Measure the model's images/s on this machine (its device and threads settings) and note its languages, in
-    its manifest; a model whose measuring fails is still installed, only unmeasured (`model measure` retries)."""
-    return measured(model, app.settings.device, app.settings.threads, progress)
+def _install_settings(app) -> dict:
+    """What an install reads and writes of the settings (the window's adapter; the CLI has its own)."""
+    return {"device": app.settings.device, "threads": app.settings.threads, "chosen_model": app.settings.model,
+            "choose_model": lambda name: app.update_settings(model=name)}
 
 
 def measured(model: InstalledModel, device: str, threads: int, progress: Progress | None = None) -> InstalledModel:
-    """measure() with the settings it reads."""
+    """Measure the model's images/s on this machine (`device`, `threads`) and note its languages, in its manifest;
+    a model whose measuring fails is still installed, only unmeasured (`model measure` retries)."""
     if progress is not None:
         progress.started(None, "measuring its speed on this computer")
     try:
@@ -180,12 +179,6 @@ def remove_model(app, name: str, force: bool = False) -> str:
                                 else "")
 
 
-def use_if_none_chosen(app, model) -> None:
-    """A model just installed becomes the one in use when settings name none."""
-    if not app.settings.model:
-        app.update_settings(model=model.name)
-
-
 def model_precisions(app) -> tuple[str, ...]:
     """The active model's image-encoder precisions (fp32 only when no model can be read)."""
     try:
@@ -207,14 +200,16 @@ class Installed:
 def install_source(models: ModelStore, source: str, *, device: str, threads: int, chosen_model: str,
                    choose_model: Callable[[str], None], name: str | None = None, int8: bool = False,
                    replace: bool = False, revision: str | None = None, agreement_check: bool = True,
-                   progress: Progress | None = None, on_step: Callable[[str], None] | None = None) -> Installed:
+                   progress: Progress | None = None, control: JobControl | None = None,
+                   on_step: Callable[[str], None] | None = None) -> Installed:
     """`photo-tagger model install SOURCE`: a ready ONNX model (hub id or folder, no torch) or a transformers
     checkpoint (exported), checked, measured here, and made the one in use (`choose_model`) when settings name
-    none (`chosen_model` empty). `on_step` hears the steps after the download ("Measuring its speed...")."""
+    none (`chosen_model` empty). `progress` hears a download's bytes, then the measuring; `control` can cancel a
+    download (what was fetched is kept); `on_step` hears the steps after it ("Measuring its speed...")."""
     before = _installed_key(models, name) if replace else None
     model = models.install(source, name=name, int8=int8, replace=replace, revision=revision,
-                           agreement_check=agreement_check, progress=progress)
-    return _settle_installed(model, before, device, threads, chosen_model, choose_model, on_step)
+                           agreement_check=agreement_check, progress=progress, control=control)
+    return _settle_installed(model, before, device, threads, chosen_model, choose_model, on_step, progress)
 
 
 def import_model(models: ModelStore, folder: Path, *, device: str, threads: int, chosen_model: str,
@@ -228,10 +223,10 @@ def import_model(models: ModelStore, folder: Path, *, device: str, threads: int,
 
 def _settle_installed(model: InstalledModel, replaced_key: str | None, device: str, threads: int,
                       chosen_model: str, choose_model: Callable[[str], None],
-                      on_step: Callable[[str], None] | None) -> Installed:
+                      on_step: Callable[[str], None] | None = None, progress: Progress | None = None) -> Installed:
     if on_step is not None:
         on_step("Measuring its speed on this computer...")
-    model = measured(model, device, threads)
+    model = measured(model, device, threads, progress)
     if not chosen_model:
         choose_model(model.name)
     in_use = (chosen_model or model.name) == model.name
