@@ -11,11 +11,11 @@ from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.core.vector_metadata import copied_metadata
-from photo_tagger.infra.store_copy import CopyReport
-from photo_tagger.infra.store_retry import StoreRetry
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both bring chromadb: imported where a migration runs, not when the CLI starts
     from photo_tagger.infra.catalog import Catalog
+    from photo_tagger.infra.store_copy import CopyReport
+    from photo_tagger.infra.store_retry import StoreRetry
 
 LOCAL = "local"
 # A copy waits this long for an unreachable server before it stops; a re-run carries on where it stopped.

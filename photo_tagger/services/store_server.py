@@ -8,14 +8,21 @@ from pathlib import Path
 
 from photo_tagger.config import Settings
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.infra import store_auth
 from photo_tagger.infra.caddy_config import DEBIAN_INTERNAL_CA, ProxyPlan, caddyfile, new_token
 
-TOKEN_ENV = store_auth.TOKEN_ENV  # the environment variable a token can come from instead of the keyring
-
-__all__ = ["DEBIAN_INTERNAL_CA", "TOKEN_ENV", "ProxyConfig", "ProxyPlan", "ServerAnswer", "access_summary",
-           "check_server", "forget_token", "has_saved_token", "probe_server", "save_token", "server_url",
+__all__ = ["DEBIAN_INTERNAL_CA", "ProxyConfig", "ProxyPlan", "ServerAnswer", "access_summary", "check_server",
+           "forget_token", "has_saved_token", "probe_server", "save_token", "server_url", "token_variable",
            "write_proxy_config"]
+
+# infra.store_auth is imported where it is used: it brings httpx and chromadb's errors, which commands that never
+# reach a server do not load (tests/e2e/test_cli_imports.py).
+
+
+def token_variable() -> str:
+    """The environment variable a token can come from instead of the keyring."""
+    from photo_tagger.infra.store_auth import TOKEN_ENV
+
+    return TOKEN_ENV
 
 
 def server_url(url: str) -> str:
@@ -29,15 +36,21 @@ def server_url(url: str) -> str:
 
 
 def save_token(url: str, token: str) -> None:
+    from photo_tagger.infra import store_auth
+
     store_auth.save_token(url, token)
 
 
 def forget_token(url: str) -> bool:
     """Whether a token was saved (and is now gone)."""
+    from photo_tagger.infra import store_auth
+
     return store_auth.forget_token(url)
 
 
 def has_saved_token(url: str) -> bool:
+    from photo_tagger.infra import store_auth
+
     return store_auth.has_saved_token(url)
 
 
@@ -50,6 +63,8 @@ class ServerAnswer:
 def probe_server(url: str, ca_file: str, token: str = "") -> ServerAnswer:
     """Connect as the app will (its token, the CA file; `token`: one typed but not saved yet) and say what is
     wrong. Blocks up to a few seconds: never on the GUI thread."""
+    from photo_tagger.infra import store_auth
+
     access = store_auth.StoreAccess.for_server(url, ca_file)
     if token:
         access = store_auth.StoreAccess(url, token, ca_file)
@@ -68,6 +83,8 @@ def check_server(url: str, ca_file: str) -> str:
 
 def access_summary(url: str, ca_file: str) -> dict:
     """Where the library's vectors live and where a server's token would come from: never the token itself."""
+    from photo_tagger.infra import store_auth
+
     if not url:
         return {"url": "", "token": "", "ca_file": ""}
     access = store_auth.StoreAccess.for_server(url, ca_file)

@@ -84,7 +84,7 @@ class SettingsDialog(QDialog):
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText(self._token_placeholder(settings.store_url))
         self.token.setToolTip("The token the server's proxy checks (`photo-tagger store serve-config` makes one). It "
-                              f"is kept in the system keyring; without one, set {store_server.TOKEN_ENV}.")
+                              f"is kept in the system keyring; without one, set {store_server.token_variable()}.")
         self.ca_file = QLineEdit(settings.store_ca_file, self)
         self.ca_file.setPlaceholderText("the usual public certificate authorities")
         self.ca_file.setToolTip("The certificate (PEM) of the authority that signed the server's certificate, e.g. "
