@@ -90,8 +90,9 @@ class LabelRenamed:
 
 def rename_label(app, old: str, new: str, progress: Progress | None = None,
                  control: JobControl | None = None) -> LabelRenamed:
-    """`labels rename OLD NEW` and the window's Rename: the label gets the new name, its photos keep their tags and
-    the user's choices under it, then the library is retagged (as save_labels_and_retag)."""
+    """`labels rename OLD NEW`: the label gets the new name, its photos keep their tags and the user's choices under
+    it, then the library is retagged. The window's renames go with its other edits through save_labels_and_retag:
+    the same guard, marker, save, rename and retag (_save_and_retag)."""
     new = new.strip()
     edited = renamed(app.labels(), old, new)
     saved = _save_and_retag(app, edited, {old: new}, f"renaming the label {old!r}", progress, control)
