@@ -400,6 +400,18 @@ class App:
 
         return OnnxTextEncoder(self.active_model(), device=self.settings.device, threads=self.settings.threads)
 
+    def close_encoders_for(self, key: str) -> None:
+        """Close the sessions encoders_for made for one model content (a removed model's files go now)."""
+        made = self.__dict__.get("_other_encoders", {}).pop(key, None)
+        if made is not None:
+            made[1].close()
+
+    def loaded_providers(self) -> list[str] | None:
+        """The execution providers of an encoder session this process has loaded already, else None: asking
+        makes no encoder and loads no model (Help > About)."""
+        made = [self.__dict__[name] for name in ("image_encoder", "text_encoder") if name in self.__dict__]
+        return next((p for p in (e.loaded_providers for e in made) if p), None)
+
     @serialized
     def encoders_for(self, name: str):
         """(image encoder, text encoder) of an installed model that is not the one in use, made once per process

@@ -5,8 +5,9 @@ from __future__ import annotations
 from photo_tagger import __version__
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.infra import runtime_info
-from photo_tagger.infra.qt_platform import check_desktop
+from photo_tagger.services import diagnostics
+from photo_tagger.services.diagnostics import check_desktop
+from photo_tagger.services.store_server import access_summary
 
 
 def register(subparsers) -> None:
@@ -20,13 +21,13 @@ def register(subparsers) -> None:
 
 
 def collect(app) -> dict:
-    ort = runtime_info.onnxruntime_info()
+    ort = diagnostics.onnxruntime_info()
     report = {
         "photo_tagger": __version__,
-        "python": runtime_info.python_info(),
-        "packages": {name: runtime_info.package_version(name) or None for name in runtime_info.PACKAGES},
-        "export_packages": {name: runtime_info.package_version(name) or None
-                            for name in runtime_info.EXPORT_PACKAGES},
+        "python": diagnostics.python_info(),
+        "packages": {name: diagnostics.package_version(name) or None for name in diagnostics.PACKAGES},
+        "export_packages": {name: diagnostics.package_version(name) or None
+                            for name in diagnostics.EXPORT_PACKAGES},
         "onnxruntime": {"version": ort.version, "providers": ort.providers, "distributions": ort.installed,
                         "native_library_from": ort.loaded_from},
         "paths": {"config": str(app.paths.settings_file), "models": str(app.paths.models_dir),
@@ -61,15 +62,7 @@ def _check_active_model(app, problems: list[str]) -> dict | None:
 
 def _store(app) -> dict:
     """Where the library's vectors live and where a server's token would come from: never the token itself."""
-    from photo_tagger.infra.store_auth import StoreAccess
-
-    url = app.settings.store_url
-    if not url:
-        return {"url": "", "token": "", "ca_file": ""}
-    access = StoreAccess.for_server(url, app.settings.store_ca_file)
-    token = f"from the {access.token_source}" if access.token else "none" + (
-        f" ({access.keyring_problem})" if access.keyring_problem else "")
-    return {"url": url, "token": token, "ca_file": access.ca_file}
+    return access_summary(app.settings.store_url, app.settings.store_ca_file)
 
 
 def _check_desktop(problems: list[str]) -> dict:

@@ -15,7 +15,8 @@ from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.photo_text import texts_waiting
 from photo_tagger.core.types import IndexReport
-from photo_tagger.services.folders import add_folders, folder_counts, remove_orphans, stop_watching
+from photo_tagger.services.folders import add_folders, folder_counts, index_changes, refuse_read_only, remove_orphans, \
+    stop_watching
 from photo_tagger.services.pending_retag import finish_pending_retag, retag_pending
 
 log = logging.getLogger(__name__)
@@ -45,16 +46,8 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_watch)
 
 
-def _refuse_read_only(app) -> None:
-    """Indexing writes the catalog at every step: a library on a read-only disk is refused before any work."""
-    from photo_tagger.infra.storage_faults import ReadOnlyDisk, is_read_only, read_only_message
-
-    if app.paths.library_dir.is_dir() and is_read_only(app.paths.library_dir):
-        raise ReadOnlyDisk(read_only_message(app.paths.library_dir))
-
-
 def _index(app, args) -> int:
-    _refuse_read_only(app)
+    refuse_read_only(app.paths.library_dir)
     folders = [resolve_folder(p) for p in args.paths]
     progress = TerminalProgress(enabled=None if not args.json else False)
     app.vector_store()  # the store must answer now (a mistyped URL fails in seconds); later outages are waited out
@@ -130,26 +123,37 @@ def _status(app, args) -> int:
 
 
 def _watch(app, args) -> int:
+    from photo_tagger.core.jobs import Cancelled
     from photo_tagger.core.watching import WatchLoop
     from photo_tagger.services.watching import folder_watcher
 
-    _refuse_read_only(app)
+    refuse_read_only(app.paths.library_dir)
     roots = app.catalog.roots()
     if not roots:
         raise PhotoTaggerError("no folders are watched yet: photo-tagger index FOLDER")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop, control = threading.Event(), JobControl()
+
+    def stopped(*_) -> None:  # SIGTERM: a run in progress stops at its next batch (resumable), like Ctrl+C
+        stop.set()
+        control.cancel()
+
+    signal.signal(signal.SIGTERM, stopped)
 
     def index(scope: list[str]) -> None:
-        report = app.indexer.index(roots, scope=scope)
-        say(f"{time.strftime('%H:%M:%S')} {report.summary('changes')}", flush=True)
+        # The same service as the window's live watching: index what changed, then settle the tags as `index` does.
+        try:
+            report = index_changes(app, scope, TerminalProgress(enabled=False), control)
+        except Cancelled:
+            return
+        if report is not None:
+            say(f"{time.strftime('%H:%M:%S')} {report.summary('changes')}", flush=True)
 
     loop = WatchLoop(index)
-    watcher = folder_watcher(app, roots, loop.on_changes, args.debounce)
+    watcher = folder_watcher(app.paths.app_dirs(), roots, loop.on_changes, args.debounce)
     _finish_pending_retag(app)
     say(f"Catching up on {len(roots)} folder(s)...", flush=True)
     remove_orphans(app)
-    with watcher, app.store_retry.patient(None, stop=stop):
+    with watcher:
         index([])
         for root, reason in watcher.failed_roots.items():
             say(f"warning: not watching {root}: {reason}", flush=True)

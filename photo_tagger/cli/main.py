@@ -60,7 +60,7 @@ def run(argv: list[str]) -> int:
         log_file = configure_logging(app.paths.log_dir, args.verbose)
         if args.command is None:
             from photo_tagger.gui.launch import launch
-            from photo_tagger.infra.qt_platform import check_desktop
+            from photo_tagger.services.diagnostics import check_desktop
 
             desktop = check_desktop()  # before Qt, which aborts with a misleading message
             if not desktop.ok:
@@ -92,18 +92,10 @@ def run(argv: list[str]) -> int:
 def _unexpected(exc: Exception, command: str | None, app, log_file) -> int:
     """A full disk or a damaged file is said as such (exit 1); anything else is a bug (exit 70). Either way one
     line on the console; the traceback goes to the log file only."""
-    from photo_tagger.infra.storage_faults import DamagedFile, damaged_file, disk_full_message, is_damaged, \
-        is_disk_full, is_nearly_full
+    from photo_tagger.services.diagnostics import explain_failure
 
     library = app.paths.library_dir if app is not None else None
-    message = None
-    # Chroma words some out-of-space failures as its own ("Error in compaction"): a nearly full disk explains them.
-    if is_disk_full(exc, library) or (library is not None and is_nearly_full(library)):
-        message = disk_full_message(library) if library else f"the disk is full ({exc})"
-    elif is_damaged(exc) and app is not None:
-        found = damaged_file(_sqlite_files(app))
-        if found is not None:
-            message = str(DamagedFile(*found))
+    message = explain_failure(exc, library, _sqlite_files(app) if app is not None else [])
     log.error("%s in %s", "error" if message else "unexpected error", command, exc_info=exc,
               extra={"console": False})
     if message:

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
-
-from photo_tagger.core.errors import ModelError
 from photo_tagger.core.model_comparison import SAMPLE_SIZE
-from photo_tagger.infra.model_catalogue import human_bytes
-from photo_tagger.infra.model_costs import costs_of, rate_text
-from photo_tagger.infra.ready_models import DEFAULT_READY
 from photo_tagger.services import models as model_service
-from photo_tagger.services.models import use_if_none_chosen
+from photo_tagger.services.models import DEFAULT_READY, costs_of, human_bytes, rate_text
 
 
 def register(subparsers) -> None:
@@ -85,11 +79,12 @@ def register(subparsers) -> None:
 
 def _install(app, args) -> int:
     say(f"Installing {args.source}...")
-    before = _installed_key(app, args.name) if args.replace else None
-    model = app.models.install(args.source, name=args.name, int8=args.int8, replace=args.replace,
-                               revision=args.revision, agreement_check=not args.no_agreement_check,
-                               progress=TerminalProgress(unit="B"))  # a hub download's bytes (on a terminal)
-    _report_installed(app, model, before)
+    installed = model_service.install_source(
+        app.models, args.source, **_choosing(app), name=args.name, int8=args.int8, replace=args.replace,
+        revision=args.revision, agreement_check=not args.no_agreement_check,
+        progress=TerminalProgress(unit="B"))  # a hub download's bytes (on a terminal)
+    _report_installed(installed)
+    model = installed.model
     check = model.manifest.get("self_check")
     if check:  # a ready model (infra/ready_models.py)
         say(f"  From {model.manifest['source']} at {model.manifest['revision'][:19]}; self-check: shapes and norms "
@@ -103,38 +98,26 @@ def _install(app, args) -> int:
 
 
 def _import(app, args) -> int:
-    before = _installed_key(app, args.name or _manifest_name(args.folder)) if args.replace else None
-    model = app.models.import_folder(args.folder, name=args.name, replace=args.replace)
-    _report_installed(app, model, before)
+    _report_installed(model_service.import_model(app.models, args.folder, **_choosing(app), name=args.name,
+                                                 replace=args.replace))
     return 0
 
 
-def _installed_key(app, name: str | None) -> str | None:
-    """The content key of the model installed as `name` now (None: none, or unreadable)."""
-    try:
-        return app.models.get(name).key if name else None
-    except (ModelError, KeyError, TypeError):
-        return None
+def _choosing(app) -> dict:
+    """What an install reads and writes of the settings: where it measures, and the model in use."""
+    return {"device": app.settings.device, "threads": app.settings.threads, "chosen_model": app.settings.model,
+            "choose_model": lambda name: app.update_settings(model=name), "on_step": lambda step: say(f"  {step}")}
 
 
-def _manifest_name(folder: Path) -> str | None:
-    try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("name")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _report_installed(app, model, replaced_key: str | None = None) -> None:
-    say("  Measuring its speed on this computer...")
-    model = model_service.measure(app, model)
-    use_if_none_chosen(app, model)
-    active = " (in use)" if app.settings.model == model.name else f" (use it: photo-tagger model use {model.name})"
+def _report_installed(installed) -> None:
+    model = installed.model
+    active = " (in use)" if installed.in_use else f" (use it: photo-tagger model use {model.name})"
     say(f"Installed {model.name}{active}: {model.embedding_dim}-d embeddings, "
         f"{model.preprocess_spec.image_size} px, {'+'.join(model.precisions)}, in {model.path}")
-    if replaced_key and replaced_key != model.key:  # the library keys embeddings by content (InstalledModel.key)
+    if installed.new_content:
         say(f"  New content for {model.name}: photos encoded by the replaced one are re-encoded by the next "
             "index, and its cached text vectors are dropped")
-    _say_speed(model.name, costs_of(model))
+    _say_speed(model.name, installed.costs)
 
 
 def _say_speed(name: str, costs) -> None:
@@ -229,50 +212,20 @@ def _measure(app, args) -> int:
     return 0
 
 
-def _active_name(app) -> str:
-    try:
-        return app.active_model().name
-    except ModelError:
-        return ""
-
-
 def _use(app, args) -> int:
-    model = app.models.get(args.name)
-    model.check_files()
-    if not args.now and _active_name(app) not in ("", model.name):
-        _encode_all_first(app, model.name)
-    if _tried(app, model.name):  # keep what its trial encoded (services/model_trial.py)
-        from photo_tagger.services.model_trial import switch_to
+    def encoding(state) -> None:
+        say(f"Encoding your {state.photos} photos with {state.model} before switching ({state.encoded} done "
+            f"before); {state.current} serves searches and tags until then. Ctrl-C stops; `model use "
+            f"{state.model}` goes on later (--now switches at once)")
 
-        report = switch_to(app, model.name)
-        say(f"Now using {model.name}: {report.adopted} photos keep the vectors its trial made; the next index "
-            f"encodes the other {report.to_encode}")
-        return 0
-    app.update_settings(model=model.name)
-    say(f"Now using {model.name}")
+    done = model_service.use_model(app, args.name, now=args.now, progress=TerminalProgress(unit="photo"),
+                                   before_encoding=encoding)
+    if done.adopted is not None:
+        say(f"Now using {done.model}: {done.adopted} photos keep the vectors its trial made; the next index "
+            f"encodes the other {done.to_encode}")
+    else:
+        say(f"Now using {done.model}")
     return 0
-
-
-def _encode_all_first(app, name: str) -> None:
-    """Encode every photo with `name` before the switch, as a trial of the whole library (resumable: Ctrl-C keeps
-    what was encoded); the model in use serves searches and tags meanwhile."""
-    from photo_tagger.core.jobs import JobControl
-    from photo_tagger.services import model_trial
-
-    state = model_trial.trial_state(app, name, None)
-    if state.complete:
-        return
-    say(f"Encoding your {state.photos} photos with {name} before switching ({state.encoded} done before); "
-        f"{state.current} serves searches and tags until then. Ctrl-C stops; `model use {name}` goes on later "
-        f"(--now switches at once)")
-    model_trial.encode_trial(app, name, None, TerminalProgress(unit="photo"), JobControl())
-
-
-def _tried(app, name: str) -> bool:
-    """Whether `name`, not in use, has trial vectors (told from a small file, without opening the library)."""
-    from photo_tagger.services.model_trial import has_trial
-
-    return name != _active_name(app) and has_trial(app, name)
 
 
 def _verify(app, args) -> int:
@@ -280,21 +233,14 @@ def _verify(app, args) -> int:
     if not names:
         say("No models installed.")
         return 0
-    failed = 0
-    for name in names:
-        try:
-            problems = app.models.get(name).verify()
-        except ModelError as exc:
-            problems = [str(exc)]
+    found = model_service.verify_models(app.models, names)
+    for name, problems in found.items():
         say(f"{name}: {'ok' if not problems else 'FAILED: ' + '; '.join(problems)}")
-        failed += bool(problems)
-    return 1 if failed else 0
+    return 1 if any(found.values()) else 0
 
 
 def _remove(app, args) -> int:
-    from photo_tagger.services.models import remove_model
-
-    say(remove_model(app, args.name, force=args.force))
+    say(model_service.remove_model(app, args.name, force=args.force))
     return 0
 
 
@@ -311,20 +257,14 @@ def _sample_size(text: str) -> int:
 
 
 def _try(app, args) -> int:
-    from photo_tagger.core.jobs import JobControl
-    from photo_tagger.services import model_trial
+    def trying(state) -> None:
+        if not args.json:
+            say(f"Trying {args.name} on {state.photos} of your {state.library} photos (in use: {state.current}); "
+                f"{state.encoded} encoded before")
 
-    state = model_trial.trial_state(app, args.name, None if args.all else args.sample)
-    if not state.photos:
-        raise ModelError(f"no photo is indexed with {state.current} yet: index a folder first")
-    if not args.json:
-        say(f"Trying {args.name} on {state.photos} of your {state.library} photos (in use: {state.current}); "
-            f"{state.encoded} encoded before")
-    if not state.complete:
-        state = model_trial.encode_trial(app, args.name, None if args.all else args.sample,
-                                         TerminalProgress(unit="photo"), JobControl())
-    result = model_trial.compare(app, args.name, args.sample)
-    paths = {i: r.path for i, r in model_trial.photo_records(app, result).items()}
+    trial = model_service.try_model(app, args.name, args.sample, every_photo=args.all,
+                                    progress=TerminalProgress(unit="photo"), before_encoding=trying)
+    state, result, paths = trial.state, trial.comparison, trial.paths
     if args.json:
         say_json({**result.as_json(paths), "encoded": state.encoded, "library": state.library})
         return 0

@@ -13,7 +13,7 @@ from photo_tagger.cli.photos import find_photo, hit_dict
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
 from photo_tagger.core.query import HELP as QUERY_HELP
-from photo_tagger.services.search import like_photo, search
+from photo_tagger.services.search import search, similar
 
 MAX_RESULTS = 100_000  # a bound far above any page of results; a huge number overflowed SQLite's integers
 
@@ -135,22 +135,12 @@ def _search(app, args) -> int:
 
 def _similar(app, args) -> int:
     filters = filters_from_args(app, args)
-    store = app.vector_store()
     try:
         record = find_photo(app, args.photo)
     except PhotoTaggerError:
         if not args.photo.is_file():
             raise
-        record = None
-    if record is not None:
-        embedding = store.get_embeddings([record.id]).get(record.id)
-        if embedding is None:
-            raise PhotoTaggerError(f"{args.photo} has no embedding for model {app.active_model().name} yet "
-                                   "(photo-tagger index its folder)")
-        exclude = record.id
-    else:  # outside the library: encoded on the fly, nothing is stored
-        from photo_tagger.core.preprocess import load_pixels
-
-        embedding = app.image_encoder.encode_images(load_pixels(args.photo, app.image_encoder.preprocess_spec)[None])[0]
-        exclude = None
-    return _print(like_photo(app, embedding, args.plus, filters, args.limit, exclude=exclude), args)
+        record = None  # outside the library: encoded on the fly, nothing is stored
+    result = similar(app, record.id if record else None, args.plus, filters, args.limit, path=args.photo,
+                     shown_as=str(args.photo))
+    return _print(result, args)

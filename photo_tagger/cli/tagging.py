@@ -18,8 +18,7 @@ from photo_tagger.core.tagging import TagDecision
 from photo_tagger.services import browsing, tag_edits
 from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.label_report import changes_since, edited_names, label_report, side_effects_of, tags_now
-from photo_tagger.services.labels import check_labels_editable, dry_run, rename_labels, renamed, save_labels_and_retag
-from photo_tagger.services.pending_retag import mark_retag_pending
+from photo_tagger.services.labels import check_labels_editable, dry_run, rename_label, save_labels_and_retag
 from photo_tagger.services.retagging import retag_library
 
 
@@ -276,14 +275,9 @@ def _labels_change(app, args) -> int:
 
 @_holding_library
 def _labels_rename(app, args) -> int:
-    new = args.new.strip()
-    edited = renamed(app.labels(), args.old, new)
-    mark_retag_pending(app, f"renaming the label {args.old!r}")
-    app.save_labels(edited)
-    touched = rename_labels(app, {args.old: new})
-    say(f"Renamed {args.old!r} to {new!r} ({len(touched)} photos keep their tags and your changes)")
-    report = run_retag(app)
-    say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
+    done = rename_label(app, args.old, args.new, progress=TerminalProgress(unit="photo"))
+    say(f"Renamed {done.old!r} to {done.new!r} ({done.photos} photos keep their tags and your changes)")
+    say(f"Retagged {done.report.photos} photos ({done.report.changed} changed) in {done.report.seconds:.2f} s")
     return 0
 
 

@@ -25,13 +25,13 @@ def _labels_and_states(app):
     return labels, problem, states
 
 
-def _save_and_compare(app, labels, renames, progress, control):
-    """The writer's job: save and retag, and what that did to the labels and categories the edit was not about
-    (as `labels add` says it)."""
+def _save_and_compare(app, labels, renames, broken_file_seen, progress, control):
+    """The writer's job: save and retag (through the same guard as the CLI's label edits), and what that did to
+    the labels and categories the edit was not about (as `labels add` says it)."""
     from photo_tagger.services.label_report import changes_since, edited_names, tags_now
 
     before, edited = tags_now(app), edited_names(app.labels(), labels) | set((renames or {}).values())
-    report = save_labels_and_retag(app, labels, progress, control, renames)
+    report = save_labels_and_retag(app, labels, progress, control, renames, broken_file_seen=broken_file_seen)
     return report, changes_since(app, before, edited)
 
 
@@ -61,24 +61,26 @@ class Editors(WindowPart):
 
         dialog = LabelsDialog(labels, problem, self.window, preview=partial(edit_preview, self.app),
                               states=states, runner=self.runner)
-        dialog.finished.connect(partial(self._labels_closed, dialog))
+        dialog.finished.connect(partial(self._labels_closed, dialog, bool(problem)))
         self.labels_dialog = dialog
         dialog.open()
 
-    def _labels_closed(self, dialog: LabelsDialog, result: int) -> None:
+    def _labels_closed(self, dialog: LabelsDialog, broken_file_shown: bool, result: int) -> None:
         self.labels_dialog = None
         dialog.deleteLater()
         if result == QDialog.DialogCode.Accepted:
             labels = dialog.result_labels()
             if labels is not None:
-                self.save_labels(labels, dialog.renames())
+                self.save_labels(labels, dialog.renames(), broken_file_seen=broken_file_shown)
 
-    def save_labels(self, labels, renames: dict[str, str] | None = None):
+    def save_labels(self, labels, renames: dict[str, str] | None = None, *, broken_file_seen: bool = False):
         """Save on the writer (renamed labels keep their tags and the user's choices), then retag every photo
-        from its stored embedding; the sidebar follows."""
+        from its stored embedding; the sidebar follows. A full disk, a store that does not answer or a labels.toml
+        broken since the dialog opened refuse it with nothing changed (services/labels.py), said in the status
+        bar. `broken_file_seen`: the dialog said the file is broken and that saving replaces it."""
         self.window.status.show_message("Saving the labels...")
         return self.runner.write("Retagging with the new labels",
-                                 partial(_save_and_compare, self.app, labels, renames),
+                                 partial(_save_and_compare, self.app, labels, renames, broken_file_seen),
                                  on_done=self._labels_saved, on_error=lambda exc: self.window.refresh())
 
     def finish_pending_retag(self):

@@ -7,13 +7,16 @@ import threading
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from photo_tagger.core.watching import OwnWrites, WatchLoop
-from photo_tagger.infra.fs_watch import FolderWatcher
 from photo_tagger.services import folders
 from photo_tagger.services.watching import folder_watcher
+
+if TYPE_CHECKING:
+    from photo_tagger.services.watching import FolderWatcher
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ class LiveWatcher(QObject):
 
     def _start(self, roots: tuple[str, ...]) -> None:
         loop = self._loop = WatchLoop(self._index_requested, move_grace=self.move_grace)
-        self._watcher = folder_watcher(self.app, roots, self._on_changes, self.debounce)
+        self._watcher = folder_watcher(self.app.paths.app_dirs(), roots, self._on_changes, self.debounce)
         self._watcher.start()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="watch-loop", daemon=True)
         self._thread.start()

@@ -39,7 +39,7 @@ from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
 from photo_tagger.gui.widgets.status_panel import StatusPanel
 from photo_tagger.core.grading import STRONG, WEAK
-from photo_tagger.infra.ready_models import DEFAULT_READY
+from photo_tagger.services.models import DEFAULT_READY
 from photo_tagger.services import browsing, search
 from photo_tagger.services.browsing import Scope, folder_name
 from photo_tagger.services.models import Startup, check_startup

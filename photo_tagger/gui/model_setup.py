@@ -13,10 +13,7 @@ from photo_tagger.gui.dialogs.models_dialog import ModelsDialog
 from photo_tagger.gui.launcher import standard_folder
 from photo_tagger.gui.widgets.panels import NoModelPanel
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.infra.model_catalogue import human_bytes
-from photo_tagger.infra.model_costs import rate_text
-from photo_tagger.infra.model_export import HubDownloadError
-from photo_tagger.infra.ready_models import DEFAULT_READY
+from photo_tagger.services.models import DEFAULT_READY, HubDownloadError, human_bytes, rate_text
 from photo_tagger.services import models
 
 

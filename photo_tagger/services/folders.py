@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import Forgotten, add_roots, forget_root, resolve_folder
@@ -12,7 +13,18 @@ from photo_tagger.core.ports import Progress
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.types import IndexReport
 
+if TYPE_CHECKING:
+    from photo_tagger.infra.catalog import Catalog as SqliteCatalog
+
 log = logging.getLogger(__name__)
+
+
+def refuse_read_only(library_dir: Path) -> None:
+    """Indexing writes the catalog at every step: a library on a read-only disk is refused before any work."""
+    from photo_tagger.infra.storage_faults import ReadOnlyDisk, is_read_only, read_only_message
+
+    if library_dir.is_dir() and is_read_only(library_dir):
+        raise ReadOnlyDisk(read_only_message(library_dir))
 
 
 def index_folders(app, roots: list[str], scope: list[str], progress, control: JobControl,
@@ -63,9 +75,14 @@ def remove_orphans(app) -> dict[str, int]:
     """Rows left for photos the catalog no longer holds (older versions' watcher replaced records under new ids)
     go, once per explicit index run, `watch` start or repair, not per watched change: a scan of each photo table.
     The vector store's copies of them go when it is next opened (its count no longer matches the catalog's)."""
-    if getattr(app.catalog, "read_only", ""):
+    return remove_orphan_rows(app.catalog)
+
+
+def remove_orphan_rows(catalog: SqliteCatalog) -> dict[str, int]:
+    """remove_orphans with the catalog alone (library repair); nothing on a read-only catalog."""
+    if catalog.read_only:
         return {}
-    removed = app.catalog.remove_orphans()
+    removed = catalog.remove_orphans()
     if removed:
         log.warning("removed rows of photos no longer in the library: %s",
                     ", ".join(f"{n} {table}" for table, n in removed.items()))
@@ -82,7 +99,9 @@ def rescan(app, root: str, folder: str, progress, control: JobControl) -> IndexR
 
 
 def index_changes(app, scope: list[str], progress: Progress, control: JobControl) -> IndexReport | None:
-    """Index what the folder watcher saw change, under the roots watched now (None when none is left)."""
+    """Index what the folder watcher saw change, under the roots watched now (None when none is left), then settle
+    the tags as every index run does: `watch` and the window's live watching (scope [] : a catch-up of every root).
+    A shared store's outage is waited out until `control` is cancelled."""
     roots = app.catalog.roots()
     under = [p for p in scope if any(is_under(p, r) for r in roots)]
     if not roots or (scope and not under):

@@ -298,7 +298,5 @@ def remove_tried(app, name: str) -> None:
     key = app.models.get(name).key
     drop_model_vectors(app.catalog, key)
     _records(app).forget(key)
-    made = app.__dict__.get("_other_encoders", {}).pop(key, None)  # its sessions: the files go now
-    if made is not None:
-        made[1].close()
+    app.close_encoders_for(key)  # its sessions: the files go now
     app.models.remove(name)

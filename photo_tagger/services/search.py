@@ -4,12 +4,14 @@ photo, plus words; recent searches. The CLI and the window both search through h
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from photo_tagger.core import search_rank
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
+from photo_tagger.core.ports import ImageEncoder, VectorStore
 from photo_tagger.core.query import Query, fts_phrase, fts_words, parse
 from photo_tagger.core.search import SearchHit, foreign_hit, local_hits, nearest, nearest_scores, search_text
 from photo_tagger.core.search_rank import TEXT, Evidence
@@ -278,12 +280,38 @@ def graded_search_items(app, query: str, scope: Scope) -> tuple[list[GridItem], 
 
 
 def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT, plus: str = "") -> list[GridItem]:
-    """The photos nearest to one photo's stored embedding (no image is read), best first, itself left out; with
-    `plus`, combined with those words ("like this photo, but at night")."""
-    embeddings = app.vector_store().get_embeddings([photo_id])
-    if photo_id not in embeddings:
-        raise PhotoTaggerError("this photo has no stored embedding yet (it is being indexed, or was skipped)")
-    return [_item(h) for h in like_photo(app, embeddings[photo_id], plus, Filters(), limit, exclude=photo_id).hits]
+    """The window's "similar": the photos nearest to one photo's stored embedding (no image is read), best first,
+    itself left out; with `plus`, combined with those words ("like this photo, but at night")."""
+    return [_item(h) for h in similar(app, photo_id, plus, Filters(), limit).hits]
+
+
+def similar(app, photo_id: str | None, plus: str = "", filters: Filters = Filters(), limit: int = SIMILAR_LIMIT, *,
+            path: Path | None = None, shown_as: str = "this photo") -> SearchResult:
+    """Photos like a library photo (`photo_id`: its stored embedding, itself left out) or like a file outside the
+    library (`path`: encoded on the fly, nothing stored), "but" as `plus` says: `photo-tagger similar` and the
+    window's Similar. A library photo not encoded yet is one line naming it as `shown_as`."""
+    if photo_id is not None:
+        embedding = stored_embedding(app.vector_store(), photo_id)
+        if embedding is None:
+            raise PhotoTaggerError(f"{shown_as} has no embedding for model {app.active_model().name} yet (it is "
+                                   "being indexed, or was skipped: photo-tagger index its folder)")
+    elif path is not None:
+        embedding = file_embedding(app.image_encoder, path)
+    else:
+        raise PhotoTaggerError("similar to what? give a photo of the library or an image file")
+    return like_photo(app, embedding, plus, filters, limit, exclude=photo_id)
+
+
+def stored_embedding(store: VectorStore, photo_id: str) -> np.ndarray | None:
+    """A library photo's embedding as the store keeps it (None: it has none yet)."""
+    return store.get_embeddings([photo_id]).get(photo_id)
+
+
+def file_embedding(encoder: ImageEncoder, path: Path) -> np.ndarray:
+    """The embedding of an image file, encoded now (an unreadable file raises UnreadableImage, one line)."""
+    from photo_tagger.core.preprocess import load_pixels
+
+    return encoder.encode_images(load_pixels(path, encoder.preprocess_spec)[None])[0]
 
 
 def query_problem(text: str) -> str:

@@ -53,3 +53,33 @@ def test_labels_rename_command(cli, tiny_home, tmp_path):
                           (("kitty", " "), "")):
         result = cli("--home", tiny_home, "labels", "rename", *args)
         assert result.returncode != 0 and message in result.err, (args, result.err)
+
+
+def test_the_windows_label_save_goes_through_the_same_guard_as_the_cli(cli, tiny_home, tmp_path):
+    """services/labels.save_labels_and_retag (the window's save) refuses what `labels add` refuses, with nothing
+    changed; a broken labels.toml the dialog showed may be saved over (the broken file is kept aside)."""
+    import pytest
+
+    from photo_tagger.core.errors import ConfigError
+    from photo_tagger.core.labels import Label
+    from photo_tagger.services.labels import save_labels_and_retag
+    from photo_tagger.services.pending_retag import retag_pending
+
+    make_photos(tmp_path / "photos", 3)
+    assert cli("--home", tiny_home, "index", tmp_path / "photos").returncode == 0
+    app = App.from_home(tiny_home)
+    labels = app.labels().with_label(Label("kitten"))
+    app.labels_file.path.write_text("threshold = 7\n", encoding="utf-8")  # a hand edit that does not parse
+    refused = cli("--home", tiny_home, "labels", "add", "kitten")  # before the app takes the library
+    assert refused.returncode == 1 and "nothing was changed" in refused.err
+    try:
+        with pytest.raises(ConfigError, match="nothing was changed"):
+            save_labels_and_retag(app, labels)
+        assert app.labels_file.path.read_text(encoding="utf-8") == "threshold = 7\n" and not retag_pending(app)
+
+        report = save_labels_and_retag(app, labels, broken_file_seen=True)
+        assert report.photos == 3 and not retag_pending(app)
+        assert "kitten" in [label.name for label in app.labels().labels]
+        assert list(app.labels_file.path.parent.glob("labels.toml.broken-*"))
+    finally:
+        app.close()

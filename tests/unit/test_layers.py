@@ -1,9 +1,12 @@
-"""The core layer stays pure: importing it loads no Qt, onnxruntime, chromadb, watchdog, torch or the XML parser."""
+"""The layers hold: core/ stays pure (no Qt, onnxruntime, chromadb, watchdog, torch or the XML parser), services/ hold
+no Qt or argparse, cli/ and gui/ reach infra/ only through services/ or the composition root."""
 
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
+import photo_tagger
 import photo_tagger.core
 
 FORBIDDEN = ("PySide6", "onnxruntime", "chromadb", "watchdog", "torch", "transformers", "defusedxml")
@@ -57,3 +60,46 @@ def test_services_hold_no_qt_and_no_argparse():
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
             assert not any(n.startswith(banned) for n in names), f"{path.name} imports {names}"
+
+
+def _infra_imports(source: str, package: list[str]) -> list[str]:
+    """Every import of photo_tagger.infra in one module's source (absolute or relative, at the top or inside a
+    function); `package`: the module's package, e.g. ["photo_tagger", "gui", "dialogs"]."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names = [module] + [f"{module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        found += [f"line {node.lineno}: {n}" for n in names if n.startswith("photo_tagger.infra")][:1]
+    return found
+
+
+def test_cli_and_gui_reach_infra_only_through_services_or_the_composition_root():
+    """cli/ and gui/ parse, call a service and show: an adapter they need comes through services/ or app.py."""
+    root = Path(photo_tagger.__path__[0])
+    found = []
+    for layer in ("cli", "gui"):
+        for path in sorted((root / layer).rglob("*.py")):
+            package = ["photo_tagger", *path.parent.relative_to(root).parts]
+            found += [f"{path.relative_to(root)} {hit}"
+                      for hit in _infra_imports(path.read_text(encoding="utf-8"), package)]
+    assert found == []
+
+
+def test_the_layer_check_sees_every_form_of_import():
+    """The check above cannot pass by missing an import: each way of writing one is caught, and none is invented."""
+    dialogs = ["photo_tagger", "gui", "dialogs"]
+    forms = ["from photo_tagger.infra import store_auth", "from photo_tagger.infra.fs_watch import FolderWatcher",
+             "import photo_tagger.infra.onnx_clip", "from ...infra import catalog", "from photo_tagger import infra",
+             "def f():\n    from ...infra.catalog import Catalog\n"]
+    for form in forms:
+        assert _infra_imports(form, dialogs), form
+    assert _infra_imports("from photo_tagger.services import models\nimport photo_tagger.app\n"
+                          "from ..models import grid\nfrom . import about_dialog\n", dialogs) == []

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, 
 
 from photo_tagger import __version__
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.infra import runtime_info
+from photo_tagger.services import diagnostics
 from photo_tagger.services.notices import APP_LICENCE, COPYRIGHT
 
 
@@ -50,28 +50,26 @@ def quick_facts(app) -> AboutFacts:
 
 
 def runtime_facts(app) -> AboutFacts:
-    """On a query worker: the same facts `photo-tagger doctor` reports (infra.runtime_info), without ever loading
-    a model session: the providers of a session already loaded, else the ones the device setting will pick."""
-    from photo_tagger.infra.onnx_clip import choose_providers
-
+    """On a query worker: the same facts `photo-tagger doctor` reports (services/diagnostics.py), without ever
+    loading a model session: the providers of a session already loaded, else the ones the device setting will
+    pick."""
     facts = quick_facts(app)
-    ort = runtime_info.onnxruntime_info()
+    ort = diagnostics.onnxruntime_info()
     try:
         model = app.active_model()
         model_text = f"{model.name}"
     except PhotoTaggerError as exc:
         model_text = f"none in use ({exc})"
-    encoders = [app.__dict__[name] for name in ("image_encoder", "text_encoder") if name in app.__dict__]
-    loaded = next((p for p in (e.loaded_providers for e in encoders) if p), None)
+    loaded = app.loaded_providers()
     if loaded:
         providers = f"{', '.join(loaded)} (in use)"
     elif ort.version:
-        providers = (f"{', '.join(choose_providers(app.settings.device))} (for device {app.settings.device!r}; "
+        providers = (f"{', '.join(diagnostics.providers_for(app.settings.device))} (for device {app.settings.device!r}; "
                      f"the model loads on first use; available: {', '.join(ort.providers)})")
     else:
         providers = "; ".join(ort.problems) or "onnxruntime is not installed"
     return AboutFacts(facts.version, facts.paths, model_text, providers, ort.version or "missing",
-                      runtime_info.python_info())
+                      diagnostics.python_info())
 
 
 class AboutDialog(QDialog):

@@ -7,8 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from photo_tagger.infra.model_catalogue import human_bytes
-from photo_tagger.infra.model_costs import rate_text
+from photo_tagger.services.models import human_bytes, rate_text
 
 COLUMNS = ("Model", "Family", "Languages", "Images/s here", "Precisions", "Download", "On disk", "Source")
 

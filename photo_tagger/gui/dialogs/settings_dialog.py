@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from photo_tagger.config import Settings
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.gui.thumbnails import THUMBNAIL_SIZES
-from photo_tagger.infra import store_auth
+from photo_tagger.services import store_server
 
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("GPU", "gpu"))
 PRECISIONS = (("fp32 (full precision)", "fp32"), ("int8 (faster on CPU, slightly less exact)", "int8"))
@@ -23,7 +23,7 @@ class SettingsDialog(QDialog):
     """Shows `settings`; `changes()` is what to pass to App.update_settings; `blur_flagged()` is the view option.
     A token typed for the library server goes to the system keyring on OK, never to the settings."""
 
-    server_checked = Signal(str)  # the words from store_auth.probe, from a worker thread
+    server_checked = Signal(str)  # the words from store_server.probe_server, from a worker thread
 
     def __init__(self, settings: Settings, precisions: tuple[str, ...], blur_flagged: bool,
                  parent: QWidget | None = None, ask_reading_estimate=None):
@@ -84,7 +84,7 @@ class SettingsDialog(QDialog):
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText(self._token_placeholder(settings.store_url))
         self.token.setToolTip("The token the server's proxy checks (`photo-tagger store serve-config` makes one). It "
-                              f"is kept in the system keyring; without one, set {store_auth.TOKEN_ENV}.")
+                              f"is kept in the system keyring; without one, set {store_server.token_variable()}.")
         self.ca_file = QLineEdit(settings.store_ca_file, self)
         self.ca_file.setPlaceholderText("the usual public certificate authorities")
         self.ca_file.setToolTip("The certificate (PEM) of the authority that signed the server's certificate, e.g. "
@@ -135,7 +135,7 @@ class SettingsDialog(QDialog):
         try:
             self.settings.with_changes(**self.changes())
             if self.token.text().strip():
-                store_auth.save_token(self._url(), self.token.text())
+                store_server.save_token(self._url(), self.token.text())
         except PhotoTaggerError as exc:
             self.error.setText(str(exc))
             self.error.show()
@@ -151,7 +151,7 @@ class SettingsDialog(QDialog):
 
     @staticmethod
     def _token_placeholder(url: str) -> str:
-        if url and store_auth.has_saved_token(url):
+        if url and store_server.has_saved_token(url):
             return "a token is saved in the system keyring (type a new one to replace it)"
         return "none (type the token the server's proxy checks)"
 
@@ -167,13 +167,11 @@ class SettingsDialog(QDialog):
         self.server_state.setText("Connecting...")
 
         def work() -> None:
-            access = store_auth.StoreAccess.for_server(url, ca_file)
-            if typed:
-                access = store_auth.StoreAccess(url, typed, ca_file)
-            problem = store_auth.probe(access)
-            fine = "The server answers and accepts the token." if access.token else "The server answers (no token)."
+            answer = store_server.probe_server(url, ca_file, typed)
+            fine = "The server answers and accepts the token." if answer.token_from else \
+                "The server answers (no token)."
             try:
-                self.server_checked.emit(problem or fine)
+                self.server_checked.emit(answer.problem or fine)
             except RuntimeError:  # the dialog was closed (and deleted) meanwhile
                 pass
 
