@@ -9,13 +9,14 @@ import sys
 from photo_tagger import __version__
 from photo_tagger.cli import desktop, doctor, library, library_health, models, search, sidecars, store, tagging
 from photo_tagger.cli import albums, duplicates, settings as settings_command
+from photo_tagger.cli import stacks
 from photo_tagger.cli.arguments import OneLineParser
 from photo_tagger.cli.output import shown
 
 log = logging.getLogger(__name__)
 
 COMMANDS = (library, library_health, search, duplicates, tagging, albums, sidecars, models, store, settings_command,
-            doctor, desktop)
+            doctor, desktop, stacks)
 
 
 def build_parser() -> OneLineParser:

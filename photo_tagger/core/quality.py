@@ -110,3 +110,25 @@ def best_shot(qualities: Sequence[Quality | None], preference: Preference = Pref
     if winner.clipped <= min(q.clipped for q in measured):
         return known[best], f"best exposed of {count}"
     return known[best], f"sharp and well exposed, of {count}"
+
+
+def measure_file(path: str) -> Quality:
+    """For a photo indexed before measures existed: decoded at draft size (raises UnreadableImage with a
+    reason), never written."""
+    from photo_tagger.core.preprocess import open_rgb
+
+    with open_rgb(path, min_side=MEASURE_SIDE) as image:
+        return measure(image)
+
+
+class QualityAnalyzer:
+    """The indexer's photo analyzer (core/photo_analysis.py) for sharpness and exposure."""
+
+    name = "sharpness and exposure"
+
+    def analyze(self, image: Image.Image, content_hash: str) -> Quality:
+        return measure(image)
+
+    def store(self, catalog, db, results) -> None:
+        catalog.write_quality(db, [(photo_id, record.content_hash, value)
+                                   for photo_id, (record, value) in results.items()])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photo_tagger.core.duplicate_candidates import time_pairs
 from photo_tagger.core.duplicates import SIMILAR_SECONDS, similar_pairs
 
 BURST_SECONDS = 2.0
@@ -20,18 +21,38 @@ BURST_SECONDS = 2.0
 @dataclass
 class StackFacts:
     """What stacking looks at, row by row: photo ids, capture seconds (NaN: none), a camera code (equal codes: the
-    same make and model), a content code (equal codes: the same bytes; -1: unknown) and normalized embeddings
-    (None: bursts and copies only)."""
+    same make and model), a content code (equal codes: the same bytes; -1: unknown), and the similar tier's pairs
+    of rows (core.duplicates.similar_pairs, closest first; None: bursts and copies only)."""
 
     ids: list[str]
     seconds: np.ndarray
     cameras: np.ndarray
     contents: np.ndarray
-    embeddings: np.ndarray | None = None
+    similar: np.ndarray | None = None
 
     def subset(self, rows: np.ndarray) -> "StackFacts":
+        similar = None
+        if self.similar is not None:
+            position = np.full(len(self.ids), -1, np.int64)
+            position[rows] = np.arange(len(rows))
+            mapped = position[self.similar] if len(self.similar) else self.similar.reshape(0, 2)
+            similar = mapped[(mapped >= 0).all(axis=1)]
         return StackFacts([self.ids[r] for r in rows.tolist()], self.seconds[rows], self.cameras[rows],
-                          self.contents[rows], None if self.embeddings is None else self.embeddings[rows])
+                          self.contents[rows], similar)
+
+
+def with_embeddings(facts: StackFacts, embeddings: np.ndarray, rows: np.ndarray | None = None) -> StackFacts:
+    """`facts` with the similar pairs of these normalized embeddings, one per row of `rows` (default: every row;
+    a photo far from any other in time needs none)."""
+    rows = np.arange(len(facts.ids)) if rows is None else rows
+    pairs = similar_pairs(facts.seconds[rows], embeddings) if len(rows) > 1 else np.zeros((0, 2), np.int64)
+    facts.similar = rows[pairs] if len(pairs) else pairs.reshape(0, 2).astype(np.int64)
+    return facts
+
+
+def similar_candidates(seconds: np.ndarray) -> np.ndarray:
+    """The rows that have another photo within SIMILAR_SECONDS: the only ones whose embeddings are needed."""
+    return np.unique(time_pairs(seconds, SIMILAR_SECONDS).ravel())
 
 
 def codes(values: list) -> np.ndarray:
@@ -72,8 +93,8 @@ def find_stacks(facts: StackFacts) -> list[tuple[int, ...]]:
 
     for a, b in _copies(facts.contents):
         join(a, b, None)
-    if facts.embeddings is not None:
-        for a, b in similar_pairs(facts.seconds, facts.embeddings).tolist():
+    if facts.similar is not None:
+        for a, b in facts.similar.tolist():
             join(a, b, SIMILAR_SECONDS)
     roots = np.array([root(n) for n in range(count)], np.int64)
     order = np.lexsort((np.arange(count), np.nan_to_num(facts.seconds, nan=np.inf), roots))

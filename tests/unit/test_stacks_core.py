@@ -9,16 +9,16 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 from photo_tagger.core import quality
 from photo_tagger.core.quality import Preference, Quality, best_shot, learn_preference, measure
-from photo_tagger.core.stacks import StackFacts, codes, find_stacks, restack
+from photo_tagger.core.stacks import StackFacts, codes, find_stacks, restack, similar_candidates, with_embeddings
 
 NAN = float("nan")
 
 
 def _facts(seconds, cameras=None, contents=None, embeddings=None, ids=None):
     n = len(seconds)
-    return StackFacts(ids or [f"p{k}" for k in range(n)], np.array(seconds, np.float64),
-                      codes(cameras or ["cam"] * n), np.array(contents or [-1] * n, np.int64),
-                      None if embeddings is None else np.array(embeddings, np.float32))
+    facts = StackFacts(ids or [f"p{k}" for k in range(n)], np.array(seconds, np.float64),
+                       codes(cameras or ["cam"] * n), np.array(contents or [-1] * n, np.int64))
+    return facts if embeddings is None else with_embeddings(facts, np.array(embeddings, np.float32))
 
 
 def test_a_burst_chains_frames_of_one_camera_and_stops_at_a_gap():
@@ -47,6 +47,24 @@ def test_similar_shots_join_within_a_minute_but_never_chain_beyond_it():
         assert np.ptp(facts.seconds[list(stack)]) <= 60 and 6 not in stack  # the other scene stays alone
     # Without meaning (no embeddings) they are six single photos.
     assert find_stacks(_facts([0, 20, 40, 60, 80, 100])) == []
+    # Embeddings of only the photos with a neighbour in time give the same stacks.
+    lone = _facts([0, 20, 40, 60, 80, 100, 45, 5000])
+    rows = similar_candidates(lone.seconds)
+    assert 7 not in rows.tolist()
+    vectors = np.array([same] * 6 + [other, same], np.float32)
+    assert find_stacks(with_embeddings(lone, vectors[rows], rows)) == stacks
+
+
+def test_restack_with_similar_shots_keeps_the_stacks_away_from_the_new_photos():
+    same, other = [1.0, 0.0], [0.0, 1.0]
+    seconds = [0, 20, 40, 1000, 1010, 1020, 30]
+    vectors = [same, same, same, other, other, other, same]
+    everything = _facts(seconds, embeddings=vectors)
+    before = everything.subset(np.arange(6))
+    previous = [tuple(before.ids[n] for n in g) for g in find_stacks(before)]
+    assert previous == [("p0", "p1", "p2"), ("p3", "p4", "p5")]
+    updated = restack(everything, previous, {"p6"})
+    assert sorted(updated) == sorted([("p0", "p1", "p6", "p2"), ("p3", "p4", "p5")])
 
 
 def test_restack_after_new_photos_equals_stacking_everything_again():
