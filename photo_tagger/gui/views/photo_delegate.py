@@ -8,11 +8,13 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photo_tagger.core.grading import WEAK
-from photo_tagger.gui.models.photo_grid import ItemRole, MatchRole, score_shown
+from photo_tagger.gui.models.photo_grid import ItemRole, MatchRole, StackRole, score_shown
 
 PAD = 6
 _FLAG = QColor("#c62828")
 _MUTED = QColor("#707070")
+_STACK = QColor("#1f5fa8")
+BADGE_HEIGHT = 20
 WEAK_OPACITY = 0.6  # a weak hit's thumbnail: still recognisable, plainly behind the strong ones
 
 
@@ -50,8 +52,12 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.fillRect(rect.adjusted(1, 1, -1, -1), palette.highlight())
         elif option.state & QStyle.StateFlag.State_MouseOver:
             painter.fillRect(rect.adjusted(1, 1, -1, -1), palette.alternateBase())
-        side = self.box_size
-        box = QRect(rect.x() + (rect.width() - side) // 2, rect.y() + PAD, side, side)
+        box = self.thumbnail_box(rect)
+        stack = index.data(StackRole)
+        if stack is not None and stack[1] and not stack[2]:  # a folded stack: cards peek out behind its top
+            painter.setPen(QPen(_MUTED, 1))
+            for step in (6, 3):
+                painter.drawRect(box.adjusted(step, -step + 3, step, -step + 3).adjusted(0, 0, -1, -1))
         weak = index.data(MatchRole) == WEAK
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if pixmap is not None and not pixmap.isNull():
@@ -67,6 +73,8 @@ class PhotoDelegate(QStyledItemDelegate):
             if item.flags:
                 painter.setPen(QPen(_FLAG, 3))
                 painter.drawRect(target.adjusted(1, 1, -2, -2))
+        if stack is not None:
+            self._paint_stack(painter, option, rect, stack)
         line = option.fontMetrics.height()
         text_rect = QRect(rect.x() + PAD, box.bottom() + PAD, rect.width() - 2 * PAD, line)
         text_color = palette.highlightedText().color() if selected else palette.text().color()
@@ -74,11 +82,38 @@ class PhotoDelegate(QStyledItemDelegate):
         name = option.fontMetrics.elidedText(item.name, Qt.TextElideMode.ElideMiddle, text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
         detail, color = _detail(item, weak)
+        if stack is not None and stack[1]:  # why this photo is on top: "sharpest of 7"
+            detail, color = stack[0].reason, _STACK
         if detail:
             painter.setPen(text_color if selected else color)
             detail = option.fontMetrics.elidedText(detail, Qt.TextElideMode.ElideRight, text_rect.width())
             painter.drawText(text_rect.translated(0, line), Qt.AlignmentFlag.AlignHCenter, detail)
         painter.restore()
+
+
+    def thumbnail_box(self, rect: QRect) -> QRect:
+        side = self.box_size
+        return QRect(rect.x() + (rect.width() - side) // 2, rect.y() + PAD, side, side)
+
+    def badge_rect(self, rect: QRect, count: int, font_metrics: QFontMetrics) -> QRect:
+        """Where a stack's badge (its count; a click opens or folds it) lies in a tile at `rect`."""
+        box = self.thumbnail_box(rect)
+        width = font_metrics.horizontalAdvance(f"{count} \u25be") + 12
+        return QRect(box.right() - width - 2, box.top() + 2, width, BADGE_HEIGHT)
+
+    def _paint_stack(self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect, stack) -> None:
+        tile, is_top, expanded = stack
+        if not is_top:  # an open stack's other photos: a bar along their left edge
+            painter.fillRect(QRect(rect.x() + 1, rect.y() + PAD, 3, self.box_size), _STACK)
+            return
+        badge = self.badge_rect(rect, tile.count, option.fontMetrics)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_STACK)
+        painter.drawRoundedRect(badge, 9, 9)
+        painter.setPen(QColor("white"))
+        arrow = "\u25be" if expanded else "\u25b8"  # open: pointing down; folded: pointing right
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"{tile.count} {arrow}")
 
 
 def _detail(item, weak: bool = False) -> tuple[str, QColor]:
