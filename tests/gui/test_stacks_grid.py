@@ -20,7 +20,7 @@ def _row_of(window, path) -> int:
 
 
 def _stacked_window(qtbot, open_window, home, folder):
-    window = open_window(home)
+    window = open_window(home, stacks=True)
     window.app.update_settings(ocr="off")  # busy generated scenes look like text to the gate: not what is tested
     window.resize(1300, 800)
     window.folders.add(str(folder))
