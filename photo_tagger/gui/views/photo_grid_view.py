@@ -54,13 +54,16 @@ class PhotoGridView(QListView):
         stack = index.data(StackRole) if index.isValid() else None
         if stack is None or not stack[1]:
             return None
-        badge = self.delegate.badge_rect(self.visualRect(index), stack[0].count, self.fontMetrics())
+        badge = self.delegate.badge_rect(self.visualRect(index), stack[0].count, self.fontMetrics(),
+                                         index.data(Qt.ItemDataRole.DecorationRole))
         return index.data(ItemRole).id if badge.contains(position) else None
 
     def mousePressEvent(self, event) -> None:
         top = self.badge_at(event.position().toPoint()) if event.button() == Qt.MouseButton.LeftButton else None
-        if top is not None:
+        if top is not None:  # the stack opens or folds, its top becomes the current photo (not the first one)
             self.model().toggle_stack(top)
+            row = next(r for r, item in enumerate(self.model().items) if item.id == top)
+            self.setCurrentIndex(self.model().index(row, 0))
             event.accept()
             return
         super().mousePressEvent(event)
