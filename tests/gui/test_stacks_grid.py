@@ -45,10 +45,12 @@ def test_bursts_fold_into_a_tile_with_count_and_reason_and_open_with_one_click(q
     assert (tile.count, tile.reason, is_top, expanded) == (7, "sharpest of 7", True, False)
     assert "stack of 7, on top: sharpest of 7" in model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
 
-    # The tile is drawn with its badge: the badge's colour where the view says it is.
+    # The tile is drawn with its badge: the badge's colour where the view says it is (on the thumbnail).
     index = model.index(row, 0)
+    qtbot.waitUntil(lambda: (str(made.best[0]), index.data(ItemRole).mtime_ns) in window.thumbnails._pixmaps)
     grid.scrollTo(index)
-    badge = grid.delegate.badge_rect(grid.visualRect(index), 7, grid.fontMetrics())
+    badge = grid.delegate.badge_rect(grid.visualRect(index), 7, grid.fontMetrics(),
+                                     index.data(Qt.ItemDataRole.DecorationRole))
     picture = grid.viewport().grab().toImage()
     assert QColor(picture.pixel(badge.center().x() - badge.width() // 3, badge.center().y())) == _STACK
 
@@ -59,7 +61,9 @@ def test_bursts_fold_into_a_tile_with_count_and_reason_and_open_with_one_click(q
                                                                        if p != made.best[0]]
     assert model.index(row + 1, 0).data(StackRole)[1:] == (False, True)
     qtmodeltester.check(model)
-    badge = grid.delegate.badge_rect(grid.visualRect(model.index(row, 0)), 7, grid.fontMetrics())
+    index = model.index(row, 0)
+    badge = grid.delegate.badge_rect(grid.visualRect(index), 7, grid.fontMetrics(),
+                                     index.data(Qt.ItemDataRole.DecorationRole))
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=badge.center())
     assert model.rowCount() == FOLDED
     # A click on the photo itself selects it, as before.
