@@ -14,8 +14,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from photo_tagger.core import stacks as S  # noqa: E402
-from photo_tagger.core.quality import Quality, best_shot, measure  # noqa: E402
+from photo_tagger.core import stacks as S
+from photo_tagger.core.quality import Quality, best_shot, measure
 
 
 def synthetic(n: int, seed: int = 0):
@@ -93,8 +93,8 @@ def main() -> None:
         every = S.StackFacts(facts.ids, facts.seconds, facts.cameras, facts.contents)
         full_stacking(every, emb)  # the similar pairs, as the service reads them
         new_ids = {facts.ids[n] for n in new_rows.tolist()}
-        update, result = timed(lambda: S.restack(every, previous, new_ids), args.runs)
-        again, truth = timed(lambda: S.find_stacks(every), args.runs)
+        update, result = timed(lambda e=every, p=previous, n=new_ids: S.restack(e, p, n), args.runs)
+        again, truth = timed(lambda e=every: S.find_stacks(e), args.runs)
         same = sorted(result) == sorted(tuple(every.ids[n] for n in g) for g in truth)
         print(f"+{added} new photos: restack median {update * 1000:.1f} ms vs grouping all again "
               f"{again * 1000:.1f} ms (ratio {again / update:.1f}x), same stacks: {same}")
@@ -103,9 +103,8 @@ def main() -> None:
 
 def measure_cost(count: int = 40) -> None:
     """Per photo, on the decoded draft-size image the indexer hands its analyzers (448x336 here)."""
-    from tests.burst_photos import scene
-
     from photo_tagger.infra.perceptual_hash import photo_hash
+    from tests.burst_photos import scene
 
     images = [scene(n, (448, 336)) for n in range(count)]
     photo_hash(images[0])  # imports imagehash and scipy once

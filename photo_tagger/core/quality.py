@@ -4,8 +4,8 @@ stack by those measures, and how much the user's own keep choices favour sharpne
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -96,9 +96,9 @@ def best_shot(qualities: Sequence[Quality | None], preference: Preference = Pref
     is. Ties go to the first (the caller's order: the earliest shot)."""
     count = len(qualities)
     known = [n for n, q in enumerate(qualities) if q is not None]
+    measured = [q for q in qualities if q is not None]
     if not known:
         return 0, f"first of {count}"
-    measured = [qualities[n] for n in known]
     chosen = scores(measured, preference)
     best = max(range(len(known)), key=lambda k: (chosen[k], -k))
     default = scores(measured)

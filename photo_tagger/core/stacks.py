@@ -30,7 +30,7 @@ class StackFacts:
     contents: np.ndarray
     similar: np.ndarray | None = None
 
-    def subset(self, rows: np.ndarray) -> "StackFacts":
+    def subset(self, rows: np.ndarray) -> StackFacts:
         similar = None
         if self.similar is not None:
             position = np.full(len(self.ids), -1, np.int64)

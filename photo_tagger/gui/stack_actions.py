@@ -59,7 +59,11 @@ class StackActions(WindowPart):
             self.runner.write("Measuring sharpness of photos in stacks",
                               lambda progress, control: stack_service.measure_missing(self.app, unmeasured,
                                                                                       progress, control),
-                              on_done=lambda measured: measured and self.listing_done(generation))
+                              on_done=partial(self._measured, generation))
+
+    def _measured(self, generation: int, measured: int) -> None:
+        if measured:  # compared again, now with their measures
+            self.listing_done(generation)
 
     def add_to_menu(self, menu, item) -> None:
         """The grid menu's stack entries for the photo clicked, when it is in a stack."""

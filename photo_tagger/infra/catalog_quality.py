@@ -4,7 +4,7 @@ keep choices the best shot learns from."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable
+from collections.abc import Iterable
 
 from photo_tagger.core.quality import Quality
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -18,7 +18,13 @@ from photo_tagger.core.duplicates import capture_seconds
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.preprocess import UnreadableImage
-from photo_tagger.core.quality import Preference, Quality, best_shot, learn_preference, measure_file
+from photo_tagger.core.quality import (
+    Preference,
+    Quality,
+    best_shot,
+    learn_preference,
+    measure_file,
+)
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.services.duplicates import embeddings_of
 

@@ -8,8 +8,21 @@ import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 from photo_tagger.core import quality
-from photo_tagger.core.quality import Preference, Quality, best_shot, learn_preference, measure
-from photo_tagger.core.stacks import StackFacts, codes, find_stacks, restack, similar_candidates, with_embeddings
+from photo_tagger.core.quality import (
+    Preference,
+    Quality,
+    best_shot,
+    learn_preference,
+    measure,
+)
+from photo_tagger.core.stacks import (
+    StackFacts,
+    codes,
+    find_stacks,
+    restack,
+    similar_candidates,
+    with_embeddings,
+)
 
 NAN = float("nan")
 

@@ -8,7 +8,12 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photo_tagger.core.grading import WEAK
-from photo_tagger.gui.models.photo_grid import ItemRole, MatchRole, StackRole, score_shown
+from photo_tagger.gui.models.photo_grid import (
+    ItemRole,
+    MatchRole,
+    StackRole,
+    score_shown,
+)
 
 PAD = 6
 _FLAG = QColor("#c62828")
