@@ -55,7 +55,7 @@ def synthetic(n: int, seed: int = 0):
 def full_stacking(facts: S.StackFacts, emb: np.ndarray) -> list:
     """What the stacks service does after reading the catalog: similar pairs of the photos with a neighbour in
     time, then the groups."""
-    rows = S.similar_candidates(facts.seconds)
+    rows = S.similar_candidates(facts.seconds, facts.cameras)
     S.with_embeddings(facts, emb[rows], rows)
     return S.find_stacks(facts)
 
@@ -73,6 +73,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--service", action="store_true",
+                        help="also time the stacks service over a catalog of these photos (what the grid runs)")
     args = parser.parse_args()
     facts, emb = synthetic(args.photos)
     seconds, groups = timed(lambda: full_stacking(S.StackFacts(facts.ids, facts.seconds, facts.cameras,
@@ -99,6 +101,43 @@ def main() -> None:
         print(f"+{added} new photos: restack median {update * 1000:.1f} ms vs grouping all again "
               f"{again * 1000:.1f} ms (ratio {again / update:.1f}x), same stacks: {same}")
     measure_cost()
+    if args.service:
+        service_cost(facts, emb, args.runs)
+
+
+def service_cost(facts: S.StackFacts, emb: np.ndarray, runs: int) -> None:
+    """services.stacks.find_stacks over a real catalog holding these photos, their embeddings and every stack
+    member's measures: reading records and the embeddings of photos with a neighbour in time, grouping, best
+    shots. The catalog is written once in a temporary folder."""
+    import tempfile
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from photo_tagger.core.types import PhotoRecord
+    from photo_tagger.infra.catalog import Catalog
+    from photo_tagger.services import stacks as service
+
+    rng = np.random.default_rng(2)
+    with tempfile.TemporaryDirectory() as folder:
+        catalog = Catalog(Path(folder) / "catalog.sqlite3")
+        records = [PhotoRecord(i, "/photos", f"{i}.jpg", 1000, 0, f"c{facts.contents[n]}", "indexed",
+                               taken_at=None if np.isnan(facts.seconds[n]) else
+                               datetime.fromtimestamp(1.6e9 + facts.seconds[n]).isoformat(),
+                               camera_make="Cam", camera_model=str(facts.cameras[n]))
+                   for n, i in enumerate(facts.ids)]
+        start = time.perf_counter()
+        for first in range(0, len(records), 5000):
+            with catalog.transaction() as db:
+                catalog.write(db, records[first:first + 5000])
+                catalog.write_vectors(db, "bench", facts.ids[first:first + 5000], emb[first:first + 5000])
+                catalog.write_quality(db, [(r.id, r.content_hash, Quality(float(rng.uniform(5, 900)),
+                                                                          float(rng.uniform(0, 0.2)), 0.0))
+                                           for r in records[first:first + 5000]])
+        print(f"catalog of {len(records)} photos written in {time.perf_counter() - start:.0f} s")
+        app = SimpleNamespace(catalog=catalog, model_key=lambda: "bench")
+        whole, found = timed(lambda: service.find_stacks(app), runs)
+        print(f"stacks service, whole library: median {whole:.2f} s ({len(found)} stacks)")
+        catalog.close()
 
 
 def measure_cost(count: int = 40) -> None:

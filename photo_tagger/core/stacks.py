@@ -50,9 +50,14 @@ def with_embeddings(facts: StackFacts, embeddings: np.ndarray, rows: np.ndarray 
     return facts
 
 
-def similar_candidates(seconds: np.ndarray) -> np.ndarray:
-    """The rows that have another photo within SIMILAR_SECONDS: the only ones whose embeddings are needed."""
-    return np.unique(time_pairs(seconds, SIMILAR_SECONDS).ravel())
+def similar_candidates(seconds: np.ndarray, cameras: np.ndarray | None = None) -> np.ndarray:
+    """The rows that have another photo within SIMILAR_SECONDS (given the cameras: one outside their own burst,
+    which stacks anyway): the only ones whose embeddings are needed."""
+    pairs = time_pairs(seconds, SIMILAR_SECONDS)
+    if cameras is not None and len(pairs):
+        burst = _bursts(seconds, cameras)
+        pairs = pairs[burst[pairs[:, 0]] != burst[pairs[:, 1]]]
+    return np.unique(pairs.ravel())
 
 
 def codes(values: list) -> np.ndarray:

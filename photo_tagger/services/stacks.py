@@ -58,7 +58,8 @@ def find_stacks(app, ids: Iterable[str] | None = None) -> list[PhotoStack]:
     catalog = app.catalog
     records = catalog.records() if ids is None else list(catalog.get(ids).values())
     records = [r for r in records if r.status == "indexed"]
-    records.sort(key=lambda r: r.path)  # the same stacks whatever order the ids came in
+    records.sort(key=lambda r: (r.root, r.relpath))  # one order whatever the ids came in: a burst's frames of
+    # one second (EXIF counts whole seconds) in file name order
     facts = _facts(app, records)
     groups = core_stacks.find_stacks(facts)
     if not groups:
@@ -80,7 +81,7 @@ def _facts(app, records: list[PhotoRecord]) -> core_stacks.StackFacts:
     if any(not r.content_hash for r in records):  # an unknown content is no copy of another unknown one
         contents[[n for n, r in enumerate(records) if not r.content_hash]] = -1
     facts = core_stacks.StackFacts([r.id for r in records], seconds, cameras, contents)
-    rows = core_stacks.similar_candidates(seconds)  # only photos with a neighbour in time need their embedding
+    rows = core_stacks.similar_candidates(seconds, cameras)  # only photos with a neighbour in time need theirs
     if len(rows) > 1:
         embeddings = embeddings_of(app, app.model_key(), [records[n].id for n in rows.tolist()])
         core_stacks.with_embeddings(facts, embeddings, rows)

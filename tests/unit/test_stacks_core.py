@@ -66,6 +66,10 @@ def test_similar_shots_join_within_a_minute_but_never_chain_beyond_it():
     assert 7 not in rows.tolist()
     vectors = np.array([same] * 6 + [other, same], np.float32)
     assert find_stacks(with_embeddings(lone, vectors[rows], rows)) == stacks
+    # A burst's frames need no embedding to stack with each other: only its neighbours outside it.
+    burst = _facts([0, 1, 2, 3, 100, 130])
+    assert similar_candidates(burst.seconds, burst.cameras).tolist() == [4, 5]
+    assert similar_candidates(burst.seconds).tolist() == [0, 1, 2, 3, 4, 5]
 
 
 def test_restack_with_similar_shots_keeps_the_stacks_away_from_the_new_photos():
