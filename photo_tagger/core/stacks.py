@@ -3,8 +3,8 @@ similar tier: within a minute and close in meaning) and copies of the same bytes
 
 Bursts chain (a burst is a run of frames, however long); a similar pair only joins two groups while the joined
 group spans at most SIMILAR_SECONDS, so a day of look-alike shots does not become one stack by small steps. Linear
-in the photos plus the pairs found in time (core/duplicate_candidates.py): 100,000 photos in a fraction of a second
-(benchmarks/bench_stacks.py)."""
+in the photos plus the pairs found in time (core/duplicate_candidates.py): 100,000 photos in about a second on the
+shared 2-core machine (benchmarks/bench_stacks.py, RESULTS.md)."""
 
 from __future__ import annotations
 

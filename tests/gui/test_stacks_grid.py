@@ -4,6 +4,8 @@ menu. Photos are measured on the writer, never on the GUI thread."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
@@ -86,10 +88,17 @@ def test_another_top_is_kept_and_stacking_turns_off(qtbot, open_window, tiny_hom
     assert model.index(row, 0).data(StackRole)[1] is True
     assert all(p.exists() for p in made.bursts[1])  # nothing moved or deleted
 
-    # Kept across a restart of the window.
+    # Kept across a restart of the window; photos without measures (indexed before they existed) are measured in
+    # the background, and their stacks topped again.
     window.runner.shutdown()
+    catalog = next(tiny_home.rglob("catalog.sqlite3"))
+    with sqlite3.connect(catalog) as db:
+        db.execute("DELETE FROM photo_quality")
     again = _stacked_window(qtbot, open_window, tiny_home, made.folder)
     assert any(t.top == item.id and t.reason == "your pick" for t in again.grid_model.stacks)
+    assert {t.reason for t in again.grid_model.stacks} == {"your pick", "sharpest of 7", "sharpest of 4"}
+    with sqlite3.connect(catalog) as db:
+        assert db.execute("SELECT count(*) FROM photo_quality").fetchone()[0] == 14
 
     again.stacks.action.setChecked(False)  # View > Stack bursts and similar shots
     wait_idle(qtbot, again)
