@@ -14,6 +14,7 @@ from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services import stacks as stack_service
 
 SETTING = "view/stack_photos"
+_APART = " \u00b7 "  # between the listing's header and what stacking folded
 
 
 class StackActions(WindowPart):
@@ -53,6 +54,11 @@ class StackActions(WindowPart):
         if row is not None:
             grid.setCurrentIndex(model.index(row, 0))
         grid.verticalScrollBar().setValue(top)  # folding never jumps the grid back to its top
+        header = self.window.header.text().split(_APART)[0]
+        folded = sum(len(s.photos) for s in found)
+        if found:
+            self.window.header.setText(f"{header}{_APART}{len(found)} stack{'s' * (len(found) != 1)} "
+                                       f"of {folded} photos")
         unmeasured = [p for s in found if s.measured < len(s.photos) for p in s.photos]
         if unmeasured and self._measured_for != generation:
             self._measured_for = generation

@@ -39,6 +39,7 @@ def test_bursts_fold_into_a_tile_with_count_and_reason_and_open_with_one_click(q
     window = _stacked_window(qtbot, open_window, tiny_home, made.folder)
     model, grid = window.grid_model, window.grid
     qtmodeltester.check(model)
+    assert window.header.text() == "17 photos, most recent first \u00b7 3 stacks of 14 photos"
     tops = {tile.top for tile in model.stacks}
     assert {model.items[r].path for r in range(model.rowCount()) if model.items[r].id in tops} == \
         {str(p) for p in made.best}
