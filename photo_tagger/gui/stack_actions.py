@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 from functools import partial
 
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from photo_tagger.gui.models.photo_grid import StackTile
 from photo_tagger.gui.window_part import WindowPart
@@ -24,6 +25,10 @@ class StackActions(WindowPart):
         self.action.setChecked(window.settings.value(SETTING, True, type=bool))
         self.action.toggled.connect(self._toggled)
         self._measured_for = -1  # the listing (generation) measures were last taken for: once per listing
+        toggle = QShortcut(QKeySequence(Qt.Key.Key_S), window.grid)
+        toggle.setContext(Qt.ShortcutContext.WidgetShortcut)  # set apart: see the window's Return shortcut
+        toggle.activated.connect(self.toggle_current)
+        toggle.setWhatsThis("Open or fold the selected photo's stack")  # its name in Help > Keyboard shortcuts
 
     @property
     def enabled(self) -> bool:
@@ -70,6 +75,17 @@ class StackActions(WindowPart):
     def _measured(self, generation: int, measured: int) -> None:
         if measured:  # compared again, now with their measures
             self.listing_done(generation)
+
+    def toggle_current(self) -> None:
+        """Open or fold the stack of the current photo (S, as in other photo organizers), keeping it current."""
+        grid, model = self.window.grid, self.window.grid_model
+        index = grid.currentIndex()
+        tile = model.stack_of(model.item(index.row()).id) if index.isValid() else None
+        if tile is None:
+            return
+        model.toggle_stack(tile.top)
+        row = next(r for r, i in enumerate(model.items) if i.id == tile.top)
+        grid.setCurrentIndex(model.index(row, 0))
 
     def add_to_menu(self, menu, item) -> None:
         """The grid menu's stack entries for the photo clicked, when it is in a stack."""

@@ -69,8 +69,13 @@ def test_bursts_fold_into_a_tile_with_count_and_reason_and_open_with_one_click(q
                                      index.data(Qt.ItemDataRole.DecorationRole))
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=badge.center())
     assert model.rowCount() == FOLDED
-    # A click on the photo itself selects it, as before.
+    # A click on the photo itself selects it, as before; S opens and folds its stack from the keyboard.
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualRect(model.index(row, 0)).center())
+    assert model.rowCount() == FOLDED and grid.currentIndex().row() == row
+    qtbot.keyClick(grid, Qt.Key.Key_S)
+    assert model.rowCount() == FOLDED + 6 and grid.currentIndex().row() == row
+    grid.setCurrentIndex(model.index(row + 3, 0))  # from one of its other photos too
+    qtbot.keyClick(grid, Qt.Key.Key_S)
     assert model.rowCount() == FOLDED and grid.currentIndex().row() == row
 
 
