@@ -148,6 +148,8 @@ def record_keep(app, kept: PhotoRecord, others: Sequence[PhotoRecord], source: s
     """The user kept `kept` over `others` (a duplicate's "Keep this", a stack's new top): their measures are
     stored as choices the best shot learns from (core.quality.learn_preference). Measures missing are taken
     first. Returns how many pairs were stored."""
+    if app.catalog.read_only:  # a full or read-only disk: the choice is made, only not learned from
+        return 0
     measure_missing(app, [kept, *others])
     found = app.catalog.qualities([kept.id, *(o.id for o in others)])
     if kept.id not in found:
