@@ -268,6 +268,7 @@ class App:
         from photo_tagger.core.indexer import Indexer
         from photo_tagger.core.photo_text import TextGate
         from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, FAST_DRAFT_OVERSAMPLE
+        from photo_tagger.core.quality import QualityAnalyzer
         from photo_tagger.infra.perceptual_hash import PerceptualHashAnalyzer
         from photo_tagger.infra.xmp_sidecar import XmpKeywordReader
 
@@ -277,7 +278,8 @@ class App:
                        batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
                        labels=self.trained_labels, keywords=XmpKeywordReader(),
                        draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE,
-                       analyzers=[TextGate(self._ocr_mode, self.text_stage.note_new_content), PerceptualHashAnalyzer()],
+                       analyzers=[TextGate(self._ocr_mode, self.text_stage.note_new_content), PerceptualHashAnalyzer(),
+                                  QualityAnalyzer()],
                        stages=[self.text_stage])
 
     def _ocr_mode(self) -> str:

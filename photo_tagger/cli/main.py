@@ -9,14 +9,14 @@ import sys
 from photo_tagger import __version__
 from photo_tagger.cli import desktop, doctor, library, library_health, models, search, sidecars, store, tagging
 from photo_tagger.cli import albums, duplicates, settings as settings_command
-from photo_tagger.cli import events
+from photo_tagger.cli import events, stacks
 from photo_tagger.cli.arguments import OneLineParser
 from photo_tagger.cli.output import shown
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (library, library_health, search, duplicates, tagging, albums, events, sidecars, models, store, settings_command,
-            doctor, desktop)
+COMMANDS = (library, library_health, search, duplicates, tagging, albums, events, stacks, sidecars, models, store,
+            settings_command, doctor, desktop)
 
 
 def build_parser() -> OneLineParser:

@@ -275,16 +275,25 @@ def capture_seconds(record: PhotoRecord) -> float:
         return float("nan")
 
 
+def similar_pairs(seconds: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    """Pairs of rows of the similar tier (taken within SIMILAR_SECONDS, cosine >= SIMILAR_COSINE), the closest in
+    meaning first (stacks, core/stacks.py, join them in that order)."""
+    pairs = candidates.time_pairs(seconds, SIMILAR_SECONDS)
+    cosine = _cosines(embeddings, pairs)
+    keep = cosine >= SIMILAR_COSINE
+    pairs, cosine = pairs[keep], cosine[keep]
+    return pairs[np.argsort(-cosine, kind="stable")]
+
+
 def _similar(facts: PhotoFacts, edges: dict) -> None:
     if facts.embeddings is None:
         return
     seconds = np.array([capture_seconds(r) for r in facts.records], dtype=np.float64)
-    pairs = candidates.time_pairs(seconds, SIMILAR_SECONDS)
+    pairs = similar_pairs(seconds, facts.embeddings)
     cosine = _cosines(facts.embeddings, pairs)
     for (i, j), c in zip(pairs.tolist(), cosine.tolist()):
-        if c >= SIMILAR_COSINE:
-            apart = abs(seconds[j] - seconds[i])
-            _add(edges, i, j, 2, f"{apart:.0f} s apart, cosine {c:.2f}")
+        apart = abs(seconds[j] - seconds[i])
+        _add(edges, i, j, 2, f"{apart:.0f} s apart, cosine {c:.2f}")
 
 
 def _star_groups(tier: str, records: list[PhotoRecord], edges: dict) -> list[DuplicateGroup]:

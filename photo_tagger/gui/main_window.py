@@ -27,6 +27,7 @@ from photo_tagger.gui.models.photo_grid import ItemRole, PathRole, PhotoGridMode
 from photo_tagger.gui.photo_actions import PhotoActions
 from photo_tagger.gui.qt_compat import guard_singletons
 from photo_tagger.gui.sidecar_actions import SidecarActions
+from photo_tagger.gui.stack_actions import StackActions
 from photo_tagger.gui.models.sidebar_models import TagEntry
 from photo_tagger.gui.tasks import TaskRunner
 from photo_tagger.gui.thumbnails import THUMBNAIL_SIZES, ThumbnailCache, ThumbnailProvider
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.sidecars = SidecarActions(self)
         self.albums = AlbumActions(self)
         self.events = EventActions(self)
+        self.stacks = StackActions(self)
         self.model_setup = ModelSetup(self)
         self.model_trial = model_trial_driver.attach(self)  # a second model's sample, encoded in the background
         self.loading = QLabel("Opening the library...", self)
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
         self.blur_action.setChecked(self.grid_model.blur_flagged)
         self.blur_action.toggled.connect(self.set_blur_flagged)
         view.addAction(self.blur_action)
+        view.addAction(self.stacks.action)
         self.duplicates_action = view.addAction("Duplicates", self.show_duplicates)
         sizes = view.addMenu("Thumbnail size")
         self.size_actions = QActionGroup(self)
@@ -339,6 +342,7 @@ class MainWindow(QMainWindow):
         if generation == self._generation:
             self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first")
             self._grid_done(generation, "")
+            self.stacks.listing_done(generation)
 
     def review_labels(self) -> None:
         """The review dialog (gui/dialogs/review_dialog.py); closing it after any answer retags the library on the
@@ -461,6 +465,7 @@ class MainWindow(QMainWindow):
         if not items:
             return
         menu = self.photos.menu(items)
+        self.stacks.add_to_menu(menu, items[0])
         menu.exec(self.grid.viewport().mapToGlobal(position))
         menu.deleteLater()
 

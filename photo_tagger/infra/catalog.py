@@ -22,6 +22,7 @@ from photo_tagger.core.types import PhotoRecord
 from photo_tagger.infra.catalog_albums import ALBUM_SCHEMA, AlbumCatalog
 from photo_tagger.infra.catalog_events import EVENT_SCHEMA, EventCatalog
 from photo_tagger.infra.catalog_hashes import HASH_SCHEMA, PhotoHashCatalog
+from photo_tagger.infra.catalog_quality import QUALITY_SCHEMA, PhotoQualityCatalog
 from photo_tagger.infra.catalog_tags import TagCatalog
 from photo_tagger.infra.catalog_schema import SCHEMA_VERSION, CatalogTooNew, migrate  # noqa: F401
 from photo_tagger.infra.catalog_text import TEXT_SCHEMA, PhotoTextCatalog
@@ -73,10 +74,10 @@ CREATE INDEX IF NOT EXISTS photos_taken ON photos (taken_at);
 -- write, so a resident copy refreshes by reading only rows newer than the last it saw.
 CREATE TABLE IF NOT EXISTS vectors (seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL,
     model TEXT NOT NULL, embedding BLOB NOT NULL, UNIQUE (photo_id, model));
-""" + TEXT_SCHEMA + HASH_SCHEMA + ALBUM_SCHEMA + EVENT_SCHEMA
+""" + TEXT_SCHEMA + HASH_SCHEMA + ALBUM_SCHEMA + EVENT_SCHEMA + QUALITY_SCHEMA
 _PHOTO_TABLES = ("photos", "auto_tags", "auto_flags", "user_tags", "user_not_sensitive", "vectors", "auto_sources",
                  "user_flag_confirmed", "user_flag_rejected", "photo_text", "photo_hashes", "album_photos",
-                 "event_photos")
+                 "event_photos", "photo_quality", "stack_tops")
 _COLUMNS = ("id", "root", "relpath", "size", "mtime_ns", "content_hash", "status", "skip_reason",
             "embedded_model", "width", "height", "taken_at", "camera_make", "camera_model", "gps_lat",
             "gps_lon", "indexed_at")
@@ -129,7 +130,7 @@ def _record_to_row(record: PhotoRecord) -> tuple:
     return tuple(values)
 
 
-class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog, AlbumCatalog, EventCatalog):
+class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog, AlbumCatalog, EventCatalog, PhotoQualityCatalog):
     """One SQLite file in WAL mode; safe to share between threads (one connection, one lock)."""
 
     def __init__(self, path: Path):

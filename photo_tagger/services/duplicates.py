@@ -60,7 +60,7 @@ def _facts(app, records, model: str, tier: str, computed: dict) -> PhotoFacts:
     hashed = np.array([i in found for i in ids], dtype=bool)
     embeddings = None
     if tier != "exact" and ids:
-        embeddings = _embeddings(app, model, ids)
+        embeddings = embeddings_of(app, model, ids)
     def thumbnails(wanted: list[str]) -> dict[str, bytes]:
         return {**app.catalog.hash_thumbnails(wanted), **{i: computed[i].thumb for i in wanted if i in computed}}
 
@@ -100,7 +100,7 @@ def _aligner():
     return aligned
 
 
-def _embeddings(app, model: str, ids: list[str]) -> np.ndarray:
+def embeddings_of(app, model: str, ids: list[str]) -> np.ndarray:
     """Each photo's embedding (normalized), read from the catalog, the truth the search matrix is a copy of."""
     vectors = app.catalog.vectors(model, ids)
     first = next(iter(vectors.values()), None)

@@ -46,9 +46,21 @@ def keep_one(app, keep: PhotoRecord, others: Sequence[PhotoRecord], progress=Non
         return TrashReport(not_moved=tuple((p, f"the photo to keep ({os.path.basename(keep.path)}) {problem}")
                                            for p in others))
     linked = [p for p in others if p.id == keep.id or _same_file(p.path, keep.path)]
+    _learn_from(app, keep, [p for p in others if p not in linked])
     report = move_to_trash(app, [p for p in others if p not in linked], progress, control, choices_to=keep.id)
     return TrashReport(report.moved, tuple((p, "the same file as the photo kept (a link)") for p in linked)
                        + report.not_moved)
+
+
+def _learn_from(app, keep: PhotoRecord, others: Sequence[PhotoRecord]) -> None:
+    """The choice is one a stack's best shot learns from (services/stacks.py), stored before the others leave the
+    library with their measures; learning never stops the move."""
+    from photo_tagger.services.stacks import record_keep
+
+    try:
+        record_keep(app, keep, others, "duplicates")
+    except Exception:
+        log.exception("the keep choice of %s was not recorded", keep.path)
 
 
 def move_to_trash(app, photos: Sequence[PhotoRecord], progress=None, control: JobControl | None = None,

@@ -35,14 +35,22 @@ def no_warnings_logged(caplog):
 
 @pytest.fixture
 def open_window(qtbot):
-    """open_window(home) -> a shown MainWindow over App.from_home(home); shut down at teardown."""
+    """open_window(home, stacks=False) -> a shown MainWindow over App.from_home(home), stacking as asked; shut down
+    at teardown."""
     from photo_tagger.app import App
     from photo_tagger.gui.main_window import MainWindow
 
     windows = []
 
-    def make(home):
-        window = MainWindow(App.from_home(home))
+    def make(home, *, stacks: bool = False):
+        app = App.from_home(home)
+        # Stacking folds photos taken at the same second by one camera (tests.photos gives most photos one date):
+        # on only where a test is about stacks (tests/gui/test_stacks_grid.py), so other tests count every photo.
+        from PySide6.QtCore import QSettings
+
+        QSettings(str(app.paths.config_dir / "gui.ini"), QSettings.Format.IniFormat).setValue("view/stack_photos",
+                                                                                               stacks)
+        window = MainWindow(app)
         qtbot.addWidget(window)
         window.show()
         windows.append(window)

@@ -48,6 +48,8 @@ def test_keep_one_moves_the_others_to_the_trash_and_the_library_forgets_them(lib
     assert not any(in_library(app, r) for r in others)
     assert in_library(app, keep) and store.get_embeddings([keep.id])
     assert app.catalog.pending_journal(app.model_key()) == []  # catalog and store agree: nothing to recover
+    # The choice stays for the stacks' best shot to learn from (its measures: the photos moved have left).
+    assert len(app.catalog.keep_choices()) == 2
 
 
 def test_without_a_trash_nothing_moves_and_nothing_is_deleted(library, system_trash, monkeypatch):

@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, QSize, Qt
 from PySide6.QtGui import QDrag, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QWidget
 
+from photo_tagger.gui.models.photo_grid import ItemRole, StackRole
 from photo_tagger.gui.views.photo_delegate import PhotoDelegate
 
 DIVIDER_WIDTH = 3  # px, in the spacing between tiles
@@ -45,6 +46,27 @@ class PhotoGridView(QListView):
         self.verticalScrollBar().setValue(0)
         self.doItemsLayout()
         self.scrollToTop()
+
+    # -- stacks: a click on a stack's badge opens or folds it
+    def badge_at(self, position: QPoint) -> str | None:
+        """The id of the stack top whose badge is under `position` (viewport coordinates), else None."""
+        index = self.indexAt(position)
+        stack = index.data(StackRole) if index.isValid() else None
+        if stack is None or not stack[1]:
+            return None
+        badge = self.delegate.badge_rect(self.visualRect(index), stack[0].count, self.fontMetrics(),
+                                         index.data(Qt.ItemDataRole.DecorationRole))
+        return index.data(ItemRole).id if badge.contains(position) else None
+
+    def mousePressEvent(self, event) -> None:
+        top = self.badge_at(event.position().toPoint()) if event.button() == Qt.MouseButton.LeftButton else None
+        if top is not None:  # the stack opens or folds, its top becomes the current photo (not the first one)
+            self.model().toggle_stack(top)
+            row = next(r for r, item in enumerate(self.model().items) if item.id == top)
+            self.setCurrentIndex(self.model().index(row, 0))
+            event.accept()
+            return
+        super().mousePressEvent(event)
 
     # -- the line between strong and weak search hits
     def startDrag(self, supported_actions) -> None:
