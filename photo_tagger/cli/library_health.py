@@ -137,7 +137,7 @@ def _salvage(catalog_path: Path) -> None:
 def _resync(app) -> None:
     """Open the library as every command does: the store is brought in step with the catalog (vectors put back
     from the catalog's copies, strays removed), interrupted writes are re-synced."""
-    from photo_tagger.core.store_repair import copy_missing_catalog_vectors
+    from photo_tagger.core.index_sync import adopt_vectors
     from photo_tagger.services.folders import remove_orphans
 
     orphans = remove_orphans(app)  # first: the store's copies of them then go as it opens
@@ -149,7 +149,7 @@ def _resync(app) -> None:
     key = app.model_key() if hasattr(app, "model_key") else app.active_model().name
     # Backups hold no embeddings: copy them back from the store now, so that a later loss of the store is
     # rebuilt from the catalog again instead of encoding those photos.
-    copy_missing_catalog_vectors(app.catalog, store, key)
+    adopt_vectors(app.catalog, store, key)
     stale = app.indexer.pending(app.catalog.roots())
     todo = sum(stale.get(k, 0) for k in ("new", "changed", "to re-encode"))
     print(f"Library in step: {app.catalog.count_embedded(key)} photos with a vector"

@@ -18,6 +18,7 @@ import numpy as np
 
 from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.keywords import imported_tags
+from photo_tagger.core.index_sync import catch_up
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
@@ -116,26 +117,15 @@ class Indexer:
 
     # -- crash recovery
     def recover(self, report: IndexReport | None = None) -> int:
-        """Re-sync vectors whose write was interrupted; returns how many ids were repaired."""
+        """Bring the index in step with the catalog for the writes a crash interrupted (core/index_sync.py);
+        returns how many ids were journaled."""
         ids = self.catalog.pending_journal(self.model_name)
         if not ids:
             return 0
-        records = self.catalog.get(ids)
-        keep = {i: r for i, r in records.items() if r.status == "indexed" and r.embedded_model == self.model_name}
-        present = set(self.store.get_embeddings(list(keep)))
-        kept = self.catalog.vectors(self.model_name, [i for i in keep if i not in present])
-        if kept:  # the catalog's copy of a vector whose store write was lost: no re-encoding
-            self.store.upsert(list(kept), np.stack(list(kept.values())), self._metadata([keep[i] for i in kept]))
-        lost = [r for i, r in keep.items() if i not in present and i not in kept]
-        if present:
-            self.store.update_metadata(list(present), self._metadata([keep[i] for i in present]))
-        self.store.delete([i for i in ids if i not in keep])
-        with self.catalog.transaction() as db:
-            # A record whose vector never arrived is re-encoded by the next run.
-            self.catalog.write(db, upserts=[replace(r, embedded_model="") for r in lost])
-            self.catalog.journal_clear(db, ids, self.model_name)
+        recorded = set(self.catalog.get(ids))
+        done = catch_up(self.catalog, self.store, self.model_name, ids, clear_journal=True)
         # Encodes the interrupted run made and this one repeats: photos it never recorded, vectors it lost.
-        again = sum(i not in records for i in ids) + len(lost)
+        again = sum(i not in recorded for i in ids) + len(done.lost)
         if report is not None:
             report.interrupted, report.encoded_again = len(ids), again
         log.info("recovered %d interrupted vector writes (%d to encode again)", len(ids), again)
