@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from photo_tagger.core.ports import Catalog, Progress, VectorStore
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tagging import TagDecision, UserChoices, effective
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import vector_metadata
 
@@ -87,10 +87,10 @@ def catch_up(catalog: Catalog, store: VectorStore, model_key: str, ids: Sequence
         written = [i for i in keep if i in truth]
         if written:
             store.upsert(written, np.stack([truth[i] for i in written]),
-                         _metadata(catalog, store, [keep[i] for i in written]))
+                         index_metadata(catalog, store.shared, [keep[i] for i in written]))
             done.restored += len(written)
         if adopted:  # the index held the only copy: it stays, its metadata follows the catalog
-            store.update_metadata(adopted, _metadata(catalog, store, [keep[i] for i in adopted]))
+            store.update_metadata(adopted, index_metadata(catalog, store.shared, [keep[i] for i in adopted]))
         lost_records += [keep[i] for i in keep if i not in truth and i not in adopted]
         if progress is not None:
             progress.advanced(min(start + _PAGE, len(ids)))
@@ -142,9 +142,14 @@ def _adopt(catalog: Catalog, store: VectorStore, model_key: str, ids: list[str])
     return list(found)
 
 
-def _metadata(catalog: Catalog, store: VectorStore, records: list[PhotoRecord]) -> list[dict]:
-    if not store.shared:
+def index_metadata(catalog: Catalog, shared: bool, records: Sequence[PhotoRecord],
+                   decisions: dict[str, TagDecision] | None = None,
+                   choices: dict[str, UserChoices] | None = None) -> list[dict]:
+    """The metadata an index record carries: the file's facts; in a shared store also each photo's effective
+    tags (other machines filter on them there), from the catalog unless newer `decisions`/`choices` are given."""
+    if not shared:
         return [vector_metadata(r) for r in records]
-    ids = [r.id for r in records]  # a shared store carries each photo's effective tags (see Indexer._metadata)
-    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
+    ids = [r.id for r in records]
+    decisions = {**catalog.decisions(ids), **(decisions or {})}
+    choices = {**catalog.choices(ids), **(choices or {})}
     return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id))) for r in records]

@@ -18,7 +18,7 @@ import numpy as np
 
 from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.keywords import imported_tags
-from photo_tagger.core.index_sync import catch_up
+from photo_tagger.core.index_sync import catch_up, index_metadata
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
@@ -26,9 +26,8 @@ from photo_tagger.core.library import containing_root, forget_photos
 from photo_tagger.core.photo_analysis import PhotoAnalyzer, analyze_all
 from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, outermost, \
     prefix_relpath, walk_photos
-from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide, effective
+from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
-from photo_tagger.core.vector_metadata import vector_metadata
 
 log = logging.getLogger(__name__)
 
@@ -406,15 +405,9 @@ class Indexer:
 
     def _metadata(self, records: list[PhotoRecord], decisions: dict[str, TagDecision] | None = None,
                   choices: dict[str, UserChoices] | None = None) -> list[dict]:
-        """Vector metadata; in a shared store with each photo's effective tags (its stored decisions unless
-        new ones are given)."""
-        if not self.store.shared:
-            return [vector_metadata(r) for r in records]
-        ids = [r.id for r in records]
-        decisions = {**self.catalog.decisions(ids), **(decisions or {})}
-        choices = {**self.catalog.choices(ids), **(choices or {})}
-        return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id)))
-                for r in records]
+        """Vector metadata as every index write makes it (core/index_sync.py), with these new decisions and
+        choices where given."""
+        return index_metadata(self.catalog, self.store.shared, records, decisions, choices)
 
     def _remove(self, missing: _MissingRecords, report: IndexReport) -> None:
         ids = [r.id for r in missing.remaining()]
