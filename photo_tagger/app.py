@@ -154,10 +154,10 @@ class App:
 
     @serialized
     def vector_store(self, model_name: str | None = None):
-        """The vectors of one model key (the active model's by default): one collection per model content,
-        opened once; a store that lost vectors is refilled from the catalog then (store_repair.py)."""
+        """The Chroma index of one model key (the active model's by default): one collection per model content,
+        opened once and brought in step with the catalog's vectors, the truth (core/index_sync.py)."""
         from photo_tagger.infra.chroma_store import ChromaVectorStore
-        from photo_tagger.infra.model_upkeep import collection_for
+        from photo_tagger.infra.index_upkeep import collection_for
 
         name = model_name or self.model_key()
         stores = self.__dict__.setdefault("_stores", {})
@@ -174,15 +174,7 @@ class App:
             store = ChromaVectorStore(self.chroma_client, collection_for(name), ef_search=500,
                                       shared=bool(self.settings.store_url), retry=self.store_retry,
                                       library_id=self.library_id)
-            try:
-                self._repair_store(store, name)
-            except Exception as exc:  # on a full disk, reads go on with the store as it is; the next open repairs
-                from photo_tagger.infra.storage_faults import is_disk_full, is_nearly_full
-
-                if not (is_disk_full(exc, self.paths.library_dir) or is_nearly_full(self.paths.library_dir)):
-                    raise
-                log.warning("the photo index is not in step with the catalog and the disk is too full to fix it "
-                            "now: %s", exc, extra={"console": False})
+            self._repair_store(store, name)
             stores[name] = store
         return stores[name]
 
@@ -194,17 +186,14 @@ class App:
         return self.catalog.count_embedded(self.model_key())
 
     def _repair_store(self, store, key: str) -> None:
-        """On opening a model's store: drop what replaced content left, refill what the store lost."""
-        from photo_tagger.infra import model_upkeep
+        """On opening a model's store: its one catch-up with the catalog (infra/index_upkeep.py)."""
+        from photo_tagger.infra.index_upkeep import bring_in_step
 
-        if getattr(self.catalog, "read_only", ""):
-            return
-        if not self.settings.store_url:
-            model_upkeep.drop_replaced_collections(self.chroma_client, self.catalog, key, self.store_retry)
-        model_upkeep.drop_replaced_matrices(self.paths.library_dir / "matrix", key)
         factory = getattr(self, "progress_factory", None)
-        model_upkeep.refill_store(self.catalog, store, key, factory() if factory else None,
-                                  self.settings.store_url or str(self.paths.library_dir / "chroma"))
+        bring_in_step(self.catalog, store, key, self.paths.library_dir,
+                      client=None if self.settings.store_url else self.chroma_client, retry=self.store_retry,
+                      progress=factory() if factory else None,
+                      where=self.settings.store_url or str(self.paths.library_dir / "chroma"))
 
     def _chroma_read_only(self) -> bool:
         """The embedded Chroma writes as it opens: on a read-only disk, reads go to the catalog's vectors."""
@@ -253,7 +242,7 @@ class App:
         if not self.settings.store_url:
             self._store_opening = True
             self.embedding_index().warm()
-            self.vector_store()  # opened (and repaired, store_repair.py) here, not in front of a search
+            self.vector_store()  # opened (and caught up, core/index_sync.py) here, not in front of a search
 
     def search_store(self):
         """The vector store a search is given. Once preload_search is opening it in the background, a private

@@ -21,7 +21,7 @@ import numpy as np
 
 from photo_tagger.core.matrix_file import MatrixFile
 from photo_tagger.core.ports import Catalog, VectorStore
-from photo_tagger.core.store_repair import copy_missing_catalog_vectors
+from photo_tagger.core.index_sync import adopt_vectors
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class EmbeddingIndex:
     def _rebuild(self) -> None:
         if self._store is not None and self.catalog.ids_without_vector(self.model_name):
             store = self._store() if callable(self._store) else self._store  # opened only when needed
-            copy_missing_catalog_vectors(self.catalog, store, self.model_name, page=_BACKFILL_PAGE)
+            adopt_vectors(self.catalog, store, self.model_name, page=_BACKFILL_PAGE)
             self._store = None  # once per library: later photos get their catalog vector when indexed
         self._seq, ids, vectors = self.catalog.vectors_since(self.model_name, 0)
         if vectors is None:

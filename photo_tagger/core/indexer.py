@@ -18,6 +18,7 @@ import numpy as np
 
 from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.keywords import imported_tags
+from photo_tagger.core.index_sync import catch_up, index_metadata
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
 from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
@@ -26,9 +27,8 @@ from photo_tagger.core.photo_analysis import PhotoAnalyzer, analyze_all
 from photo_tagger.core.raw_files import are_twins, fold_twins, twin_key, with_twins
 from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, outermost, \
     prefix_relpath, walk_photos
-from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide, effective
+from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
-from photo_tagger.core.vector_metadata import vector_metadata
 
 log = logging.getLogger(__name__)
 
@@ -130,26 +130,15 @@ class Indexer:
 
     # -- crash recovery
     def recover(self, report: IndexReport | None = None) -> int:
-        """Re-sync vectors whose write was interrupted; returns how many ids were repaired."""
+        """Bring the index in step with the catalog for the writes a crash interrupted (core/index_sync.py);
+        returns how many ids were journaled."""
         ids = self.catalog.pending_journal(self.model_name)
         if not ids:
             return 0
-        records = self.catalog.get(ids)
-        keep = {i: r for i, r in records.items() if r.status == "indexed" and r.embedded_model == self.model_name}
-        present = set(self.store.get_embeddings(list(keep)))
-        kept = self.catalog.vectors(self.model_name, [i for i in keep if i not in present])
-        if kept:  # the catalog's copy of a vector whose store write was lost: no re-encoding
-            self.store.upsert(list(kept), np.stack(list(kept.values())), self._metadata([keep[i] for i in kept]))
-        lost = [r for i, r in keep.items() if i not in present and i not in kept]
-        if present:
-            self.store.update_metadata(list(present), self._metadata([keep[i] for i in present]))
-        self.store.delete([i for i in ids if i not in keep])
-        with self.catalog.transaction() as db:
-            # A record whose vector never arrived is re-encoded by the next run.
-            self.catalog.write(db, upserts=[replace(r, embedded_model="") for r in lost])
-            self.catalog.journal_clear(db, ids, self.model_name)
+        recorded = set(self.catalog.get(ids))
+        done = catch_up(self.catalog, self.store, self.model_name, ids, clear_journal=True)
         # Encodes the interrupted run made and this one repeats: photos it never recorded, vectors it lost.
-        again = sum(i not in records for i in ids) + len(lost)
+        again = sum(i not in recorded for i in ids) + len(done.lost)
         if report is not None:
             report.interrupted, report.encoded_again = len(ids), again
         log.info("recovered %d interrupted vector writes (%d to encode again)", len(ids), again)
@@ -435,15 +424,9 @@ class Indexer:
 
     def _metadata(self, records: list[PhotoRecord], decisions: dict[str, TagDecision] | None = None,
                   choices: dict[str, UserChoices] | None = None) -> list[dict]:
-        """Vector metadata; in a shared store with each photo's effective tags (its stored decisions unless
-        new ones are given)."""
-        if not self.store.shared:
-            return [vector_metadata(r) for r in records]
-        ids = [r.id for r in records]
-        decisions = {**self.catalog.decisions(ids), **(decisions or {})}
-        choices = {**self.catalog.choices(ids), **(choices or {})}
-        return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id)))
-                for r in records]
+        """Vector metadata as every index write makes it (core/index_sync.py), with these new decisions and
+        choices where given."""
+        return index_metadata(self.catalog, self.store.shared, records, decisions, choices)
 
     def _remove(self, missing: _MissingRecords, report: IndexReport) -> None:
         ids = [r.id for r in missing.remaining()]

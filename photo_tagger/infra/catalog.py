@@ -1,9 +1,9 @@
-"""The library catalog in SQLite: every photo file's facts and status, the source of truth beside Chroma.
+"""The library catalog in SQLite: every photo file's facts and status, and its vectors: the source of truth.
 
-Chroma holds the vectors (one collection per model) with a copy of the metadata searches filter on.
-Writes that touch both go through the journal: ids are journaled before the vector store changes and
-cleared in the same transaction as the catalog change, so after a crash `pending_journal` says which
-vectors to re-sync with the catalog.
+Chroma's collections (one per model) and the search matrix are indexes derived from the `vectors` table
+(core/index_sync.py). Writes that touch both go through the journal: ids are journaled before the vector store
+changes and cleared in the same transaction as the catalog change, so after a crash `pending_journal` says which
+ids the index must catch up with the catalog.
 """
 
 from __future__ import annotations

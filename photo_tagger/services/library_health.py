@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.indexer import Indexer
 from photo_tagger.core.ports import VectorStore
-from photo_tagger.core.store_repair import copy_missing_catalog_vectors
+from photo_tagger.core.index_sync import adopt_vectors
 from photo_tagger.infra import catalog_backup
 from photo_tagger.infra.storage_faults import hot_journal, integrity_problems
 from photo_tagger.services.folders import remove_orphan_rows
@@ -184,7 +184,7 @@ def resync(catalog: Catalog, open_store: Callable[[], VectorStore], indexer: Ind
     recovered = indexer.recover()
     # Backups hold no embeddings: copy them back from the store now, so that a later loss of the store is
     # rebuilt from the catalog again instead of encoding those photos.
-    copy_missing_catalog_vectors(catalog, store, model_key)
+    adopt_vectors(catalog, store, model_key)
     stale = indexer.pending(catalog.roots())
     return Resync(orphans, recovered, catalog.count_embedded(model_key),
                   sum(stale.get(k, 0) for k in ("new", "changed", "to re-encode")))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from photo_tagger.core.embedding_index import EmbeddingIndex
-from photo_tagger.core.store_repair import copy_missing_catalog_vectors
+from photo_tagger.core.index_sync import adopt_vectors
 import photo_tagger.core.search as search_module
 from photo_tagger.core.search import Filters, nearest
 from photo_tagger.core.tagging import TagDecision, effective
@@ -125,7 +125,7 @@ def test_backfill_copies_vectors_a_library_kept_only_in_the_store(library, tmp_p
     with fresh.transaction() as db:
         fresh.write(db, upserts=records)
     assert len(fresh.ids_without_vector(MODEL)) == 240
-    assert copy_missing_catalog_vectors(fresh, private, MODEL) == 240
+    assert adopt_vectors(fresh, private, MODEL) == 240
     assert fresh.ids_without_vector(MODEL) == []
     index = EmbeddingIndex(fresh, MODEL, private)
     assert index.ranked(vectors[42], 1)[0] == ("p042", pytest.approx(1.0, abs=1e-6))
