@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from photo_tagger.core.background import BACKGROUND_TEMPLATE, BACKGROUND_WORDS
+from photo_tagger.core.background import BACKGROUND_KINDS, BACKGROUND_TEMPLATE, BACKGROUND_WORDS, KIND_ONLY
 from photo_tagger.core.ports import TextEncoder
 
 RANK = 0  # a label must beat every everyday word it does not name (RANK 1 tagged 5% of photos with no true label)
@@ -40,6 +40,16 @@ OWN_LEVEL_K = 2.0  # ... and reach the library's median of that rival plus this 
 USE_OWN = True  # a label that stands out from its own scores is not vetoed by everyday words (issue 19)
 SAFE_CONTRAST = True  # categories: the unsafe prompts must beat the safe ones by SAFE_MARGIN, as a separate test
 SAFE_MARGIN = 0.0
+USE_KIND = False  # labels: beating the everyday words of their own kind is a way in (issue 19)
+KIND_MARGIN = 1.0  # spreads a label must beat its best same-kind rival by on the photo (sweep: 0.5 tagged 15% of shapes photos with default labels)
+KIND_LEVEL_K = -2.0  # ... and the library median of that rival plus this many spreads (negative: every photo has some colour, so that rival is a present one)
+CONTRAST_DECIDES = False  # categories with safe prompts: their contrast decides (`contrasted`), not everyday words
+CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best everyday rival) unsafe must win by
+CATEGORY_KIND_MARGIN = 1.0  # categories: the same kind test (sweep: 0.75 flagged 2.4% of shapes photos with the defaults, 1.0 1.5%)
+MAX_NEAR = 40  # everyday words within EXCLUDE_COSINE of a label beyond which the model does not know it
+KIND_NEIGHBOURS = 3  # nearest everyday words that give the kind of a label that is none of them
+KIND_TOP = 8  # cosines kept per photo and kind
+GENERIC = "generic"
 DEFAULT_LEVEL, DEFAULT_SPREAD = 0.6, 0.1  # measured on the trained shapes model (RESULTS.md)
 
 
@@ -47,6 +57,23 @@ DEFAULT_LEVEL, DEFAULT_SPREAD = 0.6, 0.1  # measured on the trained shapes model
 class Background:
     words: tuple[str, ...]
     matrix: np.ndarray  # (W, D)
+    kinds: tuple[tuple[str, ...], ...] = ()  # per word (core/background.py); empty: one kind for all
+    everyday: np.ndarray | None = None  # (W,) bool: the words of the contest with every word (None: all)
+
+    @property
+    def everyday_mask(self) -> np.ndarray:
+        return np.ones(len(self.words), bool) if self.everyday is None else self.everyday
+
+    @property
+    def everyday_matrix(self) -> np.ndarray:
+        return self.matrix[self.everyday_mask]
+
+    def kind_mask(self, kinds: tuple[str, ...]) -> np.ndarray:
+        """(W,) bool: the words of any of these kinds, and the generic ones (rivals of every kind)."""
+        if not self.kinds or not kinds:
+            return np.ones(len(self.words), bool)
+        wanted = set(kinds) | {GENERIC}
+        return np.array([bool(wanted.intersection(k)) for k in self.kinds])
 
 
 @dataclass(frozen=True)
@@ -60,7 +87,83 @@ class Reference:
 
 def background(text_encoder: TextEncoder) -> Background:
     words = BACKGROUND_WORDS
-    return Background(words, text_encoder.encode_texts([BACKGROUND_TEMPLATE.format(w) for w in words]))
+    return Background(words, text_encoder.encode_texts([BACKGROUND_TEMPLATE.format(w) for w in words]),
+                      BACKGROUND_KINDS if len(BACKGROUND_KINDS) == len(words) else (),
+                      np.array([w not in KIND_ONLY for w in words]))
+
+
+def kinds_of(bg: Background, name: str, vectors: np.ndarray) -> tuple[str, ...]:
+    """A label's kinds: those of the everyday word it is ("red": colour), else of the everyday words it is made of
+    ("red car": colour and vehicle), else of its prompts' KIND_NEIGHBOURS nearest everyday words in the text
+    embedding (the most common kind among them; a tie keeps both). Empty: no kinds known (every word competes)."""
+    if not bg.kinds:
+        return ()
+    index = {w: i for i, w in enumerate(bg.words)}
+    name = name.lower().strip()
+    named = [index[name]] if name in index else [index[w] for w in name.split() if w in index]
+    if not named and len(vectors):
+        near = np.argsort(-(vectors @ bg.matrix.T).max(axis=0))[:KIND_NEIGHBOURS]
+        counts: dict[str, int] = {}
+        for i in near:
+            for kind in bg.kinds[i]:
+                counts[kind] = counts.get(kind, 0) + 1
+        counts.pop(GENERIC, None)
+        top = max(counts.values(), default=0)
+        return tuple(sorted(k for k, c in counts.items() if c == top))
+    return tuple(dict.fromkeys(k for i in named for k in bg.kinds[i] if k != GENERIC))
+
+
+def distinct(excluded: np.ndarray) -> bool:
+    """Whether the model tells a label apart from everyday things: a prompt that sits next to (within
+    EXCLUDE_COSINE of) more than MAX_NEAR everyday words is, to this model, none of them in particular (a word it
+    never learned lands with all the other unknown ones), so beating its kind's remaining words says nothing."""
+    return int(excluded.sum()) <= MAX_NEAR
+
+
+def contrasted(scores: np.ndarray, contrast: np.ndarray, own: Reference | None, spread: float) -> np.ndarray:
+    """A category with safe prompts (issue 19): the user's own contrast decides. The unsafe prompts beat the safe
+    ones by CONTRAST_MARGIN spreads, and the photo sits in the upper group of the unsafe score over the library
+    (`split_of`; without a library, the contrast alone). 0..1, >= 0.5 when both hold."""
+    margin = contrast / spread - CONTRAST_MARGIN
+    if own is not None:
+        margin = np.minimum(margin, (scores - own.level) / own.spread)
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
+
+
+def templated(bg: Background, text_encoder: TextEncoder, templates: tuple[str, ...]) -> np.ndarray:
+    """(W, D): each everyday word written the way the labels are (the mean of the templates filled with it,
+    re-normalized), so that a label's kind contest compares like with like: an ensemble of templates scores
+    higher on every photo than one template does, and would beat single-template rivals everywhere."""
+    if tuple(templates) == (BACKGROUND_TEMPLATE,) or not templates:
+        return bg.matrix
+    vectors = text_encoder.encode_texts([t.format(w) for w in bg.words for t in templates])
+    mean = vectors.reshape(len(bg.words), len(templates), -1).mean(axis=1)
+    return (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(np.float32)
+
+
+def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[tuple[str, ...]],
+             matrix: np.ndarray | None = None) -> dict:
+    """Per set of kinds: (values, word indexes) of each photo's KIND_TOP best cosines among those kinds' words,
+    best first ((N, T) each), for `competitor`. `matrix`: the words as the labels are written (`templated`)."""
+    sims = embeddings @ (bg.matrix if matrix is None else matrix).T
+    out = {}
+    for key in kinds:
+        cols = np.flatnonzero(bg.kind_mask(key))
+        top = min(KIND_TOP, len(cols))
+        part = np.argpartition(-sims[:, cols], top - 1, axis=1)[:, :top]
+        vals = np.take_along_axis(sims[:, cols], part, axis=1)
+        order = np.argsort(-vals, axis=1)
+        out[key] = (np.take_along_axis(vals, order, axis=1), cols[np.take_along_axis(part, order, axis=1)])
+    return out
+
+
+def in_kind(scores: np.ndarray, rival: np.ndarray, ref: Reference, margin: float | None = None) -> np.ndarray:
+    """The kind way in (issue 19): the photo's score beats the best everyday word of the label's own kinds that
+    it does not name by KIND_MARGIN spreads, and reaches that rival's library level + KIND_LEVEL_K spreads.
+    0..1, >= 0.5 when both hold."""
+    margin = np.minimum((scores - rival) / ref.spread - (KIND_MARGIN if margin is None else margin),
+                        (scores - (ref.level + KIND_LEVEL_K * ref.spread)) / ref.spread)
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
 
 
 def exclusions(bg: Background, names: list[str], prompt_vectors: list[np.ndarray]) -> np.ndarray:
@@ -79,7 +182,7 @@ def reference(embeddings: np.ndarray, bg: Background) -> Reference:
     """From the library's stored embeddings (a sample is enough); too few photos keep the defaults."""
     if len(embeddings) < MIN_PHOTOS:
         return Reference()
-    return reference_of((embeddings @ bg.matrix.T).max(axis=1), len(embeddings))
+    return reference_of((embeddings @ bg.everyday_matrix.T).max(axis=1), len(embeddings))
 
 
 def reference_of(values: np.ndarray, photos: int) -> Reference:
@@ -110,6 +213,8 @@ def split_of(values: np.ndarray, photos: int) -> Reference:
 def background_top(embeddings: np.ndarray, bg: Background) -> tuple[np.ndarray, np.ndarray]:
     """Each photo's TOP highest background cosines, best first, and the words' indexes: (N, TOP) each."""
     sims = embeddings @ bg.matrix.T
+    if bg.everyday is not None:
+        sims = np.where(bg.everyday, sims, -np.inf)  # kind-only words never rank here
     top = min(TOP, sims.shape[1])
     idx = np.argpartition(-sims, top - 1, axis=1)[:, :top]
     vals = np.take_along_axis(sims, idx, axis=1)
