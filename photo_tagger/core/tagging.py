@@ -98,7 +98,8 @@ class _Scorer:
     rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
     stands_alone: bool = False  # labels: standing out from its own scores is a second way in (calibration.py)
     sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
-    kinds: list[tuple[str, ...]] | None = None  # labels, per row: its kinds of everyday word (calibration.kinds_of)
+    kinds: list[tuple[str, ...] | None] | None = None  # per row: its kinds of everyday word (calibration.kinds_of);
+    # None: no kind contest (a label with its own prompts: the everyday words are not written like them)
     kind_references: list[Reference] | None = None  # per row: the library's level of its best same-kind rival
     kind_matrix: np.ndarray | None = None  # (W, D) the everyday words written as the labels are (calibration.templated)
 
@@ -131,8 +132,9 @@ class _Scorer:
         rows = range(len(self.names))
         kind_references = None
         if self.kinds is not None:
-            tops = calibration.kind_top(library, bg, set(self.kinds), self.kind_matrix)
-            kind_references = [calibration.reference_of(self.kind_rival(row, tops), len(library)) for row in rows]
+            tops = calibration.kind_top(library, bg, set(self.kinds) - {None}, self.kind_matrix)
+            kind_references = [calibration.reference_of(self.kind_rival(row, tops), len(library))
+                               if self.kinds[row] is not None else None for row in rows]
         return replace(self, kind_references=kind_references, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
                                          for row in rows],
                        own=[calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None
@@ -169,7 +171,7 @@ class _Scorer:
             return conf, sources
         scores = self.prompt_scores(embeddings)
         top_vals, top_idx = top if top is not None else calibration.background_top(embeddings, bg)
-        kind_tops = calibration.kind_top(embeddings, bg, set(self.kinds), self.kind_matrix) \
+        kind_tops = calibration.kind_top(embeddings, bg, set(self.kinds) - {None}, self.kind_matrix) \
             if self.kind_references is not None and calibration.USE_KIND else None
         for row, name in enumerate(self.names):
             model = self.learned.get(name) if use_learned else None
@@ -195,7 +197,8 @@ class _Scorer:
                     conf[:, row] = np.maximum(conf[:, row], calibration.standing_out(
                         scores[:, row], self.own[row], self.own_rival(row, (top_vals, top_idx)),
                         self.own_references[row], self.row_reference(row, ref).spread))
-                if kind_tops is not None and calibration.distinct(self.excluded[row]):
+                if self.stands_alone and kind_tops is not None and self.kinds[row] is not None \
+                        and calibration.distinct(self.excluded[row]):
                     conf[:, row] = np.maximum(conf[:, row], calibration.in_kind(
                         scores[:, row], self.kind_rival(row, kind_tops), self.kind_references[row]))
                 if self.sigmoid is not None:
@@ -255,7 +258,8 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
     vectors = [_label_vectors(labels, l, text_encoder) for l in enabled]
     label_side = _scorer([l.name for l in enabled], [labels.threshold_for(l) for l in enabled], vectors,
                          text_encoder, bg, calibration.LEVEL_K)
-    label_side.kinds = [calibration.kinds_of(bg, l.name, v) for l, v in zip(enabled, vectors)]
+    label_side.kinds = [None if l.prompts or not len(v) else calibration.kinds_of(bg, l.name, v)
+                        for l, v in zip(enabled, vectors)]
     if calibration.USE_KIND and any(not l.prompts for l in enabled):
         label_side.kind_matrix = calibration.templated(bg, text_encoder, labels.templates)
     label_side.sigmoid = sigmoid
