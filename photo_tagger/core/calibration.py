@@ -68,13 +68,6 @@ class Background:
     def everyday_matrix(self) -> np.ndarray:
         return self.matrix[self.everyday_mask]
 
-    def kind_mask(self, kinds: tuple[str, ...]) -> np.ndarray:
-        """(W,) bool: the words of any of these kinds, and the generic ones (rivals of every kind)."""
-        if not self.kinds or not kinds:
-            return np.ones(len(self.words), bool)
-        wanted = set(kinds) | {GENERIC}
-        return np.array([bool(wanted.intersection(k)) for k in self.kinds])
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -141,20 +134,30 @@ def templated(bg: Background, text_encoder: TextEncoder, templates: tuple[str, .
     return (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(np.float32)
 
 
-def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[tuple[str, ...]],
-             matrix: np.ndarray | None = None) -> dict:
-    """Per set of kinds: (values, word indexes) of each photo's KIND_TOP best cosines among those kinds' words,
-    best first ((N, T) each), for `competitor`. `matrix`: the words as the labels are written (`templated`)."""
+def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[str], matrix: np.ndarray | None = None) -> dict:
+    """Per kind: (values, word indexes) of each photo's KIND_TOP best cosines among that kind's words, best
+    first ((N, T) each), for `competitor`. `matrix`: the words as the labels are written (`templated`)."""
     sims = embeddings @ (bg.matrix if matrix is None else matrix).T
     out = {}
-    for key in kinds:
-        cols = np.flatnonzero(bg.kind_mask(key))
+    for kind in kinds:
+        cols = np.flatnonzero([kind in k for k in bg.kinds]) if bg.kinds else np.arange(len(bg.words))
+        if not len(cols):
+            continue
         top = min(KIND_TOP, len(cols))
-        part = np.argpartition(-sims[:, cols], top - 1, axis=1)[:, :top]
-        vals = np.take_along_axis(sims[:, cols], part, axis=1)
+        sub = sims[:, cols]
+        part = np.argpartition(-sub, top - 1, axis=1)[:, :top] if top < len(cols) else \
+            np.broadcast_to(np.arange(len(cols)), (len(sims), len(cols)))
+        vals = np.take_along_axis(sub, part, axis=1)
         order = np.argsort(-vals, axis=1)
-        out[key] = (np.take_along_axis(vals, order, axis=1), cols[np.take_along_axis(part, order, axis=1)])
+        out[kind] = (np.take_along_axis(vals, order, axis=1), cols[np.take_along_axis(part, order, axis=1)])
     return out
+
+
+def kind_rival(tops: dict, kinds: tuple[str, ...], excluded: np.ndarray) -> np.ndarray:
+    """Per photo, the best cosine among the everyday words of these kinds (and the generic ones) that a label
+    with these `excluded` words does not name."""
+    found = [competitor(*tops[k], excluded, 0) for k in (*kinds, GENERIC) if k in tops]
+    return np.maximum.reduce(found) if found else np.full(len(next(iter(tops.values()))[0]), -1.0)
 
 
 def in_kind(scores: np.ndarray, rival: np.ndarray, ref: Reference, margin: float | None = None) -> np.ndarray:
@@ -212,14 +215,13 @@ def split_of(values: np.ndarray, photos: int) -> Reference:
 
 def background_top(embeddings: np.ndarray, bg: Background) -> tuple[np.ndarray, np.ndarray]:
     """Each photo's TOP highest background cosines, best first, and the words' indexes: (N, TOP) each."""
-    sims = embeddings @ bg.matrix.T
-    if bg.everyday is not None:
-        sims = np.where(bg.everyday, sims, -np.inf)  # kind-only words never rank here
+    cols = np.flatnonzero(bg.everyday_mask)  # kind-only words never rank here
+    sims = embeddings @ bg.matrix[cols].T
     top = min(TOP, sims.shape[1])
     idx = np.argpartition(-sims, top - 1, axis=1)[:, :top]
     vals = np.take_along_axis(sims, idx, axis=1)
     order = np.argsort(-vals, axis=1)
-    return np.take_along_axis(vals, order, axis=1), np.take_along_axis(idx, order, axis=1)
+    return np.take_along_axis(vals, order, axis=1), cols[np.take_along_axis(idx, order, axis=1)]
 
 
 def competitor(top_vals: np.ndarray, top_idx: np.ndarray, excluded: np.ndarray, rank: int | None = None) -> np.ndarray:

@@ -131,8 +131,8 @@ class _Scorer:
         own = self.prompt_scores(library)
         rows = range(len(self.names))
         kind_references = None
-        if self.kinds is not None:
-            tops = calibration.kind_top(library, bg, set(self.kinds) - {None}, self.kind_matrix)
+        if self.kinds is not None and (self.stands_alone or calibration.CONTRAST_DECIDES):
+            tops = calibration.kind_top(library, bg, self.kind_names(), self.kind_matrix)
             kind_references = [calibration.reference_of(self.kind_rival(row, tops), len(library))
                                if self.kinds[row] is not None else None for row in rows]
         return replace(self, kind_references=kind_references, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
@@ -142,9 +142,12 @@ class _Scorer:
                        own_references=[calibration.reference_of(self.own_rival(row, top), len(library))
                                        for row in rows] if self.stands_alone else None)
 
+    def kind_names(self) -> set[str]:
+        return {k for kinds in self.kinds or () if kinds is not None for k in (*kinds, calibration.GENERIC)}
+
     def kind_rival(self, row: int, tops: dict) -> np.ndarray:
         """Per photo, the best cosine among the everyday words of this row's kinds that it does not name."""
-        return calibration.competitor(*tops[self.kinds[row]], self.excluded[row], 0)
+        return calibration.kind_rival(tops, self.kinds[row], self.excluded[row])
 
     def own_rival(self, row: int, top) -> np.ndarray:
         return calibration.competitor(top[0], top[1], self.excluded[row], calibration.OWN_RANK)
@@ -171,7 +174,7 @@ class _Scorer:
             return conf, sources
         scores = self.prompt_scores(embeddings)
         top_vals, top_idx = top if top is not None else calibration.background_top(embeddings, bg)
-        kind_tops = calibration.kind_top(embeddings, bg, set(self.kinds) - {None}, self.kind_matrix) \
+        kind_tops = calibration.kind_top(embeddings, bg, self.kind_names(), self.kind_matrix) \
             if self.kind_references is not None and calibration.USE_KIND else None
         for row, name in enumerate(self.names):
             model = self.learned.get(name) if use_learned else None
