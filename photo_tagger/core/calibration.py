@@ -1,7 +1,7 @@
 """Absolute per-label confidence from a prompt: does this photo match the label better than everyday things do?
 
-Two ways in, both independent of the user's other labels (adding, removing or disabling one label never moves
-another label's tags); the confidence is the higher of the two:
+Three ways in, all independent of the user's other labels (adding, removing or disabling one label never moves
+another label's tags); the confidence is the highest of them:
 1. beats everything: on this photo the label beats all but `RANK` of the everyday words it does not itself name
    (core/background.py), and reaches the library's level of that rival (median + `LEVEL_K` robust spreads over the
    library, per label, so a library full of dogs does not raise the bar for "dog");
@@ -10,7 +10,12 @@ another label's tags); the confidence is the higher of the two:
    within-group spreads above the cut that also beats all but `OWN_RANK` everyday words (the photo's other facts
    may outrank it) and reaches their library level + `OWN_LEVEL_K` spreads is in. The everyday-word tests keep a
    concept the model does not know quiet: its scores split somewhere too, but inside the everyday words' range.
-Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones.
+3. beats its own kind (issue 19, `in_kind`): a colour against the other colour words, a scene against scenes
+   (core/background.py gives each everyday word a kind; `kinds_of` a label's), written in the label's templates
+   (`templated`), by KIND_MARGIN spreads. "red", "circle" and "beach" can then all tag one photo. A label the model
+   puts next to many unrelated everyday words (`distinct`) does not know it, and gets no such way in.
+Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones (a rule where
+that contrast decides, `contrasted`, is measured and off: CONTRAST_DECIDES).
 
 confidence = sigmoid(SHARPNESS * margin / spread), so 0.5 is where a way's tests are just met. Measured in
 benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Absolute tag rule" and
@@ -41,11 +46,16 @@ USE_OWN = True  # a label that stands out from its own scores is not vetoed by e
 SAFE_CONTRAST = True  # categories: the unsafe prompts must beat the safe ones by SAFE_MARGIN, as a separate test
 SAFE_MARGIN = 0.0
 USE_KIND = True  # labels: beating the everyday words of their own kind is a way in (issue 19)
-KIND_MARGIN = 1.5  # spreads a label must beat its best same-kind rival by on the photo (sweep: 0.5 tagged 15% of shapes photos with default labels; 1.0 tagged 8% of the 160-photo library of tests/e2e/test_judgement.py)
-KIND_LEVEL_K = -2.0  # ... and the library median of that rival plus this many spreads (negative: every photo has some colour, so that rival is a present one)
+# spreads a label must beat its best same-kind rival by on the photo (RESULTS.md "Kinds of everyday words": 0.5
+# tagged 15% of shapes photos with the default labels, 1.0 8% of the 160-photo library of tests/e2e/test_judgement.py)
+KIND_MARGIN = 1.5
+# ... and the library median of that rival plus this many spreads (negative: every photo has some colour, so the
+# best other colour is a present one on most photos)
+KIND_LEVEL_K = -2.0
 CONTRAST_DECIDES = False  # categories with safe prompts: their contrast decides (`contrasted`), not everyday words
 CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best everyday rival) unsafe must win by
-CATEGORY_KIND_MARGIN = 1.0  # categories: the same kind test (sweep: 0.75 flagged 2.4% of shapes photos with the defaults, 1.0 1.5%)
+# categories (with CONTRAST_DECIDES): the kind test too (0.75 flagged 2.4% of shapes photos with the defaults, 1.0 1.5%)
+CATEGORY_KIND_MARGIN = 1.0
 MAX_NEAR = 40  # everyday words within EXCLUDE_COSINE of a label beyond which the model does not know it
 KIND_NEIGHBOURS = 3  # nearest everyday words that give the kind of a label that is none of them
 KIND_TOP = 8  # cosines kept per photo and kind
@@ -156,7 +166,7 @@ def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[str], matrix: np
 def kind_rival(tops: dict, kinds: tuple[str, ...], excluded: np.ndarray) -> np.ndarray:
     """Per photo, the best cosine among the everyday words of these kinds (and the generic ones) that a label
     with these `excluded` words does not name."""
-    found = [competitor(*tops[k], excluded, 0) for k in (*kinds, GENERIC) if k in tops]
+    found = [competitor(tops[k][0], tops[k][1], excluded, 0) for k in (*kinds, GENERIC) if k in tops]
     return np.maximum.reduce(found) if found else np.full(len(next(iter(tops.values()))[0]), -1.0)
 
 

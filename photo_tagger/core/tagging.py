@@ -100,7 +100,7 @@ class _Scorer:
     sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
     kinds: list[tuple[str, ...] | None] | None = None  # per row: its kinds of everyday word (calibration.kinds_of);
     # None: no kind contest (a label with its own prompts: the everyday words are not written like them)
-    kind_references: list[Reference] | None = None  # per row: the library's level of its best same-kind rival
+    kind_references: list[Reference | None] | None = None  # per row: the library's level of its best same-kind rival
     kind_matrix: np.ndarray | None = None  # (W, D) the everyday words written as the labels are (calibration.templated)
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
@@ -130,7 +130,7 @@ class _Scorer:
         top = calibration.background_top(library, bg)
         own = self.prompt_scores(library)
         rows = range(len(self.names))
-        kind_references = None
+        kind_references: list[Reference | None] | None = None
         if self.kinds is not None and (self.stands_alone or calibration.CONTRAST_DECIDES):
             tops = calibration.kind_top(library, bg, self.kind_names(), self.kind_matrix)
             kind_references = [calibration.reference_of(self.kind_rival(row, tops), len(library))
@@ -147,7 +147,8 @@ class _Scorer:
 
     def kind_rival(self, row: int, tops: dict) -> np.ndarray:
         """Per photo, the best cosine among the everyday words of this row's kinds that it does not name."""
-        return calibration.kind_rival(tops, self.kinds[row], self.excluded[row])
+        kinds = self.kinds[row] if self.kinds is not None else None
+        return calibration.kind_rival(tops, kinds or (), self.excluded[row])
 
     def own_rival(self, row: int, top) -> np.ndarray:
         return calibration.competitor(top[0], top[1], self.excluded[row], calibration.OWN_RANK)
@@ -181,16 +182,15 @@ class _Scorer:
             if model is not None:
                 conf[:, row] = 1.0 / (1.0 + np.exp(-np.clip(embeddings @ model.weights + model.bias, -30, 30)))
                 sources[row] = LEARNED
-            elif self.has_prompt[row] and calibration.CONTRAST_DECIDES and self.contrast(row, embeddings,
-                                                                                        scores[:, row]) is not None:
+            elif self.has_prompt[row] and calibration.CONTRAST_DECIDES and (contrast := self.contrast(
+                    row, embeddings, scores[:, row])) is not None:
                 conf[:, row] = calibration.contrasted(
-                    scores[:, row], self.contrast(row, embeddings, scores[:, row]),
-                    self.own[row] if self.own is not None else None, self.row_reference(row, ref).spread) \
-                    if calibration.distinct(self.excluded[row]) else 0.0
-                if kind_tops is not None:  # and it stands out from the everyday words of its kind, as a label must
+                    scores[:, row], contrast, self.own[row] if self.own is not None else None,
+                    self.row_reference(row, ref).spread) if calibration.distinct(self.excluded[row]) else 0.0
+                kind_ref = self.kind_references[row] if self.kind_references is not None else None
+                if kind_tops is not None and kind_ref is not None:  # and it stands out from its kind, as labels do
                     conf[:, row] = np.minimum(conf[:, row], calibration.in_kind(
-                        scores[:, row], self.kind_rival(row, kind_tops), self.kind_references[row],
-                        calibration.CATEGORY_KIND_MARGIN))
+                        scores[:, row], self.kind_rival(row, kind_tops), kind_ref, calibration.CATEGORY_KIND_MARGIN))
             elif self.has_prompt[row]:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
@@ -200,10 +200,11 @@ class _Scorer:
                     conf[:, row] = np.maximum(conf[:, row], calibration.standing_out(
                         scores[:, row], self.own[row], self.own_rival(row, (top_vals, top_idx)),
                         self.own_references[row], self.row_reference(row, ref).spread))
-                if self.stands_alone and kind_tops is not None and self.kinds[row] is not None \
+                kind_ref = self.kind_references[row] if self.kind_references is not None else None
+                if self.stands_alone and kind_tops is not None and kind_ref is not None \
                         and calibration.distinct(self.excluded[row]):
                     conf[:, row] = np.maximum(conf[:, row], calibration.in_kind(
-                        scores[:, row], self.kind_rival(row, kind_tops), self.kind_references[row]))
+                        scores[:, row], self.kind_rival(row, kind_tops), kind_ref))
                 if self.sigmoid is not None:
                     conf[:, row] = np.maximum(conf[:, row], calibration.model_probability(scores[:, row],
                                                                                           *self.sigmoid))
