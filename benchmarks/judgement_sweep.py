@@ -164,7 +164,7 @@ def grid_row(world: World, result: dict) -> str:
     return " | ".join(cells)
 
 
-GRID = {"OWN_RANK": (1, 3, 6), "OWN_Z": (0.0, 1.0, 99.0), "OWN_LEVEL_K": (0.0, 1.0, 2.0)}
+GRID = {"KIND_MARGIN": (0.5, 1.0, 1.5, 2.0), "KIND_LEVEL_K": (-2.0, -1.0)}
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Absolute per-label confidence from a prompt: does this photo match the label better than everyday things do?
 
-Two ways in, both independent of the user's other labels (adding, removing or disabling one label never moves
-another label's tags); the confidence is the higher of the two:
+Three ways in, all independent of the user's other labels (adding, removing or disabling one label never moves
+another label's tags); the confidence is the highest of them:
 1. beats everything: on this photo the label beats all but `RANK` of the everyday words it does not itself name
    (core/background.py), and reaches the library's level of that rival (median + `LEVEL_K` robust spreads over the
    library, per label, so a library full of dogs does not raise the bar for "dog");
@@ -10,7 +10,12 @@ another label's tags); the confidence is the higher of the two:
    within-group spreads above the cut that also beats all but `OWN_RANK` everyday words (the photo's other facts
    may outrank it) and reaches their library level + `OWN_LEVEL_K` spreads is in. The everyday-word tests keep a
    concept the model does not know quiet: its scores split somewhere too, but inside the everyday words' range.
-Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones.
+3. beats its own kind (issue 19, `in_kind`): a colour against the other colour words, a scene against scenes
+   (core/background.py gives each everyday word a kind; `kinds_of` a label's), written in the label's templates
+   (`templated`), by KIND_MARGIN spreads. "red", "circle" and "beach" can then all tag one photo. A label the model
+   puts next to many unrelated everyday words (`distinct`) does not know it, and gets no such way in.
+Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones (a rule where
+that contrast decides, `contrasted`, is measured and off: CONTRAST_DECIDES).
 
 confidence = sigmoid(SHARPNESS * margin / spread), so 0.5 is where a way's tests are just met. Measured in
 benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Absolute tag rule" and
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from photo_tagger.core.background import BACKGROUND_TEMPLATE, BACKGROUND_WORDS
+from photo_tagger.core.background import BACKGROUND_KINDS, BACKGROUND_TEMPLATE, BACKGROUND_WORDS, KIND_ONLY
 from photo_tagger.core.ports import TextEncoder
 
 RANK = 0  # a label must beat every everyday word it does not name (RANK 1 tagged 5% of photos with no true label)
@@ -40,6 +45,21 @@ OWN_LEVEL_K = 2.0  # ... and reach the library's median of that rival plus this 
 USE_OWN = True  # a label that stands out from its own scores is not vetoed by everyday words (issue 19)
 SAFE_CONTRAST = True  # categories: the unsafe prompts must beat the safe ones by SAFE_MARGIN, as a separate test
 SAFE_MARGIN = 0.0
+USE_KIND = True  # labels: beating the everyday words of their own kind is a way in (issue 19)
+# spreads a label must beat its best same-kind rival by on the photo (RESULTS.md "Kinds of everyday words": 0.5
+# tagged 15% of shapes photos with the default labels, 1.0 8% of the 160-photo library of tests/e2e/test_judgement.py)
+KIND_MARGIN = 1.5
+# ... and the library median of that rival plus this many spreads (negative: every photo has some colour, so the
+# best other colour is a present one on most photos)
+KIND_LEVEL_K = -2.0
+CONTRAST_DECIDES = False  # categories with safe prompts: their contrast decides (`contrasted`), not everyday words
+CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best everyday rival) unsafe must win by
+# categories (with CONTRAST_DECIDES): the kind test too (0.75 flagged 2.4% of shapes photos with the defaults, 1.0 1.5%)
+CATEGORY_KIND_MARGIN = 1.0
+MAX_NEAR = 40  # everyday words within EXCLUDE_COSINE of a label beyond which the model does not know it
+KIND_NEIGHBOURS = 3  # nearest everyday words that give the kind of a label that is none of them
+KIND_TOP = 8  # cosines kept per photo and kind
+GENERIC = "generic"
 DEFAULT_LEVEL, DEFAULT_SPREAD = 0.6, 0.1  # measured on the trained shapes model (RESULTS.md)
 
 
@@ -47,6 +67,16 @@ DEFAULT_LEVEL, DEFAULT_SPREAD = 0.6, 0.1  # measured on the trained shapes model
 class Background:
     words: tuple[str, ...]
     matrix: np.ndarray  # (W, D)
+    kinds: tuple[tuple[str, ...], ...] = ()  # per word (core/background.py); empty: one kind for all
+    everyday: np.ndarray | None = None  # (W,) bool: the words of the contest with every word (None: all)
+
+    @property
+    def everyday_mask(self) -> np.ndarray:
+        return np.ones(len(self.words), bool) if self.everyday is None else self.everyday
+
+    @property
+    def everyday_matrix(self) -> np.ndarray:
+        return self.matrix[self.everyday_mask]
 
 
 @dataclass(frozen=True)
@@ -60,7 +90,93 @@ class Reference:
 
 def background(text_encoder: TextEncoder) -> Background:
     words = BACKGROUND_WORDS
-    return Background(words, text_encoder.encode_texts([BACKGROUND_TEMPLATE.format(w) for w in words]))
+    return Background(words, text_encoder.encode_texts([BACKGROUND_TEMPLATE.format(w) for w in words]),
+                      BACKGROUND_KINDS if len(BACKGROUND_KINDS) == len(words) else (),
+                      np.array([w not in KIND_ONLY for w in words]))
+
+
+def kinds_of(bg: Background, name: str, vectors: np.ndarray) -> tuple[str, ...]:
+    """A label's kinds: those of the everyday word it is ("red": colour), else of the everyday words it is made of
+    ("red car": colour and vehicle), else of its prompts' KIND_NEIGHBOURS nearest everyday words in the text
+    embedding (the most common kind among them; a tie keeps both). Empty: no kinds known (every word competes)."""
+    if not bg.kinds:
+        return ()
+    index = {w: i for i, w in enumerate(bg.words)}
+    name = name.lower().strip()
+    named = [index[name]] if name in index else [index[w] for w in name.split() if w in index]
+    if not named and len(vectors):
+        near = np.argsort(-(vectors @ bg.matrix.T).max(axis=0))[:KIND_NEIGHBOURS]
+        counts: dict[str, int] = {}
+        for i in near:
+            for kind in bg.kinds[i]:
+                counts[kind] = counts.get(kind, 0) + 1
+        counts.pop(GENERIC, None)
+        top = max(counts.values(), default=0)
+        return tuple(sorted(k for k, c in counts.items() if c == top))
+    return tuple(dict.fromkeys(k for i in named for k in bg.kinds[i] if k != GENERIC))
+
+
+def distinct(excluded: np.ndarray) -> bool:
+    """Whether the model tells a label apart from everyday things: a prompt that sits next to (within
+    EXCLUDE_COSINE of) more than MAX_NEAR everyday words is, to this model, none of them in particular (a word it
+    never learned lands with all the other unknown ones), so beating its kind's remaining words says nothing."""
+    return int(excluded.sum()) <= MAX_NEAR
+
+
+def contrasted(scores: np.ndarray, contrast: np.ndarray, own: Reference | None, spread: float) -> np.ndarray:
+    """A category with safe prompts (issue 19): the user's own contrast decides. The unsafe prompts beat the safe
+    ones by CONTRAST_MARGIN spreads, and the photo sits in the upper group of the unsafe score over the library
+    (`split_of`; without a library, the contrast alone). 0..1, >= 0.5 when both hold."""
+    margin = contrast / spread - CONTRAST_MARGIN
+    if own is not None:
+        margin = np.minimum(margin, (scores - own.level) / own.spread)
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
+
+
+def templated(bg: Background, text_encoder: TextEncoder, templates: tuple[str, ...]) -> np.ndarray:
+    """(W, D): each everyday word written the way the labels are (the mean of the templates filled with it,
+    re-normalized), so that a label's kind contest compares like with like: an ensemble of templates scores
+    higher on every photo than one template does, and would beat single-template rivals everywhere."""
+    if tuple(templates) == (BACKGROUND_TEMPLATE,) or not templates:
+        return bg.matrix
+    vectors = text_encoder.encode_texts([t.format(w) for w in bg.words for t in templates])
+    mean = vectors.reshape(len(bg.words), len(templates), -1).mean(axis=1)
+    return (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(np.float32)
+
+
+def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[str], matrix: np.ndarray | None = None) -> dict:
+    """Per kind: (values, word indexes) of each photo's KIND_TOP best cosines among that kind's words, best
+    first ((N, T) each), for `competitor`. `matrix`: the words as the labels are written (`templated`)."""
+    sims = embeddings @ (bg.matrix if matrix is None else matrix).T
+    out = {}
+    for kind in kinds:
+        cols = np.flatnonzero([kind in k for k in bg.kinds]) if bg.kinds else np.arange(len(bg.words))
+        if not len(cols):
+            continue
+        top = min(KIND_TOP, len(cols))
+        sub = sims[:, cols]
+        part = np.argpartition(-sub, top - 1, axis=1)[:, :top] if top < len(cols) else \
+            np.broadcast_to(np.arange(len(cols)), (len(sims), len(cols)))
+        vals = np.take_along_axis(sub, part, axis=1)
+        order = np.argsort(-vals, axis=1)
+        out[kind] = (np.take_along_axis(vals, order, axis=1), cols[np.take_along_axis(part, order, axis=1)])
+    return out
+
+
+def kind_rival(tops: dict, kinds: tuple[str, ...], excluded: np.ndarray) -> np.ndarray:
+    """Per photo, the best cosine among the everyday words of these kinds (and the generic ones) that a label
+    with these `excluded` words does not name."""
+    found = [competitor(tops[k][0], tops[k][1], excluded, 0) for k in (*kinds, GENERIC) if k in tops]
+    return np.maximum.reduce(found) if found else np.full(len(next(iter(tops.values()))[0]), -1.0)
+
+
+def in_kind(scores: np.ndarray, rival: np.ndarray, ref: Reference, margin: float | None = None) -> np.ndarray:
+    """The kind way in (issue 19): the photo's score beats the best everyday word of the label's own kinds that
+    it does not name by KIND_MARGIN spreads, and reaches that rival's library level + KIND_LEVEL_K spreads.
+    0..1, >= 0.5 when both hold."""
+    margin = np.minimum((scores - rival) / ref.spread - (KIND_MARGIN if margin is None else margin),
+                        (scores - (ref.level + KIND_LEVEL_K * ref.spread)) / ref.spread)
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
 
 
 def exclusions(bg: Background, names: list[str], prompt_vectors: list[np.ndarray]) -> np.ndarray:
@@ -79,7 +195,7 @@ def reference(embeddings: np.ndarray, bg: Background) -> Reference:
     """From the library's stored embeddings (a sample is enough); too few photos keep the defaults."""
     if len(embeddings) < MIN_PHOTOS:
         return Reference()
-    return reference_of((embeddings @ bg.matrix.T).max(axis=1), len(embeddings))
+    return reference_of((embeddings @ bg.everyday_matrix.T).max(axis=1), len(embeddings))
 
 
 def reference_of(values: np.ndarray, photos: int) -> Reference:
@@ -109,12 +225,13 @@ def split_of(values: np.ndarray, photos: int) -> Reference:
 
 def background_top(embeddings: np.ndarray, bg: Background) -> tuple[np.ndarray, np.ndarray]:
     """Each photo's TOP highest background cosines, best first, and the words' indexes: (N, TOP) each."""
-    sims = embeddings @ bg.matrix.T
+    cols = np.flatnonzero(bg.everyday_mask)  # kind-only words never rank here
+    sims = embeddings @ bg.matrix[cols].T
     top = min(TOP, sims.shape[1])
     idx = np.argpartition(-sims, top - 1, axis=1)[:, :top]
     vals = np.take_along_axis(sims, idx, axis=1)
     order = np.argsort(-vals, axis=1)
-    return np.take_along_axis(vals, order, axis=1), np.take_along_axis(idx, order, axis=1)
+    return np.take_along_axis(vals, order, axis=1), cols[np.take_along_axis(idx, order, axis=1)]
 
 
 def competitor(top_vals: np.ndarray, top_idx: np.ndarray, excluded: np.ndarray, rank: int | None = None) -> np.ndarray:

@@ -98,6 +98,10 @@ class _Scorer:
     rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
     stands_alone: bool = False  # labels: standing out from its own scores is a second way in (calibration.py)
     sigmoid: tuple[float, float] | None = None  # SigLIP's (scale, bias): its own probability is a second way in
+    kinds: list[tuple[str, ...] | None] | None = None  # per row: its kinds of everyday word (calibration.kinds_of);
+    # None: no kind contest (a label with its own prompts: the everyday words are not written like them)
+    kind_references: list[Reference | None] | None = None  # per row: the library's level of its best same-kind rival
+    kind_matrix: np.ndarray | None = None  # (W, D) the everyday words written as the labels are (calibration.templated)
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
         return self.references[row] if self.references is not None else ref
@@ -122,16 +126,29 @@ class _Scorer:
         make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
         category's safe prompts are left out of its level: they describe most of a library by design."""
         if len(library) < calibration.MIN_PHOTOS:
-            return replace(self, references=None, own=None, own_references=None)
+            return replace(self, references=None, own=None, own_references=None, kind_references=None)
         top = calibration.background_top(library, bg)
         own = self.prompt_scores(library)
         rows = range(len(self.names))
-        return replace(self, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
+        kind_references: list[Reference | None] | None = None
+        if self.kinds is not None and (self.stands_alone or calibration.CONTRAST_DECIDES):
+            tops = calibration.kind_top(library, bg, self.kind_names(), self.kind_matrix)
+            kind_references = [calibration.reference_of(self.kind_rival(row, tops), len(library))
+                               if self.kinds[row] is not None else None for row in rows]
+        return replace(self, kind_references=kind_references, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
                                          for row in rows],
                        own=[calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None
-                            for row in rows] if self.stands_alone else None,
+                            for row in rows] if self.stands_alone or self.safe else None,
                        own_references=[calibration.reference_of(self.own_rival(row, top), len(library))
                                        for row in rows] if self.stands_alone else None)
+
+    def kind_names(self) -> set[str]:
+        return {k for kinds in self.kinds or () if kinds is not None for k in (*kinds, calibration.GENERIC)}
+
+    def kind_rival(self, row: int, tops: dict) -> np.ndarray:
+        """Per photo, the best cosine among the everyday words of this row's kinds that it does not name."""
+        kinds = self.kinds[row] if self.kinds is not None else None
+        return calibration.kind_rival(tops, kinds or (), self.excluded[row])
 
     def own_rival(self, row: int, top) -> np.ndarray:
         return calibration.competitor(top[0], top[1], self.excluded[row], calibration.OWN_RANK)
@@ -158,20 +175,36 @@ class _Scorer:
             return conf, sources
         scores = self.prompt_scores(embeddings)
         top_vals, top_idx = top if top is not None else calibration.background_top(embeddings, bg)
+        kind_tops = calibration.kind_top(embeddings, bg, self.kind_names(), self.kind_matrix) \
+            if self.kind_references is not None and calibration.USE_KIND else None
         for row, name in enumerate(self.names):
             model = self.learned.get(name) if use_learned else None
             if model is not None:
                 conf[:, row] = 1.0 / (1.0 + np.exp(-np.clip(embeddings @ model.weights + model.bias, -30, 30)))
                 sources[row] = LEARNED
+            elif self.has_prompt[row] and calibration.CONTRAST_DECIDES and (contrast := self.contrast(
+                    row, embeddings, scores[:, row])) is not None:
+                conf[:, row] = calibration.contrasted(
+                    scores[:, row], contrast, self.own[row] if self.own is not None else None,
+                    self.row_reference(row, ref).spread) if calibration.distinct(self.excluded[row]) else 0.0
+                kind_ref = self.kind_references[row] if self.kind_references is not None else None
+                if kind_tops is not None and kind_ref is not None:  # and it stands out from its kind, as labels do
+                    conf[:, row] = np.minimum(conf[:, row], calibration.in_kind(
+                        scores[:, row], self.kind_rival(row, kind_tops), kind_ref, calibration.CATEGORY_KIND_MARGIN))
             elif self.has_prompt[row]:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
                                                       self.level_k,
                                                       contrast=self.contrast(row, embeddings, scores[:, row]))
-                if self.own is not None and calibration.USE_OWN and self.own[row] is not None:
+                if self.stands_alone and self.own is not None and calibration.USE_OWN and self.own[row] is not None:
                     conf[:, row] = np.maximum(conf[:, row], calibration.standing_out(
                         scores[:, row], self.own[row], self.own_rival(row, (top_vals, top_idx)),
                         self.own_references[row], self.row_reference(row, ref).spread))
+                kind_ref = self.kind_references[row] if self.kind_references is not None else None
+                if self.stands_alone and kind_tops is not None and kind_ref is not None \
+                        and calibration.distinct(self.excluded[row]):
+                    conf[:, row] = np.maximum(conf[:, row], calibration.in_kind(
+                        scores[:, row], self.kind_rival(row, kind_tops), kind_ref))
                 if self.sigmoid is not None:
                     conf[:, row] = np.maximum(conf[:, row], calibration.model_probability(scores[:, row],
                                                                                           *self.sigmoid))
@@ -226,15 +259,20 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
     (InstalledModel.sigmoid), whose probability also lets a label in; categories keep their safe-prompt contest."""
     bg = bg or calibration.background(text_encoder)
     enabled = labels.enabled_labels
-    label_side = _scorer([l.name for l in enabled], [labels.threshold_for(l) for l in enabled],
-                         [_label_vectors(labels, l, text_encoder) for l in enabled], text_encoder, bg,
-                         calibration.LEVEL_K)
+    vectors = [_label_vectors(labels, l, text_encoder) for l in enabled]
+    label_side = _scorer([l.name for l in enabled], [labels.threshold_for(l) for l in enabled], vectors,
+                         text_encoder, bg, calibration.LEVEL_K)
+    label_side.kinds = [None if l.prompts or not len(v) else calibration.kinds_of(bg, l.name, v)
+                        for l, v in zip(enabled, vectors)]
+    if calibration.USE_KIND and any(not l.prompts for l in enabled):
+        label_side.kind_matrix = calibration.templated(bg, text_encoder, labels.templates)
     label_side.sigmoid = sigmoid
     label_side.rank, label_side.stands_alone = calibration.TAG_RANK, True
     cats = [c for c in labels.moderation if c.enabled]
-    category_side = _scorer([c.name for c in cats], [c.threshold for c in cats],
-                            [text_encoder.encode_texts(list(c.unsafe)) for c in cats], text_encoder, bg,
+    unsafe = [text_encoder.encode_texts(list(c.unsafe)) for c in cats]
+    category_side = _scorer([c.name for c in cats], [c.threshold for c in cats], unsafe, text_encoder, bg,
                             calibration.FLAG_LEVEL_K, [c.safe for c in cats])
+    category_side.kinds = [calibration.kinds_of(bg, "", v) for v in unsafe]
     return PreparedLabels(label_side, category_side, labels.max_tags, bg)
 
 

@@ -225,7 +225,7 @@ def _left_out(app, query: Query, hits: dict[str, SearchHit], present: list[str],
             cosine = matrix @ vector
             z = (cosine - median) / spread
             excluded = calibration.exclusions(judge.background, [term.text], [vector[None]])[0]
-            everyday = matrix @ judge.background.matrix[~excluded].T
+            everyday = matrix @ judge.background.everyday_matrix[~excluded[judge.background.everyday_mask]].T
             rank = (everyday > cosine[:, None]).sum(axis=1)
             clear = (z >= NEG_Z / term.weight) & (rank < NEG_RANK * term.weight)
             out |= {i for i, c in zip(present, clear) if c}

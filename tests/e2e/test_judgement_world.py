@@ -55,9 +55,10 @@ def world(tmp_path_factory, model_depot):
     return home, truth, embeddings, prompts
 
 
-# Issue 19 asks 0.9 for every kind; the rule reaches it for none on this model yet (RESULTS.md, "Judgement on
-# several facts per photo"): only the kinds it tags at a useful rate are guarded, at the ratio measured, with room.
-FLOOR = {"scene": 0.35}
+# Issue 19 asks 0.9 for every kind; the rule reaches it for none on this model yet (RESULTS.md, "Kinds of everyday
+# words"): each kind is guarded below the ratio measured here (0.39 objects, 0.71 colours, 0.60 scenes, 0.25
+# styles), with room, so a rule that drops back to one concept per photo (0.00-0.05) fails here.
+FLOOR = {"object": 0.3, "colour": 0.45, "scene": 0.4, "style": 0.15}
 
 
 @pytest.mark.parametrize("kind", list(FLOOR))
