@@ -12,7 +12,7 @@ from photo_tagger.cli.output import say
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.config import Settings
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.vector_metadata import copied_metadata
 
 LOCAL = "local"
@@ -70,9 +70,8 @@ def _migrate(app, args) -> int:
     def rewrite(photo_ids: list[str], metadatas: list[dict]) -> list[dict]:
         if not shared_target:
             return [copied_metadata(m, library_id, None) for m in metadatas]
-        decisions, choices = catalog.decisions(photo_ids), catalog.choices(photo_ids)
-        return [copied_metadata(m, library_id, effective(decisions.get(i, TagDecision()), choices.get(i)))
-                for i, m in zip(photo_ids, metadatas)]
+        tags = photo_tags(catalog, photo_ids)
+        return [copied_metadata(m, library_id, tags[i]) for i, m in zip(photo_ids, metadatas)]
 
     # Both stores must answer now (a mistyped URL fails in seconds); once copying, an outage is waited out.
     source = app.chroma_client

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from photo_tagger.core.ports import Catalog, Progress, VectorStore
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.vector_metadata import vector_metadata
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,9 @@ def repair_store(catalog: Catalog, store: VectorStore, model_key: str,
 def _metadata(catalog: Catalog, store: VectorStore, records: list) -> list[dict]:
     if not store.shared:
         return [vector_metadata(r) for r in records]
-    ids = [r.id for r in records]  # a shared store carries each photo's effective tags (see Indexer._metadata)
-    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-    return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id))) for r in records]
+    # a shared store carries each photo's effective tags (see Indexer._metadata)
+    tags = photo_tags(catalog, [r.id for r in records])
+    return [vector_metadata(r, tags[r.id]) for r in records]
 
 
 def copy_missing_catalog_vectors(catalog: Catalog, store: VectorStore, model_key: str, page: int = _PAGE) -> int:
