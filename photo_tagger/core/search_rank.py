@@ -11,7 +11,8 @@ Order (services/search.py gathers the evidence):
    meaning score (cosine).
 Text and names match whole words (text also by prefix: weak unless the meaning is strong). A photo that
 matches a minus term by any of the four ways is left out, and one that leans towards it is pushed down
-(services/search.py, _left_out).
+(left_out; the test by meaning is core/grading.py shows_clearly). services/search.py only fetches the candidates,
+their stored embeddings and their text, tag and name matches, and calls `rank`.
 """
 
 from __future__ import annotations
