@@ -19,7 +19,7 @@ def test_prompt_and_learned_labels_split_one_decision_by_its_sources():
 def test_a_decision_without_recorded_sources_is_the_prompts_alone():
     old = TagDecision((("dog", 0.9),), (("nsfw", 0.9),))
     inputs = TagInputs({"p": old})
-    assert list(PromptLabels().contributions(inputs, ["p"])["p"]) [:2] == [["dog"], ["nsfw"]]
+    assert list(PromptLabels().contributions(inputs, ["p"])["p"])[:2] == [["dog"], ["nsfw"]]
     assert LearnedLabels().contributions(inputs, ["p"]) == {}
 
 
@@ -48,7 +48,8 @@ def _rule(decision: TagDecision, choice: UserChoices | None) -> EffectiveTags:
     """The rule the app had before sources: automatic tags plus added, less removed; no flags if not sensitive."""
     choice = choice or UserChoices()
     tags = ({n for n, _ in decision.tags} | choice.added) - choice.removed
-    return EffectiveTags(tuple(sorted(tags)), () if choice.not_sensitive else tuple(sorted(n for n, _ in decision.flags)))
+    flags = () if choice.not_sensitive else tuple(sorted(n for n, _ in decision.flags))
+    return EffectiveTags(tuple(sorted(tags)), flags)
 
 
 def test_the_fold_gives_what_the_single_rule_gave_for_any_decision_and_choice():
@@ -104,7 +105,8 @@ class _People:
 
 
 def test_a_new_source_is_one_class_and_its_place_among_the_sources():
-    catalog = _Catalog({"p": MIXED}, {"p": UserChoices(removed=frozenset({"Bob"}))}, {"p": ["Ann", "Bob"], "q": ["Ann"]})
+    catalog = _Catalog({"p": MIXED}, {"p": UserChoices(removed=frozenset({"Bob"}))},
+                       {"p": ["Ann", "Bob"], "q": ["Ann"]})
     sources = (*SOURCES[:-1], _People(), SOURCES[-1])
     inputs = TagInputs(catalog.decisions(["p", "q"]), catalog.choices(["p", "q"]), catalog=catalog)
     got = effective_tags(inputs, ["p", "q"], sources)

@@ -7,7 +7,7 @@ from typing import Mapping, NamedTuple, Protocol, Sequence
 
 from photo_tagger.core.tagging import EffectiveTags, TagDecision, UserChoices
 
-NOTHING = frozenset()
+NOTHING: frozenset[str] = frozenset()
 
 
 class Contribution(NamedTuple):
