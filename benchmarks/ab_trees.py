@@ -78,6 +78,17 @@ def main() -> None:
     for name in runs["old"]:
         old, new = statistics.median(runs["old"][name]), statistics.median(runs["new"][name])
         print(f"| {name} | {old * 1000:.1f} | {new * 1000:.1f} | {new / old:.2f} |")
+    # The load moves a lot between runs: each search run also times the window's search before issue 15 (meaning,
+    # then grades), so each row over it in its own run is a steadier comparison. Only its hits' tags may differ
+    # between trees (core/search.py local_hits), a small part of it.
+    control = "search: old: meaning + grades"
+    if control in runs["old"]:
+        print("\n| search row / the same run's control | old median | new median | new / old |\n|---|---|---|---|")
+        for name in runs["old"]:
+            if name.startswith("search: new"):
+                old, new = (statistics.median(a / c for a, c in zip(runs[side][name], runs[side][control]))
+                            for side in ("old", "new"))
+                print(f"| {name} | {old:.3f} | {new:.3f} | {new / old:.2f} |")
 
 
 if __name__ == "__main__":
