@@ -75,13 +75,11 @@ def build(workdir: Path, n: int) -> Path:
             catalog.write_decisions(db, {r.id: TagDecision(tuple((t, 0.5) for t in e.tags),
                                                            tuple((f, 0.9) for f in e.flags))
                                          for r, e in zip(part, tags[start:start + 5000])})
-            texts = []
             for r in part:
                 if rng.random() < 0.10:
                     lines = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4))) + " " +
                              rng.choice(PRICES) for _ in range(rng.randint(1, 6))]
-                    texts.append((r.id, r.content_hash, "text", "\n".join(lines), ""))
-            db.executemany("INSERT OR REPLACE INTO photo_text VALUES (?, ?, ?, ?, ?)", texts)
+                    catalog.set_photo_text(db, r.id, r.content_hash, "text", "\n".join(lines))
     app.close()
     (home / "READY").write_text("ok")
     return home

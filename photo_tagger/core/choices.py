@@ -7,7 +7,8 @@ from typing import Callable, Iterable
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, VectorStore
-from photo_tagger.core.tagging import EffectiveTags, TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
+from photo_tagger.core.tagging import EffectiveTags, TagDecision
 
 
 def _apply(catalog: Catalog, store: VectorStore, model_name: str, photo_id: str, write: Callable) -> EffectiveTags:
@@ -18,8 +19,7 @@ def _apply(catalog: Catalog, store: VectorStore, model_name: str, photo_id: str,
     with journaled(catalog, mirrored, model_name):
         with catalog.transaction() as db:
             write(db)
-        decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
-        tags = effective(decision, catalog.choices([photo_id]).get(photo_id))
+        tags = photo_tags(catalog, [photo_id])[photo_id]
         store.update_metadata(mirrored, [tags.as_metadata()] * len(mirrored))
     return tags
 

@@ -9,7 +9,8 @@ import numpy as np
 
 from photo_tagger.core.ports import Catalog
 from photo_tagger.core.retagging import trained_on_library
-from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective, scores
+from photo_tagger.core.tag_sources import photo_tags
+from photo_tagger.core.tagging import EffectiveTags, PreparedLabels, decide, scores
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _verb(verb: str, n: int) -> str:
 def side_effects(before: dict, after: dict, edited: set[str]) -> SideEffects:
     """Compare two {photo id: EffectiveTags} maps, leaving out the names in `edited` (the change asked for)."""
     counts: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
-    empty = effective(TagDecision(), None)
+    empty = EffectiveTags((), ())
     for photo_id in before.keys() | after.keys():
         old, new = before.get(photo_id, empty), after.get(photo_id, empty)
         for kind, (gained, lost) in (("tags", counts[:2]), ("flags", counts[2:])):
@@ -94,8 +95,7 @@ def side_effects(before: dict, after: dict, edited: set[str]) -> SideEffects:
 
 def stored_tags(catalog: Catalog, ids: list[str]) -> dict:
     """{photo id: EffectiveTags} as the catalog holds them now (the user's choices applied)."""
-    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-    return {i: effective(decisions.get(i, TagDecision()), choices.get(i)) for i in ids}
+    return photo_tags(catalog, ids)
 
 
 def edit_side_effects(catalog: Catalog, model_name: str, prepared_after: PreparedLabels,
@@ -111,6 +111,5 @@ def edit_side_effects(catalog: Catalog, model_name: str, prepared_after: Prepare
     rows = [k for k, i in enumerate(all_ids) if i in wanted]
     all_ids, matrix = [all_ids[k] for k in rows], np.asarray(matrix[rows], np.float32)
     trained, _ = trained_on_library(prepared_after, catalog, model_name, (all_ids, matrix))  # as a retag
-    choices = catalog.choices(all_ids)
-    after = {i: effective(d, choices.get(i)) for i, d in zip(all_ids, decide(matrix, trained))}
+    after = photo_tags(catalog, all_ids, decisions=dict(zip(all_ids, decide(matrix, trained))))
     return side_effects(stored_tags(catalog, all_ids), after, edited)

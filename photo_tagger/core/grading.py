@@ -17,6 +17,7 @@ from photo_tagger.core.calibration import Background, Reference
 
 STRONG, WEAK = "strong", "weak"
 GRADE_RANK = 0  # a strong hit beats every everyday word the query does not name (tags may lose to a few)
+NEG_Z, NEG_RANK = 2.0, 10  # a minus term leaves a photo out past both bars (shows_clearly; measured in RESULTS.md)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,28 @@ class Grader:
         top_vals, top_idx = calibration.background_top(hit_vectors, self.background)
         rival = calibration.competitor(top_vals, top_idx, excluded, GRADE_RANK)
         return calibration.confidence(hit_vectors @ query_vector, rival, reference)
+
+
+def shows_clearly(judge: Grader, sample: np.ndarray, matrix: np.ndarray, term: str, term_vector: np.ndarray,
+                  weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A search's minus term against each row of `matrix` (candidates' embeddings): (whether the photo clearly shows
+    it, its cosine with the term in robust spreads above the library's median for that term).
+
+    Clearly: the z stands NEG_Z above the median, and the term is among the photo's NEG_RANK strongest everyday
+    words (core/background.py). Both tests are needed: the first alone drops a few percent of any library for a
+    term it does not hold, the second alone is noisy per photo. A weight w divides the first bar and multiplies the
+    second (-2:people is stricter)."""
+    from photo_tagger.core.search_rank import MIN_SPREAD
+
+    on_library = sample @ term_vector
+    median = float(np.median(on_library))
+    spread = max(float(1.4826 * np.median(np.abs(on_library - median))), MIN_SPREAD)
+    cosine = matrix @ term_vector
+    z = (cosine - median) / spread
+    excluded = calibration.exclusions(judge.background, [term], [term_vector[None]])[0]
+    everyday = matrix @ judge.background.everyday_matrix[~excluded[judge.background.everyday_mask]].T
+    rank = (everyday > cosine[:, None]).sum(axis=1)
+    return (z >= NEG_Z / weight) & (rank < NEG_RANK * weight), z
 
 
 def grader(text_encoder, library_sample: np.ndarray) -> Grader:

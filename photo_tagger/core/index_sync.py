@@ -22,7 +22,8 @@ from typing import Sequence
 import numpy as np
 
 from photo_tagger.core.ports import Catalog, Progress, VectorStore
-from photo_tagger.core.tagging import TagDecision, UserChoices, effective
+from photo_tagger.core.tag_sources import photo_tags
+from photo_tagger.core.tagging import TagDecision, UserChoices
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import vector_metadata
 
@@ -150,6 +151,6 @@ def index_metadata(catalog: Catalog, shared: bool, records: Sequence[PhotoRecord
     if not shared:
         return [vector_metadata(r) for r in records]
     ids = [r.id for r in records]
-    decisions = {**catalog.decisions(ids), **(decisions or {})}
-    choices = {**catalog.choices(ids), **(choices or {})}
-    return [vector_metadata(r, effective(decisions.get(r.id, TagDecision()), choices.get(r.id))) for r in records]
+    tags = photo_tags(catalog, ids, decisions={**catalog.decisions(ids), **(decisions or {})},
+                      choices={**catalog.choices(ids), **(choices or {})})
+    return [vector_metadata(r, tags[r.id]) for r in records]

@@ -17,7 +17,6 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from photo_tagger.core.jobs import Cancelled, JobControl
-from photo_tagger.core.keywords import imported_tags
 from photo_tagger.core.index_sync import catch_up, index_metadata
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
@@ -27,6 +26,7 @@ from photo_tagger.core.photo_analysis import PhotoAnalyzer, analyze_all
 from photo_tagger.core.raw_files import are_twins, fold_twins, twin_key, with_twins
 from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, outermost, \
     prefix_relpath, walk_photos
+from photo_tagger.core.tag_sources import ImportedKeywords, TagInputs
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
 
@@ -407,19 +407,20 @@ class Indexer:
         return self._run_labels
 
     def _imported(self, batch: list[_Outcome]) -> dict[str, UserChoices]:
-        """Choices with the imported tags added; a tag the user already added or removed stays as decided."""
-        found = [o for o in batch if o.keywords and o.record.status == "indexed" and o.moved_from is None]
+        """Choices with the imported tags added (the imported-keywords source, core/tag_sources/imported.py: a tag
+        the user already added or removed stays as decided); stored as the user's own."""
+        found = {o.record.id: o.keywords for o in batch
+                 if o.keywords and o.record.status == "indexed" and o.moved_from is None}
         if not found:
             return {}
-        choices = self.catalog.choices([o.record.id for o in found])
+        choices = self.catalog.choices(list(found))
         prepared = self._labels()
         names = prepared.names if prepared is not None else ()
+        said = ImportedKeywords().contributions(TagInputs(choices=choices, keywords=found, labels=names), list(found))
         imported = {}
-        for o in found:
-            choice = choices.get(o.record.id, UserChoices())
-            tags = imported_tags(o.keywords, choice, names)
-            if tags:
-                imported[o.record.id] = replace(choice, added=choice.added | frozenset(tags))
+        for photo_id, contribution in said.items():
+            choice = choices.get(photo_id, UserChoices())
+            imported[photo_id] = replace(choice, added=choice.added | frozenset(contribution.tags))
         return imported
 
     def _metadata(self, records: list[PhotoRecord], decisions: dict[str, TagDecision] | None = None,

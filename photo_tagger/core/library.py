@@ -11,7 +11,7 @@ from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, VectorStore
 from photo_tagger.core.scan import is_under
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 
 log = logging.getLogger(__name__)
 
@@ -82,5 +82,4 @@ def forget_photos(catalog: Catalog, store: VectorStore, model_name: str, ids: li
             catalog.write(db, deletes=ids)
         store.delete(ids)
         if heir:
-            decision = catalog.decisions(heir).get(choices_to, TagDecision())
-            store.update_metadata(heir, [effective(decision, catalog.choices(heir).get(choices_to)).as_metadata()])
+            store.update_metadata(heir, [photo_tags(catalog, heir)[choices_to].as_metadata()])

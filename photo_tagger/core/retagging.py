@@ -16,7 +16,8 @@ from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.journal import journaled
 from photo_tagger.core.ports import Catalog, Progress, VectorStore
 from photo_tagger.core.scan import is_under
-from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide, effective
+from photo_tagger.core.tag_sources import photo_tags
+from photo_tagger.core.tagging import PreparedLabels, TagDecision, decide
 from photo_tagger.core.training import train
 
 CHUNK = 5000
@@ -91,8 +92,9 @@ def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_
     old = catalog.decisions(ids_done)
     choices = catalog.choices(ids_done)
     differ = [i for i in ids_done if new[i] != old.get(i, TagDecision())]  # the same decision: the same tags
-    changed = {i: effective(new[i], choices.get(i)) for i in differ}
-    changed = {i: tags for i, tags in changed.items() if tags != effective(old.get(i, TagDecision()), choices.get(i))}
+    before = photo_tags(catalog, differ, decisions=old, choices=choices)
+    changed = {i: tags for i, tags in photo_tags(catalog, differ, decisions=new, choices=choices).items()
+               if tags != before[i]}
     mirrored = list(changed) if store.shared else []
     with journaled(catalog, mirrored, model_name) as unit:
         store.update_metadata(mirrored, [changed[i].as_metadata() for i in mirrored])

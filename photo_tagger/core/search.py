@@ -10,7 +10,7 @@ from photo_tagger.core.embedding_index import EXACT_MAX_ROWS, EmbeddingIndex
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
 from photo_tagger.core.ports import Catalog, TextEncoder, VectorStore
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import foreign_record
 
@@ -43,13 +43,8 @@ def local_hits(catalog, scored: list[tuple[str, float]]) -> list[SearchHit]:
     """Hits for photos of this library's catalog, in the given order (ids it lacks are left out)."""
     ids = [i for i, _ in scored]
     records = catalog.get(ids)
-    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-    hits = []
-    for hit_id, score in scored:
-        if hit_id in records:
-            tags = effective(decisions.get(hit_id, TagDecision()), choices.get(hit_id))
-            hits.append(SearchHit(records[hit_id], score, tags.tags, tags.flags))
-    return hits
+    tags = photo_tags(catalog, [i for i in ids if i in records])
+    return [SearchHit(records[i], score, tags[i].tags, tags[i].flags) for i, score in scored if i in records]
 
 
 def filtered_nearest(catalog: Catalog, index: EmbeddingIndex, embedding: np.ndarray, limit: int,

@@ -11,14 +11,16 @@ Order (services/search.py gathers the evidence):
    meaning score (cosine).
 Text and names match whole words (text also by prefix: weak unless the meaning is strong). A photo that
 matches a minus term by any of the four ways is left out, and one that leans towards it is pushed down
-(services/search.py, _left_out).
+(left_out; the test by meaning is core/grading.py shows_clearly). services/search.py only fetches the candidates,
+their stored embeddings and their text, tag and name matches, and calls `rank`.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -167,3 +169,108 @@ def snippet(text: str, needles, width: int = SNIPPET_CHARS) -> str:
     if right < len(text) and (space := text.rfind(" ", end, right)) >= 0:
         right = space
     return ("..." if left else "") + text[left:right] + ("..." if right < len(text) else "")
+
+
+@dataclass
+class Gathered:
+    """What services/search.py fetched for one query: its candidates and every match it found for them."""
+
+    ids: list[str]  # candidates, in the order found
+    scores: dict[str, float]  # meaning score (cosine with the query vector) where known
+    present: list[str]  # candidates with a stored embedding here, the rows of `matrix`
+    matrix: np.ndarray  # (len(present), D) their embeddings
+    text_rank: dict[str, float] = field(default_factory=dict)  # every word in its text: bm25 (lower is better)
+    prefixed: set[str] = field(default_factory=set)  # every word starts a word of its text
+    named_tags: list[str] = field(default_factory=list)  # the tags the query names
+    tags_of: dict[str, set] = field(default_factory=dict)  # candidate -> the named tags it has
+    names: set[str] = field(default_factory=set)  # every word in its file name
+    quoted: bool = False  # the query has quoted text: every candidate holds it
+
+
+@dataclass(frozen=True)
+class Minus:
+    """What the minus terms need beyond the candidates: each term's text vector (None where the library sample is
+    too small to tell), and the candidates whose text says a minus term or excluded quoted text."""
+
+    vectors: Sequence[np.ndarray | None] = ()
+    said: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    ids: list[str]  # best first, at most the limit
+    evidence: dict[str, Evidence]
+    shown: dict[str, float]  # the score to show per id
+    grades: dict[str, str]  # "strong" / "weak" per id; "" where not graded
+    left_out: int  # candidates a minus term or excluded quoted text took out
+
+
+def minus_by_meaning(sample: np.ndarray) -> bool:
+    """Whether minus terms are judged by meaning too: a library sample large enough to know a term's level."""
+    from photo_tagger.core.calibration import MIN_PHOTOS
+
+    return len(sample) >= MIN_PHOTOS
+
+
+def left_out(negatives, candidates: Mapping, present: list[str], matrix: np.ndarray, minus: Minus, judge,
+             sample: np.ndarray) -> tuple[set[str], dict[str, float]]:
+    """What the minus terms do to the candidates (id -> SearchHit: its tags and path): the ones they leave out,
+    and how far (in spreads of the query) each other one is pushed down.
+
+    Out: the photo's text or file name says the term, or it has it as a tag, or it clearly shows it
+    (core/grading.py shows_clearly). Down: once a term has left a photo out (it means something in this library),
+    the rest lose w x (their spreads above the term's median), so a photo that is a bit more "people" ranks a bit
+    lower; a term the model does not know moves nothing. Quoted text with a minus: out when its text says it."""
+    from photo_tagger.core.grading import shows_clearly
+
+    out: set[str] = set(minus.said) & set(candidates)
+    push: dict[str, float] = {}
+    for term, vector in zip(negatives, minus.vectors):
+        if vector is not None and present and minus_by_meaning(sample):
+            clear, z = shows_clearly(judge, sample, matrix, term.text, vector, term.weight)
+            out |= {i for i, c in zip(present, clear) if c}
+            if clear.any():  # the term means something here: the rest lean towards it or not
+                for i, zi in zip(present, z):
+                    if zi > 0:
+                        push[i] = push.get(i, 0.0) + term.weight * float(zi)
+        lowered = term.text.lower()
+        out |= {i for i, h in candidates.items() if lowered in (t.lower() for t in h.tags)
+                or name_matches(h.record.path, [term.text])}
+    return out, push
+
+
+def rank(query, gathered: Gathered, candidates: Mapping, query_vector: np.ndarray, judge, sample: np.ndarray,
+         minus: Minus, limit: int, *, graded: bool) -> Ranked:
+    """Grade the candidates (id -> SearchHit), drop what the minus terms and excluded quoted text rule out, and
+    order the rest (see the module's docstring). `graded`: a search (grades, kinds of evidence); otherwise "like
+    this photo, but..." (ordered and shown by the score less the minus terms' push)."""
+    from photo_tagger.core.grading import STRONG, WEAK
+
+    present, matrix = gathered.present, gathered.matrix
+    strong: set[str] = set()
+    if graded and present:
+        grade_text = " ".join(t.text for t in query.meaning_terms)
+        strong = {i for i, c in zip(present, judge.confidence(grade_text, query_vector, matrix)) if c >= 0.5}
+    out, push = left_out(query.negatives, candidates, present, matrix, minus, judge, sample)
+    query_spread = float(spreads(query_vector, sample)[0])
+    # Tags make a hit strong only when they say all the query says ("beach sunset", not "a red circle" for the
+    # tag circle: a blue circle has it too).
+    named = gathered.named_tags
+    covering = bool(named) and set(words_of(" ".join(query.words))) <= set(words_of(" ".join(named)))
+    evidence = {}
+    for i, hit in candidates.items():
+        if i in out:
+            continue
+        tags = gathered.tags_of.get(i, set())
+        evidence[i] = Evidence(
+            score=gathered.scores.get(i, hit.score), push=push.get(i, 0.0) * query_spread,
+            meaning_strong=i in strong, text_rank=gathered.text_rank.get(i), text_prefix=i in gathered.prefixed,
+            tags=tuple(sorted(tags)), all_tags=covering and tags >= set(named), name=i in gathered.names,
+            quoted=gathered.quoted)
+    ordered = order(evidence)[:limit]
+    # "Like this photo, but...": its order is the score less the minus terms' push, and that is the score shown
+    # (a photo pushed down showed its higher cosine, out of order). A search shows the cosine: its order is by kinds
+    # of evidence first, and the grid says why ("by text").
+    shown = {i: evidence[i].score if graded else evidence[i].score - evidence[i].push for i in ordered}
+    grades = {i: (STRONG if evidence[i].strong else WEAK) if graded else "" for i in ordered}
+    return Ranked(ordered, evidence, shown, grades, len(out))

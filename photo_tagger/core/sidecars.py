@@ -12,7 +12,7 @@ from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.keywords import keywords_for, merge, with_albums
 from photo_tagger.core.ports import Catalog, Progress, SidecarStore
 from photo_tagger.core.scan import is_under
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import SkippedFile
 
 log = logging.getLogger(__name__)
@@ -65,13 +65,13 @@ def export_sidecars(catalog: Catalog, sidecars: SidecarStore, *, folder: str | N
         for start in range(0, len(records), CHUNK):
             chunk = records[start:start + CHUNK]
             chunk_ids = [r.id for r in chunk]
-            decisions = catalog.decisions(chunk_ids)
             choices = catalog.choices(chunk_ids)
+            tags = photo_tags(catalog, chunk_ids, choices=choices)
             albums_of = albums(chunk_ids) if albums is not None else {}
             for done, record in enumerate(chunk, start + 1):
                 control.checkpoint()
                 choice = choices.get(record.id)
-                wanted = keywords_for(effective(decisions.get(record.id, TagDecision()), choice), choice)
+                wanted = keywords_for(tags[record.id], choice)
                 wanted = with_albums(wanted, albums_of.get(record.id, ()))
                 _export_one(sidecars, record.path, wanted, overwrite_ours, report)
                 if progress:

@@ -63,11 +63,10 @@ class EffectiveTags:
 
 
 def effective(decision: TagDecision, choices: UserChoices | None) -> EffectiveTags:
-    choices = choices or UserChoices()
-    tags = {name for name, _ in decision.tags} | choices.added
-    tags -= choices.removed
-    flags = () if choices.not_sensitive else tuple(sorted(name for name, _ in decision.flags))
-    return EffectiveTags(tuple(sorted(tags)), flags)
+    """One photo's effective tags and flags: combined in core/tag_sources (the one place), with every source."""
+    from photo_tagger.core.tag_sources import effective_one
+
+    return effective_one(decision, choices)
 
 
 def ensemble(text_encoder: TextEncoder, prompts: tuple[str, ...]) -> np.ndarray:

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.scope = Scope()
         self.tag_entry = TagEntry("any")
         self.query = ""
+        self.parsed_query, self.query_problem = None, ""  # self.query parsed (_query_changed)
         self.roots: tuple[str, ...] = ()
         self._generation = 0  # bumped per grid refresh: answers to older requests are dropped
         self._sidebar_generation = 0
@@ -284,7 +285,7 @@ class MainWindow(QMainWindow):
             self.sidebar.set_tags(rows[0], rows[1], self.tag_entry)
 
     def refresh_grid(self) -> None:
-        problem = search.query_problem(self.query) if self.query else ""
+        problem = self.query_problem if self.query else ""
         if problem:  # said at once (parsing is pure and quick); the old results would look like this query's
             self._generation += 1  # an answer still on its way is stale
             self.grid_model.clear()
@@ -304,7 +305,7 @@ class MainWindow(QMainWindow):
         where = self._where(scope)
         if query:
             self.header.setText(f"Searching for \u201c{query}\u201d{where}...")
-            self.runner.query(partial(search.graded_search_items, self.app, query, scope),
+            self.runner.query(partial(search.graded_search_items, self.app, self.parsed_query or query, scope),
                               on_done=partial(self._search_done, generation, query, where),
                               on_error=partial(self._grid_failed, generation))
             return
@@ -402,10 +403,12 @@ class MainWindow(QMainWindow):
 
     def _query_changed(self, query: str) -> None:
         self.query = query
+        # Parsed once here: the grid's check, the details panel's marks and the search all use this parse.
+        self.parsed_query, self.query_problem = search.read_query(query)
         if query:
             self.albums.leave()  # a search looks through the whole library (within the sidebar's scope)
             self.events.leave()
-        self.details.set_search(query)  # its words are marked in the photo's text
+        self.details.set_search(self.parsed_query)  # its words are marked in the photo's text
         self.refresh_grid()
 
     def _folder_selected(self, folder: str | None) -> None:

@@ -9,7 +9,7 @@ import time
 from typing import Callable, Iterable, Protocol
 
 from photo_tagger.core.albums import Album, AlbumError, SavedSearch, clean_name
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.services.browsing import GridItem
 
@@ -102,13 +102,8 @@ class AlbumService:
     def items(self, name: str | int) -> list[GridItem]:
         """The album's photos as grid cells, with their effective tags and flags (the grid blurs flagged ones)."""
         records = [r for r in self.records(name) if r.status == "indexed"]
-        ids = [r.id for r in records]
-        decisions, choices = self.catalog.decisions(ids), self.catalog.choices(ids)
-        cells = []
-        for record in records:
-            tags = effective(decisions.get(record.id, TagDecision()), choices.get(record.id))
-            cells.append(GridItem.of(record, None, tags.tags, tags.flags))
-        return cells
+        tags = photo_tags(self.catalog, [r.id for r in records])
+        return [GridItem.of(r, None, tags[r.id].tags, tags[r.id].flags) for r in records]
 
     # -- changing
     def create(self, name: str, search: SavedSearch | None = None) -> Album:

@@ -12,7 +12,7 @@ from typing import Callable
 from photo_tagger.core.dates import DateBounds, PhotoDate, record_date
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.filters import Filters
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.services.folders import folder_counts
 
@@ -132,10 +132,8 @@ def empty_reason(app, scope: Scope, query: str = "") -> str:
         if not photos:
             return f"No flagged photos{place}."
     if scope.tag:
-        ids = [r.id for r in photos]
-        decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-        photos = [r for r in photos
-                  if scope.tag in effective(decisions.get(r.id, TagDecision()), choices.get(r.id)).tags]
+        tags = photo_tags(catalog, [r.id for r in photos])
+        photos = [r for r in photos if scope.tag in tags[r.id].tags]
         if not photos:
             return f"No photos tagged \u201c{scope.tag}\u201d{place}."
     if scope.dates:
@@ -168,9 +166,7 @@ def photos_and_tags(app) -> tuple[list[PhotoRecord], dict]:
     the one source of "photos tagged X", for the grid's listing and header and for the sidebar's counts."""
     catalog = app.catalog
     records = [r for r in catalog.records() if r.status == "indexed"]
-    ids = [r.id for r in records]
-    decisions, choices = catalog.decisions(ids), catalog.choices(ids)
-    return records, {i: effective(decisions.get(i, TagDecision()), choices.get(i)) for i in ids}
+    return records, photo_tags(catalog, [r.id for r in records])
 
 
 def tag_counts(app) -> dict[str, int]:

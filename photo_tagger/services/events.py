@@ -21,7 +21,7 @@ from photo_tagger.core.event_names import (
     telling_labels,
 )
 from photo_tagger.core.events import UNDATED, Change, EventError, Timeline, moment_of
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.services.browsing import GridItem
 
@@ -215,12 +215,8 @@ class EventService:
         """The event's photos as grid cells, with their effective tags and flags."""
         records = [r for r in self.records(event) if r.status == "indexed"]
         ids = [r.id for r in records]
-        decisions, choices = self.catalog.decisions(ids), self.catalog.choices(ids)
-        cells = []
-        for record in records:
-            tags = effective(decisions.get(record.id, TagDecision()), choices.get(record.id))
-            cells.append(GridItem.of(record, None, tags.tags, tags.flags))
-        return cells
+        tags = photo_tags(self.catalog, ids)
+        return [GridItem.of(record, None, tags[record.id].tags, tags[record.id].flags) for record in records]
 
     # -- changing
     def rename(self, event: str | int, name: str) -> Event:

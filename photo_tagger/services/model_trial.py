@@ -239,7 +239,7 @@ def switch_to(app, name: str, progress: Progress | None = None, control: JobCont
     from dataclasses import replace
 
     from photo_tagger.core.journal import journaled
-    from photo_tagger.core.tagging import effective
+    from photo_tagger.core.tag_sources import photo_tags
     from photo_tagger.core.vector_metadata import vector_metadata
 
     model, current = _models(app, name)
@@ -266,13 +266,12 @@ def switch_to(app, name: str, progress: Progress | None = None, control: JobCont
             control.checkpoint()
         moved = [replace(r, embedded_model=model.key) for r in adopted]
         store = app.vector_store(model.key)  # its own collection: empty so far, in step with the catalog
-        choices = app.catalog.choices(ids) if store.shared else {}
+        tags = photo_tags(app.catalog, ids, decisions=decisions) if store.shared else {}
         with journaled(app.catalog, ids, model.key) as unit:  # as an index run writes them
             for start in range(0, len(ids), DECIDE_CHUNK):
                 part = moved[start:start + DECIDE_CHUNK]
                 store.upsert([r.id for r in part], vectors[start:start + DECIDE_CHUNK],
-                             [vector_metadata(r, effective(decisions[r.id], choices.get(r.id)) if store.shared
-                                              else None) for r in part])
+                             [vector_metadata(r, tags[r.id] if store.shared else None) for r in part])
             with unit.transaction() as db:
                 app.catalog.write(db, upserts=moved)
                 app.catalog.write_decisions(db, decisions)

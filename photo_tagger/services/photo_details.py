@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from photo_tagger.core.raw_files import companions_on_disk
-from photo_tagger.core.tagging import TagDecision, UserChoices, effective
+from photo_tagger.core.tag_sources import photo_tags
+from photo_tagger.core.tagging import TagDecision, UserChoices
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import foreign_record
 from photo_tagger.services.browsing import GridItem
@@ -47,7 +48,7 @@ def photo_details(app, photo_id: str) -> PhotoDetails | None:
         return _shared_photo_details(app, photo_id)
     decision = catalog.decisions([photo_id]).get(photo_id, TagDecision())
     choices = catalog.choices([photo_id]).get(photo_id) or UserChoices()
-    result = effective(decision, choices)
+    result = photo_tags(catalog, [photo_id], decisions={photo_id: decision}, choices={photo_id: choices})[photo_id]
     tag_scores, flag_scores = dict(decision.tags), dict(decision.flags)
     tags = tuple(sorted(((t, tag_scores.get(t)) for t in result.tags),
                         key=lambda ts: (ts[1] is not None, -(ts[1] or 0.0), ts[0])))

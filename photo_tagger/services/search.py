@@ -14,7 +14,7 @@ from photo_tagger.core.filters import Filters
 from photo_tagger.core.ports import ImageEncoder, VectorStore
 from photo_tagger.core.query import Query, fts_phrase, fts_words, parse
 from photo_tagger.core.search import SearchHit, foreign_hit, local_hits, nearest, nearest_scores, search_text
-from photo_tagger.core.search_rank import TEXT, Evidence
+from photo_tagger.core.search_rank import TEXT
 from photo_tagger.services.browsing import GridItem, Scope
 
 SEARCH_LIMIT = 200
@@ -22,7 +22,6 @@ SIMILAR_LIMIT = 60
 TEXT_CANDIDATES = 1000  # best text matches looked at before the scope's filters
 NAME_CANDIDATES = 20000  # file paths holding the query's longest word, checked word by word
 EVERY_MATCH = 10_000_000  # quoted text and minus terms: every photo that matches counts
-NEG_Z, NEG_RANK = 2.0, 10  # a minus term leaves a photo out past both bars (_left_out; measured in RESULTS.md)
 
 
 @dataclass(frozen=True)
@@ -32,11 +31,12 @@ class SearchResult:
     left_out: int = 0  # photos a minus term or excluded quoted text took out of the results
 
 
-def search(app, text: str, filters: Filters = Filters(), limit: int = SEARCH_LIMIT, *,
+def search(app, text: str | Query, filters: Filters = Filters(), limit: int = SEARCH_LIMIT, *,
            remember: bool = True) -> SearchResult:
-    """The search box: a query (core/query.py) ranked by every way a photo can match it. A malformed query raises
-    SearchError in one line. `remember`: keep it among the recent searches (the window's and the CLI's)."""
-    query = parse(text)
+    """The search box: a query (core/query.py; as typed, or already parsed by read_query) ranked by every way a
+    photo can match it. A malformed query raises SearchError in one line. `remember`: keep it among the recent
+    searches (the window's and the CLI's)."""
+    query = text if isinstance(text, Query) else parse(text)
     if limit < 1:
         raise PhotoTaggerError(f"limit must be at least 1, not {limit}")
     encoder = app.cached_text_encoder
@@ -88,10 +88,27 @@ def _calibration(app):
 
 def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, calibration, *,
             words: bool, exclude: str | None = None) -> SearchResult:
-    """Gather candidates by meaning (and, with `words`, by text, tag and name), drop what the minus terms and
-    quoted text rule out, grade and order them (core/search_rank.py)."""
+    """Gather candidates by meaning (and, with `words`, by text, tag and name) and what the minus terms need, then
+    rank them in core (core/search_rank.py rank)."""
+    catalog, sample, judge = app.catalog, calibration[0], calibration[1]
+    gathered, from_store = _gather(app, query, query_vector, filters, limit, words=words, exclude=exclude)
+    candidates = {h.record.id: h for h in local_hits(catalog, [(i, gathered.scores.get(i, -1.0))
+                                                               for i in gathered.ids])}
+    candidates.update({i: h for i, h in from_store.items() if i not in candidates})
+    ranked = search_rank.rank(query, gathered, candidates, query_vector, judge, sample,
+                              _minus(app, query, gathered, candidates, sample), limit, graded=words)
+    texts = catalog.photo_texts([i for i in ranked.ids if TEXT in ranked.evidence[i].reasons])
+    result = [replace(candidates[i], score=ranked.shown[i], reasons=ranked.evidence[i].reasons,
+                      grade=ranked.grades[i],
+                      snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
+              for i in ranked.ids]
+    return SearchResult(result, query, ranked.left_out)
+
+
+def _gather(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, *, words: bool,
+            exclude: str | None) -> tuple[search_rank.Gathered, dict[str, SearchHit]]:
+    """The candidates (and another machine's hits, in a shared library) with every match found for them."""
     catalog, model, index = app.catalog, app.model_key(), app.embedding_index()
-    sample, judge = calibration
     pool = limit + (max(limit, 50) if query.negatives or query.excluded_phrases else 0)
     scores: dict[str, float] = {}
     from_store: dict[str, SearchHit] = {}
@@ -137,39 +154,22 @@ def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
     matrix = np.stack([vectors[i] for i in present]) if present else np.zeros((0, len(query_vector)), np.float32)
     for i, v in zip(present, matrix @ query_vector if present else []):
         scores[i] = float(v)
-    strong: set[str] = set()
-    if words and present:
-        grade_text = " ".join(t.text for t in query.meaning_terms)
-        strong = {i for i, c in zip(present, judge.confidence(grade_text, query_vector, matrix)) if c >= 0.5}
+    return search_rank.Gathered(ids, scores, present, matrix, text_rank, prefixed, named_tags, tags_of, names,
+                                quoted=must is not None), from_store
 
-    hits = {h.record.id: h for h in local_hits(catalog, [(i, scores.get(i, -1.0)) for i in ids])}
-    hits.update({i: h for i, h in from_store.items() if i not in hits})
-    out, push = _left_out(app, query, hits, present, matrix, judge, sample)
-    query_spread = float(search_rank.spreads(query_vector, sample)[0])
-    # Tags make a hit strong only when they say all the query says ("beach sunset", not "a red circle" for the
-    # tag circle: a blue circle has it too).
-    covering = bool(named_tags) and set(search_rank.words_of(" ".join(query.words))) <= \
-        set(search_rank.words_of(" ".join(named_tags)))
-    evidence = {}
-    for i, hit in hits.items():
-        if i in out:
-            continue
-        evidence[i] = Evidence(
-            score=scores.get(i, hit.score), push=push.get(i, 0.0) * query_spread, meaning_strong=i in strong,
-            text_rank=text_rank.get(i), text_prefix=i in prefixed, tags=tuple(sorted(tags_of.get(i, ()))),
-            all_tags=covering and tags_of.get(i, set()) >= set(named_tags), name=i in names,
-            quoted=must is not None)
-    ordered = search_rank.order(evidence)[:limit]
-    texts = catalog.photo_texts([i for i in ordered if TEXT in evidence[i].reasons])
-    # "Like this photo, but...": its order is the score less the minus terms' push, and that is the score shown
-    # (a photo pushed down showed its higher cosine, out of order). A search shows the cosine: its order is by kinds
-    # of evidence first, and the grid says why ("by text").
-    shown = {i: e.score if words else e.score - e.push for i, e in evidence.items()}
-    result = [replace(hits[i], score=shown[i], reasons=evidence[i].reasons, grade=(
-                      "strong" if evidence[i].strong else "weak") if words else "",
-                      snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
-              for i in ordered]
-    return SearchResult(result, query, len(out))
+
+def _minus(app, query: Query, gathered: search_rank.Gathered, candidates: dict[str, SearchHit],
+           sample: np.ndarray) -> search_rank.Minus:
+    """What core needs to apply the minus terms: their text vectors, and the candidates whose text says one."""
+    by_meaning = bool(gathered.present) and search_rank.minus_by_meaning(sample)
+    vectors = [app.cached_text_encoder.encode_texts([t.text])[0] if by_meaning else None for t in query.negatives]
+    said: set[str] = set()
+    expressions = [fts_words(t.text.split()) for t in query.negatives] + \
+        [fts_phrase(p) for p in query.excluded_phrases]
+    for expr in expressions:
+        if expr:
+            said |= {i for i, _ in app.catalog.text_matches(expr, EVERY_MATCH)} & set(candidates)
+    return search_rank.Minus(vectors, frozenset(said))
 
 
 def _text_matches(catalog, words, admitted, limit: int) -> tuple[dict[str, float], set[str]]:
@@ -196,51 +196,6 @@ def _known_tags(app) -> set[str]:
     tags come from labels. Counting the tags instead costs a pass over them all (~0.5 s at 100k photos)."""
     rows, _ = app.catalog.all_choices()
     return {label.name for label in app.labels().labels} | {label for _, label, action in rows if action == "add"}
-
-
-def _left_out(app, query: Query, hits: dict[str, SearchHit], present: list[str], matrix: np.ndarray, judge,
-              sample: np.ndarray) -> tuple[set[str], dict[str, float]]:
-    """What the minus terms do to the candidates: the ones they leave out, and how far (in spreads of the query)
-    each other one is pushed down.
-
-    Out: the photo's text or file name says the term, or it has it as a tag, or it clearly shows it: its cosine
-    with the term stands NEG_Z robust spreads above the library's median for that term, and the term is among the
-    photo's NEG_RANK strongest everyday words (core/background.py). Both tests are needed: the first alone
-    drops a few percent of any library for a term it does not hold, the second alone is noisy per photo. A
-    weight w divides the first bar and multiplies the second (-2:people is stricter). Down: once a term has left
-    a photo out (it means something in this library), the rest lose w x (their spreads above the term's median),
-    so a photo that is a bit more "people" ranks a bit lower; a term the model does not know moves nothing.
-    Quoted text with a minus: out when the photo's text says it."""
-    from photo_tagger.core import calibration
-
-    out: set[str] = set()
-    push: dict[str, float] = {}
-    catalog = app.catalog
-    for term in query.negatives:
-        if present and len(sample) >= calibration.MIN_PHOTOS:
-            vector = app.cached_text_encoder.encode_texts([term.text])[0]
-            on_library = sample @ vector
-            median = float(np.median(on_library))
-            spread = max(float(1.4826 * np.median(np.abs(on_library - median))), search_rank.MIN_SPREAD)
-            cosine = matrix @ vector
-            z = (cosine - median) / spread
-            excluded = calibration.exclusions(judge.background, [term.text], [vector[None]])[0]
-            everyday = matrix @ judge.background.everyday_matrix[~excluded[judge.background.everyday_mask]].T
-            rank = (everyday > cosine[:, None]).sum(axis=1)
-            clear = (z >= NEG_Z / term.weight) & (rank < NEG_RANK * term.weight)
-            out |= {i for i, c in zip(present, clear) if c}
-            if clear.any():  # the term means something here: the rest lean towards it or not
-                for i, zi in zip(present, z):
-                    if zi > 0:
-                        push[i] = push.get(i, 0.0) + term.weight * float(zi)
-        if expr := fts_words(term.text.split()):
-            out |= {i for i, _ in catalog.text_matches(expr, EVERY_MATCH)} & set(hits)
-        lowered = term.text.lower()
-        out |= {i for i, h in hits.items() if lowered in (t.lower() for t in h.tags)
-                or search_rank.name_matches(h.record.path, [term.text])}
-    for phrase in query.excluded_phrases:
-        out |= {i for i, _ in catalog.text_matches(fts_phrase(phrase), EVERY_MATCH)} & set(hits)
-    return out, push
 
 
 def text_hits(app, query: str, filters: Filters, limit: int) -> list[SearchHit]:
@@ -271,7 +226,7 @@ def search_items(app, query: str, scope: Scope, limit: int = SEARCH_LIMIT) -> li
     return [_item(h) for h in search(app, query, scope.filters(), limit, remember=False).hits]
 
 
-def graded_search_items(app, query: str, scope: Scope) -> tuple[list[GridItem], list[GridItem]]:
+def graded_search_items(app, query: str | Query, scope: Scope) -> tuple[list[GridItem], list[GridItem]]:
     """The window's search: hits split into matches (strong ones, and those found by their text or name:
     search_rank.is_match) and weak ones, each best first (remembered as a recent search)."""
     hits = search(app, query, scope.filters()).hits
@@ -314,15 +269,24 @@ def file_embedding(encoder: ImageEncoder, path: Path) -> np.ndarray:
     return encoder.encode_images(load_pixels(path, encoder.preprocess_spec)[None])[0]
 
 
+def read_query(text: str) -> tuple[Query | None, str]:
+    """A query parsed once (the window's search bar: the grid, the details panel and the search all use it), or
+    None and what is wrong with it in one line; (None, "") for an empty search box."""
+    return (None, "") if not text.strip() else _parsed(text)
+
+
 def query_problem(text: str) -> str:
-    """What is wrong with a query, in one line; "" when it can run (the window checks before it searches)."""
+    """What is wrong with a query, in one line; "" when it can run (checked before a search runs)."""
+    return _parsed(text)[1]
+
+
+def _parsed(text: str) -> tuple[Query | None, str]:
     from photo_tagger.core.search import SearchError
 
     try:
-        parse(text)
+        return parse(text), ""
     except SearchError as exc:
-        return str(exc)
-    return ""
+        return None, str(exc)
 
 
 def remember_search(app, query: str) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from photo_tagger.config import Settings
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.ports import Progress
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.vector_metadata import copied_metadata
 
 if TYPE_CHECKING:  # both bring chromadb: imported where a migration runs, not when the CLI starts
@@ -51,9 +51,8 @@ def migrate_store(catalog: Catalog, source: Any, retry: StoreRetry, library_id: 
     def rewrite(photo_ids: list[str], metadatas: list[dict]) -> list[dict]:
         if not shared_target:
             return [copied_metadata(m, library_id, None) for m in metadatas]
-        decisions, choices = catalog.decisions(photo_ids), catalog.choices(photo_ids)
-        return [copied_metadata(m, library_id, effective(decisions.get(i, TagDecision()), choices.get(i)))
-                for i, m in zip(photo_ids, metadatas)]
+        tags = photo_tags(catalog, photo_ids)
+        return [copied_metadata(m, library_id, tags[i]) for i, m in zip(photo_ids, metadatas)]
 
     target_retry = retry.at(describe_store(target_url))
     target = open_chroma(target_url or local_folder, target_retry, ca_file=ca_file)

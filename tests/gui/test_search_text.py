@@ -126,3 +126,20 @@ def test_like_this_photo_but_shows_photos_like_it_as_the_words_say(qtbot, open_w
     assert window.status.message.text() == ("Like this photo, but: a lone '-': put the term to leave out right after "
                                             "it, e.g. -people")
     assert window.header.text().endswith("best first") and not window.runner.busy
+
+
+def test_the_window_parses_a_query_once_for_the_grid_the_details_and_the_search(qtbot, open_window, tiny_home,
+                                                                               photo_folder, monkeypatch):
+    from photo_tagger.core import query as query_module
+
+    window = library_window(qtbot, open_window, tiny_home, photo_folder)
+    parsed = []
+    real = query_module._parse
+    monkeypatch.setattr(query_module, "_parse", lambda text: parsed.append(text) or real(text))
+    search(qtbot, window, "total 42.50 -dog")
+    assert parsed == ["total 42.50 -dog"]  # the check, the details panel's marks and the search: one parse
+    assert window.details._needles == ("total", "42.50")
+    window.scope = window.scope  # a refresh of the same search (a folder picked, say) parses nothing again
+    window.refresh_grid()
+    qtbot.waitUntil(lambda: "Searching" not in window.header.text(), timeout=15_000)
+    assert parsed == ["total 42.50 -dog"]

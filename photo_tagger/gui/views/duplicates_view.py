@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLab
 
 from photo_tagger.core.dates import EXIF, record_date
 from photo_tagger.core.duplicates import TIERS, DuplicateGroup
-from photo_tagger.core.tagging import TagDecision, effective
+from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.gui.models.duplicate_groups import GroupRole, DuplicateGroupsModel
 from photo_tagger.gui.tasks import _message  # the status bar's one line for a failed job
@@ -40,8 +40,7 @@ def groups_and_flags(app, tier: str, folder: str | None, progress, control) -> t
     grid)."""
     groups = duplicates.find_groups(app, tier, folder, progress=progress, control=control)
     ids = [p.id for g in groups for p in g.photos]
-    decisions, choices = app.catalog.decisions(ids), app.catalog.choices(ids)
-    return groups, {i for i in ids if effective(decisions.get(i, TagDecision()), choices.get(i)).flags}
+    return groups, {i for i, tags in photo_tags(app.catalog, ids).items() if tags.flags}
 
 
 class DuplicatesView(QWidget):

@@ -213,16 +213,14 @@ class DetailsPanel(QScrollArea):
         if self._focus_pending:
             self.focus_tags()
 
-    def set_search(self, query: str) -> None:
-        """Mark this search's words (core/query.py: plain, weighted and quoted) in the photo's text; "" or a
-        malformed query marks nothing."""
-        from photo_tagger.core.query import parse
-        from photo_tagger.core.search import SearchError
+    def set_search(self, query) -> None:
+        """Mark this search's words (a parsed core/query.py Query: plain, weighted and quoted) in the photo's text;
+        None, or text (parsed here: "" or a malformed query marks nothing)."""
+        if isinstance(query, str):
+            from photo_tagger.services.search import read_query
 
-        try:
-            self._needles = parse(query).highlights() if query.strip() else ()
-        except SearchError:
-            self._needles = ()
+            query = read_query(query)[0]
+        self._needles = query.highlights() if query is not None else ()
         self._show_text()
 
     def set_text_hidden(self, hidden: bool) -> None:
