@@ -285,6 +285,28 @@ class App:
         return TextStage(self.catalog, engine, self._ocr_mode, TextDetector(threads=self.settings.threads))
 
     @cached_property
+    def album_service(self):
+        """Albums and smart albums (services/albums.py); one per library, so smart albums' results are kept."""
+        from photo_tagger.services.albums import AlbumService, smart_search_of
+
+        return AlbumService(self.catalog, smart_search_of(self))
+
+    @cached_property
+    def event_service(self):
+        """Events (services/events.py) with offline place names; one per library, its timeline kept."""
+        from photo_tagger.infra.places import Places
+        from photo_tagger.services.events import EventService
+
+        return EventService(self.catalog, Places())
+
+    @cached_property
+    def search_calibration(self):
+        """The search's library sample and grader, kept between searches (services/search.py)."""
+        from photo_tagger.services.search import SearchCalibration
+
+        return SearchCalibration()
+
+    @cached_property
     def sidecars(self):
         """XMP sidecars beside the photos (export-xmp, the window's "Write tags to sidecars")."""
         from photo_tagger.infra.xmp_sidecar import XmpSidecars

@@ -84,11 +84,11 @@ class AlbumActions(WindowPart):
         window.header.setText(f"Loading the {kind} \u201c{album.name}\u201d...")
         self.runner.query(partial(self.service.items, album.id),
                           on_done=partial(self._grid_loaded, generation, album),
-                          on_error=partial(window._grid_failed, generation))
+                          on_error=partial(window.grid_failed, generation))
 
     def _grid_loaded(self, generation: int, album: Album, items) -> None:
         window = self.window
-        if generation != window._generation:
+        if generation != window.grid_generation:
             return
         window.grid_model.append(items)
         count = f"{len(items)} photo{'' if len(items) == 1 else 's'}"
@@ -97,7 +97,7 @@ class AlbumActions(WindowPart):
                                   f"{album.search.describe()}")
         else:
             window.header.setText(f"Album \u201c{album.name}\u201d: {count}, in the order they were added")
-        window._grid_done(generation, "")
+        window.grid_done(generation, "")
         if not items:
             window.empty_note.set_reason(
                 "No photo matches this smart album's search yet." if album.smart else

@@ -87,11 +87,11 @@ class EventActions(WindowPart):
         window.header.setText(f"Loading the event \u201c{event.name}\u201d...")
         self.runner.query(partial(self.service.items, event.id),
                           on_done=partial(self._grid_loaded, generation, event),
-                          on_error=partial(window._grid_failed, generation))
+                          on_error=partial(window.grid_failed, generation))
 
     def _grid_loaded(self, generation: int, event: Event, items) -> None:
         window = self.window
-        if generation != window._generation:
+        if generation != window.grid_generation:
             return
         window.grid_model.append(items)
         count = f"{len(items)} photo{'' if len(items) == 1 else 's'}"
@@ -100,7 +100,7 @@ class EventActions(WindowPart):
         else:
             facts = [event.dates, event.place or "no place"] + ([", ".join(event.labels)] if event.labels else [])
             window.header.setText(f"Event \u201c{event.name}\u201d: {count} \u00b7 " + " \u00b7 ".join(facts))
-        window._grid_done(generation, "")
+        window.grid_done(generation, "")
 
     # -- changes (the writer)
     def rename(self, event: Event) -> None:

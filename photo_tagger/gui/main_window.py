@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.query = ""
         self.parsed_query, self.query_problem = None, ""  # self.query parsed (_query_changed)
         self.roots: tuple[str, ...] = ()
-        self._generation = 0  # bumped per grid refresh: answers to older requests are dropped
+        self.grid_generation = 0  # bumped per grid refresh: answers to older requests are dropped
         self._sidebar_generation = 0
         self._last_live_refresh = 0.0
         self.setWindowTitle("Photo Tagger")
@@ -287,12 +287,12 @@ class MainWindow(QMainWindow):
     def refresh_grid(self) -> None:
         problem = self.query_problem if self.query else ""
         if problem:  # said at once (parsing is pure and quick); the old results would look like this query's
-            self._generation += 1  # an answer still on its way is stale
+            self.grid_generation += 1  # an answer still on its way is stale
             self.grid_model.clear()
             self.header.setText(f"Search: {problem}")
             return
-        self._generation += 1
-        generation = self._generation
+        self.grid_generation += 1
+        generation = self.grid_generation
         self.grid_model.clear()
         query, scope = self.query, self.scope
         self.save_search_button.setVisible(bool(query))
@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
             self.header.setText(f"Searching for \u201c{query}\u201d{where}...")
             self.runner.query(partial(search.graded_search_items, self.app, self.parsed_query or query, scope),
                               on_done=partial(self._search_done, generation, query, where),
-                              on_error=partial(self._grid_failed, generation))
+                              on_error=partial(self.grid_failed, generation))
             return
         self.header.setText(f"Loading{where}...")
 
@@ -315,9 +315,9 @@ class MainWindow(QMainWindow):
             self.runner.call_in_gui(self._batch_loaded, generation, batch)
 
         self.runner.query(partial(browsing.library_items, self.app, scope, deliver,
-                                  cancelled=lambda: generation != self._generation),
+                                  cancelled=lambda: generation != self.grid_generation),
                           on_done=partial(self._library_done, generation, where),
-                          on_error=partial(self._grid_failed, generation))
+                          on_error=partial(self.grid_failed, generation))
 
     def _where(self, scope: Scope) -> str:
         parts = []
@@ -336,13 +336,13 @@ class MainWindow(QMainWindow):
         self.refresh_grid()
 
     def _batch_loaded(self, generation: int, batch) -> None:
-        if generation == self._generation:
+        if generation == self.grid_generation:
             self.grid_model.append(batch)
 
     def _library_done(self, generation: int, where: str, count: int) -> None:
-        if generation == self._generation:
+        if generation == self.grid_generation:
             self.header.setText(f"{count} photo{'s' if count != 1 else ''}{where}, most recent first")
-            self._grid_done(generation, "")
+            self.grid_done(generation, "")
             self.stacks.listing_done(generation)
 
     def review_labels(self) -> None:
@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
 
     def _search_done(self, generation: int, query: str, where: str, graded) -> None:
-        if generation != self._generation:
+        if generation != self.grid_generation:
             return
         strong, weak = graded  # strong hits first (core/grading.py); the grid draws a line between them
         items = strong + weak
@@ -380,9 +380,9 @@ class MainWindow(QMainWindow):
         elif items:
             found = f"no photo matches well; closest: {found}"
         self.header.setText(f"{found} for \u201c{query}\u201d{where}")
-        self._grid_done(generation, query)
+        self.grid_done(generation, query)
 
-    def _grid_done(self, generation: int, query: str) -> None:
+    def grid_done(self, generation: int, query: str) -> None:
         """The listing is complete: the details panel follows it, and an empty grid says why it is empty."""
         current = self.photos.current
         row = next((r for r, i in enumerate(self.grid_model.items) if current and i.id == current.id), None)
@@ -395,10 +395,10 @@ class MainWindow(QMainWindow):
             self.photos.show(None)  # not in this listing: its details would be stale
         if not self.grid_model.rowCount():
             self.runner.query(partial(browsing.empty_reason, self.app, self.scope, query),
-                              on_done=lambda text: generation == self._generation and self.empty_note.set_reason(text))
+                              on_done=lambda text: generation == self.grid_generation and self.empty_note.set_reason(text))
 
-    def _grid_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
+    def grid_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self.grid_generation:
             self.header.setText(f"Could not show photos: {exc}")
 
     def _query_changed(self, query: str) -> None:
@@ -480,17 +480,17 @@ class MainWindow(QMainWindow):
     def show_similar(self, item, plus: str = "") -> None:
         """Fill the grid with the photos nearest to `item`'s stored embedding, with their scores; with `plus`, like
         it but as those words say ("Like this photo, but...")."""
-        self._generation += 1
-        generation = self._generation
+        self.grid_generation += 1
+        generation = self.grid_generation
         self.grid_model.clear()
         name = f"{item.name}, but \u201c{plus}\u201d" if plus else item.name
         self.header.setText(f"Finding photos like {name}...")
         self.runner.query(partial(search.similar_items, self.app, item.id, plus=plus),
                           on_done=partial(self._similar_done, generation, name),
-                          on_error=partial(self._grid_failed, generation))
+                          on_error=partial(self.grid_failed, generation))
 
     def _similar_done(self, generation: int, name: str, items) -> None:
-        if generation == self._generation:
+        if generation == self.grid_generation:
             self.grid_model.append(items)
             self.header.setText(f"{len(items)} photos most like {name}, best first")
 

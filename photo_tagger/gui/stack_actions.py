@@ -40,7 +40,7 @@ class StackActions(WindowPart):
 
     def listing_done(self, generation: int) -> None:
         """A library listing is complete: find its stacks in the background, then fold them."""
-        if not self.enabled or generation != self.window._generation:
+        if not self.enabled or generation != self.window.grid_generation:
             return
         ids = self.window.grid_model.listed_ids
         if len(ids) < 2:
@@ -49,7 +49,7 @@ class StackActions(WindowPart):
                           on_done=partial(self._found, generation))
 
     def _found(self, generation: int, found: list[stack_service.PhotoStack]) -> None:
-        if generation != self.window._generation or not self.enabled:
+        if generation != self.window.grid_generation or not self.enabled:
             return
         grid, model = self.window.grid, self.window.grid_model
         top = grid.verticalScrollBar().value()
@@ -101,7 +101,7 @@ class StackActions(WindowPart):
             menu.addAction("Make this the top of the stack", lambda: self.make_top(item))
 
     def make_top(self, item) -> None:
-        generation = self.window._generation
+        generation = self.window.grid_generation
         name = os.path.basename(item.path)
 
         def done(stack) -> None:

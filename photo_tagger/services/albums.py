@@ -203,8 +203,5 @@ def smart_search_of(app) -> SmartSearch:
 
 
 def album_service(app) -> AlbumService:
-    """The library's album service, one per app (its smart albums' results are kept between calls)."""
-    service = app.__dict__.get("_album_service")
-    if service is None:
-        service = app.__dict__["_album_service"] = AlbumService(app.catalog, smart_search_of(app))
-    return service
+    """The library's album service, one per app (App.album_service: its smart albums' results are kept)."""
+    return app.album_service

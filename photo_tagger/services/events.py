@@ -273,13 +273,8 @@ def _spread(ids: builtins.list[str], count: int) -> builtins.list[str]:
 
 
 def event_service(app) -> EventService:
-    """The library's event service, one per app (its timeline is kept between calls)."""
-    service = app.__dict__.get("_event_service")
-    if service is None:
-        from photo_tagger.infra.places import Places
-
-        service = app.__dict__["_event_service"] = EventService(app.catalog, Places())
-    return service
+    """The library's event service, one per app (App.event_service: its timeline is kept between calls)."""
+    return app.event_service
 
 
 def update_events(app) -> None:

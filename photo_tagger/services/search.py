@@ -68,22 +68,31 @@ def like_photo(app, embedding: np.ndarray, plus: str, filters: Filters = Filters
     return _ranked(app, query, query_vector, filters, limit, calibration, words=False, exclude=exclude)
 
 
-def _calibration(app):
+class SearchCalibration:
     """A sample of the library's embeddings and the grader made from it (core/grading.py), kept until the
     library grows or shrinks by about 5% or the model changes: making them costs about 200 ms a search at 5,000
-    photos, and they move little with a few photos more (benchmarks/RESULTS.md, "One search box")."""
-    import math
+    photos, and they move little with a few photos more (benchmarks/RESULTS.md, "One search box"). One per
+    library, built by the composition root (App.search_calibration)."""
 
-    from photo_tagger.core.grading import grader
-    from photo_tagger.core.training import library_sample
+    def __init__(self) -> None:
+        self._kept: tuple | None = None
 
-    model = app.model_key()
-    key = (model, round(20 * math.log1p(app.catalog.count_embedded(model))))
-    cached = app.__dict__.get("_search_calibration")
-    if cached is None or cached[0] != key:
-        sample = library_sample(app.catalog, model, app.catalog.filter_ids(model))
-        cached = app._search_calibration = (key, sample, grader(app.cached_text_encoder, sample))
-    return cached[1], cached[2]
+    def get(self, catalog, text_encoder, model: str) -> tuple:
+        import math
+
+        from photo_tagger.core.grading import grader
+        from photo_tagger.core.training import library_sample
+
+        key = (model, round(20 * math.log1p(catalog.count_embedded(model))))
+        kept = self._kept
+        if kept is None or kept[0] != key:
+            sample = library_sample(catalog, model, catalog.filter_ids(model))
+            kept = self._kept = (key, sample, grader(text_encoder, sample))
+        return kept[1], kept[2]
+
+
+def _calibration(app):
+    return app.search_calibration.get(app.catalog, app.cached_text_encoder, app.model_key())
 
 
 def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, calibration, *,
