@@ -276,7 +276,7 @@ def measure_startup(home: Path, runs: int) -> dict:
         spawned = time.time()
         child = subprocess.run([sys.executable, __file__, "--startup-child", str(home)], capture_output=True,
                                text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
-        line = next((l for l in child.stdout.splitlines() if l.startswith("{")), None)
+        line = next((text for text in child.stdout.splitlines() if text.startswith("{")), None)
         if child.returncode != 0 or line is None:
             raise SystemExit(f"startup child failed: {child.stderr[-2000:]}")
         row = json.loads(line)

@@ -434,7 +434,7 @@ def scenario_store_journal(work: Path, depot: Path, args) -> dict:
         writer.wait()
         journal = Path(f"{chroma}-journal").exists()
         done = run(home, *command)
-        store_line = next((l for l in done.stdout.splitlines() if l.startswith("Vector store")), "")
+        store_line = next((text for text in done.stdout.splitlines() if text.startswith("Vector store")), "")
         seen.append(f"{' '.join(command)}: journal {'left' if journal else 'NOT left'}, exit {done.returncode}"
                     + (f", '{store_line.split(': ', 1)[-1]}'" if store_line else "")
                     + (", SET ASIDE" if "set aside" in done.stdout else ""))

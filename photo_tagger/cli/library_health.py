@@ -39,7 +39,7 @@ def _describe(path: Path) -> str:
 
 
 def _check(app, args) -> int:
-    app.library_lock  # nothing may write while the files are read
+    app.library_lock  # noqa: B018 (taking the lock is the point: nothing may write while the files are read)
     catalog_path, chroma_path = _files(app)
     healthy = True
     problems = integrity_problems(catalog_path) if catalog_path.exists() else ["missing"]
@@ -97,7 +97,7 @@ def _agreement(app) -> bool:
 
 
 def _repair(app, args) -> int:
-    app.library_lock
+    app.library_lock  # noqa: B018 (takes the library's lock)
     catalog_path, chroma_path = _files(app)
     if catalog_path.exists() and integrity_problems(catalog_path):
         _salvage(catalog_path)
@@ -158,7 +158,7 @@ def _resync(app) -> None:
 
 
 def _restore(app, args) -> int:
-    app.library_lock
+    app.library_lock  # noqa: B018 (takes the library's lock)
     catalog_path, _ = _files(app)
     backups = catalog_backup.backups(catalog_path)
     if args.backup:

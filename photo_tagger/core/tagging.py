@@ -226,8 +226,8 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
     (InstalledModel.sigmoid), whose probability also lets a label in; categories keep their safe-prompt contest."""
     bg = bg or calibration.background(text_encoder)
     enabled = labels.enabled_labels
-    label_side = _scorer([l.name for l in enabled], [labels.threshold_for(l) for l in enabled],
-                         [_label_vectors(labels, l, text_encoder) for l in enabled], text_encoder, bg,
+    label_side = _scorer([label.name for label in enabled], [labels.threshold_for(label) for label in enabled],
+                         [_label_vectors(labels, label, text_encoder) for label in enabled], text_encoder, bg,
                          calibration.LEVEL_K)
     label_side.sigmoid = sigmoid
     label_side.rank, label_side.stands_alone = calibration.TAG_RANK, True

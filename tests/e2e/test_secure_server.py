@@ -105,7 +105,8 @@ def test_the_right_token_indexes_and_searches_over_tls(cli, tiny_home, tmp_path,
     assert check.returncode == 0 and "token from the environment" in check.out
 
 
-def test_a_wrong_token_or_none_is_refused_at_once_in_one_line(cli, tiny_home, secured, monkeypatch, file_keyring):
+def test_a_wrong_token_or_none_is_refused_at_once_in_one_line(cli, tiny_home, secured, monkeypatch,
+                                                              file_keyring):  # noqa: F811
     with_server(tiny_home, secured)
     for token, says in (("not-the-token", "is wrong"), ("", "no token was sent")):
         if token:
@@ -237,8 +238,8 @@ def test_the_token_is_in_no_log_setting_doctor_output_or_crash_report(cli, tiny_
     assert not [o for o in outputs if secured.token in o or "wrong-" in o]
 
 
-def test_settings_dialog_says_what_went_wrong_and_keeps_the_token_in_the_keyring(qtbot, secured, file_keyring,
-                                                                                 tmp_path):  # noqa: F811
+def test_settings_dialog_says_what_went_wrong_and_keeps_the_token_in_the_keyring(qtbot, secured, tmp_path,
+                                                                                 file_keyring):  # noqa: F811
     from PySide6.QtWidgets import QDialog, QLineEdit
 
     from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog

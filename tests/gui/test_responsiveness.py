@@ -87,7 +87,8 @@ def _record_gui_thread_calls(monkeypatch) -> list[str]:
     for owner, name in heavy:
         original = getattr(owner, name)
 
-        def wrapped(*args, _original=original, _name=f"{getattr(owner, '__name__', owner)}.{name}", **kwargs):
+        def wrapped(*args, _original=original, _name=f"{getattr(owner, '__name__', owner)}.{name}",  # noqa: B008
+                    **kwargs):
             if threading.current_thread() is threading.main_thread():
                 on_gui_thread.append(_name)
             return _original(*args, **kwargs)

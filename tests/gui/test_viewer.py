@@ -123,7 +123,7 @@ def test_steps_follow_a_filtered_search_and_neighbours_are_decoded_ahead(qtbot, 
     seen = [viewer.item.id]
     for n in (1, 2):
         # the next photo was decoded while the current one was looked at
-        qtbot.waitUntil(lambda: viewer.images.get(viewer._key(window.grid_model.item(n))) is not None)
+        qtbot.waitUntil(lambda n=n: viewer.images.get(viewer._key(window.grid_model.item(n))) is not None)
         key(qtbot, viewer, Qt.Key.Key_Right)
         assert viewer.picture is not None  # at once, from the neighbour decoded ahead
         seen.append(viewer.item.id)
