@@ -194,7 +194,7 @@ def _entry_name(entry: dict, where: str, ignored: list | None) -> str | None:
     name = entry.get("name")
     problem = name_problem(name)
     if not problem:
-        return name.strip()
+        return str(name).strip()  # name_problem passes only a str
     if ignored is None:
         raise ConfigError(f"{where}: {problem}")
     ignored.append((name, f"{where} ({name!r}): {problem}"))

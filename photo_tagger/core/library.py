@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def resolve_folder(path: Path) -> str:
     return str(resolved)
 
 
-def containing_root(roots: list[str], path: str) -> str | None:
+def containing_root(roots: Iterable[str], path: str) -> str | None:
     """The innermost watched root that holds path (or is it)."""
     owners = [r for r in roots if is_under(path, r)]
     return max(owners, key=len) if owners else None
@@ -82,5 +83,5 @@ def forget_photos(catalog: Catalog, store: VectorStore, model_name: str, ids: li
             catalog.write(db, deletes=ids)
         store.delete(ids)
         if heir:
-            decision = catalog.decisions(heir).get(choices_to, TagDecision())
-            store.update_metadata(heir, [effective(decision, catalog.choices(heir).get(choices_to)).as_metadata()])
+            decision = catalog.decisions(heir).get(heir[0], TagDecision())
+            store.update_metadata(heir, [effective(decision, catalog.choices(heir).get(heir[0])).as_metadata()])

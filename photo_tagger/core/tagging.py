@@ -93,7 +93,7 @@ class _Scorer:
     safe: list[np.ndarray] = field(default_factory=list)  # per row: (S, D) prompts it must also beat (categories)
     learned: dict[str, LearnedModel] = field(default_factory=dict)
     references: list[Reference] | None = None  # per row: the library's level of the words it competes with
-    own: list[Reference] | None = None  # per row: the row's own prompt scores over the library, split in two
+    own: list[Reference | None] | None = None  # per row: the row's own prompt scores over the library, split in two
     own_references: list[Reference] | None = None  # per row: the library's level of its OWN_RANK-th rival word
     rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
     stands_alone: bool = False  # labels: standing out from its own scores is a second way in (calibration.py)
@@ -168,9 +168,10 @@ class _Scorer:
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
                                                       self.level_k,
                                                       contrast=self.contrast(row, embeddings, scores[:, row]))
-                if self.own is not None and calibration.USE_OWN and self.own[row] is not None:
+                own = self.own[row] if self.own is not None else None  # None: a row without a prompt
+                if own is not None and self.own_references is not None and calibration.USE_OWN:
                     conf[:, row] = np.maximum(conf[:, row], calibration.standing_out(
-                        scores[:, row], self.own[row], self.own_rival(row, (top_vals, top_idx)),
+                        scores[:, row], own, self.own_rival(row, (top_vals, top_idx)),
                         self.own_references[row], self.row_reference(row, ref).spread))
                 if self.sigmoid is not None:
                     conf[:, row] = np.maximum(conf[:, row], calibration.model_probability(scores[:, row],
