@@ -14,6 +14,7 @@ from PIL import Image
 from tests.fixture_models.immich_layout import immich_copy, shapes_immich, tiny_immich
 from tests.fixture_models.local_hub import COMMIT, LocalHub
 from tests.photos import make_photos
+from tests.waiting import wait_for
 
 # torch and transformers made unimportable: any import of them on this path fails the command.
 NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
@@ -362,9 +363,10 @@ def test_two_installs_at_once_share_the_download(home, tmp_path):
         second = None
         try:
             assert hub.stalled.wait(120)
+            listed = len(hub.listings)
             second = subprocess.Popen([sys.executable, "-c", NO_TORCH, *args], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
-            time.sleep(5)  # long enough for it to start, list the repo and reach the lock
+            wait_for(lambda: len(hub.listings) > listed or second.poll() is not None, 120, "the second's listing")
             assert second.poll() is None
         finally:
             first.kill()
