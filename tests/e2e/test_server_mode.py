@@ -311,7 +311,7 @@ def test_migrate_to_the_server_and_back_without_encoding(cli, model_depot, tmp_p
     home = new_home(model_depot, tmp_path / "home")
     truth = shapes_folder(tmp_path / "photos", per_class=2)
     assert cli("--home", home, "index", tmp_path / "photos", "--json").returncode == 0
-    from tests.e2e.test_judgement import stored
+    from tests.judged_library import stored
 
     tagged = stored(home)  # a green square the catalog tags "square" (the rule's recall is not what is tested here)
     photo = next(p for p, c in sorted(truth.items()) if c == ("green", "square") and "square" in tagged[p].tags)
