@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -77,8 +78,14 @@ class ModelDepot:
 
     BUILDERS = {"tiny": "tiny_clip", "shapes": "shapes_clip", "world": "world_clip"}
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, lock: Path | None = None):
         self.home = home
+        self.lock = lock  # pytest-xdist's workers share one depot: one of them installs a model, the others wait
+
+    def _locked(self):
+        from tests.fixture_models.checkpoints import _locked
+
+        return _locked(self.lock) if self.lock is not None else contextlib.nullcontext()
 
     def checkpoint(self, name: str) -> Path:
         from tests.fixture_models import checkpoints, world_checkpoints
@@ -88,10 +95,11 @@ class ModelDepot:
     def folder(self, name: str) -> Path:
         from photo_tagger.app import App
 
-        models = App.from_home(self.home).models
-        if name not in models.names():
-            models.install_from_checkpoint(str(self.checkpoint(name)), name=name, int8=True)
-        return models.get(name).path
+        with self._locked():
+            models = App.from_home(self.home).models
+            if name not in models.names():
+                models.install_from_checkpoint(str(self.checkpoint(name)), name=name, int8=True)
+            return models.get(name).path
 
     def installed(self, name: str):
         from photo_tagger.app import App
@@ -102,7 +110,11 @@ class ModelDepot:
 
 @pytest.fixture(scope="session")
 def model_depot(tmp_path_factory) -> ModelDepot:
-    return ModelDepot(tmp_path_factory.mktemp("depot"))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return ModelDepot(tmp_path_factory.mktemp("depot"))
+    shared = tmp_path_factory.getbasetemp().parent / "depot"  # the run's folder, above each worker's own
+    shared.mkdir(exist_ok=True)
+    return ModelDepot(shared, lock=shared.parent / "depot.lock")
 
 
 def _home_with(model_depot: ModelDepot, home: Path, name: str) -> Path:
