@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.keyring_file import file_keyring  # noqa: F401 (a fixture, for any test that asks for it)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"  # tests never reach for the network
 # Tests never touch the user's keyring (library server tokens): none at all, as on a headless server; a test that

@@ -25,7 +25,6 @@ from photo_tagger.infra.store_auth import AWAY, REFUSED, TOKEN_ENV, UNTRUSTED
 from tests.conftest import REPO, run_entry_point
 from tests.e2e.test_crash_and_watch import catalog_rows
 from tests.e2e.test_server_mode import ChromaServer, free_port
-from tests.keyring_file import file_keyring  # noqa: F401 (fixture)
 from tests.photos import make_photo
 from tests.tls_proxy import Caddy, caddy_binary, make_ca, make_server_cert
 
@@ -105,8 +104,7 @@ def test_the_right_token_indexes_and_searches_over_tls(cli, tiny_home, tmp_path,
     assert check.returncode == 0 and "token from the environment" in check.out
 
 
-def test_a_wrong_token_or_none_is_refused_at_once_in_one_line(cli, tiny_home, secured, monkeypatch,
-                                                              file_keyring):  # noqa: F811
+def test_a_wrong_token_or_none_is_refused_at_once_in_one_line(cli, tiny_home, secured, monkeypatch, file_keyring):
     with_server(tiny_home, secured)
     for token, says in (("not-the-token", "is wrong"), ("", "no token was sent")):
         if token:
@@ -201,7 +199,7 @@ def test_proxy_and_chroma_away_mid_index_nothing_lost(tiny_home, tmp_path, secur
 
 
 def test_the_token_is_in_no_log_setting_doctor_output_or_crash_report(cli, tiny_home, tmp_path, secured,
-                                                                      monkeypatch, file_keyring):  # noqa: F811
+                                                                      monkeypatch, file_keyring):
     from photo_tagger.infra.store_auth import save_token
 
     make_photo(tmp_path / "photos" / "a.jpg", (200, 30, 30))
@@ -238,8 +236,8 @@ def test_the_token_is_in_no_log_setting_doctor_output_or_crash_report(cli, tiny_
     assert not [o for o in outputs if secured.token in o or "wrong-" in o]
 
 
-def test_settings_dialog_says_what_went_wrong_and_keeps_the_token_in_the_keyring(qtbot, secured, tmp_path,
-                                                                                 file_keyring):  # noqa: F811
+def test_settings_dialog_says_what_went_wrong_and_keeps_the_token_in_the_keyring(qtbot, secured, file_keyring,
+                                                                                 tmp_path):
     from PySide6.QtWidgets import QDialog, QLineEdit
 
     from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
