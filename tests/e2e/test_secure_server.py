@@ -27,6 +27,7 @@ from tests.e2e.test_crash_and_watch import catalog_rows
 from tests.e2e.test_server_mode import ChromaServer, free_port
 from tests.photos import make_photo
 from tests.tls_proxy import Caddy, caddy_binary, make_ca, make_server_cert
+from tests.waiting import wait_for
 
 
 @dataclass
@@ -159,17 +160,10 @@ def test_proxy_and_chroma_away_mid_index_nothing_lost(tiny_home, tmp_path, secur
     reader = threading.Thread(target=lambda: err_lines.extend(child.stderr), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 120
-        while len(catalog_rows(tiny_home)) < 8:
-            assert child.poll() is None, f"finished before the outage: {''.join(err_lines)}"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_for(lambda: len(catalog_rows(tiny_home)) >= 8, 120, "the outage", 0.01, child, err_lines)
         secured.caddy.stop()  # the proxy goes away: nothing listens
-        deadline = time.monotonic() + 60
-        while not any("store unreachable, retrying" in line for line in err_lines):
-            assert child.poll() is None, f"the indexer gave up: {''.join(err_lines)}"
-            assert time.monotonic() < deadline, "no retry status"
-            time.sleep(0.05)
+        wait_for(lambda: any("store unreachable, retrying" in line for line in err_lines), 60, "the retry status",
+                 running=child, output=err_lines)  # the indexer did not give up
         # The proxy is back but Chroma behind it is not: 502, waited for the same way.
         secured.chroma.stop(signal.SIGKILL)
         secured.caddy.start()
