@@ -165,3 +165,14 @@ def system_trash(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(plat_other, "HOMETRASH", str(data / "Trash"))
     monkeypatch.setattr("photo_tagger.services.trash.send2trash", plat_other.send2trash)
     return data / "Trash"
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(item, call):
+        """A worker sends its reports to pytest-xdist's main process as UTF-8: a file name that is not (a surrogate
+        escape, as the app logs one) goes in the captured output as a backslash escape instead of failing the run."""
+        outcome = yield
+        report = outcome.get_result()
+        report.sections = [(title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+                           for title, text in report.sections]
