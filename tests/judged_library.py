@@ -70,3 +70,19 @@ def precision_recall(tags: dict, truth: dict, names, paths=None) -> tuple[float,
     gold = {(p, n) for p in paths for n in names if set(n.split()) <= set(truth[p])}
     hits = len(given & gold)
     return hits / max(len(given), 1), hits / len(gold)
+
+
+def teach(cli, home, truth: dict, word: str, colours: set[str], count: int = 10) -> tuple[list[str], list[str]]:
+    """Add `word` to `count` photos of these colours and remove it from `count` others (a seeded pick), through
+    the CLI; returns (added, removed)."""
+    import random
+
+    paths = sorted(truth)
+    random.Random(0).shuffle(paths)
+    added = [p for p in paths if truth[p][0] in colours][:count]
+    removed = [p for p in paths if truth[p][0] not in colours][:count]
+    for p in added:
+        assert cli("--home", home, "tag", p, "--add", word).returncode == 0
+    for p in removed:
+        assert cli("--home", home, "tag", p, "--remove", word).returncode == 0
+    return added, removed

@@ -2,14 +2,13 @@
 when nothing fits, and a label learns from the user's choices. Photos held out from training and calibration."""
 
 import json
-import random
 
 import pytest
 
 from photo_tagger.app import App
 from photo_tagger.core.labels import Label, LabelSet, ModerationCategory, default_label_set
 from tests.fixture_models.shapes import CLASSES, COLORS, SHAPES, caption
-from tests.judged_library import precision_recall, shapes_library, stored, use_labels
+from tests.judged_library import precision_recall, shapes_library, stored, teach, use_labels
 
 PER_CLASS = 10
 SEED = 40_001  # not the training, validation, held-out or sweep seeds
@@ -56,15 +55,7 @@ def test_a_label_the_prompt_cannot_express_learns_from_ten_added_and_ten_removed
     group = {"red", "yellow"}  # "blorp": a made-up word for warm colours
     tags = use_labels(cli, home, LabelSet(labels=(Label("blorp"),)))
     assert sum("blorp" in t.tags for t in tags.values()) <= 0.05 * len(tags)  # the prompt means nothing
-    rng = random.Random(0)
-    paths = sorted(truth)
-    rng.shuffle(paths)
-    added = [p for p in paths if truth[p][0] in group][:10]
-    removed = [p for p in paths if truth[p][0] not in group][:10]
-    for p in added:
-        assert cli("--home", home, "tag", p, "--add", "blorp").returncode == 0
-    for p in removed:
-        assert cli("--home", home, "tag", p, "--remove", "blorp").returncode == 0
+    added, removed = teach(cli, home, truth, "blorp", group)
     result = cli("--home", home, "retag")
     assert result.returncode == 0 and "Learned from your choices: blorp" in result.out
     tags = stored(home)
