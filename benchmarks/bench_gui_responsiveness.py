@@ -96,35 +96,6 @@ def fresh_library(home: Path) -> None:
     shutil.rmtree(home / "cache", ignore_errors=True)
 
 
-class StallProbe:
-    """A QTimer ticking every few ms on the GUI thread; the gaps between ticks are how long the loop stalled."""
-
-    def __init__(self, interval_ms: int = TICK_MS):
-        from PySide6.QtCore import QTimer
-
-        self.interval = interval_ms / 1000
-        self.gaps: list[tuple[float, float]] = []  # (when, gap)
-        self.last = 0.0
-        self.timer = QTimer()
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self.last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append((now, now - self.last))
-        self.last = now
-
-    def stalls_ms(self) -> list[float]:
-        return [max(0.0, gap - self.interval) * 1000 for _, gap in self.gaps]
-
-
 class HandlerTimes:
     """Wraps GUI-thread callbacks of the window and records how long each call took."""
 
@@ -195,7 +166,9 @@ def measure_indexing(home: Path, photos: Path, count: int) -> dict:
         qt_app.processEvents()
         time.sleep(0.005)
 
-    probe = StallProbe()
+    from tests.stall_probe import StallProbe
+
+    probe = StallProbe(TICK_MS)
     probe.start()
     started = time.perf_counter()
     window.folders.add(str(photos))
@@ -224,7 +197,7 @@ def measure_indexing(home: Path, photos: Path, count: int) -> dict:
         time.sleep(0.002)
     probe.stop()
     stalls = probe.stalls_ms()
-    worst = sorted(probe.gaps, key=lambda g: -g[1])[:5]
+    worst = sorted(probe.ticks, key=lambda g: -g[1])[:5]
     indexed = window.app.catalog.counts().get("indexed", 0)
     result = {
         "photos": count, "indexed": indexed, "indexing_s": round(indexing_s, 1),
@@ -276,7 +249,7 @@ def measure_startup(home: Path, runs: int) -> dict:
         spawned = time.time()
         child = subprocess.run([sys.executable, __file__, "--startup-child", str(home)], capture_output=True,
                                text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
-        line = next((l for l in child.stdout.splitlines() if l.startswith("{")), None)
+        line = next((text for text in child.stdout.splitlines() if text.startswith("{")), None)
         if child.returncode != 0 or line is None:
             raise SystemExit(f"startup child failed: {child.stderr[-2000:]}")
         row = json.loads(line)

@@ -326,7 +326,7 @@ def make_folders(rng) -> list[tuple[str, str, date, int, float]]:
 def search_library(n: int, seed: int = 3):
     """Records, unit vectors, effective tags and numpy metadata columns (for exact filtered search)."""
     rng = np.random.default_rng(seed)
-    labels = [l.name for l in default_label_set().labels]
+    labels = [label.name for label in default_label_set().labels]
     label_p = 1.0 / (np.arange(len(labels)) + 4.0)
     label_p /= label_p.sum()
     folders = make_folders(rng)
@@ -525,8 +525,8 @@ def first_searches(res: dict, root: Path, store, cached, texts: list[str], vecto
             if how == "loading":  # what the window's start-up load holds while it opens the matrix
                 holding, done = threading.Event(), threading.Event()
 
-                def hold():
-                    with index._lock:
+                def hold(lock=index._lock):
+                    with lock:
                         holding.set()
                         done.wait(30)
 

@@ -404,22 +404,9 @@ def _pending_files(home: Path, photos: Path) -> bool:
     return known != {str(p.relative_to(photos)) for p in photos.rglob("*.jpg")}
 
 
-# A writer killed half way through a transaction on a SQLite file (its cache kept tiny, so changed pages reach the
-# file before the commit: a hot rollback journal stays behind).
-_KILLED_WRITER = """
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("PRAGMA cache_size=2")
-db.execute("BEGIN IMMEDIATE")
-db.execute("CREATE TABLE half_written (x BLOB)")
-for _ in range(1500):
-    db.execute("INSERT INTO half_written VALUES (randomblob(4000))")
-print("mid-write", flush=True)
-time.sleep(120)
-"""
-
-
 def scenario_store_journal(work: Path, depot: Path, args) -> dict:
+    from tests.sqlite_faults import kill_mid_write
+
     photos = work / "photos"
     make_library_photos(photos, 20, args.seed + 6)
     home = new_home(work, depot, batch_size=8, ocr="off")
@@ -427,14 +414,10 @@ def scenario_store_journal(work: Path, depot: Path, args) -> dict:
     chroma = home / "data" / "library" / "chroma" / "chroma.sqlite3"
     seen = []
     for command in (("library", "check"), ("library", "repair")):
-        writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(chroma)], stdout=subprocess.PIPE,
-                                  text=True)
-        writer.stdout.readline()
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
+        kill_mid_write(chroma)
         journal = Path(f"{chroma}-journal").exists()
         done = run(home, *command)
-        store_line = next((l for l in done.stdout.splitlines() if l.startswith("Vector store")), "")
+        store_line = next((text for text in done.stdout.splitlines() if text.startswith("Vector store")), "")
         seen.append(f"{' '.join(command)}: journal {'left' if journal else 'NOT left'}, exit {done.returncode}"
                     + (f", '{store_line.split(': ', 1)[-1]}'" if store_line else "")
                     + (", SET ASIDE" if "set aside" in done.stdout else ""))

@@ -109,7 +109,7 @@ class App:
     def catalog(self):
         from photo_tagger.infra.catalog import Catalog
 
-        self.library_lock
+        self.library_lock  # noqa: B018 (takes the library's lock)
         path = self.paths.library_dir / "catalog.sqlite3"
         self._restore_lost_catalog(path)
         return Catalog(path)
@@ -133,7 +133,7 @@ class App:
         from photo_tagger.infra.chroma_store import open_chroma
 
         if not self.settings.store_url:
-            self.library_lock
+            self.library_lock  # noqa: B018 (takes the library's lock)
         return open_chroma(self.settings.store_url or self.paths.library_dir / "chroma", self.store_retry,
                            ca_file=self.settings.store_ca_file)
 
@@ -209,7 +209,7 @@ class App:
         if self.settings.store_url or "chroma_client" in self.__dict__:
             return False
         try:
-            self.chroma_client
+            self.chroma_client  # noqa: B018 (opens the store)
         except StoreUnavailable as exc:
             from photo_tagger.infra.storage_faults import is_disk_full
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.keyring_file import file_keyring  # noqa: F401 (a fixture, for any test that asks for it)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"  # tests never reach for the network
@@ -77,8 +80,14 @@ class ModelDepot:
 
     BUILDERS = {"tiny": "tiny_clip", "shapes": "shapes_clip", "world": "world_clip"}
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, lock: Path | None = None):
         self.home = home
+        self.lock = lock  # pytest-xdist's workers share one depot: one of them installs a model, the others wait
+
+    def _locked(self):
+        from tests.fixture_models.checkpoints import _locked
+
+        return _locked(self.lock) if self.lock is not None else contextlib.nullcontext()
 
     def checkpoint(self, name: str) -> Path:
         from tests.fixture_models import checkpoints, world_checkpoints
@@ -88,10 +97,11 @@ class ModelDepot:
     def folder(self, name: str) -> Path:
         from photo_tagger.app import App
 
-        models = App.from_home(self.home).models
-        if name not in models.names():
-            models.install_from_checkpoint(str(self.checkpoint(name)), name=name, int8=True)
-        return models.get(name).path
+        with self._locked():
+            models = App.from_home(self.home).models
+            if name not in models.names():
+                models.install_from_checkpoint(str(self.checkpoint(name)), name=name, int8=True)
+            return models.get(name).path
 
     def installed(self, name: str):
         from photo_tagger.app import App
@@ -102,7 +112,11 @@ class ModelDepot:
 
 @pytest.fixture(scope="session")
 def model_depot(tmp_path_factory) -> ModelDepot:
-    return ModelDepot(tmp_path_factory.mktemp("depot"))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return ModelDepot(tmp_path_factory.mktemp("depot"))
+    shared = tmp_path_factory.getbasetemp().parent / "depot"  # the run's folder, above each worker's own
+    shared.mkdir(exist_ok=True)
+    return ModelDepot(shared, lock=shared.parent / "depot.lock")
 
 
 def _home_with(model_depot: ModelDepot, home: Path, name: str) -> Path:
@@ -151,3 +165,14 @@ def system_trash(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(plat_other, "HOMETRASH", str(data / "Trash"))
     monkeypatch.setattr("photo_tagger.services.trash.send2trash", plat_other.send2trash)
     return data / "Trash"
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(item, call):
+        """A worker sends its reports to pytest-xdist's main process as UTF-8: a file name that is not (a surrogate
+        escape, as the app logs one) goes in the captured output as a backslash escape instead of failing the run."""
+        outcome = yield
+        report = outcome.get_result()
+        report.sections = [(title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+                           for title, text in report.sections]

@@ -63,3 +63,19 @@ class InMemoryStore:
         hits = [(i, float(v @ embedding), self.metadata[i]) for i, v in self.vectors.items()
                 if not where or all(self.metadata[i].get(k) == val for k, val in where.items())]
         return sorted(hits, key=lambda h: -h[1])[:limit]
+
+
+class RecordedProgress:
+    """A Progress (core/ports.py) that records its calls: ("started", total), ("advanced", done), ("finished",)."""
+
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def started(self, total, what):
+        self.calls.append(("started", total))
+
+    def advanced(self, done, detail=""):
+        self.calls.append(("advanced", done))
+
+    def finished(self):
+        self.calls.append(("finished",))

@@ -23,7 +23,7 @@ def _files(app) -> health.LibraryFiles:
 
 
 def _check(app, args) -> int:
-    app.library_lock  # nothing may write while the files are read
+    app.library_lock  # noqa: B018 (taking the lock is the point: nothing may write while the files are read)
     files = _files(app)
     catalog = health.check_catalog(files.catalog)
     print(f"Catalog {files.catalog}: {catalog.describe()}")
@@ -63,7 +63,7 @@ def _say_agreement(app) -> bool:
 
 
 def _repair(app, args) -> int:
-    app.library_lock
+    app.library_lock  # noqa: B018 (takes the library's lock)
     files = _files(app)
     done = health.repair_files(files, embedded_store=not app.settings.store_url)
     if done.salvage is not None:
@@ -104,7 +104,7 @@ def _resync(app) -> None:
 
 
 def _restore(app, args) -> int:
-    app.library_lock
+    app.library_lock  # noqa: B018 (takes the library's lock)
     files = _files(app)
     done = health.restore_backup(files.catalog, args.backup)
     print(f"Restored the catalog from {done.backup.name} ({health.backup_time(done.backup)}, "

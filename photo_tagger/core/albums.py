@@ -66,7 +66,7 @@ class Album:
         return self.search is not None
 
     def as_dict(self) -> dict:
-        found = {"name": self.name, "kind": "smart" if self.smart else "album", "count": self.count}
+        found: dict[str, object] = {"name": self.name, "kind": "smart" if self.smart else "album", "count": self.count}
         if self.search is not None:
             found["search"] = {"query": self.search.query, "filters": json.loads(self.search.filters_json()),
                                "strong_only": self.search.strong_only}

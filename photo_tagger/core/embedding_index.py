@@ -129,7 +129,7 @@ class EmbeddingIndex:
                 self._load()
                 self._loaded = True
             seq, ids, vectors = self.catalog.vectors_since(self.model_name, self._seq)
-            if ids:
+            if ids and vectors is not None:
                 self._add(ids, vectors, seq)
             return True
         finally:
@@ -203,6 +203,7 @@ class EmbeddingIndex:
         if view.matrix.shape[1] != vectors.shape[1] or superseded > max(_COMPACT_MIN_DEAD, len(rows)):
             self._rebuild()  # another width (the first rows, or a new model under this key), or mostly old rows
             return
+        all_ids: list[str] | np.ndarray  # bytes ids when mapped from the file
         if self._file is not None:
             try:
                 all_ids, matrix = self._file.append(ids, vectors, seq, len(rows))

@@ -36,7 +36,7 @@ class Filters:
         """For the vector store (Chroma's syntax, over core/vector_metadata.py's fields; a shared store's
         metadata carries tags and flags). Folder chains start at each root: a folder above the roots admits
         nothing here (the catalog answers those)."""
-        clauses = []
+        clauses: list[dict] = []
         if self.folder:
             clauses.append({"folders": {"$contains": display(self.folder.rstrip(os.sep) or os.sep)}})
         if self.tag:

@@ -49,7 +49,7 @@ class _Work:
 @dataclass
 class _Outcome:
     work: _Work
-    record: PhotoRecord | None = None  # what the catalog should hold afterwards
+    record: PhotoRecord  # what the catalog should hold afterwards
     pixels: np.ndarray | None = None  # set when the record needs its embedding
     moved_from: PhotoRecord | None = None
     keywords: tuple[str, ...] = ()  # read from the photo's metadata, to import as the user's tags
@@ -152,7 +152,7 @@ class Indexer:
         control = control or JobControl()
         report = IndexReport()
         started = time.monotonic()
-        self._run_labels = None  # read at the run's first tagging, then kept (see _labels)
+        self._run_labels: PreparedLabels | None = None  # read at the run's first tagging, then kept (see _labels)
         self.recover(report)
         work, missing = self._plan(list(roots), scope, report)
         progress.started(len(work), "indexing")
@@ -354,7 +354,7 @@ class Indexer:
             decisions: dict[str, TagDecision] = {}
             imported = self._imported(batch)
             if encode:
-                embeddings = self.encoder.encode_images(np.stack([o.pixels for o in encode]))
+                embeddings = self.encoder.encode_images(np.stack([o.pixels for o in encode if o.pixels is not None]))
                 prepared = self._labels()
                 if prepared is not None:
                     decisions = dict(zip((o.record.id for o in encode), decide(embeddings, prepared)))

@@ -162,5 +162,5 @@ def merge(existing: SidecarKeywords | None, wanted: KeywordSet, overwrite_ours: 
         fields.append(tuple(_unique([*kept, *mine])))
         ours.append(tuple(_unique(mine)))
     result = KeywordSet(*fields)
-    mine = KeywordSet(*ours)
-    return MergeResult("unchanged" if (result, mine) == (present, recorded) else "write", result, mine)
+    ours_now = KeywordSet(*ours)
+    return MergeResult("unchanged" if (result, ours_now) == (present, recorded) else "write", result, ours_now)

@@ -120,7 +120,7 @@ class LabelSet:
         for label in self.labels:
             if label.name == name:
                 return label
-        raise ConfigError(f"no label named {name!r} (labels: {', '.join(l.name for l in self.labels)})")
+        raise ConfigError(f"no label named {name!r} (labels: {', '.join(label.name for label in self.labels)})")
 
     def category(self, name: str) -> ModerationCategory:
         for category in self.moderation:
@@ -131,8 +131,8 @@ class LabelSet:
 
     def with_label(self, label: Label) -> "LabelSet":
         """Add or replace (by name)."""
-        others = tuple(l for l in self.labels if l.name != label.name)
-        position = next((i for i, l in enumerate(self.labels) if l.name == label.name), len(others))
+        others = tuple(each for each in self.labels if each.name != label.name)
+        position = next((i for i, each in enumerate(self.labels) if each.name == label.name), len(others))
         return replace(self, labels=others[:position] + (label,) + others[position:])
 
     def without_label(self, name: str) -> "LabelSet":
@@ -141,7 +141,7 @@ class LabelSet:
         if dropped:
             return replace(self, ignored=tuple(entry for entry in self.ignored if entry not in dropped))
         self.label(name)
-        return replace(self, labels=tuple(l for l in self.labels if l.name != name))
+        return replace(self, labels=tuple(label for label in self.labels if label.name != name))
 
     def with_category(self, category: ModerationCategory) -> "LabelSet":
         others = tuple(c for c in self.moderation if c.name != category.name)
@@ -194,7 +194,7 @@ def _entry_name(entry: dict, where: str, ignored: list | None) -> str | None:
     name = entry.get("name")
     problem = name_problem(name)
     if not problem:
-        return name.strip()
+        return str(name).strip()  # name_problem passes only a str
     if ignored is None:
         raise ConfigError(f"{where}: {problem}")
     ignored.append((name, f"{where} ({name!r}): {problem}"))

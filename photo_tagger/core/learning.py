@@ -105,7 +105,7 @@ def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | 
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
         grad = x.T @ (weight * (p - y)) + lam * (theta - theta0)
         curvature = np.maximum(weight * p * (1 - p), 1e-9)
-        if few:  # (Lam + X^T C X)^-1 g through the n x n system (few examples, many dimensions)
+        if gram is not None:  # few examples: (Lam + X^T C X)^-1 g through the n x n system (few examples, many dimensions)
             inner = gram + np.diag(1.0 / curvature)
             step = grad / lam - xl.T @ np.linalg.solve(inner, xl @ grad)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def resolve_folder(path: Path) -> str:
     return str(resolved)
 
 
-def containing_root(roots: list[str], path: str) -> str | None:
+def containing_root(roots: Iterable[str], path: str) -> str | None:
     """The innermost watched root that holds path (or is it)."""
     owners = [r for r in roots if is_under(path, r)]
     return max(owners, key=len) if owners else None

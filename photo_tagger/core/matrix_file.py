@@ -68,6 +68,7 @@ class MatrixFile:
             return None
 
     def _map(self) -> tuple[np.ndarray, np.ndarray]:
+        assert self._header is not None, "read the header first"
         rows, dim, width = self._header["rows"], self._header["dim"], self._header["id_width"]
         if rows == 0:
             return np.zeros(0, f"S{width}"), np.zeros((0, dim), np.float32)

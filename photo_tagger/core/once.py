@@ -63,7 +63,7 @@ class Deferred:
 
     def __init__(self, make: Callable[[], Any], **known: Any):
         self.__dict__.update(known)
-        self._make = make
+        self._make: Callable[[], Any] | None = make
         self._lock = threading.Lock()
         self._value: Any = None
 

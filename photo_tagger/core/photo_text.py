@@ -216,6 +216,7 @@ class TextStage:
     def _detected(self, image: Image.Image) -> tuple[str, str]:
         """The detector's verdict; a detector that fails (a broken install) leaves the photo to the reader."""
         try:
+            assert self.detector is not None, "asked only where there is a detector"
             return detector_verdict(self.detector.text_pixels(image))
         except Exception:
             log.exception("the text detector failed: the photo is read")

@@ -235,7 +235,7 @@ def _load(img: Image.Image, path, min_side: int | None) -> tuple[Image.Image, Im
             exif = img.getexif()
         except Exception:  # a broken EXIF block must not cost the pixels
             exif = Image.Exif()
-        if big:
+        if big and min_side is not None:
             img = _reduced(img, min_side)
     orientation = exif.get(0x0112, 1)
     method = _ORIENTATION_TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
@@ -307,7 +307,9 @@ def _cmyk_to_rgb(img: Image.Image) -> Image.Image:
 
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             dst = ImageCms.createProfile("sRGB")
-            return ImageCms.profileToProfile(img, src, dst, outputMode="RGB")
+            converted = ImageCms.profileToProfile(img, src, dst, outputMode="RGB")
+            if converted is not None:  # None only for a conversion in place
+                return converted
         except Exception as exc:  # bad profile or no littlecms: the naive formula still looks right
             log.debug("CMYK ICC transform failed: %s", exc)
     return img.convert("RGB")

@@ -127,8 +127,8 @@ def _word(token: str) -> tuple[bool, Term, bool]:
         return negative, Term(body.rstrip(":") if _has_token(body) else body), False
     match = _WEIGHTED.fullmatch(body)
     if match is None:
-        weight = body.split(":", 1)[0]
-        raise QueryError(f"{token!r}: the weight {weight!r} is not a number; write a number, a colon and a term, "
+        written = body.split(":", 1)[0]
+        raise QueryError(f"{token!r}: the weight {written!r} is not a number; write a number, a colon and a term, "
                          "e.g. 2:dog (text with a colon goes in quotes)")
     weight, term = float(match.group(1)), match.group(2)
     if not term:

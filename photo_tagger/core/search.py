@@ -107,7 +107,8 @@ def nearest_scores(store: VectorStore, catalog, embedding: np.ndarray, *, limit:
     if limit < 1:
         raise SearchError(f"limit must be at least 1, not {limit}")
     wanted = limit + (1 if exclude else 0)
-    if exact(store, index, filters):
+    raw: list[tuple[str, float, dict]]
+    if index is not None and exact(store, index, filters):
         raw = [(i, score, {}) for i, score in filtered_nearest(catalog, index, embedding, wanted, filters)]
     else:
         raw = store.query(embedding, wanted, where=filters.where())

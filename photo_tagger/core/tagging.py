@@ -92,7 +92,7 @@ class _Scorer:
     safe: list[np.ndarray] = field(default_factory=list)  # per row: (S, D) prompts it must also beat (categories)
     learned: dict[str, LearnedModel] = field(default_factory=dict)
     references: list[Reference] | None = None  # per row: the library's level of the words it competes with
-    own: list[Reference] | None = None  # per row: the row's own prompt scores over the library, split in two
+    own: list[Reference | None] | None = None  # per row: the row's own prompt scores over the library, split in two
     own_references: list[Reference] | None = None  # per row: the library's level of its OWN_RANK-th rival word
     rank: int = 0  # everyday words a row may lose to on one photo (calibration.TAG_RANK for labels)
     stands_alone: bool = False  # labels: standing out from its own scores is a second way in (calibration.py)
@@ -195,9 +195,10 @@ class _Scorer:
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
                                                       self.level_k,
                                                       contrast=self.contrast(row, embeddings, scores[:, row]))
-                if self.stands_alone and self.own is not None and calibration.USE_OWN and self.own[row] is not None:
+                own = self.own[row] if self.own is not None else None  # None: a row without a prompt
+                if self.stands_alone and own is not None and self.own_references is not None and calibration.USE_OWN:
                     conf[:, row] = np.maximum(conf[:, row], calibration.standing_out(
-                        scores[:, row], self.own[row], self.own_rival(row, (top_vals, top_idx)),
+                        scores[:, row], own, self.own_rival(row, (top_vals, top_idx)),
                         self.own_references[row], self.row_reference(row, ref).spread))
                 kind_ref = self.kind_references[row] if self.kind_references is not None else None
                 if self.stands_alone and kind_tops is not None and kind_ref is not None \
@@ -258,12 +259,12 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
     (InstalledModel.sigmoid), whose probability also lets a label in; categories keep their safe-prompt contest."""
     bg = bg or calibration.background(text_encoder)
     enabled = labels.enabled_labels
-    vectors = [_label_vectors(labels, l, text_encoder) for l in enabled]
-    label_side = _scorer([l.name for l in enabled], [labels.threshold_for(l) for l in enabled], vectors,
-                         text_encoder, bg, calibration.LEVEL_K)
-    label_side.kinds = [None if l.prompts or not len(v) else calibration.kinds_of(bg, l.name, v)
-                        for l, v in zip(enabled, vectors)]
-    if calibration.USE_KIND and any(not l.prompts for l in enabled):
+    vectors = [_label_vectors(labels, label, text_encoder) for label in enabled]
+    label_side = _scorer([label.name for label in enabled], [labels.threshold_for(label) for label in enabled],
+                         vectors, text_encoder, bg, calibration.LEVEL_K)
+    label_side.kinds = [None if label.prompts or not len(v) else calibration.kinds_of(bg, label.name, v)
+                        for label, v in zip(enabled, vectors)]
+    if calibration.USE_KIND and any(not label.prompts for label in enabled):
         label_side.kind_matrix = calibration.templated(bg, text_encoder, labels.templates)
     label_side.sigmoid = sigmoid
     label_side.rank, label_side.stands_alone = calibration.TAG_RANK, True

@@ -23,42 +23,49 @@ class WatchLoop:
     Removals that never stop coming hold arrivals back at most `max_hold` seconds.
     """
 
-    def __init__(self, index: Callable[[list[str]], object], *, move_grace: float = 3.0, max_hold: float = 30.0):
+    def __init__(self, index: Callable[[list[str]], object], *, move_grace: float = 3.0, max_hold: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic):
         self._index = index
         self._queue: queue.Queue = queue.Queue()
         self.move_grace = move_grace
         self.max_hold = max_hold
+        self._clock = clock  # the tests' is turned by hand
+        self._arrivals: set[str] = set()
+        self._removals: dict[str, float] = {}  # path -> when its wait for an arrival ends
+        self._held_since = 0.0
 
     def on_changes(self, changes) -> None:
         """Called on the watcher's thread: only records."""
         self._queue.put(changes)
 
     def run(self, stop: threading.Event) -> None:
-        arrivals: set[str] = set()
-        removals: dict[str, float] = {}  # path -> when its wait for an arrival ends
-        held_since = 0.0
         while not stop.is_set():
             try:
                 changes = self._queue.get(timeout=0.2)
             except queue.Empty:
                 changes = None
-            now = time.monotonic()
-            if changes is not None:
-                arrivals |= {str(p) for p in (*changes.changed, *changes.dirs)}
-                if changes.removed and not removals:
-                    held_since = now
-                for path in changes.removed:
-                    removals.setdefault(str(path), now + self.move_grace)
-            if not arrivals and not removals:
-                continue
-            if removals and max(removals.values()) > now and now - held_since < self.max_hold:
-                continue
-            scope = sorted(arrivals | set(removals))
-            arrivals, removals = set(), {}
-            try:
-                self._index(scope)
-            except Exception:  # keep watching; the next change or start-up scan retries
-                log.exception("indexing %d changed paths failed", len(scope))
+            self.turn(changes)
+
+    def turn(self, changes=None) -> None:
+        """One turn of the loop at the clock's time: take in `changes` (None: none came), and run the index for
+        what waited once it is due."""
+        now = self._clock()
+        if changes is not None:
+            self._arrivals |= {str(p) for p in (*changes.changed, *changes.dirs)}
+            if changes.removed and not self._removals:
+                self._held_since = now
+            for path in changes.removed:
+                self._removals.setdefault(str(path), now + self.move_grace)
+        if not self._arrivals and not self._removals:
+            return
+        if self._removals and max(self._removals.values()) > now and now - self._held_since < self.max_hold:
+            return
+        scope = sorted(self._arrivals | set(self._removals))
+        self._arrivals, self._removals = set(), {}
+        try:
+            self._index(scope)
+        except Exception:  # keep watching; the next change or start-up scan retries
+            log.exception("indexing %d changed paths failed", len(scope))
 
 
 class OwnWrites:

@@ -79,8 +79,8 @@ class TagCatalog:
 
     def set_user_tags(self, db: sqlite3.Connection, photo_id: str, *, add: Iterable[str] = (),
                       remove: Iterable[str] = ()) -> None:
-        db.executemany("INSERT OR REPLACE INTO user_tags VALUES (?, ?, 'add')", [(photo_id, l) for l in add])
-        db.executemany("INSERT OR REPLACE INTO user_tags VALUES (?, ?, 'remove')", [(photo_id, l) for l in remove])
+        db.executemany("INSERT OR REPLACE INTO user_tags VALUES (?, ?, 'add')", [(photo_id, tag) for tag in add])
+        db.executemany("INSERT OR REPLACE INTO user_tags VALUES (?, ?, 'remove')", [(photo_id, tag) for tag in remove])
 
     def forget_removed_tags(self, db: sqlite3.Connection, photo_id: str, labels: Iterable[str]) -> None:
         """Undo the user's removal of these tags: the automatic decision counts again."""

@@ -3,6 +3,7 @@ window both go through here; a smart album's photos come from the search service
 
 from __future__ import annotations
 
+import builtins  # the class below has a method named list: its annotations say builtins.list
 import sqlite3
 import threading
 import time
@@ -87,19 +88,19 @@ class AlbumService:
             raise AlbumError("this album was deleted")
         return album
 
-    def photo_ids(self, name: str | int) -> list[str]:
+    def photo_ids(self, name: str | int) -> builtins.list[str]:
         """The album's (by name or id) photos: a plain album's in the order they were added, a smart album's best
         first."""
         album = self.by_id(name) if isinstance(name, int) else self.get(name)
         return self._smart_ids(album) if album.smart else self.catalog.album_photo_ids(album.id)
 
-    def records(self, name: str | int) -> list[PhotoRecord]:
+    def records(self, name: str | int) -> builtins.list[PhotoRecord]:
         """The album's photos' records, in photo_ids' order."""
         ids = self.photo_ids(name)
         found = self.catalog.get(ids)
         return [found[i] for i in ids if i in found]
 
-    def items(self, name: str | int) -> list[GridItem]:
+    def items(self, name: str | int) -> builtins.list[GridItem]:
         """The album's photos as grid cells, with their effective tags and flags (the grid blurs flagged ones)."""
         records = [r for r in self.records(name) if r.status == "indexed"]
         tags = photo_tags(self.catalog, [r.id for r in records])
@@ -155,7 +156,7 @@ class AlbumService:
     # -- helpers
     def _plain(self, name: str, verb: str) -> Album:
         album = self.get(name)
-        if album.smart:
+        if album.search is not None:  # a smart album
             raise AlbumError(f"{album.name!r} is a smart album: its photos come from its search "
                              f"({album.search.describe()}), they cannot be {verb} it by hand")
         return album
@@ -176,9 +177,10 @@ class AlbumService:
             raise AlbumError(f"the smart album's search cannot run: {problem}")
         return SavedSearch(text, search.filters, search.strong_only)
 
-    def _smart_ids(self, album: Album, stale_ok_s: float = 0.0) -> list[str]:
+    def _smart_ids(self, album: Album, stale_ok_s: float = 0.0) -> builtins.list[str]:
         if self.smart_search is None:
             raise AlbumError("smart albums need the search, which is not set up here")
+        assert album.search is not None, "a smart album"
         key = (album.id, album.search)
         generation = self.catalog.generation()
         with self._lock:

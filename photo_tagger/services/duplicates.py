@@ -117,11 +117,11 @@ def _hash_missing(app, records, progress, control: JobControl) -> dict:
     """Photos indexed before perceptual hashes existed (or whose hash is of older content) are decoded once, at
     draft size, in a small pool, and their hashes stored (kept in memory only on a full disk); a photo that cannot
     be read is left out of near. Returns the hashes computed, by photo id."""
-    from photo_tagger.infra.perceptual_hash import hash_file
+    from photo_tagger.infra.perceptual_hash import PhotoHash, hash_file
 
     have = app.catalog.phashes([r.id for r in records])
     missing = [r for r in records if r.id not in have]
-    computed = {}
+    computed: dict[str, PhotoHash] = {}
     if not missing:
         return computed
     if progress is not None:

@@ -99,14 +99,14 @@ def _guidance(labels: LabelSet, label: Label, photos: int, decides: str, best: f
 def edited_names(before: LabelSet, after: LabelSet) -> set[str]:
     """Labels and categories an edit is about: added, removed, renamed or changed."""
     def by_name(labels: LabelSet) -> dict:
-        return {**{("label", l.name): l for l in labels.labels}, **{("cat", c.name): c for c in labels.moderation}}
+        return {**{("label", label.name): label for label in labels.labels}, **{("cat", c.name): c for c in labels.moderation}}
 
     old, new = by_name(before), by_name(after)
     names = {key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
     if before.threshold != after.threshold:  # the default threshold is part of every label that uses it
-        names |= {l.name for l in after.labels if l.threshold is None}
+        names |= {label.name for label in after.labels if label.threshold is None}
     if before.max_tags != after.max_tags:  # so is the number of tags a photo may carry
-        names |= {l.name for l in after.labels}
+        names |= {label.name for label in after.labels}
     return names
 
 

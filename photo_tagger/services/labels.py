@@ -66,7 +66,7 @@ def renamed(labels: LabelSet, old: str, new: str) -> LabelSet:
     label = labels.label(old)
     if new != old and any(existing.name == new for existing in labels.labels):
         raise ConfigError(f"a label named {new!r} exists already")
-    edited = replace(labels, labels=tuple(replace(l, name=new) if l is label else l for l in labels.labels))
+    edited = replace(labels, labels=tuple(replace(each, name=new) if each is label else each for each in labels.labels))
     return label_set_from_dict(label_set_to_dict(edited))
 
 

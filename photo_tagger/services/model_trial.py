@@ -22,7 +22,7 @@ from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.model_comparison import ModelComparison, SearchTops, compare_tags, spread_sample, top_ids
 from photo_tagger.core.ports import Progress
 from photo_tagger.core.preprocess import UnreadableImage, load_pixels_and_info, read_bytes
-from photo_tagger.core.tagging import decide, prepare
+from photo_tagger.core.tagging import TagDecision, decide, prepare
 from photo_tagger.core.training import train
 
 log = logging.getLogger(__name__)
@@ -259,7 +259,7 @@ def switch_to(app, name: str, progress: Progress | None = None, control: JobCont
         vectors = np.stack([kept[i] for i in ids]).astype(np.float32)
         _, text = app.encoders_for(name)
         trained, _ = train(_prepared(app, model, text), app.catalog, model.key, ids, (ids, vectors))
-        decisions = {}
+        decisions: dict[str, TagDecision] = {}
         for start in range(0, len(ids), DECIDE_CHUNK):  # as a retag does: memory stays bounded at any size
             decisions.update(zip(ids[start:start + DECIDE_CHUNK], decide(vectors[start:start + DECIDE_CHUNK], trained)))
         if control:

@@ -67,7 +67,7 @@ def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:
     store = app.vector_store()
     meta = store.get_metadata([photo_id]).get(photo_id) if store.shared else None
     record = foreign_record(photo_id, meta, store.library_id) if meta else None
-    if record is None:
+    if record is None or meta is None:
         return None
     tags, flags = tuple(meta.get("tags") or ()), tuple(meta.get("flags") or ())
     return PhotoDetails(GridItem.of(record, None, tags, flags), record, tuple((t, None) for t in tags),

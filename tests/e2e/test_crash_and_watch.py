@@ -15,6 +15,7 @@ from PIL import Image
 from photo_tagger.app import App
 from tests.conftest import run_entry_point
 from tests.photos import make_photo
+from tests.waiting import wait_for
 
 
 def catalog_rows(home: Path) -> dict[str, str]:
@@ -76,13 +77,6 @@ def test_sigkill_mid_run_resumes_without_reencoding(tiny_home, tmp_path, kill_af
 
 def write_png(path: Path, i: int) -> None:
     Image.new("RGB", (16, 16), (i % 256, (i // 256) % 256, 77)).save(path)
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 @pytest.mark.slow

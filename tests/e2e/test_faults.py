@@ -17,8 +17,8 @@ import pytest
 from photo_tagger.app import App
 from photo_tagger.core.labels import default_label_set
 from tests.conftest import run_entry_point
-from tests.e2e.test_crash_and_watch import wait_for
 from tests.photos import make_photo
+from tests.waiting import wait_for
 
 
 def catalog_state(home: Path) -> dict[str, tuple[str, frozenset]]:

@@ -4,14 +4,12 @@ pending work; a killed write's journal on the vector store is not damage."""
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from photo_tagger.app import App
 from tests.photos import make_photos
+from tests.sqlite_faults import kill_mid_write
 
 
 def test_removing_the_model_in_use_is_refused_with_its_cost(cli, tiny_home, model_depot, tmp_path):
@@ -46,31 +44,6 @@ def test_photos_waiting_for_their_text_are_pending(cli, tiny_home, tmp_path):
 
     assert cli("--home", home, "index", tmp_path / "p").returncode == 0  # the text stage reads them
     assert "Pending: nothing, all up to date" in cli("--home", home, "status").out
-
-
-# A writer killed half way through a transaction on the vector store's SQLite file: the cache is kept tiny so that
-# changed pages reach the file before the commit, which is what leaves a hot rollback journal behind.
-_KILLED_WRITER = """
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("PRAGMA cache_size=2")
-db.execute("BEGIN IMMEDIATE")
-db.execute("CREATE TABLE half_written (x BLOB)")
-for _ in range(1500):
-    db.execute("INSERT INTO half_written VALUES (randomblob(4000))")
-print("mid-write", flush=True)
-time.sleep(120)
-"""
-
-
-def kill_mid_write(sqlite_file) -> None:
-    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(sqlite_file)], stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert writer.stdout.readline().strip() == "mid-write"
-    finally:
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
 
 
 def test_a_killed_write_journal_is_not_damage_and_repair_keeps_the_store(cli, tiny_home, tmp_path):

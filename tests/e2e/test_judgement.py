@@ -2,14 +2,13 @@
 when nothing fits, and a label learns from the user's choices. Photos held out from training and calibration."""
 
 import json
-import random
 
 import pytest
 
 from photo_tagger.app import App
 from photo_tagger.core.labels import Label, LabelSet, ModerationCategory, default_label_set
-from photo_tagger.core.tagging import TagDecision, effective
 from tests.fixture_models.shapes import CLASSES, COLORS, SHAPES, caption
+from tests.judged_library import precision_recall, shapes_library, stored, teach, use_labels
 
 PER_CLASS = 10
 SEED = 40_001  # not the training, validation, held-out or sweep seeds
@@ -18,50 +17,7 @@ SEED = 40_001  # not the training, validation, held-out or sweep seeds
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, model_depot):
     """One indexed library of 160 photos (10 per colour x shape), shared by the tests below."""
-    from photo_tagger.cli.main import run
-    from tests.conftest import _home_with
-    from tests.fixture_models.checkpoints import heldout_shapes
-
-    root = tmp_path_factory.mktemp("judgement")
-    home, folder = root / "home", root / "photos"
-    home.mkdir()
-    folder.mkdir()
-    _home_with(model_depot, home, "shapes")
-    truth = {}
-    for i, (image, color, shape) in enumerate(heldout_shapes(PER_CLASS * len(CLASSES), seed=SEED)):
-        path = folder / f"{i:03d}.jpg"
-        image.save(path, quality=95)
-        truth[str(path)] = (color, shape)
-    assert run(["--home", str(home), "index", str(folder)]) == 0
-    return home, folder, truth
-
-
-def use_labels(cli, home, labels: LabelSet) -> dict:
-    app = App.from_home(home)
-    app.save_labels(labels)
-    app.close()
-    result = cli("--home", home, "retag")
-    assert result.returncode == 0, result.err
-    return stored(home)
-
-
-def stored(home) -> dict:
-    """path -> (effective tags, effective flags)."""
-    app = App.from_home(home)
-    try:
-        records = {r.id: r.path for r in app.catalog.records()}
-        decisions, choices = app.catalog.decisions(records), app.catalog.choices(records)
-        return {path: effective(decisions.get(i, TagDecision()), choices.get(i)) for i, path in records.items()}
-    finally:
-        app.close()
-
-
-def precision_recall(tags: dict, truth: dict, names, paths=None) -> tuple[float, float]:
-    paths = list(paths or truth)
-    given = {(p, t) for p in paths for t in tags[p].tags if t in names}
-    gold = {(p, n) for p in paths for n in names if set(n.split()) <= set(truth[p])}
-    hits = len(given & gold)
-    return hits / max(len(given), 1), hits / len(gold)
+    return shapes_library(tmp_path_factory, model_depot, "judgement", SEED, PER_CLASS)
 
 
 def test_default_labels_and_categories_tag_and_flag_almost_nothing(cli, library):
@@ -99,15 +55,7 @@ def test_a_label_the_prompt_cannot_express_learns_from_ten_added_and_ten_removed
     group = {"red", "yellow"}  # "blorp": a made-up word for warm colours
     tags = use_labels(cli, home, LabelSet(labels=(Label("blorp"),)))
     assert sum("blorp" in t.tags for t in tags.values()) <= 0.05 * len(tags)  # the prompt means nothing
-    rng = random.Random(0)
-    paths = sorted(truth)
-    rng.shuffle(paths)
-    added = [p for p in paths if truth[p][0] in group][:10]
-    removed = [p for p in paths if truth[p][0] not in group][:10]
-    for p in added:
-        assert cli("--home", home, "tag", p, "--add", "blorp").returncode == 0
-    for p in removed:
-        assert cli("--home", home, "tag", p, "--remove", "blorp").returncode == 0
+    added, removed = teach(cli, home, truth, "blorp", group)
     result = cli("--home", home, "retag")
     assert result.returncode == 0 and "Learned from your choices: blorp" in result.out
     tags = stored(home)

@@ -3,8 +3,8 @@ few photos added do not move the tags of the photos already there (the trained s
 
 from photo_tagger.app import App
 from photo_tagger.core.labels import Label, LabelSet, ModerationCategory
-from tests.e2e.test_judgement import stored
 from tests.fixture_models.shapes import COLORS, SHAPES, caption
+from tests.judged_library import stored
 
 SEED = 50_001  # not a seed any other shapes set uses
 

@@ -7,8 +7,8 @@ import pytest
 
 from photo_tagger.app import App
 from photo_tagger.core.labels import Label, LabelSet, ModerationCategory
-from tests.e2e.test_judgement import stored
 from tests.fixture_models.world import COLOURS, OBJECTS, SCENES, STYLES
+from tests.judged_library import index, library_home, stored
 from tests.judgement_metrics import ceiling, prf
 
 pytestmark = pytest.mark.world_model  # run with `pytest -m world_model` (trains ~4 min)
@@ -24,15 +24,9 @@ STARS = ModerationCategory("stars", ("a photo of a star",), tuple(f"a photo of a
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, model_depot):
     """(home, path -> Facts, path -> embedding) of one indexed library of held-out world photos."""
-    from photo_tagger.cli.main import run
-    from tests.conftest import _home_with
     from tests.fixture_models.world_checkpoints import heldout_world
 
-    root = tmp_path_factory.mktemp("world")
-    home, folder = root / "home", root / "photos"
-    home.mkdir()
-    folder.mkdir()
-    _home_with(model_depot, home, "world")
+    home, folder = library_home(tmp_path_factory, model_depot, "world", "world")
     app = App.from_home(home)
     labels = [Label(n) for names in KINDS.values() for n in names] + [Label(n) for n in UNKNOWN]
     app.save_labels(LabelSet(labels=tuple(labels), moderation=(STARS,), templates=("a photo of a {}.",), max_tags=8))
@@ -42,7 +36,7 @@ def world(tmp_path_factory, model_depot):
         path = folder / f"{i:03d}.jpg"
         image.save(path, quality=95)
         truth[str(path)] = facts
-    assert run(["--home", str(home), "index", str(folder)]) == 0
+    index(home, folder)
     app = App.from_home(home)
     try:
         records = {r.id: r.path for r in app.catalog.records()}

@@ -3,15 +3,13 @@ photos decides by the examples alone ("your examples decide"), `labels list` say
 nearly everything, and a label edit says what it did to the other labels."""
 
 import json
-import random
 import re
 
 import pytest
 
-from photo_tagger.app import App
 from photo_tagger.core.labels import Label, LabelSet
-from tests.e2e.test_judgement import precision_recall, stored
-from tests.fixture_models.shapes import CLASSES, COLORS, SHAPES, caption
+from tests.fixture_models.shapes import COLORS, SHAPES, caption
+from tests.judged_library import precision_recall, shapes_library, stored, teach, use_labels
 
 PER_CLASS = 10
 SEED = 40_003  # not the training, validation, held-out, sweep or test_judgement seeds
@@ -19,44 +17,14 @@ SEED = 40_003  # not the training, validation, held-out, sweep or test_judgement
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, model_depot):
-    from photo_tagger.cli.main import run
-    from tests.conftest import _home_with
-    from tests.fixture_models.checkpoints import heldout_shapes
-
-    root = tmp_path_factory.mktemp("label_report")
-    home, folder = root / "home", root / "photos"
-    home.mkdir()
-    folder.mkdir()
-    _home_with(model_depot, home, "shapes")
-    truth = {}
-    for i, (image, color, shape) in enumerate(heldout_shapes(PER_CLASS * len(CLASSES), seed=SEED)):
-        path = folder / f"{i:03d}.jpg"
-        image.save(path, quality=95)
-        truth[str(path)] = (color, shape)
-    assert run(["--home", str(home), "index", str(folder)]) == 0
-    return home, folder, truth
-
-
-def use_labels(cli, home, labels: LabelSet) -> None:
-    app = App.from_home(home)
-    app.save_labels(labels)
-    app.close()
-    assert cli("--home", home, "retag").returncode == 0
+    return shapes_library(tmp_path_factory, model_depot, "label_report", SEED, PER_CLASS)
 
 
 def test_a_made_up_word_whose_prompt_disagrees_is_decided_by_ten_added_and_ten_removed(cli, library, capsys):
     home, _, truth = library
     group = {"blue", "green"}  # "blorp": the prompt "a photo of a blorp." ranks these below the others
     use_labels(cli, home, LabelSet(labels=(Label("blorp"),)))
-    rng = random.Random(0)
-    paths = sorted(truth)
-    rng.shuffle(paths)
-    added = [p for p in paths if truth[p][0] in group][:10]
-    removed = [p for p in paths if truth[p][0] not in group][:10]
-    for p in added:
-        assert cli("--home", home, "tag", p, "--add", "blorp").returncode == 0
-    for p in removed:
-        assert cli("--home", home, "tag", p, "--remove", "blorp").returncode == 0
+    added, removed = teach(cli, home, truth, "blorp", group)
     assert "Learned from your choices: blorp" in cli("--home", home, "retag").out
     listing = cli("--home", home, "labels", "list").out
     assert "[your examples decide: the prompt does not match what you chose]" in listing

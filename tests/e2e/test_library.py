@@ -173,7 +173,7 @@ def test_bad_arguments_get_one_line(cli, tiny_home, tmp_path):
 
 def test_a_second_process_gets_a_clear_message_instead_of_sharing_the_embedded_library(tiny_home, cli):
     first = App.from_home(tiny_home)
-    first.catalog  # opens the library and takes its lock
+    first.catalog  # noqa: B018 (opens the library and takes its lock)
     try:
         result = cli("--home", tiny_home, "status")
         assert result.returncode == 1

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.fakes import RecordedProgress
 from tests.fixture_models.immich_layout import immich_copy, shapes_immich, tiny_immich
 from tests.fixture_models.local_hub import COMMIT, LocalHub
 from tests.photos import make_photos
+from tests.waiting import wait_for
 
 # torch and transformers made unimportable: any import of them on this path fails the command.
 NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
@@ -230,26 +232,13 @@ def test_download_progress_counts_the_bytes_of_all_files(tmp_path, monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # the tests' conftest sets it: the hub here is local
     from photo_tagger.infra.ready_models import LAYOUT
 
-    class Recorder:
-        def __init__(self):
-            self.calls = []
-
-        def started(self, total, what):
-            self.calls.append(("started", total))
-
-        def advanced(self, done, detail=""):
-            self.calls.append(("advanced", done))
-
-        def finished(self):
-            self.calls.append(("finished", None))
-
-    progress = Recorder()
+    progress = RecordedProgress()
     with LocalHub({REPO: tiny_immich()}) as hub:
         repo = hub_download.listing(REPO, endpoint=hub.url)
         files = hub_download.fetch(repo, list(LAYOUT), tmp_path, progress=progress, endpoint=hub.url)
     total = sum(f.stat().st_size for f in files.values())
-    assert progress.calls[0] == ("started", total) and progress.calls[-1] == ("finished", None)
-    done = [n for kind, n in progress.calls if kind == "advanced"]
+    assert progress.calls[0] == ("started", total) and progress.calls[-1] == ("finished",)
+    done = [call[1] for call in progress.calls if call[0] == "advanced"]
     assert done == sorted(done) and done[-1] == total and len(done) > len(LAYOUT)
 
 
@@ -362,9 +351,10 @@ def test_two_installs_at_once_share_the_download(home, tmp_path):
         second = None
         try:
             assert hub.stalled.wait(120)
+            listed = len(hub.listings)
             second = subprocess.Popen([sys.executable, "-c", NO_TORCH, *args], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
-            time.sleep(5)  # long enough for it to start, list the repo and reach the lock
+            wait_for(lambda: len(hub.listings) > listed or second.poll() is not None, 120, "the second's listing")
             assert second.poll() is None
         finally:
             first.kill()

@@ -25,9 +25,9 @@ from photo_tagger.infra.store_auth import AWAY, REFUSED, TOKEN_ENV, UNTRUSTED
 from tests.conftest import REPO, run_entry_point
 from tests.e2e.test_crash_and_watch import catalog_rows
 from tests.e2e.test_server_mode import ChromaServer, free_port
-from tests.keyring_file import file_keyring  # noqa: F401 (fixture)
 from tests.photos import make_photo
 from tests.tls_proxy import Caddy, caddy_binary, make_ca, make_server_cert
+from tests.waiting import wait_for
 
 
 @dataclass
@@ -160,17 +160,10 @@ def test_proxy_and_chroma_away_mid_index_nothing_lost(tiny_home, tmp_path, secur
     reader = threading.Thread(target=lambda: err_lines.extend(child.stderr), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 120
-        while len(catalog_rows(tiny_home)) < 8:
-            assert child.poll() is None, f"finished before the outage: {''.join(err_lines)}"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_for(lambda: len(catalog_rows(tiny_home)) >= 8, 120, "the outage", 0.01, child, err_lines)
         secured.caddy.stop()  # the proxy goes away: nothing listens
-        deadline = time.monotonic() + 60
-        while not any("store unreachable, retrying" in line for line in err_lines):
-            assert child.poll() is None, f"the indexer gave up: {''.join(err_lines)}"
-            assert time.monotonic() < deadline, "no retry status"
-            time.sleep(0.05)
+        wait_for(lambda: any("store unreachable, retrying" in line for line in err_lines), 60, "the retry status",
+                 running=child, output=err_lines)  # the indexer did not give up
         # The proxy is back but Chroma behind it is not: 502, waited for the same way.
         secured.chroma.stop(signal.SIGKILL)
         secured.caddy.start()
@@ -200,7 +193,7 @@ def test_proxy_and_chroma_away_mid_index_nothing_lost(tiny_home, tmp_path, secur
 
 
 def test_the_token_is_in_no_log_setting_doctor_output_or_crash_report(cli, tiny_home, tmp_path, secured,
-                                                                      monkeypatch, file_keyring):  # noqa: F811
+                                                                      monkeypatch, file_keyring):
     from photo_tagger.infra.store_auth import save_token
 
     make_photo(tmp_path / "photos" / "a.jpg", (200, 30, 30))
@@ -238,7 +231,7 @@ def test_the_token_is_in_no_log_setting_doctor_output_or_crash_report(cli, tiny_
 
 
 def test_settings_dialog_says_what_went_wrong_and_keeps_the_token_in_the_keyring(qtbot, secured, file_keyring,
-                                                                                 tmp_path):  # noqa: F811
+                                                                                 tmp_path):
     from PySide6.QtWidgets import QDialog, QLineEdit
 
     from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog

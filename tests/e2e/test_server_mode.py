@@ -27,6 +27,7 @@ from tests.conftest import _home_with, run_entry_point
 from tests.e2e.test_crash_and_watch import catalog_rows
 from tests.fixture_models.shapes import COLORS, SHAPES, caption, render
 from tests.photos import make_photo
+from tests.waiting import wait_for
 
 COLLECTION = "photos--shapes"
 
@@ -261,17 +262,10 @@ def test_server_outage_mid_index_resumes_when_it_is_back(tiny_home, tmp_path, ch
     reader = threading.Thread(target=lambda: err_lines.extend(child.stderr), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 120
-        while len(catalog_rows(tiny_home)) < 8:
-            assert child.poll() is None, f"finished before the outage: {''.join(err_lines)}"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_for(lambda: len(catalog_rows(tiny_home)) >= 8, 120, "the outage", 0.01, child, err_lines)
         chroma_server.stop(signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while not any("store unreachable, retrying" in line for line in err_lines):
-            assert child.poll() is None, f"the indexer gave up: {''.join(err_lines)}"
-            assert time.monotonic() < deadline, "no retry status"
-            time.sleep(0.05)
+        wait_for(lambda: any("store unreachable, retrying" in line for line in err_lines), 60, "the retry status",
+                 running=child, output=err_lines)  # the indexer did not give up
         time.sleep(2)
         assert child.poll() is None, "the indexer keeps waiting for the server"
         stuck = len(catalog_rows(tiny_home))
@@ -311,7 +305,7 @@ def test_migrate_to_the_server_and_back_without_encoding(cli, model_depot, tmp_p
     home = new_home(model_depot, tmp_path / "home")
     truth = shapes_folder(tmp_path / "photos", per_class=2)
     assert cli("--home", home, "index", tmp_path / "photos", "--json").returncode == 0
-    from tests.e2e.test_judgement import stored
+    from tests.judged_library import stored
 
     tagged = stored(home)  # a green square the catalog tags "square" (the rule's recall is not what is tested here)
     photo = next(p for p, c in sorted(truth.items()) if c == ("green", "square") and "square" in tagged[p].tags)

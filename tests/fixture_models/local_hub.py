@@ -27,6 +27,7 @@ class LocalHub:
         self.corrupt: set[str] = set()
         self.rate: float | None = None  # bytes per second for every file body; None: as fast as it goes
         self.requests: list[tuple[str, str, str, str | None]] = []  # (method, repo, repo path, Range header)
+        self.listings: list[str] = []  # the repos whose file list was asked for, in order
         self.stalled = threading.Event()
         self._release = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -94,6 +95,7 @@ def _handler(hub: LocalHub):
         def _listing(self, repo: str):
             if repo not in hub.repos:
                 return self._error(404, "RepoNotFound")
+            hub.listings.append(repo)
             data = json.dumps({"id": repo, "sha": COMMIT, "siblings": [
                 hub.sibling(p, f) for p, f in hub.files(repo).items()]}).encode()
             self.send_response(200)

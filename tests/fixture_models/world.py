@@ -100,8 +100,11 @@ def _backdrop(scene: str | None, rng: random.Random) -> np.ndarray:
 
 def _shape(draw: ImageDraw.ImageDraw, shape: str, cx: float, cy: float, r: float, fill, rng: random.Random) -> None:
     angle = math.radians(rng.uniform(-15, 15))
-    rot = lambda pts: [(cx + x * math.cos(angle) - y * math.sin(angle),  # noqa: E731
-                        cy + x * math.sin(angle) + y * math.cos(angle)) for x, y in pts]
+
+    def rot(pts):
+        return [(cx + x * math.cos(angle) - y * math.sin(angle), cy + x * math.sin(angle) + y * math.cos(angle))
+                for x, y in pts]
+
     if shape == "circle":
         draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=fill)
     elif shape == "triangle":

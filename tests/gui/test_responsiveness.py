@@ -8,48 +8,15 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.photos import make_photo
+from tests.stall_probe import StallProbe
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
 
 PHOTOS = 300
-TICK_MS = 10
-
-
-class StallProbe:
-    """A QTimer ticking every few ms on the GUI thread; the gaps between ticks are how long the loop stalled."""
-
-    def __init__(self, interval_ms: int = TICK_MS):
-        self.interval = interval_ms / 1000
-        self.last: float | None = None
-        self.gaps: list[float] = []
-        self.timer = QTimer()
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self.last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append(now - self.last)
-        self.last = now
-
-    def stall(self, q: float) -> float:
-        gaps = sorted(self.gaps)
-        return gaps[min(len(gaps) - 1, int(q * len(gaps)))] - self.interval if gaps else 0.0
-
-    @property
-    def longest(self) -> float:
-        return max(self.gaps, default=self.interval) - self.interval
 
 
 def test_window_shows_before_any_model_loads(qtbot, tiny_home):
@@ -87,7 +54,8 @@ def _record_gui_thread_calls(monkeypatch) -> list[str]:
     for owner, name in heavy:
         original = getattr(owner, name)
 
-        def wrapped(*args, _original=original, _name=f"{getattr(owner, '__name__', owner)}.{name}", **kwargs):
+        def wrapped(*args, _original=original, _name=f"{getattr(owner, '__name__', owner)}.{name}",  # noqa: B008
+                    **kwargs):
             if threading.current_thread() is threading.main_thread():
                 on_gui_thread.append(_name)
             return _original(*args, **kwargs)

@@ -243,7 +243,7 @@ def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_s
     runner = TaskRunner(app)
     try:
         labels = app.labels()
-        dialog = LabelsDialog(labels, "", None, preview=lambda l, n: edit_preview(app, l, n), runner=runner)
+        dialog = LabelsDialog(labels, "", None, preview=lambda edited, n: edit_preview(app, edited, n), runner=runner)
         qtbot.addWidget(dialog)
         dialog.label_table.setCurrentCell(0, 2)
         dialog.label_table.item(0, 2).setText("0.999")  # circle's own threshold, nearly unreachable

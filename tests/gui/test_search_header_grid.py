@@ -57,7 +57,7 @@ def test_a_long_malformed_query_keeps_the_window_size_and_clears_the_results(qtb
     window.search_bar.edit.setText(bad)
     window.search_bar.submit()
     qtbot.waitUntil(lambda: window.header.text().startswith("Search: unclosed quote"))
-    qtbot.wait(0)  # noqa: the layout's own queued resize runs in this turn; nothing to wait for beyond it
+    qtbot.wait(0)  # the layout's own queued resize runs in this turn; nothing to wait for beyond it
     assert window.width() == 1200 and window.minimumSizeHint().width() < 1200
     assert window.grid_model.rowCount() == 0  # the previous search's photos are not shown under the error
     assert window.header.elided().endswith("\u2026") and window.header.toolTip() == window.header.text()

@@ -91,7 +91,7 @@ def test_labels_editor_shows_every_column_inside_the_table_at_its_default_size(q
     qtbot.waitExposed(dialog)
     for tab, table in ((0, dialog.label_table), (1, dialog.category_table)):
         dialog.tabs.setCurrentIndex(tab)
-        qtbot.waitUntil(lambda: table.isVisible())
+        qtbot.waitUntil(lambda table=table: table.isVisible())
         assert table.horizontalScrollBar().maximum() == 0
         assert columns_inside(table) == []
         prompts = table.columnCount() - 1  # the last prompts column (Safe prompts in moderation)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -57,14 +59,27 @@ def test_pause_stops_progress_and_resume_continues(qtbot, open_window, tiny_home
 
     job = window.folders.add(str(folder))
     qtbot.waitUntil(lambda: status.pause.isVisible() and job.done > 0, timeout=15_000)
+    parked, moved_on = threading.Event(), threading.Event()  # the job at a checkpoint while paused; past it
+    checkpoint = job.control.checkpoint
+
+    def noted_checkpoint():
+        paused = job.control.paused
+        if paused:
+            parked.set()
+        checkpoint()
+        if paused:
+            moved_on.set()
+
+    job.control.checkpoint = noted_checkpoint
     assert status.pause.text() == "Pause"
     qtbot.mouseClick(status.pause, Qt.MouseButton.LeftButton)
     assert job.control.paused
     assert status.pause.text() == "Resume"
-    qtbot.wait(300)  # the batch under way reaches its checkpoint
+    qtbot.waitUntil(parked.is_set, timeout=10_000)  # the batch under way reached its checkpoint
+    QApplication.processEvents()  # progress the job sent before it
     done = job.done
-    qtbot.wait(500)
-    assert job.done == done < job.total, "progress advanced while paused"
+    QApplication.processEvents()
+    assert not moved_on.is_set() and job.done == done < job.total, "progress advanced while paused"
     assert window.runner.busy
     assert "paused" in status.message.text()
 

@@ -123,7 +123,7 @@ def test_steps_follow_a_filtered_search_and_neighbours_are_decoded_ahead(qtbot, 
     seen = [viewer.item.id]
     for n in (1, 2):
         # the next photo was decoded while the current one was looked at
-        qtbot.waitUntil(lambda: viewer.images.get(viewer._key(window.grid_model.item(n))) is not None)
+        qtbot.waitUntil(lambda n=n: viewer.images.get(viewer._key(window.grid_model.item(n))) is not None)
         key(qtbot, viewer, Qt.Key.Key_Right)
         assert viewer.picture is not None  # at once, from the neighbour decoded ahead
         seen.append(viewer.item.id)
@@ -287,7 +287,9 @@ def test_a_photo_that_cannot_be_read_says_why(qtbot, tmp_path):
         viewer.open(0)
         shown(qtbot, viewer, model.item(0))
         key(qtbot, viewer, Qt.Key.Key_Right)
-        qtbot.waitUntil(lambda: viewer.view.message.isVisible(), timeout=10_000)
+        # "Loading…" shows first, in the same place: wait for the decode's answer.
+        qtbot.waitUntil(lambda: viewer.view.message.isVisible() and viewer.view.message.text() != "Loading\u2026",
+                        timeout=10_000)
         assert viewer.view.message.text() == "Cannot show B.jpg:\nnot an image (or unsupported format)"
         assert viewer.picture is None and viewer.title.text() == "B.jpg  \u2014  2 / 2"
         key(qtbot, viewer, Qt.Key.Key_Left)  # and back: the good one is still kept as a neighbour

@@ -17,24 +17,10 @@ from photo_tagger.infra.chroma_store import ChromaVectorStore, open_chroma
 from photo_tagger.infra.index_upkeep import bring_in_step, collection_for
 from photo_tagger.infra.catalog import Catalog
 from photo_tagger.infra.catalog_schema import SCHEMA_VERSION, CatalogTooNew, adopt_model
-from tests.fakes import FakeImageEncoder, InMemoryStore
+from tests.fakes import FakeImageEncoder, InMemoryStore, RecordedProgress
 from tests.photos import make_photo, make_photos
 
 KEY = "fake@0123456789abcdef"
-
-
-class Steps:
-    def __init__(self):
-        self.calls = []
-
-    def started(self, total, what):
-        self.calls.append(("started", total))
-
-    def advanced(self, done, detail=""):
-        self.calls.append(("advanced", done))
-
-    def finished(self):
-        self.calls.append(("finished",))
 
 
 @pytest.fixture
@@ -57,7 +43,7 @@ def test_a_lost_store_is_refilled_without_encoding_and_strays_go(indexed):
     kept = dict(store.vectors)
     store.delete(list(kept)[:4])
     store.upsert(["stray"], np.ones((1, 4), np.float32), [{}])
-    steps = Steps()
+    steps = RecordedProgress()
     repair = sync_store(catalog, store, KEY, steps)
     assert (repair.expected, repair.restored, repair.to_reencode, repair.removed) == (6, 4, 0, 1)
     assert set(store.vectors) == set(kept) and all(np.allclose(store.vectors[i], kept[i]) for i in kept)

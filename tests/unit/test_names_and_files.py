@@ -36,7 +36,7 @@ def test_the_file_format_refuses_a_nameless_label_but_a_library_file_skips_it():
     with pytest.raises(ConfigError, match="label #4"):
         label_set_from_dict(data)
     labels = label_set_from_dict(data, skip_bad_names=True)
-    assert [l.name for l in labels.labels] == [l.name for l in default_label_set().labels]
+    assert [label.name for label in labels.labels] == [label.name for label in default_label_set().labels]
     assert labels.ignored and "label #4" in labels.ignored[0][1]
     cleaned = labels.without_label("")  # `labels remove ""`
     assert not cleaned.ignored and cleaned.labels == labels.labels

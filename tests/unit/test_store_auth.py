@@ -15,12 +15,11 @@ from photo_tagger.infra import store_auth
 from photo_tagger.infra.caddy_config import ProxyPlan, caddyfile
 from photo_tagger.infra.store_auth import AWAY, REFUSED, TOKEN_ENV, UNTRUSTED, StoreAccess
 from photo_tagger.infra.store_retry import ServerAway, StoreRefused, StoreRetry, StoreUnreachable, StoreUntrusted
-from tests.keyring_file import file_keyring  # noqa: F401 (fixture)
 
 URL = "https://nas.example:8443"
 
 
-def test_token_from_the_environment_first_then_the_keyring(file_keyring, monkeypatch):  # noqa: F811
+def test_token_from_the_environment_first_then_the_keyring(file_keyring, monkeypatch):
     assert store_auth.read_token(URL) == ("", "", "")
     store_auth.save_token(URL, "  from-keyring\n")
     assert store_auth.read_token(URL) == ("from-keyring", "keyring", "")
@@ -180,7 +179,7 @@ def test_serve_config_writes_private_files_and_prints_no_token(cli, home, tmp_pa
     assert bad.returncode == 1 and "HOST:PORT" in bad.err
 
 
-def test_token_set_reads_stdin_into_the_keyring_never_settings(cli, home, file_keyring,  # noqa: F811
+def test_token_set_reads_stdin_into_the_keyring_never_settings(cli, home, file_keyring,
                                                                monkeypatch):
     import io
 

@@ -33,7 +33,7 @@ def unit(*values):
 
 def test_default_labels_are_about_fifty_everyday_ones_plus_moderation():
     labels = default_label_set()
-    assert 45 <= len(labels.labels) <= 60 and {"dog", "beach", "receipt", "screenshot"} <= {l.name for l in labels.labels}
+    assert 45 <= len(labels.labels) <= 60 and {"dog", "beach", "receipt", "screenshot"} <= {label.name for label in labels.labels}
     assert {c.name for c in labels.moderation} >= {"nudity", "violence", "weapons", "drugs", "self-harm"}
     assert label_set_from_dict(label_set_to_dict(labels)) == labels
 

@@ -1,11 +1,12 @@
 """The watch loop's batching: a removal waits for its arrival, whatever else arrives meanwhile (issue 11, item 1)."""
 
 import threading
-import time
 from pathlib import Path
 
 from photo_tagger.core.watching import WatchLoop
 from photo_tagger.infra.fs_watch import ChangeSet
+
+TURN = 0.2  # the loop's thread turns at least this often (its queue's timeout)
 
 
 def changes(changed=(), removed=(), dirs=()) -> ChangeSet:
@@ -13,79 +14,85 @@ def changes(changed=(), removed=(), dirs=()) -> ChangeSet:
 
 
 class Loop:
-    """A WatchLoop on its own thread, recording each index run's scope."""
+    """A WatchLoop turned by hand on a clock of its own: each change set is a turn, as on the loop's thread, and
+    `wait` lets time pass in the turns the thread would take."""
 
     def __init__(self, **kwargs):
+        self.now = 1000.0
         self.runs: list[list[str]] = []
-        self.loop = WatchLoop(self.runs.append, **kwargs)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.loop.run, args=(self.stop,), daemon=True)
-        self.thread.start()
+        self.run_times: list[float] = []
+        self.loop = WatchLoop(self._index, clock=lambda: self.now, **kwargs)
+
+    def _index(self, scope: list[str]) -> None:
+        self.runs.append(scope)
+        self.run_times.append(self.now)
 
     def send(self, change_set: ChangeSet) -> None:
-        self.loop.on_changes(change_set)
+        self.loop.turn(change_set)
 
-    def wait_runs(self, count: int, timeout: float = 5.0) -> list[list[str]]:
-        deadline = time.monotonic() + timeout
-        while len(self.runs) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
+    def wait(self, seconds: float) -> list[list[str]]:
+        end = self.now + seconds
+        while self.now < end - 1e-9:
+            self.now = min(self.now + TURN, end)
+            self.loop.turn()
         return self.runs
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join()
 
 
 def test_a_rename_beside_a_new_folder_is_indexed_in_one_run():
     # `mkdir W/newdir; mv W/a.jpg W/b.jpg`: the folder and the removal come in one change set, b settles later.
     loop = Loop(move_grace=0.6)
-    try:
-        loop.send(changes(removed=["/W/a.jpg"], dirs=["/W/newdir"]))
-        time.sleep(0.2)
-        loop.send(changes(changed=["/W/b.jpg"]))
-        assert loop.wait_runs(1) == [["/W/a.jpg", "/W/b.jpg", "/W/newdir"]]
-        time.sleep(0.4)
-        assert len(loop.runs) == 1
-    finally:
-        loop.close()
+    loop.send(changes(removed=["/W/a.jpg"], dirs=["/W/newdir"]))
+    loop.wait(0.2)
+    loop.send(changes(changed=["/W/b.jpg"]))
+    assert loop.wait(0.3) == []  # the removal's wait is not over
+    assert loop.wait(0.1) == [["/W/a.jpg", "/W/b.jpg", "/W/newdir"]]
+    assert len(loop.wait(0.4)) == 1
 
 
 def test_an_arrival_that_settles_first_waits_with_the_removal():
     # A new file copied in, and another renamed 0.8 s later: the copy settles before the renamed file does.
     loop = Loop(move_grace=0.6)
-    try:
-        loop.send(changes(removed=["/W/a.jpg"]))
-        time.sleep(0.1)
-        loop.send(changes(changed=["/W/copy.jpg"]))
-        time.sleep(0.2)
-        loop.send(changes(changed=["/W/b.jpg"]))
-        assert loop.wait_runs(1) == [["/W/a.jpg", "/W/b.jpg", "/W/copy.jpg"]]
-    finally:
-        loop.close()
+    loop.send(changes(removed=["/W/a.jpg"]))
+    loop.wait(0.1)
+    loop.send(changes(changed=["/W/copy.jpg"]))
+    assert loop.wait(0.2) == []
+    loop.send(changes(changed=["/W/b.jpg"]))
+    assert loop.wait(0.3) == [["/W/a.jpg", "/W/b.jpg", "/W/copy.jpg"]]
 
 
 def test_arrivals_alone_are_indexed_at_once():
     loop = Loop(move_grace=30)
+    loop.send(changes(changed=["/W/new.jpg"]))
+    assert loop.runs == [["/W/new.jpg"]]  # in the turn that brought it, no time passed
+
+
+def test_the_loop_thread_indexes_what_the_watcher_reports():
+    ran = threading.Event()
+    runs: list[list[str]] = []
+    loop = WatchLoop(lambda scope: (runs.append(scope), ran.set()), move_grace=30)
+    stop = threading.Event()
+    thread = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    thread.start()
     try:
-        started = time.monotonic()
-        loop.send(changes(changed=["/W/new.jpg"]))
-        assert loop.wait_runs(1) == [["/W/new.jpg"]] and time.monotonic() - started < 2
+        loop.on_changes(changes(changed=["/W/new.jpg"]))
+        assert ran.wait(10)  # a removal's 30 s wait would not be over by then
+        assert runs == [["/W/new.jpg"]]
     finally:
-        loop.close()
+        stop.set()
+        thread.join()
 
 
 def test_each_removal_gets_its_whole_wait_and_endless_removals_are_held_at_most_max_hold():
     loop = Loop(move_grace=0.5, max_hold=1.5)
-    try:
-        started = time.monotonic()
-        for i in range(8):  # a removal every 0.3 s: each one's wait is not over when the next comes
-            loop.send(changes(removed=[f"/W/{i}.jpg"], changed=[f"/W/n{i}.jpg"]))
-            time.sleep(0.3)
-        runs = loop.wait_runs(2)
-        assert 1.4 < time.monotonic() - started and len(runs) >= 2
-        first = runs[0]
-        assert "/W/0.jpg" in first and "/W/n0.jpg" in first and len(first) < 16  # held, then let go
-        assert sorted(p for run in runs for p in run) == sorted(
-            [f"/W/{i}.jpg" for i in range(8)] + [f"/W/n{i}.jpg" for i in range(8)])
-    finally:
-        loop.close()
+    started = loop.now
+    for i in range(8):  # a removal every 0.3 s: each one's wait is not over when the next comes
+        loop.send(changes(removed=[f"/W/{i}.jpg"], changed=[f"/W/n{i}.jpg"]))
+        loop.wait(0.3)
+    runs = loop.wait(1.0)
+    held = loop.run_times[0] - started
+    assert 1.5 - 1e-6 <= held <= 1.5 + TURN + 1e-6  # held max_hold, then let go at the next turn
+    assert len(runs) >= 2
+    first = runs[0]
+    assert "/W/0.jpg" in first and "/W/n0.jpg" in first and len(first) < 16  # held, then let go
+    assert sorted(p for run in runs for p in run) == sorted(
+        [f"/W/{i}.jpg" for i in range(8)] + [f"/W/n{i}.jpg" for i in range(8)])

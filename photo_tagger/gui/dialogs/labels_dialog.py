@@ -277,7 +277,7 @@ class LabelsDialog(QDialog):
             if _split(prompts):
                 entry["prompts"] = _split(prompts)
             elif self.label_table.item(row, 0).data(ExamplesOnlyRole) or \
-                    any(l.name == original and l.examples_only for l in self.original.labels):
+                    any(label.name == original and label.examples_only for label in self.original.labels):
                 entry["examples_only"] = True  # a label defined by the user's examples stays so
             data["label"].append(entry)
         data["moderation"], seen = [], set()
