@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 import numpy as np
 
 from photo_tagger.core.background import BACKGROUND_KINDS, BACKGROUND_TEMPLATE, BACKGROUND_WORDS, KIND_ONLY
@@ -52,7 +54,7 @@ KIND_MARGIN = 1.5
 # ... and the library median of that rival plus this many spreads (negative: every photo has some colour, so the
 # best other colour is a present one on most photos)
 KIND_LEVEL_K = -2.0
-CONTRAST_DECIDES = False  # categories with safe prompts: their contrast decides (`contrasted`), not everyday words
+CONTRAST_DECIDES = True  # categories with safe prompts: their contrast decides (`contrasted`), not everyday words
 CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best everyday rival) unsafe must win by
 # categories (with CONTRAST_DECIDES): the kind test too (0.75 flagged 2.4% of shapes photos with the defaults, 1.0 1.5%)
 CATEGORY_KIND_MARGIN = 1.0
@@ -114,6 +116,27 @@ def kinds_of(bg: Background, name: str, vectors: np.ndarray) -> tuple[str, ...]:
         top = max(counts.values(), default=0)
         return tuple(sorted(k for k, c in counts.items() if c == top))
     return tuple(dict.fromkeys(k for i in named for k in bg.kinds[i] if k != GENERIC))
+
+
+def named_words(bg: Background, prompts: tuple[str, ...]) -> str:
+    """The everyday words a category's prompts name, as one name for `kinds_of` and `exclusions` ("a photo of a
+    knife attack": "knife"): a category is of the kinds of what its prompts show."""
+    index = set(bg.words)
+    found = [w for p in prompts for w in re.findall(r"[a-z]+(?:[ -][a-z]+)?", p.lower()) for w in (w, *w.split())
+             if w in index and w not in _FORM_WORDS]
+    return " ".join(dict.fromkeys(found))
+
+
+_FORM_WORDS = frozenset(("photo", "photograph", "picture", "image"))
+
+
+def form_of(prompts: tuple[str, ...]) -> tuple[str, ...]:
+    """The background template written the way these prompts are (issue 19, like with like): without the final
+    period when most of them have none ("a photo of a triangle"). A rival written differently from the prompt
+    scores differently on every photo for that reason alone (on the shapes CLIP the period moves a prompt by
+    cosine 0.07-0.25)."""
+    plain = sum(not p.rstrip().endswith(".") for p in prompts)
+    return (BACKGROUND_TEMPLATE.rstrip("."),) if plain * 2 > len(prompts) else (BACKGROUND_TEMPLATE,)
 
 
 def distinct(excluded: np.ndarray) -> bool:
