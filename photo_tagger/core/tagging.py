@@ -132,7 +132,7 @@ class _Scorer:
         rows = range(len(self.names))
         kind_references: list[Reference | None] | None = None
         if self.kinds is not None and (self.stands_alone or calibration.CONTRAST_DECIDES):
-            tops = calibration.kind_top(library, bg, self.kind_names(), self.kind_matrix)
+            tops = calibration.kind_top(library, bg, self.kind_names(), self.kind_matrix, self.excluded)
             kind_references = [calibration.reference_of(self.kind_rival(row, tops), len(library))
                                if self.kinds[row] is not None else None for row in rows]
         return replace(self, kind_references=kind_references, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
@@ -175,7 +175,7 @@ class _Scorer:
             return conf, sources
         scores = self.prompt_scores(embeddings)
         top_vals, top_idx = top if top is not None else calibration.background_top(embeddings, bg)
-        kind_tops = calibration.kind_top(embeddings, bg, self.kind_names(), self.kind_matrix) \
+        kind_tops = calibration.kind_top(embeddings, bg, self.kind_names(), self.kind_matrix, self.excluded) \
             if self.kind_references is not None and calibration.USE_KIND else None
         for row, name in enumerate(self.names):
             model = self.learned.get(name) if use_learned else None
