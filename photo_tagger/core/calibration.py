@@ -14,8 +14,11 @@ another label's tags); the confidence is the highest of them:
    (core/background.py gives each everyday word a kind; `kinds_of` a label's), written in the label's templates
    (`templated`), by KIND_MARGIN spreads. "red", "circle" and "beach" can then all tag one photo. A label the model
    puts next to many unrelated everyday words (`distinct`) does not know it, and gets no such way in.
-Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones (a rule where
-that contrast decides, `contrasted`, is measured and off: CONTRAST_DECIDES).
+Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones. With safe prompts
+their contrast is a second way in (CONTRAST_DECIDES, `contrasted`) when the photo also beats the everyday words of
+the category's kinds (those of the words its prompts name, `named_words`) written in the category's own form
+(`form_of`: no final period when its prompts have none) by CATEGORY_KIND_MARGIN spreads. A category the model does
+not know (`distinct`) flags nothing.
 
 confidence = sigmoid(SHARPNESS * margin / spread), so 0.5 is where a way's tests are just met. Measured in
 benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Absolute tag rule" and
@@ -24,9 +27,8 @@ benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Abs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -54,9 +56,10 @@ KIND_MARGIN = 1.5
 # ... and the library median of that rival plus this many spreads (negative: every photo has some colour, so the
 # best other colour is a present one on most photos)
 KIND_LEVEL_K = -2.0
-CONTRAST_DECIDES = True  # categories with safe prompts: their contrast decides (`contrasted`), not everyday words
+CONTRAST_DECIDES = True  # categories with safe prompts: their contrast is a second way in (`contrasted`)
 CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best everyday rival) unsafe must win by
-# categories (with CONTRAST_DECIDES): the kind test too (0.75 flagged 2.4% of shapes photos with the defaults, 1.0 1.5%)
+# ... with the kind test, rivals in the category's form (benchmarks/category_sweep.py: 0.75 flagged 2.2% of shapes
+# photos with the default categories, 1.0 1.1%, 1.5 none, but the custom category's F1 fell from 0.23 to 0.20)
 CATEGORY_KIND_MARGIN = 1.0
 MAX_NEAR = 40  # everyday words within EXCLUDE_COSINE of a label beyond which the model does not know it
 KIND_NEIGHBOURS = 3  # nearest everyday words that give the kind of a label that is none of them
