@@ -32,7 +32,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from photo_tagger.core.background import BACKGROUND_KINDS, BACKGROUND_TEMPLATE, BACKGROUND_WORDS, KIND_ONLY
+from photo_tagger.core.background import (
+    BACKGROUND_KINDS,
+    BACKGROUND_TEMPLATE,
+    BACKGROUND_WORDS,
+    KIND_ONLY,
+)
 from photo_tagger.core.ports import TextEncoder
 
 RANK = 0  # a label must beat every everyday word it does not name (RANK 1 tagged 5% of photos with no true label)
