@@ -42,27 +42,28 @@ def test_a_custom_category_flags_by_its_contrast_though_the_photo_main_thing_out
     assert (alone & gold).sum() < 0.8 * (hit & gold).sum()
 
 
-class OnePointForUnknown(WordAxes):
-    """A model that never learned the category's words nor the food words: all of them land on one point."""
+class NextToTheUnknown(WordAxes):
+    """A model that never learned the category's words nor the food words: all of them land next to one point
+    (cosine 0.94 with each other), each a little off it along its own axis."""
 
-    UNKNOWN = set(BACKGROUND_WORDS[AXIS["apple"]:AXIS["apple"] + 45])
+    UNKNOWN = frozenset(BACKGROUND_WORDS[AXIS["apple"]:AXIS["apple"] + 45])
 
     def encode_texts(self, texts):
         out = super().encode_texts(texts)
         for row, text in enumerate(texts):
-            if text.removeprefix("a photo of a ").rstrip(".") in self.UNKNOWN or "violence" in text \
-                    or "peaceful" in text:
-                out[row] = 0.0
-                out[row, DIM - 1] = 1.0
+            if text.removeprefix("a photo of a ").rstrip(".") in self.UNKNOWN or "violence" in text:
+                out[row, DIM - 1] = 4.0
+                out[row] /= np.linalg.norm(out[row])
         return out
 
 
 def test_a_category_the_model_does_not_know_flags_nothing():
+    text = NextToTheUnknown()
+    violence = ModerationCategory("violence", ("a photo of violence",), ("a photo of a circle",))
     library, _ = photos(200)
-    library[::2, DIM - 1] += 1.5  # half the photos sit on the unknown point: a whole visual class
+    library[::2] += 0.5 * text.encode_texts(["a photo of violence"])[0]  # half the photos: a whole visual class
     library /= np.linalg.norm(library, axis=1, keepdims=True)
-    violence = ModerationCategory("violence", ("a photo of violence",), ("a peaceful photo",))
-    hit, prepared = flagged(violence, library, OnePointForUnknown())
+    hit, prepared = flagged(violence, library, text)
     assert not calibration.distinct(prepared.categories.excluded[0])
     assert not hit.any()
 
