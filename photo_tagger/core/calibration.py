@@ -28,6 +28,7 @@ benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Abs
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,8 +131,10 @@ def named_words(bg: Background, prompts: tuple[str, ...]) -> str:
     """The everyday words a category's prompts name, as one name for `kinds_of` and `exclusions` ("a photo of a
     knife attack": "knife"): a category is of the kinds of what its prompts show."""
     index = set(bg.words)
-    found = [w for p in prompts for w in re.findall(r"[a-z]+(?:[ -][a-z]+)?", p.lower()) for w in (w, *w.split())
-             if w in index and w not in _FORM_WORDS]
+    found = []
+    for prompt in prompts:
+        words = re.findall(r"[a-z]+(?:-[a-z]+)*", prompt.lower())
+        found += [w for w in (*words, *map(" ".join, pairwise(words))) if w in index and w not in _FORM_WORDS]
     return " ".join(dict.fromkeys(found))
 
 
