@@ -28,8 +28,8 @@ benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Abs
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
