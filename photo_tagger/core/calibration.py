@@ -14,8 +14,11 @@ another label's tags); the confidence is the highest of them:
    (core/background.py gives each everyday word a kind; `kinds_of` a label's), written in the label's templates
    (`templated`), by KIND_MARGIN spreads. "red", "circle" and "beach" can then all tag one photo. A label the model
    puts next to many unrelated everyday words (`distinct`) does not know it, and gets no such way in.
-Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones (a rule where
-that contrast decides, `contrasted`, is measured and off: CONTRAST_DECIDES).
+Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones. With safe prompts
+their contrast is a second way in (CONTRAST_DECIDES, `contrasted`) when the photo also beats the everyday words of
+the category's kinds (those of the words its prompts name, `named_words`) written in the category's own form
+(`form_of`: no final period when its prompts have none) by CATEGORY_KIND_MARGIN spreads. A category the model does
+not know (`distinct`) flags nothing.
 
 confidence = sigmoid(SHARPNESS * margin / spread), so 0.5 is where a way's tests are just met. Measured in
 benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Absolute tag rule" and
@@ -24,11 +27,18 @@ benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Abs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
-from photo_tagger.core.background import BACKGROUND_KINDS, BACKGROUND_TEMPLATE, BACKGROUND_WORDS, KIND_ONLY
+from photo_tagger.core.background import (
+    BACKGROUND_KINDS,
+    BACKGROUND_TEMPLATE,
+    BACKGROUND_WORDS,
+    KIND_ONLY,
+)
 from photo_tagger.core.ports import TextEncoder
 
 RANK = 0  # a label must beat every everyday word it does not name (RANK 1 tagged 5% of photos with no true label)
@@ -52,9 +62,10 @@ KIND_MARGIN = 1.5
 # ... and the library median of that rival plus this many spreads (negative: every photo has some colour, so the
 # best other colour is a present one on most photos)
 KIND_LEVEL_K = -2.0
-CONTRAST_DECIDES = False  # categories with safe prompts: their contrast decides (`contrasted`), not everyday words
+CONTRAST_DECIDES = True  # categories with safe prompts: their contrast is a second way in (`contrasted`)
 CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best everyday rival) unsafe must win by
-# categories (with CONTRAST_DECIDES): the kind test too (0.75 flagged 2.4% of shapes photos with the defaults, 1.0 1.5%)
+# ... with the kind test, rivals in the category's form (benchmarks/category_sweep.py: 0.75 flagged 2.2% of shapes
+# photos with the default categories, 1.0 1.1%, 1.5 none, but the custom category's F1 fell from 0.23 to 0.20)
 CATEGORY_KIND_MARGIN = 1.0
 MAX_NEAR = 40  # everyday words within EXCLUDE_COSINE of a label beyond which the model does not know it
 KIND_NEIGHBOURS = 3  # nearest everyday words that give the kind of a label that is none of them
@@ -116,6 +127,29 @@ def kinds_of(bg: Background, name: str, vectors: np.ndarray) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for i in named for k in bg.kinds[i] if k != GENERIC))
 
 
+def named_words(bg: Background, prompts: tuple[str, ...]) -> str:
+    """The everyday words a category's prompts name, as one name for `kinds_of` and `exclusions` ("a photo of a
+    knife attack": "knife"): a category is of the kinds of what its prompts show."""
+    index = set(bg.words)
+    found = []
+    for prompt in prompts:
+        words = re.findall(r"[a-z]+(?:-[a-z]+)*", prompt.lower())
+        found += [w for w in (*words, *map(" ".join, pairwise(words))) if w in index and w not in _FORM_WORDS]
+    return " ".join(dict.fromkeys(found))
+
+
+_FORM_WORDS = frozenset(("photo", "photograph", "picture", "image"))
+
+
+def form_of(prompts: tuple[str, ...]) -> tuple[str, ...]:
+    """The background template written the way these prompts are (issue 19, like with like): without the final
+    period when most of them have none ("a photo of a triangle"). A rival written differently from the prompt
+    scores differently on every photo for that reason alone (on the shapes CLIP the period moves a prompt by
+    cosine 0.07-0.25)."""
+    plain = sum(not p.rstrip().endswith(".") for p in prompts)
+    return (BACKGROUND_TEMPLATE.rstrip("."),) if plain * 2 > len(prompts) else (BACKGROUND_TEMPLATE,)
+
+
 def distinct(excluded: np.ndarray) -> bool:
     """Whether the model tells a label apart from everyday things: a prompt that sits next to (within
     EXCLUDE_COSINE of) more than MAX_NEAR everyday words is, to this model, none of them in particular (a word it
@@ -144,18 +178,40 @@ def templated(bg: Background, text_encoder: TextEncoder, templates: tuple[str, .
     return (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(np.float32)
 
 
-def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[str], matrix: np.ndarray | None = None) -> dict:
-    """Per kind: (values, word indexes) of each photo's KIND_TOP best cosines among that kind's words, best
-    first ((N, T) each), for `competitor`. `matrix`: the words as the labels are written (`templated`)."""
-    sims = embeddings @ (bg.matrix if matrix is None else matrix).T
-    out = {}
-    for kind in kinds:
-        cols = np.flatnonzero([kind in k for k in bg.kinds]) if bg.kinds else np.arange(len(bg.words))
-        if not len(cols):
+def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[str], matrix: np.ndarray | None = None,
+             excluded: np.ndarray | None = None) -> dict:
+    """Per kind: (values, word indexes) of each photo's best cosines among that kind's words, best first ((N, T)
+    each), for `competitor`. `matrix`: the words as the labels are written (`templated`). `excluded`: the (L, W)
+    words the rows do not compete with; a kind then keeps one more cosine than any known row excludes of its words (at
+    most KIND_TOP), which gives `competitor` the same answer as KIND_TOP would, at a fraction of the cost (one
+    argmax per kept cosine instead of a partition and a sort: benchmarks/RESULTS.md, "Moderation kinds")."""
+    columns = {kind: np.flatnonzero([kind in k for k in bg.kinds]) if bg.kinds else np.arange(len(bg.words))
+               for kind in kinds}
+    columns = {kind: cols for kind, cols in columns.items() if len(cols)}
+    if not columns:
+        return {}
+    words = np.concatenate(list(columns.values()))  # kind by kind, so each kind's cosines are one slice
+    sims = embeddings @ (bg.matrix if matrix is None else matrix)[words].T
+    rows = np.arange(len(sims))
+    out, at = {}, 0
+    # rows the model does not know (`distinct`) never take a kind way in: their rivals need not be exact
+    known = excluded[excluded.sum(axis=1) <= MAX_NEAR] if excluded is not None else None
+    for kind, cols in columns.items():
+        sub, at = sims[:, at:at + len(cols)], at + len(cols)
+        keep = min(KIND_TOP, len(cols))
+        if excluded is not None:
+            keep = min(keep, 1 + int(known[:, cols].sum(axis=1).max(initial=0)))
+        if keep <= 3:  # a few argmaxes beat a partition and a sort
+            vals, idx = np.empty((len(sims), keep), sims.dtype), np.empty((len(sims), keep), np.intp)
+            work = sub if keep == 1 else sub.copy()
+            for j in range(keep):
+                idx[:, j] = work.argmax(axis=1)
+                vals[:, j] = work[rows, idx[:, j]]
+                if j + 1 < keep:
+                    work[rows, idx[:, j]] = -np.inf
+            out[kind] = (vals, cols[idx])
             continue
-        top = min(KIND_TOP, len(cols))
-        sub = sims[:, cols]
-        part = np.argpartition(-sub, top - 1, axis=1)[:, :top] if top < len(cols) else \
+        part = np.argpartition(-sub, keep - 1, axis=1)[:, :keep] if keep < len(cols) else \
             np.broadcast_to(np.arange(len(cols)), (len(sims), len(cols)))
         vals = np.take_along_axis(sub, part, axis=1)
         order = np.argsort(-vals, axis=1)

@@ -131,7 +131,7 @@ class _Scorer:
         rows = range(len(self.names))
         kind_references: list[Reference | None] | None = None
         if self.kinds is not None and (self.stands_alone or calibration.CONTRAST_DECIDES):
-            tops = calibration.kind_top(library, bg, self.kind_names(), self.kind_matrix)
+            tops = calibration.kind_top(library, bg, self.kind_names(), self.kind_matrix, self.excluded)
             kind_references = [calibration.reference_of(self.kind_rival(row, tops), len(library))
                                if self.kinds[row] is not None else None for row in rows]
         return replace(self, kind_references=kind_references, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
@@ -174,7 +174,7 @@ class _Scorer:
             return conf, sources
         scores = self.prompt_scores(embeddings)
         top_vals, top_idx = top if top is not None else calibration.background_top(embeddings, bg)
-        kind_tops = calibration.kind_top(embeddings, bg, self.kind_names(), self.kind_matrix) \
+        kind_tops = calibration.kind_top(embeddings, bg, self.kind_names(), self.kind_matrix, self.excluded) \
             if self.kind_references is not None and calibration.USE_KIND else None
         for row, name in enumerate(self.names):
             model = self.learned.get(name) if use_learned else None
@@ -183,13 +183,18 @@ class _Scorer:
                 sources[row] = LEARNED
             elif self.has_prompt[row] and calibration.CONTRAST_DECIDES and (contrast := self.contrast(
                     row, embeddings, scores[:, row])) is not None:
-                conf[:, row] = calibration.contrasted(
-                    scores[:, row], contrast, self.own[row] if self.own is not None else None,
-                    self.row_reference(row, ref).spread) if calibration.distinct(self.excluded[row]) else 0.0
+                # two ways in, for a category the model knows (`distinct`): the everyday-word rule below, or its
+                # own contrast when the photo also stands out from the category's kind (rivals in its own form)
+                conf[:, row] = calibration.confidence(scores[:, row], self.rival(row, embeddings, (top_vals, top_idx)),
+                                                      self.row_reference(row, ref), self.level_k, contrast=contrast)
                 kind_ref = self.kind_references[row] if self.kind_references is not None else None
-                if kind_tops is not None and kind_ref is not None:  # and it stands out from its kind, as labels do
-                    conf[:, row] = np.minimum(conf[:, row], calibration.in_kind(
-                        scores[:, row], self.kind_rival(row, kind_tops), kind_ref, calibration.CATEGORY_KIND_MARGIN))
+                if kind_tops is not None and kind_ref is not None:
+                    conf[:, row] = np.maximum(conf[:, row], np.minimum(calibration.contrasted(
+                        scores[:, row], contrast, self.own[row] if self.own is not None else None,
+                        self.row_reference(row, ref).spread), calibration.in_kind(
+                        scores[:, row], self.kind_rival(row, kind_tops), kind_ref, calibration.CATEGORY_KIND_MARGIN)))
+                if not calibration.distinct(self.excluded[row]):
+                    conf[:, row] = 0.0
             elif self.has_prompt[row]:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
                 conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
@@ -272,7 +277,12 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
     unsafe = [text_encoder.encode_texts(list(c.unsafe)) for c in cats]
     category_side = _scorer([c.name for c in cats], [c.threshold for c in cats], unsafe, text_encoder, bg,
                             calibration.FLAG_LEVEL_K, [c.safe for c in cats])
-    category_side.kinds = [calibration.kinds_of(bg, "", v) for v in unsafe]
+    named = [calibration.named_words(bg, c.unsafe) for c in cats]  # what each category's prompts show
+    category_side.excluded |= calibration.exclusions(bg, named, [np.zeros((0, 1))] * len(cats))
+    category_side.kinds = [calibration.kinds_of(bg, n, v) for n, v in zip(named, unsafe)]
+    if calibration.CONTRAST_DECIDES and cats:  # their kind rivals written as the categories' prompts are
+        category_side.kind_matrix = calibration.templated(bg, text_encoder,
+                                                          calibration.form_of(tuple(p for c in cats for p in c.unsafe)))
     return PreparedLabels(label_side, category_side, labels.max_tags, bg)
 
 
