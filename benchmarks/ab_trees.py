@@ -16,7 +16,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 CPU_CLOCK = False  # --cpu: the benchmarks' timers read the process's CPU time instead of the wall clock
 # Runs a benchmark script with time.perf_counter reading time.process_time: the other agents' load then adds
 # little (only cache and memory contention), where it moves the wall clock up to 3x between runs.

@@ -78,10 +78,10 @@ def _taken(path: str) -> str | None:
 def copy_set_quality(scenes: int, seeds: list[int], graphics: int = 0, correlation: bool = True) -> dict:
     """near through the real analyzer (hash_file), capture times and alignment (services.duplicates' aligner); an
     embedding per scene (every photo of a scene at cosine about 0.99: the model knows the scene, not the copy)."""
-    from tests.copy_sets import CROP_KINDS, LOOK_ALIKE_KINDS, add_graphics, make_copy_sets
     from photo_tagger.infra import image_alignment
     from photo_tagger.infra.perceptual_hash import hash_file
     from photo_tagger.services.duplicates import _aligner
+    from tests.copy_sets import CROP_KINDS, LOOK_ALIKE_KINDS, add_graphics, make_copy_sets
 
     correlate = image_alignment.correlate
     if not correlation:  # keypoints alone, the baseline

@@ -35,7 +35,6 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.machine import cpu_name, loadavg  # noqa: E402
-
 from photo_tagger.infra.model_store import ModelStore  # noqa: E402
 from photo_tagger.infra.onnx_clip import OnnxImageEncoder, default_threads  # noqa: E402
 

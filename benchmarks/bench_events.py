@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -83,14 +84,15 @@ def core(n: int, repeats: int, new: int) -> dict:
 
 
 def service(n: int, new: int) -> dict:
+    from datetime import datetime
+
     from photo_tagger.core.types import PhotoRecord
     from photo_tagger.infra.catalog import Catalog
     from photo_tagger.infra.places import Places
     from photo_tagger.services.events import EventService
-    from datetime import datetime, timezone
 
     def record(row) -> PhotoRecord:
-        taken = datetime.fromtimestamp(row[1], timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") \
+        taken = datetime.fromtimestamp(row[1], UTC).replace(tzinfo=None).isoformat(timespec="seconds") \
             if row[1] is not None else None
         return PhotoRecord(row[0], "/photos", f"{row[0]}.jpg", 1, 1, row[0], "indexed", taken_at=taken,
                            gps_lat=row[2], gps_lon=row[3])

@@ -53,7 +53,6 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.machine import cpu_name, loadavg  # noqa: E402
-
 from photo_tagger.config import AppPaths, Settings  # noqa: E402
 from photo_tagger.infra.model_store import ModelStore  # noqa: E402
 
@@ -386,10 +385,9 @@ def make_tiny_tree(root: Path, n: int, per_folder: int = 100) -> None:
 
 
 def bench_rescan(args, home: Path, root: Path) -> dict:
-    from tests.fixture_models.checkpoints import tiny_clip
-
     from photo_tagger.app import App
     from photo_tagger.core.scan import diff_against_catalog, walk_photos
+    from tests.fixture_models.checkpoints import tiny_clip
 
     ensure_model(home, TINY_NAME, tiny_clip(), int8=False)
     write_settings(home, model=TINY_NAME)

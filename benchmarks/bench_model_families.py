@@ -22,7 +22,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.machine import cpu_name, loadavg  # noqa: E402
-
 from photo_tagger.infra.model_costs import measure_speed  # noqa: E402
 from photo_tagger.infra.model_store import ModelStore  # noqa: E402
 

@@ -44,15 +44,15 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=500)
     args = ap.parse_args()
 
+    from benchmarks.bench_model_families import vit_b32_immich
     from photo_tagger.app import App
     from photo_tagger.core.jobs import JobControl
-    from photo_tagger.services.folders import add_folders
     from photo_tagger.core.labels import default_label_set
     from photo_tagger.gui.model_trial_driver import SLICE, SLICE_S
     from photo_tagger.infra.model_trials import drop_model_vectors
     from photo_tagger.services import model_trial
+    from photo_tagger.services.folders import add_folders
     from photo_tagger.services.search import remember_search
-    from benchmarks.bench_model_families import vit_b32_immich
     from tests.fixture_models.checkpoints import tiny_clip
 
     home = OUT / "trial-home"

@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as photo_tagger/__main__.py: before numpy loads
@@ -51,11 +51,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.machine import cpu_name, loadavg  # noqa: E402
-
 import chromadb  # noqa: E402
 
 import photo_tagger.core.retagging as retagging_module  # noqa: E402
+from benchmarks.machine import cpu_name, loadavg  # noqa: E402
 from photo_tagger.core.embedding_index import EmbeddingIndex  # noqa: E402
 from photo_tagger.core.labels import Label, default_label_set  # noqa: E402
 from photo_tagger.core.retagging import retag  # noqa: E402
@@ -352,7 +351,7 @@ def search_library(n: int, seed: int = 3):
             moment = datetime(start.year, start.month, start.day) + timedelta(
                 seconds=int(rng.integers(0, span * DAY)))
             taken = moment.isoformat()
-            taken_ts[i] = int(moment.replace(tzinfo=timezone.utc).timestamp())
+            taken_ts[i] = int(moment.replace(tzinfo=UTC).timestamp())
         gps = rng.random() < 0.3
         records.append(PhotoRecord(
             id=f"{rng.integers(0, 2**63):016x}{i:016x}", root=root, relpath=f"{folder}/IMG_{number:05d}.JPG",
@@ -465,10 +464,10 @@ def where_mask(filters: Filters, records, columns) -> np.ndarray:
         mask &= columns["flagged"] == filters.flagged
     if filters.since:
         mask &= columns["taken_ts"] >= int(datetime(filters.since.year, filters.since.month, filters.since.day,
-                                                     tzinfo=timezone.utc).timestamp())
+                                                     tzinfo=UTC).timestamp())
     if filters.until:
         mask &= (columns["taken_ts"] >= 0) & (columns["taken_ts"] < int(datetime(
-            filters.until.year, filters.until.month, filters.until.day, tzinfo=timezone.utc).timestamp()) + DAY)
+            filters.until.year, filters.until.month, filters.until.day, tzinfo=UTC).timestamp()) + DAY)
     return mask
 
 
@@ -836,11 +835,11 @@ def where_mask_fast(filters: Filters, columns) -> np.ndarray | None:
     if filters.flagged is not None:
         mask = both(mask, columns["flagged"] == filters.flagged)
     if filters.since:
-        lo = int(datetime(filters.since.year, filters.since.month, filters.since.day, tzinfo=timezone.utc).timestamp())
+        lo = int(datetime(filters.since.year, filters.since.month, filters.since.day, tzinfo=UTC).timestamp())
         mask = both(mask, columns["taken_ts"] >= lo)
     if filters.until:
         hi = int(datetime(filters.until.year, filters.until.month, filters.until.day,
-                          tzinfo=timezone.utc).timestamp()) + DAY
+                          tzinfo=UTC).timestamp()) + DAY
         mask = both(mask, (columns["taken_ts"] >= 0) & (columns["taken_ts"] < hi))
     return mask
 

@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from judgement_data import ShapesData  # noqa: E402
 
-from photo_tagger.core import background as background_module, calibration  # noqa: E402
+from photo_tagger.core import background as background_module  # noqa: E402
+from photo_tagger.core import calibration
 from photo_tagger.core.labels import DEFAULT_LABELS, Label, LabelSet, ModerationCategory, default_label_set  # noqa: E402
 from photo_tagger.core.tagging import calibrated, prepare, scores  # noqa: E402
 from tests.fixture_models.shapes import COLORS, SHAPES, caption  # noqa: E402

@@ -34,11 +34,11 @@ class App:
         self.settings = self.settings.with_changes(**values)
 
     @classmethod
-    def from_home(cls, home: str | Path | None = None) -> "App":
+    def from_home(cls, home: str | Path | None = None) -> App:
         return cls(AppPaths.resolve(home))
 
     @classmethod
-    def for_settings(cls, home: str | Path | None = None) -> "App":
+    def for_settings(cls, home: str | Path | None = None) -> App:
         """An app whose bad settings are left at their defaults (`settings_problems` says which): the `settings`
         command opens it, so that the command that fixes settings.toml works whatever the file holds."""
         paths = AppPaths.resolve(home)
@@ -119,7 +119,6 @@ class App:
         """A catalog that is gone while backups remain comes back from the newest sound one: starting empty
         would lose your tag choices, and the next closes would rotate the good backups away."""
         from photo_tagger.infra.catalog_backup import newest_sound_backup, restore
-
         from photo_tagger.infra.storage_faults import is_read_only
 
         if path.exists() or is_read_only(path.parent) or (backup := newest_sound_backup(path)) is None:
@@ -163,7 +162,6 @@ class App:
         stores = self.__dict__.setdefault("_stores", {})
         if name not in stores and (self._chroma_read_only() or self._chroma_blocked_by_full_disk()):
             from photo_tagger.infra.catalog_vectors import CatalogVectorStore
-
             from photo_tagger.infra.storage_faults import disk_full_message, read_only_message
 
             reason = (read_only_message if self._chroma_read_only() else disk_full_message)(self.paths.library_dir)

@@ -7,7 +7,7 @@ import os
 import tomllib
 import uuid
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
@@ -34,7 +34,7 @@ class AppPaths:
     log_dir: Path
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike | None = None) -> "AppPaths":
+    def resolve(cls, home: str | os.PathLike | None = None) -> AppPaths:
         home = home or os.environ.get(HOME_ENV) or None
         if home:
             root = Path(home).expanduser().resolve()
@@ -110,7 +110,7 @@ class Settings:
             raise ConfigError(f"thumbnail_size must be between 48 and 512 pixels, not {self.thumbnail_size}")
 
     @classmethod
-    def load(cls, path: Path) -> "Settings":
+    def load(cls, path: Path) -> Settings:
         if not path.exists():
             return cls()
         try:
@@ -132,7 +132,7 @@ class Settings:
             raise ConfigError(f"{path}: {exc}{fix}") from None
 
     @classmethod
-    def load_lenient(cls, path: Path) -> tuple["Settings", list[str]]:
+    def load_lenient(cls, path: Path) -> tuple[Settings, list[str]]:
         """The settings with each bad value left at its default, and what was wrong (file and key named): what the
         `settings` command opens, so that it can show and fix a file every other command refuses."""
         try:
@@ -165,7 +165,7 @@ class Settings:
         except OSError as exc:  # a read-only or full disk: said in one line, the file as it was
             raise ConfigError(f"cannot save {path}: {exc.strerror or exc}; nothing was changed") from None
 
-    def with_changes(self, **changes) -> "Settings":
+    def with_changes(self, **changes) -> Settings:
         return replace(self, **changes)
 
 
@@ -212,7 +212,7 @@ def _check_server_address(url: str) -> None:
 
 def _check_types(settings: Settings) -> None:
     for f in fields(settings):
-        kind, value = _KINDS[f.type], getattr(settings, f.name)
+        kind, value = _KINDS[str(f.type)], getattr(settings, f.name)  # str: annotations are strings here
         # bool is an int to Python, not to a reader of settings.toml.
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             what = {str: "text", int: "a whole number", bool: "true or false"}[kind]
@@ -226,7 +226,7 @@ def _set_aside_if_not_toml(path: Path) -> Path | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        aside = path.with_name(f"{path.name}.broken-{datetime.now(timezone.utc):%Y%m%d-%H%M%S-%f}")
+        aside = path.with_name(f"{path.name}.broken-{datetime.now(UTC):%Y%m%d-%H%M%S-%f}")
         os.replace(path, aside)
         log.warning("%s could not be read (%s): kept it as %s", path, exc, aside)
         return aside
@@ -248,7 +248,7 @@ def parse_setting(key: str, text: str):
     """A setting's value from text (the command line), typed as Settings holds it. ConfigError for an unknown
     key, a setting another command owns, or text of the wrong kind; Settings itself then checks the value."""
     check_setting_name(key)
-    kind = _KINDS[next(f.type for f in fields(Settings) if f.name == key)]
+    kind = _KINDS[str(next(f.type for f in fields(Settings) if f.name == key))]
     text = text.strip()
     if kind is bool:
         if text.lower() not in _TRUE + _FALSE:

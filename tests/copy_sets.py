@@ -203,7 +203,7 @@ def render_graphic(seed: int, size: tuple[int, int] = SIZE, moved: float = 0.0, 
     return image
 
 
-def add_graphics(sets: "CopySets", count: int, seed: int = 0, size: tuple[int, int] = SIZE) -> None:
+def add_graphics(sets: CopySets, count: int, seed: int = 0, size: tuple[int, int] = SIZE) -> None:
     """`count` plain graphics (PNG, no EXIF), each with its copies (a 4% centre crop: 2% of each side cut off, as
     a re-export trims a border; a JPEG re-save) and its look-alikes (the last shape moved 8-15%, recoloured, a small
     box added)."""

@@ -34,7 +34,7 @@ def _name(text: str) -> x509.Name:
 
 def make_ca(folder: Path, name: str = "Household test CA") -> TestCA:
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(_name(name)).issuer_name(_name(name)).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=30))
@@ -55,7 +55,7 @@ def make_server_cert(ca: TestCA, folder: Path, stem: str, host: str = "127.0.0.1
     """A certificate for `host` (an IP address or a name) signed by `ca`, already expired if asked; (cert, key)
     files. Caddy picks a certificate by name, so two sites on one host need certificates for different names."""
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     start, end = (now - dt.timedelta(days=10), now - dt.timedelta(days=1)) if expired else \
         (now - dt.timedelta(hours=1), now + dt.timedelta(days=7))
     try:

@@ -15,8 +15,14 @@ from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.photo_text import texts_waiting
 from photo_tagger.core.types import IndexReport
-from photo_tagger.services.folders import add_folders, folder_counts, index_changes, refuse_read_only, remove_orphans, \
-    stop_watching
+from photo_tagger.services.folders import (
+    add_folders,
+    folder_counts,
+    index_changes,
+    refuse_read_only,
+    remove_orphans,
+    stop_watching,
+)
 from photo_tagger.services.pending_retag import finish_pending_retag, retag_pending
 
 log = logging.getLogger(__name__)

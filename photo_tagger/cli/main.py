@@ -7,9 +7,22 @@ import os
 import sys
 
 from photo_tagger import __version__
-from photo_tagger.cli import desktop, doctor, library, library_health, models, search, sidecars, store, tagging
-from photo_tagger.cli import albums, duplicates, settings as settings_command
-from photo_tagger.cli import events, stacks
+from photo_tagger.cli import (
+    albums,
+    desktop,
+    doctor,
+    duplicates,
+    events,
+    library,
+    library_health,
+    models,
+    search,
+    sidecars,
+    stacks,
+    store,
+    tagging,
+)
+from photo_tagger.cli import settings as settings_command
 from photo_tagger.cli.arguments import OneLineParser
 from photo_tagger.cli.output import shown
 
@@ -46,8 +59,8 @@ def _terminal_progress():
 
 def run(argv: list[str]) -> int:
     from photo_tagger.app import App
-    from photo_tagger.log_setup import configure_logging
     from photo_tagger.core.errors import PhotoTaggerError
+    from photo_tagger.log_setup import configure_logging
 
     parser = build_parser()
     args = parser.parse_args(argv)

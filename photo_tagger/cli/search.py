@@ -8,10 +8,10 @@ from pathlib import Path
 
 from photo_tagger.cli.arguments import bounded_int
 from photo_tagger.cli.output import say, say_json
-from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import find_photo, hit_dict
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
+from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.query import HELP as QUERY_HELP
 from photo_tagger.services.search import search, similar
 

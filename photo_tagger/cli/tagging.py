@@ -9,16 +9,16 @@ from pathlib import Path
 
 from photo_tagger.cli.arguments import name_of
 from photo_tagger.cli.output import say, say_json
-from photo_tagger.core.library import resolve_folder
 from photo_tagger.cli.photos import date_fields, find_photo
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import Label, ModerationCategory
+from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.tagging import TagDecision
 from photo_tagger.services import browsing, tag_edits
-from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.label_report import changes_since, edited_names, label_report, side_effects_of, tags_now
 from photo_tagger.services.labels import check_labels_editable, dry_run, rename_label, save_labels_and_retag
+from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.retagging import retag_library
 
 

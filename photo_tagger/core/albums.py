@@ -29,12 +29,17 @@ class SavedSearch:
 
     def filters_json(self) -> str:
         f = self.filters
-        values = {"folder": f.folder, "tag": f.tag, "flagged": f.flagged,
-                  "since": f.since.isoformat() if f.since else None, "until": f.until.isoformat() if f.until else None}
+        values = {
+            "folder": f.folder,
+            "tag": f.tag,
+            "flagged": f.flagged,
+            "since": f.since.isoformat() if f.since else None,
+            "until": f.until.isoformat() if f.until else None,
+        }
         return json.dumps({k: v for k, v in values.items() if v is not None}, sort_keys=True)
 
     @classmethod
-    def of(cls, query: str, filters_json: str, strong_only: bool) -> "SavedSearch":
+    def of(cls, query: str, filters_json: str, strong_only: bool) -> SavedSearch:
         values = json.loads(filters_json or "{}")
         for key in ("since", "until"):
             if values.get(key):
@@ -68,8 +73,11 @@ class Album:
     def as_dict(self) -> dict:
         found: dict[str, object] = {"name": self.name, "kind": "smart" if self.smart else "album", "count": self.count}
         if self.search is not None:
-            found["search"] = {"query": self.search.query, "filters": json.loads(self.search.filters_json()),
-                               "strong_only": self.search.strong_only}
+            found["search"] = {
+                "query": self.search.query,
+                "filters": json.loads(self.search.filters_json()),
+                "strong_only": self.search.strong_only,
+            }
         return found
 
 

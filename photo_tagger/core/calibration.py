@@ -101,9 +101,12 @@ class Reference:
 
 def background(text_encoder: TextEncoder) -> Background:
     words = BACKGROUND_WORDS
-    return Background(words, text_encoder.encode_texts([BACKGROUND_TEMPLATE.format(w) for w in words]),
-                      BACKGROUND_KINDS if len(BACKGROUND_KINDS) == len(words) else (),
-                      np.array([w not in KIND_ONLY for w in words]))
+    return Background(
+        words,
+        text_encoder.encode_texts([BACKGROUND_TEMPLATE.format(w) for w in words]),
+        BACKGROUND_KINDS if len(BACKGROUND_KINDS) == len(words) else (),
+        np.array([w not in KIND_ONLY for w in words]),
+    )
 
 
 def kinds_of(bg: Background, name: str, vectors: np.ndarray) -> tuple[str, ...]:
@@ -178,15 +181,21 @@ def templated(bg: Background, text_encoder: TextEncoder, templates: tuple[str, .
     return (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(np.float32)
 
 
-def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[str], matrix: np.ndarray | None = None,
-             excluded: np.ndarray | None = None) -> dict:
+def kind_top(
+    embeddings: np.ndarray,
+    bg: Background,
+    kinds: set[str],
+    matrix: np.ndarray | None = None,
+    excluded: np.ndarray | None = None,
+) -> dict:
     """Per kind: (values, word indexes) of each photo's best cosines among that kind's words, best first ((N, T)
     each), for `competitor`. `matrix`: the words as the labels are written (`templated`). `excluded`: the (L, W)
     words the rows do not compete with; a kind then keeps one more cosine than any known row excludes of its words (at
     most KIND_TOP), which gives `competitor` the same answer as KIND_TOP would, at a fraction of the cost (one
     argmax per kept cosine instead of a partition and a sort: benchmarks/RESULTS.md, "Moderation kinds")."""
-    columns = {kind: np.flatnonzero([kind in k for k in bg.kinds]) if bg.kinds else np.arange(len(bg.words))
-               for kind in kinds}
+    columns = {
+        kind: np.flatnonzero([kind in k for k in bg.kinds]) if bg.kinds else np.arange(len(bg.words)) for kind in kinds
+    }
     columns = {kind: cols for kind, cols in columns.items() if len(cols)}
     if not columns:
         return {}
@@ -197,9 +206,9 @@ def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[str], matrix: np
     # rows the model does not know (`distinct`) never take a kind way in: their rivals need not be exact
     known = excluded[excluded.sum(axis=1) <= MAX_NEAR] if excluded is not None else None
     for kind, cols in columns.items():
-        sub, at = sims[:, at:at + len(cols)], at + len(cols)
+        sub, at = sims[:, at : at + len(cols)], at + len(cols)
         keep = min(KIND_TOP, len(cols))
-        if excluded is not None:
+        if known is not None:
             keep = min(keep, 1 + int(known[:, cols].sum(axis=1).max(initial=0)))
         if keep <= 3:  # a few argmaxes beat a partition and a sort
             vals, idx = np.empty((len(sims), keep), sims.dtype), np.empty((len(sims), keep), np.intp)
@@ -211,8 +220,11 @@ def kind_top(embeddings: np.ndarray, bg: Background, kinds: set[str], matrix: np
                     work[rows, idx[:, j]] = -np.inf
             out[kind] = (vals, cols[idx])
             continue
-        part = np.argpartition(-sub, keep - 1, axis=1)[:, :keep] if keep < len(cols) else \
-            np.broadcast_to(np.arange(len(cols)), (len(sims), len(cols)))
+        part = (
+            np.argpartition(-sub, keep - 1, axis=1)[:, :keep]
+            if keep < len(cols)
+            else np.broadcast_to(np.arange(len(cols)), (len(sims), len(cols)))
+        )
         vals = np.take_along_axis(sub, part, axis=1)
         order = np.argsort(-vals, axis=1)
         out[kind] = (np.take_along_axis(vals, order, axis=1), cols[np.take_along_axis(part, order, axis=1)])
@@ -230,8 +242,10 @@ def in_kind(scores: np.ndarray, rival: np.ndarray, ref: Reference, margin: float
     """The kind way in (issue 19): the photo's score beats the best everyday word of the label's own kinds that
     it does not name by KIND_MARGIN spreads, and reaches that rival's library level + KIND_LEVEL_K spreads.
     0..1, >= 0.5 when both hold."""
-    margin = np.minimum((scores - rival) / ref.spread - (KIND_MARGIN if margin is None else margin),
-                        (scores - (ref.level + KIND_LEVEL_K * ref.spread)) / ref.spread)
+    margin = np.minimum(
+        (scores - rival) / ref.spread - (KIND_MARGIN if margin is None else margin),
+        (scores - (ref.level + KIND_LEVEL_K * ref.spread)) / ref.spread,
+    )
     return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
 
 
@@ -274,7 +288,7 @@ def split_of(values: np.ndarray, photos: int) -> Reference:
     low, high = total[:-1] / k, (total[-1] - total[:-1]) / (n - k)
     between = k * (n - k) * (low - high) ** 2
     edge = max(1, n // 50)  # at least 2% of the library on each side
-    cut = int(np.argmax(between[edge - 1:n - edge])) + edge - 1
+    cut = int(np.argmax(between[edge - 1 : n - edge])) + edge - 1
     within = (squares[-1] - k[cut] * low[cut] ** 2 - (n - k[cut]) * high[cut] ** 2) / n
     return Reference(float((v[cut] + v[cut + 1]) / 2), max(float(np.sqrt(max(within, 0.0))), 1e-3), n)
 
@@ -313,14 +327,24 @@ def standing_out(scores: np.ndarray, own: Reference, rival: np.ndarray, ref: Ref
     """The second way in for a label (issue 19): the photo sits well inside the upper group of the label's own
     scores (OWN_Z within-group spreads above the cut), and beats all but OWN_RANK of the everyday words on it
     (the photo's other facts may outrank it) and their level over the library. 0..1, >= 0.5 when all hold."""
-    margin = np.minimum.reduce([(scores - own.level) / own.spread - OWN_Z,
-                                (scores - rival) / spread,
-                                (scores - (ref.level + OWN_LEVEL_K * ref.spread)) / spread])
+    margin = np.minimum.reduce(
+        [
+            (scores - own.level) / own.spread - OWN_Z,
+            (scores - rival) / spread,
+            (scores - (ref.level + OWN_LEVEL_K * ref.spread)) / spread,
+        ]
+    )
     return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
 
 
-def confidence(scores: np.ndarray, rival: np.ndarray, ref: Reference, level_k: float = LEVEL_K,
-               sharpness: float | None = None, contrast: np.ndarray | None = None) -> np.ndarray:
+def confidence(
+    scores: np.ndarray,
+    rival: np.ndarray,
+    ref: Reference,
+    level_k: float = LEVEL_K,
+    sharpness: float | None = None,
+    contrast: np.ndarray | None = None,
+) -> np.ndarray:
     """0..1; >= 0.5 exactly when the score clears the library level and beats the background rival.
     `contrast`: cosine margin the photo must also clear (a category's unsafe over its safe prompts)."""
     spread = ref.spread

@@ -58,16 +58,21 @@ class DateBounds:
             return None
         end = until + timedelta(days=1) if until else None
         # A record without a file time (0) has no date at all (photo_date): it never passes.
-        return cls(since.isoformat() if since else None, end.isoformat() if end else None,
-                   _local_midnight_ns(since) if since else 1, _local_midnight_ns(end))
+        return cls(
+            since.isoformat() if since else None,
+            end.isoformat() if end else None,
+            _local_midnight_ns(since) if since else 1,
+            _local_midnight_ns(end),
+        )
 
     def admits(self, found: PhotoDate | None) -> bool:
         """The same test in Python, on a photo_date."""
         if found is None:
             return False
         day = found.at
-        return (self.taken_from is None or day >= self.taken_from) and \
-            (self.taken_before is None or day < self.taken_before)
+        return (self.taken_from is None or day >= self.taken_from) and (
+            self.taken_before is None or day < self.taken_before
+        )
 
 
 def _local_midnight_ns(day: date | None) -> int | None:

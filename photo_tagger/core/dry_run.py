@@ -62,7 +62,7 @@ class SideEffects:
         return any((self.tags_gained, self.tags_lost, self.flags_gained, self.flags_lost))
 
     def describe(self) -> str:
-        """"also changes: 3 photos lose 'beach', 1 gains 'sunset'", or "" when nothing else moves."""
+        """ "also changes: 3 photos lose 'beach', 1 gains 'sunset'", or "" when nothing else moves."""
         parts = [f"{_photos(n)} {_verb('lose', n)} {name!r}" for name, n in sorted(self.tags_lost.items())]
         parts += [f"{_photos(n)} {_verb('gain', n)} {name!r}" for name, n in sorted(self.tags_gained.items())]
         parts += [f"{_photos(n)} newly flagged {name!r}" for name, n in sorted(self.flags_gained.items())]
@@ -98,8 +98,9 @@ def stored_tags(catalog: Catalog, ids: list[str]) -> dict:
     return photo_tags(catalog, ids)
 
 
-def edit_side_effects(catalog: Catalog, model_name: str, prepared_after: PreparedLabels,
-                      edited: set[str]) -> SideEffects:
+def edit_side_effects(
+    catalog: Catalog, model_name: str, prepared_after: PreparedLabels, edited: set[str]
+) -> SideEffects:
     """What saving the labels `prepared_after` stands for would do to every other label and category: each
     photo's tags and flags as stored against what a retag with the new labels (calibrated and trained on this
     library) would give. From stored embeddings only; writes nothing."""

@@ -19,7 +19,7 @@ def _pairs_within(order: np.ndarray, keys: np.ndarray, max_run: int) -> np.ndarr
     for start, length in zip(starts[lengths > 1].tolist(), lengths[lengths > 1].tolist()):
         if length > max_run:
             continue
-        rows = order[start:start + length]
+        rows = order[start : start + length]
         if length not in upper:
             upper[length] = np.triu_indices(length, 1)
         i, j = upper[length]
@@ -92,14 +92,14 @@ def lsh_pairs(embeddings: np.ndarray, seed: int = 0) -> tuple[np.ndarray, int]:
     centred = embeddings - embeddings.mean(axis=0, keepdims=True)
     planes = np.random.default_rng(seed).standard_normal((embeddings.shape[1], LSH_BITS * LSH_BANDS))
     planes = planes.astype(np.float32)
-    weights = (1 << np.arange(LSH_BITS, dtype=np.int64))
+    weights = 1 << np.arange(LSH_BITS, dtype=np.int64)
     found, skipped = [], 0
     keys = np.empty((len(embeddings), LSH_BANDS), np.int64)
     packed = np.empty((len(embeddings), LSH_BITS * LSH_BANDS // 64), np.uint64)
     for start in range(0, len(embeddings), _CHUNK):
-        signs = (centred[start:start + _CHUNK].astype(np.float32) @ planes) > 0
-        keys[start:start + _CHUNK] = signs.reshape(-1, LSH_BANDS, LSH_BITS) @ weights
-        packed[start:start + _CHUNK] = np.packbits(signs, axis=1).view(np.uint64)
+        signs = (centred[start : start + _CHUNK].astype(np.float32) @ planes) > 0
+        keys[start : start + _CHUNK] = signs.reshape(-1, LSH_BANDS, LSH_BITS) @ weights
+        packed[start : start + _CHUNK] = np.packbits(signs, axis=1).view(np.uint64)
     for band in range(LSH_BANDS):
         band_keys = keys[:, band]
         order = np.argsort(band_keys, kind="stable")

@@ -9,9 +9,9 @@ becoming one group by small steps. Thresholds were measured on the copy sets (te
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 import numpy as np
 
@@ -79,8 +79,31 @@ class PhotoFacts:
 
 # Formats a camera writes (its original file); a copy in another format (a PNG or WebP re-save, a GIF) was made
 # later from one of them, whatever its file date says.
-CAMERA_FORMATS = frozenset({".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", ".avif", ".dng", ".cr2", ".cr3",
-                            ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2", ".raf", ".pef", ".srw", ".x3f"})
+CAMERA_FORMATS = frozenset(
+    {
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".heic",
+        ".heif",
+        ".hif",
+        ".avif",
+        ".dng",
+        ".cr2",
+        ".cr3",
+        ".nef",
+        ".nrw",
+        ".arw",
+        ".srf",
+        ".sr2",
+        ".orf",
+        ".rw2",
+        ".raf",
+        ".pef",
+        ".srw",
+        ".x3f",
+    }
+)
 
 
 LOSSY_FORMATS = frozenset({".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", ".avif", ".webp"})
@@ -104,12 +127,21 @@ def keeper_order(record: PhotoRecord) -> tuple:
     found = record_date(record)
     facts = camera_facts(record)
     lossy = os.path.splitext(record.relpath)[1].lower() in LOSSY_FORMATS  # a larger file is less compressed only
-    return (-facts, facts > 0 and not in_camera_format(record), -(record.width or 0) * (record.height or 0),
-            found.at if found else "9999", lossy, -record.size, record.mtime_ns, record.path)  # in one format
+    return (
+        -facts,
+        facts > 0 and not in_camera_format(record),
+        -(record.width or 0) * (record.height or 0),
+        found.at if found else "9999",
+        lossy,
+        -record.size,
+        record.mtime_ns,
+        record.path,
+    )  # in one format
 
 
-def find_groups(tier: str, facts: PhotoFacts, checkpoint: Callable[[], None] = lambda: None,
-                progress=None) -> list[DuplicateGroup]:
+def find_groups(
+    tier: str, facts: PhotoFacts, checkpoint: Callable[[], None] = lambda: None, progress=None
+) -> list[DuplicateGroup]:
     """The groups of `tier` (ValueError for an unknown tier), largest first."""
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}")
@@ -236,12 +268,18 @@ def crop_verdict(alignment) -> str | None:
     """The reason a lined-up pair is a copy (the same frame or a light crop of it), None for a look-alike."""
     inside, keeps = max(alignment.cover_a, alignment.cover_b), min(alignment.cover_a, alignment.cover_b)
     correlated = getattr(alignment, "correlation", 0.0) >= CROP_MIN_CORRELATION and alignment.inliers == 0
-    if ((alignment.inliers < CROP_MIN_INLIERS and not correlated) or abs(alignment.rotation) > CROP_MAX_ROTATION
-            or inside < CROP_INSIDE or keeps < CROP_KEEPS or not alignment.residual <= CROP_RESIDUAL):
+    if (
+        (alignment.inliers < CROP_MIN_INLIERS and not correlated)
+        or abs(alignment.rotation) > CROP_MAX_ROTATION
+        or inside < CROP_INSIDE
+        or keeps < CROP_KEEPS
+        or not alignment.residual <= CROP_RESIDUAL
+    ):
         return None
     kind = "aligned copy" if keeps >= CROP_INSIDE else "cropped copy"
-    how = (f"lined up by correlation {alignment.correlation:.2f}" if correlated
-           else f"{alignment.inliers} matching points")
+    how = (
+        f"lined up by correlation {alignment.correlation:.2f}" if correlated else f"{alignment.inliers} matching points"
+    )
     return f"{kind}: {keeps:.0%} overlap, {how}, largest cell difference {alignment.residual:.0f}"
 
 
@@ -314,9 +352,13 @@ def _star_groups(tier: str, records: list[PhotoRecord], edges: dict) -> list[Dup
         matched = sorted((n for n in neighbours[keeper] if n not in taken), key=position.__getitem__)
         if matched:
             taken.update(matched)
-            groups.append(DuplicateGroup(
-                tier, tuple(records[n] for n in (keeper, *matched)),
-                {records[n].id: neighbours[keeper][n][1] for n in matched},
-                {records[n].id: TIERS[neighbours[keeper][n][0]] for n in matched}))
+            groups.append(
+                DuplicateGroup(
+                    tier,
+                    tuple(records[n] for n in (keeper, *matched)),
+                    {records[n].id: neighbours[keeper][n][1] for n in matched},
+                    {records[n].id: TIERS[neighbours[keeper][n][0]] for n in matched},
+                )
+            )
     groups.sort(key=lambda g: (-len(g.photos), keeper_order(g.keep)))
     return groups

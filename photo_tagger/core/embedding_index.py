@@ -14,14 +14,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from photo_tagger.core.index_sync import adopt_vectors
 from photo_tagger.core.matrix_file import MatrixFile
 from photo_tagger.core.ports import Catalog, VectorStore
-from photo_tagger.core.index_sync import adopt_vectors
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class _View:
     def scores(self, query: np.ndarray) -> np.ndarray:
         if not len(self.ids):
             return np.zeros(0, np.float32)
-        return np.asarray(self.matrix[:len(self.ids)] @ np.asarray(query, dtype=np.float32).reshape(-1))
+        return np.asarray(self.matrix[: len(self.ids)] @ np.asarray(query, dtype=np.float32).reshape(-1))
 
     def ranked(self, query: np.ndarray, count: int) -> list[tuple[str, float]]:
         scores = self.scores(query)
@@ -96,8 +96,13 @@ class EmbeddingIndex:
     only, loaded from the catalog by each process).
     """
 
-    def __init__(self, catalog: Catalog, model_name: str,
-                 store: VectorStore | Callable[[], VectorStore] | None = None, folder: Path | None = None):
+    def __init__(
+        self,
+        catalog: Catalog,
+        model_name: str,
+        store: VectorStore | Callable[[], VectorStore] | None = None,
+        folder: Path | None = None,
+    ):
         self.catalog = catalog
         self.model_name = model_name
         self._store = store
@@ -159,12 +164,17 @@ class EmbeddingIndex:
         if saved is not None and self._usable(*saved):
             self._seq, ids, matrix, live = saved
             self._view = _View(matrix, ids, live)
-            log.info("search matrix %s: %d rows opened in %.3f s", self.model_name, len(ids),
-                     time.perf_counter() - started)
+            log.info(
+                "search matrix %s: %d rows opened in %.3f s", self.model_name, len(ids), time.perf_counter() - started
+            )
             return
         self._rebuild()
-        log.info("search matrix %s: %d rows built from the catalog in %.2f s", self.model_name,
-                 len(self._view.ids), time.perf_counter() - started)
+        log.info(
+            "search matrix %s: %d rows built from the catalog in %.2f s",
+            self.model_name,
+            len(self._view.ids),
+            time.perf_counter() - started,
+        )
 
     def _usable(self, seq: int, ids: np.ndarray, matrix: np.ndarray, live: int) -> bool:
         """A saved matrix is this catalog's past (not a newer one's, e.g. after a catalog was restored from a
@@ -229,7 +239,7 @@ class EmbeddingIndex:
             grown = np.zeros((max(used + len(vectors), 2 * len(matrix)), vectors.shape[1]), np.float32)
             grown[:used] = matrix[:used]
             matrix = grown
-        matrix[used:used + len(vectors)] = vectors
+        matrix[used : used + len(vectors)] = vectors
         return matrix
 
 
@@ -239,4 +249,3 @@ def _top(scores: np.ndarray, count: int) -> np.ndarray:
         return np.arange(0)
     top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
     return top[np.argsort(-scores[top], kind="stable")]
-

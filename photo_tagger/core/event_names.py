@@ -11,12 +11,24 @@ from datetime import datetime
 from photo_tagger.core.events import UNDATED, EventError
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-FULL_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-               "November", "December")
+FULL_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def date_range(first: datetime, last: datetime) -> str:
-    """"3 May 2026", "3–7 May 2026", "28 Apr – 2 May 2026", "30 Dec 2025 – 2 Jan 2026"."""
+    """ "3 May 2026", "3–7 May 2026", "28 Apr – 2 May 2026", "30 Dec 2025 – 2 Jan 2026"."""
     if first.date() == last.date():
         return f"{first.day} {FULL_MONTHS[first.month - 1]} {first.year}"
     if (first.year, first.month) == (last.year, last.month):
@@ -26,8 +38,13 @@ def date_range(first: datetime, last: datetime) -> str:
     return f"{first.day} {MONTHS[first.month - 1]} {first.year} \u2013 {last.day} {MONTHS[last.month - 1]} {last.year}"
 
 
-def telling_labels(event_tags: Iterable[Iterable[str]], library_share: Mapping[str, float], size: int,
-                   limit: int = 3, lift: float = 1.5) -> list[str]:
+def telling_labels(
+    event_tags: Iterable[Iterable[str]],
+    library_share: Mapping[str, float],
+    size: int,
+    limit: int = 3,
+    lift: float = 1.5,
+) -> list[str]:
     """The labels that say most about an event: on at least a third of its photos (two at least, unless it has
     one) and over-represented against the library (`lift` times their share of it), most telling first."""
     counts = Counter(label for tags in event_tags for label in set(tags))
@@ -63,7 +80,7 @@ def clean_event_name(name: str) -> str:
 
 
 def parse_event_id(text: str) -> int:
-    """"12" or "#12" -> 12, else an EventError."""
+    """ "12" or "#12" -> 12, else an EventError."""
     value = str(text).strip().lstrip("#")
     if not value.isdigit():
         raise EventError(f"{text!r} is not an event number (photo-tagger events lists them: #12 ...)")
@@ -113,10 +130,19 @@ class Event:
 
     @property
     def label(self) -> str:
-        """"#12" (or "undated"), as the CLI takes it."""
+        """ "#12" (or "undated"), as the CLI takes it."""
         return UNDATED if self.undated else f"#{self.id}"
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "automatic_name": self.auto_name, "renamed": self.renamed,
-                "start": self.start, "end": self.end, "dates": self.dates, "place": self.place,
-                "labels": list(self.labels), "count": self.count}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "automatic_name": self.auto_name,
+            "renamed": self.renamed,
+            "start": self.start,
+            "end": self.end,
+            "dates": self.dates,
+            "place": self.place,
+            "labels": list(self.labels),
+            "count": self.count,
+        }

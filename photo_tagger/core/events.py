@@ -71,8 +71,9 @@ def _joined(times: np.ndarray, joins: np.ndarray) -> np.ndarray:
     return pair
 
 
-def split(times: np.ndarray, lats: np.ndarray, lons: np.ndarray, rules: Rules = Rules(),
-          joins: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def split(
+    times: np.ndarray, lats: np.ndarray, lons: np.ndarray, rules: Rules = Rules(), joins: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Photos sorted by time (NaN lat/lon: no place) -> (cluster starts, group starts): index arrays of where each
     time cluster and each event begins. A cluster ends at a gap longer than rules.gap_s; within a cluster, a jump of
     more than rules.jump_km between consecutive GPS fixes starts a new event at the longest pause between them.
@@ -93,7 +94,7 @@ def split(times: np.ndarray, lats: np.ndarray, lons: np.ndarray, rules: Rules = 
         same = cluster_of[prev] == cluster_of[this]
         far = distance_km(lats[prev], lons[prev], lats[this], lons[this]) > rules.jump_km
         for j, i in zip(prev[same & far], this[same & far]):
-            pauses = np.diff(times[j:i + 1])  # pause before j+1 .. before i
+            pauses = np.diff(times[j : i + 1])  # pause before j+1 .. before i
             pauses[joined[j:i]] = -1  # never split inside a merged span
             if pauses.max() >= 0:
                 breaks[j + 1 + int(np.argmax(pauses))] = True
@@ -115,13 +116,14 @@ class Change:
         self.changed.update(other.changed)
 
 
-def match_ids(groups: list[np.ndarray], old_of: Mapping[str, int], ids: np.ndarray, next_id: int
-              ) -> tuple[list[int], int]:
+def match_ids(
+    groups: list[np.ndarray], old_of: Mapping[str, int], ids: np.ndarray, next_id: int
+) -> tuple[list[int], int]:
     """An id for each new group (slices of `ids`): the old event most of its photos were in keeps its id (each old
     id goes to one group at most: the one holding most of its photos, the earlier on a tie); the rest get new ids."""
     pairs: dict[tuple[int, int], int] = {}
     for g, members in enumerate(groups):
-        for photo in ids[members[0]:members[1]]:
+        for photo in ids[members[0] : members[1]]:
             old = old_of.get(photo)
             if old is not None:
                 pairs[(g, old)] = pairs.get((g, old), 0) + 1
@@ -160,9 +162,14 @@ class Timeline:
 
     # -- building
     @classmethod
-    def build(cls, photos: Iterable[tuple[str, float | None, float | None, float | None]], rules: Rules = Rules(),
-              joins: Iterable[tuple[float, float]] = (), assigned: Mapping[str, int] | None = None,
-              next_id: int = 1) -> Timeline:
+    def build(
+        cls,
+        photos: Iterable[tuple[str, float | None, float | None, float | None]],
+        rules: Rules = Rules(),
+        joins: Iterable[tuple[float, float]] = (),
+        assigned: Mapping[str, int] | None = None,
+        next_id: int = 1,
+    ) -> Timeline:
         """From (id, moment or None, lat, lon) rows; `assigned` (photo id -> event id, as last saved) keeps ids."""
         timeline = cls(rules)
         rows = list(photos)
@@ -177,10 +184,12 @@ class Timeline:
         timeline.joins = np.array(list(joins), dtype=np.float64).reshape(-1, 2)
         assigned = assigned or {}
         timeline.next_id = max([next_id, *assigned.values()]) + 1 if assigned else next_id
-        timeline.cluster_starts, timeline.starts = split(timeline.times, timeline.lats, timeline.lons, rules,
-                                                         timeline.joins)
-        ids_found, timeline.next_id = match_ids(timeline._bounds(0, len(timeline.starts)), assigned, timeline.ids,
-                                                timeline.next_id)
+        timeline.cluster_starts, timeline.starts = split(
+            timeline.times, timeline.lats, timeline.lons, rules, timeline.joins
+        )
+        ids_found, timeline.next_id = match_ids(
+            timeline._bounds(0, len(timeline.starts)), assigned, timeline.ids, timeline.next_id
+        )
         timeline.event_ids = np.array(ids_found, dtype=np.int64)
         return timeline
 
@@ -209,8 +218,9 @@ class Timeline:
         return dict(zip(self.ids.tolist(), np.repeat(self.event_ids, ends - self.starts).tolist()))
 
     # -- changing
-    def apply(self, upserts: Iterable[tuple[str, float | None, float | None, float | None]] = (),
-              deletes: Iterable[str] = ()) -> Change:
+    def apply(
+        self, upserts: Iterable[tuple[str, float | None, float | None, float | None]] = (), deletes: Iterable[str] = ()
+    ) -> Change:
         """New or changed photos (id, moment or None, lat, lon) and deleted ids: only the clusters around them are
         split again. Returns the events removed and the events made or changed, with their photos."""
         upserts = list(upserts)
@@ -221,8 +231,7 @@ class Timeline:
         self.undated |= {r[0] for r in upserts if r[1] is None}
         if not window_times:
             return Change()
-        return self._resplit(min(window_times), max(window_times), leaving,
-                             [r for r in upserts if r[1] is not None])
+        return self._resplit(min(window_times), max(window_times), leaving, [r for r in upserts if r[1] is not None])
 
     def join(self, first_id: int, second_id: int) -> Change:
         """Merge two events, and any between them, into one keeping `first_id`: saved as a span of time that never
@@ -242,10 +251,12 @@ class Timeline:
     def _resplit(self, low: float, high: float, leaving: set[str], arriving: list, keep=None) -> Change:
         # The window: whole clusters touching [low, high], and the neighbour on each side a new photo could bridge.
         cluster_ends = np.append(self.cluster_starts[1:], len(self.ids))
-        c_first = max(int(np.searchsorted(self.times[self.cluster_starts], low, "right")) - 2, 0) \
-            if len(self.cluster_starts) else 0
-        c_last = min(int(np.searchsorted(self.times[self.cluster_starts], high, "right")) + 1,
-                     len(self.cluster_starts))
+        c_first = (
+            max(int(np.searchsorted(self.times[self.cluster_starts], low, "right")) - 2, 0)
+            if len(self.cluster_starts)
+            else 0
+        )
+        c_last = min(int(np.searchsorted(self.times[self.cluster_starts], high, "right")) + 1, len(self.cluster_starts))
         lo = int(self.cluster_starts[c_first]) if len(self.cluster_starts) else 0
         hi = int(cluster_ends[c_last - 1]) if c_last > 0 else 0
         g_first = int(np.searchsorted(self.starts, lo, "left"))
@@ -257,7 +268,7 @@ class Timeline:
                 old_of[photo] = event_id
         match_of = dict(old_of)
         if keep is not None:
-            for photo in self.ids[keep[1]:keep[2]].tolist():
+            for photo in self.ids[keep[1] : keep[2]].tolist():
                 match_of[photo] = keep[0]
         # The window's photos, less those leaving, plus those arriving; sorted by (time, id).
         inside = np.array([p not in leaving for p in self.ids[lo:hi].tolist()], dtype=bool)
@@ -280,11 +291,15 @@ class Timeline:
         self.times = np.concatenate([self.times[:lo], times, self.times[hi:]])
         self.lats = np.concatenate([self.lats[:lo], lats, self.lats[hi:]])
         self.lons = np.concatenate([self.lons[:lo], lons, self.lons[hi:]])
-        self.cluster_starts = np.concatenate([self.cluster_starts[:c_first], clusters + lo,
-                                              self.cluster_starts[c_last:] + shift]).astype(np.int64)
-        self.starts = np.concatenate([self.starts[:g_first], starts + lo, self.starts[g_last:] + shift]).astype(np.int64)
-        self.event_ids = np.concatenate([self.event_ids[:g_first], np.array(new_ids, dtype=np.int64),
-                                         self.event_ids[g_last:]]).astype(np.int64)
+        self.cluster_starts = np.concatenate(
+            [self.cluster_starts[:c_first], clusters + lo, self.cluster_starts[c_last:] + shift]
+        ).astype(np.int64)
+        self.starts = np.concatenate([self.starts[:g_first], starts + lo, self.starts[g_last:] + shift]).astype(
+            np.int64
+        )
+        self.event_ids = np.concatenate(
+            [self.event_ids[:g_first], np.array(new_ids, dtype=np.int64), self.event_ids[g_last:]]
+        ).astype(np.int64)
         change = Change(removed=set(old_ids.tolist()) - set(new_ids))
         old_sizes = Counter(old_of.values())
         for event_id, (start, end) in zip(new_ids, bounds):
@@ -302,9 +317,16 @@ def _places(rows: list) -> tuple[np.ndarray, np.ndarray]:
         lons = np.array([r[3] for r in rows], dtype=np.float64).reshape(-1)  # None -> NaN
     except (TypeError, ValueError):  # something that is no number: row by row
         found = [sound_place(r[2], r[3]) for r in rows]
-        return (np.array([p[0] if p else np.nan for p in found], dtype=np.float64),
-                np.array([p[1] if p else np.nan for p in found], dtype=np.float64))
+        return (
+            np.array([p[0] if p else np.nan for p in found], dtype=np.float64),
+            np.array([p[1] if p else np.nan for p in found], dtype=np.float64),
+        )
     with np.errstate(invalid="ignore"):
-        sound = np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180) & \
-            ~((lats == 0) & (lons == 0))
+        sound = (
+            np.isfinite(lats)
+            & np.isfinite(lons)
+            & (np.abs(lats) <= 90)
+            & (np.abs(lons) <= 180)
+            & ~((lats == 0) & (lons == 0))
+        )
     return np.where(sound, lats, np.nan), np.where(sound, lons, np.nan)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from photo_tagger.core.dates import DateBounds, record_date
 from photo_tagger.core.ports import Catalog
@@ -65,8 +65,15 @@ class Filters:
                     subfolders.append((root, prefix_relpath(folder, root)))
             if not roots and not subfolders:
                 return []
-        return catalog.filter_ids(model_name, roots=roots, subfolders=subfolders, tag=self.tag or None,
-                                  flagged=self.flagged, dates=self.dates, among=among)
+        return catalog.filter_ids(
+            model_name,
+            roots=roots,
+            subfolders=subfolders,
+            tag=self.tag or None,
+            flagged=self.flagged,
+            dates=self.dates,
+            among=among,
+        )
 
     def admits(self, record: PhotoRecord, tags: EffectiveTags) -> bool:
         """The same test on a record in memory with its effective tags and flags (core.tagging.effective)."""
@@ -81,4 +88,4 @@ class Filters:
 
 
 def _day_start(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())

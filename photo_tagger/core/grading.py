@@ -38,15 +38,17 @@ class Grader:
         excluded = calibration.exclusions(self.background, [query.strip()], [np.asarray(query_vector)[None]])[0]
         reference = self.reference
         if self.sample_top is not None:  # the query's own level: the words it competes with, over the library
-            reference = calibration.reference_of(calibration.competitor(*self.sample_top, excluded, GRADE_RANK),
-                                                 len(self.sample_top[0]))
+            reference = calibration.reference_of(
+                calibration.competitor(*self.sample_top, excluded, GRADE_RANK), len(self.sample_top[0])
+            )
         top_vals, top_idx = calibration.background_top(hit_vectors, self.background)
         rival = calibration.competitor(top_vals, top_idx, excluded, GRADE_RANK)
         return calibration.confidence(hit_vectors @ query_vector, rival, reference)
 
 
-def shows_clearly(judge: Grader, sample: np.ndarray, matrix: np.ndarray, term: str, term_vector: np.ndarray,
-                  weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def shows_clearly(
+    judge: Grader, sample: np.ndarray, matrix: np.ndarray, term: str, term_vector: np.ndarray, weight: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """A search's minus term against each row of `matrix` (candidates' embeddings): (whether the photo clearly shows
     it, its cosine with the term in robust spreads above the library's median for that term).
 
@@ -70,12 +72,15 @@ def shows_clearly(judge: Grader, sample: np.ndarray, matrix: np.ndarray, term: s
 def grader(text_encoder, library_sample: np.ndarray) -> Grader:
     bg = calibration.background(text_encoder)
     enough = len(library_sample) >= calibration.MIN_PHOTOS
-    return Grader(bg, calibration.reference(library_sample, bg),
-                  calibration.background_top(np.asarray(library_sample, np.float32), bg) if enough else None)
+    return Grader(
+        bg,
+        calibration.reference(library_sample, bg),
+        calibration.background_top(np.asarray(library_sample, np.float32), bg) if enough else None,
+    )
 
 
 def grade_ids(catalog, text_encoder, model_name: str, query: str, ids: list[str]) -> list[str]:
-    """"strong" / "weak" for each of these photos (search hits) from their stored embeddings; a photo with no
+    """ "strong" / "weak" for each of these photos (search hits) from their stored embeddings; a photo with no
     stored embedding here (another computer's, in a shared library) is "weak"."""
     from photo_tagger.core.training import library_sample
 

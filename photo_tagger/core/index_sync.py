@@ -16,8 +16,8 @@ A photo with no vector anywhere is marked for re-encoding; nothing here encodes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 import numpy as np
 
@@ -52,8 +52,10 @@ class StoreRepair:
     removed: int = 0  # vectors of photos the catalog does not hold (embedded store only)
 
     def summary(self, where: str) -> str:
-        text = (f"the photo index at {where} was missing {self.restored + self.to_reencode} of {self.expected} "
-                f"photos; restored {self.restored} from the catalog (no re-encoding)")
+        text = (
+            f"the photo index at {where} was missing {self.restored + self.to_reencode} of {self.expected} "
+            f"photos; restored {self.restored} from the catalog (no re-encoding)"
+        )
         if self.to_reencode:
             text += f", {self.to_reencode} will be re-encoded by the next index"
         if self.removed:
@@ -61,9 +63,15 @@ class StoreRepair:
         return text
 
 
-def catch_up(catalog: Catalog, store: VectorStore, model_key: str, ids: Sequence[str],
-             progress: Progress | None = None, what: str = "bringing the photo index in step",
-             clear_journal: bool = False) -> CatchUp:
+def catch_up(
+    catalog: Catalog,
+    store: VectorStore,
+    model_key: str,
+    ids: Sequence[str],
+    progress: Progress | None = None,
+    what: str = "bringing the photo index in step",
+    clear_journal: bool = False,
+) -> CatchUp:
     """Make the index's records of `ids` what the catalog says: a photo the catalog holds as embedded by
     `model_key` gets the catalog's vector and metadata; any other id leaves the index.
 
@@ -76,7 +84,7 @@ def catch_up(catalog: Catalog, store: VectorStore, model_key: str, ids: Sequence
         progress.started(len(ids), what)
     lost_records: list[PhotoRecord] = []
     for start in range(0, len(ids), _PAGE):
-        page = ids[start:start + _PAGE]
+        page = ids[start : start + _PAGE]
         records = catalog.get(page)
         keep = {i: r for i, r in records.items() if r.status == "indexed" and r.embedded_model == model_key}
         gone = [i for i in page if i not in keep]
@@ -87,8 +95,11 @@ def catch_up(catalog: Catalog, store: VectorStore, model_key: str, ids: Sequence
         adopted = _adopt(catalog, store, model_key, [i for i in keep if i not in truth])
         written = [i for i in keep if i in truth]
         if written:
-            store.upsert(written, np.stack([truth[i] for i in written]),
-                         index_metadata(catalog, store.shared, [keep[i] for i in written]))
+            store.upsert(
+                written,
+                np.stack([truth[i] for i in written]),
+                index_metadata(catalog, store.shared, [keep[i] for i in written]),
+            )
             done.restored += len(written)
         if adopted:  # the index held the only copy: it stays, its metadata follows the catalog
             store.update_metadata(adopted, index_metadata(catalog, store.shared, [keep[i] for i in adopted]))
@@ -113,8 +124,9 @@ def store_in_step(catalog: Catalog, store: VectorStore, model_key: str) -> bool:
     return have >= expected if store.shared else have == expected
 
 
-def sync_store(catalog: Catalog, store: VectorStore, model_key: str,
-               progress: Progress | None = None) -> StoreRepair | None:
+def sync_store(
+    catalog: Catalog, store: VectorStore, model_key: str, progress: Progress | None = None
+) -> StoreRepair | None:
     """After a loss: restore the index's missing vectors of `model_key` from the catalog and remove its strays
     (a private store only); None when the counts agree."""
     if store_in_step(catalog, store, model_key):
@@ -131,8 +143,9 @@ def adopt_vectors(catalog: Catalog, store: VectorStore, model_key: str, page: in
     """Copy into the catalog the vectors it lacks for `model_key` from the index (libraries from before catalog
     vectors, a restored backup, a collection about to be dropped); no encoding. Returns how many were copied."""
     missing = catalog.ids_without_vector(model_key)
-    return sum(len(_adopt(catalog, store, model_key, missing[start:start + page]))
-               for start in range(0, len(missing), page))
+    return sum(
+        len(_adopt(catalog, store, model_key, missing[start : start + page])) for start in range(0, len(missing), page)
+    )
 
 
 def _adopt(catalog: Catalog, store: VectorStore, model_key: str, ids: list[str]) -> list[str]:
@@ -143,14 +156,22 @@ def _adopt(catalog: Catalog, store: VectorStore, model_key: str, ids: list[str])
     return list(found)
 
 
-def index_metadata(catalog: Catalog, shared: bool, records: Sequence[PhotoRecord],
-                   decisions: dict[str, TagDecision] | None = None,
-                   choices: dict[str, UserChoices] | None = None) -> list[dict]:
+def index_metadata(
+    catalog: Catalog,
+    shared: bool,
+    records: Sequence[PhotoRecord],
+    decisions: dict[str, TagDecision] | None = None,
+    choices: dict[str, UserChoices] | None = None,
+) -> list[dict]:
     """The metadata an index record carries: the file's facts; in a shared store also each photo's effective
     tags (other machines filter on them there), from the catalog unless newer `decisions`/`choices` are given."""
     if not shared:
         return [vector_metadata(r) for r in records]
     ids = [r.id for r in records]
-    tags = photo_tags(catalog, ids, decisions={**catalog.decisions(ids), **(decisions or {})},
-                      choices={**catalog.choices(ids), **(choices or {})})
+    tags = photo_tags(
+        catalog,
+        ids,
+        decisions={**catalog.decisions(ids), **(decisions or {})},
+        choices={**catalog.choices(ids), **(choices or {})},
+    )
     return [vector_metadata(r, tags[r.id]) for r in records]

@@ -5,27 +5,34 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from stat import S_ISREG
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Sequence
+from stat import S_ISREG
 
 import numpy as np
 
-from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.index_sync import catch_up, index_metadata
+from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.journal import journaled
-from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
-from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.library import containing_root, forget_photos
 from photo_tagger.core.photo_analysis import PhotoAnalyzer, analyze_all
+from photo_tagger.core.ports import Catalog, ImageEncoder, KeywordReader, Progress, VectorStore
+from photo_tagger.core.preprocess import DRAFT_OVERSAMPLE, UnreadableImage, load_pixels_and_info, read_bytes
 from photo_tagger.core.raw_files import are_twins, fold_twins, twin_key, with_twins
-from photo_tagger.core.scan import ScanProblems, diff_against_catalog, is_photo_name, is_under, outermost, \
-    prefix_relpath, walk_photos
+from photo_tagger.core.scan import (
+    ScanProblems,
+    diff_against_catalog,
+    is_photo_name,
+    is_under,
+    outermost,
+    prefix_relpath,
+    walk_photos,
+)
 from photo_tagger.core.tag_sources import ImportedKeywords, TagInputs
 from photo_tagger.core.tagging import PreparedLabels, TagDecision, UserChoices, decide
 from photo_tagger.core.types import FileStat, IndexReport, PhotoRecord, SkippedFile
@@ -98,22 +105,36 @@ class _MissingRecords:
 
 
 class _NullProgress:
-    def started(self, total, what): pass
+    def started(self, total, what):
+        pass
 
-    def advanced(self, done, detail=""): pass
+    def advanced(self, done, detail=""):
+        pass
 
-    def finished(self): pass
+    def finished(self):
+        pass
 
 
 class Indexer:
     """Owns the writes for one model's vectors; run it on a single writer thread."""
 
-    def __init__(self, catalog: Catalog, store: VectorStore, encoder: ImageEncoder, model_name: str, *,
-                 batch_size: int = 16, decode_workers: int = 2, prefetch_batches: int = 2,
-                 skip_dirs: Sequence[str] = (), labels: Callable[[], PreparedLabels | None] | None = None,
-                 keywords: KeywordReader | None = None, draft_oversample: float = DRAFT_OVERSAMPLE,
-                 analyzers: Sequence[PhotoAnalyzer] = (),
-                 stages: Sequence[Callable[[Progress, JobControl], object]] = ()):
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: VectorStore,
+        encoder: ImageEncoder,
+        model_name: str,
+        *,
+        batch_size: int = 16,
+        decode_workers: int = 2,
+        prefetch_batches: int = 2,
+        skip_dirs: Sequence[str] = (),
+        labels: Callable[[], PreparedLabels | None] | None = None,
+        keywords: KeywordReader | None = None,
+        draft_oversample: float = DRAFT_OVERSAMPLE,
+        analyzers: Sequence[PhotoAnalyzer] = (),
+        stages: Sequence[Callable[[Progress, JobControl], object]] = (),
+    ):
         self.catalog = catalog
         self.store = store
         self.encoder = encoder
@@ -145,8 +166,14 @@ class Indexer:
         return len(ids)
 
     # -- the job
-    def index(self, roots: Iterable[str], *, scope: Sequence[str] = (), progress: Progress | None = None,
-              control: JobControl | None = None) -> IndexReport:
+    def index(
+        self,
+        roots: Iterable[str],
+        *,
+        scope: Sequence[str] = (),
+        progress: Progress | None = None,
+        control: JobControl | None = None,
+    ) -> IndexReport:
         """Index everything under `roots`, or only the files and folders in `scope` (paths under a root)."""
         progress = progress or _NullProgress()
         control = control or JobControl()
@@ -183,23 +210,32 @@ class Indexer:
         counts = {"new": 0, "updated": 0, "reencoded": 0, "retry": 0}  # retries are not pending work
         for item in work:
             counts[item.kind] += 1
-        return {"new": counts["new"], "changed": counts["updated"], "to re-encode": counts["reencoded"],
-                "gone": len(missing.remaining()), "interrupted": len(self.catalog.pending_journal(self.model_name))}
+        return {
+            "new": counts["new"],
+            "changed": counts["updated"],
+            "to re-encode": counts["reencoded"],
+            "gone": len(missing.remaining()),
+            "interrupted": len(self.catalog.pending_journal(self.model_name)),
+        }
 
     def _plan(self, roots: list[str], scope: Sequence[str], report: IndexReport):
         work: list[_Work] = []
         missing = _MissingRecords()
         all_roots = set(self.catalog.roots()) | set(roots)
         for root in roots:
-            inside = outermost(with_twins(s for s in scope if containing_root(all_roots, s) == root)) \
-                if scope else [root]
+            inside = (
+                outermost(with_twins(s for s in scope if containing_root(all_roots, s) == root)) if scope else [root]
+            )
             if not inside:
                 continue
             # A watched folder inside another belongs to itself only: the outer root skips it.
             skip = self.skip_dirs + tuple(r for r in all_roots if r != root and is_under(r, root))
             problems = ScanProblems()
-            on_disk = [stat for start in inside for stat in self._stat_tree(root, start, skip, problems)] \
-                if os.path.isdir(root) else []
+            on_disk = (
+                [stat for start in inside for stat in self._stat_tree(root, start, skip, problems)]
+                if os.path.isdir(root)
+                else []
+            )
             known = self.catalog.records_under(root, [prefix_relpath(s, root) if s != root else "" for s in inside])
             if not on_disk and known and root in inside and not problems.folders:
                 # An unplugged drive or an empty mount point looks like "every photo deleted": keep the
@@ -228,8 +264,10 @@ class Indexer:
         it could not read) stay as they are, like an unplugged drive's: tags and choices are kept."""
         gone, kept = problems.keep(missing)
         report.skipped += [SkippedFile(path, reason) for path, reason in problems.files.items()]
-        for folder, reason in [*problems.folders.items(),
-                               *((link, "broken symbolic link") for link in problems.links if kept[link])]:
+        for folder, reason in [
+            *problems.folders.items(),
+            *((link, "broken symbolic link") for link in problems.links if kept[link]),
+        ]:
             report.unavailable.append(folder)
             report.skipped.append(SkippedFile(folder, f"{reason}; its {kept[folder]} photos are kept as they were"))
             log.warning("%s: %s; its %d photos are kept as they were", folder, reason, kept[folder])
@@ -253,8 +291,9 @@ class Indexer:
             return []
         return [FileStat(root, os.path.relpath(start, root).replace(os.sep, "/"), st.st_size, st.st_mtime_ns)]
 
-    def _run(self, work: list[_Work], missing: _MissingRecords, report: IndexReport,
-             progress: Progress, control: JobControl) -> None:
+    def _run(
+        self, work: list[_Work], missing: _MissingRecords, report: IndexReport, progress: Progress, control: JobControl
+    ) -> None:
         batch: list[_Outcome] = []
         done = 0
         with ThreadPoolExecutor(self.decode_workers, thread_name_prefix="decode") as pool:
@@ -291,8 +330,12 @@ class Indexer:
         try:
             data = read_bytes(path)
             digest = content_hash(data)
-            if item.record is not None and item.kind != "reencoded" and digest == item.record.content_hash \
-                    and item.record.embedded_model == self.model_name:
+            if (
+                item.record is not None
+                and item.kind != "reencoded"
+                and digest == item.record.content_hash
+                and item.record.embedded_model == self.model_name
+            ):
                 return _Outcome(item, replace(item.record, size=item.stat.size, mtime_ns=item.stat.mtime_ns))
             old = missing.claim(digest, self.model_name) if item.kind == "new" else None
             if old is not None:
@@ -302,10 +345,14 @@ class Indexer:
             if twin is not None:  # read as an update of the twin's photo: same id, new file, new pixels
                 item = _Work(item.stat, twin, "updated")
             analysis: dict[str, object] = {}
-            analyze = (lambda image: analysis.update(analyze_all(self.analyzers, image, digest, path))) \
-                if self.analyzers else None
-            pixels, info = load_pixels_and_info(path, self.encoder.preprocess_spec, data=data,
-                                                oversample=self.draft_oversample, on_image=analyze)
+            analyze = (
+                (lambda image: analysis.update(analyze_all(self.analyzers, image, digest, path)))
+                if self.analyzers
+                else None
+            )
+            pixels, info = load_pixels_and_info(
+                path, self.encoder.preprocess_spec, data=data, oversample=self.draft_oversample, on_image=analyze
+            )
         except UnreadableImage as exc:
             return _Outcome(item, self._skipped_record(item, exc.reason))
         except Exception as exc:  # a bug on one odd file must not stop the batch; it is logged in full
@@ -313,20 +360,35 @@ class Indexer:
             return _Outcome(item, self._skipped_record(item, f"internal error ({type(exc).__name__})"))
         record = PhotoRecord(
             id=item.record.id if item.record else uuid.uuid4().hex,
-            root=item.stat.root, relpath=item.stat.relpath, size=item.stat.size, mtime_ns=item.stat.mtime_ns,
-            content_hash=digest, status="indexed", embedded_model=self.model_name,
-            width=info.width, height=info.height,
+            root=item.stat.root,
+            relpath=item.stat.relpath,
+            size=item.stat.size,
+            mtime_ns=item.stat.mtime_ns,
+            content_hash=digest,
+            status="indexed",
+            embedded_model=self.model_name,
+            width=info.width,
+            height=info.height,
             taken_at=info.taken_at.isoformat() if info.taken_at else None,
-            camera_make=info.camera_make, camera_model=info.camera_model,
-            gps_lat=info.gps_lat, gps_lon=info.gps_lon, indexed_at=time.time(),
+            camera_make=info.camera_make,
+            camera_model=info.camera_model,
+            gps_lat=info.gps_lat,
+            gps_lon=info.gps_lon,
+            indexed_at=time.time(),
         )
         return _Outcome(item, record, pixels, keywords=self._read_keywords(item, data), analysis=analysis)
 
     def _skipped_record(self, item: _Work, reason: str) -> PhotoRecord:
         return PhotoRecord(
-            id=item.record.id if item.record else uuid.uuid4().hex, root=item.stat.root,
-            relpath=item.stat.relpath, size=item.stat.size, mtime_ns=item.stat.mtime_ns, content_hash="",
-            status="skipped", skip_reason=reason, indexed_at=time.time(),
+            id=item.record.id if item.record else uuid.uuid4().hex,
+            root=item.stat.root,
+            relpath=item.stat.relpath,
+            size=item.stat.size,
+            mtime_ns=item.stat.mtime_ns,
+            content_hash="",
+            status="skipped",
+            skip_reason=reason,
+            indexed_at=time.time(),
         )
 
     @staticmethod
@@ -347,8 +409,11 @@ class Indexer:
             return
         encode = [o for o in batch if o.pixels is not None]
         vectors = [o for o in batch if o.record.status == "indexed" and (o.pixels is not None or o.moved_from)]
-        stale = [o.record.id for o in batch if o.record.status == "skipped" and o.work.record is not None
-                 and o.work.record.status == "indexed"]  # a skipped record has no vector to drop
+        stale = [
+            o.record.id
+            for o in batch
+            if o.record.status == "skipped" and o.work.record is not None and o.work.record.status == "indexed"
+        ]  # a skipped record has no vector to drop
         ids = [o.record.id for o in vectors] + stale
         with journaled(self.catalog, ids, self.model_name) as unit:
             decisions: dict[str, TagDecision] = {}
@@ -377,8 +442,9 @@ class Indexer:
 
     def _store_analysis(self, db, outcomes: list[_Outcome]) -> None:
         for analyzer in self.analyzers:
-            results = {o.record.id: (o.record, o.analysis[analyzer.name]) for o in outcomes
-                       if analyzer.name in o.analysis}
+            results = {
+                o.record.id: (o.record, o.analysis[analyzer.name]) for o in outcomes if analyzer.name in o.analysis
+            }
             if results:
                 analyzer.store(self.catalog, db, results)
 
@@ -409,8 +475,11 @@ class Indexer:
     def _imported(self, batch: list[_Outcome]) -> dict[str, UserChoices]:
         """Choices with the imported tags added (the imported-keywords source, core/tag_sources/imported.py: a tag
         the user already added or removed stays as decided); stored as the user's own."""
-        found = {o.record.id: o.keywords for o in batch
-                 if o.keywords and o.record.status == "indexed" and o.moved_from is None}
+        found = {
+            o.record.id: o.keywords
+            for o in batch
+            if o.keywords and o.record.status == "indexed" and o.moved_from is None
+        }
         if not found:
             return {}
         choices = self.catalog.choices(list(found))
@@ -423,8 +492,12 @@ class Indexer:
             imported[photo_id] = replace(choice, added=choice.added | frozenset(contribution.tags))
         return imported
 
-    def _metadata(self, records: list[PhotoRecord], decisions: dict[str, TagDecision] | None = None,
-                  choices: dict[str, UserChoices] | None = None) -> list[dict]:
+    def _metadata(
+        self,
+        records: list[PhotoRecord],
+        decisions: dict[str, TagDecision] | None = None,
+        choices: dict[str, UserChoices] | None = None,
+    ) -> list[dict]:
         """Vector metadata as every index write makes it (core/index_sync.py), with these new decisions and
         choices where given."""
         return index_metadata(self.catalog, self.store.shared, records, decisions, choices)

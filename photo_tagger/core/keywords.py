@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from photo_tagger.core.tagging import EffectiveTags, UserChoices
 
@@ -79,9 +79,11 @@ def with_albums(keywords: KeywordSet, albums: Iterable[str]) -> KeywordSet:
     paths = [(ALBUMS, name) for name in albums]
     if not paths:
         return keywords
-    return KeywordSet(keywords.subject,
-                      tuple(_unique([*keywords.hierarchical, *(_path(p, LR_SEPARATOR) for p in paths)])),
-                      tuple(_unique([*keywords.tags_list, *(_path(p, DIGIKAM_SEPARATOR) for p in paths)])))
+    return KeywordSet(
+        keywords.subject,
+        tuple(_unique([*keywords.hierarchical, *(_path(p, LR_SEPARATOR) for p in paths)])),
+        tuple(_unique([*keywords.tags_list, *(_path(p, DIGIKAM_SEPARATOR) for p in paths)])),
+    )
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -103,8 +105,13 @@ def is_ours(path: str, separator: str) -> bool:
     return bool(parts) and parts[0] == AI
 
 
-def foreign_keywords(subject: Iterable[str] = (), hierarchical: Iterable[str] = (), tags_list: Iterable[str] = (),
-                     iptc: Iterable[str] = (), ours: KeywordSet | None = None) -> list[str]:
+def foreign_keywords(
+    subject: Iterable[str] = (),
+    hierarchical: Iterable[str] = (),
+    tags_list: Iterable[str] = (),
+    iptc: Iterable[str] = (),
+    ours: KeywordSet | None = None,
+) -> list[str]:
     """Keywords of a photo's metadata that become the user's own tags on import, in order, once each.
 
     Hierarchical keywords give their leaf ("Places|Paris" -> "Paris"); the app's own AI/... keywords and
@@ -119,10 +126,10 @@ def foreign_keywords(subject: Iterable[str] = (), hierarchical: Iterable[str] = 
     in_ours = {part for p in paths if p[0] in TOOL_ROOTS for part in p}
     parents = {part for p in theirs for part in p[:-1]}
     if ours is not None:  # flat keywords the app wrote for automatic tags (the user's own are plain paths)
-        in_ours |= set(ours.subject) - {p[0] for p in (_split(h, LR_SEPARATOR) for h in ours.hierarchical)
-                                        if len(p) == 1}
-    flat = [k for k in _unique([*subject, *iptc])
-            if k in their_leaves or (k not in in_ours and k not in parents)]
+        in_ours |= set(ours.subject) - {
+            p[0] for p in (_split(h, LR_SEPARATOR) for h in ours.hierarchical) if len(p) == 1
+        }
+    flat = [k for k in _unique([*subject, *iptc]) if k in their_leaves or (k not in in_ours and k not in parents)]
     return _unique([*(p[-1] for p in theirs), *flat])
 
 
@@ -154,8 +161,9 @@ def merge(existing: SidecarKeywords | None, wanted: KeywordSet, overwrite_ours: 
     fields, ours = [], []
     for index, (now, old, want) in enumerate(zip(present.fields(), recorded.fields(), wanted.fields())):
         separator = (None, LR_SEPARATOR, DIGIKAM_SEPARATOR)[index]
-        foreign = [k for k in now if k not in old
-                   and not (overwrite_ours and separator is not None and is_ours(k, separator))]
+        foreign = [
+            k for k in now if k not in old and not (overwrite_ours and separator is not None and is_ours(k, separator))
+        ]
         mine = [k for k in want if k not in foreign]  # a keyword already there stays someone else's
         # Keywords that stay keep their places; new ones go last.
         kept = [k for k in now if k in foreign or (k in old and k in mine)]

@@ -17,23 +17,78 @@ DEFAULT_TEMPLATES = (
     "a cropped photo of a {}.",
 )
 DEFAULT_LABELS = (
-    "people", "portrait", "group photo", "selfie", "baby", "child", "wedding", "party", "dog", "cat", "bird",
-    "horse", "wildlife", "insect", "food", "drink", "dessert", "beach", "sea", "lake", "river", "mountain",
-    "forest", "desert", "snow", "sky", "sunset", "night", "city", "street", "building", "house", "interior",
-    "garden", "flower", "tree", "car", "bicycle", "boat", "plane", "train", "concert", "sport", "document",
-    "receipt", "screenshot", "text", "art", "painting", "map",
+    "people",
+    "portrait",
+    "group photo",
+    "selfie",
+    "baby",
+    "child",
+    "wedding",
+    "party",
+    "dog",
+    "cat",
+    "bird",
+    "horse",
+    "wildlife",
+    "insect",
+    "food",
+    "drink",
+    "dessert",
+    "beach",
+    "sea",
+    "lake",
+    "river",
+    "mountain",
+    "forest",
+    "desert",
+    "snow",
+    "sky",
+    "sunset",
+    "night",
+    "city",
+    "street",
+    "building",
+    "house",
+    "interior",
+    "garden",
+    "flower",
+    "tree",
+    "car",
+    "bicycle",
+    "boat",
+    "plane",
+    "train",
+    "concert",
+    "sport",
+    "document",
+    "receipt",
+    "screenshot",
+    "text",
+    "art",
+    "painting",
+    "map",
 )
 DEFAULT_MODERATION = {
-    "nudity": (["a photo of a naked person", "an explicit nude photo", "a photo of sexual content"],
-               ["a photo of a clothed person", "a family photo", "a photo of a landscape"]),
-    "violence": (["a photo of violence", "a photo of a bloody injury", "a photo of gore", "a photo of a fight"],
-                 ["a peaceful photo", "a photo of people smiling", "a photo of a landscape"]),
-    "weapons": (["a photo of a gun", "a photo of a weapon", "a photo of a knife attack"],
-                ["a photo of a kitchen", "a photo of a tool", "a photo of a toy"]),
-    "drugs": (["a photo of illegal drugs", "a photo of drug use", "a photo of a syringe with drugs"],
-              ["a photo of medicine", "a photo of food", "a photo of a drink"]),
-    "self-harm": (["a photo of self-harm", "a photo of cuts on an arm"],
-                  ["a photo of a healthy person", "a photo of a bandage", "a photo of a tattoo"]),
+    "nudity": (
+        ["a photo of a naked person", "an explicit nude photo", "a photo of sexual content"],
+        ["a photo of a clothed person", "a family photo", "a photo of a landscape"],
+    ),
+    "violence": (
+        ["a photo of violence", "a photo of a bloody injury", "a photo of gore", "a photo of a fight"],
+        ["a peaceful photo", "a photo of people smiling", "a photo of a landscape"],
+    ),
+    "weapons": (
+        ["a photo of a gun", "a photo of a weapon", "a photo of a knife attack"],
+        ["a photo of a kitchen", "a photo of a tool", "a photo of a toy"],
+    ),
+    "drugs": (
+        ["a photo of illegal drugs", "a photo of drug use", "a photo of a syringe with drugs"],
+        ["a photo of medicine", "a photo of food", "a photo of a drink"],
+    ),
+    "self-harm": (
+        ["a photo of self-harm", "a photo of cuts on an arm"],
+        ["a photo of a healthy person", "a photo of a bandage", "a photo of a tattoo"],
+    ),
 }
 
 
@@ -57,8 +112,9 @@ def checked_name(name, what: str = "label") -> str:
     """`name` without its outer spaces; ConfigError (one line) when it cannot be a name."""
     problem = name_problem(name)
     if problem:
-        raise ConfigError(f"{what} {name!r}: {problem}" if isinstance(name, str) and name.strip()
-                          else f"a {what} {problem}")
+        raise ConfigError(
+            f"{what} {name!r}: {problem}" if isinstance(name, str) and name.strip() else f"a {what} {problem}"
+        )
     return name.strip()
 
 
@@ -126,16 +182,17 @@ class LabelSet:
         for category in self.moderation:
             if category.name == name:
                 return category
-        raise ConfigError(f"no moderation category named {name!r} "
-                          f"(categories: {', '.join(c.name for c in self.moderation)})")
+        raise ConfigError(
+            f"no moderation category named {name!r} (categories: {', '.join(c.name for c in self.moderation)})"
+        )
 
-    def with_label(self, label: Label) -> "LabelSet":
+    def with_label(self, label: Label) -> LabelSet:
         """Add or replace (by name)."""
         others = tuple(each for each in self.labels if each.name != label.name)
         position = next((i for i, each in enumerate(self.labels) if each.name == label.name), len(others))
         return replace(self, labels=others[:position] + (label,) + others[position:])
 
-    def without_label(self, name: str) -> "LabelSet":
+    def without_label(self, name: str) -> LabelSet:
         """The set without label `name`; a name matching an ignored entry (`labels remove ""`) drops that one."""
         dropped = tuple(entry for entry in self.ignored if _same_bad_name(entry[0], name))
         if dropped:
@@ -143,7 +200,7 @@ class LabelSet:
         self.label(name)
         return replace(self, labels=tuple(label for label in self.labels if label.name != name))
 
-    def with_category(self, category: ModerationCategory) -> "LabelSet":
+    def with_category(self, category: ModerationCategory) -> LabelSet:
         others = tuple(c for c in self.moderation if c.name != category.name)
         return replace(self, moderation=others + (category,))
 
@@ -224,29 +281,38 @@ def label_set_from_dict(data: dict, skip_bad_names: bool = False) -> LabelSet:
             raise ConfigError(f"label {name!r} is defined twice")
         seen.add(name)
         threshold = entry.get("threshold")
-        labels.append(Label(
-            name=name,
-            prompts=_strings(entry["prompts"], f"label {name!r}: prompts") if "prompts" in entry else (),
-            threshold=None if threshold is None else _probability(threshold, f"label {name!r}"),
-            enabled=bool(entry.get("enabled", True)),
-            examples_only=bool(entry.get("examples_only", False)),
-        ))
+        labels.append(
+            Label(
+                name=name,
+                prompts=_strings(entry["prompts"], f"label {name!r}: prompts") if "prompts" in entry else (),
+                threshold=None if threshold is None else _probability(threshold, f"label {name!r}"),
+                enabled=bool(entry.get("enabled", True)),
+                examples_only=bool(entry.get("examples_only", False)),
+            )
+        )
     categories = []
     for i, entry in enumerate(_tables(data, "moderation")):
         name = _entry_name(entry, f"moderation #{i + 1}", ignored)
         if name is None:
             continue
-        categories.append(ModerationCategory(
-            name=name,
-            unsafe=_strings(entry.get("unsafe"), f"moderation {name!r}: unsafe"),
-            safe=_strings(entry.get("safe"), f"moderation {name!r}: safe"),
-            threshold=_probability(entry.get("threshold", 0.8), f"moderation {name!r}"),
-            enabled=bool(entry.get("enabled", True)),
-        ))
-    return LabelSet(tuple(labels), tuple(categories), templates,
-                    _probability(settings.get("threshold", DEFAULT_TAG_THRESHOLD), "settings"), max_tags,
-                    _probability(settings.get("best_threshold", DEFAULT_BEST_THRESHOLD), "settings.best_threshold"),
-                    tuple(ignored or ()))
+        categories.append(
+            ModerationCategory(
+                name=name,
+                unsafe=_strings(entry.get("unsafe"), f"moderation {name!r}: unsafe"),
+                safe=_strings(entry.get("safe"), f"moderation {name!r}: safe"),
+                threshold=_probability(entry.get("threshold", 0.8), f"moderation {name!r}"),
+                enabled=bool(entry.get("enabled", True)),
+            )
+        )
+    return LabelSet(
+        tuple(labels),
+        tuple(categories),
+        templates,
+        _probability(settings.get("threshold", DEFAULT_TAG_THRESHOLD), "settings"),
+        max_tags,
+        _probability(settings.get("best_threshold", DEFAULT_BEST_THRESHOLD), "settings.best_threshold"),
+        tuple(ignored or ()),
+    )
 
 
 def label_set_to_dict(labels: LabelSet) -> dict:
@@ -261,9 +327,21 @@ def label_set_to_dict(labels: LabelSet) -> dict:
         return entry
 
     return {
-        "settings": {"threshold": labels.threshold, "best_threshold": labels.best_threshold, "max_tags": labels.max_tags,
-                     "templates": list(labels.templates)},
+        "settings": {
+            "threshold": labels.threshold,
+            "best_threshold": labels.best_threshold,
+            "max_tags": labels.max_tags,
+            "templates": list(labels.templates),
+        },
         "label": [label_entry(label) for label in labels.labels],
-        "moderation": [{"name": c.name, "enabled": c.enabled, "threshold": c.threshold, "unsafe": list(c.unsafe),
-                        "safe": list(c.safe)} for c in labels.moderation],
+        "moderation": [
+            {
+                "name": c.name,
+                "enabled": c.enabled,
+                "threshold": c.threshold,
+                "unsafe": list(c.unsafe),
+                "safe": list(c.safe),
+            }
+            for c in labels.moderation
+        ],
     }

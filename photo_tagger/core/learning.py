@@ -59,8 +59,11 @@ class Examples:
     def enough(self, has_prompt: bool) -> bool:
         if not has_prompt:
             return len(self.positives) >= MIN_POSITIVES
-        return len(self.positives) >= MIN_POSITIVES and len(self.negatives) >= MIN_NEGATIVES \
+        return (
+            len(self.positives) >= MIN_POSITIVES
+            and len(self.negatives) >= MIN_NEGATIVES
             or len(self.positives) + len(self.negatives) >= MIN_POSITIVES + MIN_NEGATIVES
+        )
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,14 @@ class LearnedModel:
     prompt_auc: float | None = None  # how well the prompt ranked the examples (prompt_auc), when it has one
 
 
-def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | None,
-        slope: float = 1.0, prior_agreement: float = 1.0, weak_positives: np.ndarray | None = None) -> LearnedModel:
+def fit(
+    examples: Examples,
+    weak: np.ndarray,
+    prior: tuple[np.ndarray, float] | None,
+    slope: float = 1.0,
+    prior_agreement: float = 1.0,
+    weak_positives: np.ndarray | None = None,
+) -> LearnedModel:
     """Weighted logistic regression, logit = slope * (x . v) + b, with an L2 pull of (v, b) toward the prior
     (zero without one). `slope` is the prompt's own (calibration.SHARPNESS / spread), so the pull is measured
     in cosine units and the prior is as strong for every model. `prior_agreement` (0..1, how much better than
@@ -83,10 +92,15 @@ def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | 
     dim = examples.positives.shape[1] if len(examples.positives) else examples.negatives.shape[1]
     weak_positives = np.zeros((0, dim), np.float32) if weak_positives is None else weak_positives
     x = np.concatenate([examples.positives, examples.negatives, weak, weak_positives]).astype(np.float64) * slope
-    y = np.concatenate([np.ones(len(examples.positives)), np.zeros(len(examples.negatives) + len(weak)),
-                        np.ones(len(weak_positives))])
-    weight = np.concatenate([np.ones(len(examples.positives) + len(examples.negatives)),
-                             np.full(len(weak) + len(weak_positives), WEAK_WEIGHT)])
+    y = np.concatenate(
+        [np.ones(len(examples.positives)), np.zeros(len(examples.negatives) + len(weak)), np.ones(len(weak_positives))]
+    )
+    weight = np.concatenate(
+        [
+            np.ones(len(examples.positives) + len(examples.negatives)),
+            np.full(len(weak) + len(weak_positives), WEAK_WEIGHT),
+        ]
+    )
     x = np.hstack([x, np.ones((len(x), 1))])  # the bias is the last weight
     theta0 = np.zeros(dim + 1) if prior is None else np.append(prior[0] / slope, prior[1])
     # the pull holds the direction; the bias (a threshold) is nearly free to move
@@ -105,7 +119,9 @@ def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | 
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
         grad = x.T @ (weight * (p - y)) + lam * (theta - theta0)
         curvature = np.maximum(weight * p * (1 - p), 1e-9)
-        if gram is not None:  # few examples: (Lam + X^T C X)^-1 g through the n x n system (few examples, many dimensions)
+        if (
+            gram is not None
+        ):  # few examples: (Lam + X^T C X)^-1 g through the n x n system (few examples, many dimensions)
             inner = gram + np.diag(1.0 / curvature)
             step = grad / lam - xl.T @ np.linalg.solve(inner, xl @ grad)
         else:
@@ -120,8 +136,9 @@ def fit(examples: Examples, weak: np.ndarray, prior: tuple[np.ndarray, float] | 
         theta, improvement, value = theta - step, value - candidate, candidate
         if improvement < 1e-6 * max(value, 1.0):
             break
-    return LearnedModel((theta[:-1] * slope).astype(np.float32), float(theta[-1]), len(examples.positives),
-                        len(examples.negatives))
+    return LearnedModel(
+        (theta[:-1] * slope).astype(np.float32), float(theta[-1]), len(examples.positives), len(examples.negatives)
+    )
 
 
 def in_widest_gap(model: LearnedModel, examples: Examples, library: np.ndarray) -> LearnedModel:

@@ -67,8 +67,9 @@ def forget_root(catalog: Catalog, store: VectorStore, model_name: str, root: str
     return Forgotten(photos, len(ids) - photos)
 
 
-def forget_photos(catalog: Catalog, store: VectorStore, model_name: str, ids: list[str],
-                  choices_to: str | None = None) -> None:
+def forget_photos(
+    catalog: Catalog, store: VectorStore, model_name: str, ids: list[str], choices_to: str | None = None
+) -> None:
     """Records and vectors leave the library together (journaled: a crash between the two is re-synced by
     Indexer.recover); the files are not touched. Deleted files, forgotten roots and trashed photos all go here.
     `choices_to`: the photo that takes over what the user said about these (the copy kept of a duplicate group:
@@ -83,4 +84,4 @@ def forget_photos(catalog: Catalog, store: VectorStore, model_name: str, ids: li
             catalog.write(db, deletes=ids)
         store.delete(ids)
         if heir:
-            store.update_metadata(heir, [photo_tags(catalog, heir)[choices_to].as_metadata()])
+            store.update_metadata(heir, [photo_tags(catalog, heir)[heir[0]].as_metadata()])

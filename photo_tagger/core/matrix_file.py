@@ -9,8 +9,8 @@ import logging
 import os
 import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -75,8 +75,10 @@ class MatrixFile:
         paths = self._data_path(self._header["generation"]), self._ids_path(self._header["generation"])
         if paths[0].stat().st_size < rows * dim * 4 or paths[1].stat().st_size < rows * width:
             raise ValueError(f"{paths[0].name} is shorter than its header says")
-        return (np.memmap(paths[1], dtype=f"S{width}", mode="r", shape=(rows,)),
-                np.memmap(paths[0], dtype=np.float32, mode="r", shape=(rows, dim)))
+        return (
+            np.memmap(paths[1], dtype=f"S{width}", mode="r", shape=(rows,)),
+            np.memmap(paths[0], dtype=np.float32, mode="r", shape=(rows, dim)),
+        )
 
     def append(self, ids: Sequence[str], vectors: np.ndarray, seq: int, live: int) -> tuple[np.ndarray, np.ndarray]:
         """Add rows after the saved ones (`live`: photos with a row after it); returns every saved row's id and
@@ -102,8 +104,18 @@ class MatrixFile:
         if encoded is None:
             raise ValueError("a photo id holds a NUL byte")
         _write_at(self._ids_path(generation), 0, encoded.tobytes())
-        self._save_header({"version": VERSION, "key": self.key, "generation": generation, "rows": len(ids),
-                           "live": len(ids), "dim": int(vectors.shape[1]), "id_width": width, "seq": seq})
+        self._save_header(
+            {
+                "version": VERSION,
+                "key": self.key,
+                "generation": generation,
+                "rows": len(ids),
+                "live": len(ids),
+                "dim": int(vectors.shape[1]),
+                "id_width": width,
+                "seq": seq,
+            }
+        )
         for path in self.folder.glob(f"{self.stem}.*.*"):  # earlier generations, leftovers of a crash
             if generation not in path.name and path.suffix in (".f32", ".ids"):
                 try:

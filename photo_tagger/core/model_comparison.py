@@ -3,8 +3,8 @@ and each search's top photos (pure: no model, no store)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -86,18 +86,34 @@ class ModelComparison:
         """For `--json`: photo ids with their paths when `paths` is given."""
         where = (lambda i: {"id": i, "path": paths.get(i)}) if paths is not None else (lambda i: i)
         return {
-            "current_model": self.current_model, "trial_model": self.trial_model, "photos": self.photos,
-            "agreed": self.agreed, "labels": [asdict(label) for label in self.labels],
-            "disagreements": [{"photo": where(d.photo_id), "current": list(d.current), "trial": list(d.trial)}
-                              for d in self.disagreements],
-            "searches": [{"query": s.query, "shared": s.shared, "current": [where(i) for i in s.current],
-                          "trial": [where(i) for i in s.trial]} for s in self.searches],
+            "current_model": self.current_model,
+            "trial_model": self.trial_model,
+            "photos": self.photos,
+            "agreed": self.agreed,
+            "labels": [asdict(label) for label in self.labels],
+            "disagreements": [
+                {"photo": where(d.photo_id), "current": list(d.current), "trial": list(d.trial)}
+                for d in self.disagreements
+            ],
+            "searches": [
+                {
+                    "query": s.query,
+                    "shared": s.shared,
+                    "current": [where(i) for i in s.current],
+                    "trial": [where(i) for i in s.trial],
+                }
+                for s in self.searches
+            ],
             "notes": list(self.notes),
         }
 
 
-def compare_tags(photo_ids: Sequence[str], current: Mapping[str, Sequence[str]], trial: Mapping[str, Sequence[str]],
-                 labels: Sequence[str]) -> tuple[int, tuple[LabelAgreement, ...], tuple[Disagreement, ...]]:
+def compare_tags(
+    photo_ids: Sequence[str],
+    current: Mapping[str, Sequence[str]],
+    trial: Mapping[str, Sequence[str]],
+    labels: Sequence[str],
+) -> tuple[int, tuple[LabelAgreement, ...], tuple[Disagreement, ...]]:
     """(photos with the same tags, per label agreement in `labels` order, the photos tagged differently in
     `photo_ids` order). A photo missing from a side has no tags there."""
     counts = {name: [0, 0, 0] for name in labels}

@@ -7,8 +7,9 @@ import logging
 import re
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from PIL import Image
 
@@ -86,8 +87,9 @@ class TextGate:
         return text_score(image) if self.mode() == "auto" else None
 
     def store(self, catalog, db, results) -> None:
-        catalog.set_text_verdicts(db, [(photo_id, record.content_hash, *gate_verdict(score))
-                                       for photo_id, (record, score) in results.items()])
+        catalog.set_text_verdicts(
+            db, [(photo_id, record.content_hash, *gate_verdict(score)) for photo_id, (record, score) in results.items()]
+        )
 
 
 def texts_waiting(catalog, mode: str) -> int:
@@ -149,8 +151,14 @@ class TextStage:
         except TextEngineUnavailable as exc:
             log.warning("text in photos not read: %s (the photos wait for the next run)", exc)
         finally:
-            log.info("text stage: %d photos read (%d with text), %d copies, %d judged textless, %d failed",
-                     report.read, report.with_text, report.copied, report.judged_unlikely, report.failed)
+            log.info(
+                "text stage: %d photos read (%d with text), %d copies, %d judged textless, %d failed",
+                report.read,
+                report.with_text,
+                report.copied,
+                report.judged_unlikely,
+                report.failed,
+            )
         return report
 
     def _copy_known(self, todo, mode: str, report: TextReport):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -139,9 +140,17 @@ class Catalog(Protocol):
     def ids_without_vector(self, model: str) -> list[str]: ...
 
     # -- filters (the same rules as the store's `where`: core/search.py)
-    def filter_ids(self, model: str, *, roots: Sequence[str] = (), subfolders: Sequence[tuple[str, str]] = (),
-                   tag: str | None = None, flagged: bool | None = None, dates: DateBounds | None = None,
-                   among: Sequence[str] | None = None) -> list[str]: ...
+    def filter_ids(
+        self,
+        model: str,
+        *,
+        roots: Sequence[str] = (),
+        subfolders: Sequence[tuple[str, str]] = (),
+        tag: str | None = None,
+        flagged: bool | None = None,
+        dates: DateBounds | None = None,
+        among: Sequence[str] | None = None,
+    ) -> list[str]: ...
 
     def dated_ids(self, dates: DateBounds) -> set[str]: ...
 

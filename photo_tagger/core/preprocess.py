@@ -9,9 +9,9 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -43,8 +43,24 @@ _ORIENTATION_TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 # Photo formats only: keeps Pillow away from EPS (Ghostscript), fonts and other odd plugins.
-PHOTO_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "TIFF", "BMP", "DIB", "HEIF", "AVIF",
-                 "JPEG2000", "PPM", "TGA", "ICO", "PCX", "QOI")
+PHOTO_FORMATS = (
+    "JPEG",
+    "MPO",
+    "PNG",
+    "GIF",
+    "WEBP",
+    "TIFF",
+    "BMP",
+    "DIB",
+    "HEIF",
+    "AVIF",
+    "JPEG2000",
+    "PPM",
+    "TGA",
+    "ICO",
+    "PCX",
+    "QOI",
+)
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa"}
 # A decode with a size to reach (indexing, reading text) of more pixels than this is box-reduced to that size as
 # soon as it is decoded, and one such decode runs at a time across threads: a 196 MP PNG is 588 MB decoded, and
@@ -245,8 +261,12 @@ def _load(img: Image.Image, path, min_side: int | None) -> tuple[Image.Image, Im
         raise UnreadableImage(path, f"unsupported colour mode {img.mode}") from exc
     if method is not None:
         rgb = rgb.transpose(method)
-        if method in (Image.Transpose.TRANSPOSE, Image.Transpose.TRANSVERSE,
-                      Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270):
+        if method in (
+            Image.Transpose.TRANSPOSE,
+            Image.Transpose.TRANSVERSE,
+            Image.Transpose.ROTATE_90,
+            Image.Transpose.ROTATE_270,
+        ):
             w, h = h, w
     return rgb, _info(exif, w, h, fmt)
 
@@ -412,8 +432,13 @@ def clip_pixels(img: Image.Image, spec: PreprocessSpec) -> np.ndarray:
 
 
 def load_pixels_and_info(
-    path: os.PathLike | str, spec: PreprocessSpec, *, draft: bool = True, data: bytes | None = None,
-    oversample: float = DRAFT_OVERSAMPLE, on_image: Callable[[Image.Image], None] | None = None,
+    path: os.PathLike | str,
+    spec: PreprocessSpec,
+    *,
+    draft: bool = True,
+    data: bytes | None = None,
+    oversample: float = DRAFT_OVERSAMPLE,
+    on_image: Callable[[Image.Image], None] | None = None,
 ) -> tuple[np.ndarray, ImageInfo]:
     """Decode + preprocess in one open (of `data` when given, already read from `path`);
     raises UnreadableImage with a reason for any bad file. `on_image` sees the decoded RGB image (e.g. the

@@ -23,8 +23,9 @@ def obscure(image: Image.Image, size: tuple[int, int] | None = None) -> Image.Im
         return Image.new("RGB", (max(1, width), max(1, height)), VEIL)
     rgb = image.convert("RGB")
     scale = TINY_SIDE / max(rgb.size)
-    tiny = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.BOX,
-                      reducing_gap=2.0)
+    tiny = rgb.resize(
+        (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.BOX, reducing_gap=2.0
+    )
     # Up to SMOOTH_SIDE on the long side, padded by reflection first so the Gaussian does not darken the borders.
     smooth_scale = SMOOTH_SIDE / max(width, height)
     sw, sh = max(2, round(width * smooth_scale)), max(2, round(height * smooth_scale))

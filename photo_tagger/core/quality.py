@@ -38,14 +38,14 @@ def measure(image: Image.Image) -> Quality:
     grey = image.convert("L")
     if max(grey.size) > MEASURE_SIDE:
         scale = MEASURE_SIDE / max(grey.size)
-        grey = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))),
-                           Image.Resampling.BILINEAR)
+        grey = grey.resize(
+            (max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BILINEAR
+        )
     pixels = np.asarray(grey, dtype=np.float32)
     if pixels.shape[0] < 3 or pixels.shape[1] < 3:
         sharpness = 0.0
     else:  # the 4-neighbour Laplacian on the inner pixels
-        laplacian = (pixels[:-2, 1:-1] + pixels[2:, 1:-1] + pixels[1:-1, :-2] + pixels[1:-1, 2:]
-                     - 4 * pixels[1:-1, 1:-1])
+        laplacian = pixels[:-2, 1:-1] + pixels[2:, 1:-1] + pixels[1:-1, :-2] + pixels[1:-1, 2:] - 4 * pixels[1:-1, 1:-1]
         sharpness = float(laplacian.var())
     count = max(1, pixels.size)
     return Quality(sharpness, float((pixels >= HIGHLIGHT).sum()) / count, float((pixels <= SHADOW).sum()) / count)
@@ -130,5 +130,6 @@ class QualityAnalyzer:
         return measure(image)
 
     def store(self, catalog, db, results) -> None:
-        catalog.write_quality(db, [(photo_id, record.content_hash, value)
-                                   for photo_id, (record, value) in results.items()])
+        catalog.write_quality(
+            db, [(photo_id, record.content_hash, value) for photo_id, (record, value) in results.items()]
+        )

@@ -70,7 +70,7 @@ def parse(text: str) -> Query:
 def _parse(text: str) -> Query:
     tidy = " ".join(text.split())
     if not tidy:
-        raise QueryError("the search query is empty: describe what is in the photo, e.g. \"dog on a beach\"")
+        raise QueryError('the search query is empty: describe what is in the photo, e.g. "dog on a beach"')
     plain: list[str] = []
     weighted: list[Term] = []
     negatives: list[Term] = []
@@ -88,17 +88,18 @@ def _parse(text: str) -> Query:
         if i < n and tidy[i] == '"':
             end = tidy.find('"', i + 1)
             if end < 0:
-                raise QueryError(f"unclosed quote in {tidy[i:]!r}: end the quoted text with another \"")
+                raise QueryError(f'unclosed quote in {tidy[i:]!r}: end the quoted text with another "')
             if head not in ("", "-"):
-                raise QueryError(f"{head + tidy[i:end + 1]!r}: quoted text takes no weight or other prefix "
-                                 "(only a minus: -\"text\")")
+                raise QueryError(
+                    f'{head + tidy[i : end + 1]!r}: quoted text takes no weight or other prefix (only a minus: -"text")'
+                )
             if end + 1 < n and tidy[end + 1] != " ":
-                raise QueryError(f"{tidy[start:end + 2]!r}...: put a space after the closing quote")
-            phrase = " ".join(tidy[i + 1:end].split())
+                raise QueryError(f"{tidy[start : end + 2]!r}...: put a space after the closing quote")
+            phrase = " ".join(tidy[i + 1 : end].split())
             if not phrase:
-                raise QueryError("empty quotes: put the text the photo must show between them, e.g. \"total 42.50\"")
+                raise QueryError('empty quotes: put the text the photo must show between them, e.g. "total 42.50"')
             if not _has_token(phrase):
-                raise QueryError(f"\"{phrase}\" has no letter or digit to look for in a photo's text")
+                raise QueryError(f'"{phrase}" has no letter or digit to look for in a photo\'s text')
             (excluded if head == "-" else phrases).append(phrase)
             i = end + 1
             continue
@@ -111,7 +112,7 @@ def _parse(text: str) -> Query:
             plain.append(term.text)
     terms = ([Term(" ".join(plain))] if plain else []) + weighted
     if not terms and not phrases:
-        raise QueryError(f"{tidy!r} only says what to leave out: add what to look for, e.g. \"beach -people\"")
+        raise QueryError(f'{tidy!r} only says what to leave out: add what to look for, e.g. "beach -people"')
     return Query(tidy, tuple(terms), tuple(negatives), tuple(phrases), tuple(excluded))
 
 
@@ -128,8 +129,10 @@ def _word(token: str) -> tuple[bool, Term, bool]:
     match = _WEIGHTED.fullmatch(body)
     if match is None:
         written = body.split(":", 1)[0]
-        raise QueryError(f"{token!r}: the weight {written!r} is not a number; write a number, a colon and a term, "
-                         "e.g. 2:dog (text with a colon goes in quotes)")
+        raise QueryError(
+            f"{token!r}: the weight {written!r} is not a number; write a number, a colon and a term, "
+            "e.g. 2:dog (text with a colon goes in quotes)"
+        )
     weight, term = float(match.group(1)), match.group(2)
     if not term:
         raise QueryError(f"{token!r}: a weight needs a term after the colon, e.g. {match.group(1)}:dog")

@@ -12,9 +12,33 @@ from PIL import Image
 
 # Decoded by the RAW decoder the composition root registers (infra/raw_decode.py, LibRaw), never by Pillow: its TIFF
 # plugin would open a DNG's or NEF's small first image as if it were the photo.
-RAW_EXTENSIONS = frozenset({".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf",
-                            ".rw2", ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".mrw", ".dcr", ".kdc", ".mos",
-                            ".rwl"})
+RAW_EXTENSIONS = frozenset(
+    {
+        ".dng",
+        ".cr2",
+        ".cr3",
+        ".crw",
+        ".nef",
+        ".nrw",
+        ".arw",
+        ".srf",
+        ".sr2",
+        ".raf",
+        ".orf",
+        ".rw2",
+        ".pef",
+        ".srw",
+        ".x3f",
+        ".3fr",
+        ".iiq",
+        ".erf",
+        ".mrw",
+        ".dcr",
+        ".kdc",
+        ".mos",
+        ".rwl",
+    }
+)
 
 
 def is_raw_name(path: os.PathLike | str) -> bool:
@@ -41,6 +65,7 @@ class RawDecoder(Protocol):
 # -- twins: IMG_0001.CR2 next to IMG_0001.JPG is one photo. The camera's JPEG (or HEIC) is the photo the library
 # indexes and shows: it is the camera's own rendition, and decodes faster than any RAW. The RAW is its companion.
 # When either twin goes, the other keeps the photo (the indexer hands the record over: tags, albums, choices).
+
 
 def twin_key(relpath: str) -> tuple[str, str]:
     """(folder, stem) of a relative path, case-insensitive: what twins share."""

@@ -29,14 +29,14 @@ def reference_ids(ids_oldest_first: list[str]) -> list[str]:
     of 16, 16 x 1.1, 16 x 1.1^2... that the library holds. A few photos added (or removed from the newest) leave
     the reference, and so every unchanged photo's tags, exactly as they were; it moves when the library grows by
     about a tenth (benchmarks/judgement_stability.py measures the churn)."""
-    return list(ids_oldest_first[:reference_count(len(ids_oldest_first))])
+    return list(ids_oldest_first[: reference_count(len(ids_oldest_first))])
 
 
 def reference_count(photos: int) -> int:
     if photos <= 16:
         return photos
     steps = int(np.floor(np.log(photos / 16) / np.log(REFERENCE_STEP) + 1e-9))
-    return max(16, min(photos, int(np.ceil(16 * REFERENCE_STEP ** steps - 1e-6))))
+    return max(16, min(photos, int(np.ceil(16 * REFERENCE_STEP**steps - 1e-6))))
 
 
 @dataclass
@@ -48,9 +48,18 @@ class RetagReport:
     learned: list[str] = field(default_factory=list)  # labels and categories decided by a learned model
 
 
-def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_name: str, *, folder: str | None = None,
-          ids: list[str] | None = None, progress: Progress | None = None,
-          control: JobControl | None = None, trained: bool = False) -> RetagReport:
+def retag(
+    catalog: Catalog,
+    store: VectorStore,
+    prepared: PreparedLabels,
+    model_name: str,
+    *,
+    folder: str | None = None,
+    ids: list[str] | None = None,
+    progress: Progress | None = None,
+    control: JobControl | None = None,
+    trained: bool = False,
+) -> RetagReport:
     """Retag every indexed photo (or those under `folder`, or `ids`) from the catalog's embeddings.
 
     `trained`: `prepared` already carries the library calibration and learned models (a dry run's caller).
@@ -60,7 +69,9 @@ def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_
     started = time.monotonic()
     library = [r for r in catalog.records() if r.status == "indexed" and r.embedded_model == model_name]
     wanted = set(ids) if ids is not None else None
-    records = [r for r in library if (wanted is None or r.id in wanted) and (folder is None or is_under(r.path, folder))]
+    records = [
+        r for r in library if (wanted is None or r.id in wanted) and (folder is None or is_under(r.path, folder))
+    ]
     report = RetagReport(photos=len(records))
     everything, read = None, None
     if len(records) == len(library) and hasattr(catalog, "vectors_since"):  # one read instead of one per 500
@@ -76,9 +87,12 @@ def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_
     for start in range(0, len(records), CHUNK):
         if control:
             control.checkpoint()
-        chunk = [r.id for r in records[start:start + CHUNK]]
-        embeddings = {i: everything[i] for i in chunk if i in everything} if everything is not None \
+        chunk = [r.id for r in records[start : start + CHUNK]]
+        embeddings = (
+            {i: everything[i] for i in chunk if i in everything}
+            if everything is not None
             else catalog.vectors(model_name, chunk)
+        )
         if len(embeddings) < len(chunk):  # a library indexed before the catalog kept embeddings
             embeddings.update(store.get_embeddings([i for i in chunk if i not in embeddings]))
         chunk = [i for i in chunk if i in embeddings]  # a vector lost in a crash waits for the next index run
@@ -93,8 +107,9 @@ def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_
     choices = catalog.choices(ids_done)
     differ = [i for i in ids_done if new[i] != old.get(i, TagDecision())]  # the same decision: the same tags
     before = photo_tags(catalog, differ, decisions=old, choices=choices)
-    changed = {i: tags for i, tags in photo_tags(catalog, differ, decisions=new, choices=choices).items()
-               if tags != before[i]}
+    changed = {
+        i: tags for i, tags in photo_tags(catalog, differ, decisions=new, choices=choices).items() if tags != before[i]
+    }
     mirrored = list(changed) if store.shared else []
     with journaled(catalog, mirrored, model_name) as unit:
         store.update_metadata(mirrored, [changed[i].as_metadata() for i in mirrored])
@@ -107,8 +122,9 @@ def retag(catalog: Catalog, store: VectorStore, prepared: PreparedLabels, model_
     return report
 
 
-def trained_on_library(prepared: PreparedLabels, catalog: Catalog, model_name: str,
-                       read: tuple[list[str], np.ndarray] | None = None) -> tuple[PreparedLabels, list[str]]:
+def trained_on_library(
+    prepared: PreparedLabels, catalog: Catalog, model_name: str, read: tuple[list[str], np.ndarray] | None = None
+) -> tuple[PreparedLabels, list[str]]:
     """`prepared` calibrated on the library's reference photos (reference_ids) and taught by the user's choices:
     the one calibration an index run, a retag and a dry run all use, so they agree. `read`: (ids, vectors) of
     the whole library oldest first, when the caller has them."""

@@ -25,8 +25,9 @@ class Candidate:
     tagged: bool  # whether the label tags (the category flags) it now
 
 
-def candidates(catalog: Catalog, model_name: str, prepared: PreparedLabels, kind: str, name: str,
-               limit: int = 500) -> list[Candidate]:
+def candidates(
+    catalog: Catalog, model_name: str, prepared: PreparedLabels, kind: str, name: str, limit: int = 500
+) -> list[Candidate]:
     """Photos `name` would tag (or flag) and its near misses that the user has not decided on yet, the most
     borderline (confidence closest to the threshold) first. `prepared` is trained here on the library and the
     current choices, so every accept or reject already counts."""
@@ -39,8 +40,9 @@ def candidates(catalog: Catalog, model_name: str, prepared: PreparedLabels, kind
         raise PhotoTaggerError(f"no enabled {kind} named {name!r}")
     column = side.names.index(name)
     conf, sources = (label_conf, label_sources) if kind == LABEL else (flag_conf, flag_sources)
-    out = _listed(all_ids, conf[:, column], float(side.thresholds[column]), sources[column],
-                  _decided(catalog, kind, name))
+    out = _listed(
+        all_ids, conf[:, column], float(side.thresholds[column]), sources[column], _decided(catalog, kind, name)
+    )
     return out[:limit]
 
 
@@ -58,8 +60,11 @@ def to_review(catalog: Catalog, model_name: str, prepared: PreparedLabels) -> di
     for kind, name in targets:
         side, conf = (trained.labels, label_conf) if kind == LABEL else (trained.categories, flag_conf)
         column = side.names.index(name)
-        decided = {p for p, label, _ in rows if label == name} if kind == LABEL else \
-            set(not_sensitive) | {p for p, c in flag_choices if c == name}
+        decided = (
+            {p for p, label, _ in rows if label == name}
+            if kind == LABEL
+            else set(not_sensitive) | {p for p, c in flag_choices if c == name}
+        )
         near = conf[:, column] >= float(side.thresholds[column]) - NEAR
         out[(kind, name)] = sum(1 for i, ok in zip(all_ids, near) if ok and i not in decided)
     return out
@@ -79,8 +84,11 @@ def _scored(catalog: Catalog, model_name: str, prepared: PreparedLabels):
 
 
 def _listed(ids: list[str], conf: np.ndarray, threshold: float, source: str, decided: set[str]) -> list[Candidate]:
-    out = [Candidate(i, float(c), source, bool(c >= threshold))
-           for i, c in zip(ids, conf) if c >= threshold - NEAR and i not in decided]
+    out = [
+        Candidate(i, float(c), source, bool(c >= threshold))
+        for i, c in zip(ids, conf)
+        if c >= threshold - NEAR and i not in decided
+    ]
     out.sort(key=lambda c: abs(c.confidence - threshold))
     return out
 
@@ -96,11 +104,14 @@ def decide(catalog: Catalog, store, model_name: str, kind: str, name: str, photo
     """Accept (it is `name`) or reject (it is not), stored at once. A photo deleted since the list was made
     gets one clear line and nothing is written."""
     if not catalog.get([photo_id]):
-        raise PhotoTaggerError(f"that photo is no longer in the library (deleted or moved away since the review "
-                               f"list was made): nothing was recorded for {name!r}")
+        raise PhotoTaggerError(
+            f"that photo is no longer in the library (deleted or moved away since the review "
+            f"list was made): nothing was recorded for {name!r}"
+        )
     if kind == LABEL:
-        return choices.edit_tags(catalog, store, model_name, photo_id, add=[name] if accept else [],
-                                 remove=[] if accept else [name])
+        return choices.edit_tags(
+            catalog, store, model_name, photo_id, add=[name] if accept else [], remove=[] if accept else [name]
+        )
     if accept:
         return choices.confirm_flag(catalog, store, model_name, photo_id, name)
     return choices.reject_flag(catalog, store, model_name, photo_id, name)

@@ -5,18 +5,35 @@ from __future__ import annotations
 import logging
 import os
 import stat as stat_mode
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from photo_tagger.core.raw_files import RAW_EXTENSIONS
 from photo_tagger.core.types import FileStat, PhotoRecord
 
 log = logging.getLogger(__name__)
 
-PHOTO_EXTENSIONS = frozenset({
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif",
-    ".heic", ".heif", ".hif", ".avif",
-}) | RAW_EXTENSIONS
+PHOTO_EXTENSIONS = (
+    frozenset(
+        {
+            ".jpg",
+            ".jpeg",
+            ".jpe",
+            ".jfif",
+            ".png",
+            ".webp",
+            ".tif",
+            ".tiff",
+            ".bmp",
+            ".gif",
+            ".heic",
+            ".heif",
+            ".hif",
+            ".avif",
+        }
+    )
+    | RAW_EXTENSIONS
+)
 
 
 def is_photo_name(name: str) -> bool:
@@ -45,8 +62,9 @@ class ScanProblems:
         return gone, kept
 
 
-def walk_photos(root: str, start: str | None = None, *, skip_dirs: Iterable[str] = (),
-                problems: ScanProblems | None = None) -> Iterator[FileStat]:
+def walk_photos(
+    root: str, start: str | None = None, *, skip_dirs: Iterable[str] = (), problems: ScanProblems | None = None
+) -> Iterator[FileStat]:
     """Photo files under `start` (default: the root), reported relative to `root`.
 
     Hidden files and folders and the app's own folders are skipped. Folder symlinks are followed once:
@@ -98,8 +116,12 @@ def _not_a_file(path: str) -> str:
         return "broken symbolic link (its target is missing)"
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
-    for test, what in ((stat_mode.S_ISFIFO, "a named pipe (FIFO)"), (stat_mode.S_ISSOCK, "a socket"),
-                       (stat_mode.S_ISCHR, "a device"), (stat_mode.S_ISBLK, "a device")):
+    for test, what in (
+        (stat_mode.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat_mode.S_ISSOCK, "a socket"),
+        (stat_mode.S_ISCHR, "a device"),
+        (stat_mode.S_ISBLK, "a device"),
+    ):
         if test(mode):
             return f"not a regular file: {what}"
     return "not a regular file"
@@ -124,7 +146,7 @@ def outermost(paths: Iterable[str]) -> list[str]:
 def prefix_relpath(path: str, root: str) -> str:
     """`path` relative to `root` with '/' separators; path must start with root (scandir paths do),
     which makes a slice enough: os.path.relpath per file was most of a re-scan's time."""
-    relative = path[len(root.rstrip(os.sep)) + 1:]
+    relative = path[len(root.rstrip(os.sep)) + 1 :]
     return relative if os.sep == "/" else relative.replace(os.sep, "/")
 
 

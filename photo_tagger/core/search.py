@@ -14,7 +14,6 @@ from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.core.vector_metadata import foreign_record
 
-
 # A filtered search first checks the best CANDIDATES_PER_HIT rows per wanted hit (at least MIN_CANDIDATES)
 # against its filters: enough pass when the filter admits more than ~2% of the photos.
 CANDIDATES_PER_HIT = 50
@@ -47,8 +46,9 @@ def local_hits(catalog, scored: list[tuple[str, float]]) -> list[SearchHit]:
     return [SearchHit(records[i], score, tags[i].tags, tags[i].flags) for i, score in scored if i in records]
 
 
-def filtered_nearest(catalog: Catalog, index: EmbeddingIndex, embedding: np.ndarray, limit: int,
-                     filters: Filters) -> list[tuple[str, float]]:
+def filtered_nearest(
+    catalog: Catalog, index: EmbeddingIndex, embedding: np.ndarray, limit: int, filters: Filters
+) -> list[tuple[str, float]]:
     """Exact top `limit` among the photos the filters admit.
 
     The best-scoring rows overall are checked against the filters first (one catalog lookup by primary
@@ -85,8 +85,16 @@ def exact(store: VectorStore, index: EmbeddingIndex | None, filters: Filters) ->
     return loaded and len(index) <= EXACT_MAX_ROWS
 
 
-def nearest(store: VectorStore, catalog, embedding: np.ndarray, *, limit: int, filters: Filters,
-            exclude: str | None = None, index: EmbeddingIndex | None = None) -> list[SearchHit]:
+def nearest(
+    store: VectorStore,
+    catalog,
+    embedding: np.ndarray,
+    *,
+    limit: int,
+    filters: Filters,
+    exclude: str | None = None,
+    index: EmbeddingIndex | None = None,
+) -> list[SearchHit]:
     """Most similar photos first: exact scores over the rows the catalog admits where `exact()` says so (a
     filter inside Chroma costs 100-800 ms at 100k photos, its unfiltered HNSW finds about 70% of the true top
     20), else the store's query with its own filters."""
@@ -101,8 +109,16 @@ def nearest(store: VectorStore, catalog, embedding: np.ndarray, *, limit: int, f
     return hits[:limit]
 
 
-def nearest_scores(store: VectorStore, catalog, embedding: np.ndarray, *, limit: int, filters: Filters,
-                   exclude: str | None = None, index: EmbeddingIndex | None = None) -> list[tuple[str, float, dict]]:
+def nearest_scores(
+    store: VectorStore,
+    catalog,
+    embedding: np.ndarray,
+    *,
+    limit: int,
+    filters: Filters,
+    exclude: str | None = None,
+    index: EmbeddingIndex | None = None,
+) -> list[tuple[str, float, dict]]:
     """nearest()'s (id, cosine, store metadata) before any record is read, `exclude` left out."""
     if limit < 1:
         raise SearchError(f"limit must be at least 1, not {limit}")
@@ -124,10 +140,18 @@ def foreign_hit(store: VectorStore, hit_id: str, score: float, meta: dict) -> Se
     return SearchHit(other, score, tuple(meta.get("tags") or ()), tuple(meta.get("flags") or ()))
 
 
-def search_text(query: str, text_encoder: TextEncoder, store: VectorStore, catalog, *, limit: int = 20,
-                filters: Filters = Filters(), index: EmbeddingIndex | None = None) -> list[SearchHit]:
+def search_text(
+    query: str,
+    text_encoder: TextEncoder,
+    store: VectorStore,
+    catalog,
+    *,
+    limit: int = 20,
+    filters: Filters = Filters(),
+    index: EmbeddingIndex | None = None,
+) -> list[SearchHit]:
     query = " ".join(query.split())
     if not query:
-        raise SearchError("the search query is empty: describe what is in the photo, e.g. \"dog on a beach\"")
+        raise SearchError('the search query is empty: describe what is in the photo, e.g. "dog on a beach"')
     embedding = text_encoder.encode_texts([query])[0]
     return nearest(store, catalog, embedding, limit=limit, filters=filters, index=index)

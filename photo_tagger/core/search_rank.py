@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -43,7 +43,6 @@ class Evidence:
     name: bool = False
     quoted: bool = False  # its text holds the query's quoted text (then every hit does: a must-match)
     push: float = 0.0  # how far minus terms push it down, in cosine units of the query
-
 
     @property
     def strong(self) -> bool:
@@ -70,8 +69,13 @@ class Evidence:
         # A tag naming only part of the query is listed as a reason but does not lift the photo: "3:red star"
         # wants red things first, not every star.
         weight = len(self._evidence()) - (bool(self.tags) and not self.all_tags)
-        return (not text_first, not self.strong, -weight,
-                self.text_rank if text_first else 0.0, -(self.score - self.push))
+        return (
+            not text_first,
+            not self.strong,
+            -weight,
+            self.text_rank if text_first else 0.0,
+            -(self.score - self.push),
+        )
 
 
 def is_match(grade: str, reasons) -> bool:
@@ -212,8 +216,9 @@ def minus_by_meaning(sample: np.ndarray) -> bool:
     return len(sample) >= MIN_PHOTOS
 
 
-def left_out(negatives, candidates: Mapping, present: list[str], matrix: np.ndarray, minus: Minus, judge,
-             sample: np.ndarray) -> tuple[set[str], dict[str, float]]:
+def left_out(
+    negatives, candidates: Mapping, present: list[str], matrix: np.ndarray, minus: Minus, judge, sample: np.ndarray
+) -> tuple[set[str], dict[str, float]]:
     """What the minus terms do to the candidates (id -> SearchHit: its tags and path): the ones they leave out,
     and how far (in spreads of the query) each other one is pushed down.
 
@@ -234,13 +239,26 @@ def left_out(negatives, candidates: Mapping, present: list[str], matrix: np.ndar
                     if zi > 0:
                         push[i] = push.get(i, 0.0) + term.weight * float(zi)
         lowered = term.text.lower()
-        out |= {i for i, h in candidates.items() if lowered in (t.lower() for t in h.tags)
-                or name_matches(h.record.path, [term.text])}
+        out |= {
+            i
+            for i, h in candidates.items()
+            if lowered in (t.lower() for t in h.tags) or name_matches(h.record.path, [term.text])
+        }
     return out, push
 
 
-def rank(query, gathered: Gathered, candidates: Mapping, query_vector: np.ndarray, judge, sample: np.ndarray,
-         minus: Minus, limit: int, *, graded: bool) -> Ranked:
+def rank(
+    query,
+    gathered: Gathered,
+    candidates: Mapping,
+    query_vector: np.ndarray,
+    judge,
+    sample: np.ndarray,
+    minus: Minus,
+    limit: int,
+    *,
+    graded: bool,
+) -> Ranked:
     """Grade the candidates (id -> SearchHit), drop what the minus terms and excluded quoted text rule out, and
     order the rest (see the module's docstring). `graded`: a search (grades, kinds of evidence); otherwise "like
     this photo, but..." (ordered and shown by the score less the minus terms' push)."""
@@ -263,10 +281,16 @@ def rank(query, gathered: Gathered, candidates: Mapping, query_vector: np.ndarra
             continue
         tags = gathered.tags_of.get(i, set())
         evidence[i] = Evidence(
-            score=gathered.scores.get(i, hit.score), push=push.get(i, 0.0) * query_spread,
-            meaning_strong=i in strong, text_rank=gathered.text_rank.get(i), text_prefix=i in gathered.prefixed,
-            tags=tuple(sorted(tags)), all_tags=covering and tags >= set(named), name=i in gathered.names,
-            quoted=gathered.quoted)
+            score=gathered.scores.get(i, hit.score),
+            push=push.get(i, 0.0) * query_spread,
+            meaning_strong=i in strong,
+            text_rank=gathered.text_rank.get(i),
+            text_prefix=i in gathered.prefixed,
+            tags=tuple(sorted(tags)),
+            all_tags=covering and tags >= set(named),
+            name=i in gathered.names,
+            quoted=gathered.quoted,
+        )
     ordered = order(evidence)[:limit]
     # "Like this photo, but...": its order is the score less the minus terms' push, and that is the score shown
     # (a photo pushed down showed its higher cosine, out of order). A search shows the cosine: its order is by kinds

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from photo_tagger.core.jobs import Cancelled, JobControl
 from photo_tagger.core.keywords import keywords_for, merge, with_albums
@@ -17,8 +17,10 @@ from photo_tagger.core.types import SkippedFile
 
 log = logging.getLogger(__name__)
 CHUNK = 500
-EDITED_ELSEWHERE = ("keywords the app wrote were changed in another program since the last export, so these "
-                    "sidecars were left as they are (--overwrite-ours replaces the app's keywords anyway)")
+EDITED_ELSEWHERE = (
+    "keywords the app wrote were changed in another program since the last export, so these "
+    "sidecars were left as they are (--overwrite-ours replaces the app's keywords anyway)"
+)
 
 
 @dataclass
@@ -34,19 +36,33 @@ class SidecarReport:
 
     def summary(self) -> str:
         stopped = " (stopped; run again to finish)" if self.cancelled else ""
-        return (f"{self.written} sidecars written, {self.unchanged} unchanged, {len(self.edited_elsewhere)} edited "
-                f"elsewhere and left alone, {len(self.skipped)} skipped ({self.seconds:.1f} s){stopped}")
+        return (
+            f"{self.written} sidecars written, {self.unchanged} unchanged, {len(self.edited_elsewhere)} edited "
+            f"elsewhere and left alone, {len(self.skipped)} skipped ({self.seconds:.1f} s){stopped}"
+        )
 
     def as_dict(self) -> dict:
-        return {"written": self.written, "unchanged": self.unchanged, "edited_elsewhere": list(self.edited_elsewhere),
-                "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-                "cancelled": self.cancelled, "seconds": round(self.seconds, 3)}
+        return {
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "edited_elsewhere": list(self.edited_elsewhere),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
+        }
 
 
-def export_sidecars(catalog: Catalog, sidecars: SidecarStore, *, folder: str | None = None,
-                    ids: Sequence[str] | None = None, overwrite_ours: bool = False, progress: Progress | None = None,
-                    control: JobControl | None = None,
-                    albums: Callable[[list[str]], dict[str, list[str]]] | None = None) -> SidecarReport:
+def export_sidecars(
+    catalog: Catalog,
+    sidecars: SidecarStore,
+    *,
+    folder: str | None = None,
+    ids: Sequence[str] | None = None,
+    overwrite_ours: bool = False,
+    progress: Progress | None = None,
+    control: JobControl | None = None,
+    albums: Callable[[list[str]], dict[str, list[str]]] | None = None,
+) -> SidecarReport:
     """Write the effective tags (as `photo-tagger tags` shows them) of every indexed photo, or those under
     `folder`, or the photos `ids`, into their sidecars, merged with what the sidecars already hold.
 
@@ -56,14 +72,16 @@ def export_sidecars(catalog: Catalog, sidecars: SidecarStore, *, folder: str | N
     started = time.monotonic()
     control = control or JobControl()
     records = catalog.get(ids).values() if ids is not None else catalog.records()
-    records = sorted((r for r in records if r.status == "indexed" and (folder is None or is_under(r.path, folder))),
-                     key=lambda r: (r.root, r.relpath))
+    records = sorted(
+        (r for r in records if r.status == "indexed" and (folder is None or is_under(r.path, folder))),
+        key=lambda r: (r.root, r.relpath),
+    )
     report = SidecarReport()
     if progress:
         progress.started(len(records), "writing sidecars")
     try:
         for start in range(0, len(records), CHUNK):
-            chunk = records[start:start + CHUNK]
+            chunk = records[start : start + CHUNK]
             chunk_ids = [r.id for r in chunk]
             choices = catalog.choices(chunk_ids)
             tags = photo_tags(catalog, chunk_ids, choices=choices)

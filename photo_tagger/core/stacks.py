@@ -37,8 +37,9 @@ class StackFacts:
             position[rows] = np.arange(len(rows))
             mapped = position[self.similar] if len(self.similar) else self.similar.reshape(0, 2)
             similar = mapped[(mapped >= 0).all(axis=1)]
-        return StackFacts([self.ids[r] for r in rows.tolist()], self.seconds[rows], self.cameras[rows],
-                          self.contents[rows], similar)
+        return StackFacts(
+            [self.ids[r] for r in rows.tolist()], self.seconds[rows], self.cameras[rows], self.contents[rows], similar
+        )
 
 
 def with_embeddings(facts: StackFacts, embeddings: np.ndarray, rows: np.ndarray | None = None) -> StackFacts:

@@ -36,10 +36,14 @@ class TagDecision:
     flag_sources: tuple[str, ...] = ()
 
     def source_of_tag(self, name: str) -> str | None:
-        return dict(zip((n for n, _ in self.tags), self.tag_sources)).get(name, PROMPT if name in dict(self.tags) else None)
+        return dict(zip((n for n, _ in self.tags), self.tag_sources)).get(
+            name, PROMPT if name in dict(self.tags) else None
+        )
 
     def source_of_flag(self, name: str) -> str | None:
-        return dict(zip((n for n, _ in self.flags), self.flag_sources)).get(name, PROMPT if name in dict(self.flags) else None)
+        return dict(zip((n for n, _ in self.flags), self.flag_sources)).get(
+            name, PROMPT if name in dict(self.flags) else None
+        )
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,6 @@ def ensemble(text_encoder: TextEncoder, prompts: tuple[str, ...]) -> np.ndarray:
     vectors = text_encoder.encode_texts(list(prompts))
     mean = vectors.mean(axis=0)
     return (mean / np.linalg.norm(mean)).astype(np.float32)
-
 
 
 @dataclass
@@ -120,7 +123,7 @@ class _Scorer:
             return None
         return scores - (embeddings @ self.safe[row].T).max(axis=1) - calibration.SAFE_MARGIN
 
-    def calibrated(self, library: np.ndarray, bg: Background) -> "_Scorer":
+    def calibrated(self, library: np.ndarray, bg: Background) -> _Scorer:
         """Each row's level from its own background rivals over the library: a library full of dogs does not
         make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
         category's safe prompts are left out of its level: they describe most of a library by design."""
@@ -132,14 +135,23 @@ class _Scorer:
         kind_references: list[Reference | None] | None = None
         if self.kinds is not None and (self.stands_alone or calibration.CONTRAST_DECIDES):
             tops = calibration.kind_top(library, bg, self.kind_names(), self.kind_matrix, self.excluded)
-            kind_references = [calibration.reference_of(self.kind_rival(row, tops), len(library))
-                               if self.kinds[row] is not None else None for row in rows]
-        return replace(self, kind_references=kind_references, references=[calibration.reference_of(self.rival(row, library, top, False), len(library))
-                                         for row in rows],
-                       own=[calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None
-                            for row in rows] if self.stands_alone or self.safe else None,
-                       own_references=[calibration.reference_of(self.own_rival(row, top), len(library))
-                                       for row in rows] if self.stands_alone else None)
+            kind_references = [
+                calibration.reference_of(self.kind_rival(row, tops), len(library))
+                if self.kinds[row] is not None
+                else None
+                for row in rows
+            ]
+        return replace(
+            self,
+            kind_references=kind_references,
+            references=[calibration.reference_of(self.rival(row, library, top, False), len(library)) for row in rows],
+            own=[calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None for row in rows]
+            if self.stands_alone or self.safe
+            else None,
+            own_references=[calibration.reference_of(self.own_rival(row, top), len(library)) for row in rows]
+            if self.stands_alone
+            else None,
+        )
 
     def kind_names(self) -> set[str]:
         return {k for kinds in self.kinds or () if kinds is not None for k in (*kinds, calibration.GENERIC)}
@@ -163,8 +175,9 @@ class _Scorer:
                     out[:, row] = sims[:, cols].max(axis=1)
         return out
 
-    def confidences(self, embeddings: np.ndarray, bg: Background, ref: Reference,
-                    use_learned: bool = True, top=None) -> tuple[np.ndarray, list[str]]:
+    def confidences(
+        self, embeddings: np.ndarray, bg: Background, ref: Reference, use_learned: bool = True, top=None
+    ) -> tuple[np.ndarray, list[str]]:
         """(N, L) confidences and each row's source. `top`: calibration.background_top of these embeddings,
         when the caller has it already."""
         n = len(embeddings)
@@ -174,45 +187,86 @@ class _Scorer:
             return conf, sources
         scores = self.prompt_scores(embeddings)
         top_vals, top_idx = top if top is not None else calibration.background_top(embeddings, bg)
-        kind_tops = calibration.kind_top(embeddings, bg, self.kind_names(), self.kind_matrix, self.excluded) \
-            if self.kind_references is not None and calibration.USE_KIND else None
+        kind_tops = (
+            calibration.kind_top(embeddings, bg, self.kind_names(), self.kind_matrix, self.excluded)
+            if self.kind_references is not None and calibration.USE_KIND
+            else None
+        )
         for row, name in enumerate(self.names):
             model = self.learned.get(name) if use_learned else None
             if model is not None:
                 conf[:, row] = 1.0 / (1.0 + np.exp(-np.clip(embeddings @ model.weights + model.bias, -30, 30)))
                 sources[row] = LEARNED
-            elif self.has_prompt[row] and calibration.CONTRAST_DECIDES and (contrast := self.contrast(
-                    row, embeddings, scores[:, row])) is not None:
+            elif (
+                self.has_prompt[row]
+                and calibration.CONTRAST_DECIDES
+                and (contrast := self.contrast(row, embeddings, scores[:, row])) is not None
+            ):
                 # two ways in, for a category the model knows (`distinct`): the everyday-word rule below, or its
                 # own contrast when the photo also stands out from the category's kind (rivals in its own form)
-                conf[:, row] = calibration.confidence(scores[:, row], self.rival(row, embeddings, (top_vals, top_idx)),
-                                                      self.row_reference(row, ref), self.level_k, contrast=contrast)
+                conf[:, row] = calibration.confidence(
+                    scores[:, row],
+                    self.rival(row, embeddings, (top_vals, top_idx)),
+                    self.row_reference(row, ref),
+                    self.level_k,
+                    contrast=contrast,
+                )
                 kind_ref = self.kind_references[row] if self.kind_references is not None else None
                 if kind_tops is not None and kind_ref is not None:
-                    conf[:, row] = np.maximum(conf[:, row], np.minimum(calibration.contrasted(
-                        scores[:, row], contrast, self.own[row] if self.own is not None else None,
-                        self.row_reference(row, ref).spread), calibration.in_kind(
-                        scores[:, row], self.kind_rival(row, kind_tops), kind_ref, calibration.CATEGORY_KIND_MARGIN)))
+                    conf[:, row] = np.maximum(
+                        conf[:, row],
+                        np.minimum(
+                            calibration.contrasted(
+                                scores[:, row],
+                                contrast,
+                                self.own[row] if self.own is not None else None,
+                                self.row_reference(row, ref).spread,
+                            ),
+                            calibration.in_kind(
+                                scores[:, row],
+                                self.kind_rival(row, kind_tops),
+                                kind_ref,
+                                calibration.CATEGORY_KIND_MARGIN,
+                            ),
+                        ),
+                    )
                 if not calibration.distinct(self.excluded[row]):
                     conf[:, row] = 0.0
             elif self.has_prompt[row]:
                 rival = self.rival(row, embeddings, (top_vals, top_idx))
-                conf[:, row] = calibration.confidence(scores[:, row], rival, self.row_reference(row, ref),
-                                                      self.level_k,
-                                                      contrast=self.contrast(row, embeddings, scores[:, row]))
+                conf[:, row] = calibration.confidence(
+                    scores[:, row],
+                    rival,
+                    self.row_reference(row, ref),
+                    self.level_k,
+                    contrast=self.contrast(row, embeddings, scores[:, row]),
+                )
                 own = self.own[row] if self.own is not None else None  # None: a row without a prompt
                 if self.stands_alone and own is not None and self.own_references is not None and calibration.USE_OWN:
-                    conf[:, row] = np.maximum(conf[:, row], calibration.standing_out(
-                        scores[:, row], own, self.own_rival(row, (top_vals, top_idx)),
-                        self.own_references[row], self.row_reference(row, ref).spread))
+                    conf[:, row] = np.maximum(
+                        conf[:, row],
+                        calibration.standing_out(
+                            scores[:, row],
+                            own,
+                            self.own_rival(row, (top_vals, top_idx)),
+                            self.own_references[row],
+                            self.row_reference(row, ref).spread,
+                        ),
+                    )
                 kind_ref = self.kind_references[row] if self.kind_references is not None else None
-                if self.stands_alone and kind_tops is not None and kind_ref is not None \
-                        and calibration.distinct(self.excluded[row]):
-                    conf[:, row] = np.maximum(conf[:, row], calibration.in_kind(
-                        scores[:, row], self.kind_rival(row, kind_tops), kind_ref))
+                if (
+                    self.stands_alone
+                    and kind_tops is not None
+                    and kind_ref is not None
+                    and calibration.distinct(self.excluded[row])
+                ):
+                    conf[:, row] = np.maximum(
+                        conf[:, row], calibration.in_kind(scores[:, row], self.kind_rival(row, kind_tops), kind_ref)
+                    )
                 if self.sigmoid is not None:
-                    conf[:, row] = np.maximum(conf[:, row], calibration.model_probability(scores[:, row],
-                                                                                          *self.sigmoid))
+                    conf[:, row] = np.maximum(
+                        conf[:, row], calibration.model_probability(scores[:, row], *self.sigmoid)
+                    )
         return conf, sources
 
     def prior(self, row: int, ref: Reference) -> tuple[np.ndarray, float] | None:
@@ -243,21 +297,35 @@ class PreparedLabels:
 def _scorer(names, thresholds, vectors, text_encoder, bg, level_k, safe_lists=None) -> _Scorer:
     dim = text_encoder.embedding_dim
     groups = np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)
-    owner = np.concatenate([np.full(len(v), i) for i, v in enumerate(vectors)]).astype(int) if vectors \
-        else np.zeros(0, int)
+    owner = (
+        np.concatenate([np.full(len(v), i) for i, v in enumerate(vectors)]).astype(int) if vectors else np.zeros(0, int)
+    )
     priors = np.zeros((len(names), dim), np.float32)
     for i, v in enumerate(vectors):
         if len(v):
             mean = v.mean(axis=0)
             priors[i] = mean / max(np.linalg.norm(mean), 1e-9)
     safe = [text_encoder.encode_texts(list(s)) for s in safe_lists] if safe_lists else []
-    return _Scorer(list(names), np.asarray(thresholds, np.float32), groups.astype(np.float32), owner,
-                   np.array([len(v) > 0 for v in vectors], bool), calibration.exclusions(bg, list(names), vectors),
-                   priors, level_k, safe)
+    return _Scorer(
+        list(names),
+        np.asarray(thresholds, np.float32),
+        groups.astype(np.float32),
+        owner,
+        np.array([len(v) > 0 for v in vectors], bool),
+        calibration.exclusions(bg, list(names), vectors),
+        priors,
+        level_k,
+        safe,
+    )
 
 
-def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | None = None,
-            bg: Background | None = None, sigmoid: tuple[float, float] | None = None) -> PreparedLabels:
+def prepare(
+    labels: LabelSet,
+    text_encoder: TextEncoder,
+    logit_scale: float | None = None,
+    bg: Background | None = None,
+    sigmoid: tuple[float, float] | None = None,
+) -> PreparedLabels:
     """Embed every enabled label's prompts (templates filled with the name when it has none; a label defined by
     examples alone has no prompt) and every enabled category's unsafe and safe prompts. `logit_scale` is
     accepted for callers of the old softmax rule and unused. `sigmoid`: a SigLIP model's (scale, bias)
@@ -265,24 +333,40 @@ def prepare(labels: LabelSet, text_encoder: TextEncoder, logit_scale: float | No
     bg = bg or calibration.background(text_encoder)
     enabled = labels.enabled_labels
     vectors = [_label_vectors(labels, label, text_encoder) for label in enabled]
-    label_side = _scorer([label.name for label in enabled], [labels.threshold_for(label) for label in enabled],
-                         vectors, text_encoder, bg, calibration.LEVEL_K)
-    label_side.kinds = [None if label.prompts or not len(v) else calibration.kinds_of(bg, label.name, v)
-                        for label, v in zip(enabled, vectors)]
+    label_side = _scorer(
+        [label.name for label in enabled],
+        [labels.threshold_for(label) for label in enabled],
+        vectors,
+        text_encoder,
+        bg,
+        calibration.LEVEL_K,
+    )
+    label_side.kinds = [
+        None if label.prompts or not len(v) else calibration.kinds_of(bg, label.name, v)
+        for label, v in zip(enabled, vectors)
+    ]
     if calibration.USE_KIND and any(not label.prompts for label in enabled):
         label_side.kind_matrix = calibration.templated(bg, text_encoder, labels.templates)
     label_side.sigmoid = sigmoid
     label_side.rank, label_side.stands_alone = calibration.TAG_RANK, True
     cats = [c for c in labels.moderation if c.enabled]
     unsafe = [text_encoder.encode_texts(list(c.unsafe)) for c in cats]
-    category_side = _scorer([c.name for c in cats], [c.threshold for c in cats], unsafe, text_encoder, bg,
-                            calibration.FLAG_LEVEL_K, [c.safe for c in cats])
+    category_side = _scorer(
+        [c.name for c in cats],
+        [c.threshold for c in cats],
+        unsafe,
+        text_encoder,
+        bg,
+        calibration.FLAG_LEVEL_K,
+        [c.safe for c in cats],
+    )
     named = [calibration.named_words(bg, c.unsafe) for c in cats]  # what each category's prompts show
     category_side.excluded |= calibration.exclusions(bg, named, [np.zeros((0, 1))] * len(cats))
     category_side.kinds = [calibration.kinds_of(bg, n, v) for n, v in zip(named, unsafe)]
     if calibration.CONTRAST_DECIDES and cats:  # their kind rivals written as the categories' prompts are
-        category_side.kind_matrix = calibration.templated(bg, text_encoder,
-                                                          calibration.form_of(tuple(p for c in cats for p in c.unsafe)))
+        category_side.kind_matrix = calibration.templated(
+            bg, text_encoder, calibration.form_of(tuple(p for c in cats for p in c.unsafe))
+        )
     return PreparedLabels(label_side, category_side, labels.max_tags, bg)
 
 
@@ -299,9 +383,12 @@ def _label_vectors(labels: LabelSet, label, text_encoder: TextEncoder) -> np.nda
 def calibrated(prepared: PreparedLabels, library: np.ndarray) -> PreparedLabels:
     """The same labels measured against this library's background level (from its stored embeddings)."""
     library = np.asarray(library, np.float32)
-    return replace(prepared, reference=calibration.reference(library, prepared.background),
-                   labels=prepared.labels.calibrated(library, prepared.background),
-                   categories=prepared.categories.calibrated(library, prepared.background))
+    return replace(
+        prepared,
+        reference=calibration.reference(library, prepared.background),
+        labels=prepared.labels.calibrated(library, prepared.background),
+        categories=prepared.categories.calibrated(library, prepared.background),
+    )
 
 
 def scores(embeddings: np.ndarray, prepared: PreparedLabels, use_learned: bool = True):
@@ -310,10 +397,12 @@ def scores(embeddings: np.ndarray, prepared: PreparedLabels, use_learned: bool =
     if not prepared.reference.photos and len(embeddings) >= calibration.MIN_PHOTOS:
         prepared = calibrated(prepared, embeddings)
     top = calibration.background_top(embeddings, prepared.background) if len(embeddings) else None
-    labels, label_sources = prepared.labels.confidences(embeddings, prepared.background, prepared.reference,
-                                                        use_learned, top)
-    flags, flag_sources = prepared.categories.confidences(embeddings, prepared.background, prepared.reference,
-                                                          use_learned, top)
+    labels, label_sources = prepared.labels.confidences(
+        embeddings, prepared.background, prepared.reference, use_learned, top
+    )
+    flags, flag_sources = prepared.categories.confidences(
+        embeddings, prepared.background, prepared.reference, use_learned, top
+    )
     return labels, label_sources, flags, flag_sources
 
 
@@ -326,8 +415,9 @@ def decide(embeddings: np.ndarray, prepared: PreparedLabels) -> list[TagDecision
     return [TagDecision(t[0], f[0], t[1], f[1]) for t, f in zip(tags, flags)]
 
 
-def _passing(conf: np.ndarray, thresholds: np.ndarray, names: list[str], sources: list[str],
-             limit: int | None) -> list[tuple[tuple, tuple]]:
+def _passing(
+    conf: np.ndarray, thresholds: np.ndarray, names: list[str], sources: list[str], limit: int | None
+) -> list[tuple[tuple, tuple]]:
     """Per photo: ((name, confidence) best first, sources), only the pairs that pass (one pass over the hits)."""
     out: list[tuple[tuple, tuple]] = [((), ())] * len(conf)
     rows, cols = np.nonzero(conf >= thresholds)
@@ -340,6 +430,8 @@ def _passing(conf: np.ndarray, thresholds: np.ndarray, names: list[str], sources
     for start, end in zip(starts, np.r_[starts[1:], len(rows)]):
         end = end if limit is None else min(end, start + limit)
         picked = cols[start:end].tolist()
-        out[rows[start]] = (tuple(zip((names[c] for c in picked), values[start:end].tolist())),
-                            tuple(sources[c] for c in picked))
+        out[rows[start]] = (
+            tuple(zip((names[c] for c in picked), values[start:end].tolist())),
+            tuple(sources[c] for c in picked),
+        )
     return out

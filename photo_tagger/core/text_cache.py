@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -20,8 +20,15 @@ from photo_tagger.core.ports import TextEncoder
 class CachedTextEncoder:
     """A TextEncoder that encodes each (model, text) once: typing the same query again costs no inference."""
 
-    def __init__(self, encoder: TextEncoder, model_key: str, cache_file: Path, *, memory_items: int = 512,
-                 model_name: str | None = None):
+    def __init__(
+        self,
+        encoder: TextEncoder,
+        model_key: str,
+        cache_file: Path,
+        *,
+        memory_items: int = 512,
+        model_name: str | None = None,
+    ):
         """model_key identifies the model's content; with model_name, cached vectors of any other content
         installed under that name (older keys "name@...", or the bare name of caches before keys) are deleted."""
         self.encoder = encoder
@@ -34,13 +41,16 @@ class CachedTextEncoder:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(cache_file, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS text_embeddings (model TEXT, text TEXT, vector BLOB, "
-                         "PRIMARY KEY (model, text))")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS text_embeddings (model TEXT, text TEXT, vector BLOB, PRIMARY KEY (model, text))"
+        )
         if model_name is not None:
             prefix = f"{model_name}@"
             with self._db:
-                self._db.execute("DELETE FROM text_embeddings WHERE model != ? AND (model = ? OR "
-                                 "substr(model, 1, ?) = ?)", (model_key, model_name, len(prefix), prefix))
+                self._db.execute(
+                    "DELETE FROM text_embeddings WHERE model != ? AND (model = ? OR substr(model, 1, ?) = ?)",
+                    (model_key, model_name, len(prefix), prefix),
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -69,10 +79,11 @@ class CachedTextEncoder:
                     found[text] = self._memory[text]
             rest = [t for t in set(texts) if t not in found]
             for start in range(0, len(rest), 500):
-                chunk = rest[start:start + 500]
+                chunk = rest[start : start + 500]
                 rows = self._db.execute(
                     f"SELECT text, vector FROM text_embeddings WHERE model = ? AND text IN ({','.join('?' * len(chunk))})",
-                    [self.model_name, *chunk]).fetchall()
+                    [self.model_name, *chunk],
+                ).fetchall()
                 for text, blob in rows:
                     found[text] = np.frombuffer(blob, dtype=np.float32)
                     self._remember(text, found[text])
@@ -81,9 +92,10 @@ class CachedTextEncoder:
     def _store(self, vectors: dict[str, np.ndarray]) -> None:
         with self._lock:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO text_embeddings VALUES (?, ?, ?)",
-                                     [(self.model_name, t, np.asarray(v, np.float32).tobytes())
-                                      for t, v in vectors.items()])
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO text_embeddings VALUES (?, ?, ?)",
+                    [(self.model_name, t, np.asarray(v, np.float32).tobytes()) for t, v in vectors.items()],
+                )
             for text, vector in vectors.items():
                 self._remember(text, vector)
 

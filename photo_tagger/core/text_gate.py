@@ -39,8 +39,8 @@ def _lines(g: np.ndarray) -> float:
     h, w = (g.shape[0] - 2) // CELL * CELL, (g.shape[1] - 2) // CELL * CELL
     if h < CELL or w < CELL:
         return 0.0
-    dx = g[1:h + 1, 2:w + 2] - g[1:h + 1, :w]  # central differences over the same h x w pixels
-    dy = g[2:h + 2, 1:w + 1] - g[:h, 1:w + 1]
+    dx = g[1 : h + 1, 2 : w + 2] - g[1 : h + 1, :w]  # central differences over the same h x w pixels
+    dy = g[2 : h + 2, 1 : w + 1] - g[:h, 1 : w + 1]
     cells = (h // CELL, CELL, w // CELL, CELL)
     flat = ((np.abs(dx) < FLAT) & (np.abs(dy) < FLAT)).reshape(cells).mean(axis=(1, 3))
     # A stroke is a rise and a fall of ink within a cell: along rows for upright strokes, along columns for bars
@@ -62,4 +62,3 @@ def _longest_run(cells: np.ndarray) -> int:
     edges = np.diff(padded, axis=1)
     starts, ends = np.nonzero(edges == 1), np.nonzero(edges == -1)
     return int((ends[1] - starts[1]).max())
-

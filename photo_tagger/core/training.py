@@ -36,8 +36,13 @@ def examples_by_label(catalog: Catalog) -> tuple[dict[str, tuple[set, set]], set
     return by_label, set(not_sensitive)
 
 
-def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[str],
-          library: tuple[list[str], np.ndarray] | None = None) -> tuple[PreparedLabels, list[str]]:
+def train(
+    prepared: PreparedLabels,
+    catalog,
+    model_name: str,
+    library_ids: list[str],
+    library: tuple[list[str], np.ndarray] | None = None,
+) -> tuple[PreparedLabels, list[str]]:
     """Calibrate on the library and fit every label and category that has enough examples. Returns the trained
     labels and one line for each label that cannot decide anything (no prompt and too few examples).
     `library`: (ids, embeddings) already read by the caller, so nothing is read twice."""
@@ -51,10 +56,10 @@ def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[
     trained = calibrated(prepared, sample) if len(sample) else prepared
     by_label, not_sensitive = examples_by_label(catalog)
     confirmed: dict[str, set] = {}
-    for photo_id, category in (catalog.confirmed_flags() if hasattr(catalog, "confirmed_flags") else ()):
+    for photo_id, category in catalog.confirmed_flags() if hasattr(catalog, "confirmed_flags") else ():
         confirmed.setdefault(category, set()).add(photo_id)
     rejected: dict[str, set] = {}  # review's rejects name their category: near misses teach it too
-    for photo_id, category in (catalog.rejected_flags() if hasattr(catalog, "rejected_flags") else ()):
+    for photo_id, category in catalog.rejected_flags() if hasattr(catalog, "rejected_flags") else ():
         rejected.setdefault(category, set()).add(photo_id)
     wanted = set().union(*(a | r for a, r in by_label.values()), *confirmed.values(), *rejected.values())
     wanted |= not_sensitive
@@ -64,13 +69,29 @@ def train(prepared: PreparedLabels, catalog, model_name: str, library_ids: list[
     else:
         vectors = catalog.vectors(model_name, wanted) if wanted else {}
     notes: list[str] = []
-    labels = _fit_side(trained.labels, trained, {n: by_label.get(n, (set(), set())) for n in trained.labels.names},
-                       vectors, sample, notes)
+    labels = _fit_side(
+        trained.labels,
+        trained,
+        {n: by_label.get(n, (set(), set())) for n in trained.labels.names},
+        vectors,
+        sample,
+        notes,
+    )
     false_alarms = flagged_by_prompt(trained, not_sensitive, vectors)
-    categories = _fit_side(trained.categories, trained,
-                           {n: (confirmed.get(n, set()),
-                                (false_alarms.get(n, set()) | rejected.get(n, set())) - confirmed.get(n, set()))
-                            for n in trained.categories.names}, vectors, sample, notes)
+    categories = _fit_side(
+        trained.categories,
+        trained,
+        {
+            n: (
+                confirmed.get(n, set()),
+                (false_alarms.get(n, set()) | rejected.get(n, set())) - confirmed.get(n, set()),
+            )
+            for n in trained.categories.names
+        },
+        vectors,
+        sample,
+        notes,
+    )
     return replace(trained, labels=labels, categories=categories), notes
 
 
@@ -82,14 +103,24 @@ def flagged_by_prompt(prepared: PreparedLabels, photo_ids: set, vectors: dict) -
     side = prepared.categories
     if not ids or not side.names:
         return {}
-    conf, _ = side.confidences(np.stack([vectors[i] for i in ids]).astype(np.float32), prepared.background,
-                               prepared.reference, use_learned=False)
+    conf, _ = side.confidences(
+        np.stack([vectors[i] for i in ids]).astype(np.float32),
+        prepared.background,
+        prepared.reference,
+        use_learned=False,
+    )
     fired = conf >= side.thresholds
     return {name: {ids[k] for k in np.nonzero(fired[:, col])[0]} for col, name in enumerate(side.names)}
 
 
-def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple[set, set]], vectors: dict,
-              sample: np.ndarray, notes: list[str]) -> _Scorer:
+def _fit_side(
+    side: _Scorer,
+    prepared: PreparedLabels,
+    examples: dict[str, tuple[set, set]],
+    vectors: dict,
+    sample: np.ndarray,
+    notes: list[str],
+) -> _Scorer:
     learned = {}
     dim = side.groups.shape[1] if side.groups.size else (sample.shape[1] if sample.size else 0)
     for row, name in enumerate(side.names):
@@ -102,8 +133,10 @@ def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple
         has_prompt = bool(side.has_prompt[row])
         if not ex.enough(has_prompt):
             if not has_prompt:
-                notes.append(f"label {name!r} has no prompt and {len(pos)} example photo(s): it tags nothing until "
-                             f"you add it to at least {learning.MIN_POSITIVES} photos")
+                notes.append(
+                    f"label {name!r} has no prompt and {len(pos)} example photo(s): it tags nothing until "
+                    f"you add it to at least {learning.MIN_POSITIVES} photos"
+                )
             continue
         weak = np.zeros((0, dim), np.float32)
         if len(neg) < learning.MIN_NEGATIVES and sample.size:  # too few "not this": the library stands in
@@ -115,11 +148,12 @@ def _fit_side(side: _Scorer, prepared: PreparedLabels, examples: dict[str, tuple
         prior = side.prior(row, prepared.reference)
         auc = None
         if has_prompt:
-            conf, _ = side.confidences(np.concatenate([ex.positives, ex.negatives]), prepared.background,
-                                       prepared.reference, use_learned=False)
-            agreement = learning.agreement(conf[:len(pos), row], conf[len(pos):, row])
+            conf, _ = side.confidences(
+                np.concatenate([ex.positives, ex.negatives]), prepared.background, prepared.reference, use_learned=False
+            )
+            agreement = learning.agreement(conf[: len(pos), row], conf[len(pos) :, row])
             prompt_scores = side.prompt_scores(np.concatenate([ex.positives, ex.negatives]))[:, row]
-            auc = learning.prompt_auc(prompt_scores[:len(pos)], prompt_scores[len(pos):])
+            auc = learning.prompt_auc(prompt_scores[: len(pos)], prompt_scores[len(pos) :])
             if learning.prompt_disagrees(auc):  # the prompt ranks what was removed as high as what was added
                 prior, agreement = None, 0.0
             if len(pos) < learning.MIN_POSITIVES and sample.size:

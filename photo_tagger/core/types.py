@@ -103,16 +103,25 @@ class IndexReport:
         again = f", {self.reencoded} re-encoded for a new model" if self.reencoded else ""
         again += f", {self.encoded_again} encoded again after an interrupted run" if self.encoded_again else ""
         missing = f"; not available, left as it was: {', '.join(self.unavailable)}" if self.unavailable else ""
-        return (f"{what}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.moved} moved, "
-                f"{self.removed} removed, {len(self.skipped)} skipped{again} ({self.seconds + self.stage_seconds:.1f} s{rate}){missing}")
+        return (
+            f"{what}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.moved} moved, "
+            f"{self.removed} removed, {len(self.skipped)} skipped{again} ({self.seconds + self.stage_seconds:.1f} s{rate}){missing}"
+        )
 
     def as_dict(self) -> dict:
         return {
-            "new": self.new, "updated": self.updated, "unchanged": self.unchanged, "moved": self.moved,
-            "removed": self.removed, "reencoded": self.reencoded, "skipped": len(self.skipped),
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "moved": self.moved,
+            "removed": self.removed,
+            "reencoded": self.reencoded,
+            "skipped": len(self.skipped),
             "skipped_files": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "unavailable_folders": list(self.unavailable),
-            "interrupted_writes": self.interrupted, "reencoded_after_interrupt": self.encoded_again,
-            "cancelled": self.cancelled, "seconds": round(self.seconds, 3),
+            "interrupted_writes": self.interrupted,
+            "reencoded_after_interrupt": self.encoded_again,
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
             "text_seconds": round(self.stage_seconds, 3),
         }

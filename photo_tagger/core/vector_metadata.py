@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from photo_tagger.core.dates import PhotoDate, record_date
 from photo_tagger.core.tagging import EffectiveTags
@@ -57,7 +57,7 @@ def vector_metadata(record: PhotoRecord, tags: EffectiveTags | None = None) -> d
 
 
 def _timestamp(found: PhotoDate | None) -> int | None:
-    return int(datetime.fromisoformat(found.at).replace(tzinfo=timezone.utc).timestamp()) if found else None
+    return int(datetime.fromisoformat(found.at).replace(tzinfo=UTC).timestamp()) if found else None
 
 
 def owner_of(metadata: dict) -> str | None:
@@ -82,14 +82,21 @@ def record_from_metadata(photo_id: str, metadata: dict) -> PhotoRecord:
         return kind(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
     return PhotoRecord(
-        id=photo_id, root=str(m.get("root", "")), relpath=str(m.get("relpath", "")),
-        size=number("size", int) or 0, mtime_ns=number("mtime_ns", int) or 0,
-        content_hash=str(m.get("content_hash", "")), status=str(m.get("status", "indexed")),
-        embedded_model=str(m.get("model", "")), width=number("width", int), height=number("height", int),
+        id=photo_id,
+        root=str(m.get("root", "")),
+        relpath=str(m.get("relpath", "")),
+        size=number("size", int) or 0,
+        mtime_ns=number("mtime_ns", int) or 0,
+        content_hash=str(m.get("content_hash", "")),
+        status=str(m.get("status", "indexed")),
+        embedded_model=str(m.get("model", "")),
+        width=number("width", int),
+        height=number("height", int),
         taken_at=m.get("taken_at") if isinstance(m.get("taken_at"), str) else None,
         camera_make=m.get("camera_make") if isinstance(m.get("camera_make"), str) else None,
         camera_model=m.get("camera_model") if isinstance(m.get("camera_model"), str) else None,
-        gps_lat=number("gps_lat", float), gps_lon=number("gps_lon", float),
+        gps_lat=number("gps_lat", float),
+        gps_lon=number("gps_lon", float),
     )
 
 

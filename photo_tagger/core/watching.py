@@ -8,7 +8,7 @@ import os
 import queue
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,14 @@ class WatchLoop:
     Removals that never stop coming hold arrivals back at most `max_hold` seconds.
     """
 
-    def __init__(self, index: Callable[[list[str]], object], *, move_grace: float = 3.0, max_hold: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        index: Callable[[list[str]], object],
+        *,
+        move_grace: float = 3.0,
+        max_hold: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._index = index
         self._queue: queue.Queue = queue.Queue()
         self.move_grace = move_grace

@@ -6,7 +6,7 @@ import logging
 import platform
 import sys
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget

@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QDialog
 from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
 from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services.labels import labels_state, save_labels_and_retag
-from photo_tagger.services.pending_retag import finish_pending_retag
-from photo_tagger.services.models import model_precisions
 from photo_tagger.services import text_reading
+from photo_tagger.services.labels import labels_state, save_labels_and_retag
+from photo_tagger.services.models import model_precisions
+from photo_tagger.services.pending_retag import finish_pending_retag
 
 
 def _labels_and_states(app):

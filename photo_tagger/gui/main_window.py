@@ -9,41 +9,48 @@ from functools import partial
 
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, \
-    QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from photo_tagger.core.grading import STRONG, WEAK
 from photo_tagger.gui import model_trial_driver
 from photo_tagger.gui.album_actions import AlbumActions
-from photo_tagger.gui.event_actions import EventActions
 from photo_tagger.gui.dialogs import model_trial_dialog
 from photo_tagger.gui.editors import Editors
+from photo_tagger.gui.event_actions import EventActions
 from photo_tagger.gui.folder_actions import FolderActions
 from photo_tagger.gui.help_actions import HelpActions
 from photo_tagger.gui.launcher import open_externally
 from photo_tagger.gui.live_watch import LiveWatcher
 from photo_tagger.gui.model_setup import ModelSetup
-from photo_tagger.gui.widgets.folder_drop import FolderDropFilter
 from photo_tagger.gui.models.photo_grid import ItemRole, PathRole, PhotoGridModel
+from photo_tagger.gui.models.sidebar_models import TagEntry
 from photo_tagger.gui.photo_actions import PhotoActions
 from photo_tagger.gui.qt_compat import guard_singletons
 from photo_tagger.gui.sidecar_actions import SidecarActions
 from photo_tagger.gui.stack_actions import StackActions
-from photo_tagger.gui.models.sidebar_models import TagEntry
 from photo_tagger.gui.tasks import TaskRunner
 from photo_tagger.gui.thumbnails import THUMBNAIL_SIZES, ThumbnailCache, ThumbnailProvider
 from photo_tagger.gui.views.photo_grid_view import PhotoGridView
 from photo_tagger.gui.widgets.details_panel import DetailsPanel
 from photo_tagger.gui.widgets.empty_note import EmptyNote
+from photo_tagger.gui.widgets.folder_drop import FolderDropFilter
 from photo_tagger.gui.widgets.header_label import HeaderLabel
 from photo_tagger.gui.widgets.panels import EmptyLibraryPanel, NoModelPanel
 from photo_tagger.gui.widgets.search_bar import SearchBar
 from photo_tagger.gui.widgets.sidebar import Sidebar
 from photo_tagger.gui.widgets.status_panel import StatusPanel
-from photo_tagger.core.grading import STRONG, WEAK
-from photo_tagger.services.models import DEFAULT_READY
 from photo_tagger.services import browsing, search
 from photo_tagger.services.browsing import Scope, folder_name
-from photo_tagger.services.models import Startup, check_startup
+from photo_tagger.services.models import DEFAULT_READY, Startup, check_startup
 
 log = logging.getLogger(__name__)
 LIVE_REFRESH_S = 2.0

@@ -13,8 +13,8 @@ from photo_tagger.gui.dialogs.models_dialog import ModelsDialog
 from photo_tagger.gui.launcher import standard_folder
 from photo_tagger.gui.widgets.panels import NoModelPanel
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services.models import DEFAULT_READY, HubDownloadError, human_bytes, rate_text
 from photo_tagger.services import models
+from photo_tagger.services.models import DEFAULT_READY, HubDownloadError, human_bytes, rate_text
 
 
 class ModelSetup(WindowPart):

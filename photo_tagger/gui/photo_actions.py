@@ -10,16 +10,16 @@ from functools import partial
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMenu
 
+from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.gui.launcher import open_externally
 from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
 from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.services import search, tag_edits, text_reading
 from photo_tagger.services.browsing import GridItem
-from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.example_labels import label_from_photos
+from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.retagging import retag_library
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ import os
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
 from PIL import Image
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 from photo_tagger.core.preprocess import UnreadableImage, open_rgb

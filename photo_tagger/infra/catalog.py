@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -23,11 +23,19 @@ from photo_tagger.infra.catalog_albums import ALBUM_SCHEMA, AlbumCatalog
 from photo_tagger.infra.catalog_events import EVENT_SCHEMA, EventCatalog
 from photo_tagger.infra.catalog_hashes import HASH_SCHEMA, PhotoHashCatalog
 from photo_tagger.infra.catalog_quality import QUALITY_SCHEMA, PhotoQualityCatalog
-from photo_tagger.infra.catalog_tags import TagCatalog
 from photo_tagger.infra.catalog_schema import SCHEMA_VERSION, CatalogTooNew, migrate  # noqa: F401
+from photo_tagger.infra.catalog_tags import TagCatalog
 from photo_tagger.infra.catalog_text import TEXT_SCHEMA, PhotoTextCatalog
-from photo_tagger.infra.storage_faults import DamagedFile, DiskFull, ReadOnlyDisk, disk_full_message, is_damaged, \
-    is_disk_full, is_read_only, read_only_message
+from photo_tagger.infra.storage_faults import (
+    DamagedFile,
+    DiskFull,
+    ReadOnlyDisk,
+    disk_full_message,
+    is_damaged,
+    is_disk_full,
+    is_read_only,
+    read_only_message,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS roots (path BLOB PRIMARY KEY, added_at REAL NOT NULL);

@@ -4,7 +4,7 @@ and renames, and leaves with it) and smart albums (a saved search, its photos co
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable
+from collections.abc import Iterable
 
 from photo_tagger.core.albums import Album, SavedSearch
 

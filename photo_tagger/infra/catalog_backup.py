@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from photo_tagger.core.errors import PhotoTaggerError
@@ -40,7 +40,7 @@ def backup_dir(catalog_path: Path) -> Path:
 
 
 def _stamp() -> str:
-    return datetime.now(timezone.utc).strftime(_STAMP)
+    return datetime.now(UTC).strftime(_STAMP)
 
 
 def backups(catalog_path: Path) -> list[Path]:
@@ -51,7 +51,7 @@ def backups(catalog_path: Path) -> list[Path]:
 
 def taken_at(backup: Path) -> datetime | None:
     try:
-        return datetime.strptime(backup.stem[len(_PREFIX):], _STAMP).replace(tzinfo=timezone.utc)
+        return datetime.strptime(backup.stem[len(_PREFIX):], _STAMP).replace(tzinfo=UTC)
     except ValueError:
         return None
 

@@ -4,7 +4,7 @@ a tiny thumbnail (core/frame_match.py), each for the content it was computed fro
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable
+from collections.abc import Iterable
 
 # A row for another content_hash than the photo's is stale (the file changed): it is computed again.
 HASH_SCHEMA = """

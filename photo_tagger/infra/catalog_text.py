@@ -4,8 +4,8 @@ of it for words, prefixes and numbers."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from photo_tagger.core.photo_text import searchable_words
 

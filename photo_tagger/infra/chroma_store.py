@@ -7,8 +7,9 @@ import ipaddress
 import logging
 import re
 import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import chromadb
@@ -19,8 +20,14 @@ from chromadb.config import Settings
 
 from photo_tagger.core.vector_metadata import OWNER_KEY
 from photo_tagger.infra.store_auth import StoreAccess, check_answer, response_hook
-from photo_tagger.infra.store_retry import (CONNECTION_ERRORS, RetryingCollection, StoreRetry, StoreUnavailable,
-                                            set_request_timeout, set_response_hook)
+from photo_tagger.infra.store_retry import (
+    CONNECTION_ERRORS,
+    RetryingCollection,
+    StoreRetry,
+    StoreUnavailable,
+    set_request_timeout,
+    set_response_hook,
+)
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ asks for the alignment of a candidate pair and decides from what it measured."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -7,7 +7,7 @@ import logging
 import os
 import shutil
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tomli_w
@@ -105,7 +105,7 @@ class LabelsFile:
         problem = self.on_disk_problem()
         if not problem:
             return None
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
         aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
         os.replace(self.path, aside)
         log.warning("%s could not be read (%s): kept it as %s and wrote the labels in use", self.path, problem,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import importlib.metadata as metadata
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name

@@ -13,7 +13,7 @@ import os
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -111,7 +111,7 @@ def measure_speed(model: InstalledModel, *, device: str = "auto", threads: int =
         rates[precision] = round(done / elapsed, 1)
     on = f"{provider}, {threads or default_threads()} threads" if provider == "CPU" else provider
     return {"images_per_s": rates, "on": on, "batch": batch,
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "at": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def record(model: InstalledModel, **fields) -> InstalledModel:

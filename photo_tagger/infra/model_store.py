@@ -15,7 +15,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from photo_tagger.core.errors import ModelError
@@ -305,7 +305,7 @@ class ModelStore:
                 "source": source if kind == "hub" else str(checkpoint),
                 "source_kind": kind,
                 "revision": revision,
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 **result.info,
                 "files": {f: _file_entry(staging / f) for f in result.files},
             }

@@ -6,7 +6,7 @@ import logging
 import os
 import string
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import onnxruntime as ort

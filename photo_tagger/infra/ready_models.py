@@ -16,7 +16,7 @@ import json
 import logging
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,14 @@ import numpy as np
 from photo_tagger.core.errors import ModelError
 from photo_tagger.core.preprocess import RESAMPLING, RESIZE_MODES
 from photo_tagger.infra.model_store import (
-    MANIFEST, MANIFEST_FORMAT, InstalledModel, ModelStore, _file_entry, model_name_for, sha256_of)
+    MANIFEST,
+    MANIFEST_FORMAT,
+    InstalledModel,
+    ModelStore,
+    _file_entry,
+    model_name_for,
+    sha256_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +127,7 @@ def install_ready(store: ModelStore, files: dict[str, Path], *, source: str, sou
         manifest = {
             "format": MANIFEST_FORMAT, "name": name, "source": source, "source_kind": source_kind,
             "revision": revision, "layout": "immich",
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             **info, "files": entries,
         }
         staged = InstalledModel(name, staging, manifest)

@@ -8,8 +8,8 @@ import logging
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from photo_tagger.core.errors import PhotoTaggerError
 

@@ -7,16 +7,24 @@ import ipaddress
 import logging
 import os
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 import httpx
 
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.infra.store_retry import (AWAY, CONNECTION_ERRORS, ServerAway, StoreRefused, StoreUnavailable,
-                                            StoreUnreachable, StoreUntrusted, certificate_problem)
+from photo_tagger.infra.store_retry import (
+    AWAY,
+    CONNECTION_ERRORS,
+    ServerAway,
+    StoreRefused,
+    StoreUnavailable,
+    StoreUnreachable,
+    StoreUntrusted,
+    certificate_problem,
+)
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import builtins  # the class below has a method named list: its annotations say 
 import sqlite3
 import threading
 import time
-from typing import Callable, Iterable, Protocol
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from photo_tagger.core.albums import Album, AlbumError, SavedSearch, clean_name
 from photo_tagger.core.tag_sources import photo_tags
@@ -54,8 +55,13 @@ class AlbumService:
     """One per library. Smart albums are computed when asked for, and kept until the catalog changes (any write:
     a new photo, a retag, a tag edit), so a sidebar that asks again after nothing changed costs nothing."""
 
-    def __init__(self, catalog: AlbumStore, smart_search: SmartSearch | None = None,
-                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        catalog: AlbumStore,
+        smart_search: SmartSearch | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self.catalog = catalog
         self.smart_search = smart_search
         self.clock = clock
@@ -72,8 +78,10 @@ class AlbumService:
         albums = self.catalog.albums()
         if not count_smart or self.smart_search is None:
             return albums
-        return [Album(a.id, a.name, a.created_at, len(self._smart_ids(a, stale_ok_s)), a.search) if a.smart else a
-                for a in albums]
+        return [
+            Album(a.id, a.name, a.created_at, len(self._smart_ids(a, stale_ok_s)), a.search) if a.smart else a
+            for a in albums
+        ]
 
     def get(self, name: str) -> Album:
         album = self.catalog.album_named(clean_name(name))
@@ -157,8 +165,10 @@ class AlbumService:
     def _plain(self, name: str, verb: str) -> Album:
         album = self.get(name)
         if album.search is not None:  # a smart album
-            raise AlbumError(f"{album.name!r} is a smart album: its photos come from its search "
-                             f"({album.search.describe()}), they cannot be {verb} it by hand")
+            raise AlbumError(
+                f"{album.name!r} is a smart album: its photos come from its search "
+                f"({album.search.describe()}), they cannot be {verb} it by hand"
+            )
         return album
 
     def _clash(self, name: str) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 from photo_tagger.core.dates import DateBounds, PhotoDate, record_date
-from photo_tagger.core.scan import is_under
 from photo_tagger.core.filters import Filters
+from photo_tagger.core.scan import is_under
 from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.services.folders import folder_counts
@@ -37,8 +37,9 @@ class Scope:
     until: date | None = None
 
     def filters(self) -> Filters:
-        return Filters(folder=self.folder, tag=self.tag, flagged=True if self.flagged else None, since=self.since,
-                       until=self.until)
+        return Filters(
+            folder=self.folder, tag=self.tag, flagged=True if self.flagged else None, since=self.since, until=self.until
+        )
 
     @property
     def dates(self) -> DateBounds | None:
@@ -73,9 +74,18 @@ class GridItem:
         return record_date(self)
 
     @classmethod
-    def of(cls, record: PhotoRecord, score: float | None = None, tags=(), flags=()) -> "GridItem":
-        return cls(record.id, record.path, record.mtime_ns, record.status, record.skip_reason, record.taken_at,
-                   score, tuple(tags), tuple(flags))
+    def of(cls, record: PhotoRecord, score: float | None = None, tags=(), flags=()) -> GridItem:
+        return cls(
+            record.id,
+            record.path,
+            record.mtime_ns,
+            record.status,
+            record.skip_reason,
+            record.taken_at,
+            score,
+            tuple(tags),
+            tuple(flags),
+        )
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,14 @@ def _under(path: str, folder: str) -> bool:
     return is_under(path, folder)
 
 
-def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], *,
-                  batch: int = BATCH, cancelled: Callable[[], bool] = lambda: False) -> int:
+def library_items(
+    app,
+    scope: Scope,
+    deliver: Callable[[list[GridItem]], None],
+    *,
+    batch: int = BATCH,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> int:
     """The library's photos, most recent first, handed to `deliver` in batches; returns how many were listed.
     Skipped files are not photos: they are listed apart (skipped_files, the status bar's "N skipped")."""
     filters = scope.filters()  # the search's filters, tested in memory (core/filters.py)
@@ -106,7 +122,7 @@ def library_items(app, scope: Scope, deliver: Callable[[list[GridItem]], None], 
     for start in range(0, len(records), batch):
         if cancelled():
             break
-        deliver([GridItem.of(r, None, tags[r.id].tags, tags[r.id].flags) for r in records[start:start + batch]])
+        deliver([GridItem.of(r, None, tags[r.id].tags, tags[r.id].flags) for r in records[start : start + batch]])
     return len(records)
 
 
@@ -123,8 +139,10 @@ def empty_reason(app, scope: Scope, query: str = "") -> str:
     if not photos:
         if skipped:
             listed = sum(1 for r in everything if r.status != "indexed")  # the status bar's count
-            return (f"No photos{place}: {_count(skipped, 'file')} could not be read, listed under "
-                    f"\u201c{listed} skipped\u201d in the status bar.")
+            return (
+                f"No photos{place}: {_count(skipped, 'file')} could not be read, listed under "
+                f"\u201c{listed} skipped\u201d in the status bar."
+            )
         return f"No photos{place} yet." if scope.folder else "The watched folders hold no photos yet."
     if scope.flagged:
         flagged = set(catalog.flagged_ids())
@@ -143,8 +161,10 @@ def empty_reason(app, scope: Scope, query: str = "") -> str:
             undated = len(photos) - len(found)
             span = f": the {_count(len(photos), 'photo')} here are dated {min(found)} to {max(found)}" if found else ""
             missing = f", {undated} {'has' if undated == 1 else 'have'} no date" if undated else ""
-            return (f"Nothing dated {scope.dates_text()}{place}{span}{missing}. (A photo without a capture date "
-                    f"counts by its file's date.)")
+            return (
+                f"Nothing dated {scope.dates_text()}{place}{span}{missing}. (A photo without a capture date "
+                f"counts by its file's date.)"
+            )
     if query:
         return f"No photos match \u201c{query}\u201d{place}."
     return f"No photos{place}."
@@ -186,8 +206,10 @@ def flagged_photos(app) -> list[tuple[PhotoRecord, dict[str, float]]]:
     """Every flagged photo (the user did not mark it not sensitive) with its categories' confidences, by path."""
     ids = app.catalog.flagged_ids()
     records, decisions = app.catalog.get(ids), app.catalog.decisions(ids)
-    return sorted(((records[i], dict(decisions[i].flags)) for i in ids if i in records and i in decisions),
-                  key=lambda row: row[0].path)
+    return sorted(
+        ((records[i], dict(decisions[i].flags)) for i in ids if i in records and i in decisions),
+        key=lambda row: row[0].path,
+    )
 
 
 def skipped_files(app) -> list[tuple[str, str]]:

@@ -5,11 +5,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from photo_tagger.infra.runtime_info import EXPORT_PACKAGES, PACKAGES, OrtInfo, onnxruntime_info, package_version, \
-    python_info
+from photo_tagger.infra.runtime_info import (
+    EXPORT_PACKAGES,
+    PACKAGES,
+    OrtInfo,
+    onnxruntime_info,
+    package_version,
+    python_info,
+)
 
-__all__ = ["EXPORT_PACKAGES", "PACKAGES", "OrtInfo", "check_desktop", "explain_failure", "onnxruntime_info",
-           "package_version", "providers_for", "python_info"]
+__all__ = [
+    "EXPORT_PACKAGES",
+    "PACKAGES",
+    "OrtInfo",
+    "check_desktop",
+    "explain_failure",
+    "onnxruntime_info",
+    "package_version",
+    "providers_for",
+    "python_info",
+]
 
 
 def check_desktop(need_display: bool = True):
@@ -30,8 +45,14 @@ def providers_for(device: str) -> list[str]:
 def explain_failure(exc: BaseException, library_dir: Path | None, sqlite_files: list[Path]) -> str | None:
     """A full disk or a damaged file said as such, in one line; None for anything else (a bug). `sqlite_files`:
     the library's SQLite files, the one a damaged-page error most likely came from first."""
-    from photo_tagger.infra.storage_faults import DamagedFile, damaged_file, disk_full_message, is_damaged, \
-        is_disk_full, is_nearly_full
+    from photo_tagger.infra.storage_faults import (
+        DamagedFile,
+        damaged_file,
+        disk_full_message,
+        is_damaged,
+        is_disk_full,
+        is_nearly_full,
+    )
 
     # Chroma words some out-of-space failures as its own ("Error in compaction"): a nearly full disk explains them.
     if is_disk_full(exc, library_dir) or (library_dir is not None and is_nearly_full(library_dir)):

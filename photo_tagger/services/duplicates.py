@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 _HASH_BATCH = 64  # hashes written per transaction while filling in missing ones
 
 
-def find_groups(app, tier: str, folder: str | None = None, progress=None,
-                control: JobControl | None = None) -> list[DuplicateGroup]:
+def find_groups(
+    app, tier: str, folder: str | None = None, progress=None, control: JobControl | None = None
+) -> list[DuplicateGroup]:
     """The duplicate groups of `tier` among the library's photos (under `folder` when given), largest first; the
     suggested photo to keep first in each. One-line PhotoTaggerError for an unknown tier or folder."""
     if tier not in TIERS:
@@ -61,6 +62,7 @@ def _facts(app, records, model: str, tier: str, computed: dict) -> PhotoFacts:
     embeddings = None
     if tier != "exact" and ids:
         embeddings = embeddings_of(app, model, ids)
+
     def thumbnails(wanted: list[str]) -> dict[str, bytes]:
         return {**app.catalog.hash_thumbnails(wanted), **{i: computed[i].thumb for i in wanted if i in computed}}
 
@@ -140,12 +142,12 @@ def _hash_missing(app, records, progress, control: JobControl) -> dict:
     with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="phash") as pool:
         for start in range(0, len(missing), _HASH_BATCH):
             control.checkpoint()
-            batch = [(r, h) for r, h in pool.map(one, missing[start:start + _HASH_BATCH]) if h is not None]
+            batch = [(r, h) for r, h in pool.map(one, missing[start : start + _HASH_BATCH]) if h is not None]
             computed.update((r.id, h) for r, h in batch)
             if batch and not app.catalog.read_only:
                 with app.catalog.transaction() as db:
                     app.catalog.write_hashes(db, [(r.id, r.content_hash, h.phash, h.thumb) for r, h in batch])
-            done += len(missing[start:start + _HASH_BATCH])
+            done += len(missing[start : start + _HASH_BATCH])
             if progress is not None:
                 progress.advanced(done)
     if progress is not None:

@@ -111,8 +111,12 @@ class EventService:
 
     def _build(self, facts: dict[str, tuple]) -> Change:
         assigned, self._names, joins, next_id = self.catalog.event_state()
-        self._timeline = Timeline.build([(i, moment_of(f[0]), f[1], f[2]) for i, f in facts.items()],
-                                        joins=joins, assigned=assigned, next_id=next_id)
+        self._timeline = Timeline.build(
+            [(i, moment_of(f[0]), f[1], f[2]) for i, f in facts.items()],
+            joins=joins,
+            assigned=assigned,
+            next_id=next_id,
+        )
         sizes = Counter(assigned.values())
         change = Change(removed=set(sizes) - set(self._timeline.event_ids.tolist()))
         for event_id, start, end in self._timeline.events():
@@ -161,8 +165,11 @@ class EventService:
         for event_id, start, end in spans:
             lats, lons = timeline.lats[start:end], timeline.lons[start:end]
             placed = ~np.isnan(lats)
-            point_of[event_id] = (round(float(np.median(lats[placed])), 4), round(float(np.median(lons[placed])), 4)) \
-                if placed.any() else None
+            point_of[event_id] = (
+                (round(float(np.median(lats[placed])), 4), round(float(np.median(lons[placed])), 4))
+                if placed.any()
+                else None
+            )
         missing = sorted({p for p in point_of.values() if p is not None and p not in self._place_of})
         self._place_of.update(zip(missing, self.places.names(missing)))
         events = []
@@ -174,12 +181,25 @@ class EventService:
             labels = telling_labels((tags_of.get(p, ()) for p in members), share, len(members))
             auto = event_name(datetime.fromisoformat(first), datetime.fromisoformat(last), place, labels)
             user = self._names.get(event_id)
-            events.append(Event(event_id, user or auto, auto, bool(user), first, last, place, tuple(labels),
-                                len(members), tuple(_spread(members, COVERS))))
+            events.append(
+                Event(
+                    event_id,
+                    user or auto,
+                    auto,
+                    bool(user),
+                    first,
+                    last,
+                    place,
+                    tuple(labels),
+                    len(members),
+                    tuple(_spread(members, COVERS)),
+                )
+            )
         if timeline.undated:
             undated = sorted(timeline.undated)
-            events.append(Event(UNDATED, "Undated", "Undated", False, None, None, None, (), len(undated),
-                                tuple(undated[:COVERS])))
+            events.append(
+                Event(UNDATED, "Undated", "Undated", False, None, None, None, (), len(undated), tuple(undated[:COVERS]))
+            )
         return events
 
     def timeline(self) -> tuple[builtins.list[Event], dict]:
@@ -187,16 +207,25 @@ class EventService:
         events = self.list()
         wanted = {e.id: e.cover_ids[len(e.cover_ids) // 2] for e in events if e.cover_ids}
         records = self.catalog.get(set(wanted.values()))
-        return events, {event_id: (records[photo].path, records[photo].mtime_ns)
-                        for event_id, photo in wanted.items() if photo in records}
+        return events, {
+            event_id: (records[photo].path, records[photo].mtime_ns)
+            for event_id, photo in wanted.items()
+            if photo in records
+        }
 
     def get(self, event: str | int) -> Event:
-        wanted = UNDATED if str(event).strip().lower() == UNDATED else (
-            event if isinstance(event, int) else parse_event_id(event))
+        wanted = (
+            UNDATED
+            if str(event).strip().lower() == UNDATED
+            else (event if isinstance(event, int) else parse_event_id(event))
+        )
         found = next((e for e in self.list() if e.id == wanted), None)
         if found is None:
-            raise EventError(f"no event #{wanted} (photo-tagger events lists them; it may have been merged or its "
-                             "photos removed)" if wanted != UNDATED else "no undated photos: every photo has a date")
+            raise EventError(
+                f"no event #{wanted} (photo-tagger events lists them; it may have been merged or its photos removed)"
+                if wanted != UNDATED
+                else "no undated photos: every photo has a date"
+            )
         return found
 
     def photo_ids(self, event: str | int) -> builtins.list[str]:
@@ -260,8 +289,10 @@ class EventService:
     def _dated(self, event: str | int, verb: str) -> Event:
         found = self.get(event)
         if found.undated:
-            raise EventError(f"the undated photos are not an event: they cannot be {verb} (give them a capture "
-                             "date to place them in one)")
+            raise EventError(
+                f"the undated photos are not an event: they cannot be {verb} (give them a capture "
+                "date to place them in one)"
+            )
         return found
 
 

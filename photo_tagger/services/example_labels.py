@@ -22,15 +22,20 @@ class ExampleLabel:
 
     def summary(self) -> str:
         if self.examples < learning.MIN_POSITIVES:
-            return (f"Label {self.name!r} made from {self.examples} photo(s): add it to at least "
-                    f"{learning.MIN_POSITIVES} photos to teach it")
+            return (
+                f"Label {self.name!r} made from {self.examples} photo(s): add it to at least "
+                f"{learning.MIN_POSITIVES} photos to teach it"
+            )
         more = self.photos - self.examples
-        return (f"Label {self.name!r} learned from {self.examples} photos: it tags {more} more "
-                f"({self.report.changed} photos changed)")
+        return (
+            f"Label {self.name!r} learned from {self.examples} photos: it tags {more} more "
+            f"({self.report.changed} photos changed)"
+        )
 
 
-def label_from_photos(app, name: str, photo_ids: list[str], progress: Progress | None = None,
-                      control: JobControl | None = None) -> ExampleLabel:
+def label_from_photos(
+    app, name: str, photo_ids: list[str], progress: Progress | None = None, control: JobControl | None = None
+) -> ExampleLabel:
     """Add label `name` with no prompt, add it to `photo_ids` (your examples), then retag the library so that
     it learns from them. A blank or taken name is refused with nothing changed."""
     name = name.strip()

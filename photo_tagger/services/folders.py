@@ -27,8 +27,9 @@ def refuse_read_only(library_dir: Path) -> None:
         raise ReadOnlyDisk(read_only_message(library_dir))
 
 
-def index_folders(app, roots: list[str], scope: list[str], progress, control: JobControl,
-                  patience: float | None = None) -> IndexReport:
+def index_folders(
+    app, roots: list[str], scope: list[str], progress, control: JobControl, patience: float | None = None
+) -> IndexReport:
     """An index run that waits out a shared store's outages (`patience` seconds, None: until cancelled); the
     waiting is said through progress.status (the status bar, the terminal)."""
     with app.store_retry.patient(patience, on_state=progress.status, stop=lambda: control.cancelled):
@@ -63,8 +64,9 @@ def settle_tags(app) -> None:
         logging.getLogger(__name__).exception("settling the tags after indexing failed")
 
 
-def add_folders(app, folders: list[str], progress, control: JobControl,
-                patience: float | None = None) -> tuple[list[str], IndexReport]:
+def add_folders(
+    app, folders: list[str], progress, control: JobControl, patience: float | None = None
+) -> tuple[list[str], IndexReport]:
     """Watch each folder (unless a watched folder holds it already) and index it; returns (roots, report)."""
     roots, scope = add_roots(app.catalog, folders)
     remove_orphans(app)
@@ -84,8 +86,10 @@ def remove_orphan_rows(catalog: SqliteCatalog) -> dict[str, int]:
         return {}
     removed = catalog.remove_orphans()
     if removed:
-        log.warning("removed rows of photos no longer in the library: %s",
-                    ", ".join(f"{n} {table}" for table, n in removed.items()))
+        log.warning(
+            "removed rows of photos no longer in the library: %s",
+            ", ".join(f"{n} {table}" for table, n in removed.items()),
+        )
     return removed
 
 

@@ -52,13 +52,24 @@ def label_report(app) -> tuple[list[LabelState], int]:
             learned = trained.labels.learned
             conf = scores(library[1], trained)[0]
             best = {name: float(conf[:, col].max()) for col, name in enumerate(trained.labels.names)}
-    states = [_state(labels, label, counts.get(label.name, 0), examples.get(label.name, 0),
-                     learned.get(label.name), best.get(label.name), len(ids)) for label in labels.labels]
+    states = [
+        _state(
+            labels,
+            label,
+            counts.get(label.name, 0),
+            examples.get(label.name, 0),
+            learned.get(label.name),
+            best.get(label.name),
+            len(ids),
+        )
+        for label in labels.labels
+    ]
     return states, len(ids)
 
 
-def _state(labels: LabelSet, label: Label, photos: int, examples: int, model, best: float | None,
-           library: int) -> LabelState:
+def _state(
+    labels: LabelSet, label: Label, photos: int, examples: int, model, best: float | None, library: int
+) -> LabelState:
     if label.examples_only:
         decides = EXAMPLES if model is not None else NOTHING
         words = f"your {examples} examples" if model is not None else f"no prompt: needs examples ({examples} so far)"
@@ -78,28 +89,40 @@ def _guidance(labels: LabelSet, label: Label, photos: int, decides: str, best: f
     threshold = labels.threshold_for(label)
     if photos == 0:
         if decides == NOTHING:
-            return (f"tags no photo: it has no prompt — add it to at least {learning.MIN_POSITIVES} photos to "
-                    f"teach it")
+            return f"tags no photo: it has no prompt — add it to at least {learning.MIN_POSITIVES} photos to teach it"
         if decides == PROMPT:
             prompt = " | ".join(label.prompts) if label.prompts else labels.prompts_for(label)[0]
             reach = f" (its best photo reaches {best:.2f}, it needs {threshold:.2f})" if best is not None else ""
-            return (f"tags no photo: the model ranks no photo clearly above the rest for {prompt!r}{reach} — add "
-                    f"a few photos to it to teach it, or reword the prompt")
-        return ("tags no photo: your examples do not set any other photo apart — add it to a few more photos "
-                "it fits, or remove it from some it does not")
+            return (
+                f"tags no photo: the model ranks no photo clearly above the rest for {prompt!r}{reach} — add "
+                f"a few photos to it to teach it, or reword the prompt"
+            )
+        return (
+            "tags no photo: your examples do not set any other photo apart — add it to a few more photos "
+            "it fits, or remove it from some it does not"
+        )
     share = photos / library
     if library >= MIN_LIBRARY and share >= NEARLY_ALL:
-        how = "reword the prompt to name what sets these photos apart, raise its threshold" \
-            if decides in (PROMPT, BOTH) else "raise its threshold"
-        return (f"tags {share:.0%} of photos: too general to help find anything — {how}, or remove it from a "
-                f"few photos it does not fit to teach it")
+        how = (
+            "reword the prompt to name what sets these photos apart, raise its threshold"
+            if decides in (PROMPT, BOTH)
+            else "raise its threshold"
+        )
+        return (
+            f"tags {share:.0%} of photos: too general to help find anything — {how}, or remove it from a "
+            f"few photos it does not fit to teach it"
+        )
     return ""
 
 
 def edited_names(before: LabelSet, after: LabelSet) -> set[str]:
     """Labels and categories an edit is about: added, removed, renamed or changed."""
+
     def by_name(labels: LabelSet) -> dict:
-        return {**{("label", label.name): label for label in labels.labels}, **{("cat", c.name): c for c in labels.moderation}}
+        return {
+            **{("label", label.name): label for label in labels.labels},
+            **{("cat", c.name): c for c in labels.moderation},
+        }
 
     old, new = by_name(before), by_name(after)
     names = {key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
@@ -121,8 +144,10 @@ def edit_preview(app, labels: LabelSet, name: str) -> str:
     and category ("also changes: 3 photos lose 'beach', ...")."""
     prepared = prepare(labels, app.cached_text_encoder, sigmoid=app.active_model().sigmoid)
     change = label_change(app.catalog, app.model_key(), prepared, name)
-    line = (f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
-            f"({change.total} would have it)")
+    line = (
+        f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
+        f"({change.total} would have it)"
+    )
     others = edit_side_effects(app.catalog, app.model_key(), prepared, edited_names(app.labels(), labels))
     return f"{line}; {others.describe()}" if others else f"{line}; no other label or flag changes"
 

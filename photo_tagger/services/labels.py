@@ -5,9 +5,10 @@ The labels themselves are core/labels.py (data, defaults, dict form); labels.tom
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from photo_tagger.core import choices
 from photo_tagger.core.dry_run import LabelChange, label_change
@@ -36,12 +37,19 @@ def check_labels_editable(app, *, broken_file_seen: bool = False) -> None:
     retag), a store that does not answer, and a labels.toml that does not parse (a hand edit: its text would be
     replaced) refuse the edit with nothing changed. `broken_file_seen`: the user was shown that the file is broken
     and saves over it (the window's Labels dialog says so; the broken file is kept aside, infra/labels_file.py)."""
-    labels_editable(app.labels_file, app.catalog, app.paths.library_dir, app.vector_store,
-                    broken_file_seen=broken_file_seen)
+    labels_editable(
+        app.labels_file, app.catalog, app.paths.library_dir, app.vector_store, broken_file_seen=broken_file_seen
+    )
 
 
-def labels_editable(labels_file: LabelsFile, catalog: SqliteCatalog, library_dir: Path,
-                    open_store: Callable[[], VectorStore], *, broken_file_seen: bool = False) -> None:
+def labels_editable(
+    labels_file: LabelsFile,
+    catalog: SqliteCatalog,
+    library_dir: Path,
+    open_store: Callable[[], VectorStore],
+    *,
+    broken_file_seen: bool = False,
+) -> None:
     """check_labels_editable with the parts it reads."""
     from photo_tagger.infra.storage_faults import DiskFull, disk_full_message, is_nearly_full
 
@@ -70,14 +78,22 @@ def renamed(labels: LabelSet, old: str, new: str) -> LabelSet:
     return label_set_from_dict(label_set_to_dict(edited))
 
 
-def save_labels_and_retag(app, labels, progress: Progress | None = None, control: JobControl | None = None,
-                          renames: dict[str, str] | None = None, *, broken_file_seen: bool = False) -> RetagReport:
+def save_labels_and_retag(
+    app,
+    labels,
+    progress: Progress | None = None,
+    control: JobControl | None = None,
+    renames: dict[str, str] | None = None,
+    *,
+    broken_file_seen: bool = False,
+) -> RetagReport:
     """Write labels.toml, carry renamed labels' tags and the user's choices to their new names, then retag the
     whole library from stored embeddings, once check_labels_editable lets the edit through. The retag is marked
     as owed before the file changes (a kill before it ends leaves the mark: services/pending_retag.py finishes it
     at the next start or run)."""
-    return _save_and_retag(app, labels, renames or {}, "a label change", progress, control,
-                           broken_file_seen=broken_file_seen).report
+    return _save_and_retag(
+        app, labels, renames or {}, "a label change", progress, control, broken_file_seen=broken_file_seen
+    ).report
 
 
 @dataclass(frozen=True)
@@ -88,8 +104,9 @@ class LabelRenamed:
     report: RetagReport
 
 
-def rename_label(app, old: str, new: str, progress: Progress | None = None,
-                 control: JobControl | None = None) -> LabelRenamed:
+def rename_label(
+    app, old: str, new: str, progress: Progress | None = None, control: JobControl | None = None
+) -> LabelRenamed:
     """`labels rename OLD NEW`: the label gets the new name, its photos keep their tags and the user's choices under
     it, then the library is retagged. The window's renames go with its other edits through save_labels_and_retag:
     the same guard, marker, save, rename and retag (_save_and_retag)."""
@@ -105,8 +122,16 @@ class _Saved:
     report: RetagReport
 
 
-def _save_and_retag(app, labels: LabelSet, renames: dict[str, str], why: str, progress: Progress | None,
-                    control: JobControl | None, *, broken_file_seen: bool = False) -> _Saved:
+def _save_and_retag(
+    app,
+    labels: LabelSet,
+    renames: dict[str, str],
+    why: str,
+    progress: Progress | None,
+    control: JobControl | None,
+    *,
+    broken_file_seen: bool = False,
+) -> _Saved:
     check_labels_editable(app, broken_file_seen=broken_file_seen)
     mark_retag_pending(app, why)
     app.save_labels(labels)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.core.index_sync import adopt_vectors
 from photo_tagger.core.indexer import Indexer
 from photo_tagger.core.ports import VectorStore
-from photo_tagger.core.index_sync import adopt_vectors
 from photo_tagger.infra import catalog_backup
 from photo_tagger.infra.storage_faults import hot_journal, integrity_problems
 from photo_tagger.services.folders import remove_orphan_rows
@@ -28,9 +29,12 @@ class LibraryFiles:
     text_cache: Path
 
     @classmethod
-    def of(cls, library_dir: Path, cache_dir: Path) -> "LibraryFiles":
-        return cls(library_dir / "catalog.sqlite3", library_dir / "chroma" / "chroma.sqlite3",
-                   cache_dir / "text-embeddings.sqlite3")
+    def of(cls, library_dir: Path, cache_dir: Path) -> LibraryFiles:
+        return cls(
+            library_dir / "catalog.sqlite3",
+            library_dir / "chroma" / "chroma.sqlite3",
+            cache_dir / "text-embeddings.sqlite3",
+        )
 
 
 def backup_time(backup: Path) -> str:
@@ -101,8 +105,13 @@ class Agreement:
 
 def check_agreement(catalog: Catalog, store: VectorStore, model_key: str) -> Agreement:
     """Opening the store has re-synced a loss already (and said so); this says what is left."""
-    return Agreement(catalog.count_embedded(model_key), store.count(), len(catalog.pending_journal(model_key)),
-                     catalog.orphan_rows(), bool(store.shared))
+    return Agreement(
+        catalog.count_embedded(model_key),
+        store.count(),
+        len(catalog.pending_journal(model_key)),
+        catalog.orphan_rows(),
+        bool(store.shared),
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,8 @@ def check_backups(catalog_path: Path) -> BackupsHealth:
     rows = []
     for backup in catalog_backup.backups(catalog_path):
         problem = catalog_backup.backup_problem(backup) or next(
-            iter(integrity_problems(backup, quick=True, limit=1)), "")
+            iter(integrity_problems(backup, quick=True, limit=1)), ""
+        )
         rows.append(BackupState(backup, backup_time(backup), problem, "" if problem else backup_contents(backup)))
     none_sound = bool(rows) and catalog_backup.newest_sound_backup(catalog_path) is None
     return BackupsHealth(catalog_backup.backup_dir(catalog_path), rows, none_sound)
@@ -151,6 +161,7 @@ def repair_files(files: LibraryFiles, embedded_store: bool) -> FileRepairs:
     embedded store aside (it is rebuilt from the catalog as the library opens), drop a damaged text cache. Hold
     the library lock."""
     from photo_tagger.infra.catalog import Catalog as SqliteCatalog
+
     done = FileRepairs()
     if files.catalog.exists() and integrity_problems(files.catalog):
         done.salvage = catalog_backup.salvage(files.catalog, lambda path: SqliteCatalog(path).close())
@@ -158,7 +169,7 @@ def repair_files(files: LibraryFiles, embedded_store: bool) -> FileRepairs:
         catalog_backup.restore(files.catalog, backup)
         done.restored = backup
     if embedded_store and files.store.exists() and integrity_problems(files.store):
-        aside = files.store.parent.with_name(f"chroma.damaged-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}")
+        aside = files.store.parent.with_name(f"chroma.damaged-{datetime.now(UTC):%Y%m%d-%H%M%S}")
         files.store.parent.rename(aside)
         done.store_set_aside = aside
     if files.text_cache.exists() and integrity_problems(files.text_cache, quick=True):
@@ -186,8 +197,12 @@ def resync(catalog: Catalog, open_store: Callable[[], VectorStore], indexer: Ind
     # rebuilt from the catalog again instead of encoding those photos.
     adopt_vectors(catalog, store, model_key)
     stale = indexer.pending(catalog.roots())
-    return Resync(orphans, recovered, catalog.count_embedded(model_key),
-                  sum(stale.get(k, 0) for k in ("new", "changed", "to re-encode")))
+    return Resync(
+        orphans,
+        recovered,
+        catalog.count_embedded(model_key),
+        sum(stale.get(k, 0) for k in ("new", "changed", "to re-encode")),
+    )
 
 
 @dataclass(frozen=True)
@@ -209,8 +224,9 @@ def restore_backup(catalog_path: Path, backup: str | None) -> Restored:
     else:
         found = catalog_backup.newest_sound_backup(catalog_path)
         if found is None:
-            raise PhotoTaggerError(f"no sound backup in {catalog_backup.backup_dir(catalog_path)} (one is taken "
-                                   "each time the library is closed after a change)")
+            raise PhotoTaggerError(
+                f"no sound backup in {catalog_backup.backup_dir(catalog_path)} (one is taken "
+                "each time the library is closed after a change)"
+            )
         chosen = found
     return Restored(chosen, catalog_backup.restore(catalog_path, chosen))
-

@@ -77,8 +77,7 @@ def _models(app, name: str):
     """(the tried model, the key of the model in use); one clear line when `name` cannot be tried."""
     current = app.active_model()
     if name == current.name:
-        raise ModelError(f"{name} is the model in use already: try another installed model "
-                         "(photo-tagger model list)")
+        raise ModelError(f"{name} is the model in use already: try another installed model (photo-tagger model list)")
     model = app.models.get(name)
     model.check_files()
     return model, app.model_key()
@@ -87,14 +86,16 @@ def _models(app, name: str):
 def _targets(app, current_key: str, size: int | None) -> dict:
     """The records of the photos a trial covers, in its order: a spread sample (the user's example photos first) or,
     with no size, all (one read of the catalog's records per call)."""
-    records = sorted((r for r in app.catalog.records() if r.status == "indexed" and r.embedded_model == current_key),
-                     key=lambda r: (r.root, r.relpath))
+    records = sorted(
+        (r for r in app.catalog.records() if r.status == "indexed" and r.embedded_model == current_key),
+        key=lambda r: (r.root, r.relpath),
+    )
     by_id = {r.id: r for r in records}
     if size is None:
         return by_id
     rows, not_sensitive = app.catalog.all_choices()
     examples = [photo_id for photo_id, _, _ in rows] + list(not_sensitive)
-    return {i: by_id[i] for i in spread_sample(list(by_id), size, first=examples[:size // 2])}
+    return {i: by_id[i] for i in spread_sample(list(by_id), size, first=examples[: size // 2])}
 
 
 def _done(app, key: str, targets: dict) -> tuple[set[str], set[str]]:
@@ -111,13 +112,20 @@ def trial_state(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE)
     model, current = _models(app, name)
     targets = _targets(app, current, size)
     encoded, failed = _done(app, model.key, targets)
-    return TrialState(name, app.active_model().name, len(targets), len(encoded) + len(failed),
-                      app.catalog.count_embedded(current))
+    return TrialState(
+        name, app.active_model().name, len(targets), len(encoded) + len(failed), app.catalog.count_embedded(current)
+    )
 
 
-def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, progress: Progress | None = None,
-                 control: JobControl | None = None, limit: int | None = None,
-                 seconds: float | None = None) -> TrialState:
+def encode_trial(
+    app,
+    name: str,
+    size: int | None = model_comparison.SAMPLE_SIZE,
+    progress: Progress | None = None,
+    control: JobControl | None = None,
+    limit: int | None = None,
+    seconds: float | None = None,
+) -> TrialState:
     """Encode the trial's photos that the tried model lacks: at most `limit` in this call, and no new batch once
     `seconds` have passed (the window queues one short slice at a time, so other writes never wait long). Run on
     the writer. Stops at the next batch after a cancel; what was written stays, and the next call goes on from
@@ -141,7 +149,7 @@ def encode_trial(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE
             control.checkpoint()
             if seconds is not None and start and time.monotonic() - started > seconds:
                 break
-            batch = [targets[i] for i in slice_[start:start + batch_size]]
+            batch = [targets[i] for i in slice_[start : start + batch_size]]
             read = list(pool.map(lambda r: _read(r, image_encoder.preprocess_spec), batch))
             good = [(r, pixels) for r, pixels, _ in read if pixels is not None]
             hashes = {r.id: FAILED + r.content_hash for r, pixels, reason in read if pixels is None and reason}
@@ -177,8 +185,9 @@ def _read(record, spec) -> tuple:
         return record, None, f"internal error ({type(exc).__name__})"
 
 
-def compare(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, searches: int = SEARCHES,
-            top: int = TOP) -> ModelComparison:
+def compare(
+    app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, searches: int = SEARCHES, top: int = TOP
+) -> ModelComparison:
     """Both models on the encoded part of the trial: each one's tags by the app's own rule (calibrated, taught by
     your choices: core/training.py, core/tagging.py), and the top photos of your recent searches among them.
     Reads vectors and encodes texts only (a query worker may run it)."""
@@ -190,8 +199,10 @@ def compare(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, sea
     mine = app.catalog.vectors(current, [i for i in targets if i in encoded])
     ids = [i for i in targets if i in encoded and i in mine]
     if not ids:
-        raise PhotoTaggerError(f"no photo is encoded with {name} yet: run `photo-tagger model try {name}` "
-                               "(or wait for the trial in the window)")
+        raise PhotoTaggerError(
+            f"no photo is encoded with {name} yet: run `photo-tagger model try {name}` "
+            "(or wait for the trial in the window)"
+        )
     theirs = app.catalog.vectors(model.key, ids)
     a = np.stack([mine[i] for i in ids]).astype(np.float32)
     b = np.stack([theirs[i] for i in ids]).astype(np.float32)
@@ -206,8 +217,16 @@ def compare(app, name: str, size: int | None = model_comparison.SAMPLE_SIZE, sea
         qa = app.cached_text_encoder.encode_texts([query])[0]
         qb = text_b.encode_texts([query])[0]
         tops.append(SearchTops(query, top_ids(ids, a, qa, top), top_ids(ids, b, qb, top)))
-    return ModelComparison(app.active_model().name, name, len(ids), agreed, labels, differ, tuple(tops),
-                           tuple(f"{name}: {note}" for note in notes))
+    return ModelComparison(
+        app.active_model().name,
+        name,
+        len(ids),
+        agreed,
+        labels,
+        differ,
+        tuple(tops),
+        tuple(f"{name}: {note}" for note in notes),
+    )
 
 
 def photo_records(app, comparison: ModelComparison) -> dict:
@@ -229,8 +248,9 @@ def _prepared(app, model, text_encoder):
     return prepare(app.labels(), text_encoder, **({"sigmoid": sigmoid} if sigmoid is not None else {}))
 
 
-def switch_to(app, name: str, progress: Progress | None = None, control: JobControl | None = None, *,
-              now: bool = True) -> SwitchReport:
+def switch_to(
+    app, name: str, progress: Progress | None = None, control: JobControl | None = None, *, now: bool = True
+) -> SwitchReport:
     """Make `name` the model in use, keeping every vector the trial made from content that is still the same: those
     photos count as encoded by it (tagged by it too, and written to its vector store) and only the others are
     encoded by the next index. The model left keeps its vectors as a finished trial of its own, so switching back
@@ -247,11 +267,13 @@ def switch_to(app, name: str, progress: Progress | None = None, control: JobCont
     trials = _records(app)
     recorded = trials.encoded(model.key)
     records = app.catalog.get(list(recorded))
-    kept = app.catalog.vectors(model.key, [i for i, r in records.items()
-                                           if r.status == "indexed" and recorded[i] == r.content_hash])
+    kept = app.catalog.vectors(
+        model.key, [i for i, r in records.items() if r.status == "indexed" and recorded[i] == r.content_hash]
+    )
     adopted = [records[i] for i in kept]
-    left = {r.id: r.content_hash for r in app.catalog.records()
-            if r.status == "indexed" and r.embedded_model == current}
+    left = {
+        r.id: r.content_hash for r in app.catalog.records() if r.status == "indexed" and r.embedded_model == current
+    }
     if progress:
         progress.started(None, f"switching to {name}")
     if adopted:
@@ -261,7 +283,9 @@ def switch_to(app, name: str, progress: Progress | None = None, control: JobCont
         trained, _ = train(_prepared(app, model, text), app.catalog, model.key, ids, (ids, vectors))
         decisions: dict[str, TagDecision] = {}
         for start in range(0, len(ids), DECIDE_CHUNK):  # as a retag does: memory stays bounded at any size
-            decisions.update(zip(ids[start:start + DECIDE_CHUNK], decide(vectors[start:start + DECIDE_CHUNK], trained)))
+            decisions.update(
+                zip(ids[start : start + DECIDE_CHUNK], decide(vectors[start : start + DECIDE_CHUNK], trained))
+            )
         if control:
             control.checkpoint()
         moved = [replace(r, embedded_model=model.key) for r in adopted]
@@ -269,9 +293,12 @@ def switch_to(app, name: str, progress: Progress | None = None, control: JobCont
         tags = photo_tags(app.catalog, ids, decisions=decisions) if store.shared else {}
         with journaled(app.catalog, ids, model.key) as unit:  # as an index run writes them
             for start in range(0, len(ids), DECIDE_CHUNK):
-                part = moved[start:start + DECIDE_CHUNK]
-                store.upsert([r.id for r in part], vectors[start:start + DECIDE_CHUNK],
-                             [vector_metadata(r, tags[r.id] if store.shared else None) for r in part])
+                part = moved[start : start + DECIDE_CHUNK]
+                store.upsert(
+                    [r.id for r in part],
+                    vectors[start : start + DECIDE_CHUNK],
+                    [vector_metadata(r, tags[r.id] if store.shared else None) for r in part],
+                )
             with unit.transaction() as db:
                 app.catalog.write(db, upserts=moved)
                 app.catalog.write_decisions(db, decisions)

@@ -4,9 +4,9 @@ and what each installed model costs here; what the first screen needs."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
@@ -62,7 +62,7 @@ def install_model(app, folder: str, progress: Progress, control: JobControl, nam
     chosen: a model folder exported by Photo Tagger elsewhere is imported (no torch needed: the packaged app), a
     transformers checkpoint is exported."""
     name = (name or "").strip() or None
-    if name is not None and (any(c in name for c in '/\\:') or name.startswith(".")):
+    if name is not None and (any(c in name for c in "/\\:") or name.startswith(".")):
         raise ModelError(f"{name!r} cannot name a model: no slashes or colons, and not starting with a dot")
     # What the status bar adds after the job's description ("Installing the model"): not the description again.
     progress.started(None, "copying and checking it; a transformers checkpoint is exported first: a minute or two")
@@ -87,8 +87,12 @@ def install_from_hub(app, hub_id: str, progress: Progress, control: JobControl |
 
 def _install_settings(app) -> dict:
     """What an install reads and writes of the settings (the window's adapter; the CLI has its own)."""
-    return {"device": app.settings.device, "threads": app.settings.threads, "chosen_model": app.settings.model,
-            "choose_model": lambda name: app.update_settings(model=name)}
+    return {
+        "device": app.settings.device,
+        "threads": app.settings.threads,
+        "chosen_model": app.settings.model,
+        "choose_model": lambda name: app.update_settings(model=name),
+    }
 
 
 def measured(model: InstalledModel, device: str, threads: int, progress: Progress | None = None) -> InstalledModel:
@@ -131,9 +135,16 @@ def installed_models(app) -> list[InstalledRow]:
         active = app.active_model().name
     except ModelError:
         active = ""
-    return [InstalledRow(name, name == active, model_costs.costs_of(model) if model else None, problem,
-                         model.manifest.get("source", "") if model else "")
-            for name, model, problem in app.models.list()]
+    return [
+        InstalledRow(
+            name,
+            name == active,
+            model_costs.costs_of(model) if model else None,
+            problem,
+            model.manifest.get("source", "") if model else "",
+        )
+        for name, model, problem in app.models.list()
+    ]
 
 
 def measure_again(app, name: str, progress: Progress | None = None, control: JobControl | None = None):
@@ -169,14 +180,17 @@ def remove_model(app, name: str, force: bool = False) -> str:
     if encoded and not force:
         others = [n for n in app.models.names() if n != name]
         other = others[0] if len(others) == 1 else "OTHER"
-        raise ModelError(f"{name} is in use: removing it would leave {encoded} photo{'s' if encoded != 1 else ''} to "
-                         f"re-encode; `photo-tagger model use {other}` first, or --force")
+        raise ModelError(
+            f"{name} is in use: removing it would leave {encoded} photo{'s' if encoded != 1 else ''} to "
+            f"re-encode; `photo-tagger model use {other}` first, or --force"
+        )
     app.models.remove(name)
     if app.settings.model == name:
         app.update_settings(model="")
     log.warning("removed the model in use, %s: %d photos wait to be re-encoded by the next model", name, encoded)
-    return f"Removed {name}" + (f"; its {encoded} photos wait to be re-encoded by the next model used" if encoded
-                                else "")
+    return f"Removed {name}" + (
+        f"; its {encoded} photos wait to be re-encoded by the next model used" if encoded else ""
+    )
 
 
 def model_precisions(app) -> tuple[str, ...]:
@@ -197,33 +211,69 @@ class Installed:
     new_content: bool  # it replaced a model of the same name whose files differ: its photos are re-encoded
 
 
-def install_source(models: ModelStore, source: str, *, device: str, threads: int, chosen_model: str,
-                   choose_model: Callable[[str], None], name: str | None = None, int8: bool = False,
-                   replace: bool = False, revision: str | None = None, agreement_check: bool = True,
-                   progress: Progress | None = None, control: JobControl | None = None,
-                   on_step: Callable[[str], None] | None = None) -> Installed:
+def install_source(
+    models: ModelStore,
+    source: str,
+    *,
+    device: str,
+    threads: int,
+    chosen_model: str,
+    choose_model: Callable[[str], None],
+    name: str | None = None,
+    int8: bool = False,
+    replace: bool = False,
+    revision: str | None = None,
+    agreement_check: bool = True,
+    progress: Progress | None = None,
+    control: JobControl | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Installed:
     """`photo-tagger model install SOURCE`: a ready ONNX model (hub id or folder, no torch) or a transformers
     checkpoint (exported), checked, measured here, and made the one in use (`choose_model`) when settings name
     none (`chosen_model` empty). `progress` hears a download's bytes, then the measuring; `control` can cancel a
     download (what was fetched is kept); `on_step` hears the steps after it ("Measuring its speed...")."""
     before = _installed_key(models, name) if replace else None
-    model = models.install(source, name=name, int8=int8, replace=replace, revision=revision,
-                           agreement_check=agreement_check, progress=progress, control=control)
+    model = models.install(
+        source,
+        name=name,
+        int8=int8,
+        replace=replace,
+        revision=revision,
+        agreement_check=agreement_check,
+        progress=progress,
+        control=control,
+    )
     return _settle_installed(model, before, device, threads, chosen_model, choose_model, on_step, progress)
 
 
-def import_model(models: ModelStore, folder: Path, *, device: str, threads: int, chosen_model: str,
-                 choose_model: Callable[[str], None], name: str | None = None, replace: bool = False,
-                 on_step: Callable[[str], None] | None = None) -> Installed:
+def import_model(
+    models: ModelStore,
+    folder: Path,
+    *,
+    device: str,
+    threads: int,
+    chosen_model: str,
+    choose_model: Callable[[str], None],
+    name: str | None = None,
+    replace: bool = False,
+    on_step: Callable[[str], None] | None = None,
+) -> Installed:
     """`photo-tagger model import FOLDER`: a model folder exported by `model install` elsewhere (no torch)."""
     before = _installed_key(models, name or _manifest_name(folder)) if replace else None
     model = models.import_folder(folder, name=name, replace=replace)
     return _settle_installed(model, before, device, threads, chosen_model, choose_model, on_step)
 
 
-def _settle_installed(model: InstalledModel, replaced_key: str | None, device: str, threads: int,
-                      chosen_model: str, choose_model: Callable[[str], None],
-                      on_step: Callable[[str], None] | None = None, progress: Progress | None = None) -> Installed:
+def _settle_installed(
+    model: InstalledModel,
+    replaced_key: str | None,
+    device: str,
+    threads: int,
+    chosen_model: str,
+    choose_model: Callable[[str], None],
+    on_step: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> Installed:
     if on_step is not None:
         on_step("Measuring its speed on this computer...")
     model = measured(model, device, threads, progress)
@@ -269,9 +319,15 @@ class Switched:
     to_encode: int | None  # photos the next index encodes with it
 
 
-def use_model(app, name: str, *, now: bool = False, progress: Progress | None = None,
-              control: JobControl | None = None,
-              before_encoding: Callable[[object], None] | None = None) -> Switched:
+def use_model(
+    app,
+    name: str,
+    *,
+    now: bool = False,
+    progress: Progress | None = None,
+    control: JobControl | None = None,
+    before_encoding: Callable[[object], None] | None = None,
+) -> Switched:
     """`photo-tagger model use NAME`: unless `now`, every photo is first encoded with it as a trial of the whole
     library (resumable: a stop keeps what was encoded; `before_encoding(state)` hears what is left), the model in
     use serving searches and tags meanwhile; then the switch keeps what its trial encoded
@@ -308,8 +364,16 @@ class Trial:
     paths: dict[str, str]  # photo id -> path, of the photos the comparison names
 
 
-def try_model(app, name: str, sample: int, *, every_photo: bool = False, progress: Progress | None = None,
-              control: JobControl | None = None, before_encoding: Callable[[object], None] | None = None) -> Trial:
+def try_model(
+    app,
+    name: str,
+    sample: int,
+    *,
+    every_photo: bool = False,
+    progress: Progress | None = None,
+    control: JobControl | None = None,
+    before_encoding: Callable[[object], None] | None = None,
+) -> Trial:
     """`photo-tagger model try NAME`: encode a sample of the library with it, then
     compare its tags and the recent searches with the model in use on `sample` photos (services/model_trial.py).
     `every_photo`: encode every photo, so that `model use NAME` encodes nothing again."""

@@ -50,20 +50,36 @@ def summary() -> str:
 
 
 def _summary(found: list[licences.Licence]) -> str:
-    return "\n".join([f"Photo Tagger {__version__}: {APP_LICENCE} licence. {COPYRIGHT}.", "",
-                      "Runtime dependencies (as installed) and the licences they declare:", "",
-                      licences.table(found)])
+    return "\n".join(
+        [
+            f"Photo Tagger {__version__}: {APP_LICENCE} licence. {COPYRIGHT}.",
+            "",
+            "Runtime dependencies (as installed) and the licences they declare:",
+            "",
+            licences.table(found),
+        ]
+    )
 
 
 def render_notices() -> str:
     """The whole notices text from what is installed: the app's licence, the table, the notices that no package
     carries (Qt, bundled LGPL libraries, the OCR models), every distribution's licence files, the GNU licence texts."""
     found = licences.runtime_licences()
-    parts = [f"Third-party software in Photo Tagger {__version__} (made {date.today().isoformat()} from the installed "
-             f"distributions' own licence files)", _RULE, _summary(found), _RULE,
-             "Photo Tagger", "------------", app_licence_text().strip(), _RULE,
-             "Notices that the packages do not carry themselves", "", _resource("ADDITIONAL_NOTICES.txt").strip(),
-             _RULE]
+    parts = [
+        f"Third-party software in Photo Tagger {__version__} (made {date.today().isoformat()} from the installed "
+        f"distributions' own licence files)",
+        _RULE,
+        _summary(found),
+        _RULE,
+        "Photo Tagger",
+        "------------",
+        app_licence_text().strip(),
+        _RULE,
+        "Notices that the packages do not carry themselves",
+        "",
+        _resource("ADDITIONAL_NOTICES.txt").strip(),
+        _RULE,
+    ]
     for lic in found:
         if lic.name.lower() == licences.ROOT:
             continue

@@ -60,8 +60,9 @@ def clear_retag_pending(app) -> None:
         log.info("cannot remove %s: %s", _marker(app), exc, extra={"console": False})
 
 
-def finish_pending_retag(app, progress: Progress | None = None,
-                         control: JobControl | None = None) -> RetagReport | None:
+def finish_pending_retag(
+    app, progress: Progress | None = None, control: JobControl | None = None
+) -> RetagReport | None:
     """Retag the whole library when a label edit was interrupted before its retag ended; None when none is owed."""
     if not retag_pending(app):
         return None

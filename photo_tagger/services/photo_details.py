@@ -50,16 +50,32 @@ def photo_details(app, photo_id: str) -> PhotoDetails | None:
     choices = catalog.choices([photo_id]).get(photo_id) or UserChoices()
     result = photo_tags(catalog, [photo_id], decisions={photo_id: decision}, choices={photo_id: choices})[photo_id]
     tag_scores, flag_scores = dict(decision.tags), dict(decision.flags)
-    tags = tuple(sorted(((t, tag_scores.get(t)) for t in result.tags),
-                        key=lambda ts: (ts[1] is not None, -(ts[1] or 0.0), ts[0])))
+    tags = tuple(
+        sorted(
+            ((t, tag_scores.get(t)) for t in result.tags), key=lambda ts: (ts[1] is not None, -(ts[1] or 0.0), ts[0])
+        )
+    )
     flags = tuple((f, flag_scores.get(f, 0.0)) for f in result.flags)
-    sources = tuple((t, decision.source_of_tag(t)) for t in result.tags if t in tag_scores) + \
-        tuple((f, decision.source_of_flag(f)) for f in result.flags if f in flag_scores)
+    sources = tuple((t, decision.source_of_tag(t)) for t in result.tags if t in tag_scores) + tuple(
+        (f, decision.source_of_flag(f)) for f in result.flags if f in flag_scores
+    )
     text = catalog.photo_texts([photo_id]).get(photo_id, "")
     text_status, text_reason = catalog.text_states([photo_id]).get(photo_id, ("", ""))
-    return PhotoDetails(GridItem.of(record, None, result.tags, result.flags), record, tags, flags,
-                        choices.not_sensitive, sources, decision, choices, text, text_status, text_reason,
-                        app.settings.ocr, tuple(companions_on_disk(record.path)))
+    return PhotoDetails(
+        GridItem.of(record, None, result.tags, result.flags),
+        record,
+        tags,
+        flags,
+        choices.not_sensitive,
+        sources,
+        decision,
+        choices,
+        text,
+        text_status,
+        text_reason,
+        app.settings.ocr,
+        tuple(companions_on_disk(record.path)),
+    )
 
 
 def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:
@@ -70,5 +86,6 @@ def _shared_photo_details(app, photo_id: str) -> PhotoDetails | None:
     if record is None or meta is None:
         return None
     tags, flags = tuple(meta.get("tags") or ()), tuple(meta.get("flags") or ())
-    return PhotoDetails(GridItem.of(record, None, tags, flags), record, tuple((t, None) for t in tags),
-                        tuple((f, 0.0) for f in flags))
+    return PhotoDetails(
+        GridItem.of(record, None, tags, flags), record, tuple((t, None) for t in tags), tuple((f, 0.0) for f in flags)
+    )

@@ -31,8 +31,9 @@ class SearchResult:
     left_out: int = 0  # photos a minus term or excluded quoted text took out of the results
 
 
-def search(app, text: str | Query, filters: Filters = Filters(), limit: int = SEARCH_LIMIT, *,
-           remember: bool = True) -> SearchResult:
+def search(
+    app, text: str | Query, filters: Filters = Filters(), limit: int = SEARCH_LIMIT, *, remember: bool = True
+) -> SearchResult:
     """The search box: a query (core/query.py; as typed, or already parsed by read_query) ranked by every way a
     photo can match it. A malformed query raises SearchError in one line. `remember`: keep it among the recent
     searches (the window's and the CLI's)."""
@@ -43,16 +44,22 @@ def search(app, text: str | Query, filters: Filters = Filters(), limit: int = SE
     terms = query.meaning_terms
     calibration = _calibration(app)
     vectors = encoder.encode_texts([t.text for t in terms])
-    query_vector = search_rank.combine(vectors, [t.weight for t in terms],
-                                       search_rank.spreads(vectors, calibration[0]))
+    query_vector = search_rank.combine(vectors, [t.weight for t in terms], search_rank.spreads(vectors, calibration[0]))
     result = _ranked(app, query, query_vector, filters, limit, calibration, words=True)
     if remember:
         remember_search(app, query.text)
     return result
 
 
-def like_photo(app, embedding: np.ndarray, plus: str, filters: Filters = Filters(), limit: int = SIMILAR_LIMIT, *,
-               exclude: str | None = None) -> SearchResult:
+def like_photo(
+    app,
+    embedding: np.ndarray,
+    plus: str,
+    filters: Filters = Filters(),
+    limit: int = SIMILAR_LIMIT,
+    *,
+    exclude: str | None = None,
+) -> SearchResult:
     """Photos like this embedding's photo, "but" as `plus` says (same query language; "" for none). The photo and
     each term are combined by core.search_rank.combine: each counts in its own spread over the library."""
     if not plus.strip():
@@ -60,8 +67,9 @@ def like_photo(app, embedding: np.ndarray, plus: str, filters: Filters = Filters
         return SearchResult([replace(h, reasons=(search_rank.MEANING,)) for h in hits], Query(""))
     query = parse(plus)
     terms = query.meaning_terms
-    vectors = np.vstack([np.asarray(embedding, np.float32)[None],
-                         app.cached_text_encoder.encode_texts([t.text for t in terms])])
+    vectors = np.vstack(
+        [np.asarray(embedding, np.float32)[None], app.cached_text_encoder.encode_texts([t.text for t in terms])]
+    )
     weights = [1.0] + [t.weight for t in terms]
     calibration = _calibration(app)
     query_vector = search_rank.combine(vectors, weights, search_rank.spreads(vectors, calibration[0]))
@@ -95,27 +103,53 @@ def _calibration(app):
     return app.search_calibration.get(app.catalog, app.cached_text_encoder, app.model_key())
 
 
-def _ranked(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, calibration, *,
-            words: bool, exclude: str | None = None) -> SearchResult:
+def _ranked(
+    app,
+    query: Query,
+    query_vector: np.ndarray,
+    filters: Filters,
+    limit: int,
+    calibration,
+    *,
+    words: bool,
+    exclude: str | None = None,
+) -> SearchResult:
     """Gather candidates by meaning (and, with `words`, by text, tag and name) and what the minus terms need, then
     rank them in core (core/search_rank.py rank)."""
     catalog, sample, judge = app.catalog, calibration[0], calibration[1]
     gathered, from_store = _gather(app, query, query_vector, filters, limit, words=words, exclude=exclude)
-    candidates = {h.record.id: h for h in local_hits(catalog, [(i, gathered.scores.get(i, -1.0))
-                                                               for i in gathered.ids])}
+    candidates = {
+        h.record.id: h for h in local_hits(catalog, [(i, gathered.scores.get(i, -1.0)) for i in gathered.ids])
+    }
     candidates.update({i: h for i, h in from_store.items() if i not in candidates})
-    ranked = search_rank.rank(query, gathered, candidates, query_vector, judge, sample,
-                              _minus(app, query, gathered, candidates, sample), limit, graded=words)
+    ranked = search_rank.rank(
+        query,
+        gathered,
+        candidates,
+        query_vector,
+        judge,
+        sample,
+        _minus(app, query, gathered, candidates, sample),
+        limit,
+        graded=words,
+    )
     texts = catalog.photo_texts([i for i in ranked.ids if TEXT in ranked.evidence[i].reasons])
-    result = [replace(candidates[i], score=ranked.shown[i], reasons=ranked.evidence[i].reasons,
-                      grade=ranked.grades[i],
-                      snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "")
-              for i in ranked.ids]
+    result = [
+        replace(
+            candidates[i],
+            score=ranked.shown[i],
+            reasons=ranked.evidence[i].reasons,
+            grade=ranked.grades[i],
+            snippet=search_rank.snippet(texts[i], query.highlights()) if i in texts else "",
+        )
+        for i in ranked.ids
+    ]
     return SearchResult(result, query, ranked.left_out)
 
 
-def _gather(app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, *, words: bool,
-            exclude: str | None) -> tuple[search_rank.Gathered, dict[str, SearchHit]]:
+def _gather(
+    app, query: Query, query_vector: np.ndarray, filters: Filters, limit: int, *, words: bool, exclude: str | None
+) -> tuple[search_rank.Gathered, dict[str, SearchHit]]:
     """The candidates (and another machine's hits, in a shared library) with every match found for them."""
     catalog, model, index = app.catalog, app.model_key(), app.embedding_index()
     pool = limit + (max(limit, 50) if query.negatives or query.excluded_phrases else 0)
@@ -132,8 +166,9 @@ def _gather(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
         scores.update(index.nearest(query_vector, list(must), pool))
     else:
         store = app.search_store()
-        for i, score, meta in nearest_scores(store, catalog, query_vector, limit=pool, filters=filters,
-                                             exclude=exclude, index=index):
+        for i, score, meta in nearest_scores(
+            store, catalog, query_vector, limit=pool, filters=filters, exclude=exclude, index=index
+        ):
             scores[i] = score
             if meta and (other := foreign_hit(store, i, score, meta)):  # another machine's, in a shared library
                 from_store[i] = other
@@ -145,8 +180,9 @@ def _gather(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
     if words and query.words:
         # Matches of every word come first, best bm25 first: beyond `pool` of them none would show (a scope may
         # leave few of them, so then more are looked at).
-        text_rank, prefixed = _text_matches(catalog, query.words, admitted,
-                                            TEXT_CANDIDATES if filters.active() else pool)
+        text_rank, prefixed = _text_matches(
+            catalog, query.words, admitted, TEXT_CANDIDATES if filters.active() else pool
+        )
         named_tags = search_rank.tags_named(" ".join(t.text for t in query.terms), _known_tags(app))
         for tag in named_tags:  # filter_ids admits only photos with this model's embedding: the scope may add more
             tagged = catalog.filter_ids(model, tag=tag)
@@ -163,18 +199,19 @@ def _gather(app, query: Query, query_vector: np.ndarray, filters: Filters, limit
     matrix = np.stack([vectors[i] for i in present]) if present else np.zeros((0, len(query_vector)), np.float32)
     for i, v in zip(present, matrix @ query_vector if present else []):
         scores[i] = float(v)
-    return search_rank.Gathered(ids, scores, present, matrix, text_rank, prefixed, named_tags, tags_of, names,
-                                quoted=must is not None), from_store
+    return search_rank.Gathered(
+        ids, scores, present, matrix, text_rank, prefixed, named_tags, tags_of, names, quoted=must is not None
+    ), from_store
 
 
-def _minus(app, query: Query, gathered: search_rank.Gathered, candidates: dict[str, SearchHit],
-           sample: np.ndarray) -> search_rank.Minus:
+def _minus(
+    app, query: Query, gathered: search_rank.Gathered, candidates: dict[str, SearchHit], sample: np.ndarray
+) -> search_rank.Minus:
     """What core needs to apply the minus terms: their text vectors, and the candidates whose text says one."""
     by_meaning = bool(gathered.present) and search_rank.minus_by_meaning(sample)
     vectors = [app.cached_text_encoder.encode_texts([t.text])[0] if by_meaning else None for t in query.negatives]
     said: set[str] = set()
-    expressions = [fts_words(t.text.split()) for t in query.negatives] + \
-        [fts_phrase(p) for p in query.excluded_phrases]
+    expressions = [fts_words(t.text.split()) for t in query.negatives] + [fts_phrase(p) for p in query.excluded_phrases]
     for expr in expressions:
         if expr:
             said |= {i for i, _ in app.catalog.text_matches(expr, EVERY_MATCH)} & set(candidates)
@@ -209,19 +246,34 @@ def _known_tags(app) -> set[str]:
 
 def text_hits(app, query: str, filters: Filters, limit: int) -> list[SearchHit]:
     """Photos matching a description by meaning alone, best first (exact over the local matrix, core/search.py)."""
-    return search_text(query, app.cached_text_encoder, app.search_store(), app.catalog, limit=limit,
-                       filters=filters, index=app.embedding_index())
+    return search_text(
+        query,
+        app.cached_text_encoder,
+        app.search_store(),
+        app.catalog,
+        limit=limit,
+        filters=filters,
+        index=app.embedding_index(),
+    )
 
 
-def similar_hits(app, embedding: np.ndarray, filters: Filters, limit: int,
-                 exclude: str | None = None) -> list[SearchHit]:
+def similar_hits(
+    app, embedding: np.ndarray, filters: Filters, limit: int, exclude: str | None = None
+) -> list[SearchHit]:
     """Photos nearest to an embedding, best first, `exclude` (the photo it came from) left out."""
-    return nearest(app.search_store(), app.catalog, embedding, limit=limit, filters=filters, exclude=exclude,
-                   index=app.embedding_index())
+    return nearest(
+        app.search_store(),
+        app.catalog,
+        embedding,
+        limit=limit,
+        filters=filters,
+        exclude=exclude,
+        index=app.embedding_index(),
+    )
 
 
 def grades(app, query: str, ids: list[str]) -> list[str]:
-    """"strong" / "weak" per photo against the library (core/grading.py), from their stored embeddings."""
+    """ "strong" / "weak" per photo against the library (core/grading.py), from their stored embeddings."""
     from photo_tagger.core.grading import grade_ids
 
     return grade_ids(app.catalog, app.cached_text_encoder, app.model_key(), query, ids)
@@ -249,16 +301,26 @@ def similar_items(app, photo_id: str, limit: int = SIMILAR_LIMIT, plus: str = ""
     return [_item(h) for h in similar(app, photo_id, plus, Filters(), limit).hits]
 
 
-def similar(app, photo_id: str | None, plus: str = "", filters: Filters = Filters(), limit: int = SIMILAR_LIMIT, *,
-            path: Path | None = None, shown_as: str = "this photo") -> SearchResult:
+def similar(
+    app,
+    photo_id: str | None,
+    plus: str = "",
+    filters: Filters = Filters(),
+    limit: int = SIMILAR_LIMIT,
+    *,
+    path: Path | None = None,
+    shown_as: str = "this photo",
+) -> SearchResult:
     """Photos like a library photo (`photo_id`: its stored embedding, itself left out) or like a file outside the
     library (`path`: encoded on the fly, nothing stored), "but" as `plus` says: `photo-tagger similar` and the
     window's Similar. A library photo not encoded yet is one line naming it as `shown_as`."""
     if photo_id is not None:
         embedding = stored_embedding(app.vector_store(), photo_id)
         if embedding is None:
-            raise PhotoTaggerError(f"{shown_as} has no embedding for model {app.active_model().name} yet (it is "
-                                   "being indexed, or was skipped: photo-tagger index its folder)")
+            raise PhotoTaggerError(
+                f"{shown_as} has no embedding for model {app.active_model().name} yet (it is "
+                "being indexed, or was skipped: photo-tagger index its folder)"
+            )
     elif path is not None:
         embedding = file_embedding(app.image_encoder, path)
     else:

@@ -7,13 +7,29 @@ from photo_tagger.core.ports import Progress
 from photo_tagger.core.sidecars import SidecarReport, export_sidecars
 
 
-def write_sidecars(app, *, folder: str | None, ids: list[str] | None = None, overwrite_ours: bool,
-                   progress: Progress, control: JobControl, sidecars=None) -> SidecarReport:
+def write_sidecars(
+    app,
+    *,
+    folder: str | None,
+    ids: list[str] | None = None,
+    overwrite_ours: bool,
+    progress: Progress,
+    control: JobControl,
+    sidecars=None,
+) -> SidecarReport:
     """`sidecars`: a store in place of app.sidecars (the window's notes what it wrote). With the setting
     sidecar_albums, each photo's albums go in as Albums|Name keywords."""
     albums = app.catalog.albums_of if app.settings.sidecar_albums else None
-    return export_sidecars(app.catalog, sidecars or app.sidecars, folder=folder, ids=ids,
-                           overwrite_ours=overwrite_ours, progress=progress, control=control, albums=albums)
+    return export_sidecars(
+        app.catalog,
+        sidecars or app.sidecars,
+        folder=folder,
+        ids=ids,
+        overwrite_ours=overwrite_ours,
+        progress=progress,
+        control=control,
+        albums=albums,
+    )
 
 
 class NotedSidecars:

@@ -69,8 +69,7 @@ def find_stacks(app, ids: Iterable[str] | None = None) -> list[PhotoStack]:
     tops = catalog.stack_tops()
     preference = learn_preference(catalog.keep_choices())
     found = [_stack(tuple(records[n] for n in group), qualities, tops, preference) for group in groups]
-    found.sort(key=lambda s: (capture_seconds(s.photos[0]) if s.photos[0].taken_at else float("-inf")),
-               reverse=True)
+    found.sort(key=lambda s: capture_seconds(s.photos[0]) if s.photos[0].taken_at else float("-inf"), reverse=True)
     return found
 
 
@@ -88,8 +87,9 @@ def _facts(app, records: list[PhotoRecord]) -> core_stacks.StackFacts:
     return facts
 
 
-def _stack(photos: tuple[PhotoRecord, ...], qualities: dict[str, Quality], tops: dict[str, float],
-           preference: Preference) -> PhotoStack:
+def _stack(
+    photos: tuple[PhotoRecord, ...], qualities: dict[str, Quality], tops: dict[str, float], preference: Preference
+) -> PhotoStack:
     measures = [qualities.get(p.id) for p in photos]
     measured = sum(q is not None for q in measures)
     picked = [p for p in photos if p.id in tops]
@@ -131,12 +131,12 @@ def measure_missing(app, records: Sequence[PhotoRecord], progress=None, control:
     with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="quality") as pool:
         for start in range(0, len(missing), _MEASURE_BATCH):
             control.checkpoint()
-            batch = [(r, q) for r, q in pool.map(one, missing[start:start + _MEASURE_BATCH]) if q is not None]
+            batch = [(r, q) for r, q in pool.map(one, missing[start : start + _MEASURE_BATCH]) if q is not None]
             if batch and not app.catalog.read_only:
                 with app.catalog.transaction() as db:
                     app.catalog.write_quality(db, [(r.id, r.content_hash, q) for r, q in batch])
             measured += len(batch)
-            done += len(missing[start:start + _MEASURE_BATCH])
+            done += len(missing[start : start + _MEASURE_BATCH])
             if progress is not None:
                 progress.advanced(done)
     if progress is not None:
@@ -174,4 +174,3 @@ def make_top(app, photo_id: str) -> PhotoStack:
         app.catalog.set_stack_top(db, photo_id, time.time())
     record_keep(app, record, stack.others, "stack top")
     return PhotoStack(stack.photos, record, YOUR_PICK, stack.measured)
-

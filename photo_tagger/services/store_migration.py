@@ -3,8 +3,9 @@ copy, then use it; nothing is re-encoded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from photo_tagger.config import Settings
 from photo_tagger.core.errors import PhotoTaggerError
@@ -33,10 +34,20 @@ def migration_target(text: str) -> str:
     return target
 
 
-def migrate_store(catalog: Catalog, source: Any, retry: StoreRetry, library_id: str, *, source_url: str,
-                  target_url: str, local_folder: Path, ca_file: str, use_store: Callable[[str], None],
-                  progress: Progress | None = None,
-                  on_state: Callable[[str | None], None] | None = None) -> CopyReport:
+def migrate_store(
+    catalog: Catalog,
+    source: Any,
+    retry: StoreRetry,
+    library_id: str,
+    *,
+    source_url: str,
+    target_url: str,
+    local_folder: Path,
+    ca_file: str,
+    use_store: Callable[[str], None],
+    progress: Progress | None = None,
+    on_state: Callable[[str | None], None] | None = None,
+) -> CopyReport:
     """Copy every indexed photo's records from the `source` client (the store in use, `source_url`) to
     `target_url` ("" : `local_folder`), verified, then `use_store(target_url)` saves it as the store in use. A
     shared target gets each photo's effective tags (its other users search by them); a private one none. Both
@@ -58,14 +69,24 @@ def migrate_store(catalog: Catalog, source: Any, retry: StoreRetry, library_id: 
     target = open_chroma(target_url or local_folder, target_retry, ca_file=ca_file)
     try:
         with retry.patient(MIGRATE_STORE_PATIENCE_S, on_state=on_state):
-            report = copy_library(source, target, ids, library_id, shared_target=shared_target, rewrite=rewrite,
-                                  retry=retry, target_retry=target_retry, progress=progress)
+            report = copy_library(
+                source,
+                target,
+                ids,
+                library_id,
+                shared_target=shared_target,
+                rewrite=rewrite,
+                retry=retry,
+                target_retry=target_retry,
+                progress=progress,
+            )
     finally:
         close = getattr(target, "close", None)  # a chromadb client of a version without close() has none to call
         if close is not None:
             close()
     if not report.collections and ids:
-        raise PhotoTaggerError(f"{describe_store(source_url)} holds no photo collections: nothing to copy "
-                               "(the settings were not changed)")
+        raise PhotoTaggerError(
+            f"{describe_store(source_url)} holds no photo collections: nothing to copy (the settings were not changed)"
+        )
     use_store(target_url)
     return report

@@ -10,9 +10,21 @@ from photo_tagger.config import Settings
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.infra.caddy_config import DEBIAN_INTERNAL_CA, ProxyPlan, caddyfile, new_token
 
-__all__ = ["DEBIAN_INTERNAL_CA", "ProxyConfig", "ProxyPlan", "ServerAnswer", "access_summary", "check_server",
-           "forget_token", "has_saved_token", "probe_server", "save_token", "server_url", "token_variable",
-           "write_proxy_config"]
+__all__ = [
+    "DEBIAN_INTERNAL_CA",
+    "ProxyConfig",
+    "ProxyPlan",
+    "ServerAnswer",
+    "access_summary",
+    "check_server",
+    "forget_token",
+    "has_saved_token",
+    "probe_server",
+    "save_token",
+    "server_url",
+    "token_variable",
+    "write_proxy_config",
+]
 
 # infra.store_auth is imported where it is used: it brings httpx and chromadb's errors, which commands that never
 # reach a server do not load (tests/e2e/test_cli_imports.py).
@@ -88,8 +100,11 @@ def access_summary(url: str, ca_file: str) -> dict:
     if not url:
         return {"url": "", "token": "", "ca_file": ""}
     access = store_auth.StoreAccess.for_server(url, ca_file)
-    token = f"from the {access.token_source}" if access.token else "none" + (
-        f" ({access.keyring_problem})" if access.keyring_problem else "")
+    token = (
+        f"from the {access.token_source}"
+        if access.token
+        else "none" + (f" ({access.keyring_problem})" if access.keyring_problem else "")
+    )
     return {"url": url, "token": token, "ca_file": access.ca_file}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from photo_tagger.core import choices
 from photo_tagger.core.labels import checked_name

@@ -41,8 +41,9 @@ def read_photo_text(app, photo_id: str) -> TextRead:
     read = read_one(app.text_stage.engine, record.path)
     app.text_stage.note_read_time(time.monotonic() - started)
     with app.catalog.transaction() as db:
-        app.catalog.set_photo_text(db, photo_id, record.content_hash, "text" if read.text else "none", read.text,
-                                   read.reason)
+        app.catalog.set_photo_text(
+            db, photo_id, record.content_hash, "text" if read.text else "none", read.text, read.reason
+        )
     log.info("text of %r read on request: %d characters", record.path, len(read.text))
     return read
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from send2trash import TrashPermissionError, send2trash
 
@@ -37,19 +37,22 @@ class TrashReport:
         return "; ".join(parts) or "Nothing to move"
 
 
-def keep_one(app, keep: PhotoRecord, others: Sequence[PhotoRecord], progress=None,
-             control: JobControl | None = None) -> TrashReport:
+def keep_one(
+    app, keep: PhotoRecord, others: Sequence[PhotoRecord], progress=None, control: JobControl | None = None
+) -> TrashReport:
     """Keep `keep` and move `others` to the trash, once `keep` is checked to be on disk as it was indexed (else
     nothing moves: the group's only copy would go). A copy that is the same file as the kept one (a link) stays."""
     problem = _changed(keep)
     if problem:
-        return TrashReport(not_moved=tuple((p, f"the photo to keep ({os.path.basename(keep.path)}) {problem}")
-                                           for p in others))
+        return TrashReport(
+            not_moved=tuple((p, f"the photo to keep ({os.path.basename(keep.path)}) {problem}") for p in others)
+        )
     linked = [p for p in others if p.id == keep.id or _same_file(p.path, keep.path)]
     _learn_from(app, keep, [p for p in others if p not in linked])
     report = move_to_trash(app, [p for p in others if p not in linked], progress, control, choices_to=keep.id)
-    return TrashReport(report.moved, tuple((p, "the same file as the photo kept (a link)") for p in linked)
-                       + report.not_moved)
+    return TrashReport(
+        report.moved, tuple((p, "the same file as the photo kept (a link)") for p in linked) + report.not_moved
+    )
 
 
 def _learn_from(app, keep: PhotoRecord, others: Sequence[PhotoRecord]) -> None:
@@ -63,8 +66,9 @@ def _learn_from(app, keep: PhotoRecord, others: Sequence[PhotoRecord]) -> None:
         log.exception("the keep choice of %s was not recorded", keep.path)
 
 
-def move_to_trash(app, photos: Sequence[PhotoRecord], progress=None, control: JobControl | None = None,
-                  choices_to: str | None = None) -> TrashReport:
+def move_to_trash(
+    app, photos: Sequence[PhotoRecord], progress=None, control: JobControl | None = None, choices_to: str | None = None
+) -> TrashReport:
     """Each photo to the system trash, then out of the library like a deleted file (core.library.forget_photos);
     `choices_to` (the copy kept) takes over what the user said about the photos moved. A photo changed since it
     was indexed (its bytes, not only its size and time), or on a disk without a trash, stays, with its reason."""
@@ -94,7 +98,7 @@ def move_to_trash(app, photos: Sequence[PhotoRecord], progress=None, control: Jo
 
 
 def _send(path: str) -> str:
-    """"" once the file is in the trash, else why not; never deletes instead (send2trash does not either)."""
+    """ "" once the file is in the trash, else why not; never deletes instead (send2trash does not either)."""
     before = trash_notes(path)
     try:
         send2trash(path)
@@ -110,7 +114,7 @@ def _send(path: str) -> str:
 
 
 def _changed(photo: PhotoRecord) -> str:
-    """"" when the file is on disk as indexed; else what changed (the choice of copies was made on what was
+    """ "" when the file is on disk as indexed; else what changed (the choice of copies was made on what was
     indexed)."""
     try:
         st = os.stat(photo.path)
@@ -127,8 +131,10 @@ def _changed(photo: PhotoRecord) -> str:
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     if photo.content_hash and digest != photo.content_hash:
-        return "holds other content than when it was indexed, though its size and time are the same (rescan its " \
-               "folder first)"
+        return (
+            "holds other content than when it was indexed, though its size and time are the same (rescan its "
+            "folder first)"
+        )
     return ""
 
 

@@ -98,8 +98,8 @@ def test_a_folder_copied_in_with_a_move_and_a_delete_is_encoded_once(tiny_home, 
 def test_orphans_an_older_watcher_left_are_found_by_check_and_removed_by_repair(cli, tiny_home, tmp_path):
     """The old bug's state: each record replaced under a new id at the same path (INSERT OR REPLACE), so the old
     id's vector, tags, hash rows stay in the catalog and its vector in the store."""
-    from dataclasses import replace
     import uuid
+    from dataclasses import replace
 
     photos = make_photos(tmp_path / "p", 5)[0].parent
     assert cli("--home", tiny_home, "index", photos).returncode == 0

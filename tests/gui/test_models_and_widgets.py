@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from photo_tagger.core.preprocess import UnreadableImage
-from photo_tagger.services.browsing import FolderRow, GridItem
 from photo_tagger.gui.models.photo_grid import PhotoGridModel
 from photo_tagger.gui.models.sidebar_models import FolderListModel, TagListModel
 from photo_tagger.gui.thumbnails import ThumbnailCache
 from photo_tagger.gui.widgets.search_bar import SearchBar
+from photo_tagger.services.browsing import FolderRow, GridItem
 from tests.photos import make_photo
 
 

@@ -236,8 +236,8 @@ def test_the_window_opens_the_review_from_its_menu(qtbot, indexed_shapes, open_w
 
 def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_shapes, shapes_home):
     from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
-    from photo_tagger.services.label_report import edit_preview
     from photo_tagger.gui.tasks import TaskRunner
+    from photo_tagger.services.label_report import edit_preview
 
     app = App.from_home(shapes_home)
     runner = TaskRunner(app)

@@ -270,10 +270,10 @@ def test_without_a_launcher_every_open_shows_the_path(qtbot, open_window, tiny_h
 def test_a_photo_that_cannot_be_read_says_why(qtbot, tmp_path):
     from types import SimpleNamespace
 
-    from photo_tagger.services.browsing import GridItem
     from photo_tagger.gui.models.photo_grid import PhotoGridModel
     from photo_tagger.gui.tasks import TaskRunner
     from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
+    from photo_tagger.services.browsing import GridItem
 
     good, bad = make_photo(tmp_path / "A.jpg"), tmp_path / "B.jpg"
     bad.write_bytes(b"not a photo at all")

@@ -9,14 +9,14 @@ import sqlite3
 import numpy as np
 import pytest
 
-from photo_tagger.core.indexer import Indexer
 from photo_tagger.core.embedding_index import EmbeddingIndex
 from photo_tagger.core.index_sync import adopt_vectors, catch_up, sync_store
+from photo_tagger.core.indexer import Indexer
 from photo_tagger.core.types import IndexReport
-from photo_tagger.infra.chroma_store import ChromaVectorStore, open_chroma
-from photo_tagger.infra.index_upkeep import bring_in_step, collection_for
 from photo_tagger.infra.catalog import Catalog
 from photo_tagger.infra.catalog_schema import SCHEMA_VERSION, CatalogTooNew, adopt_model
+from photo_tagger.infra.chroma_store import ChromaVectorStore, open_chroma
+from photo_tagger.infra.index_upkeep import bring_in_step, collection_for
 from tests.fakes import FakeImageEncoder, InMemoryStore, RecordedProgress
 from tests.photos import make_photo, make_photos
 

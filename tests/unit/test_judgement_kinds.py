@@ -45,7 +45,8 @@ def photos(n, seed=0):
 def test_a_label_has_the_kinds_of_the_everyday_words_it_is_or_is_made_of():
     text = WordAxes()
     bg = calibration.background(text)
-    vector = lambda name: text.encode_texts([f"a photo of a {name}."])
+    def vector(name):
+        return text.encode_texts([f"a photo of a {name}."])
     assert calibration.kinds_of(bg, "red", vector("red")) == ("colour",)
     assert calibration.kinds_of(bg, "Red Car", vector("red car")) == ("colour", "vehicle")
     assert set(calibration.kinds_of(bg, "star", vector("star"))) == {"scene", "shape"}

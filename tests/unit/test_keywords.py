@@ -1,7 +1,6 @@
 """Tags and flags as XMP keywords and back, and the sidecar merge rule (pure, no files)."""
 
-from photo_tagger.core.keywords import (KeywordSet, SidecarKeywords, foreign_keywords, imported_tags, keywords_for,
-                                        merge)
+from photo_tagger.core.keywords import KeywordSet, SidecarKeywords, foreign_keywords, imported_tags, keywords_for, merge
 from photo_tagger.core.tagging import EffectiveTags, UserChoices
 
 

@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 
-from photo_tagger.core.model_comparison import (Disagreement, LabelAgreement, ModelComparison, SearchTops,
-                                                compare_tags, spread_sample, top_ids)
+from photo_tagger.core.model_comparison import (
+    Disagreement,
+    LabelAgreement,
+    ModelComparison,
+    SearchTops,
+    compare_tags,
+    spread_sample,
+    top_ids,
+)
 
 
 def test_sample_is_seeded_spread_and_starts_with_the_given_photos():

@@ -8,8 +8,13 @@ import pytest
 from photo_tagger.cli.output import shown
 from photo_tagger.config import Settings
 from photo_tagger.core.errors import ConfigError
-from photo_tagger.core.labels import Label, ModerationCategory, default_label_set, label_set_from_dict, \
-    label_set_to_dict
+from photo_tagger.core.labels import (
+    Label,
+    ModerationCategory,
+    default_label_set,
+    label_set_from_dict,
+    label_set_to_dict,
+)
 from photo_tagger.infra.labels_file import LabelsFile
 
 HOSTILE = ["", "   ", "\t", "red\x1b[31m", "\x1b]0;owned\x07", "a\nb", "a\rb", "x\u202ey", "\x9b2J"]

@@ -3,7 +3,7 @@ in the catalog's SQL (CLI searches, the window's listing) and in the vector meta
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -71,4 +71,4 @@ def test_a_photo_without_exif_is_found_by_its_file_date(tmp_path):
 def test_the_vector_metadata_dates_a_photo_without_exif_by_its_file():
     # A shared server filters on taken_ts: the same date as the catalog's.
     meta = vector_metadata(record(1, None, local_ns(2024, 5, 1, 12)))
-    assert datetime.fromtimestamp(meta["taken_ts"], timezone.utc).replace(tzinfo=None) == datetime(2024, 5, 1, 12)
+    assert datetime.fromtimestamp(meta["taken_ts"], UTC).replace(tzinfo=None) == datetime(2024, 5, 1, 12)

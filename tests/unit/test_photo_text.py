@@ -12,11 +12,10 @@ from photo_tagger.config import Settings
 from photo_tagger.core.errors import ConfigError
 from photo_tagger.core.indexer import Indexer
 from photo_tagger.core.jobs import Cancelled, JobControl
-from photo_tagger.core.photo_text import (MIN_RUN, TextEngineUnavailable, TextGate, TextRead, TextStage,
-                                          detector_verdict)
+from photo_tagger.core.photo_text import MIN_RUN, TextEngineUnavailable, TextGate, TextRead, TextStage, detector_verdict
 from photo_tagger.core.text_gate import text_score
-from photo_tagger.infra.text_detector import TextDetector
 from photo_tagger.infra.catalog import Catalog
+from photo_tagger.infra.text_detector import TextDetector
 from tests.fakes import FakeImageEncoder, InMemoryStore
 from tests.text_photos import make_text_photos, make_textless_photos, text_photo, textless_photo
 

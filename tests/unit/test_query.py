@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from photo_tagger.core import search_rank
 from photo_tagger.core.query import Query, Term, fts_phrase, fts_words, parse
 from photo_tagger.core.search import SearchError
-from photo_tagger.core import search_rank
 from photo_tagger.core.search_rank import Evidence
 
 

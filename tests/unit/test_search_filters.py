@@ -7,9 +7,9 @@ from datetime import date
 import numpy as np
 import pytest
 
+import photo_tagger.core.search as search_module
 from photo_tagger.core.embedding_index import EmbeddingIndex
 from photo_tagger.core.index_sync import adopt_vectors
-import photo_tagger.core.search as search_module
 from photo_tagger.core.search import Filters, nearest
 from photo_tagger.core.tagging import TagDecision, effective
 from photo_tagger.core.types import PhotoRecord

@@ -14,8 +14,13 @@ from photo_tagger.core.errors import ConfigError
 from photo_tagger.core.search import Filters, nearest
 from photo_tagger.core.tagging import EffectiveTags
 from photo_tagger.core.types import PhotoRecord
-from photo_tagger.core.vector_metadata import (OWNER_KEY, copied_metadata, foreign_record, record_from_metadata,
-                                               vector_metadata)
+from photo_tagger.core.vector_metadata import (
+    OWNER_KEY,
+    copied_metadata,
+    foreign_record,
+    record_from_metadata,
+    vector_metadata,
+)
 from photo_tagger.infra.store_retry import StoreRetry, StoreUnreachable
 
 

@@ -2,8 +2,18 @@
 
 import random
 
-from photo_tagger.core.tag_sources import (SOURCES, Contribution, ImportedKeywords, LearnedLabels, PromptLabels,
-                                           TagInputs, YourChoices, effective_one, effective_tags, photo_tags)
+from photo_tagger.core.tag_sources import (
+    SOURCES,
+    Contribution,
+    ImportedKeywords,
+    LearnedLabels,
+    PromptLabels,
+    TagInputs,
+    YourChoices,
+    effective_one,
+    effective_tags,
+    photo_tags,
+)
 from photo_tagger.core.tagging import EffectiveTags, TagDecision, UserChoices, effective
 
 MIXED = TagDecision((("dog", 0.9), ("beach", 0.7), ("cat", 0.6)), (("violence", 0.8),),

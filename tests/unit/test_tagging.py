@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from photo_tagger.core.errors import ConfigError
-from photo_tagger.core.labels import Label, LabelSet, ModerationCategory, default_label_set, label_set_from_dict, \
-    label_set_to_dict
+from photo_tagger.core.labels import (
+    Label,
+    LabelSet,
+    ModerationCategory,
+    default_label_set,
+    label_set_from_dict,
+    label_set_to_dict,
+)
 from photo_tagger.core.tagging import TagDecision, UserChoices, decide, effective, prepare
 from photo_tagger.core.text_cache import CachedTextEncoder
 from photo_tagger.infra.labels_file import LabelsFile

@@ -13,7 +13,7 @@ instance in SOURCES below, before YourChoices (a tag the user removed stays remo
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from photo_tagger.core.tag_sources.base import Contribution, TagInputs, TagSource, fold
 from photo_tagger.core.tag_sources.imported import ImportedKeywords
@@ -24,12 +24,24 @@ from photo_tagger.core.tagging import EffectiveTags, TagDecision, UserChoices
 
 SOURCES: tuple[TagSource, ...] = (PromptLabels(), LearnedLabels(), ImportedKeywords(), YourChoices())
 
-__all__ = ["SOURCES", "Contribution", "ImportedKeywords", "LearnedLabels", "PromptLabels", "TagInputs", "TagSource",
-           "YourChoices", "effective_one", "effective_tags", "photo_tags"]
+__all__ = [
+    "SOURCES",
+    "Contribution",
+    "ImportedKeywords",
+    "LearnedLabels",
+    "PromptLabels",
+    "TagInputs",
+    "TagSource",
+    "YourChoices",
+    "effective_one",
+    "effective_tags",
+    "photo_tags",
+]
 
 
-def effective_tags(inputs: TagInputs, ids: Sequence[str],
-                   sources: Sequence[TagSource] = SOURCES) -> dict[str, EffectiveTags]:
+def effective_tags(
+    inputs: TagInputs, ids: Sequence[str], sources: Sequence[TagSource] = SOURCES
+) -> dict[str, EffectiveTags]:
     """Each photo's effective tags and flags: every source's contribution, folded in order."""
     ids = list(ids)
     parts = [part for part in (source.contributions(inputs, ids) for source in sources) if part]
@@ -41,13 +53,24 @@ def effective_tags(inputs: TagInputs, ids: Sequence[str],
     return out
 
 
-def photo_tags(catalog, ids: Sequence[str], *, decisions: Mapping[str, TagDecision] | None = None,
-               choices: Mapping[str, UserChoices] | None = None) -> dict[str, EffectiveTags]:
+def photo_tags(
+    catalog,
+    ids: Sequence[str],
+    *,
+    decisions: Mapping[str, TagDecision] | None = None,
+    choices: Mapping[str, UserChoices] | None = None,
+) -> dict[str, EffectiveTags]:
     """Effective tags of photos as the catalog holds them; `decisions` / `choices` given: those instead of the
     stored ones (fresh decisions not written yet)."""
     ids = list(ids)
-    return effective_tags(TagInputs(catalog.decisions(ids) if decisions is None else decisions,
-                                    catalog.choices(ids) if choices is None else choices, catalog=catalog), ids)
+    return effective_tags(
+        TagInputs(
+            catalog.decisions(ids) if decisions is None else decisions,
+            catalog.choices(ids) if choices is None else choices,
+            catalog=catalog,
+        ),
+        ids,
+    )
 
 
 def effective_one(decision: TagDecision, choice: UserChoices | None) -> EffectiveTags:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, NamedTuple, Protocol, Sequence
+from typing import NamedTuple, Protocol
 
 from photo_tagger.core.tagging import EffectiveTags, TagDecision, UserChoices
 

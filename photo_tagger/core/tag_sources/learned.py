@@ -17,6 +17,8 @@ class LearnedLabels:
             decision = decisions.get(i)
             if decision is None or not (LEARNED in decision.tag_sources or LEARNED in decision.flag_sources):
                 continue
-            out[i] = Contribution(names_from(decision.tags, decision.tag_sources, learned=True),
-                                  names_from(decision.flags, decision.flag_sources, learned=True))
+            out[i] = Contribution(
+                names_from(decision.tags, decision.tag_sources, learned=True),
+                names_from(decision.flags, decision.flag_sources, learned=True),
+            )
         return out

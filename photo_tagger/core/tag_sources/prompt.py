@@ -31,5 +31,6 @@ def names_from(scored, sources, *, learned: bool) -> tuple[str, ...]:
     recorded source are the prompt's (decisions stored before sources were)."""
     if LEARNED not in sources:
         return () if learned else tuple(name for name, _ in scored)
-    return tuple(name for (name, _), source in zip(scored, sources) if (source == LEARNED) == learned) + \
-        (() if learned else tuple(name for name, _ in scored[len(sources):]))
+    return tuple(name for (name, _), source in zip(scored, sources) if (source == LEARNED) == learned) + (
+        () if learned else tuple(name for name, _ in scored[len(sources) :])
+    )

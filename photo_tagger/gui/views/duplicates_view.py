@@ -8,14 +8,23 @@ from html import escape
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QPalette, QPixmap, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from photo_tagger.core.dates import EXIF, record_date
 from photo_tagger.core.duplicates import TIERS, DuplicateGroup
 from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
-from photo_tagger.gui.models.duplicate_groups import GroupRole, DuplicateGroupsModel
+from photo_tagger.gui.models.duplicate_groups import DuplicateGroupsModel, GroupRole
 from photo_tagger.gui.tasks import _message  # the status bar's one line for a failed job
 from photo_tagger.gui.widgets.details_panel import _file_size
 from photo_tagger.services import duplicates, trash

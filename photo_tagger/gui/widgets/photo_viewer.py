@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPixmap, QTransform
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView,
-                               QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QFrame,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from photo_tagger.services.browsing import GridItem
 from photo_tagger.gui.viewer_images import Key, ViewerImages
+from photo_tagger.services.browsing import GridItem
 
 FIT, ACTUAL = "fit", "1:1"
 _BACKGROUND = QColor("#1c1c1c")

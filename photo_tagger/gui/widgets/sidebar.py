@@ -6,9 +6,16 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QPushButton, QVBoxLayout, QWidget
 
+from photo_tagger.gui.models.sidebar_models import (
+    AlbumListModel,
+    AlbumRole,
+    FolderListModel,
+    FolderRole,
+    TagEntry,
+    TagListModel,
+    TagRole,
+)
 from photo_tagger.gui.widgets.event_timeline import EventTimeline
-from photo_tagger.gui.models.sidebar_models import AlbumListModel, AlbumRole, FolderListModel, FolderRole, TagEntry, \
-    TagListModel, TagRole
 
 
 class Sidebar(QWidget):
