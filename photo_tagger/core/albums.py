@@ -4,14 +4,12 @@ strong matches only or all)."""
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
-
-MAX_NAME = 200  # characters; longer names are refused (they would not fit a sidebar row, nor a keyword path)
+from photo_tagger.core.names import clean_user_name
 
 
 class AlbumError(PhotoTaggerError):
@@ -83,13 +81,7 @@ class Album:
 
 def clean_name(name: str) -> str:
     """An album name as stored (NFC, spaces around it trimmed), or an AlbumError saying what is wrong with it."""
-    cleaned = unicodedata.normalize("NFC", name or "").strip()
-    if not cleaned:
-        raise AlbumError("an album needs a name")
-    if len(cleaned) > MAX_NAME:
-        raise AlbumError(f"an album name is at most {MAX_NAME} characters (this one has {len(cleaned)})")
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in cleaned):
-        raise AlbumError(f"an album name cannot hold control characters or line breaks: {cleaned!r}")
+    cleaned = clean_user_name(name, "an album", AlbumError)
     if "|" in cleaned:  # the separator of the hierarchical keyword Albums|Name that sidecars carry
         raise AlbumError(f"an album name cannot hold '|': {cleaned}")
     return cleaned

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from photo_tagger.core.events import UNDATED, EventError
+from photo_tagger.core.names import clean_user_name
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FULL_MONTHS = (
@@ -64,19 +64,9 @@ def event_name(first: datetime, last: datetime, place: str | None, labels: list[
     return f"{head}, {dates}" if head else dates
 
 
-MAX_NAME = 200
-
-
 def clean_event_name(name: str) -> str:
     """A user's name for an event (trimmed, one line, at most MAX_NAME characters), or an EventError."""
-    cleaned = unicodedata.normalize("NFC", name or "").strip()
-    if not cleaned:
-        raise EventError("an event needs a name (photo-tagger events rename EVENT NAME)")
-    if len(cleaned) > MAX_NAME:
-        raise EventError(f"an event name is at most {MAX_NAME} characters (this one has {len(cleaned)})")
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in cleaned):
-        raise EventError(f"an event name cannot hold control characters or line breaks: {cleaned!r}")
-    return cleaned
+    return clean_user_name(name, "an event", EventError, "photo-tagger events rename EVENT NAME")
 
 
 def parse_event_id(text: str) -> int:
