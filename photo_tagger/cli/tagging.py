@@ -180,7 +180,7 @@ def decision_score(decision: TagDecision, tag: str) -> str:
 
 
 def _flagged(app, args) -> int:
-    rows = [{"path": record.path, "flags": flags} for record, flags in browsing.flagged_photos(app)]
+    rows = [{"path": record.path, "flags": flags} for record, flags in browsing.flagged_photos(app.catalog)]
     if args.json:
         say_json(rows)
         return 0

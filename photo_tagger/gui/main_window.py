@@ -269,9 +269,9 @@ class MainWindow(QMainWindow):
         self._last_live_refresh = time.monotonic()
         self._sidebar_generation += 1
         generation = self._sidebar_generation
-        self.runner.query(partial(browsing.folder_rows, self.app), on_done=partial(self._folders_loaded, generation))
-        self.runner.query(partial(browsing.tag_rows, self.app), on_done=partial(self._tags_loaded, generation))
-        self.runner.query(partial(browsing.skipped_files, self.app),
+        self.runner.query(lambda: browsing.folder_rows(self.app.catalog), on_done=partial(self._folders_loaded, generation))
+        self.runner.query(lambda: browsing.tag_rows(self.app.catalog), on_done=partial(self._tags_loaded, generation))
+        self.runner.query(lambda: browsing.skipped_files(self.app.catalog),
                           on_done=partial(self._skipped_loaded, generation))
         self.albums.refresh()  # smart albums' counts follow new, changed and retagged photos
         self.events.refresh()
@@ -321,8 +321,8 @@ class MainWindow(QMainWindow):
         def deliver(batch):
             self.runner.call_in_gui(self._batch_loaded, generation, batch)
 
-        self.runner.query(partial(browsing.library_items, self.app, scope, deliver,
-                                  cancelled=lambda: generation != self.grid_generation),
+        self.runner.query(lambda: browsing.library_items(self.app.catalog, scope, deliver,
+                                                         cancelled=lambda: generation != self.grid_generation),
                           on_done=partial(self._library_done, generation, where),
                           on_error=partial(self.grid_failed, generation))
 
@@ -401,7 +401,8 @@ class MainWindow(QMainWindow):
         elif current is not None:
             self.photos.show(None)  # not in this listing: its details would be stale
         if not self.grid_model.rowCount():
-            self.runner.query(partial(browsing.empty_reason, self.app, self.scope, query),
+            scope = self.scope
+            self.runner.query(lambda: browsing.empty_reason(self.app.catalog, scope, query),
                               on_done=lambda text: generation == self.grid_generation and self.empty_note.set_reason(text))
 
     def grid_failed(self, generation: int, exc: BaseException) -> None:

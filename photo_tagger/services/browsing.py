@@ -11,6 +11,7 @@ from datetime import date
 
 from photo_tagger.core.dates import DateBounds, PhotoDate, record_date
 from photo_tagger.core.filters import Filters
+from photo_tagger.core.ports import Catalog
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
@@ -105,7 +106,7 @@ def _under(path: str, folder: str) -> bool:
 
 
 def library_items(
-    app,
+    catalog: Catalog,
     scope: Scope,
     deliver: Callable[[list[GridItem]], None],
     *,
@@ -116,7 +117,7 @@ def library_items(
     Skipped files are not photos: they are listed apart (skipped_files, the status bar's "N skipped")."""
     filters = scope.filters()  # the search's filters, tested in memory (core/filters.py)
     # Always: the grid blurs flagged photos and shows tags, whatever the scope.
-    records, tags = photos_and_tags(app)
+    records, tags = photos_and_tags(catalog)
     records = [r for r in records if filters.admits(r, tags[r.id])]
     records.sort(key=_recency, reverse=True)
     for start in range(0, len(records), batch):
@@ -126,9 +127,8 @@ def library_items(
     return len(records)
 
 
-def empty_reason(app, scope: Scope, query: str = "") -> str:
+def empty_reason(catalog: Catalog, scope: Scope, query: str = "") -> str:
     """Why the grid shows nothing for this scope (and search), in a sentence or two for the empty grid."""
-    catalog = app.catalog
     place = f" in {folder_name(scope.folder)}" if scope.folder else ""
     everything = catalog.records()
     records = [r for r in everything if not scope.folder or _under(r.path, scope.folder)]
@@ -174,44 +174,43 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
-def folder_rows(app) -> list[FolderRow]:
+def folder_rows(catalog: Catalog) -> list[FolderRow]:
     """Every watched folder with its photo and skipped counts."""
-    roots = app.catalog.roots()
-    counts = folder_counts(app.catalog)
+    roots = catalog.roots()
+    counts = folder_counts(catalog)
     return [FolderRow(root, counts[root].photos, counts[root].skipped) for root in roots]
 
 
-def photos_and_tags(app) -> tuple[list[PhotoRecord], dict]:
+def photos_and_tags(catalog: Catalog) -> tuple[list[PhotoRecord], dict]:
     """The library's photos (indexed: a skipped file is not one) and each one's effective tags and flags (by id):
     the one source of "photos tagged X", for the grid's listing and header and for the sidebar's counts."""
-    catalog = app.catalog
     records = [r for r in catalog.records() if r.status == "indexed"]
     return records, photo_tags(catalog, [r.id for r in records])
 
 
-def tag_counts(app) -> dict[str, int]:
+def tag_counts(catalog: Catalog) -> dict[str, int]:
     """Photos per effective tag, counted as the grid lists them (photos_and_tags): the sidebar's "interior 4" and
     the header's "4 photos tagged interior" cannot disagree."""
-    _, tags = photos_and_tags(app)
+    _, tags = photos_and_tags(catalog)
     return dict(Counter(t for found in tags.values() for t in found.tags))
 
 
-def tag_rows(app) -> tuple[list[tuple[str, int]], int]:
+def tag_rows(catalog: Catalog) -> tuple[list[tuple[str, int]], int]:
     """(tag, photo count) most frequent first (tag_counts), and how many photos are flagged."""
-    counts = sorted(tag_counts(app).items(), key=lambda kv: (-kv[1], kv[0]))
-    return counts, len(app.catalog.flagged_ids())
+    counts = sorted(tag_counts(catalog).items(), key=lambda kv: (-kv[1], kv[0]))
+    return counts, len(catalog.flagged_ids())
 
 
-def flagged_photos(app) -> list[tuple[PhotoRecord, dict[str, float]]]:
+def flagged_photos(catalog: Catalog) -> list[tuple[PhotoRecord, dict[str, float]]]:
     """Every flagged photo (the user did not mark it not sensitive) with its categories' confidences, by path."""
-    ids = app.catalog.flagged_ids()
-    records, decisions = app.catalog.get(ids), app.catalog.decisions(ids)
+    ids = catalog.flagged_ids()
+    records, decisions = catalog.get(ids), catalog.decisions(ids)
     return sorted(
         ((records[i], dict(decisions[i].flags)) for i in ids if i in records and i in decisions),
         key=lambda row: row[0].path,
     )
 
 
-def skipped_files(app) -> list[tuple[str, str]]:
+def skipped_files(catalog: Catalog) -> list[tuple[str, str]]:
     """Every skipped file with its reason, from the catalog."""
-    return [(r.path, r.skip_reason or "unknown") for r in app.catalog.skipped()]
+    return [(r.path, r.skip_reason or "unknown") for r in catalog.skipped()]

@@ -225,7 +225,7 @@ def test_the_header_and_the_sidebar_count_a_tag_from_one_source(qtbot, open_wind
     qtbot.waitUntil(lambda: any(t.name == "interior" and t.count == 1 for t in window.sidebar.tags.entries))
     window._tag_selected(TagEntry("tag", "interior", 1))
     qtbot.waitUntil(lambda: window.header.text().startswith("1 photo tagged interior"))
-    assert browsing.tag_counts(app)["interior"] == 1 == window.grid_model.rowCount()
+    assert browsing.tag_counts(app.catalog)["interior"] == 1 == window.grid_model.rowCount()
 
 
 def browsing_edit(app, photo_id, add=(), remove=()):

@@ -53,7 +53,7 @@ def store_answers(app, answers: list[tuple[str, str, str, bool]], target: tuple[
             problems.append(str(exc))
         if progress is not None:
             progress.advanced(done)
-    found, records, counts = listing(app, target) if target is not None else ([], {}, browsing.tag_rows(app))
+    found, records, counts = listing(app, target) if target is not None else ([], {}, browsing.tag_rows(app.catalog))
     if progress is not None:
         progress.advanced(len(answers) + 1)
     return stored, problems, found, records, counts
@@ -63,7 +63,7 @@ def listing(app, target: tuple[str, str]):
     """(candidates, their records, the sidebar's tag counts): what the dialog shows and what the sidebar shows,
     read together so that they agree."""
     found, records = review.candidates(app, *target)
-    return found, records, browsing.tag_rows(app)
+    return found, records, browsing.tag_rows(app.catalog)
 
 
 def _small_image(path: str, hidden: bool = False) -> QImage:
