@@ -5,8 +5,6 @@ and embeddings."""
 from __future__ import annotations
 
 import logging
-import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +17,9 @@ from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.preprocess import UnreadableImage
 from photo_tagger.core.scan import is_under
+from photo_tagger.services.backfill import backfill
 
 log = logging.getLogger(__name__)
-
-_HASH_BATCH = 64  # hashes written per transaction while filling in missing ones
 
 
 def find_groups(
@@ -119,37 +116,22 @@ def _hash_missing(app, records, progress, control: JobControl) -> dict:
     """Photos indexed before perceptual hashes existed (or whose hash is of older content) are decoded once, at
     draft size, in a small pool, and their hashes stored (kept in memory only on a full disk); a photo that cannot
     be read is left out of near. Returns the hashes computed, by photo id."""
-    from photo_tagger.infra.perceptual_hash import PhotoHash, hash_file
+    from photo_tagger.infra.perceptual_hash import hash_file
 
-    have = app.catalog.phashes([r.id for r in records])
-    missing = [r for r in records if r.id not in have]
-    computed: dict[str, PhotoHash] = {}
-    if not missing:
-        return computed
-    if progress is not None:
-        progress.started(len(missing), "hashing photos indexed before duplicates")
+    catalog = app.catalog
+    have = catalog.phashes([r.id for r in records])
 
-    def one(record):
-        try:
-            return record, hash_file(record.path)
-        except UnreadableImage as exc:
-            log.warning("no perceptual hash for %s: %s", record.path, exc.reason)
-        except Exception:
-            log.exception("perceptual hash of %r failed", record.path)
-        return record, None
+    def store(batch):
+        with catalog.transaction() as db:
+            catalog.write_hashes(db, [(r.id, r.content_hash, h.phash, h.thumb) for r, h in batch])
 
-    done = 0
-    with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="phash") as pool:
-        for start in range(0, len(missing), _HASH_BATCH):
-            control.checkpoint()
-            batch = [(r, h) for r, h in pool.map(one, missing[start : start + _HASH_BATCH]) if h is not None]
-            computed.update((r.id, h) for r, h in batch)
-            if batch and not app.catalog.read_only:
-                with app.catalog.transaction() as db:
-                    app.catalog.write_hashes(db, [(r.id, r.content_hash, h.phash, h.thumb) for r, h in batch])
-            done += len(missing[start : start + _HASH_BATCH])
-            if progress is not None:
-                progress.advanced(done)
-    if progress is not None:
-        progress.finished()
-    return computed
+    found = backfill(
+        [r for r in records if r.id not in have],
+        hash_file,
+        None if catalog.read_only else store,
+        what="perceptual hash",
+        doing="hashing photos indexed before duplicates",
+        progress=progress,
+        control=control,
+    )
+    return {r.id: h for r, h in found}

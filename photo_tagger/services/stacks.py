@@ -8,7 +8,6 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +16,6 @@ from photo_tagger.core import stacks as core_stacks
 from photo_tagger.core.duplicates import capture_seconds
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
-from photo_tagger.core.preprocess import UnreadableImage
 from photo_tagger.core.quality import (
     Preference,
     Quality,
@@ -26,11 +24,11 @@ from photo_tagger.core.quality import (
     measure_file,
 )
 from photo_tagger.core.types import PhotoRecord
+from photo_tagger.services.backfill import backfill
 from photo_tagger.services.duplicates import embeddings_of
 
 log = logging.getLogger(__name__)
 
-_MEASURE_BATCH = 64  # measures written per transaction while filling in missing ones
 YOUR_PICK = "your pick"
 
 
@@ -110,38 +108,23 @@ def measure_missing(app, records: Sequence[PhotoRecord], progress=None, control:
     """Measures for photos indexed before they existed: each decoded once at draft size, in a small pool, and
     stored (the photo is only read); one that cannot be read is logged with its reason and stays unmeasured.
     Returns how many were measured."""
-    control = control or JobControl()
-    have = app.catalog.qualities(r.id for r in records)
-    missing = [r for r in records if r.id not in have]
-    if not missing:
-        return 0
-    if progress is not None:
-        progress.started(len(missing), "measuring sharpness and exposure")
+    catalog = app.catalog
+    have = catalog.qualities(r.id for r in records)
 
-    def one(record: PhotoRecord):
-        try:
-            return record, measure_file(record.path)
-        except UnreadableImage as exc:
-            log.warning("no sharpness measure for %s: %s", record.path, exc.reason)
-        except Exception:
-            log.exception("measuring %r failed", record.path)
-        return record, None
+    def store(batch):
+        with catalog.transaction() as db:
+            catalog.write_quality(db, [(r.id, r.content_hash, q) for r, q in batch])
 
-    done = measured = 0
-    with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="quality") as pool:
-        for start in range(0, len(missing), _MEASURE_BATCH):
-            control.checkpoint()
-            batch = [(r, q) for r, q in pool.map(one, missing[start : start + _MEASURE_BATCH]) if q is not None]
-            if batch and not app.catalog.read_only:
-                with app.catalog.transaction() as db:
-                    app.catalog.write_quality(db, [(r.id, r.content_hash, q) for r, q in batch])
-            measured += len(batch)
-            done += len(missing[start : start + _MEASURE_BATCH])
-            if progress is not None:
-                progress.advanced(done)
-    if progress is not None:
-        progress.finished()
-    return measured
+    measured = backfill(
+        [r for r in records if r.id not in have],
+        measure_file,
+        None if catalog.read_only else store,
+        what="sharpness measure",
+        doing="measuring sharpness and exposure",
+        progress=progress,
+        control=control or JobControl(),
+    )
+    return len(measured)
 
 
 def record_keep(app, kept: PhotoRecord, others: Sequence[PhotoRecord], source: str) -> int:
