@@ -709,7 +709,7 @@ def experiments(workdir: Path, n: int, queries: int) -> dict:
 
     client = open_chroma(root / "chroma")
     store = ChromaVectorStore(client, f"photos--{MODEL}", ef_search=EF_SEARCH)
-    coll = store._collection
+    coll = store.collection
     catalog = Catalog(root / "catalog.sqlite3")
     f16 = vectors.astype(np.float16)
     for name, filters in [("no filter", Filters())] + list(cases.items()):
@@ -810,7 +810,7 @@ def experiments(workdir: Path, n: int, queries: int) -> dict:
     for name, filters in [("no filter", Filters())] + list(cases.items()):
         where = filters.where()
         out["ef100"][name] = ms(timeit(lambda k: store.query(qvecs[k], LIMIT, where), queries), 50)
-    store._collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+    store.collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
     client.close()
     return out
 

@@ -188,7 +188,7 @@ class Timeline:
             timeline.times, timeline.lats, timeline.lons, rules, timeline.joins
         )
         ids_found, timeline.next_id = match_ids(
-            timeline._bounds(0, len(timeline.starts)), assigned, timeline.ids, timeline.next_id
+            timeline.bounds(0, len(timeline.starts)), assigned, timeline.ids, timeline.next_id
         )
         timeline.event_ids = np.array(ids_found, dtype=np.int64)
         return timeline
@@ -197,7 +197,7 @@ class Timeline:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def _bounds(self, first: int, last: int) -> list[np.ndarray]:
+    def bounds(self, first: int, last: int) -> list[np.ndarray]:
         """(start, end) photo index pairs of events first..last-1."""
         ends = np.append(self.starts[1:], len(self.ids))
         return [np.array((self.starts[g], ends[g])) for g in range(first, last)]
@@ -263,7 +263,7 @@ class Timeline:
         g_last = int(np.searchsorted(self.starts, hi, "left"))
         old_ids = self.event_ids[g_first:g_last]
         old_of = {}
-        for (start, end), event_id in zip(self._bounds(g_first, g_last), old_ids.tolist()):
+        for (start, end), event_id in zip(self.bounds(g_first, g_last), old_ids.tolist()):
             for photo in self.ids[start:end].tolist():
                 old_of[photo] = event_id
         match_of = dict(old_of)

@@ -14,7 +14,7 @@ class JournaledWrite:
 
     def __init__(self, catalog: Catalog, ids: Iterable[str], model: str):
         self.catalog, self.ids, self.model = catalog, list(ids), model
-        self._closed = False
+        self.closed = False
 
     @contextmanager
     def transaction(self) -> Iterator:
@@ -22,7 +22,7 @@ class JournaledWrite:
         with self.catalog.transaction() as db:
             yield db
             self.catalog.journal_clear(db, self.ids, self.model)
-        self._closed = True
+        self.closed = True
 
 
 @contextmanager
@@ -33,6 +33,6 @@ def journaled(catalog: Catalog, ids: Iterable[str], model: str) -> Iterator[Jour
     unit = JournaledWrite(catalog, ids, model)
     catalog.journal_add(unit.ids, model)
     yield unit
-    if not unit._closed:
+    if not unit.closed:
         with unit.transaction():
             pass

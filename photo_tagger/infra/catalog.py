@@ -275,7 +275,7 @@ class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog, AlbumCatalog, Even
         return list(found.values())
 
     def get(self, ids: Iterable[str]) -> dict[str, PhotoRecord]:
-        return {row[0]: _row_to_record(row) for row in self._in(f"SELECT {', '.join(_COLUMNS)} FROM photos WHERE id IN", ids)}
+        return {row[0]: _row_to_record(row) for row in self.rows_in(f"SELECT {', '.join(_COLUMNS)} FROM photos WHERE id IN", ids)}
 
     def find_by_path(self, root: str, relpath: str) -> PhotoRecord | None:
         rows = self._query(f"SELECT {', '.join(_COLUMNS)} FROM photos WHERE root = ? AND relpath = ?",
@@ -329,7 +329,7 @@ class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog, AlbumCatalog, Even
         db.executemany("DELETE FROM vectors WHERE photo_id = ?", [(i,) for i in ids])
 
     def vectors(self, model: str, ids: Iterable[str]) -> dict[str, np.ndarray]:
-        rows = self._in("SELECT photo_id, embedding FROM vectors WHERE model = ? AND photo_id IN", ids, (model,))
+        rows = self.rows_in("SELECT photo_id, embedding FROM vectors WHERE model = ? AND photo_id IN", ids, (model,))
         return {i: np.frombuffer(blob, dtype=np.float32) for i, blob in rows}
 
     def last_vector_seq(self) -> int:
@@ -391,14 +391,14 @@ class Catalog(TagCatalog, PhotoTextCatalog, PhotoHashCatalog, AlbumCatalog, Even
         sql = f"SELECT id FROM photos WHERE {' AND '.join(clauses)}"
         if among is None:
             return [r[0] for r in self._query(sql, args)]
-        return [r[0] for r in self._in(f"{sql} AND id IN", among, tuple(args))]
+        return [r[0] for r in self.rows_in(f"{sql} AND id IN", among, tuple(args))]
 
     def dated_ids(self, dates: DateBounds) -> set[str]:
         """Every record (photo or skipped file) whose date (core.dates) is in range."""
         clause, args = _dated(dates)
         return {r[0] for r in self._query(f"SELECT id FROM photos WHERE {clause}", args)}
 
-    def _in(self, sql_prefix: str, ids: Iterable[str], args: tuple = ()) -> list[tuple]:
+    def rows_in(self, sql_prefix: str, ids: Iterable[str], args: tuple = ()) -> list[tuple]:
         ids = list(ids)
         rows = []
         for start in range(0, len(ids), 500):

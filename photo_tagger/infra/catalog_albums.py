@@ -81,7 +81,7 @@ class AlbumCatalog:
     def albums_of(self, photo_ids: Iterable[str]) -> dict[str, list[str]]:
         """The names of the (plain) albums each of these photos is in, by name."""
         found: dict[str, list[str]] = {}
-        rows = self._in("SELECT p.photo_id, a.name FROM album_photos p JOIN albums a ON a.id = p.album_id "
+        rows = self.rows_in("SELECT p.photo_id, a.name FROM album_photos p JOIN albums a ON a.id = p.album_id "
                         "WHERE p.photo_id IN", photo_ids)
         for photo_id, name in sorted(rows, key=lambda r: r[1].casefold()):
             found.setdefault(photo_id, []).append(name)

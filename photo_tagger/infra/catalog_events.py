@@ -46,7 +46,7 @@ class EventCatalog:
         if not rows:
             return seq, set(), []
         changed = {photo for _, photo in rows}
-        facts = self._in("SELECT id, taken_at, gps_lat, gps_lon FROM photos WHERE status = 'indexed' AND id IN",
+        facts = self.rows_in("SELECT id, taken_at, gps_lat, gps_lon FROM photos WHERE status = 'indexed' AND id IN",
                          changed)
         return max(s for s, _ in rows), changed, facts
 

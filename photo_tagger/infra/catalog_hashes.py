@@ -30,9 +30,9 @@ class PhotoHashCatalog:
 
     def phashes(self, ids: Iterable[str]) -> dict[str, int]:
         """The phash (unsigned) of each of these photos that has one for its current content."""
-        rows = self._in(f"SELECT h.photo_id, h.phash {_CURRENT} WHERE h.photo_id IN", ids)
+        rows = self.rows_in(f"SELECT h.photo_id, h.phash {_CURRENT} WHERE h.photo_id IN", ids)
         return {i: h & 0xFFFFFFFFFFFFFFFF for i, h in rows}
 
     def hash_thumbnails(self, ids: Iterable[str]) -> dict[str, bytes]:
         """The thumbnail (core/frame_match.py) of each of these photos that has one for its current content."""
-        return {i: t for i, t in self._in(f"SELECT h.photo_id, h.thumb {_CURRENT} WHERE h.photo_id IN", ids)}
+        return {i: t for i, t in self.rows_in(f"SELECT h.photo_id, h.thumb {_CURRENT} WHERE h.photo_id IN", ids)}

@@ -33,7 +33,7 @@ class PhotoQualityCatalog:
 
     def qualities(self, ids: Iterable[str]) -> dict[str, Quality]:
         """The measures of each of these photos that has them for its current content."""
-        rows = self._in(f"SELECT q.photo_id, q.sharpness, q.highlights, q.shadows {_CURRENT} WHERE q.photo_id IN",
+        rows = self.rows_in(f"SELECT q.photo_id, q.sharpness, q.highlights, q.shadows {_CURRENT} WHERE q.photo_id IN",
                         ids)
         return {i: Quality(s, h, d) for i, s, h, d in rows}
 

@@ -30,11 +30,11 @@ class TagCatalog:
         tags: dict[str, list] = {}
         flags: dict[str, list] = {}
         for table, target in (("auto_tags", tags), ("auto_flags", flags)):
-            for photo_id, name, score in self._in(f"SELECT photo_id, {'label' if table == 'auto_tags' else 'category'}, "
+            for photo_id, name, score in self.rows_in(f"SELECT photo_id, {'label' if table == 'auto_tags' else 'category'}, "
                                                   f"score FROM {table} WHERE photo_id IN", ids):
                 target.setdefault(photo_id, []).append((name, score))
         sources = {(i, kind, name): source for i, kind, name, source in
-                   self._in("SELECT photo_id, kind, name, source FROM auto_sources WHERE photo_id IN", ids)}
+                   self.rows_in("SELECT photo_id, kind, name, source FROM auto_sources WHERE photo_id IN", ids)}
         out = {}
         for i in set(tags) | set(flags):
             t = tuple(sorted(tags.get(i, ()), key=lambda x: -x[1]))
@@ -71,9 +71,9 @@ class TagCatalog:
         ids = list(ids)
         added: dict[str, set] = {}
         removed: dict[str, set] = {}
-        for photo_id, label, action in self._in("SELECT photo_id, label, action FROM user_tags WHERE photo_id IN", ids):
+        for photo_id, label, action in self.rows_in("SELECT photo_id, label, action FROM user_tags WHERE photo_id IN", ids):
             (added if action == "add" else removed).setdefault(photo_id, set()).add(label)
-        not_sensitive = {r[0] for r in self._in("SELECT photo_id FROM user_not_sensitive WHERE photo_id IN", ids)}
+        not_sensitive = {r[0] for r in self.rows_in("SELECT photo_id FROM user_not_sensitive WHERE photo_id IN", ids)}
         return {i: UserChoices(frozenset(added.get(i, ())), frozenset(removed.get(i, ())), i in not_sensitive)
                 for i in set(added) | set(removed) | not_sensitive}
 

@@ -85,7 +85,7 @@ class PhotoTextCatalog:
         """content_hash -> (status, text, reason) of a final row another photo holds for it (a copy of the same
         file is not read twice)."""
         found = {}
-        for digest, status, text, reason in self._in(
+        for digest, status, text, reason in self.rows_in(
                 "SELECT content_hash, status, text, reason FROM photo_text WHERE status IN ('text', 'none', "
                 "'failed') AND content_hash IN", hashes):
             found.setdefault(digest, (status, text, reason))
@@ -99,12 +99,12 @@ class PhotoTextCatalog:
     # -- reads
     def photo_texts(self, ids: Iterable[str]) -> dict[str, str]:
         """The text read in each of these photos (those with any)."""
-        return {i: t for i, t in self._in("SELECT photo_id, text FROM photo_text WHERE status = 'text' AND photo_id IN",
+        return {i: t for i, t in self.rows_in("SELECT photo_id, text FROM photo_text WHERE status = 'text' AND photo_id IN",
                                           ids)}
 
     def text_states(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """(status, reason) of each photo's text row for its current content (none: never judged or read)."""
-        return {i: (status, reason) for i, status, reason in self._in(
+        return {i: (status, reason) for i, status, reason in self.rows_in(
             "SELECT t.photo_id, t.status, t.reason FROM photo_text t JOIN photos p ON p.id = t.photo_id "
             "AND p.content_hash = t.content_hash WHERE t.photo_id IN", ids)}
 

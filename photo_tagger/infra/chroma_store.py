@@ -172,15 +172,15 @@ class ChromaVectorStore:
         hnsw: dict = {"space": "cosine"}
         if ef_search:
             hnsw["ef_search"] = int(ef_search)
-        self._collection = RetryingCollection(retry.call(
+        self.collection = RetryingCollection(retry.call(
             client.get_or_create_collection, self.name, embedding_function=None, configuration={"hnsw": hnsw}
         ), retry)
-        space = (self._collection.configuration_json.get("hnsw") or {}).get("space")
+        space = (self.collection.configuration_json.get("hnsw") or {}).get("space")
         if space not in (None, "cosine"):
             # An existing collection keeps its configuration; similarities would be wrong.
             raise StoreUnavailable(f"Collection {self.name} uses {space} distance, not cosine")
         # Asked once: over HTTP every call is a round trip.
-        self._batch = max(1, int(retry.call(client.get_max_batch_size)))
+        self.batch_size = max(1, int(retry.call(client.get_max_batch_size)))
 
     @staticmethod
     def list_collections(client: Any) -> list[str]:
@@ -209,14 +209,14 @@ class ChromaVectorStore:
         vectors = np.ascontiguousarray(embeddings, dtype=np.float32).reshape(len(ids), -1)
         if len(metadatas) != len(ids):
             raise ValueError(f"{len(ids)} ids but {len(metadatas)} metadatas")
-        for part in _chunks(len(ids), self._batch):
+        for part in _chunks(len(ids), self.batch_size):
             batch_ids = ids[part]
-            existing = self._collection.get(ids=batch_ids, include=[])["ids"]
+            existing = self.collection.get(ids=batch_ids, include=[])["ids"]
             if existing:
-                self._collection.delete(ids=existing)
+                self.collection.delete(ids=existing)
             # Chroma rejects an empty metadata dict but accepts None for "no metadata".
             metas = [clean_metadata({**(m or {}), **self._stamp}) or None for m in metadatas[part]]
-            self._collection.add(ids=batch_ids, embeddings=vectors[part], metadatas=metas)
+            self.collection.add(ids=batch_ids, embeddings=vectors[part], metadatas=metas)
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
         """Merge into existing records' metadata; a None (or empty list) value removes that key.
@@ -228,21 +228,21 @@ class ChromaVectorStore:
         # Chroma rejects an empty metadata dict, so records with nothing to change are left out.
         pairs = [(i, {k: _clean_value(v) for k, v in {**m, **self._stamp}.items()})
                  for i, m in zip(ids, metadatas) if m]
-        for part in _chunks(len(pairs), self._batch):
+        for part in _chunks(len(pairs), self.batch_size):
             chunk = pairs[part]
-            self._collection.update(ids=[i for i, _ in chunk], metadatas=[m for _, m in chunk])
+            self.collection.update(ids=[i for i, _ in chunk], metadatas=[m for _, m in chunk])
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
-        for part in _chunks(len(ids), self._batch):
-            self._collection.delete(ids=ids[part])
+        for part in _chunks(len(ids), self.batch_size):
+            self.collection.delete(ids=ids[part])
 
     def get_embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored embeddings as float32 (Chroma returns float64); unknown ids are absent."""
         ids = list(ids)
         out: dict[str, np.ndarray] = {}
-        for part in _chunks(len(ids), self._batch):
-            got = self._collection.get(ids=ids[part], include=["embeddings"])
+        for part in _chunks(len(ids), self.batch_size):
+            got = self.collection.get(ids=ids[part], include=["embeddings"])
             if got["ids"]:  # one conversion per page, not one per vector
                 out.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
         return out
@@ -250,8 +250,8 @@ class ChromaVectorStore:
     def get_metadata(self, ids: Sequence[str]) -> dict[str, dict]:
         ids = list(ids)
         out: dict[str, dict] = {}
-        for part in _chunks(len(ids), self._batch):
-            got = self._collection.get(ids=ids[part], include=["metadatas"])
+        for part in _chunks(len(ids), self.batch_size):
+            got = self.collection.get(ids=ids[part], include=["metadatas"])
             out.update((i, m or {}) for i, m in zip(got["ids"], got["metadatas"]))
         return out
 
@@ -260,14 +260,14 @@ class ChromaVectorStore:
         out: set[str] = set()
         offset = 0
         while True:
-            page = self._collection.get(include=[], limit=_ID_PAGE, offset=offset)["ids"]
+            page = self.collection.get(include=[], limit=_ID_PAGE, offset=offset)["ids"]
             out.update(page)
             if len(page) < _ID_PAGE:
                 return out
             offset += len(page)
 
     def count(self) -> int:
-        return self._collection.count()
+        return self.collection.count()
 
     def query(self, embedding: np.ndarray, limit: int, where: dict | None = None) -> list[tuple[str, float, dict]]:
         """Nearest first, as (id, cosine similarity = 1 - cosine distance, metadata)."""
@@ -275,7 +275,7 @@ class ChromaVectorStore:
             return []
         vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
         # Chroma caps n_results at the number of records itself (no error, no warning).
-        got = self._collection.query(
+        got = self.collection.query(
             query_embeddings=vector, n_results=limit, where=where or None, include=["metadatas", "distances"]
         )
         return [

@@ -27,7 +27,7 @@ DEFAULT_SOURCE = "openai/clip-vit-base-patch32"
 PARITY_TOLERANCE = 1e-4  # max abs diff of normalized embeddings, ONNX vs torch
 INT8_MIN_COSINE = 0.98  # below this the int8 encoder is not a faithful copy; refuse it
 ONNX_OPSET = 18
-_PARITY_TEXTS = (
+PARITY_TEXTS = (
     "a photo of a cat",
     "kids on a beach at sunset",
     "A close-up photo of a RED circle, taken at night!",
@@ -52,7 +52,7 @@ class ExportResult:
     info: dict
 
 
-def _require_export_deps():
+def require_export_deps():
     try:
         import torch  # noqa: F401
         import transformers  # noqa: F401
@@ -137,7 +137,7 @@ def export_checkpoint(checkpoint: Path, out_dir: Path, *, int8: bool) -> ExportR
 
     if siglip_export.model_type(checkpoint) in siglip_export.FAMILIES:
         return siglip_export.export_siglip(checkpoint, out_dir, int8=int8)
-    _require_export_deps()
+    require_export_deps()
     import torch
     from transformers import AutoTokenizer, CLIPModel
     from transformers.utils import logging as hf_logging
@@ -160,19 +160,19 @@ def export_checkpoint(checkpoint: Path, out_dir: Path, *, int8: bool) -> ExportR
         "torch": torch.__version__,
         "onnx_opset": ONNX_OPSET,
     }
-    tokenizer_file = _save_tokenizer(tokenizer, out_dir)
-    pixels = _parity_pixels(info["image_size"])
+    tokenizer_file = save_tokenizer(tokenizer, out_dir)
+    pixels = parity_pixels(info["image_size"])
     ids = _parity_ids(tokenizer, info["context_length"])
     with torch.inference_mode():
-        ref_image = _normalize(_features(model.get_image_features(pixel_values=torch.from_numpy(pixels))))
-        ref_text = _normalize(_features(model.get_text_features(input_ids=torch.from_numpy(ids))))
+        ref_image = normalize(features(model.get_image_features(pixel_values=torch.from_numpy(pixels))))
+        ref_text = normalize(features(model.get_text_features(input_ids=torch.from_numpy(ids))))
 
     _export_image(model, out_dir / "image_fp32.onnx", info["image_size"])
     _export_text(model, out_dir / "text_fp32.onnx", info["context_length"])
     files = ["image_fp32.onnx", "text_fp32.onnx", tokenizer_file]
 
-    image_diff = _max_diff(_run_onnx(out_dir / "image_fp32.onnx", {"pixel_values": pixels}), ref_image)
-    text_diff = _max_diff(_run_onnx(out_dir / "text_fp32.onnx", {"input_ids": ids}), ref_text)
+    image_diff = max_diff(run_onnx(out_dir / "image_fp32.onnx", {"pixel_values": pixels}), ref_image)
+    text_diff = max_diff(run_onnx(out_dir / "text_fp32.onnx", {"input_ids": ids}), ref_text)
     info["parity_max_abs_diff"] = {"image": image_diff, "text": text_diff}
     log.info("ONNX vs torch max abs diff: image %.2e, text %.2e", image_diff, text_diff)
     if max(image_diff, text_diff) > PARITY_TOLERANCE:
@@ -181,27 +181,27 @@ def export_checkpoint(checkpoint: Path, out_dir: Path, *, int8: bool) -> ExportR
             f"text {text_diff:.2e} > {PARITY_TOLERANCE:g}); the model was not installed"
         )
     if int8:
-        info["int8_min_cosine"] = _quantize_image(out_dir, pixels, ref_image)
+        info["int8_min_cosine"] = quantize_image(out_dir, pixels, ref_image)
         files.append("image_int8.onnx")
     return ExportResult(tuple(files), info)
 
 
-def _features(output):
+def features(output):
     # transformers 5 returns a model output whose pooler_output is the projected embedding.
     return getattr(output, "pooler_output", output)
 
 
-def _normalize(t) -> np.ndarray:
+def normalize(t) -> np.ndarray:
     array = t.detach().numpy().astype(np.float32)
     return array / np.linalg.norm(array, axis=1, keepdims=True)
 
 
-def _max_diff(onnx_out: np.ndarray, reference: np.ndarray) -> float:
+def max_diff(onnx_out: np.ndarray, reference: np.ndarray) -> float:
     onnx_out = onnx_out / np.linalg.norm(onnx_out, axis=1, keepdims=True)
     return float(np.abs(onnx_out - reference).max())
 
 
-def _parity_pixels(size: int) -> np.ndarray:
+def parity_pixels(size: int) -> np.ndarray:
     rng = np.random.default_rng(0)
     noise = rng.standard_normal((3, 3, size, size)).astype(np.float32)
     ramp = np.linspace(-1.8, 2.1, size * size, dtype=np.float32).reshape(1, 1, size, size)
@@ -209,11 +209,11 @@ def _parity_pixels(size: int) -> np.ndarray:
 
 
 def _parity_ids(tokenizer, context_length: int) -> np.ndarray:
-    batch = tokenizer(list(_PARITY_TEXTS), padding=True, truncation=True, max_length=context_length)
+    batch = tokenizer(list(PARITY_TEXTS), padding=True, truncation=True, max_length=context_length)
     return np.asarray(batch["input_ids"], dtype=np.int64)
 
 
-def _save_tokenizer(tokenizer, out_dir: Path) -> str:
+def save_tokenizer(tokenizer, out_dir: Path) -> str:
     """Keep only tokenizer.json: the runtime reads it with the `tokenizers` library alone."""
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError("the checkpoint's tokenizer has no fast (tokenizers) version; cannot export it")
@@ -234,7 +234,7 @@ def _towers(model):
             self.model = model
 
         def forward(self, pixel_values):
-            return _features(self.model.get_image_features(pixel_values=pixel_values))
+            return features(self.model.get_image_features(pixel_values=pixel_values))
 
     class TextTower(torch.nn.Module):
         def __init__(self):
@@ -242,12 +242,12 @@ def _towers(model):
             self.model = model
 
         def forward(self, input_ids):
-            return _features(self.model.get_text_features(input_ids=input_ids))
+            return features(self.model.get_text_features(input_ids=input_ids))
 
     return ImageTower().eval(), TextTower().eval()
 
 
-def _export(module, example: tuple, path: Path, input_name: str | tuple[str, ...], output_name: str,
+def export_to_onnx(module, example: tuple, path: Path, input_name: str | tuple[str, ...], output_name: str,
             dynamic: dict | tuple[dict, ...]) -> None:
     """One input (`input_name`, `dynamic`), or several as parallel tuples."""
     import torch
@@ -285,7 +285,7 @@ def _export_image(model, path: Path, size: int) -> None:
 
     image_tower, _ = _towers(model)
     example = (torch.zeros(2, 3, size, size),)
-    _export(image_tower, example, path, "pixel_values", "image_embeds", {0: torch.export.Dim("batch")})
+    export_to_onnx(image_tower, example, path, "pixel_values", "image_embeds", {0: torch.export.Dim("batch")})
 
 
 def _export_text(model, path: Path, context_length: int) -> None:
@@ -296,17 +296,17 @@ def _export_text(model, path: Path, context_length: int) -> None:
     # query can run unpadded, several times cheaper than padding every query to the context length.
     example = (torch.tensor([[49406, 320, 1125, 539, 320, 2368, 49407]] * 2, dtype=torch.long),)
     dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("sequence", min=2, max=context_length)}
-    _export(text_tower, example, path, "input_ids", "text_embeds", dims)
+    export_to_onnx(text_tower, example, path, "input_ids", "text_embeds", dims)
 
 
-def _run_onnx(path: Path, feeds: dict) -> np.ndarray:
+def run_onnx(path: Path, feeds: dict) -> np.ndarray:
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return session.run(None, feeds)[0]
 
 
-def _quantize_image(out_dir: Path, pixels: np.ndarray, ref_image: np.ndarray) -> float:
+def quantize_image(out_dir: Path, pixels: np.ndarray, ref_image: np.ndarray) -> float:
     """Dynamic int8 quantization of the image encoder's matrix multiplications."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -321,7 +321,7 @@ def _quantize_image(out_dir: Path, pixels: np.ndarray, ref_image: np.ndarray) ->
         )
     finally:
         root.disabled = was_disabled
-    quantized = _run_onnx(target, {"pixel_values": pixels})
+    quantized = run_onnx(target, {"pixel_values": pixels})
     quantized = quantized / np.linalg.norm(quantized, axis=1, keepdims=True)
     min_cosine = float((quantized * ref_image).sum(axis=1).min())
     log.info("int8 image encoder: min cosine to torch fp32 %.5f", min_cosine)

@@ -293,8 +293,8 @@ class ModelStore:
         from photo_tagger.infra import model_export
 
         name = name or model_name_for(source)
-        self._check_free(name, replace)
-        with self._staging(name) as staging:
+        self.check_free(name, replace)
+        with self.staging(name) as staging:
             checkpoint, kind, revision = model_export.resolve_source(source, self.models_dir / ".downloads")
             result = model_export.export_checkpoint(checkpoint, staging, int8=int8)
             if kind == "folder":
@@ -309,7 +309,7 @@ class ModelStore:
                 **result.info,
                 "files": {f: _file_entry(staging / f) for f in result.files},
             }
-            return self._commit(staging, name, manifest, replace)
+            return self.commit(staging, name, manifest, replace)
 
     def install(self, source: str, **options) -> InstalledModel:
         """Any source: a ready ONNX model (Immich's layout; hub id or folder, no torch), a folder Photo Tagger
@@ -339,15 +339,15 @@ class ModelStore:
         if problems:
             raise ModelError(f"{folder} does not match its manifest: " + "; ".join(problems))
         name = name or manifest["name"]
-        self._check_free(name, replace)
-        with self._staging(name) as staging:
+        self.check_free(name, replace)
+        with self.staging(name) as staging:
             for filename in manifest["files"]:
                 shutil.copy2(folder / filename, staging / filename)
             # Hash the copies too: a flaky disk or a file changed meanwhile must not slip through.
             copied = InstalledModel(name, staging, manifest).verify()
             if copied:
                 raise ModelError("copy failed verification: " + "; ".join(copied))
-            return self._commit(staging, name, {**manifest, "name": name}, replace)
+            return self.commit(staging, name, {**manifest, "name": name}, replace)
 
     def remove(self, name: str) -> None:
         folder = self.models_dir / name
@@ -357,14 +357,14 @@ class ModelStore:
         os.replace(folder, trash)  # atomic: the name disappears at once, deletion can fail later
         shutil.rmtree(trash, ignore_errors=True)
 
-    def _check_free(self, name: str, replace: bool) -> None:
+    def check_free(self, name: str, replace: bool) -> None:
         if (self.models_dir / name).exists() and not replace:
             raise ModelError(f"a model named {name!r} is already installed; use --replace or --name OTHER")
 
-    def _staging(self, name: str):
+    def staging(self, name: str):
         return _StagingFolder(self.models_dir, name)
 
-    def _commit(self, staging: Path, name: str, manifest: dict, replace: bool) -> InstalledModel:
+    def commit(self, staging: Path, name: str, manifest: dict, replace: bool) -> InstalledModel:
         # The manifest is written last: a folder without one is never taken for a model.
         manifest = {**manifest, "installed_at": time.time()}
         tmp = staging / (MANIFEST + ".tmp")
@@ -387,7 +387,7 @@ class _StagingFolder:
 
     def __enter__(self) -> Path:
         self.models_dir.mkdir(parents=True, exist_ok=True)
-        _remove_stale_staging(self.models_dir)
+        _remove_stalestaging(self.models_dir)
         self.path.mkdir()
         return self.path
 
@@ -396,7 +396,7 @@ class _StagingFolder:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _remove_stale_staging(models_dir: Path) -> None:
+def _remove_stalestaging(models_dir: Path) -> None:
     """Delete leftovers of installs that were killed midway (their process is gone)."""
     for leftover in models_dir.glob(_STAGING_PREFIX + "*"):
         pid = leftover.name[len(_STAGING_PREFIX):].split("-", 1)[0]

@@ -55,7 +55,7 @@ class TrialRecords:
 
 def ids_with_vector(catalog, key: str, ids) -> set[str]:
     """Those of `ids` with a catalog vector of model content `key` (the vectors themselves are not read)."""
-    return {row[0] for row in catalog._in("SELECT photo_id FROM vectors WHERE model = ? AND photo_id IN", ids, (key,))}
+    return {row[0] for row in catalog.rows_in("SELECT photo_id FROM vectors WHERE model = ? AND photo_id IN", ids, (key,))}
 
 
 def drop_model_vectors(catalog, key: str) -> int:

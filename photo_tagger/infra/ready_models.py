@@ -84,7 +84,7 @@ def install_any(store: ModelStore, source: str, *, name: str | None = None, int8
         _require_export(source)  # before a download that could not be used
         return store.install_from_checkpoint(source, name=name, int8=int8, replace=replace)
     _no_int8(int8)
-    store._check_free(name or model_name_for(source), replace)  # before a download it would refuse
+    store.check_free(name or model_name_for(source), replace)  # before a download it would refuse
     files = hub_download.fetch(repo, list(LAYOUT), store.models_dir / ".downloads", progress=progress,
                                control=control, endpoint=endpoint)
     model = install_ready(store, files, source=source, source_kind="hub", revision=repo.commit,
@@ -117,8 +117,8 @@ def install_ready(store: ModelStore, files: dict[str, Path], *, source: str, sou
                          f"{', '.join(LAYOUT)})")
     info = read_layout(files, source)
     name = name or model_name_for(source)
-    store._check_free(name, replace)
-    with store._staging(name) as staging:
+    store.check_free(name, replace)
+    with store.staging(name) as staging:
         for repo_path, installed in LAYOUT.items():
             shutil.copyfile(files[repo_path], staging / installed)
         entries = {installed: _file_entry(staging / installed) for installed in LAYOUT.values()}
@@ -133,7 +133,7 @@ def install_ready(store: ModelStore, files: dict[str, Path], *, source: str, sou
         staged = InstalledModel(name, staging, manifest)
         check_graphs(staged)
         manifest["self_check"] = self_check(staged, agreement=agreement_check)
-        return store._commit(staging, name, manifest, replace)
+        return store.commit(staging, name, manifest, replace)
 
 
 def read_layout(files: dict[str, Path], source: str) -> dict:

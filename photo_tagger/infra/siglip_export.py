@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 FAMILIES = ("siglip", "siglip2")
 # Beside CLIP's parity texts: a long one (truncated), non-ASCII ones and empty-ish ones.
-PARITY_TEXTS = export._PARITY_TEXTS + (
+PARITY_TEXTS = export.PARITY_TEXTS + (
     " ".join(["a purple mountain near the city"] * 20), "Straße im Schnee", "東京の夜景", "", "  ", "!!!")
 
 
@@ -62,7 +62,7 @@ def export_siglip(checkpoint: Path, out_dir: Path, *, int8: bool) -> export.Expo
         raise ModelError(f"{checkpoint} is a SigLIP2 NaFlex checkpoint (variable resolution), which Photo Tagger "
                          "cannot run; install a fixed-resolution SigLIP2 (e.g. google/siglip2-base-patch16-224) or "
                          "a ready export (e.g. immich-app/ViT-B-16-SigLIP2__webli)")
-    export._require_export_deps()
+    export.require_export_deps()
     import torch
     from transformers import AutoTokenizer, SiglipModel
     from transformers.utils import logging as hf_logging
@@ -107,37 +107,37 @@ def export_siglip(checkpoint: Path, out_dir: Path, *, int8: bool) -> export.Expo
     if info["embedding_dim"] != int(vision.hidden_size):
         raise ModelError(f"{checkpoint}: image ({vision.hidden_size}) and text ({info['embedding_dim']}) embeddings "
                          "differ in size")
-    tokenizer_file = export._save_tokenizer(tokenizer, out_dir)
-    pixels = export._parity_pixels(info["image_size"])
+    tokenizer_file = export.save_tokenizer(tokenizer, out_dir)
+    pixels = export.parity_pixels(info["image_size"])
     feeds = parity_tokens(tokenizer, context_length, masked)
     with torch.inference_mode():
-        ref_image = export._normalize(export._features(model.get_image_features(
+        ref_image = export.normalize(export.features(model.get_image_features(
             pixel_values=torch.from_numpy(pixels))))
-        ref_text = export._normalize(export._features(model.get_text_features(
+        ref_text = export.normalize(export.features(model.get_text_features(
             **{k: torch.from_numpy(v) for k, v in feeds.items()})))
 
     image_tower, text_tower = _towers(model, masked)
     batch = torch.export.Dim("batch")
-    export._export(image_tower, (torch.zeros(2, 3, info["image_size"], info["image_size"]),),
+    export.export_to_onnx(image_tower, (torch.zeros(2, 3, info["image_size"], info["image_size"]),),
                    out_dir / "image_fp32.onnx", "pixel_values", "image_embeds", {0: batch})
     example = tuple(torch.from_numpy(v[:2]) for v in feeds.values())
-    export._export(text_tower, example, out_dir / "text_fp32.onnx", tuple(feeds), "text_embeds",
+    export.export_to_onnx(text_tower, example, out_dir / "text_fp32.onnx", tuple(feeds), "text_embeds",
                    tuple({0: batch} for _ in feeds))
     files = ["image_fp32.onnx", "text_fp32.onnx", tokenizer_file]
 
-    image_diff = export._max_diff(export._run_onnx(out_dir / "image_fp32.onnx", {"pixel_values": pixels}), ref_image)
+    image_diff = export.max_diff(export.run_onnx(out_dir / "image_fp32.onnx", {"pixel_values": pixels}), ref_image)
     # A text with no token at all (SigLIP2's tokenizer adds none to "") is masked entirely: attention over nothing,
     # which torch and onnxruntime fill differently; the model never saw one, and an empty search is refused before
     # it is encoded.
     seen = feeds["attention_mask"].any(axis=1) if masked else slice(None)
-    text_diff = export._max_diff(export._run_onnx(out_dir / "text_fp32.onnx", feeds)[seen], ref_text[seen])
+    text_diff = export.max_diff(export.run_onnx(out_dir / "text_fp32.onnx", feeds)[seen], ref_text[seen])
     info["parity_max_abs_diff"] = {"image": image_diff, "text": text_diff}
     log.info("SigLIP ONNX vs torch max abs diff: image %.2e, text %.2e", image_diff, text_diff)
     if not max(image_diff, text_diff) <= export.PARITY_TOLERANCE:  # NaN fails too
         raise ModelError(f"exported ONNX encoders disagree with torch (max abs diff image {image_diff:.2e}, text "
                          f"{text_diff:.2e} > {export.PARITY_TOLERANCE:g}); the model was not installed")
     if int8:
-        info["int8_min_cosine"] = export._quantize_image(out_dir, pixels, ref_image)
+        info["int8_min_cosine"] = export.quantize_image(out_dir, pixels, ref_image)
         files.append("image_int8.onnx")
     return export.ExportResult(tuple(files), info)
 
@@ -160,7 +160,7 @@ def _towers(model, masked: bool):
             self.model = model
 
         def forward(self, pixel_values):
-            return export._features(self.model.get_image_features(pixel_values=pixel_values))
+            return export.features(self.model.get_image_features(pixel_values=pixel_values))
 
     class TextTower(torch.nn.Module):
         def __init__(self):
@@ -168,7 +168,7 @@ def _towers(model, masked: bool):
             self.model = model
 
         def forward(self, input_ids, attention_mask=None):
-            return export._features(self.model.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+            return export.features(self.model.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
 
     class UnmaskedTextTower(TextTower):
         def forward(self, input_ids):

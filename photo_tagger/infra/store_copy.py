@@ -56,8 +56,8 @@ def copy_library(source: Any, target: Any, ids: Sequence[str], library_id: str, 
         hnsw = (src.configuration_json or {}).get("hnsw") or {}
         tgt_store = ChromaVectorStore(target, name, ef_search=hnsw.get("ef_search"), shared=shared_target,
                                       retry=target_retry, library_id=library_id)
-        tgt = tgt_store._collection
-        batch = max(1, min(int(retry.call(source.get_max_batch_size)), tgt_store._batch))
+        tgt = tgt_store.collection
+        batch = max(1, min(int(retry.call(source.get_max_batch_size)), tgt_store.batch_size))
         copied: set[str] = set()
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
