@@ -10,6 +10,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+class _ConsoleHandler(logging.StreamHandler):
+    """The console handler this module adds (replaced, not doubled, when logging is configured again)."""
+
+
 class _QuietFileHandler(logging.handlers.RotatingFileHandler):
     """A log file that never prints "--- Logging error ---" tracebacks of its own (a full disk, say)."""
 
@@ -39,7 +43,7 @@ def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:
     Returns the log file (None when it cannot be written). A record logged with extra={"console": False} goes
     to the file only."""
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "_photo_tagger", False)]:
+    for handler in [h for h in root.handlers if isinstance(h, (_ConsoleHandler, _QuietFileHandler))]:
         root.removeHandler(handler)  # calling twice (tests, GUI restart) must not double every line
         handler.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -51,8 +55,7 @@ def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:
                                          errors="backslashreplace")
     except OSError as exc:
         problem, log_file, read_only = str(exc), None, exc.errno == errno.EROFS
-    console = logging.StreamHandler()
-    console._photo_tagger = True
+    console = _ConsoleHandler()
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     console.setFormatter(_ConsoleFormatter(log_file, verbose))
     console.addFilter(lambda record: verbose or getattr(record, "console", True))
@@ -61,7 +64,6 @@ def configure_logging(log_dir: Path, verbose: bool = False) -> Path | None:
         # A home on a read-only disk is read on purpose (searched, looked at): no warning at every command.
         (log.info if read_only else log.warning)("no log file (%s)", problem)
         return None
-    file_handler._photo_tagger = True
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(file_handler)
     return log_file
