@@ -49,8 +49,6 @@ def main() -> None:
     from photo_tagger.core.jobs import JobControl
     from photo_tagger.core.labels import default_label_set
     from photo_tagger.gui.model_trial_driver import SLICE, SLICE_S
-    from photo_tagger.infra.model_trials import drop_model_vectors
-    from photo_tagger.services import model_trial
     from photo_tagger.services.folders import add_folders
     from photo_tagger.services.search import remember_search
     from tests.fixture_models.checkpoints import tiny_clip
@@ -68,26 +66,25 @@ def main() -> None:
     for query in ("a dog on a beach", "a red car", "people at a party"):
         remember_search(app, query)
     photos = app.catalog.count_embedded(app.model_key())
-    key = app.models.get("vitb32").key
+    trials = app.model_trial_service
     slices, sizes, rates, states, compares = [], [], [], [], []
     for _ in range(args.repeats):
-        drop_model_vectors(app.catalog, key)
-        model_trial._records(app).forget(key)
+        trials.discard_trial("vitb32")
         while True:
             started = time.perf_counter()
-            before = model_trial.trial_state(app, "vitb32", args.sample)
+            before = trials.trial_state("vitb32", args.sample)
             states.append(time.perf_counter() - started)
             if before.complete:
                 break
             started = time.perf_counter()
-            after = model_trial.encode_trial(app, "vitb32", args.sample, limit=SLICE, seconds=SLICE_S)
+            after = trials.encode_trial("vitb32", args.sample, limit=SLICE, seconds=SLICE_S)
             seconds = time.perf_counter() - started
             done = after.encoded - before.encoded
             slices.append(seconds)
             sizes.append(done)
             rates.append(done / seconds)
         started = time.perf_counter()
-        comparison = model_trial.compare(app, "vitb32", args.sample)
+        comparison = trials.compare("vitb32", args.sample)
         compares.append(time.perf_counter() - started)
     result = {"photos": photos, "sample": comparison.photos, "slice_max_photos": SLICE, "slice_budget_s": SLICE_S,
               "repeats": args.repeats, "slices": len(slices), "slice_s_median": statistics.median(slices),

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.config import AppPaths, Settings
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.core.once import Deferred, serialized
 from photo_tagger.core.once import locked_cached_property as cached_property  # thread-safe: see there
 from photo_tagger.infra.model_store import InstalledModel, ModelStore
+
+if TYPE_CHECKING:
+    from photo_tagger.services.diagnostics import DiagnosticsService
+    from photo_tagger.services.model_trial import ModelTrialService
+    from photo_tagger.services.models import ModelService
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +302,51 @@ class App:
         from photo_tagger.services.events import EventService
 
         return EventService(self.catalog, Places())
+
+    # -- models group: installed models, trying a second one, what doctor and Help > About report
+    @cached_property
+    def model_trial_service(self) -> ModelTrialService:
+        """Trying a second model on the library (services/model_trial.py). The catalog is reached on use: `model
+        remove` of a model never tried, say, opens no library."""
+        from photo_tagger.infra.model_trials import TrialRecords
+        from photo_tagger.services.model_trial import ModelTrialService
+
+        def recent_searches(n: int) -> list[str]:
+            from photo_tagger.services.search import recent_searches
+
+            return recent_searches(self, n)
+
+        return ModelTrialService(
+            models=self.models, records=TrialRecords(self.paths.library_dir / "model_trials"),
+            catalog=lambda: self.catalog, active_model=self.active_model, model_key=self.model_key,
+            settings=lambda: self.settings, update_settings=self.update_settings, override_settings=self.override,
+            encoders_for=self.encoders_for, close_encoders_for=self.close_encoders_for,
+            text_encoder=lambda: self.cached_text_encoder, vector_store=self.vector_store, labels=self.labels,
+            trained_labels=self.trained_labels, recent_searches=recent_searches)
+
+    @cached_property
+    def model_service(self) -> ModelService:
+        """Installing, listing, measuring, using, trying and removing models (services/models.py). The catalog is
+        reached on use: installing or listing models must not open (and lock) the library."""
+        from photo_tagger.services.models import ModelService
+
+        def retag_pending() -> str:
+            from photo_tagger.services.pending_retag import retag_pending
+
+            return retag_pending(self)
+
+        return ModelService(models=self.models, settings=lambda: self.settings, update_settings=self.update_settings,
+                            active_model=self.active_model, model_key=self.model_key, catalog=lambda: self.catalog,
+                            trials=lambda: self.model_trial_service, retag_pending=retag_pending)
+
+    @cached_property
+    def diagnostics_service(self) -> DiagnosticsService:
+        """What doctor and Help > About report (services/diagnostics.py): no encoder is made until doctor asks."""
+        from photo_tagger.services.diagnostics import DiagnosticsService
+
+        return DiagnosticsService(paths=self.paths, settings=lambda: self.settings, models=self.models,
+                                  active_model=self.active_model, image_encoder=lambda: self.image_encoder,
+                                  text_encoder=lambda: self.text_encoder, loaded_providers=self.loaded_providers)
 
     @cached_property
     def search_calibration(self):

@@ -79,3 +79,47 @@ class RecordedProgress:
 
     def finished(self):
         self.calls.append(("finished",))
+
+
+class FakeModel:
+    """What services read of an InstalledModel (infra/model_store.py): its name, content key and precisions."""
+
+    def __init__(self, name: str, key: str | None = None, precisions: tuple[str, ...] = ("fp32",)) -> None:
+        self.name = name
+        self.key = key or f"{name}@1"
+        self.precisions = precisions
+        self.sigmoid = None
+        self.manifest: dict = {"source": f"test/{name}", "languages": "English", "files": {"image_fp32.onnx": {"size": 1}}}
+
+    def check_files(self) -> None:
+        pass
+
+    def image_encoder_file(self, precision: str) -> str:
+        from photo_tagger.core.errors import ModelError
+
+        if precision not in self.precisions:
+            raise ModelError(f"model {self.name} has no {precision} image encoder")
+        return f"image_{precision}.onnx"
+
+
+class FakeModelStore:
+    """A ModelStore (infra/model_store.py) over FakeModels: get, names, list, remove."""
+
+    def __init__(self, *models: FakeModel) -> None:
+        self.models = {m.name: m for m in models}
+
+    def get(self, name: str) -> FakeModel:
+        from photo_tagger.core.errors import ModelError
+
+        if name not in self.models:
+            raise ModelError(f"model {name!r} is not installed")
+        return self.models[name]
+
+    def names(self) -> list[str]:
+        return sorted(self.models)
+
+    def list(self) -> list[tuple]:
+        return [(name, self.models[name], "") for name in self.names()]
+
+    def remove(self, name: str) -> None:
+        del self.models[name]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.model_comparison import SAMPLE_SIZE
-from photo_tagger.services import models as model_service
-from photo_tagger.services.models import DEFAULT_READY, costs_of, human_bytes, rate_text
+from photo_tagger.services.models import DEFAULT_READY, costs_of, download_size, human_bytes, rate_text, ready_models
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 
 def register(subparsers) -> None:
@@ -77,12 +80,12 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_try)
 
 
-def _install(app, args) -> int:
+def _install(app: App, args) -> int:
     say(f"Installing {args.source}...")
-    installed = model_service.install_source(
-        app.models, args.source, **_choosing(app), name=args.name, int8=args.int8, replace=args.replace,
-        revision=args.revision, agreement_check=not args.no_agreement_check,
-        progress=TerminalProgress(unit="B"))  # a hub download's bytes (on a terminal)
+    installed = app.model_service.install(
+        args.source, name=args.name, int8=args.int8, replace=args.replace, revision=args.revision,
+        agreement_check=not args.no_agreement_check, progress=TerminalProgress(unit="B"),  # a hub download's bytes
+        on_step=_say_step)
     _report_installed(installed)
     model = installed.model
     check = model.manifest.get("self_check")
@@ -97,16 +100,14 @@ def _install(app, args) -> int:
     return 0
 
 
-def _import(app, args) -> int:
-    _report_installed(model_service.import_model(app.models, args.folder, **_choosing(app), name=args.name,
-                                                 replace=args.replace))
+def _import(app: App, args) -> int:
+    _report_installed(app.model_service.import_folder(args.folder, name=args.name, replace=args.replace,
+                                                      on_step=_say_step))
     return 0
 
 
-def _choosing(app) -> dict:
-    """What an install reads and writes of the settings: where it measures, and the model in use."""
-    return {"device": app.settings.device, "threads": app.settings.threads, "chosen_model": app.settings.model,
-            "choose_model": lambda name: app.update_settings(model=name), "on_step": lambda step: say(f"  {step}")}
+def _say_step(step: str) -> None:
+    say(f"  {step}")
 
 
 def _report_installed(installed) -> None:
@@ -131,14 +132,14 @@ def _speed_text(costs) -> str:
     return ", ".join(f"{rate_text(rate)} images/s {precision}" for precision, rate in costs.images_per_s.items())
 
 
-def _list(app, args) -> int:
+def _list(app: App, args) -> int:
     if args.available:
         return _list_available(app, args)
-    rows = model_service.installed_models(app)
+    rows = app.model_service.installed_models()
     if args.json:
         say_json([
             {"name": r.name, "active": r.active, "ok": r.costs is not None, "problem": r.problem,
-             **(_costs_json(app.models.get(r.name), r.costs) if r.costs else {})}
+             **(_costs_json(r.model, r.costs) if r.model and r.costs else {})}
             for r in rows
         ])
         return 0
@@ -169,13 +170,13 @@ def _costs_json(model, costs) -> dict:
             "disk_bytes": costs.disk_bytes, "images_per_s": costs.images_per_s, "measured_on": costs.measured_on}
 
 
-def _list_available(app, args) -> int:
+def _list_available(app: App, args) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
-    offered = model_service.ready_models()
+    offered = ready_models()
     with ThreadPoolExecutor(4) as pool:  # the hub answers each in about a second; all at once
-        sizes = list(pool.map(model_service.download_size, [m.repo_id for m in offered]))
-    installed = {r.source for r in model_service.installed_models(app)}
+        sizes = list(pool.map(download_size, [m.repo_id for m in offered]))
+    installed = {r.source for r in app.model_service.installed_models()}
     if args.json:
         say_json([{"id": m.repo_id, "title": m.title, "good_for": m.good_for, "languages": m.languages,
                    "licence": m.licence, "model_card": m.model_card, "download_bytes": size.size, "download": size.text, "installed": m.repo_id in installed}
@@ -200,26 +201,26 @@ def _say_table(rows: list[tuple]) -> None:
         say("  ".join(cells).rstrip())
 
 
-def _measure(app, args) -> int:
-    names = [args.name] if args.name else app.models.names()
+def _measure(app: App, args) -> int:
+    names = [args.name] if args.name else app.model_service.names()
     if not names:
         say("No models installed.")
         return 0
     for name in names:
-        model = model_service.measure_again(app, name)
+        model = app.model_service.measure_again(name)
         say(f"{name}:")
         _say_speed(name, costs_of(model))
     return 0
 
 
-def _use(app, args) -> int:
+def _use(app: App, args) -> int:
     def encoding(state) -> None:
         say(f"Encoding your {state.photos} photos with {state.model} before switching ({state.encoded} done "
             f"before); {state.current} serves searches and tags until then. Ctrl-C stops; `model use "
             f"{state.model}` goes on later (--now switches at once)")
 
-    done = model_service.use_model(app, args.name, now=args.now, progress=TerminalProgress(unit="photo"),
-                                   before_encoding=encoding)
+    done = app.model_service.use_model(args.name, now=args.now, progress=TerminalProgress(unit="photo"),
+                                       before_encoding=encoding)
     if done.adopted is not None:
         say(f"Now using {done.model}: {done.adopted} photos keep the vectors its trial made; the next index "
             f"encodes the other {done.to_encode}")
@@ -228,19 +229,19 @@ def _use(app, args) -> int:
     return 0
 
 
-def _verify(app, args) -> int:
-    names = [args.name] if args.name else app.models.names()
+def _verify(app: App, args) -> int:
+    names = [args.name] if args.name else app.model_service.names()
     if not names:
         say("No models installed.")
         return 0
-    found = model_service.verify_models(app.models, names)
+    found = app.model_service.verify(names)
     for name, problems in found.items():
         say(f"{name}: {'ok' if not problems else 'FAILED: ' + '; '.join(problems)}")
     return 1 if any(found.values()) else 0
 
 
-def _remove(app, args) -> int:
-    say(model_service.remove_model(app, args.name, force=args.force))
+def _remove(app: App, args) -> int:
+    say(app.model_service.remove_model(args.name, force=args.force))
     return 0
 
 
@@ -256,14 +257,14 @@ def _sample_size(text: str) -> int:
     return value
 
 
-def _try(app, args) -> int:
+def _try(app: App, args) -> int:
     def trying(state) -> None:
         if not args.json:
             say(f"Trying {args.name} on {state.photos} of your {state.library} photos (in use: {state.current}); "
                 f"{state.encoded} encoded before")
 
-    trial = model_service.try_model(app, args.name, args.sample, every_photo=args.all,
-                                    progress=TerminalProgress(unit="photo"), before_encoding=trying)
+    trial = app.model_service.try_model(args.name, args.sample, every_photo=args.all,
+                                        progress=TerminalProgress(unit="photo"), before_encoding=trying)
     state, result, paths = trial.state, trial.comparison, trial.paths
     if args.json:
         say_json({**result.as_json(paths), "encoded": state.encoded, "library": state.library})

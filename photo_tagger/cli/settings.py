@@ -4,10 +4,14 @@ Settings dialog checks them (config.Settings)."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say, say_json, shown
 from photo_tagger.config import SETTINGS_HELP, check_setting_name, format_setting, parse_setting
-from photo_tagger.core.errors import ModelError, PhotoTaggerError
+from photo_tagger.core.errors import PhotoTaggerError
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 USAGE_ERROR = 2  # as argparse exits for a bad command line
 
@@ -23,7 +27,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_settings)
 
 
-def _settings(app, args) -> int:
+def _settings(app: App, args) -> int:
     for problem in app.settings_problems:  # the file every other command refuses: said, and fixable here
         if args.value is None or f": {args.key} " not in problem:
             print(shown(f"photo-tagger settings: warning: {problem}"), file=sys.stderr)
@@ -40,7 +44,7 @@ def _settings(app, args) -> int:
         return USAGE_ERROR
 
 
-def _list(app, as_json: bool) -> int:
+def _list(app: App, as_json: bool) -> int:
     if as_json:
         say_json({key: getattr(app.settings, key) for key in SETTINGS_HELP})
         return 0
@@ -53,22 +57,11 @@ def _list(app, as_json: bool) -> int:
     return 0
 
 
-def _set(app, key: str, text: str) -> int:
+def _set(app: App, key: str, text: str) -> int:
     value = parse_setting(key, text)
     app.settings.with_changes(**{key: value})  # Settings checks the value: refused before anything is saved
-    if key == "model" and value:
-        app.models.get(value).check_files()  # as `model use NAME`: an installed, intact model
-    if key == "precision":
-        model = _active_model(app)
-        if model is not None:
-            model.image_encoder_file(value)  # the model's own check: int8 only when it was installed with it
+    app.model_service.check_setting(key, value)  # an installed, intact model; a precision it was installed with
     app.update_settings(**{key: value})
     say(f"{key} = {format_setting(value) or '(empty)'}")
     return 0
 
-
-def _active_model(app):
-    try:
-        return app.active_model()
-    except ModelError:  # none installed yet (or several and none chosen): nothing to check against
-        return None

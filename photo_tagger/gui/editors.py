@@ -11,7 +11,6 @@ from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services import text_reading
 from photo_tagger.services.labels import labels_state, save_labels_and_retag
-from photo_tagger.services.models import model_precisions
 from photo_tagger.services.pending_retag import finish_pending_retag
 
 
@@ -102,7 +101,7 @@ class Editors(WindowPart):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return
-        self.runner.query(partial(model_precisions, self.app), on_done=self._show_settings)
+        self.runner.query(self.app.model_service.model_precisions, on_done=self._show_settings)
 
     def _show_settings(self, precisions) -> None:
         if self.settings_dialog is not None:

@@ -31,10 +31,11 @@ class HelpActions(QObject):
     def show_about(self) -> AboutDialog:
         """Shown at once with what needs no file; onnxruntime and the model are read on a query worker."""
         if self.about_dialog is None:
-            self.about_dialog = AboutDialog(quick_facts(self.window.app), self.window)
+            self.about_dialog = AboutDialog(quick_facts(self.window.app.diagnostics_service), self.window)
             self.about_dialog.finished.connect(partial(self._closed, "about_dialog"))
             self.about_dialog.notices_requested.connect(self.show_notices)
-            self.window.runner.query(partial(runtime_facts, self.window.app), on_done=self._facts_read)
+            self.window.runner.query(partial(runtime_facts, self.window.app.diagnostics_service),
+                                     on_done=self._facts_read)
         self.about_dialog.show()
         self.about_dialog.raise_()
         return self.about_dialog

@@ -50,7 +50,7 @@ from photo_tagger.gui.widgets.sidebar import Sidebar
 from photo_tagger.gui.widgets.status_panel import StatusPanel
 from photo_tagger.services import browsing, search
 from photo_tagger.services.browsing import Scope, folder_name
-from photo_tagger.services.models import DEFAULT_READY, Startup, check_startup
+from photo_tagger.services.models import DEFAULT_READY, Startup
 
 log = logging.getLogger(__name__)
 LIVE_REFRESH_S = 2.0
@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
     # -- the first screen
     def check_setup(self) -> None:
         """Pick the page: no model -> install panel; no folder -> empty state; else the library."""
-        self.runner.query(partial(check_startup, self.app), on_done=self._setup_checked,
+        self.runner.query(self.app.model_service.check_startup, on_done=self._setup_checked,
                           on_error=lambda exc: self._setup_checked(Startup(None, str(exc), ())))
 
     def _setup_checked(self, startup: Startup) -> None:

@@ -67,15 +67,15 @@ class ModelSetup(WindowPart):
 
     def install_from_folder(self, folder: str, panel: NoModelPanel | None = None, name: str | None = None):
         return self._install(panel, f"Installing the model from {folder} and checking it...",
-                             lambda progress, control: models.install_model(self.app, folder, progress, control,
-                                                                            name=name))
+                             lambda progress, control: self.app.model_service.install_model(folder, progress, control,
+                                                                                            name=name))
 
     def install_from_hub(self, hub_id: str, panel: NoModelPanel | None = None):
         panel = panel or self.first_run
 
         def job(progress, control):
             shown = PanelProgress(progress, partial(self.runner.call_in_gui, panel.show_progress))
-            return models.install_from_hub(self.app, hub_id, shown, control)
+            return self.app.model_service.install_from_hub(hub_id, shown, control)
 
         if self.job is not None:  # one install at a time
             return self.job
@@ -124,7 +124,7 @@ class ModelSetup(WindowPart):
         self.window.status.show_message(f"Installed model {model.name}{here}")
         if self.panel is not self.first_run:
             panel = self.panel
-            self.runner.query(partial(models.installed_models, self.app),
+            self.runner.query(self.app.model_service.installed_models,
                               on_done=lambda rows: panel.mark_installed({r.source for r in rows}))
             self.panel.set_note(f"Installed {model.name}{here}. Tools > Compare models... tries it on your photos "
                                 "beside the model in use.")
@@ -145,7 +145,7 @@ class ModelSetup(WindowPart):
             self.add_dialog.panel = panel
             self.add_dialog.resize(720, 640)
         panel = self.add_dialog.panel
-        self.runner.query(partial(models.installed_models, self.app),
+        self.runner.query(self.app.model_service.installed_models,
                           on_done=lambda rows: panel.mark_installed({r.source for r in rows}))
         self.add_dialog.show()
         self.add_dialog.raise_()
@@ -163,12 +163,12 @@ class ModelSetup(WindowPart):
         return self.models_dialog
 
     def refresh_models(self) -> None:
-        self.runner.query(partial(models.installed_models, self.app), on_done=self.models_dialog.show_rows)
+        self.runner.query(self.app.model_service.installed_models, on_done=self.models_dialog.show_rows)
 
     def measure(self, name: str) -> None:
         self.models_dialog.set_measuring(name)
         self.runner.write(f"Measuring the speed of {name}",
-                          lambda progress, control: models.measure_again(self.app, name, progress, control),
+                          lambda progress, control: self.app.model_service.measure_again(name, progress, control),
                           on_done=lambda model: self.refresh_models(), on_error=lambda exc: self.refresh_models(),
                           pausable=False)
 

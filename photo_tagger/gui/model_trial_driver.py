@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.model_comparison import SAMPLE_SIZE
-from photo_tagger.services import model_trial
+from photo_tagger.services.model_trial import ModelTrialService
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class TrialDriver(QObject):
         """Start the first installed model whose sample is not encoded yet (nothing when there is none)."""
         if self.running:
             return
-        self.runner.query(partial(_first_unfinished, self.app, self.sample), on_done=self._found)
+        self.runner.query(partial(_first_unfinished, self.app.model_trial_service, self.sample), on_done=self._found)
 
     def _found(self, name: str | None) -> None:
         if name is not None and not self.running:
@@ -53,7 +53,7 @@ class TrialDriver(QObject):
         self.stop()
         self.name, self.then_switch, self.state = name, then_switch, None
         size = None if then_switch else self.sample
-        self.runner.query(partial(model_trial.trial_state, self.app, name, size),
+        self.runner.query(partial(self.app.model_trial_service.trial_state, name, size),
                           on_done=partial(self._known, self.turn), on_error=partial(self._failed, self.turn))
 
     def stop(self) -> None:
@@ -73,13 +73,15 @@ class TrialDriver(QObject):
         if not state.complete:
             size = None if self.then_switch else self.sample
             name = self.name
-            self.job = self.runner.write(f"Trying {name}", lambda progress, control: model_trial.encode_trial(
-                self.app, name, size, progress, control, limit=SLICE, seconds=SLICE_S), on_done=partial(self._known, turn),
+            trials = self.app.model_trial_service
+            self.job = self.runner.write(f"Trying {name}", lambda progress, control: trials.encode_trial(
+                name, size, progress, control, limit=SLICE, seconds=SLICE_S), on_done=partial(self._known, turn),
                 on_error=partial(self._failed, turn))
         elif self.then_switch:
             name = self.name
-            self.job = self.runner.write(f"Switching to {name}", lambda progress, control: model_trial.switch_to(
-                self.app, name, progress, control, now=False), on_done=partial(self._switched, turn),
+            trials = self.app.model_trial_service
+            self.job = self.runner.write(f"Switching to {name}", lambda progress, control: trials.switch_to(
+                name, progress, control, now=False), on_done=partial(self._switched, turn),
                 on_error=partial(self._failed, turn))
 
     def _switched(self, turn: int, report) -> None:
@@ -92,12 +94,12 @@ class TrialDriver(QObject):
             self.failed.emit(str(exc))
 
 
-def _first_unfinished(app, sample: int) -> str | None:
+def _first_unfinished(trials: ModelTrialService, sample: int) -> str | None:
     """On a query worker: the first model that can be tried whose sample is not complete. A model that cannot be
     read is left for the Compare models dialog to explain."""
-    for name in model_trial.candidates(app):
+    for name in trials.candidates():
         try:
-            state = model_trial.trial_state(app, name, sample)
+            state = trials.trial_state(name, sample)
         except PhotoTaggerError as exc:
             log.info("not trying %s in the background: %s", name, exc)
             continue

@@ -89,18 +89,19 @@ def test_a_trial_stops_and_resumes_without_encoding_twice(library):
     home, _, _ = library
     app = App.from_home(home)
     try:
-        state = model_trial.encode_trial(app, "shapes", SAMPLE, limit=5)
+        trials = app.model_trial_service
+        state = trials.encode_trial("shapes", SAMPLE, limit=5)
         assert (state.photos, state.encoded, state.complete) == (SAMPLE, 5, False)
         control = JobControl()
         control.cancel()
         with pytest.raises(Cancelled):
-            model_trial.encode_trial(app, "shapes", SAMPLE, control=control)
-        assert model_trial.trial_state(app, "shapes", SAMPLE).encoded == 5
+            trials.encode_trial("shapes", SAMPLE, control=control)
+        assert trials.trial_state("shapes", SAMPLE).encoded == 5
         image_encoder, _ = app.encoders_for("shapes")
         calls = []
         original = image_encoder.encode_images
         image_encoder.encode_images = lambda pixels: calls.append(len(pixels)) or original(pixels)
-        state = model_trial.encode_trial(app, "shapes", SAMPLE)
+        state = trials.encode_trial("shapes", SAMPLE)
         assert state.complete and sum(calls) == SAMPLE - 5
         # The photos in use keep the tiny model's embeddings: searches and tags are unchanged by a trial.
         assert app.catalog.count_embedded(app.model_key()) == PHOTOS

@@ -201,7 +201,6 @@ def test_the_agreement_check_passes_a_trained_model_and_refuses_a_random_one(cli
 
 FIRST_RUN = """import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None
 from photo_tagger.app import App
-from photo_tagger.services import models as operations
 
 class Progress:
     def __init__(self): self.calls = []
@@ -210,7 +209,7 @@ class Progress:
     def finished(self): self.calls.append(('finished',))
 
 app = App.from_home(sys.argv[1])
-model = operations.install_from_hub(app, sys.argv[2], Progress(), None)
+model = app.model_service.install_from_hub(sys.argv[2], Progress(), None)
 print(model.name, app.settings.model, model.manifest['self_check']['agreement'])
 """
 

@@ -6,9 +6,11 @@ import json
 
 import pytest
 
+from photo_tagger.config import Settings
 from photo_tagger.core.errors import ModelError
 from photo_tagger.infra.model_store import model_name_for
-from photo_tagger.services.models import install_model, suggested_name
+from photo_tagger.services.models import ModelService, suggested_name
+from tests.fakes import FakeModelStore
 
 
 def test_a_generic_folder_name_gives_way_to_the_model_s_own_name(tmp_path):
@@ -33,5 +35,10 @@ def test_a_name_with_a_slash_is_refused_in_one_line(tmp_path):
     class Progress:
         def started(self, *args): raise AssertionError("nothing starts")
 
+    def unused(*args):
+        raise AssertionError("nothing is read")
+
+    service = ModelService(models=FakeModelStore(), settings=Settings, update_settings=unused, active_model=unused,
+                           model_key=unused, catalog=unused, trials=unused, retag_pending=unused)
     with pytest.raises(ModelError, match="cannot name a model"):
-        install_model(object(), str(tmp_path), Progress(), None, name="a/b")
+        service.install_model(str(tmp_path), Progress(), None, name="a/b")

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from photo_tagger import __version__
-from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.services import diagnostics
+from photo_tagger.services.diagnostics import DiagnosticsService
 from photo_tagger.services.notices import APP_LICENCE, COPYRIGHT
 
 
@@ -50,34 +49,17 @@ class AboutFacts:
         return "\n".join(lines)
 
 
-def quick_facts(app) -> AboutFacts:
+def quick_facts(diagnostics: DiagnosticsService) -> AboutFacts:
     """What is known without touching a file (shown at once)."""
-    paths = app.paths
-    return AboutFacts(__version__, (("Library", str(paths.library_dir)), ("Log folder", str(paths.log_dir)),
-                                    ("Settings", str(paths.settings_file)), ("Models", str(paths.models_dir))))
+    return AboutFacts(__version__, diagnostics.about_paths())
 
 
-def runtime_facts(app) -> AboutFacts:
+def runtime_facts(diagnostics: DiagnosticsService) -> AboutFacts:
     """On a query worker: the same facts `photo-tagger doctor` reports (services/diagnostics.py), without ever
-    loading a model session: the providers of a session already loaded, else the ones the device setting will
-    pick."""
-    facts = quick_facts(app)
-    ort = diagnostics.onnxruntime_info()
-    try:
-        model = app.active_model()
-        model_text = f"{model.name}"
-    except PhotoTaggerError as exc:
-        model_text = f"none in use ({exc})"
-    loaded = app.loaded_providers()
-    if loaded:
-        providers = f"{', '.join(loaded)} (in use)"
-    elif ort.version:
-        providers = (f"{', '.join(diagnostics.providers_for(app.settings.device))} (for device {app.settings.device!r}; "
-                     f"the model loads on first use; available: {', '.join(ort.providers)})")
-    else:
-        providers = "; ".join(ort.problems) or "onnxruntime is not installed"
-    return AboutFacts(facts.version, facts.paths, model_text, providers, ort.version or "missing",
-                      diagnostics.python_info())
+    loading a model session."""
+    facts = diagnostics.runtime_facts()
+    return AboutFacts(__version__, diagnostics.about_paths(), facts.model, facts.providers, facts.onnxruntime,
+                      facts.python)
 
 
 class AboutDialog(QDialog):

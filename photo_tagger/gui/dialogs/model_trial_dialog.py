@@ -33,8 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from photo_tagger.core.model_comparison import SAMPLE_SIZE, ModelComparison
-from photo_tagger.services import model_trial
-from photo_tagger.services.models import remove_model
 
 ICON = 72
 
@@ -128,7 +126,7 @@ class ModelTrialDialog(QDialog):
         driver.state_changed.connect(self._state_changed)
         driver.switched.connect(self._switched)
         driver.failed.connect(self._driver_failed)
-        self.runner.query(partial(model_trial.candidates, app), on_done=partial(self._candidates, name),
+        self.runner.query(app.model_trial_service.candidates, on_done=partial(self._candidates, name),
                           on_error=partial(self._failed, self.turn))
 
     def _table(self, headers: list[str]) -> QTableWidget:
@@ -206,9 +204,10 @@ class ModelTrialDialog(QDialog):
 
     def _compare(self, name: str):
         """On a query worker: the comparison and the records of the photos it names."""
-        comparison = model_trial.compare(self.app, name, self.sample)
-        records = model_trial.photo_records(self.app, comparison)
-        return comparison, records, model_trial.flagged_among(self.app, records) if self.blur_flagged else set()
+        trials = self.app.model_trial_service
+        comparison = trials.compare(name, self.sample)
+        records = trials.photo_records(comparison)
+        return comparison, records, trials.flagged_among(records) if self.blur_flagged else set()
 
     def _show_encoding(self, state) -> None:
         left = state.photos - state.encoded
@@ -373,7 +372,7 @@ class ModelTrialDialog(QDialog):
         self.driver.stop()
         self.switch_button.setEnabled(False)
         self.remove_button.setEnabled(False)
-        self.runner.write(f"Removing {name}", lambda progress, control: remove_model(self.app, name),
+        self.runner.write(f"Removing {name}", lambda progress, control: self.app.model_service.remove_model(name),
                           on_done=lambda _: self._removed(name), on_error=partial(self._failed, self.turn),
                           pausable=False)
 

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.services import browsing, review
-from photo_tagger.services.model_trial import flagged_among
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 ICON = 64  # px; thumbnails are read only for the rows shown first, once each
@@ -275,7 +274,7 @@ class ReviewDialog(QDialog):
         for photo_id, _ in todo:
             self._icons[photo_id] = None
         ids = [photo_id for photo_id, _ in todo]
-        self.runner.query(partial(flagged_among, self.app, ids), on_done=partial(self._decode_icons, todo),
+        self.runner.query(partial(self.app.model_trial_service.flagged_among, ids), on_done=partial(self._decode_icons, todo),
                           on_error=lambda exc: self._decode_icons(todo, set(ids)))  # flags unknown: all hidden
 
     def _decode_icons(self, todo: list[tuple[str, str]], flagged: set[str]) -> None:
