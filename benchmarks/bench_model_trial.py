@@ -52,7 +52,6 @@ def main() -> None:
     from photo_tagger.infra.model_trials import drop_model_vectors
     from photo_tagger.services import model_trial
     from photo_tagger.services.folders import add_folders
-    from photo_tagger.services.search import remember_search
     from tests.fixture_models.checkpoints import tiny_clip
 
     home = OUT / "trial-home"
@@ -66,7 +65,7 @@ def main() -> None:
     app = App.from_home(home)
     add_folders(app, [str(args.corpus)], _Quiet(), JobControl())
     for query in ("a dog on a beach", "a red car", "people at a party"):
-        remember_search(app, query)
+        app.search_service.remember_search(query)
     photos = app.catalog.count_embedded(app.model_key())
     key = app.models.get("vitb32").key
     slices, sizes, rates, states, compares = [], [], [], [], []

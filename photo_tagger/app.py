@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.config import AppPaths, Settings
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.core.once import Deferred, serialized
 from photo_tagger.core.once import locked_cached_property as cached_property  # thread-safe: see there
 from photo_tagger.infra.model_store import InstalledModel, ModelStore
+
+if TYPE_CHECKING:
+    from photo_tagger.services.photo_details import PhotoDetailsService
+    from photo_tagger.services.review import ReviewService
+    from photo_tagger.services.search import SearchService
 
 log = logging.getLogger(__name__)
 
@@ -297,12 +303,36 @@ class App:
 
         return EventService(self.catalog, Places())
 
+    # -- the search group: search, a photo's details, review
     @cached_property
-    def search_calibration(self):
-        """The search's library sample and grader, kept between searches (services/search.py)."""
-        from photo_tagger.services.search import SearchCalibration
+    def search_service(self) -> SearchService:
+        """Search, similar photos and recent searches (services/search.py); one per library, so its calibration
+        is kept between searches. Encoders, stores and the matrix are opened on first use."""
+        from photo_tagger.infra.search_history import SearchHistory
+        from photo_tagger.services.search import SearchService
 
-        return SearchCalibration()
+        return SearchService(catalog=self.catalog, text_encoder=lambda: self.cached_text_encoder,
+                             image_encoder=lambda: self.image_encoder, model_key=self.model_key,
+                             active_model=self.active_model, vector_store=self.vector_store,
+                             search_store=self.search_store, embedding_index=self.embedding_index,
+                             labels=self.labels,
+                             history=SearchHistory(self.paths.library_dir / "search_history.json"),
+                             shared=lambda: bool(self.settings.store_url))
+
+    @cached_property
+    def photo_details_service(self) -> PhotoDetailsService:
+        """One photo's details, and a photo found by its path (services/photo_details.py)."""
+        from photo_tagger.services.photo_details import PhotoDetailsService
+
+        return PhotoDetailsService(catalog=self.catalog, vector_store=self.vector_store, ocr_mode=self._ocr_mode)
+
+    @cached_property
+    def review_service(self) -> ReviewService:
+        """Review of one label's or category's borderline photos (services/review.py)."""
+        from photo_tagger.services.review import ReviewService
+
+        return ReviewService(catalog=self.catalog, vector_store=self.vector_store, model_key=self.model_key,
+                             prepared_labels=self.prepared_labels)
 
     @cached_property
     def sidecars(self):
@@ -330,13 +360,6 @@ class App:
         model = self.active_model()  # keyed by content: a replaced model's cached vectors are dropped
         return CachedTextEncoder(self.text_encoder, model.key, self._text_cache_file(),
                                  model_name=model.name)
-
-    @cached_property
-    def search_history(self):
-        """The library's recent searches (infra/search_history.py)."""
-        from photo_tagger.infra.search_history import SearchHistory
-
-        return SearchHistory(self.paths.library_dir / "search_history.json")
 
     def _text_cache_file(self) -> Path:
         """The text-embedding cache on disk; in memory only while that disk is full (searches still work)."""
