@@ -50,7 +50,6 @@ def main() -> None:
     from photo_tagger.core.labels import default_label_set
     from photo_tagger.gui.model_trial_driver import SLICE, SLICE_S
     from photo_tagger.services.folders import add_folders
-    from photo_tagger.services.search import remember_search
     from tests.fixture_models.checkpoints import tiny_clip
 
     home = OUT / "trial-home"
@@ -64,7 +63,7 @@ def main() -> None:
     app = App.from_home(home)
     add_folders(app, [str(args.corpus)], _Quiet(), JobControl())
     for query in ("a dog on a beach", "a red car", "people at a party"):
-        remember_search(app, query)
+        app.search_service.remember_search(query)
     photos = app.catalog.count_embedded(app.model_key())
     trials = app.model_trial_service
     slices, sizes, rates, states, compares = [], [], [], [], []

@@ -278,8 +278,6 @@ def throughput(home: Path, work: Path, photos: int, repeats: int) -> dict:
 
 
 def rank_one(home: Path, work: Path, words: int) -> dict:
-    from photo_tagger.services.search import search
-
     folder = work / "words"
     shutil.rmtree(folder, ignore_errors=True)
     photos = make_text_photos(folder, words, seed=100)  # named text_000.jpg ...: a name never gives the word away
@@ -290,7 +288,7 @@ def rank_one(home: Path, work: Path, words: int) -> dict:
         misses = []
         for photo in photos:
             target, word = ids[f"{photo.name}.jpg"], photo.words[0].lower()
-            top = search(app, word, limit=5, remember=False).hits[:1]
+            top = app.search_service.search(word, limit=5, remember=False).hits[:1]
             by_search += bool(top) and top[0].record.id == target
             fts = app.catalog.text_matches(f'"{word}"', 5)[:1]
             by_fts += bool(fts) and fts[0][0] == target

@@ -87,17 +87,13 @@ def build(workdir: Path, n: int) -> Path:
 
 def old_window_search(app, query: str) -> list:
     """The window's search before issue 15: exact meaning search, then the grades."""
-    from photo_tagger.services.search import grades, text_hits
-
-    hits = text_hits(app, query, Filters(), 200)
-    grades(app, query, [h.record.id for h in hits])
+    hits = app.search_service.text_hits(query, Filters(), 200)
+    app.search_service.grades(query, [h.record.id for h in hits])
     return hits
 
 
 def new_window_search(app, query: str) -> list:
-    from photo_tagger.services.search import search
-
-    return search(app, query, Filters(), 200, remember=False).hits
+    return app.search_service.search(query, Filters(), 200, remember=False).hits
 
 
 def main() -> None:

@@ -36,7 +36,6 @@ from photo_tagger.core.albums import SavedSearch  # noqa: E402
 from photo_tagger.core.tagging import TagDecision  # noqa: E402
 from photo_tagger.core.types import PhotoRecord  # noqa: E402
 from photo_tagger.services.albums import SMART_LIMIT, AlbumService, smart_search_of  # noqa: E402
-from photo_tagger.services.search import search  # noqa: E402
 
 QUERIES = ["a dog on a beach", "receipt total", "sunset -people"]
 
@@ -112,7 +111,7 @@ def main() -> None:
         for _ in range(args.repeats):
             t = time.perf_counter()
             for query in QUERIES:
-                search(app, query, limit=SMART_LIMIT, remember=False)
+                app.search_service.search(query, limit=SMART_LIMIT, remember=False)
             times["baseline: the same searches, run directly"].append(time.perf_counter() - t)
             add_photo(app, key, rng)
             t = time.perf_counter()

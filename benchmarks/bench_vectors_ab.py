@@ -6,7 +6,7 @@ photos and the same installed tiny model, each from an empty library:
 
 - index: `photo-tagger index PHOTOS --json`, the report's seconds (scan, decode, encode, Chroma + catalog writes)
   and the CPU seconds of the whole command;
-- search: `services.search.search` in the opened app, median of --queries text queries (matrix warm), and CPU
+- search: `App.search_service.search` (older trees: `services.search.search`) in the opened app, median of --queries text queries (matrix warm), and CPU
   ms per query;
 - restore: the embedded `chroma/` deleted, then the next open's catch-up from the catalog (App.vector_store);
 - recover: every photo journaled as a killed run leaves it, then `Indexer.recover` (catch-up from the catalog).
@@ -40,13 +40,17 @@ run = subprocess.run([sys.executable, "-m", "photo_tagger", "--home", str(home),
 out["index_s"] = json.loads(run.stdout)["seconds"]
 out["index_cpu_s"] = children_cpu() - cpu  # the whole command, start-up included
 from photo_tagger.app import App
-from photo_tagger.services import search as search_service
 app = App.from_home(home)
-search_service.search(app, "a photo of a cat")  # opens the matrix and the text encoder
+if hasattr(App, "search_service"):  # the tree's search is a service the app builds
+    search = app.search_service.search
+else:  # an older tree: a function of the app
+    from photo_tagger.services import search as search_module
+    search = lambda text: search_module.search(app, text)
+search("a photo of a cat")  # opens the matrix and the text encoder
 times, cpu = [], time.process_time()
 for n in range(queries):
     t = time.perf_counter()
-    search_service.search(app, f"a photo of colour number {n}")
+    search(f"a photo of colour number {n}")
     times.append(time.perf_counter() - t)
 out["search_ms"] = 1000 * sorted(times)[len(times) // 2]
 out["search_cpu_ms"] = 1000 * (time.process_time() - cpu) / queries

@@ -24,7 +24,6 @@ from photo_tagger.app import App  # noqa: E402
 from photo_tagger.cli.main import run  # noqa: E402
 from photo_tagger.core import search_rank  # noqa: E402
 from photo_tagger.core.labels import Label, LabelSet  # noqa: E402
-from photo_tagger.services.search import _calibration, search  # noqa: E402
 from tests.fixture_models.checkpoints import heldout_shapes, shapes_clip  # noqa: E402
 from tests.fixture_models.shapes import COLORS, SHAPES, caption  # noqa: E402
 
@@ -54,14 +53,14 @@ def minus_terms(app, truth) -> dict:
     unknown = dict.fromkeys(UNKNOWN, 0)
     for shape in SHAPES:
         for color in COLORS:
-            base = search(app, f"a photo of a {shape}", limit=12, remember=False).hits
-            minus = search(app, f"a photo of a {shape} -{color}", limit=12, remember=False).hits
+            base = app.search_service.search(f"a photo of a {shape}", limit=12, remember=False).hits
+            minus = app.search_service.search(f"a photo of a {shape} -{color}", limit=12, remember=False).hits
             before += sum(truth[h.record.path][0] == color for h in base)
             after += sum(truth[h.record.path][0] == color for h in minus)
             kept += sum(truth[h.record.path][1] == shape for h in minus)
             queries += 1
         for word in UNKNOWN:
-            unknown[word] += search(app, f"a photo of a {shape} -{word}", limit=12, remember=False).left_out
+            unknown[word] += app.search_service.search(f"a photo of a {shape} -{word}", limit=12, remember=False).left_out
     return {"queries": queries, "that colour in the top 12, without the minus": before, "with it": after,
             "photos of the shape in the top 12 with it (mean)": round(kept / queries, 2),
             "left out by words the model does not know (4 queries each)": unknown}
@@ -74,7 +73,7 @@ def photo_plus_words(app, truth) -> dict:
     vectors = app.catalog.vectors(model, ids)
     matrix = np.stack([vectors[i] for i in ids])
     labels = [truth[paths[i]] for i in ids]
-    sample = _calibration(app)[0]
+    sample = app.search_service.calibration()[0]
     found = {"plain sum": [], "each in its own spread (the app)": []}
     for k in range(len(ids)):
         for color in COLORS:

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from photo_tagger.services.diagnostics import DiagnosticsService
     from photo_tagger.services.model_trial import ModelTrialService
     from photo_tagger.services.models import ModelService
+    from photo_tagger.services.photo_details import PhotoDetailsService
+    from photo_tagger.services.review import ReviewService
+    from photo_tagger.services.search import SearchService
 
 log = logging.getLogger(__name__)
 
@@ -311,18 +314,14 @@ class App:
         from photo_tagger.infra.model_trials import TrialRecords
         from photo_tagger.services.model_trial import ModelTrialService
 
-        def recent_searches(n: int) -> list[str]:
-            from photo_tagger.services.search import recent_searches
-
-            return recent_searches(self, n)
-
         return ModelTrialService(
             models=self.models, records=TrialRecords(self.paths.library_dir / "model_trials"),
             catalog=lambda: self.catalog, active_model=self.active_model, model_key=self.model_key,
             settings=lambda: self.settings, update_settings=self.update_settings, override_settings=self.override,
             encoders_for=self.encoders_for, close_encoders_for=self.close_encoders_for,
             text_encoder=lambda: self.cached_text_encoder, vector_store=self.vector_store, labels=self.labels,
-            trained_labels=self.trained_labels, recent_searches=recent_searches)
+            trained_labels=self.trained_labels,
+            recent_searches=lambda n: self.search_service.recent_searches(n))
 
     @cached_property
     def model_service(self) -> ModelService:
@@ -348,12 +347,36 @@ class App:
                                   active_model=self.active_model, image_encoder=lambda: self.image_encoder,
                                   text_encoder=lambda: self.text_encoder, loaded_providers=self.loaded_providers)
 
+    # -- the search group: search, a photo's details, review
     @cached_property
-    def search_calibration(self):
-        """The search's library sample and grader, kept between searches (services/search.py)."""
-        from photo_tagger.services.search import SearchCalibration
+    def search_service(self) -> SearchService:
+        """Search, similar photos and recent searches (services/search.py); one per library, so its calibration
+        is kept between searches. Encoders, stores and the matrix are opened on first use."""
+        from photo_tagger.infra.search_history import SearchHistory
+        from photo_tagger.services.search import SearchService
 
-        return SearchCalibration()
+        return SearchService(catalog=self.catalog, text_encoder=lambda: self.cached_text_encoder,
+                             image_encoder=lambda: self.image_encoder, model_key=self.model_key,
+                             active_model=self.active_model, vector_store=self.vector_store,
+                             search_store=self.search_store, embedding_index=self.embedding_index,
+                             labels=self.labels,
+                             history=SearchHistory(self.paths.library_dir / "search_history.json"),
+                             shared=lambda: bool(self.settings.store_url))
+
+    @cached_property
+    def photo_details_service(self) -> PhotoDetailsService:
+        """One photo's details, and a photo found by its path (services/photo_details.py)."""
+        from photo_tagger.services.photo_details import PhotoDetailsService
+
+        return PhotoDetailsService(catalog=self.catalog, vector_store=self.vector_store, ocr_mode=self._ocr_mode)
+
+    @cached_property
+    def review_service(self) -> ReviewService:
+        """Review of one label's or category's borderline photos (services/review.py)."""
+        from photo_tagger.services.review import ReviewService
+
+        return ReviewService(catalog=self.catalog, vector_store=self.vector_store, model_key=self.model_key,
+                             prepared_labels=self.prepared_labels)
 
     @cached_property
     def sidecars(self):
@@ -381,13 +404,6 @@ class App:
         model = self.active_model()  # keyed by content: a replaced model's cached vectors are dropped
         return CachedTextEncoder(self.text_encoder, model.key, self._text_cache_file(),
                                  model_name=model.name)
-
-    @cached_property
-    def search_history(self):
-        """The library's recent searches (infra/search_history.py)."""
-        from photo_tagger.infra.search_history import SearchHistory
-
-        return SearchHistory(self.paths.library_dir / "search_history.json")
 
     def _text_cache_file(self) -> Path:
         """The text-embedding cache on disk; in memory only while that disk is full (searches still work)."""

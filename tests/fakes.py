@@ -123,3 +123,23 @@ class FakeModelStore:
 
     def remove(self, name: str) -> None:
         del self.models[name]
+class FakeTextEncoder:
+    """Embeds a text in FakeImageEncoder's space: as a photo of the colours it names (red, green, blue) would be,
+    grey when it names none; so "a red photo" finds red photos."""
+
+    COLOURS = {"red": (200, 30, 30), "green": (30, 200, 30), "blue": (30, 30, 200)}
+    embedding_dim = 4
+
+    def __init__(self) -> None:
+        self.encoded = 0
+
+    def encode_texts(self, texts) -> np.ndarray:
+        self.encoded += len(texts)
+        spec = FakeImageEncoder.preprocess_spec
+        rows = []
+        for text in texts:
+            named = [rgb for word, rgb in self.COLOURS.items() if word in text.lower()] or [(128, 128, 128)]
+            pixel = (np.mean(named, axis=0) / 255 - np.array(spec.mean)) / np.array(spec.std)
+            rows.append([*pixel, 1.0])
+        vectors = np.array(rows, np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)

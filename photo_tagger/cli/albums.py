@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from photo_tagger.cli.output import say, say_json
-from photo_tagger.cli.photos import find_photo
 from photo_tagger.cli.search import filters_from_args, parse_date
 from photo_tagger.core.albums import SavedSearch
 from photo_tagger.core.errors import PhotoTaggerError
@@ -92,7 +91,7 @@ def _create(app, args) -> int:
                                            ("--since", args.since), ("--until", args.until)) if value]
     if args.search is None and smart_only:
         raise PhotoTaggerError(f"{smart_only[0]} is for smart albums: give --search QUERY too")
-    search = SavedSearch(args.search, filters_from_args(app, args), args.strong_only) if args.search is not None else None
+    search = SavedSearch(args.search, filters_from_args(args, app.search_service), args.strong_only) if args.search is not None else None
     album = album_service(app).create(args.name, search)
     if search is not None:  # counted now, so a search that finds nothing is seen at once
         album = next(a for a in album_service(app).list() if a.id == album.id)
@@ -101,7 +100,7 @@ def _create(app, args) -> int:
 
 
 def _add(app, args) -> int:
-    ids = [find_photo(app, path).id for path in args.photos]
+    ids = [app.photo_details_service.find_photo(path).id for path in args.photos]
     added = album_service(app).add(args.name, ids)
     return _said(args, {"album": album_service(app).get(args.name).name, "added": added,
                         "already_in": len(set(ids)) - added},
@@ -110,7 +109,7 @@ def _add(app, args) -> int:
 
 
 def _remove(app, args) -> int:
-    ids = [find_photo(app, path).id for path in args.photos]
+    ids = [app.photo_details_service.find_photo(path).id for path in args.photos]
     removed = album_service(app).remove(args.name, ids)
     return _said(args, {"album": album_service(app).get(args.name).name, "removed": removed,
                         "not_in": len(set(ids)) - removed},

@@ -1,28 +1,9 @@
-"""Shared by the CLI commands: finding a photo of the library by its path, a hit as JSON."""
+"""Shared by the CLI commands: a photo's date and a hit as JSON."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from photo_tagger.core.dates import record_date
-from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.core.library import containing_root
-from photo_tagger.core.scan import prefix_relpath
 from photo_tagger.core.types import PhotoRecord
-
-
-def find_photo(app, path: Path) -> PhotoRecord:
-    """The library record of a photo path, or a one-line error saying why there is none."""
-    absolute = str(path.expanduser().resolve())
-    root = containing_root(app.catalog.roots(), absolute)
-    if root is not None and root != absolute:
-        record = app.catalog.find_by_path(root, prefix_relpath(absolute, root))
-        if record is not None:
-            return record
-    if not os.path.exists(absolute):
-        raise PhotoTaggerError(f"{path}: no such file")
-    raise PhotoTaggerError(f"{path} is not in the library (photo-tagger index FOLDER adds its folder)")
 
 
 def date_fields(record: PhotoRecord) -> dict:

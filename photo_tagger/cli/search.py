@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.arguments import bounded_int
 from photo_tagger.cli.output import say, say_json
-from photo_tagger.cli.photos import find_photo, hit_dict
+from photo_tagger.cli.photos import hit_dict
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.filters import Filters
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.query import HELP as QUERY_HELP
-from photo_tagger.services.search import search, similar
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
+    from photo_tagger.services.search import SearchService
 
 MAX_RESULTS = 100_000  # a bound far above any page of results; a huge number overflowed SQLite's integers
 
@@ -62,18 +66,15 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def filters_from_args(app, args) -> Filters:
-    # A shared library also holds other machines' photos: their tags and folders need not be known here.
-    shared = bool(app.settings.store_url)
-    if args.tag is not None and not shared:
-        known = {label.name for label in app.labels().labels} | set(app.catalog.tag_counts())
-        if args.tag not in known:
-            raise PhotoTaggerError(f"no label or tag named {args.tag!r} (photo-tagger labels list shows them)")
+def filters_from_args(args, search: SearchService) -> Filters:
+    if args.tag is not None and (problem := search.tag_problem(args.tag)):
+        raise PhotoTaggerError(problem)
     if args.since and args.until and args.since > args.until:
         raise PhotoTaggerError(f"--since {args.since} is after --until {args.until}")
     folder = None
     if args.folder:
-        folder = str(args.folder.expanduser().absolute()) if shared and not args.folder.exists() \
+        # A shared library also holds other machines' photos: their folders need not exist here.
+        folder = str(args.folder.expanduser().absolute()) if search.is_shared() and not args.folder.exists() \
             else resolve_folder(args.folder)
     return Filters(folder=folder, tag=args.tag, flagged=args.flagged, since=args.since, until=args.until)
 
@@ -112,8 +113,8 @@ def _say_left_out(result) -> None:
         say(f"({result.left_out} photo{'s' if result.left_out != 1 else ''} left out by {' '.join(terms)})")
 
 
-def _search(app, args) -> int:
-    result = search(app, args.query, filters_from_args(app, args), args.limit)
+def _search(app: App, args) -> int:
+    result = app.search_service.search(args.query, filters_from_args(args, app.search_service), args.limit)
     hits = result.hits
     if args.min_score is not None:  # the raw cosine, for those who want a fixed cut
         hits = [h for h in hits if h.score >= args.min_score]
@@ -133,14 +134,14 @@ def _search(app, args) -> int:
     return 0
 
 
-def _similar(app, args) -> int:
-    filters = filters_from_args(app, args)
+def _similar(app: App, args) -> int:
+    filters = filters_from_args(args, app.search_service)
     try:
-        record = find_photo(app, args.photo)
+        record = app.photo_details_service.find_photo(args.photo)
     except PhotoTaggerError:
         if not args.photo.is_file():
             raise
         record = None  # outside the library: encoded on the fly, nothing is stored
-    result = similar(app, record.id if record else None, args.plus, filters, args.limit, path=args.photo,
-                     shown_as=str(args.photo))
+    result = app.search_service.similar(record.id if record else None, args.plus, filters, args.limit,
+                                        path=args.photo, shown_as=str(args.photo))
     return _print(result, args)

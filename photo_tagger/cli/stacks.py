@@ -23,12 +23,11 @@ def register(subparsers) -> None:
 
 
 def _stacks(app, args) -> int:
-    from photo_tagger.cli.photos import find_photo
     from photo_tagger.cli.progress import TerminalProgress
     from photo_tagger.services import stacks
 
     if args.top is not None:
-        stack = stacks.make_top(app, find_photo(app, args.top).id)
+        stack = stacks.make_top(app, app.photo_details_service.find_photo(args.top).id)
         if args.json:
             say_json(_as_json(stack))
         else:

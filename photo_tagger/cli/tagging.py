@@ -9,7 +9,7 @@ from pathlib import Path
 
 from photo_tagger.cli.arguments import name_of
 from photo_tagger.cli.output import say, say_json
-from photo_tagger.cli.photos import date_fields, find_photo
+from photo_tagger.cli.photos import date_fields
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import Label, ModerationCategory
@@ -18,7 +18,6 @@ from photo_tagger.core.tagging import TagDecision
 from photo_tagger.services import browsing, tag_edits
 from photo_tagger.services.label_report import changes_since, edited_names, label_report, side_effects_of, tags_now
 from photo_tagger.services.labels import check_labels_editable, dry_run, rename_label, save_labels_and_retag
-from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.retagging import retag_library
 
 
@@ -114,7 +113,7 @@ def _retag(app, args) -> int:
 
 
 def _tag(app, args) -> int:
-    record = find_photo(app, args.photo)
+    record = app.photo_details_service.find_photo(args.photo)
     both = set(args.add) & set(args.remove)
     if both:
         raise PhotoTaggerError(f"cannot both add and remove {', '.join(sorted(both))}")
@@ -125,8 +124,8 @@ def _tag(app, args) -> int:
 
 
 def _tags(app, args) -> int:
-    record = find_photo(app, args.photo)
-    details = photo_details(app, record.id)
+    record = app.photo_details_service.find_photo(args.photo)
+    details = app.photo_details_service.photo_details(record.id)
     decision, choices, result = details.decision, details.choices, details.item
     info = {
         "path": record.path, "companions": list(details.companions), "status": record.status, "skip_reason": record.skip_reason or None,
@@ -192,7 +191,7 @@ def _flagged(app, args) -> int:
 
 
 def _unflag(app, args) -> int:
-    record = find_photo(app, args.photo)
+    record = app.photo_details_service.find_photo(args.photo)
     tag_edits.mark_not_sensitive(app, record.id)
     say(f"{record.path}: marked not sensitive")
     return 0

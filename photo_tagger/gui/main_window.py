@@ -312,7 +312,8 @@ class MainWindow(QMainWindow):
         where = self._where(scope)
         if query:
             self.header.setText(f"Searching for \u201c{query}\u201d{where}...")
-            self.runner.query(partial(search.graded_search_items, self.app, self.parsed_query or query, scope),
+            searched = self.parsed_query or query
+            self.runner.query(lambda: self.app.search_service.graded_search_items(searched, scope),
                               on_done=partial(self._search_done, generation, query, where),
                               on_error=partial(self.grid_failed, generation))
             return
@@ -493,7 +494,7 @@ class MainWindow(QMainWindow):
         self.grid_model.clear()
         name = f"{item.name}, but \u201c{plus}\u201d" if plus else item.name
         self.header.setText(f"Finding photos like {name}...")
-        self.runner.query(partial(search.similar_items, self.app, item.id, plus=plus),
+        self.runner.query(lambda: self.app.search_service.similar_items(item.id, plus=plus),
                           on_done=partial(self._similar_done, generation, name),
                           on_error=partial(self.grid_failed, generation))
 

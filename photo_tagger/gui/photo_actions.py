@@ -19,7 +19,6 @@ from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services import search, tag_edits, text_reading
 from photo_tagger.services.browsing import GridItem
 from photo_tagger.services.example_labels import label_from_photos
-from photo_tagger.services.photo_details import photo_details
 from photo_tagger.services.retagging import retag_library
 
 log = logging.getLogger(__name__)
@@ -60,7 +59,7 @@ class PhotoActions(WindowPart):
         if item is None:
             self.details.clear()
             return
-        self.runner.query(partial(photo_details, self.app, item.id),
+        self.runner.query(lambda: self.app.photo_details_service.photo_details(item.id),
                           on_done=partial(self._details_loaded, generation),
                           on_error=partial(self._details_failed, generation))
         self.details.set_text_hidden(item.status == "indexed" and self.model.is_hidden(item))
@@ -205,7 +204,7 @@ class PhotoActions(WindowPart):
                 self.show(self.current)  # the preview must be (un)blurred
             else:
                 self._generation += 1
-                self.runner.query(partial(photo_details, self.app, item.id),
+                self.runner.query(lambda: self.app.photo_details_service.photo_details(item.id),
                                   on_done=partial(self._details_loaded, self._generation))
 
     def retag(self, items: list[GridItem]):

@@ -36,7 +36,6 @@ def no_store_queries(app: App, monkeypatch) -> None:
 def test_search_and_similar_of_the_cli_and_the_window_are_exact(library, monkeypatch, capsys):
     from photo_tagger.cli import search as cli_search
     from photo_tagger.cli.main import build_parser
-    from photo_tagger.services import search
 
     home, photos = library
     app = App.from_home(home)
@@ -51,7 +50,7 @@ def test_search_and_similar_of_the_cli_and_the_window_are_exact(library, monkeyp
         assert got == [records[i].path for i in brute_force(app, query)[:5]]
 
         some = app.catalog.filter_ids(app.model_key())[0]
-        items = search.similar_items(app, some, limit=4)
+        items = app.search_service.similar_items(some, limit=4)
         own = app.catalog.vectors(app.model_key(), [some])[some]
         assert [item.id for item in items] == brute_force(app, own, exclude=some)[:4]
         assert (app.paths.library_dir / "matrix").is_dir()
@@ -64,7 +63,6 @@ def test_the_window_s_first_search_does_not_wait_for_chroma_to_open(library, mon
 
     import photo_tagger.infra.chroma_store as chroma_store
     from photo_tagger.core.search import Filters
-    from photo_tagger.services.search import text_hits
 
     home, _ = library
     app = App.from_home(home)
@@ -82,7 +80,7 @@ def test_the_window_s_first_search_does_not_wait_for_chroma_to_open(library, mon
     found = []
     try:
         assert opening.wait(60)  # the matrix is open; the store is still opening
-        search = threading.Thread(target=lambda: found.extend(text_hits(app, "a red square", Filters(), 5)))
+        search = threading.Thread(target=lambda: found.extend(app.search_service.text_hits("a red square", Filters(), 5)))
         search.start()
         search.join(60)
         assert not search.is_alive(), "the search waited for Chroma"

@@ -172,13 +172,11 @@ def search_similar(cli, home, photo, *args) -> list[dict]:
 
 
 def test_searches_are_remembered(cli, library):
-    from photo_tagger.services.search import recent_searches
-
     home, _, _ = library
     search(cli, home, "a  photo of a green star")
     cli("--home", home, "search", "x2:dog")  # malformed: not remembered
     app = App.from_home(home)
     try:
-        assert recent_searches(app, 1) == ["a photo of a green star"]
+        assert app.search_service.recent_searches(1) == ["a photo of a green star"]
     finally:
         app.close()

@@ -118,9 +118,8 @@ def test_answers_are_stored_and_learned_off_the_gui_thread_in_order(qtbot, revie
     waits in order and lands once, and the dialog says what it is doing meanwhile."""
     import threading
 
-    from photo_tagger.services import review
-
     app, dialog, truth = reviewing
+    review = app.review_service
     threads, release = [], threading.Event()
     real_decide, real_candidates = review.decide, review.candidates
 

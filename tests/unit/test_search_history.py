@@ -10,7 +10,6 @@ import time
 
 from photo_tagger.app import App
 from photo_tagger.infra.search_history import SearchHistory
-from photo_tagger.services.search import recent_searches, remember_search
 
 
 def test_distinct_newest_first_and_capped(tmp_path):
@@ -98,8 +97,8 @@ def test_a_writer_killed_mid_write_leaves_a_whole_history(tmp_path):
 
 def test_service_remembers_per_library(tmp_path):
     app = App.from_home(tmp_path / "home")
-    remember_search(app, "a red circle")
-    remember_search(app, "a blue square")
-    assert recent_searches(app) == ["a blue square", "a red circle"]
-    assert recent_searches(app, n=1) == ["a blue square"]
+    app.search_service.remember_search("a red circle")
+    app.search_service.remember_search("a blue square")
+    assert app.search_service.recent_searches() == ["a blue square", "a red circle"]
+    assert app.search_service.recent_searches(n=1) == ["a blue square"]
     assert (tmp_path / "home" / "data" / "library" / "search_history.json").is_file()

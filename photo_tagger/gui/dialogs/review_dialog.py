@@ -12,6 +12,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut
@@ -31,13 +32,17 @@ from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.services import browsing, review
 
+if TYPE_CHECKING:
+    from photo_tagger.core.ports import Catalog
+    from photo_tagger.services.review import ReviewService
+
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 ICON = 64  # px; thumbnails are read only for the rows shown first, once each
 ICONS_AT_ONCE = 12
 
 
-def store_answers(app, answers: list[tuple[str, str, str, bool]], target: tuple[str, str] | None,
-                  progress=None, control=None):
+def store_answers(reviews: ReviewService, catalog: Catalog, answers: list[tuple[str, str, str, bool]],
+                  target: tuple[str, str] | None, progress=None, control=None):
     """The writer's job: store `answers` ((kind, name, photo_id, accept), in the order given), then re-learn and
     list `target`. Returns (stored, one line per answer that could not be stored, candidates, records, the
     sidebar's tag counts after them: browsing.tag_rows)."""
@@ -46,23 +51,24 @@ def store_answers(app, answers: list[tuple[str, str, str, bool]], target: tuple[
     stored, problems = 0, []
     for done, (kind, name, photo_id, accept) in enumerate(answers, 1):
         try:
-            review.decide(app, kind, name, photo_id, accept)
+            reviews.decide(kind, name, photo_id, accept)
             stored += 1
         except PhotoTaggerError as exc:  # e.g. the photo was deleted since the list was made
             problems.append(str(exc))
         if progress is not None:
             progress.advanced(done)
-    found, records, counts = listing(app, target) if target is not None else ([], {}, browsing.tag_rows(app.catalog))
+    found, records, counts = listing(reviews, catalog, target) if target is not None \
+        else ([], {}, browsing.tag_rows(catalog))
     if progress is not None:
         progress.advanced(len(answers) + 1)
     return stored, problems, found, records, counts
 
 
-def listing(app, target: tuple[str, str]):
+def listing(reviews: ReviewService, catalog: Catalog, target: tuple[str, str]):
     """(candidates, their records, the sidebar's tag counts): what the dialog shows and what the sidebar shows,
     read together so that they agree."""
-    found, records = review.candidates(app, *target)
-    return found, records, browsing.tag_rows(app.catalog)
+    found, records = reviews.candidates(*target)
+    return found, records, browsing.tag_rows(catalog)
 
 
 def _small_image(path: str, hidden: bool = False) -> QImage:
@@ -130,7 +136,7 @@ class ReviewDialog(QDialog):
         runner.job_finished.connect(self._job_finished)
         self._set_buttons()
         self.header.setText("Counting what there is to review...")
-        runner.query(partial(review.overview, app), on_done=partial(self._overview_read, target),
+        runner.query(lambda: app.review_service.overview(), on_done=partial(self._overview_read, target),
                      on_error=self._labels_failed)
 
     def _overview_read(self, target, rows) -> None:
@@ -191,7 +197,8 @@ class ReviewDialog(QDialog):
             self._pump()
             return
         self.header.setText("Listing...")
-        self.runner.query(partial(listing, self.app, self.target),
+        target = self.target
+        self.runner.query(lambda: listing(self.app.review_service, self.app.catalog, target),
                           on_done=partial(self._listed, self._listing, self.target),
                           on_error=partial(self._list_failed, self._listing))
 
@@ -333,7 +340,7 @@ class ReviewDialog(QDialog):
             self._relist = False
             self._job = self.runner.write(
                 f"Learning from {_answers(len(self._in_flight))} (review)",
-                partial(_store_job, self.app, self._in_flight, self.target),
+                self._store_job(self._in_flight, self.target),
                 on_done=partial(self._stored, self._in_flight, self.target),
                 on_error=partial(self._store_failed, self._in_flight), pausable=False)
         self._show_state()
@@ -396,7 +403,7 @@ class ReviewDialog(QDialog):
             answers = list(self._queue)
             self._queue.clear()
             self.runner.write(f"Learning from {_answers(len(answers))} (review)",
-                              partial(_store_job, self.app, answers, None),
+                              self._store_job(answers, None),
                               on_done=partial(self._counted, answers), pausable=False)
         self._closed = True
         super().done(result)
@@ -404,9 +411,11 @@ class ReviewDialog(QDialog):
     def _counted(self, answers, result) -> None:
         self.choices_made += result[0]
 
-
-def _store_job(app, answers, target, progress, control):
-    return store_answers(app, answers, target, progress, control)
+    def _store_job(self, answers, target):
+        """The writer's job storing `answers` (the app's parts are read on the writer, not here)."""
+        app = self.app
+        return lambda progress, control: store_answers(app.review_service, app.catalog, answers, target, progress,
+                                                       control)
 
 
 def _answers(n: int) -> str:
