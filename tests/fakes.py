@@ -79,3 +79,19 @@ class RecordedProgress:
 
     def finished(self):
         self.calls.append(("finished",))
+
+
+class FakeTextEncoder:
+    """A TextEncoder in FakeImageEncoder's space: a text is its colour words (red, green, blue) plus a constant, so
+    "a red photo" matches red pictures; `encoded` counts the texts it was asked for."""
+
+    embedding_dim = 4
+    COLOURS = ("red", "green", "blue")
+
+    def __init__(self) -> None:
+        self.encoded = 0
+
+    def encode_texts(self, texts) -> np.ndarray:
+        self.encoded += len(texts)
+        vectors = np.array([[t.count(c) for c in self.COLOURS] + [0.5] for t in texts], np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
