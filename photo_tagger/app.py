@@ -415,7 +415,7 @@ class App:
         from photo_tagger.services.example_labels import ExampleLabelService
 
         return ExampleLabelService(labels_file=self.labels_file, catalog=self.catalog, vector_store=self.vector_store,
-                                   model_key=self.model_key, labels=self.label_service)
+                                   model_key=self.model_key, label_service=self.label_service)
 
     def close(self, after_error: bool = False) -> None:
         """Release the library: caches, catalog, Chroma client, lock (in that order). `after_error`: the command

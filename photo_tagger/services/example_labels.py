@@ -48,13 +48,13 @@ class ExampleLabelService:
         catalog: Catalog,
         vector_store: Callable[[], VectorStore],
         model_key: Callable[[], str],
-        labels: LabelService,
+        label_service: LabelService,
     ) -> None:
         self._labels_file = labels_file
         self._catalog = catalog
         self._vector_store = vector_store
         self._model_key = model_key
-        self._label_service = labels
+        self._label_service = label_service
 
     def label_from_photos(
         self, name: str, photo_ids: list[str], progress: Progress | None = None, control: JobControl | None = None

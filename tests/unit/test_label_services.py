@@ -46,7 +46,7 @@ def parts(tmp_path):
                           retag=retags, mark_retag_pending=lambda why: events.append(f"marked: {why}"))
     tags = TagEditService(catalog=catalog, vector_store=lambda: store, model_key=lambda: KEY)
     examples = ExampleLabelService(labels_file=labels_file, catalog=catalog, vector_store=lambda: store,
-                                   model_key=lambda: KEY, labels=labels)
+                                   model_key=lambda: KEY, label_service=labels)
     ids = sorted(catalog.filter_ids(KEY))
     yield SimpleNamespace(catalog=catalog, store=store, text=text, labels_file=labels_file, models=models,
                           retags=retags, reports=reports, labels=labels, tags=tags, examples=examples, ids=ids,
