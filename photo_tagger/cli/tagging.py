@@ -255,7 +255,7 @@ def _labels_add(app: App, args) -> int:
         _dry_run(app.label_service, app.label_report_service, edited, args.name)
         return 0
     _save_and_retag(app.label_service, edited)
-    if args.no_prompt and not any(n == args.name for _, n, a in app.catalog.all_choices()[0] if a == "add"):
+    if args.no_prompt and not app.label_service.has_examples(args.name):
         say(f"note: {args.name!r} has no prompt: tag photos with it (tag PHOTO --add {args.name!r}), then retag")
     return 0
 

@@ -167,6 +167,10 @@ class LabelService:
             self._labels_file, self._catalog, self._library_dir, self._vector_store, broken_file_seen=broken_file_seen
         )
 
+    def has_examples(self, name: str) -> bool:
+        """Whether the user has added label `name` to a photo (a label with no prompt learns from those)."""
+        return any(label == name and action == "add" for _, label, action in self._catalog.all_choices()[0])
+
     def dry_run(self, labels: LabelSet, name: str) -> LabelChange:
         """The photos that would gain and lose `name` with `labels` in use; nothing is saved."""
         prepared = self._label_models.prepare(labels)

@@ -116,3 +116,4 @@ def test_a_label_from_photos_refuses_a_blank_or_taken_name_with_nothing_changed(
     made = parts.examples.label_from_photos(" mine ", parts.ids[:2])
     assert (made.name, made.examples) == ("mine", 2) and made.photos >= 2
     assert parts.labels_file.load().label("mine").examples_only
+    assert parts.labels.has_examples("mine") and not parts.labels.has_examples("reddish")
