@@ -561,10 +561,10 @@ def scenario_labels_syntax(work: Path, depot: Path, args) -> dict:
 
 KILL_AFTER_SAVE = """
 import os, signal, sys
-from photo_tagger.services import labels
+from photo_tagger.services.retagging import RetagService
 def killed(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
-labels.retag_library = killed
+RetagService.retag_library = killed
 from photo_tagger.cli.main import run
 sys.exit(run(sys.argv[1:]))
 """

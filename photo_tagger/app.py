@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from photo_tagger.services.photo_details import PhotoDetailsService
     from photo_tagger.services.review import ReviewService
     from photo_tagger.services.search import SearchService
+if TYPE_CHECKING:  # the labels group's services
+    from photo_tagger.services.example_labels import ExampleLabelService
+    from photo_tagger.services.label_report import LabelReportService
+    from photo_tagger.services.labels import LabelModels, LabelService
+    from photo_tagger.services.retagging import RetagService
+    from photo_tagger.services.tag_edits import TagEditService
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +278,7 @@ class App:
         return Indexer(self.catalog, Deferred(self.vector_store), Deferred(lambda: self.image_encoder),
                        self.model_key(),
                        batch_size=self.settings.batch_size, skip_dirs=[str(d) for d in self.paths.app_dirs()],
-                       labels=self.trained_labels, keywords=XmpKeywordReader(),
+                       labels=self.label_models.trained, keywords=XmpKeywordReader(),
                        draft_oversample=FAST_DRAFT_OVERSAMPLE if self.settings.fast_decode else DRAFT_OVERSAMPLE,
                        analyzers=[TextGate(self._ocr_mode, self.text_stage.note_new_content), PerceptualHashAnalyzer(),
                                   QualityAnalyzer()],
@@ -320,7 +326,7 @@ class App:
             settings=lambda: self.settings, update_settings=self.update_settings, override_settings=self.override,
             encoders_for=self.encoders_for, close_encoders_for=self.close_encoders_for,
             text_encoder=lambda: self.cached_text_encoder, vector_store=self.vector_store, labels=self.labels,
-            trained_labels=self.trained_labels,
+            trained_labels=self.label_models.trained,
             recent_searches=lambda n: self.search_service.recent_searches(n))
 
     @cached_property
@@ -376,7 +382,7 @@ class App:
         from photo_tagger.services.review import ReviewService
 
         return ReviewService(catalog=self.catalog, vector_store=self.vector_store, model_key=self.model_key,
-                             prepared_labels=self.prepared_labels)
+                             prepared_labels=self.label_models.prepared)
 
     @cached_property
     def sidecars(self):
@@ -412,33 +418,60 @@ class App:
         unwritable = is_nearly_full(self.paths.cache_dir) or is_read_only(self.paths.cache_dir)
         return Path(":memory:") if unwritable else self.paths.cache_dir / "text-embeddings.sqlite3"
 
-    @serialized
-    def prepared_labels(self):
-        """Label embeddings for the current labels file, computed once per distinct label set."""
-        from photo_tagger.core.tagging import prepare
+    # -- the labels group: the labels in use as the model sees them, label edits, reports, tag edits, retags
+    @cached_property
+    def label_models(self) -> LabelModels:
+        """The labels prepared and trained on this library, cached between calls (services/labels.py)."""
+        from photo_tagger.services.labels import LabelModels
 
-        labels = self.labels()
-        cached = self.__dict__.get("_prepared")
-        if cached is None or cached[0] != labels:
-            model = self.active_model()  # a SigLIP model's own sigmoid also lets labels in (core/tagging.py)
-            self._prepared = (labels, prepare(labels, self.cached_text_encoder, sigmoid=model.sigmoid))
-        return self._prepared[1]
+        return LabelModels(labels=self.labels, text_encoder=lambda: self.cached_text_encoder,
+                           active_model=self.active_model, model_key=self.model_key,
+                           catalog=lambda: self.catalog)  # lazily: prepared() does not open the library
 
-    @serialized
-    def trained_labels(self):
-        """prepared_labels() calibrated on this library and taught by the user's choices (core/training.py): what
-        new photos are tagged with as they are indexed. Refit when the labels or the choices change, or the
-        library's reference photos change (core/retagging.py reference_ids); a retag always refits."""
-        from photo_tagger.core.retagging import reference_count, trained_on_library
+    @cached_property
+    def retag_service(self) -> RetagService:
+        """Retags from stored embeddings (services/retagging.py)."""
+        from photo_tagger.services.pending_retag import clear_retag_pending
+        from photo_tagger.services.retagging import RetagService
 
-        prepared, model = self.prepared_labels(), self.model_key()
-        ids = self.catalog.filter_ids(model)
-        rows, not_sensitive = self.catalog.all_choices()
-        key = (id(prepared), hash(tuple(rows)), len(not_sensitive), reference_count(len(ids)))
-        cached = self.__dict__.get("_trained")
-        if cached is None or cached[0] != key:
-            self._trained = (key, trained_on_library(prepared, self.catalog, model)[0])
-        return self._trained[1]
+        return RetagService(catalog=self.catalog, vector_store=self.vector_store,
+                            prepared_labels=self.label_models.prepared, model_key=self.model_key,
+                            clear_retag_pending=lambda: clear_retag_pending(self))
+
+    @cached_property
+    def label_service(self) -> LabelService:
+        """The labels in use, dry runs and edits (services/labels.py)."""
+        from photo_tagger.services.labels import LabelService
+        from photo_tagger.services.pending_retag import mark_retag_pending
+
+        return LabelService(labels_file=self.labels_file, catalog=self.catalog, library_dir=self.paths.library_dir,
+                            vector_store=self.vector_store, model_key=self.model_key,
+                            label_models=self.label_models, reports=self.label_report_service,
+                            retag=self.retag_service,
+                            mark_retag_pending=lambda why: mark_retag_pending(self, why))
+
+    @cached_property
+    def label_report_service(self) -> LabelReportService:
+        """What each label does now and what an edit would do (services/label_report.py)."""
+        from photo_tagger.services.label_report import LabelReportService
+
+        return LabelReportService(catalog=self.catalog, labels=self.labels, model_key=self.model_key,
+                                  label_models=self.label_models)
+
+    @cached_property
+    def tag_edit_service(self) -> TagEditService:
+        """The user's tag choices on one photo (services/tag_edits.py)."""
+        from photo_tagger.services.tag_edits import TagEditService
+
+        return TagEditService(catalog=self.catalog, vector_store=self.vector_store, model_key=self.model_key)
+
+    @cached_property
+    def example_label_service(self) -> ExampleLabelService:
+        """Labels made from example photos (services/example_labels.py)."""
+        from photo_tagger.services.example_labels import ExampleLabelService
+
+        return ExampleLabelService(labels_file=self.labels_file, catalog=self.catalog, vector_store=self.vector_store,
+                                   model_key=self.model_key, label_service=self.label_service)
 
     def close(self, after_error: bool = False) -> None:
         """Release the library: caches, catalog, Chroma client, lock (in that order). `after_error`: the command

@@ -6,6 +6,7 @@ import argparse
 import functools
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.arguments import name_of
 from photo_tagger.cli.output import say, say_json
@@ -15,10 +16,14 @@ from photo_tagger.core.errors import ConfigError, PhotoTaggerError
 from photo_tagger.core.labels import Label, ModerationCategory
 from photo_tagger.core.library import resolve_folder
 from photo_tagger.core.tagging import TagDecision
-from photo_tagger.services import browsing, tag_edits
-from photo_tagger.services.label_report import changes_since, edited_names, label_report, side_effects_of, tags_now
-from photo_tagger.services.labels import check_labels_editable, dry_run, rename_label, save_labels_and_retag
-from photo_tagger.services.retagging import retag_library
+from photo_tagger.services import browsing
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
+    from photo_tagger.core.labels import LabelSet
+    from photo_tagger.services.label_report import LabelReportService
+    from photo_tagger.services.labels import LabelService
+    from photo_tagger.services.retagging import RetagService
 
 
 def register(subparsers) -> None:
@@ -97,13 +102,13 @@ def _probability(text: str) -> float:
     return value
 
 
-def run_retag(app, folder: str | None = None, ids: list[str] | None = None):
-    return retag_library(app, folder, ids, progress=TerminalProgress(unit="photo"))
+def run_retag(retags: RetagService, folder: str | None = None, ids: list[str] | None = None):
+    return retags.retag_library(folder, ids, progress=TerminalProgress(unit="photo"))
 
 
-def _retag(app, args) -> int:
+def _retag(app: App, args) -> int:
     folder = resolve_folder(args.folder) if args.folder else None
-    report = run_retag(app, folder)
+    report = run_retag(app.retag_service, folder)
     say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
     if report.learned:
         say(f"Learned from your choices: {', '.join(report.learned)}")
@@ -112,18 +117,18 @@ def _retag(app, args) -> int:
     return 0
 
 
-def _tag(app, args) -> int:
+def _tag(app: App, args) -> int:
     record = app.photo_details_service.find_photo(args.photo)
     both = set(args.add) & set(args.remove)
     if both:
         raise PhotoTaggerError(f"cannot both add and remove {', '.join(sorted(both))}")
     if not args.add and not args.remove:
         raise PhotoTaggerError("nothing to do: give --add TAG and/or --remove TAG")
-    tag_edits.edit_tags(app, record.id, add=args.add, remove=args.remove)
+    app.tag_edit_service.edit_tags(record.id, add=args.add, remove=args.remove)
     return _tags(app, argparse.Namespace(photo=args.photo, json=False))
 
 
-def _tags(app, args) -> int:
+def _tags(app: App, args) -> int:
     record = app.photo_details_service.find_photo(args.photo)
     details = app.photo_details_service.photo_details(record.id)
     decision, choices, result = details.decision, details.choices, details.item
@@ -178,7 +183,7 @@ def decision_score(decision: TagDecision, tag: str) -> str:
     return f"{score:.2f} {decision.source_of_tag(tag)}" if score is not None else "yours"
 
 
-def _flagged(app, args) -> int:
+def _flagged(app: App, args) -> int:
     rows = [{"path": record.path, "flags": flags} for record, flags in browsing.flagged_photos(app.catalog)]
     if args.json:
         say_json(rows)
@@ -190,9 +195,9 @@ def _flagged(app, args) -> int:
     return 0
 
 
-def _unflag(app, args) -> int:
+def _unflag(app: App, args) -> int:
     record = app.photo_details_service.find_photo(args.photo)
-    tag_edits.mark_not_sensitive(app, record.id)
+    app.tag_edit_service.mark_not_sensitive(record.id)
     say(f"{record.path}: marked not sensitive")
     return 0
 
@@ -202,26 +207,24 @@ def _holding_library(handler):
     (an index, the window) holds it, they fail with nothing changed, rather than change the file that process
     tags with and fail to retag. A full disk, which would stop the retag, refuses them first too."""
     @functools.wraps(handler)
-    def edit(app, args) -> int:
-        check_labels_editable(app)
+    def edit(app: App, args) -> int:
+        app.label_service.check_labels_editable()
         return handler(app, args)
     return edit
 
 
-def _save_and_retag(app, labels) -> None:
+def _save_and_retag(labels_service: LabelService, labels: LabelSet) -> None:
     """Save, retag, and say what the edit did to the labels and categories it was not about."""
-    before, edited = tags_now(app), edited_names(app.labels(), labels)
-    report = save_labels_and_retag(app, labels, progress=TerminalProgress(unit="photo"))
+    report, others = labels_service.save_labels_and_compare(labels, progress=TerminalProgress(unit="photo"))
     say(f"Retagged {report.photos} photos ({report.changed} changed) in {report.seconds:.2f} s")
-    others = changes_since(app, before, edited)
     if others:
         say(f"Other labels: {others.describe()}")
 
 
-def _labels_list(app, args) -> int:
+def _labels_list(app: App, args) -> int:
     labels = app.labels()  # a broken file was reported by the load, once
     say(f"Labels ({app.labels_file.path}); default threshold {labels.threshold}, at most {labels.max_tags} tags:")
-    states, _ = label_report(app)
+    states, _ = app.label_report_service.label_report()
     for label, state in zip(labels.labels, states):
         disabled = "" if label.enabled else "  (disabled)"
         own = f"  prompts: {' | '.join(label.prompts)}" if label.prompts else ""
@@ -232,55 +235,55 @@ def _labels_list(app, args) -> int:
     return 0
 
 
-def _dry_run(app, labels, name: str) -> None:
-    change = dry_run(app, labels, name)
+def _dry_run(labels_service: LabelService, reports: LabelReportService, labels: LabelSet, name: str) -> None:
+    change = labels_service.dry_run(labels, name)
     say(f"{name}: {len(change.gain)} photos would gain the tag, {len(change.lose)} would lose it "
         f"({change.total} would have it); nothing saved (dry run)")
-    others = side_effects_of(app, labels)
+    others = reports.side_effects_of(labels)
     if others:
         say(f"Other labels: {others.describe()}")
 
 
 @_holding_library
-def _labels_add(app, args) -> int:
+def _labels_add(app: App, args) -> int:
     labels = app.labels()
     if args.no_prompt and args.prompt:
         raise ConfigError("a label has either prompts (--prompt) or none (--no-prompt), not both")
     edited = labels.with_label(Label(args.name, tuple(args.prompt), args.threshold, examples_only=args.no_prompt))
     if args.dry_run:
-        _dry_run(app, edited, args.name)
+        _dry_run(app.label_service, app.label_report_service, edited, args.name)
         return 0
-    _save_and_retag(app, edited)
-    if args.no_prompt and not any(n == args.name for _, n, a in app.catalog.all_choices()[0] if a == "add"):
+    _save_and_retag(app.label_service, edited)
+    if args.no_prompt and not app.label_service.has_examples(args.name):
         say(f"note: {args.name!r} has no prompt: tag photos with it (tag PHOTO --add {args.name!r}), then retag")
     return 0
 
 
 @_holding_library
-def _labels_change(app, args) -> int:
+def _labels_change(app: App, args) -> int:
     labels = app.labels()
     if args.action == "remove":
-        _save_and_retag(app, labels.without_label(args.name))
+        _save_and_retag(app.label_service, labels.without_label(args.name))
         return 0
     label = labels.label(args.name)
     changed = {"enable": replace(label, enabled=True), "disable": replace(label, enabled=False),
                "set": replace(label, threshold=getattr(args, "threshold", None))}[args.action]
     if getattr(args, "dry_run", False):
-        _dry_run(app, labels.with_label(changed), label.name)
+        _dry_run(app.label_service, app.label_report_service, labels.with_label(changed), label.name)
         return 0
-    _save_and_retag(app, labels.with_label(changed))
+    _save_and_retag(app.label_service, labels.with_label(changed))
     return 0
 
 
 @_holding_library
-def _labels_rename(app, args) -> int:
-    done = rename_label(app, args.old, args.new, progress=TerminalProgress(unit="photo"))
+def _labels_rename(app: App, args) -> int:
+    done = app.label_service.rename_label(args.old, args.new, progress=TerminalProgress(unit="photo"))
     say(f"Renamed {done.old!r} to {done.new!r} ({done.photos} photos keep their tags and your changes)")
     say(f"Retagged {done.report.photos} photos ({done.report.changed} changed) in {done.report.seconds:.2f} s")
     return 0
 
 
-def _moderation_list(app, args) -> int:
+def _moderation_list(app: App, args) -> int:
     for category in app.labels().moderation:
         state = "on " if category.enabled else "off"
         say(f"  {category.name:12} {state} threshold {category.threshold:.2f}  unsafe: {' | '.join(category.unsafe)}")
@@ -288,19 +291,19 @@ def _moderation_list(app, args) -> int:
 
 
 @_holding_library
-def _moderation_add(app, args) -> int:
+def _moderation_add(app: App, args) -> int:
     category = ModerationCategory(args.name, tuple(args.unsafe), tuple(args.safe), args.threshold)
-    _save_and_retag(app, app.labels().with_category(category))
+    _save_and_retag(app.label_service, app.labels().with_category(category))
     return 0
 
 
 @_holding_library
-def _moderation_set(app, args) -> int:
+def _moderation_set(app: App, args) -> int:
     labels = app.labels()
     category = labels.category(args.name)
     if args.threshold is not None:
         category = replace(category, threshold=args.threshold)
     if args.enabled is not None:
         category = replace(category, enabled=args.enabled)
-    _save_and_retag(app, labels.with_category(category))
+    _save_and_retag(app.label_service, labels.with_category(category))
     return 0

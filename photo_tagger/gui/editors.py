@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog
 
@@ -10,28 +11,26 @@ from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
 from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services import text_reading
-from photo_tagger.services.labels import labels_state, save_labels_and_retag
 from photo_tagger.services.pending_retag import finish_pending_retag
 
+if TYPE_CHECKING:
+    from photo_tagger.services.label_report import LabelReportService
+    from photo_tagger.services.labels import LabelService
 
-def _labels_and_states(app):
+
+def _labels_and_states(labels: LabelService, reports: LabelReportService):
     """The labels (and a problem with the file) plus each label's photos, what decides it and any guidance
     (services/label_report.py, as `labels list` shows them)."""
-    from photo_tagger.services.label_report import label_report
-
-    labels, problem = labels_state(app)
-    states, _ = label_report(app)
-    return labels, problem, states
+    labels_in_use, problem = labels.labels_state()
+    states, _ = reports.label_report()
+    return labels_in_use, problem, states
 
 
-def _save_and_compare(app, labels, renames, broken_file_seen, progress, control):
+def _save_and_compare(labels_service: LabelService, labels, renames, broken_file_seen, progress, control):
     """The writer's job: save and retag (through the same guard as the CLI's label edits), and what that did to
     the labels and categories the edit was not about (as `labels add` says it)."""
-    from photo_tagger.services.label_report import changes_since, edited_names, tags_now
-
-    before, edited = tags_now(app), edited_names(app.labels(), labels) | set((renames or {}).values())
-    report = save_labels_and_retag(app, labels, progress, control, renames, broken_file_seen=broken_file_seen)
-    return report, changes_since(app, before, edited)
+    return labels_service.save_labels_and_compare(labels, progress, control, renames,
+                                                  broken_file_seen=broken_file_seen)
 
 
 class Editors(WindowPart):
@@ -49,20 +48,23 @@ class Editors(WindowPart):
         if self.labels_dialog is not None:
             self.labels_dialog.raise_()
             return
-        self.runner.query(partial(_labels_and_states, self.app), on_done=self._show_labels,
+        self.runner.query(lambda: _labels_and_states(self.app.label_service, self.app.label_report_service),
+                          on_done=self._show_labels,
                           on_error=lambda exc: self.window.status.show_message(f"Cannot read the labels: {exc}"))
 
     def _show_labels(self, state) -> None:
         if self.labels_dialog is not None:
             return
         labels, problem, states = state
-        from photo_tagger.services.label_report import edit_preview
-
-        dialog = LabelsDialog(labels, problem, self.window, preview=partial(edit_preview, self.app),
+        dialog = LabelsDialog(labels, problem, self.window, preview=self._preview,
                               states=states, runner=self.runner)
         dialog.finished.connect(partial(self._labels_closed, dialog, bool(problem)))
         self.labels_dialog = dialog
         dialog.open()
+
+    def _preview(self, labels, name: str) -> str:
+        """The dialog's preview, on a query worker."""
+        return self.app.label_report_service.edit_preview(labels, name)
 
     def _labels_closed(self, dialog: LabelsDialog, broken_file_shown: bool, result: int) -> None:
         self.labels_dialog = None
@@ -79,7 +81,8 @@ class Editors(WindowPart):
         bar. `broken_file_seen`: the dialog said the file is broken and that saving replaces it."""
         self.window.status.show_message("Saving the labels...")
         return self.runner.write("Retagging with the new labels",
-                                 partial(_save_and_compare, self.app, labels, renames, broken_file_seen),
+                                 lambda progress, control: _save_and_compare(
+                                     self.app.label_service, labels, renames, broken_file_seen, progress, control),
                                  on_done=self._labels_saved, on_error=lambda exc: self.window.refresh())
 
     def finish_pending_retag(self):

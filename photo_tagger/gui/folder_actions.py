@@ -11,7 +11,6 @@ from photo_tagger.gui.launcher import open_externally, standard_folder
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services import folders
 from photo_tagger.services.browsing import folder_name
-from photo_tagger.services.retagging import retag_library
 
 
 class FolderActions(WindowPart):
@@ -49,8 +48,8 @@ class FolderActions(WindowPart):
     def retag(self, folder: str | None):
         name = folder_name(folder) if folder else "library"
         return self.runner.write(f"Retagging {name}",
-                                 lambda progress, control: retag_library(self.app, folder, progress=progress,
-                                                                           control=control),
+                                 lambda progress, control: self.app.retag_service.retag_library(
+                                     folder, progress=progress, control=control),
                                  on_done=lambda report: self.retagged(name, report))
 
     def retagged(self, name: str, report) -> None:

@@ -16,10 +16,8 @@ from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
 from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services import search, tag_edits, text_reading
+from photo_tagger.services import search, text_reading
 from photo_tagger.services.browsing import GridItem
-from photo_tagger.services.example_labels import label_from_photos
-from photo_tagger.services.retagging import retag_library
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +151,7 @@ class PhotoActions(WindowPart):
             return None
         add, remove = list(add), list(remove)
         return self.runner.write(f"Editing the tags of {item.name}",
-                                 lambda progress, control: tag_edits.edit_tags(self.app, item.id, add, remove),
+                                 lambda progress, control: self.app.tag_edit_service.edit_tags(item.id, add, remove),
                                  on_done=partial(self._edited, item))
 
     def put_back_tag(self, name: str):
@@ -162,7 +160,7 @@ class PhotoActions(WindowPart):
         if item is None:
             return None
         return self.runner.write(f"Putting the tag {name} back on {item.name}",
-                                 lambda progress, control: tag_edits.put_back_tags(self.app, item.id, [name]),
+                                 lambda progress, control: self.app.tag_edit_service.put_back_tags(item.id, [name]),
                                  on_done=partial(self._edited, item))
 
     def read_text(self):
@@ -190,7 +188,7 @@ class PhotoActions(WindowPart):
         if item is None:
             return None
         return self.runner.write(f"Marking {item.name} not sensitive",
-                                 lambda progress, control: tag_edits.mark_not_sensitive(self.app, item.id),
+                                 lambda progress, control: self.app.tag_edit_service.mark_not_sensitive(item.id),
                                  on_done=partial(self._edited, item))
 
     def _edited(self, item: GridItem, tags) -> None:
@@ -211,8 +209,8 @@ class PhotoActions(WindowPart):
         ids = [i.id for i in items]
         name = items[0].name if len(items) == 1 else f"{len(items)} photos"
         return self.runner.write(f"Retagging {name}",
-                                 lambda progress, control: retag_library(self.app, ids=ids, progress=progress,
-                                                                           control=control),
+                                 lambda progress, control: self.app.retag_service.retag_library(
+                                     ids=ids, progress=progress, control=control),
                                  on_done=lambda report: self.window.folders.retagged(name, report))
 
     # -- the right-click menu
@@ -256,7 +254,8 @@ class PhotoActions(WindowPart):
             return None
         ids = [i.id for i in items if i.status == "indexed"]
         return self.runner.write(f"Learning the label {name.strip()!r} from {len(ids)} photos",
-                                 lambda progress, control: label_from_photos(self.app, name, ids, progress, control),
+                                 lambda progress, control: self.app.example_label_service.label_from_photos(
+                                     name, ids, progress, control),
                                  on_done=self._label_made,
                                  on_error=lambda exc: self.window.status.show_message(f"No new label: {exc}"))
 

@@ -54,12 +54,11 @@ def settle_tags(app) -> None:
     import logging
 
     from photo_tagger.infra.storage_faults import is_nearly_full
-    from photo_tagger.services.retagging import retag_library
 
     if app.catalog.read_only or is_nearly_full(app.paths.library_dir):  # the index step's own tags stay
         return
     try:
-        retag_library(app)
+        app.retag_service.retag_library()
     except Exception:  # the photos are indexed and tagged already; the next retag settles them
         logging.getLogger(__name__).exception("settling the tags after indexing failed")
 

@@ -4,15 +4,21 @@ for `labels list`, the labels editor and its preview (from stored embeddings: no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from photo_tagger.core import learning
 from photo_tagger.core.dry_run import SideEffects, edit_side_effects, label_change, side_effects, stored_tags
 from photo_tagger.core.labels import Label, LabelSet
-from photo_tagger.core.tagging import prepare, scores
+from photo_tagger.core.ports import Catalog
+from photo_tagger.core.tagging import scores
 from photo_tagger.core.training import train
+
+if TYPE_CHECKING:
+    from photo_tagger.services.labels import LabelModels
 
 PROMPT, EXAMPLES, BOTH, NOTHING = "prompt", "examples", "both", "nothing"
 NEARLY_ALL = 0.8  # a label on at least this share of the library is too general to help find anything
@@ -31,40 +37,82 @@ class LabelState:
     guidance: str = ""  # why it tags nothing or nearly everything, and what to do; "" when it is fine
 
 
-def label_report(app) -> tuple[list[LabelState], int]:
-    """Every label's state (in labels.toml's order) and the number of indexed photos."""
-    labels = app.labels()
-    model = app.model_key()
-    ids = app.catalog.filter_ids(model)
-    counts = app.catalog.tag_counts()
-    rows, _ = app.catalog.all_choices()
-    examples: dict[str, int] = {}
-    for _, name, _ in rows:
-        examples[name] = examples.get(name, 0) + 1
-    learned, best = {}, {}
-    if ids and rows:  # learning needs the labels' text embeddings (the model); a plain listing does not
-        _, all_ids, matrix = app.catalog.vectors_since(model, 0)
-        if matrix is not None:
-            wanted = set(ids)
-            keep = [k for k, i in enumerate(all_ids) if i in wanted]
-            library = ([all_ids[k] for k in keep], np.asarray(matrix[keep], np.float32))
-            trained, _ = train(app.prepared_labels(), app.catalog, model, ids, library)
-            learned = trained.labels.learned
-            conf = scores(library[1], trained)[0]
-            best = {name: float(conf[:, col].max()) for col, name in enumerate(trained.labels.names)}
-    states = [
-        _state(
-            labels,
-            label,
-            counts.get(label.name, 0),
-            examples.get(label.name, 0),
-            learned.get(label.name),
-            best.get(label.name),
-            len(ids),
+class LabelReportService:
+    """What each label does now, and what an edit of the labels would do to the others (stored embeddings only)."""
+
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        labels: Callable[[], LabelSet],
+        model_key: Callable[[], str],
+        label_models: LabelModels,
+    ) -> None:
+        self._catalog = catalog
+        self._labels = labels
+        self._model_key = model_key
+        self._label_models = label_models
+
+    def label_report(self) -> tuple[list[LabelState], int]:
+        """Every label's state (in labels.toml's order) and the number of indexed photos."""
+        catalog = self._catalog
+        labels = self._labels()
+        model = self._model_key()
+        ids = catalog.filter_ids(model)
+        counts = catalog.tag_counts()
+        rows, _ = catalog.all_choices()
+        examples: dict[str, int] = {}
+        for _, name, _ in rows:
+            examples[name] = examples.get(name, 0) + 1
+        learned, best = {}, {}
+        if ids and rows:  # learning needs the labels' text embeddings (the model); a plain listing does not
+            _, all_ids, matrix = catalog.vectors_since(model, 0)
+            if matrix is not None:
+                wanted = set(ids)
+                keep = [k for k, i in enumerate(all_ids) if i in wanted]
+                library = ([all_ids[k] for k in keep], np.asarray(matrix[keep], np.float32))
+                trained, _ = train(self._label_models.prepared(), catalog, model, ids, library)
+                learned = trained.labels.learned
+                conf = scores(library[1], trained)[0]
+                best = {name: float(conf[:, col].max()) for col, name in enumerate(trained.labels.names)}
+        states = [
+            _state(
+                labels,
+                label,
+                counts.get(label.name, 0),
+                examples.get(label.name, 0),
+                learned.get(label.name),
+                best.get(label.name),
+                len(ids),
+            )
+            for label in labels.labels
+        ]
+        return states, len(ids)
+
+    def side_effects_of(self, labels: LabelSet) -> SideEffects:
+        """What saving `labels` would do to the labels and categories the edit is not about."""
+        prepared = self._label_models.prepare(labels)
+        return edit_side_effects(self._catalog, self._model_key(), prepared, edited_names(self._labels(), labels))
+
+    def edit_preview(self, labels: LabelSet, name: str) -> str:
+        """The labels editor's preview: what saving `labels` would do to label `name`, then to every other label
+        and category ("also changes: 3 photos lose 'beach', ...")."""
+        prepared = self._label_models.prepare(labels)
+        change = label_change(self._catalog, self._model_key(), prepared, name)
+        line = (
+            f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
+            f"({change.total} would have it)"
         )
-        for label in labels.labels
-    ]
-    return states, len(ids)
+        others = edit_side_effects(self._catalog, self._model_key(), prepared, edited_names(self._labels(), labels))
+        return f"{line}; {others.describe()}" if others else f"{line}; no other label or flag changes"
+
+    def tags_now(self) -> dict:
+        """Every indexed photo's tags and flags as stored: compare with changes_since after an edit."""
+        return stored_tags(self._catalog, self._catalog.filter_ids(self._model_key()))
+
+    def changes_since(self, before: dict, edited: set[str]) -> SideEffects:
+        """What an edit saved since `before` (tags_now) did to the labels and categories it was not about."""
+        return side_effects(before, self.tags_now(), edited)
 
 
 def _state(
@@ -131,32 +179,3 @@ def edited_names(before: LabelSet, after: LabelSet) -> set[str]:
     if before.max_tags != after.max_tags:  # so is the number of tags a photo may carry
         names |= {label.name for label in after.labels}
     return names
-
-
-def side_effects_of(app, labels: LabelSet) -> SideEffects:
-    """What saving `labels` would do to the labels and categories the edit is not about."""
-    prepared = prepare(labels, app.cached_text_encoder, sigmoid=app.active_model().sigmoid)
-    return edit_side_effects(app.catalog, app.model_key(), prepared, edited_names(app.labels(), labels))
-
-
-def edit_preview(app, labels: LabelSet, name: str) -> str:
-    """The labels editor's preview: what saving `labels` would do to label `name`, then to every other label
-    and category ("also changes: 3 photos lose 'beach', ...")."""
-    prepared = prepare(labels, app.cached_text_encoder, sigmoid=app.active_model().sigmoid)
-    change = label_change(app.catalog, app.model_key(), prepared, name)
-    line = (
-        f"{name!r}: {len(change.gain)} photos would gain it, {len(change.lose)} would lose it "
-        f"({change.total} would have it)"
-    )
-    others = edit_side_effects(app.catalog, app.model_key(), prepared, edited_names(app.labels(), labels))
-    return f"{line}; {others.describe()}" if others else f"{line}; no other label or flag changes"
-
-
-def tags_now(app) -> dict:
-    """Every indexed photo's tags and flags as stored: compare with changes_since after an edit."""
-    return stored_tags(app.catalog, app.catalog.filter_ids(app.model_key()))
-
-
-def changes_since(app, before: dict, edited: set[str]) -> SideEffects:
-    """What an edit saved since `before` (tags_now) did to the labels and categories it was not about."""
-    return side_effects(before, tags_now(app), edited)

@@ -66,7 +66,5 @@ def finish_pending_retag(
     """Retag the whole library when a label edit was interrupted before its retag ended; None when none is owed."""
     if not retag_pending(app):
         return None
-    from photo_tagger.services.retagging import retag_library
-
     log.info("finishing the retag of an interrupted label edit (%s)", retag_pending(app))
-    return retag_library(app, progress=progress, control=control)
+    return app.retag_service.retag_library(progress=progress, control=control)

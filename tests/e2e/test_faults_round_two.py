@@ -155,10 +155,10 @@ def test_a_labels_edit_over_a_broken_file_is_refused_naming_file_and_line(indexe
 # -- 6. a kill during `labels add`, after the label is saved and before the tags are recomputed
 KILLED_AFTER_SAVE = """
 import os, signal, sys
-from photo_tagger.services import labels
+from photo_tagger.services.retagging import RetagService
 def killed(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)  # labels.toml is saved; the retag never starts
-labels.retag_library = killed
+RetagService.retag_library = killed
 from photo_tagger.cli.main import run
 sys.exit(run(sys.argv[1:]))
 """

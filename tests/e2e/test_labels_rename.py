@@ -56,13 +56,12 @@ def test_labels_rename_command(cli, tiny_home, tmp_path):
 
 
 def test_the_windows_label_save_goes_through_the_same_guard_as_the_cli(cli, tiny_home, tmp_path):
-    """services/labels.save_labels_and_retag (the window's save) refuses what `labels add` refuses, with nothing
+    """LabelService.save_labels_and_retag (the window's save) refuses what `labels add` refuses, with nothing
     changed; a broken labels.toml the dialog showed may be saved over (the broken file is kept aside)."""
     import pytest
 
     from photo_tagger.core.errors import ConfigError
     from photo_tagger.core.labels import Label
-    from photo_tagger.services.labels import save_labels_and_retag
     from photo_tagger.services.pending_retag import retag_pending
 
     make_photos(tmp_path / "photos", 3)
@@ -74,10 +73,10 @@ def test_the_windows_label_save_goes_through_the_same_guard_as_the_cli(cli, tiny
     assert refused.returncode == 1 and "nothing was changed" in refused.err
     try:
         with pytest.raises(ConfigError, match="nothing was changed"):
-            save_labels_and_retag(app, labels)
+            app.label_service.save_labels_and_retag(labels)
         assert app.labels_file.path.read_text(encoding="utf-8") == "threshold = 7\n" and not retag_pending(app)
 
-        report = save_labels_and_retag(app, labels, broken_file_seen=True)
+        report = app.label_service.save_labels_and_retag(labels, broken_file_seen=True)
         assert report.photos == 3 and not retag_pending(app)
         assert "kitten" in [label.name for label in app.labels().labels]
         assert list(app.labels_file.path.parent.glob("labels.toml.broken-*"))

@@ -145,7 +145,7 @@ def test_the_app_tags_with_the_active_model_s_sigmoid(cli, home):
         .returncode == 0
     app = App.from_home(home)
     try:
-        prepared = app.prepared_labels()
+        prepared = app.label_models.prepared()
         assert prepared.labels.sigmoid == app.active_model().sigmoid == pytest.approx((LOGIT_SCALE, LOGIT_BIAS))
         assert prepared.categories.sigmoid is None
     finally:

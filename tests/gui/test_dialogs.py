@@ -179,18 +179,18 @@ def test_the_labels_preview_counts_off_the_gui_thread_and_drops_a_stale_answer(q
     for labels the user has edited since is dropped (ARCHITECTURE.md, Threading)."""
     import threading
 
-    import photo_tagger.services.label_report as label_report
+    from photo_tagger.services.label_report import LabelReportService
 
     calls, answered, release = [], [], threading.Event()
 
-    def preview(app, labels, name):
+    def preview(reports, labels, name):
         calls.append((threading.current_thread(), labels.label(name).threshold))
         if len(calls) == 1:
             release.wait(10)  # the first count is slow: the user edits meanwhile
         answered.append(name)
         return f"{name!r}: counted at {labels.label(name).threshold}"
 
-    monkeypatch.setattr(label_report, "edit_preview", preview)
+    monkeypatch.setattr(LabelReportService, "edit_preview", preview)
     window = open_window(tiny_home)
     dialog = open_labels(qtbot, window)
     table = dialog.label_table

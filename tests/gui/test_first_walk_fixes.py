@@ -223,8 +223,6 @@ def test_the_apps_own_sidecars_start_no_index_run_but_another_programs_edit_does
                                                                                   tmp_path):
     from pathlib import Path
 
-    from photo_tagger.services import tag_edits
-
     folder = library(tmp_path)
     window = open_window(tiny_home)
     assert window.watch
@@ -232,7 +230,7 @@ def test_the_apps_own_sidecars_start_no_index_run_but_another_programs_edit_does
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.watcher.running and window.grid_model.rowCount() == 3)
     first = next(r for r in window.app.catalog.records() if r.path.endswith("IMG_1.jpg"))
-    window.runner.write("tag", lambda progress, control: tag_edits.edit_tags(window.app, first.id, add=["holiday"]))
+    window.runner.write("tag", lambda progress, control: window.app.tag_edit_service.edit_tags(first.id, add=["holiday"]))
     wait_idle(qtbot, window)
     started = []
     window.runner.job_started.connect(lambda job: started.append(job.description))

@@ -8,8 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from photo_tagger.services import tag_edits
-
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
 
@@ -29,7 +27,7 @@ def indexed_window(qtbot, open_window, home, folder):
 def choose(qtbot, window, photo_id, add=(), remove=()):
     """The user's own tag edits, on the writer like the details panel makes them."""
     with qtbot.waitSignal(window.runner.job_finished, timeout=10_000):
-        window.runner.write("edit", lambda p, c: tag_edits.edit_tags(window.app, photo_id, add, remove))
+        window.runner.write("edit", lambda p, c: window.app.tag_edit_service.edit_tags(photo_id, add, remove))
 
 
 def open_labels(qtbot, window):

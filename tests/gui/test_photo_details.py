@@ -229,6 +229,4 @@ def test_the_header_and_the_sidebar_count_a_tag_from_one_source(qtbot, open_wind
 
 
 def browsing_edit(app, photo_id, add=(), remove=()):
-    from photo_tagger.services import tag_edits
-
-    return tag_edits.edit_tags(app, photo_id, add, remove)
+    return app.tag_edit_service.edit_tags(photo_id, add, remove)

@@ -236,13 +236,11 @@ def test_the_window_opens_the_review_from_its_menu(qtbot, indexed_shapes, open_w
 def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_shapes, shapes_home):
     from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
     from photo_tagger.gui.tasks import TaskRunner
-    from photo_tagger.services.label_report import edit_preview
-
     app = App.from_home(shapes_home)
     runner = TaskRunner(app)
     try:
         labels = app.labels()
-        dialog = LabelsDialog(labels, "", None, preview=lambda edited, n: edit_preview(app, edited, n), runner=runner)
+        dialog = LabelsDialog(labels, "", None, preview=app.label_report_service.edit_preview, runner=runner)
         qtbot.addWidget(dialog)
         dialog.label_table.setCurrentCell(0, 2)
         dialog.label_table.item(0, 2).setText("0.999")  # circle's own threshold, nearly unreachable
@@ -264,11 +262,10 @@ def test_the_labels_editor_says_where_each_decision_comes_from(qtbot, indexed_sh
     circle = next(p for p, t in sorted(indexed_shapes.items()) if t[1] == "circle")
     others = [p for p, t in sorted(indexed_shapes.items()) if t[1] != "circle"][:3]
     ids = {r.path: r.id for r in window.app.catalog.records()}
-    from photo_tagger.services import tag_edits
     for p in [circle, *[q for q, t in sorted(indexed_shapes.items()) if t[1] == "circle"][1:3]]:
-        tag_edits.edit_tags(window.app, ids[p], add=["circle"])
+        window.app.tag_edit_service.edit_tags(ids[p], add=["circle"])
     for p in others:
-        tag_edits.edit_tags(window.app, ids[p], remove=["circle"])
+        window.app.tag_edit_service.edit_tags(ids[p], remove=["circle"])
     window.labels_action.trigger()
     qtbot.waitUntil(lambda: window.editors.labels_dialog is not None, timeout=15_000)
     tip = window.editors.labels_dialog.label_table.item(0, 0).toolTip()

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from photo_tagger.services import tag_edits
 from tests.e2e.test_xmp_sidecars import exiftool, read_sidecar, run_exiftool  # noqa: F401 (fixture)
 from tests.gui.conftest import wait_idle
 
@@ -31,7 +30,7 @@ def test_folder_menu_and_selection_write_sidecars(qtbot, open_window, tiny_home,
     photos_before = digests(photo_folder)
     qtbot.waitUntil(lambda: len(window.sidebar.folders.folders) == 1)
     first = window.app.catalog.records()[0]
-    window.runner.write("tag", lambda progress, control: tag_edits.edit_tags(window.app, first.id, add=["holiday"]))
+    window.runner.write("tag", lambda progress, control: window.app.tag_edit_service.edit_tags(first.id, add=["holiday"]))
     wait_idle(qtbot, window)
 
     trigger(window.sidebar.folder_menu(str(photo_folder)), "Write tags to sidecars")
