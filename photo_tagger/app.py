@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.config import AppPaths, Settings
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.core.once import Deferred, serialized
 from photo_tagger.core.once import locked_cached_property as cached_property  # thread-safe: see there
 from photo_tagger.infra.model_store import InstalledModel, ModelStore
+
+if TYPE_CHECKING:
+    from photo_tagger.services.albums import AlbumService
+    from photo_tagger.services.duplicates import DuplicateService
+    from photo_tagger.services.events import EventService
+    from photo_tagger.services.sidecars import SidecarService
+    from photo_tagger.services.stacks import StackService
+    from photo_tagger.services.trash import TrashService
 
 log = logging.getLogger(__name__)
 
@@ -282,20 +291,57 @@ class App:
         engine = RapidOcrEngine(device=self.settings.device, threads=self.settings.threads)
         return TextStage(self.catalog, engine, self._ocr_mode, TextDetector(threads=self.settings.threads))
 
+    # -- organize: duplicates, stacks, trash, sidecars, albums, events (services/<name>.py)
     @cached_property
-    def album_service(self):
+    def duplicate_service(self) -> DuplicateService:
+        """Duplicate groups in tiers (services/duplicates.py)."""
+        from photo_tagger.services.duplicates import DuplicateService
+
+        return DuplicateService(catalog=self.catalog, model_key=self.model_key)
+
+    @cached_property
+    def stack_service(self) -> StackService:
+        """Stacks with a best shot, and the keep choices it learns from (services/stacks.py)."""
+        from photo_tagger.services.stacks import StackService
+
+        return StackService(catalog=self.catalog, model_key=self.model_key)
+
+    @cached_property
+    def trash_service(self) -> TrashService:
+        """Photos to the system trash and out of the library (services/trash.py)."""
+        from photo_tagger.services.trash import TrashService
+
+        return TrashService(catalog=self.catalog, vector_store=self.vector_store, model_key=self.model_key,
+                            stacks=self.stack_service)
+
+    @cached_property
+    def sidecar_service(self) -> SidecarService:
+        """Tags into XMP sidecars (services/sidecars.py); the sidecar_albums setting is read at each export."""
+        from photo_tagger.services.sidecars import SidecarService
+
+        return SidecarService(catalog=self.catalog, sidecars=self.sidecars,
+                              sidecar_albums=lambda: self.settings.sidecar_albums)
+
+    @cached_property
+    def album_service(self) -> AlbumService:
         """Albums and smart albums (services/albums.py); one per library, so smart albums' results are kept."""
-        from photo_tagger.services.albums import AlbumService, smart_search_of
+        from photo_tagger.services.albums import AlbumService
+        from photo_tagger.services.search import search
 
-        return AlbumService(self.catalog, smart_search_of(self))
+        # A smart album's search is not remembered among the recent searches. (The search helper's module
+        # function today: rewire to its service once converted.)
+        return AlbumService(catalog=self.catalog,
+                            search=lambda text, filters, limit: search(self, text, filters, limit, remember=False).hits)
 
     @cached_property
-    def event_service(self):
+    def event_service(self) -> EventService:
         """Events (services/events.py) with offline place names; one per library, its timeline kept."""
         from photo_tagger.infra.places import Places
         from photo_tagger.services.events import EventService
 
-        return EventService(self.catalog, Places())
+        return EventService(catalog=self.catalog, places=Places())
+
+    # -- end of organize
 
     @cached_property
     def search_calibration(self):
