@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
-from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
-from photo_tagger.core.library import containing_root, resolve_folder
 from photo_tagger.core.sidecars import EDITED_ELSEWHERE
 
 if TYPE_CHECKING:
@@ -29,11 +27,7 @@ def register(subparsers) -> None:
 
 
 def _export_xmp(app: App, args) -> int:
-    folder = None
-    if args.folder is not None:
-        folder = resolve_folder(args.folder)
-        if containing_root(app.catalog.roots(), folder) is None:
-            raise PhotoTaggerError(f"{args.folder} is not in the library (photo-tagger index FOLDER adds it)")
+    folder = app.sidecar_service.folder_in_library(args.folder) if args.folder is not None else None
     report = app.sidecar_service.write_sidecars(
         folder=folder, overwrite_ours=args.overwrite_ours,
         progress=TerminalProgress(unit="photo", enabled=False if args.json else None), control=JobControl())

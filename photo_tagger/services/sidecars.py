@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
+from photo_tagger.core.library import containing_root, resolve_folder
 from photo_tagger.core.ports import Progress, SidecarStore
 from photo_tagger.core.sidecars import SidecarReport, export_sidecars
 from photo_tagger.core.watching import OwnWrites
@@ -22,6 +25,13 @@ class SidecarService:
         self._catalog = catalog
         self._sidecars = sidecars
         self._sidecar_albums = sidecar_albums
+
+    def folder_in_library(self, folder: Path) -> str:
+        """`folder` resolved, when it is in a watched folder (or is one); else a one-line PhotoTaggerError."""
+        resolved = resolve_folder(folder)
+        if containing_root(self._catalog.roots(), resolved) is None:
+            raise PhotoTaggerError(f"{folder} is not in the library (photo-tagger index FOLDER adds it)")
+        return resolved
 
     def write_sidecars(
         self,

@@ -7,6 +7,7 @@ from xml.etree.ElementTree import canonicalize
 
 import pytest
 
+from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.keywords import KeywordSet, merge
 from photo_tagger.core.sidecars import export_sidecars
@@ -224,3 +225,6 @@ def test_the_sidecar_service_notes_what_it_wrote_and_adds_albums_when_the_settin
                                     control=JobControl(), own_writes=own)
     assert report.written == 1 and "Albums|Trip" in sidecar.read_text()
     assert own.is_own(str(sidecar))
+    assert service.folder_in_library(photo.parent) == str(photo.parent.resolve())
+    with pytest.raises(PhotoTaggerError, match="is not in the library"):
+        service.folder_in_library(tmp_path)  # above the watched folder
