@@ -41,12 +41,11 @@ def build_home(root: Path, scenes: int) -> tuple[Path, Path]:
 
 def time_service(home: Path) -> tuple[float, int]:
     from photo_tagger.app import App
-    from photo_tagger.services.duplicates import find_groups
 
     app = App.from_home(home)
     try:
         started = time.perf_counter()
-        groups = find_groups(app, "near")
+        groups = app.duplicate_service.find_groups("near")
         return time.perf_counter() - started, len(groups)
     finally:
         app.close()

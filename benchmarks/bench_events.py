@@ -101,7 +101,7 @@ def service(n: int, new: int) -> dict:
         catalog = Catalog(Path(folder) / "catalog.sqlite3")
         with catalog.transaction() as db:
             catalog.write(db, upserts=[record(r) for r in synthetic(n)])
-        events = EventService(catalog, Places())
+        events = EventService(catalog=catalog, places=Places())
         first = timed(events.refresh)
         listing = timed(events.list)
         listed_again = timed(events.list)

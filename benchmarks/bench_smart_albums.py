@@ -35,7 +35,7 @@ from photo_tagger.app import App  # noqa: E402
 from photo_tagger.core.albums import SavedSearch  # noqa: E402
 from photo_tagger.core.tagging import TagDecision  # noqa: E402
 from photo_tagger.core.types import PhotoRecord  # noqa: E402
-from photo_tagger.services.albums import SMART_LIMIT, AlbumService, smart_search_of  # noqa: E402
+from photo_tagger.services.albums import SMART_LIMIT  # noqa: E402
 
 QUERIES = ["a dog on a beach", "receipt total", "sunset -people"]
 
@@ -102,7 +102,7 @@ def main() -> None:
                                      "smart albums listed, nothing changed": []}
     try:
         key = app.model_key()
-        albums = AlbumService(app.catalog, smart_search_of(app))
+        albums = app.album_service
         for i, query in enumerate(QUERIES):
             if app.catalog.album_named(f"smart {i}") is None:
                 albums.create(f"smart {i}", SavedSearch(query, strong_only=i % 2 == 0))

@@ -111,11 +111,10 @@ def service_cost(facts: S.StackFacts, emb: np.ndarray, runs: int) -> None:
     shots. The catalog is written once in a temporary folder."""
     import tempfile
     from datetime import datetime
-    from types import SimpleNamespace
 
     from photo_tagger.core.types import PhotoRecord
     from photo_tagger.infra.catalog import Catalog
-    from photo_tagger.services import stacks as service
+    from photo_tagger.services.stacks import StackService
 
     rng = np.random.default_rng(2)
     with tempfile.TemporaryDirectory() as folder:
@@ -134,8 +133,8 @@ def service_cost(facts: S.StackFacts, emb: np.ndarray, runs: int) -> None:
                                                                           float(rng.uniform(0, 0.2)), 0.0))
                                            for r in records[first:first + 5000]])
         print(f"catalog of {len(records)} photos written in {time.perf_counter() - start:.0f} s")
-        app = SimpleNamespace(catalog=catalog, model_key=lambda: "bench")
-        whole, found = timed(lambda: service.find_stacks(app), runs)
+        service = StackService(catalog=catalog, model_key=lambda: "bench")
+        whole, found = timed(service.find_stacks, runs)
         print(f"stacks service, whole library: median {whole:.2f} s ({len(found)} stacks)")
         catalog.close()
 

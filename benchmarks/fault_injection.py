@@ -295,7 +295,7 @@ def keep_this_here(home: Path, photos: Path, trash_home: Path) -> dict:
         other = make_photo(trash_home / "other.jpg", (250, 5, 120), size=(320, 240)).read_bytes()
         (photos / "copy_2.jpg").write_bytes((other + b"\0" * swapped.size)[:swapped.size])
         os.utime(photos / "copy_2.jpg", ns=(swapped.mtime_ns, swapped.mtime_ns))
-        report = trash.keep_one(app, keep, [tagged, swapped])
+        report = app.trash_service.keep_one(keep, [tagged, swapped])
         choices = app.catalog.choices([keep.id]).get(keep.id)
         # a move that fails half way: send2trash has written its note when the rename is refused
         make_photo(photos / "copy_3.jpg", (1, 2, 3), size=(640, 480))  # its own content: not a duplicate
@@ -310,7 +310,7 @@ def keep_this_here(home: Path, photos: Path, trash_home: Path) -> dict:
 
         os.rename = refusing
         try:
-            failed = trash.move_to_trash(app, [failing])
+            failed = app.trash_service.move_to_trash([failing])
         finally:
             os.rename = rename
         info = data / "Trash" / "info"

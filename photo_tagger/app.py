@@ -13,18 +13,23 @@ from photo_tagger.core.once import locked_cached_property as cached_property  # 
 from photo_tagger.infra.model_store import InstalledModel, ModelStore
 
 if TYPE_CHECKING:
+    from photo_tagger.services.albums import AlbumService
     from photo_tagger.services.diagnostics import DiagnosticsService
-    from photo_tagger.services.model_trial import ModelTrialService
-    from photo_tagger.services.models import ModelService
-    from photo_tagger.services.photo_details import PhotoDetailsService
-    from photo_tagger.services.review import ReviewService
-    from photo_tagger.services.search import SearchService
-if TYPE_CHECKING:  # the labels group's services
+    from photo_tagger.services.duplicates import DuplicateService
+    from photo_tagger.services.events import EventService
     from photo_tagger.services.example_labels import ExampleLabelService
     from photo_tagger.services.label_report import LabelReportService
     from photo_tagger.services.labels import LabelModels, LabelService
+    from photo_tagger.services.model_trial import ModelTrialService
+    from photo_tagger.services.models import ModelService
+    from photo_tagger.services.photo_details import PhotoDetailsService
     from photo_tagger.services.retagging import RetagService
+    from photo_tagger.services.review import ReviewService
+    from photo_tagger.services.search import SearchService
+    from photo_tagger.services.sidecars import SidecarService
+    from photo_tagger.services.stacks import StackService
     from photo_tagger.services.tag_edits import TagEditService
+    from photo_tagger.services.trash import TrashService
 
 log = logging.getLogger(__name__)
 
@@ -297,20 +302,56 @@ class App:
         engine = RapidOcrEngine(device=self.settings.device, threads=self.settings.threads)
         return TextStage(self.catalog, engine, self._ocr_mode, TextDetector(threads=self.settings.threads))
 
+    # -- organize: duplicates, stacks, trash, sidecars, albums, events (services/<name>.py)
     @cached_property
-    def album_service(self):
+    def duplicate_service(self) -> DuplicateService:
+        """Duplicate groups in tiers (services/duplicates.py)."""
+        from photo_tagger.services.duplicates import DuplicateService
+
+        return DuplicateService(catalog=self.catalog, model_key=self.model_key)
+
+    @cached_property
+    def stack_service(self) -> StackService:
+        """Stacks with a best shot, and the keep choices it learns from (services/stacks.py)."""
+        from photo_tagger.services.stacks import StackService
+
+        return StackService(catalog=self.catalog, model_key=self.model_key)
+
+    @cached_property
+    def trash_service(self) -> TrashService:
+        """Photos to the system trash and out of the library (services/trash.py)."""
+        from photo_tagger.services.trash import TrashService
+
+        return TrashService(catalog=self.catalog, vector_store=self.vector_store, model_key=self.model_key,
+                            stacks=self.stack_service)
+
+    @cached_property
+    def sidecar_service(self) -> SidecarService:
+        """Tags into XMP sidecars (services/sidecars.py); the sidecar_albums setting is read at each export."""
+        from photo_tagger.services.sidecars import SidecarService
+
+        return SidecarService(catalog=self.catalog, sidecars=self.sidecars,
+                              sidecar_albums=lambda: self.settings.sidecar_albums)
+
+    @cached_property
+    def album_service(self) -> AlbumService:
         """Albums and smart albums (services/albums.py); one per library, so smart albums' results are kept."""
-        from photo_tagger.services.albums import AlbumService, smart_search_of
+        from photo_tagger.services.albums import AlbumService
 
-        return AlbumService(self.catalog, smart_search_of(self))
+        def search(text, filters, limit):  # a smart album's search is not remembered among the recent searches
+            return self.search_service.search(text, filters, limit, remember=False).hits
+
+        return AlbumService(catalog=self.catalog, search=search)
 
     @cached_property
-    def event_service(self):
+    def event_service(self) -> EventService:
         """Events (services/events.py) with offline place names; one per library, its timeline kept."""
         from photo_tagger.infra.places import Places
         from photo_tagger.services.events import EventService
 
-        return EventService(self.catalog, Places())
+        return EventService(catalog=self.catalog, places=Places())
+
+    # -- end of organize
 
     # -- models group: installed models, trying a second one, what doctor and Help > About report
     @cached_property

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.search import filters_from_args, parse_date
 from photo_tagger.core.albums import SavedSearch
 from photo_tagger.core.errors import PhotoTaggerError
-from photo_tagger.services.albums import album_service
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 
 def register(subparsers) -> None:
@@ -62,8 +65,8 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_delete)
 
 
-def _list(app, args) -> int:
-    albums = album_service(app).list()
+def _list(app: App, args) -> int:
+    albums = app.album_service.list()
     if args.json:
         say_json([a.as_dict() for a in albums])
         return 0
@@ -75,8 +78,8 @@ def _list(app, args) -> int:
     return 0
 
 
-def _show(app, args) -> int:
-    records = album_service(app).records(args.name)
+def _show(app: App, args) -> int:
+    records = app.album_service.records(args.name)
     if args.json:
         say_json([{"path": r.path, "taken_at": r.taken_at} for r in records])
         return 0
@@ -85,45 +88,45 @@ def _show(app, args) -> int:
     return 0
 
 
-def _create(app, args) -> int:
+def _create(app: App, args) -> int:
     smart_only = [flag for flag, value in (("--strong-only", args.strong_only), ("--folder", args.folder),
                                            ("--tag", args.tag), ("--flagged", args.flagged is not None),
                                            ("--since", args.since), ("--until", args.until)) if value]
     if args.search is None and smart_only:
         raise PhotoTaggerError(f"{smart_only[0]} is for smart albums: give --search QUERY too")
     search = SavedSearch(args.search, filters_from_args(args, app.search_service), args.strong_only) if args.search is not None else None
-    album = album_service(app).create(args.name, search)
+    album = app.album_service.create(args.name, search)
     if search is not None:  # counted now, so a search that finds nothing is seen at once
-        album = next(a for a in album_service(app).list() if a.id == album.id)
+        album = next(a for a in app.album_service.list() if a.id == album.id)
     return _said(args, album.as_dict(), f"created {'smart album' if album.smart else 'album'} {album.name!r}"
                  + (f" ({album.count} photos: {album.search.describe()})" if album.smart else ""))
 
 
-def _add(app, args) -> int:
+def _add(app: App, args) -> int:
     ids = [app.photo_details_service.find_photo(path).id for path in args.photos]
-    added = album_service(app).add(args.name, ids)
-    return _said(args, {"album": album_service(app).get(args.name).name, "added": added,
+    added = app.album_service.add(args.name, ids)
+    return _said(args, {"album": app.album_service.get(args.name).name, "added": added,
                         "already_in": len(set(ids)) - added},
                  f"added {added} photo{'' if added == 1 else 's'} to {args.name!r}"
                  + (f" ({len(set(ids)) - added} already in it)" if len(set(ids)) > added else ""))
 
 
-def _remove(app, args) -> int:
+def _remove(app: App, args) -> int:
     ids = [app.photo_details_service.find_photo(path).id for path in args.photos]
-    removed = album_service(app).remove(args.name, ids)
-    return _said(args, {"album": album_service(app).get(args.name).name, "removed": removed,
+    removed = app.album_service.remove(args.name, ids)
+    return _said(args, {"album": app.album_service.get(args.name).name, "removed": removed,
                         "not_in": len(set(ids)) - removed},
                  f"removed {removed} photo{'' if removed == 1 else 's'} from {args.name!r} (they stay in the "
                  "library)" + (f"; {len(set(ids)) - removed} were not in it" if len(set(ids)) > removed else ""))
 
 
-def _rename(app, args) -> int:
-    album = album_service(app).rename(args.name, args.new_name)
+def _rename(app: App, args) -> int:
+    album = app.album_service.rename(args.name, args.new_name)
     return _said(args, album.as_dict(), f"renamed {args.name!r} to {album.name!r}")
 
 
-def _delete(app, args) -> int:
-    album = album_service(app).delete(args.name)
+def _delete(app: App, args) -> int:
+    album = app.album_service.delete(args.name)
     return _said(args, {"deleted": album.name},
                  f"deleted the album {album.name!r}; its photos stay in the library")
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say, say_json
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 TIERS = ("exact", "near", "similar")  # core.duplicates.TIERS; --help imports no numpy
 
@@ -26,11 +30,11 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_duplicates)
 
 
-def _duplicates(app, args) -> int:
+def _duplicates(app: App, args) -> int:
     from photo_tagger.cli.progress import TerminalProgress
-    from photo_tagger.services.duplicates import find_groups
 
-    groups = find_groups(app, args.tier, args.folder, progress=TerminalProgress(enabled=False if args.json else None))
+    groups = app.duplicate_service.find_groups(args.tier, args.folder,
+                                               progress=TerminalProgress(enabled=False if args.json else None))
     if args.json:
         say_json([{"tier": g.tier, "keep": g.keep.path,
                    "photos": [{"path": r.path, "width": r.width, "height": r.height, "taken_at": r.taken_at,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from photo_tagger.cli.output import say, say_json
-from photo_tagger.services.events import event_service
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 
 def register(subparsers) -> None:
@@ -32,8 +36,8 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_merge)
 
 
-def _list(app, args) -> int:
-    events = event_service(app).list()
+def _list(app: App, args) -> int:
+    events = app.event_service.list()
     if args.json:
         say_json([e.as_dict() for e in events])
         return 0
@@ -47,8 +51,8 @@ def _list(app, args) -> int:
     return 0
 
 
-def _show(app, args) -> int:
-    records = event_service(app).records(args.event)
+def _show(app: App, args) -> int:
+    records = app.event_service.records(args.event)
     if args.json:
         say_json([{"path": r.path, "taken_at": r.taken_at, "gps_lat": r.gps_lat, "gps_lon": r.gps_lon}
                   for r in records])
@@ -58,8 +62,8 @@ def _show(app, args) -> int:
     return 0
 
 
-def _rename(app, args) -> int:
-    event = event_service(app).rename(args.event, args.name)
+def _rename(app: App, args) -> int:
+    event = app.event_service.rename(args.event, args.name)
     if args.json:
         say_json(event.as_dict())
     else:
@@ -67,8 +71,8 @@ def _rename(app, args) -> int:
     return 0
 
 
-def _merge(app, args) -> int:
-    event, swallowed = event_service(app).merge(args.first, args.second)
+def _merge(app: App, args) -> int:
+    event, swallowed = app.event_service.merge(args.first, args.second)
     if args.json:
         say_json({"event": event.as_dict(), "merged": [e.as_dict() for e in swallowed]})
         return 0

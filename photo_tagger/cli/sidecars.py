@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
-from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
-from photo_tagger.core.library import containing_root, resolve_folder
 from photo_tagger.core.sidecars import EDITED_ELSEWHERE
-from photo_tagger.services.sidecars import write_sidecars
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 SHOWN = 20
 
@@ -25,15 +26,11 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_export_xmp)
 
 
-def _export_xmp(app, args) -> int:
-    folder = None
-    if args.folder is not None:
-        folder = resolve_folder(args.folder)
-        if containing_root(app.catalog.roots(), folder) is None:
-            raise PhotoTaggerError(f"{args.folder} is not in the library (photo-tagger index FOLDER adds it)")
-    report = write_sidecars(app, folder=folder, overwrite_ours=args.overwrite_ours,
-                            progress=TerminalProgress(unit="photo", enabled=False if args.json else None),
-                            control=JobControl())
+def _export_xmp(app: App, args) -> int:
+    folder = app.sidecar_service.folder_in_library(args.folder) if args.folder is not None else None
+    report = app.sidecar_service.write_sidecars(
+        folder=folder, overwrite_ours=args.overwrite_ours,
+        progress=TerminalProgress(unit="photo", enabled=False if args.json else None), control=JobControl())
     if args.json:
         say_json(report.as_dict())
         return 0

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say, say_json
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 EPILOG = """A stack is a burst (one camera's shots, each within 2 s of the one before), shots of the same scene
 taken within a minute that look alike, or copies of the same file. Its top is the best shot by measured
@@ -22,22 +26,22 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_stacks)
 
 
-def _stacks(app, args) -> int:
+def _stacks(app: App, args) -> int:
     from photo_tagger.cli.progress import TerminalProgress
-    from photo_tagger.services import stacks
 
+    stacks = app.stack_service
     if args.top is not None:
-        stack = stacks.make_top(app, app.photo_details_service.find_photo(args.top).id)
+        stack = stacks.make_top(app.photo_details_service.find_photo(args.top).id)
         if args.json:
             say_json(_as_json(stack))
         else:
             say(f"{stack.top.path} is now the top of its stack of {len(stack.photos)}.")
         return 0
-    found = stacks.find_stacks(app)
-    missing = stacks.unmeasured(found, app)
+    found = stacks.find_stacks()
+    missing = stacks.unmeasured(found)
     if missing:  # photos indexed before measures existed: measured once, then compared
-        stacks.measure_missing(app, missing, progress=TerminalProgress(enabled=False if args.json else None))
-        found = stacks.find_stacks(app)
+        stacks.measure_missing(missing, progress=TerminalProgress(enabled=False if args.json else None))
+        found = stacks.find_stacks()
     if args.json:
         say_json([_as_json(s) for s in found])
         return 0

@@ -5,12 +5,15 @@ Reads run on the query workers and changes on the writer, through services/album
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QInputDialog, QMenu, QToolButton
 
 from photo_tagger.core.albums import Album, AlbumError, SavedSearch, clean_name
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services.albums import album_service
+
+if TYPE_CHECKING:
+    from photo_tagger.services.albums import AlbumService
 
 SMART_WHILE_BUSY_S = 30.0  # a smart album's search costs about one search (benchmarks/RESULTS.md, smart albums)
 
@@ -31,8 +34,8 @@ class AlbumActions(WindowPart):
         sidebar.albums.photos_dropped.connect(lambda album, ids: self.add(album, ids))
 
     @property
-    def service(self):
-        return album_service(self.app)
+    def service(self) -> AlbumService:
+        return self.app.album_service
 
     # -- the sidebar's list
     def refresh(self) -> None:

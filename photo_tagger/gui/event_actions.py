@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QInputDialog
 
 from photo_tagger.core.event_names import Event, clean_event_name
 from photo_tagger.core.events import EventError
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services.events import event_service
+
+if TYPE_CHECKING:
+    from photo_tagger.services.events import EventService
 
 LIST_WHILE_BUSY_S = 30.0  # at 100,000 photos a listing takes 1-3 s (benchmarks/RESULTS.md, events)
 
@@ -35,8 +38,8 @@ class EventActions(WindowPart):
         window.sidebar.album_selected.connect(lambda _album: self.leave())
 
     @property
-    def service(self):
-        return event_service(self.app)
+    def service(self) -> EventService:
+        return self.app.event_service
 
     # -- the timeline
     def refresh(self, force: bool = False) -> None:

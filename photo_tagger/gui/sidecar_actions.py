@@ -7,7 +7,6 @@ from functools import partial
 
 from photo_tagger.gui.window_part import WindowPart
 from photo_tagger.services.browsing import folder_name
-from photo_tagger.services.sidecars import NotedSidecars, write_sidecars
 
 
 class SidecarActions(WindowPart):
@@ -17,9 +16,9 @@ class SidecarActions(WindowPart):
         what = folder_name(folder) if folder else f"{len(ids or ())} photos"
         return self.runner.write(
             f"Writing tags to sidecars ({what})",
-            lambda progress, control: write_sidecars(
-                self.app, folder=folder, ids=ids, overwrite_ours=overwrite_ours, progress=progress, control=control,
-                sidecars=NotedSidecars(self.app.sidecars, self.window.watcher.own_writes)),
+            lambda progress, control: self.app.sidecar_service.write_sidecars(
+                folder=folder, ids=ids, overwrite_ours=overwrite_ours, progress=progress, control=control,
+                own_writes=self.window.watcher.own_writes),
             on_done=partial(self._written, folder, ids, overwrite_ours))
 
     def _written(self, folder: str | None, ids: list[str] | None, overwrite_ours: bool, report) -> None:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from photo_tagger.gui.models.photo_grid import StackTile
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services import stacks as stack_service
+from photo_tagger.services.stacks import PhotoStack
 
 SETTING = "view/stack_photos"
 _APART = " \u00b7 "  # between the listing's header and what stacking folded
@@ -45,10 +45,10 @@ class StackActions(WindowPart):
         ids = self.window.grid_model.listed_ids
         if len(ids) < 2:
             return
-        self.runner.query(partial(stack_service.find_stacks, self.app, ids),
+        self.runner.query(lambda: self.app.stack_service.find_stacks(ids),
                           on_done=partial(self._found, generation))
 
-    def _found(self, generation: int, found: list[stack_service.PhotoStack]) -> None:
+    def _found(self, generation: int, found: list[PhotoStack]) -> None:
         if generation != self.window.grid_generation or not self.enabled:
             return
         grid, model = self.window.grid, self.window.grid_model
@@ -68,8 +68,8 @@ class StackActions(WindowPart):
         if unmeasured and self._measured_for != generation:
             self._measured_for = generation
             self.runner.write("Measuring sharpness of photos in stacks",
-                              lambda progress, control: stack_service.measure_missing(self.app, unmeasured,
-                                                                                      progress, control),
+                              lambda progress, control: self.app.stack_service.measure_missing(unmeasured, progress,
+                                                                                               control),
                               on_done=partial(self._measured, generation))
 
     def _measured(self, generation: int, measured: int) -> None:
@@ -109,4 +109,4 @@ class StackActions(WindowPart):
             self.listing_done(generation)
 
         self.runner.write(f"Making {name} the top of its stack",
-                          lambda progress, control: stack_service.make_top(self.app, item.id), on_done=done)
+                          lambda progress, control: self.app.stack_service.make_top(item.id), on_done=done)

@@ -7,18 +7,21 @@ import builtins  # the class below has a method named list: its annotations say 
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from photo_tagger.core.albums import Album, AlbumError, SavedSearch, clean_name
+from photo_tagger.core.filters import Filters
+from photo_tagger.core.search import SearchHit
 from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.services.browsing import GridItem
 
 SMART_LIMIT = 1000  # a smart album holds at most this many photos, its search's best
 
-# Runs a saved search: the ids it finds, best first (strong matches only when it says so).
-SmartSearch = Callable[[SavedSearch, int], list[str]]
+# The search service, as smart albums run it: (query, filters, limit) -> hits best first, the search not remembered
+# among the recent searches.
+SearchHits = Callable[[str, Filters, int], Sequence[SearchHit]]
 
 
 class AlbumStore(Protocol):
@@ -57,13 +60,15 @@ class AlbumService:
 
     def __init__(
         self,
+        *,
         catalog: AlbumStore,
-        smart_search: SmartSearch | None = None,
+        search: SearchHits | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
-    ):
+    ) -> None:
+        """`search`: what smart albums' photos come from (None: smart albums cannot be listed or shown)."""
         self.catalog = catalog
-        self.smart_search = smart_search
+        self._search = search
         self.clock = clock
         self.monotonic = monotonic
         # (album id, its search) -> (catalog generation, ids, when computed)
@@ -76,7 +81,7 @@ class AlbumService:
         `stale_ok_s`: a smart album's result computed that recently is kept even if the library changed since
         (the window, while indexing, so that each batch does not run every smart album's search again)."""
         albums = self.catalog.albums()
-        if not count_smart or self.smart_search is None:
+        if not count_smart or self._search is None:
             return albums
         return [
             Album(a.id, a.name, a.created_at, len(self._smart_ids(a, stale_ok_s)), a.search) if a.smart else a
@@ -188,7 +193,7 @@ class AlbumService:
         return SavedSearch(text, search.filters, search.strong_only)
 
     def _smart_ids(self, album: Album, stale_ok_s: float = 0.0) -> builtins.list[str]:
-        if self.smart_search is None:
+        if self._search is None:
             raise AlbumError("smart albums need the search, which is not set up here")
         assert album.search is not None, "a smart album"
         key = (album.id, album.search)
@@ -197,23 +202,13 @@ class AlbumService:
             cached = self._smart.get(key)
         if cached is not None and (cached[0] == generation or self.monotonic() - cached[2] < stale_ok_s):
             return cached[1]
-        ids = self.smart_search(album.search, SMART_LIMIT)
+        ids = self._smart_search(album.search)
         with self._lock:
             self._smart[key] = (generation, ids, self.monotonic())
         return ids
 
-
-def smart_search_of(app) -> SmartSearch:
-    """The search service, as smart albums run it: not remembered among the recent searches."""
-    from photo_tagger.services.search import search
-
-    def run(saved: SavedSearch, limit: int) -> list[str]:
-        hits = search(app, saved.query, saved.filters, limit, remember=False).hits
+    def _smart_search(self, saved: SavedSearch) -> builtins.list[str]:
+        """The ids a smart album's search finds, best first (strong matches only when it says so)."""
+        assert self._search is not None
+        hits = self._search(saved.query, saved.filters, SMART_LIMIT)
         return [h.record.id for h in hits if h.grade == "strong" or not saved.strong_only]
-
-    return run
-
-
-def album_service(app) -> AlbumService:
-    """The library's album service, one per app (App.album_service: its smart albums' results are kept)."""
-    return app.album_service

@@ -71,7 +71,7 @@ class EventService:
     """One per library. The timeline lives in memory once built; `refresh` compares the catalog's photos with what
     it last saw (only when the catalog changed) and hands the differences to Timeline.apply."""
 
-    def __init__(self, catalog: EventStore, places: PlaceNames):
+    def __init__(self, *, catalog: EventStore, places: PlaceNames) -> None:
         self.catalog = catalog
         self.places = places
         self._lock = threading.RLock()
@@ -108,6 +108,14 @@ class EventService:
             self._mark = mark
             self._seen = self.catalog.generation()
             return change
+
+    def update_events(self) -> None:
+        """After an index run or a removal: the events around what changed follow. A failure is logged, never
+        raised: the photos are in the library already and the next listing brings the events up to date."""
+        try:
+            self.refresh()
+        except Exception:
+            log.exception("updating the events failed")
 
     def _build(self, facts: dict[str, tuple]) -> Change:
         assigned, self._names, joins, next_id = self.catalog.event_state()
@@ -301,17 +309,3 @@ def _spread(ids: builtins.list[str], count: int) -> builtins.list[str]:
     if len(ids) <= count:
         return list(ids)
     return [ids[round(k * (len(ids) - 1) / (count - 1))] for k in range(count)]
-
-
-def event_service(app) -> EventService:
-    """The library's event service, one per app (App.event_service: its timeline is kept between calls)."""
-    return app.event_service
-
-
-def update_events(app) -> None:
-    """After an index run or a removal: the events around what changed follow. A failure is logged, never raised:
-    the photos are in the library already and the next listing brings the events up to date."""
-    try:
-        event_service(app).refresh()
-    except Exception:
-        log.exception("updating the events failed")

@@ -42,9 +42,7 @@ def index_folders(
 
 
 def update_events(app) -> None:
-    from photo_tagger.services.events import update_events as follow  # services.events imports browsing, which this
-
-    follow(app)
+    app.event_service.update_events()
 
 
 def settle_tags(app) -> None:

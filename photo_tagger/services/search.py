@@ -418,11 +418,3 @@ def _parsed(text: str) -> tuple[Query | None, str]:
         return parse(text), ""
     except SearchError as exc:
         return None, str(exc)
-
-
-# Module-level forms for the services of other groups that still take the app (services/albums.py smart_search_of,
-# services/model_trial.py compare): the lead rewires them to App.search_service and removes these.
-def search(
-    app, text: str | Query, filters: Filters = Filters(), limit: int = SEARCH_LIMIT, *, remember: bool = True
-) -> SearchResult:
-    return app.search_service.search(text, filters, limit, remember=remember)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from send2trash import TrashPermissionError, send2trash
 
 from photo_tagger.core.indexer import content_hash
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import forget_photos
+from photo_tagger.core.ports import Catalog, Progress, VectorStore
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.infra.trash_notes import remove_orphan_notes, trash_notes
+
+if TYPE_CHECKING:
+    from photo_tagger.services.stacks import StackService
 
 log = logging.getLogger(__name__)
 
@@ -37,64 +42,93 @@ class TrashReport:
         return "; ".join(parts) or "Nothing to move"
 
 
-def keep_one(
-    app, keep: PhotoRecord, others: Sequence[PhotoRecord], progress=None, control: JobControl | None = None
-) -> TrashReport:
-    """Keep `keep` and move `others` to the trash, once `keep` is checked to be on disk as it was indexed (else
-    nothing moves: the group's only copy would go). A copy that is the same file as the kept one (a link) stays."""
-    problem = _changed(keep)
-    if problem:
+class TrashService:
+    """Moves photos to the system trash and out of the library; a duplicate's "keep this" also teaches the stacks'
+    best shot (StackService.record_keep)."""
+
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        vector_store: Callable[[], VectorStore],
+        model_key: Callable[[], str],
+        stacks: StackService,
+    ) -> None:
+        self._catalog = catalog
+        self._vector_store = vector_store
+        self._model_key = model_key
+        self._stacks = stacks
+
+    def keep_one(
+        self,
+        keep: PhotoRecord,
+        others: Sequence[PhotoRecord],
+        progress: Progress | None = None,
+        control: JobControl | None = None,
+    ) -> TrashReport:
+        """Keep `keep` and move `others` to the trash, once `keep` is checked to be on disk as it was indexed (else
+        nothing moves: the group's only copy would go). A copy that is the same file as the kept one (a link)
+        stays."""
+        problem = _changed(keep)
+        if problem:
+            return TrashReport(
+                not_moved=tuple((p, f"the photo to keep ({os.path.basename(keep.path)}) {problem}") for p in others)
+            )
+        linked = [p for p in others if p.id == keep.id or _same_file(p.path, keep.path)]
+        self._learn_from(keep, [p for p in others if p not in linked])
+        report = self.move_to_trash([p for p in others if p not in linked], progress, control, choices_to=keep.id)
         return TrashReport(
-            not_moved=tuple((p, f"the photo to keep ({os.path.basename(keep.path)}) {problem}") for p in others)
+            report.moved, tuple((p, "the same file as the photo kept (a link)") for p in linked) + report.not_moved
         )
-    linked = [p for p in others if p.id == keep.id or _same_file(p.path, keep.path)]
-    _learn_from(app, keep, [p for p in others if p not in linked])
-    report = move_to_trash(app, [p for p in others if p not in linked], progress, control, choices_to=keep.id)
-    return TrashReport(
-        report.moved, tuple((p, "the same file as the photo kept (a link)") for p in linked) + report.not_moved
-    )
 
+    def _learn_from(self, keep: PhotoRecord, others: Sequence[PhotoRecord]) -> None:
+        """The choice is one a stack's best shot learns from (services/stacks.py), stored before the others leave
+        the library with their measures; learning never stops the move."""
+        try:
+            self._stacks.record_keep(keep, others, "duplicates")
+        except Exception:
+            log.exception("the keep choice of %s was not recorded", keep.path)
 
-def _learn_from(app, keep: PhotoRecord, others: Sequence[PhotoRecord]) -> None:
-    """The choice is one a stack's best shot learns from (services/stacks.py), stored before the others leave the
-    library with their measures; learning never stops the move."""
-    from photo_tagger.services.stacks import record_keep
-
-    try:
-        record_keep(app, keep, others, "duplicates")
-    except Exception:
-        log.exception("the keep choice of %s was not recorded", keep.path)
-
-
-def move_to_trash(
-    app, photos: Sequence[PhotoRecord], progress=None, control: JobControl | None = None, choices_to: str | None = None
-) -> TrashReport:
-    """Each photo to the system trash, then out of the library like a deleted file (core.library.forget_photos);
-    `choices_to` (the copy kept) takes over what the user said about the photos moved. A photo changed since it
-    was indexed (its bytes, not only its size and time), or on a disk without a trash, stays, with its reason."""
-    moved: list[PhotoRecord] = []
-    not_moved: list[tuple[PhotoRecord, str]] = []
-    if progress is not None:
-        progress.started(len(photos), "moving to the trash")
-    try:
-        for done, photo in enumerate(photos, 1):
-            if control is not None:
-                control.checkpoint()
-            reason = _changed(photo) or _send(photo.path)
-            if reason:
-                log.info("not moved to the trash: %s: %s", photo.path, reason)
-                not_moved.append((photo, reason))
-            else:
-                log.info("moved to the trash: %s", photo.path)
-                moved.append(photo)
-            if progress is not None:
-                progress.advanced(done, os.path.basename(photo.path))
-    finally:
-        # What reached the trash leaves the library even when the job stops half way.
-        forget_photos(app.catalog, app.vector_store(), app.model_key(), [p.id for p in moved], choices_to=choices_to)
+    def move_to_trash(
+        self,
+        photos: Sequence[PhotoRecord],
+        progress: Progress | None = None,
+        control: JobControl | None = None,
+        choices_to: str | None = None,
+    ) -> TrashReport:
+        """Each photo to the system trash, then out of the library like a deleted file (core.library.forget_photos);
+        `choices_to` (the copy kept) takes over what the user said about the photos moved. A photo changed since it
+        was indexed (its bytes, not only its size and time), or on a disk without a trash, stays, with its
+        reason."""
+        moved: list[PhotoRecord] = []
+        not_moved: list[tuple[PhotoRecord, str]] = []
         if progress is not None:
-            progress.finished()
-    return TrashReport(tuple(moved), tuple(not_moved))
+            progress.started(len(photos), "moving to the trash")
+        try:
+            for done, photo in enumerate(photos, 1):
+                if control is not None:
+                    control.checkpoint()
+                reason = _changed(photo) or _send(photo.path)
+                if reason:
+                    log.info("not moved to the trash: %s: %s", photo.path, reason)
+                    not_moved.append((photo, reason))
+                else:
+                    log.info("moved to the trash: %s", photo.path)
+                    moved.append(photo)
+                if progress is not None:
+                    progress.advanced(done, os.path.basename(photo.path))
+        finally:
+            # What reached the trash leaves the library even when the job stops half way.
+            forget_photos(
+                self._catalog,
+                self._vector_store(),
+                self._model_key(),
+                [p.id for p in moved],
+                choices_to=choices_to,
+            )
+            if progress is not None:
+                progress.finished()
+        return TrashReport(tuple(moved), tuple(not_moved))
 
 
 def _send(path: str) -> str:

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication
 from photo_tagger.core.grading import WEAK
 from photo_tagger.gui.models.photo_grid import MatchRole
 from photo_tagger.gui.models.photo_mime import PHOTO_IDS_MIME, photo_ids_of
-from photo_tagger.services.albums import album_service
 from tests.gui.conftest import wait_idle
 
 
@@ -90,7 +89,7 @@ def test_create_then_drop_photos_onto_an_album_and_view_it(qtbot, qtmodeltester,
 
 def test_rename_and_delete_from_the_sidebar_keep_the_photos(qtbot, open_window, tiny_home, photo_folder):
     window = _ready(qtbot, open_window, tiny_home, photo_folder)
-    service = album_service(window.app)
+    service = window.app.album_service
     service.create("Old name")
     service.add("Old name", [i.id for i in window.grid_model.items[:2]])
     window.refresh_sidebar()
@@ -157,7 +156,7 @@ def test_a_smart_album_shown_follows_new_photos(qtbot, open_window, tiny_home, p
     from tests.photos import make_photo
 
     window = _ready(qtbot, open_window, tiny_home, photo_folder)
-    album_service(window.app).create("Everything red", SavedSearch("a red photo"))  # all matches: every photo
+    window.app.album_service.create("Everything red", SavedSearch("a red photo"))  # all matches: every photo
     window.refresh_sidebar()
     qtbot.waitUntil(lambda: _counts(window) == {"Everything red": 6})
     window.sidebar.album_view.setCurrentIndex(_album_row_index(window, "Everything red"))

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from send2trash import TrashPermissionError
 
 from photo_tagger.core.errors import PhotoTaggerError
+from photo_tagger.services.duplicates import DuplicateService
 from tests.gui.conftest import wait_idle
 from tests.photos import make_photo, make_photos
 
@@ -199,7 +200,7 @@ def test_an_error_is_one_line(qtbot, monkeypatch, caplog, open_window, tiny_home
     def broken(*args, **kwargs):
         raise PhotoTaggerError("the perceptual hashes could not be read\nsecond line")
 
-    monkeypatch.setattr("photo_tagger.services.duplicates.find_groups", broken)
+    monkeypatch.setattr(DuplicateService, "find_groups", broken)
     window, view = open_duplicates(qtbot, open_window, tiny_home, copies)
     for record in caplog.get_records("call"):
         if "could not be read" in record.getMessage():
@@ -211,14 +212,14 @@ def test_an_error_is_one_line(qtbot, monkeypatch, caplog, open_window, tiny_home
 def test_stopping_the_search_from_the_status_bar_says_so(qtbot, monkeypatch, open_window, tiny_home, copies):
     started, release = threading.Event(), threading.Event()
 
-    def slow(app, tier, folder=None, progress=None, control=None):
+    def slow(service, tier, folder=None, progress=None, control=None):
         started.set()
         release.wait(10)
         control.checkpoint()  # raises Cancelled
         return []
 
     window, view = open_duplicates(qtbot, open_window, tiny_home, copies)
-    monkeypatch.setattr("photo_tagger.services.duplicates.find_groups", slow)
+    monkeypatch.setattr(DuplicateService, "find_groups", slow)
     view.find()
     assert started.wait(10)
     window.runner.cancel_writes()

@@ -8,15 +8,21 @@ import pytest
 from photo_tagger.core.albums import AlbumError, SavedSearch, clean_name
 from photo_tagger.core.filters import Filters
 from photo_tagger.core.library import forget_photos
+from photo_tagger.core.search import SearchHit
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.infra.catalog import Catalog
-from photo_tagger.services.albums import AlbumService
+from photo_tagger.services.albums import SMART_LIMIT, AlbumService
 from tests.fakes import InMemoryStore
 
 
 def _record(n: int, relpath: str | None = None) -> PhotoRecord:
     return PhotoRecord(id=f"p{n}", root="/photos", relpath=relpath or f"{n:03d}.jpg", size=1, mtime_ns=1,
                        content_hash=f"h{n}", status="indexed", embedded_model="m")
+
+
+def _hits(catalog: Catalog, found: list[tuple[str, str]]) -> list[SearchHit]:
+    records = catalog.get([i for i, _ in found])
+    return [SearchHit(records[i], 0.5, (), (), grade=grade) for i, grade in found]
 
 
 @pytest.fixture
@@ -29,7 +35,7 @@ def catalog(tmp_path):
 
 
 def test_membership_follows_the_record_and_leaves_with_it(catalog):
-    albums = AlbumService(catalog)
+    albums = AlbumService(catalog=catalog)
     albums.create("Trip")
     albums.create("Best")
     assert albums.add("trip", ["p0", "p1", "p2"]) == 3
@@ -61,7 +67,7 @@ def test_bad_names_are_refused_in_one_line(name, message):
 
 
 def test_names_are_trimmed_and_clash_ignoring_case(catalog):
-    albums = AlbumService(catalog)
+    albums = AlbumService(catalog=catalog)
     assert albums.create("  Été 2026 ").name == "Été 2026"
     with pytest.raises(AlbumError, match="exists already"):
         albums.create("ÉTÉ 2026")
@@ -74,12 +80,12 @@ def test_names_are_trimmed_and_clash_ignoring_case(catalog):
 def test_smart_album_runs_its_search_again_only_after_a_change(catalog):
     runs = []
 
-    def search(saved: SavedSearch, limit: int) -> list[str]:
-        runs.append(saved)
-        return ["p3", "p1"]
+    def search(query: str, filters: Filters, limit: int) -> list[SearchHit]:
+        runs.append(query)
+        return _hits(catalog, [("p3", "strong"), ("p1", "strong")])
 
     now = [100.0]
-    albums = AlbumService(catalog, search, monotonic=lambda: now[0])
+    albums = AlbumService(catalog=catalog, search=search, monotonic=lambda: now[0])
     saved = SavedSearch("a dog -cat", Filters(tag="dog", folder="/photos"), strong_only=True)
     smart = albums.create("Dogs", saved)
     assert smart.smart and smart.search == saved
@@ -105,5 +111,23 @@ def test_smart_album_runs_its_search_again_only_after_a_change(catalog):
         albums.add("Dogs", ["p0"])
     with pytest.raises(AlbumError, match="needs a search"):
         albums.create("Empty", SavedSearch("   "))
-    reopened = AlbumService(catalog, search).get("Dogs")
+    reopened = AlbumService(catalog=catalog, search=search).get("Dogs")
     assert reopened.search == saved  # filters and strong_only saved with it
+
+
+def test_a_smart_album_asks_the_search_for_its_query_and_keeps_strong_matches_when_told(catalog):
+    asked = []
+
+    def search(query: str, filters: Filters, limit: int) -> list[SearchHit]:
+        asked.append((query, filters, limit))
+        return _hits(catalog, [("p2", "strong"), ("p0", "weak"), ("p4", "strong")])
+
+    albums = AlbumService(catalog=catalog, search=search)
+    albums.create("Strong", SavedSearch("  a red car ", Filters(tag="car"), strong_only=True))
+    albums.create("All", SavedSearch("a red car"))
+    assert albums.photo_ids("Strong") == ["p2", "p4"]
+    assert albums.photo_ids("All") == ["p2", "p0", "p4"]
+    assert [r.id for r in albums.records("All")] == ["p2", "p0", "p4"]
+    assert asked == [("a red car", Filters(tag="car"), SMART_LIMIT), ("a red car", Filters(), SMART_LIMIT)]
+    with pytest.raises(AlbumError, match="need the search"):
+        AlbumService(catalog=catalog).photo_ids("Strong")

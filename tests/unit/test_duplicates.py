@@ -13,6 +13,7 @@ from PIL import Image
 
 from photo_tagger.core import duplicate_candidates as candidates
 from photo_tagger.core import duplicates as D
+from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.frame_match import thumbnail
 from photo_tagger.core.types import PhotoRecord
 
@@ -218,3 +219,30 @@ def test_a_plain_graphic_and_its_centre_crop_line_up_by_correlation_and_look_ali
                 by_correlation += 1
                 assert sets.kinds[other] == "centre_crop" and verdict.startswith("cropped copy: 9")
     assert by_correlation >= 1
+
+
+def test_the_service_finds_exact_copies_in_the_catalog_and_refuses_an_unwatched_folder(tmp_path):
+    from photo_tagger.infra.catalog import Catalog
+    from photo_tagger.services.duplicates import DuplicateService
+
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    root = str(tmp_path)
+    records = [PhotoRecord(f"p{n}", root, f"{n}.jpg", 1000 + n, 0, content, "indexed", embedded_model="m",
+                           width=10, height=10)
+               for n, content in enumerate(["same", "other", "same"])]
+    catalog.add_root(root, 0.0)
+    with catalog.transaction() as db:
+        catalog.write(db, records)
+    service = DuplicateService(catalog=catalog, model_key=lambda: "m")
+    groups = service.find_groups("exact")
+    assert [sorted(r.id for r in g.photos) for g in groups] == [["p0", "p2"]]
+    assert service.find_groups("exact", root) == groups
+    assert service.flagged(groups) == set()
+    assert service.find_groups("exact", str(tmp_path.parent)) == groups  # above the watched folder: fine
+    other = tmp_path.parent / f"{tmp_path.name}-other"
+    other.mkdir()
+    with pytest.raises(PhotoTaggerError, match="not a watched folder"):
+        service.find_groups("exact", str(other))
+    with pytest.raises(PhotoTaggerError, match="unknown tier"):
+        service.find_groups("nearish")
+    catalog.close()

@@ -7,6 +7,7 @@ from xml.etree.ElementTree import canonicalize
 
 import pytest
 
+from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.keywords import KeywordSet, merge
 from photo_tagger.core.sidecars import export_sidecars
@@ -197,3 +198,33 @@ def test_a_sidecar_the_previous_version_wrote_through_exiv2_is_the_apps_own(tmp_
         ("People/Ann", "Events/Christmas 2022", "AI/beach"))
     previous = (SAMPLES / "photo_tagger_exiv2.xmp").read_bytes()
     assert without_keywords(sidecar.read_bytes()) == without_keywords(previous)
+
+
+def test_the_sidecar_service_notes_what_it_wrote_and_adds_albums_when_the_setting_says(tmp_path, catalog):
+    """SidecarService from its parts (a catalog on tmp, the XMP store, the setting as a callable): the albums follow
+    the setting as it is at each export, and each sidecar written is noted as the app's own."""
+    from photo_tagger.core.watching import OwnWrites
+    from photo_tagger.services.sidecars import SidecarService
+
+    photo = tmp_path / "photos" / "IMG_1.jpg"
+    photo.parent.mkdir()
+    photo.write_bytes((SAMPLES / "keywords.jpg").read_bytes())
+    index_one(catalog, photo)
+    with catalog.transaction() as db:
+        album = catalog.create_album(db, "Trip", 0.0)
+        catalog.add_to_album(db, album, ["p1"], 0.0)
+    setting = [False]
+    service = SidecarService(catalog=catalog, sidecars=XmpSidecars(), sidecar_albums=lambda: setting[0])
+    sidecar = photo.parent / "IMG_1.jpg.xmp"
+
+    report = service.write_sidecars(folder=None, overwrite_ours=False, progress=None, control=JobControl())
+    assert report.written == 1 and "dog" in sidecar.read_text() and "Trip" not in sidecar.read_text()
+    setting[0] = True
+    own = OwnWrites()
+    report = service.write_sidecars(folder=str(photo.parent), overwrite_ours=False, progress=None,
+                                    control=JobControl(), own_writes=own)
+    assert report.written == 1 and "Albums|Trip" in sidecar.read_text()
+    assert own.is_own(str(sidecar))
+    assert service.folder_in_library(photo.parent) == str(photo.parent.resolve())
+    with pytest.raises(PhotoTaggerError, match="is not in the library"):
+        service.folder_in_library(tmp_path)  # above the watched folder

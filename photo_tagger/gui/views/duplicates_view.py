@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import partial
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QPalette, QPixmap, QShortcut
@@ -22,13 +23,14 @@ from PySide6.QtWidgets import (
 
 from photo_tagger.core.dates import EXIF, record_date
 from photo_tagger.core.duplicates import TIERS, DuplicateGroup
-from photo_tagger.core.tag_sources import photo_tags
 from photo_tagger.core.types import PhotoRecord
 from photo_tagger.gui.models.duplicate_groups import DuplicateGroupsModel, GroupRole
 from photo_tagger.gui.tasks import _message  # the status bar's one line for a failed job
 from photo_tagger.gui.widgets.details_panel import _file_size
-from photo_tagger.services import duplicates, trash
 from photo_tagger.services.browsing import folder_name
+
+if TYPE_CHECKING:
+    from photo_tagger.services.duplicates import DuplicateService
 
 TIERS_SHOWN = {"exact": ("Exact copies", "The same bytes"),
                "near": ("Near copies", "The same shot re-encoded, resized, lightly cropped or stripped of EXIF"),
@@ -44,12 +46,12 @@ TILE_EXTRA = 40  # a tile is this much wider than its thumbnail
 TILE_MARGIN = 6
 
 
-def groups_and_flags(app, tier: str, folder: str | None, progress, control) -> tuple[list[DuplicateGroup], set[str]]:
+def groups_and_flags(service: DuplicateService, tier: str, folder: str | None, progress,
+                     control) -> tuple[list[DuplicateGroup], set[str]]:
     """On the writer (it may store hashes): the groups, and which of their photos are flagged (blurred like in the
     grid)."""
-    groups = duplicates.find_groups(app, tier, folder, progress=progress, control=control)
-    ids = [p.id for g in groups for p in g.photos]
-    return groups, {i for i, tags in photo_tags(app.catalog, ids).items() if tags.flags}
+    groups = service.find_groups(tier, folder, progress=progress, control=control)
+    return groups, service.flagged(groups)
 
 
 class DuplicatesView(QWidget):
@@ -158,7 +160,9 @@ class DuplicatesView(QWidget):
         self.model.set_groups([])
         self.status.setText(f"Finding {_tier_words(tier)}{_where(folder)}...")
         self._job = self.window.runner.write(
-            f"Finding {_tier_words(tier)}", partial(groups_and_flags, self.window.app, tier, folder),
+            f"Finding {_tier_words(tier)}",
+            lambda progress, control: groups_and_flags(self.window.app.duplicate_service, tier, folder, progress,
+                                                       control),
             on_done=partial(self._found, self._generation, tier, folder),
             on_error=partial(self._failed, self._generation))
 
@@ -288,8 +292,8 @@ class DuplicatesView(QWidget):
         if card is not None:
             card.setEnabled(False)  # one click per group: a second would find the files gone
         self.window.runner.write(f"Moving {files} to the trash",
-                                 lambda progress, control: trash.keep_one(self.window.app, photo, others, progress,
-                                                                          control),
+                                 lambda progress, control: self.window.app.trash_service.keep_one(photo, others,
+                                                                                            progress, control),
                                  on_done=partial(self._trashed, card), on_error=lambda _: self._enable(card))
 
     def _enable(self, card) -> None:
