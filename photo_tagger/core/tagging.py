@@ -277,7 +277,7 @@ class _Scorer:
                     conf[:, row] = np.maximum(
                         conf[:, row], calibration.in_kind(scores[:, row], self.kind_rival(row, kind_tops), kind_ref)
                     )
-                if self.agreed is not None and self.agreed[row] and own is not None:
+                if calibration.USE_SPLIT and self.agreed is not None and self.agreed[row] and own is not None:
                     conf[:, row] = np.maximum(conf[:, row], calibration.split_decides(scores[:, row], own))
                 if self.sigmoid is not None:
                     conf[:, row] = np.maximum(
