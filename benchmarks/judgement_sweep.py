@@ -164,7 +164,7 @@ def grid_row(world: World, result: dict) -> str:
     return " | ".join(cells)
 
 
-GRID = {"KIND_MARGIN": (0.5, 1.0, 1.5, 2.0), "KIND_LEVEL_K": (-2.0, -1.0)}
+GRID = {"AGREEMENT": (0.6, 0.7, 0.8), "GAP": (0.0, 4.0, 5.0), "SPLIT_Z": (0.0, 0.5, 1.0)}
 
 
 def main() -> None:

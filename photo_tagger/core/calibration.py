@@ -14,6 +14,11 @@ another label's tags); the confidence is the highest of them:
    (core/background.py gives each everyday word a kind; `kinds_of` a label's), written in the label's templates
    (`templated`), by KIND_MARGIN spreads. "red", "circle" and "beach" can then all tag one photo. A label the model
    puts next to many unrelated everyday words (`distinct`) does not know it, and gets no such way in.
+4. the split decides (issue 19, `agrees`, `split_decides`): the label's own scores split with a clear gap, and
+   most of the upper group also wins the label's kind contest: the model knows the label and the library holds it.
+   A photo well above the cut is then in on the label's own evidence, whatever outranks it on the photo. The
+   everyday words only say whether the label is known (its kind contest over the library, `distinct`), not
+   whether this photo shows it.
 Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones. With safe prompts
 their contrast is a second way in (CONTRAST_DECIDES, `contrasted`) when the photo also beats the everyday words of
 the category's kinds (those of the words its prompts name, `named_words`) written in the category's own form
