@@ -77,6 +77,9 @@ AGREEMENT = 0.7  # default labels on both worlds: at most 0.60 (shapes "tree"); 
 AGREE_MARGIN = 0.0
 GAP = 4.0  # 160-photo draws of shapes: no default label agreed with it, 0.08% without it; colours 4.2-11
 AGREE_MIN = 4  # photos in the upper group, at least (a smaller group agrees by chance)
+# reference photos, at least: on 40-photo draws of shapes a default label's split agreed in 0.3% of (draw, label)
+# pairs (46 labels: one in about 8 libraries), on 80- and 160-photo draws in none (judgement_sweep.py --draws)
+SPLIT_PHOTOS = 64
 SPLIT_Z = 0.5
 CONTRAST_DECIDES = True  # categories with safe prompts: their contrast is a second way in (`contrasted`)
 CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best everyday rival) unsafe must win by
@@ -343,7 +346,7 @@ def agrees(scores: np.ndarray, own: Reference, rival: np.ndarray, kind_ref: Refe
     everyday words say whether the label is known, its own scores say which photos show it."""
     v = np.asarray(scores, np.float64)
     upper = v > own.level
-    if own.photos < MIN_PHOTOS or int(upper.sum()) < AGREE_MIN or upper.all():
+    if own.photos < max(MIN_PHOTOS, SPLIT_PHOTOS) or int(upper.sum()) < AGREE_MIN or upper.all():
         return False
     if (v[upper].mean() - v[~upper].mean()) / own.spread < GAP:
         return False

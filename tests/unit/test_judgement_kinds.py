@@ -109,7 +109,7 @@ def test_a_label_whose_split_agrees_with_its_kind_contest_is_decided_by_the_spli
     assert tagged[red].mean() <= 0.1
 
 
-def test_the_split_agrees_only_with_a_clear_gap_and_enough_photos_above_it():
+def test_the_split_agrees_only_with_a_clear_gap_and_enough_photos():
     rng = np.random.default_rng(0)
     two = np.r_[rng.normal(0.2, 0.01, 150), rng.normal(0.3, 0.01, 50)]  # 10 spreads apart
     own = calibration.split_of(two, len(two))
@@ -119,8 +119,9 @@ def test_the_split_agrees_only_with_a_clear_gap_and_enough_photos_above_it():
     assert not calibration.agrees(two, own, np.ones_like(two), kind)  # never wins its kind: not known
     one = rng.normal(0.2, 0.01, 200)  # one bump: Otsu still cuts it, with no gap
     assert not calibration.agrees(one, calibration.split_of(one, 200), np.zeros(200), kind)
-    few = two[:40]  # too few photos above the cut after all
-    assert not calibration.agrees(few[:10], calibration.split_of(few[:10], 10), np.zeros(10), kind)
+    few = two[120:168]  # 30 + 18 photos, as clearly split: too few for the split to decide (SPLIT_PHOTOS)
+    assert calibration.agrees(two[100:200], calibration.split_of(two[100:200], 100), wins[100:200], kind)
+    assert not calibration.agrees(few, calibration.split_of(few, len(few)), wins[120:168], kind)
 
 
 def test_a_label_the_model_puts_among_many_everyday_words_is_not_known_to_it():
