@@ -12,7 +12,7 @@ photos. "unknown" and "defaults": the share of test photos tagged (labels for co
 categories: a custom one written the seed article's way (unsafe "a photo of a triangle", safe the other objects)
 and the default ones (share of photos flagged: none applies).
 
-    PYTHONPATH=. python benchmarks/judgement_sweep.py [--worlds shapes world world-seed1] [--grid]
+    PYTHONPATH=. python benchmarks/judgement_sweep.py [--worlds shapes world world-seed1] [--grid] [--draws]
 """
 
 from __future__ import annotations
@@ -164,13 +164,40 @@ def grid_row(world: World, result: dict) -> str:
     return " | ".join(cells)
 
 
-GRID = {"KIND_MARGIN": (0.5, 1.0, 1.5, 2.0), "KIND_LEVEL_K": (-2.0, -1.0)}
+GRID = {"AGREEMENT": (0.6, 0.7, 0.8), "GAP": (0.0, 4.0), "SPLIT_Z": (0.0, 0.5)}
+
+
+def draws(world: World, sizes=(40, 64, 80, 160), count: int = 30) -> str:
+    """How often the split decides (calibration.agrees) on small libraries: random draws of the world's photos,
+    each calibrated alone; per kind of label, the share of (draw, label) pairs that agree: without the clear-gap
+    condition (GAP) and the least number of photos (SPLIT_PHOTOS), with the first, and with both."""
+    prepared = prepare(world.labels(), world.data.texts)
+    photos = np.concatenate([world.library, world.test])
+    kinds = {n: k for k, names in world.kinds.items() for n in names}
+    order = list(world.kinds)
+    lines = [f"**{world.name}**: share of (draw, label) pairs whose split decides, {count} draws per size", "",
+             "| photos | GAP | SPLIT_PHOTOS | " + " | ".join(order) + " |", "|---|---|---|" + "---|" * len(order)]
+    chosen, least_chosen = calibration.GAP, calibration.SPLIT_PHOTOS
+    for size in sizes:
+        rng = np.random.default_rng(size)
+        picks = [rng.choice(len(photos), size, replace=False) for _ in range(count)]
+        for gap, least in ((0.0, 0), (chosen, 0), (chosen, least_chosen)):
+            calibration.GAP, calibration.SPLIT_PHOTOS = gap, least
+            agreed = {k: [] for k in order}
+            for idx in picks:
+                labels = calibrated(prepared, photos[idx]).labels
+                for name, yes in zip(labels.names, labels.agreed or [False] * len(labels.names)):
+                    agreed[kinds[name]].append(yes)
+            lines.append(f"| {size} | {gap} | {least} | " + " | ".join(f"{np.mean(agreed[k]):.4f}" for k in order) + " |")
+    calibration.GAP, calibration.SPLIT_PHOTOS = chosen, least_chosen
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", nargs="+", default=["shapes", "world", "world-seed1"])
     parser.add_argument("--grid", action="store_true", help="also sweep the rule's constants (F1 / ceiling cells)")
+    parser.add_argument("--draws", action="store_true", help="also: how often the split decides on small libraries")
     args = parser.parse_args()
     worlds = [World(n) for n in args.worlds]
     pairs = []
@@ -180,6 +207,9 @@ def main() -> None:
         print(table(world, result), "\n")
     print("Reliability (all worlds above; a label or category's confidence where it tags or flags):\n")
     print(reliability(pairs), "\n")
+    if args.draws:
+        for world in worlds:
+            print(draws(world), "\n")
     if args.grid:
         chosen = {k: getattr(calibration, k) for k in GRID}
         for world in worlds:

@@ -14,6 +14,11 @@ another label's tags); the confidence is the highest of them:
    (core/background.py gives each everyday word a kind; `kinds_of` a label's), written in the label's templates
    (`templated`), by KIND_MARGIN spreads. "red", "circle" and "beach" can then all tag one photo. A label the model
    puts next to many unrelated everyday words (`distinct`) does not know it, and gets no such way in.
+4. the split decides (issue 19, `agrees`, `split_decides`): the label's own scores split with a clear gap, and
+   most of the upper group also wins the label's kind contest: the model knows the label and the library holds it.
+   A photo well above the cut is then in on the label's own evidence, whatever outranks it on the photo. The
+   everyday words only say whether the label is known (its kind contest over the library, `distinct`), not
+   whether this photo shows it.
 Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones. With safe prompts
 their contrast is a second way in (CONTRAST_DECIDES, `contrasted`) when the photo also beats the everyday words of
 the category's kinds (those of the words its prompts name, `named_words`) written in the category's own form
@@ -62,6 +67,20 @@ KIND_MARGIN = 1.5
 # ... and the library median of that rival plus this many spreads (negative: every photo has some colour, so the
 # best other colour is a present one on most photos)
 KIND_LEVEL_K = -2.0
+# 4. the split decides (issue 19, `agrees`, `split_decides`): a label whose own scores split with a clear gap
+# (GAP within-group spreads between the groups' means) and whose upper group mostly wins its kind contest
+# (AGREEMENT of it beats its best same-kind rival at AGREE_MARGIN spreads) is known to the model and present in the
+# library; a photo SPLIT_Z within-group spreads above its cut is in, whatever the photo's other facts and everyday
+# words (RESULTS.md, "The split decides")
+USE_SPLIT = True
+AGREEMENT = 0.7  # default labels on both worlds: at most 0.60 (shapes "tree"); colours and scenes 0.80-1.0
+AGREE_MARGIN = 0.0
+GAP = 4.0  # 160-photo draws of shapes: no default label agreed with it, 0.08% without it; colours 4.2-11
+AGREE_MIN = 4  # photos in the upper group, at least (a smaller group agrees by chance)
+# reference photos, at least: on 40-photo draws of shapes a default label's split agreed in 0.3% of (draw, label)
+# pairs (46 labels: one in about 8 libraries), on 80- and 160-photo draws in none (judgement_sweep.py --draws)
+SPLIT_PHOTOS = 64
+SPLIT_Z = 0.5
 CONTRAST_DECIDES = True  # categories with safe prompts: their contrast is a second way in (`contrasted`)
 CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best everyday rival) unsafe must win by
 # ... with the kind test, rivals in the category's form (benchmarks/category_sweep.py: 0.75 flagged 2.2% of shapes
@@ -316,6 +335,31 @@ def competitor(top_vals: np.ndarray, top_idx: np.ndarray, excluded: np.ndarray, 
     reached = np.cumsum(allowed, axis=1) > rank  # sorted best first: the (rank+1)-th allowed one is the first here
     at = reached.argmax(axis=1)
     return np.where(reached[rows, at], top_vals[rows, at], top_vals[:, -1])
+
+
+def agrees(scores: np.ndarray, own: Reference, rival: np.ndarray, kind_ref: Reference) -> bool:
+    """Whether a label's own split over the library is its concept (issue 19, the fourth way in): the two groups
+    of its scores (`split_of`) stand GAP within-group spreads apart, and AGREEMENT of the upper group also wins
+    the label's kind contest (beats its best same-kind everyday rival by AGREE_MARGIN spreads and reaches that
+    rival's library level + KIND_LEVEL_K spreads). A concept the model does not know also splits the library
+    (its cosines follow the photo clusters), but its upper group is not where it beats its own kind: the
+    everyday words say whether the label is known, its own scores say which photos show it."""
+    v = np.asarray(scores, np.float64)
+    upper = v > own.level
+    if own.photos < max(MIN_PHOTOS, SPLIT_PHOTOS) or int(upper.sum()) < AGREE_MIN or upper.all():
+        return False
+    if (v[upper].mean() - v[~upper].mean()) / own.spread < GAP:
+        return False
+    wins = (v - rival) / kind_ref.spread >= AGREE_MARGIN
+    wins &= v >= kind_ref.level + KIND_LEVEL_K * kind_ref.spread
+    return float((wins & upper).sum() / upper.sum()) >= AGREEMENT
+
+
+def split_decides(scores: np.ndarray, own: Reference) -> np.ndarray:
+    """The fourth way in, for a label that `agrees`: the photo sits SPLIT_Z within-group spreads above the cut of
+    the label's own scores. 0..1, >= 0.5 when it does."""
+    margin = (scores - own.level) / own.spread - SPLIT_Z
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
 
 
 def model_probability(scores: np.ndarray, scale: float, bias: float) -> np.ndarray:

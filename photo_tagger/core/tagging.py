@@ -104,6 +104,7 @@ class _Scorer:
     # None: no kind contest (a label with its own prompts: the everyday words are not written like them)
     kind_references: list[Reference | None] | None = None  # per row: the library's level of its best same-kind rival
     kind_matrix: np.ndarray | None = None  # (W, D) the everyday words written as the labels are (calibration.templated)
+    agreed: list[bool] | None = None  # per row: its own split decides alone (calibration.agrees)
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
         return self.references[row] if self.references is not None else ref
@@ -128,7 +129,7 @@ class _Scorer:
         make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
         category's safe prompts are left out of its level: they describe most of a library by design."""
         if len(library) < calibration.MIN_PHOTOS:
-            return replace(self, references=None, own=None, own_references=None, kind_references=None)
+            return replace(self, references=None, own=None, own_references=None, kind_references=None, agreed=None)
         top = calibration.background_top(library, bg)
         own = self.prompt_scores(library)
         rows = range(len(self.names))
@@ -141,13 +142,26 @@ class _Scorer:
                 else None
                 for row in rows
             ]
+        splits = (
+            [calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None for row in rows]
+            if self.stands_alone or self.safe
+            else None
+        )
+        agreed = None
+        if self.stands_alone and calibration.USE_SPLIT and kind_references is not None and splits is not None:
+            agreed = [
+                splits[row] is not None
+                and kind_references[row] is not None
+                and calibration.distinct(self.excluded[row])
+                and calibration.agrees(own[:, row], splits[row], self.kind_rival(row, tops), kind_references[row])
+                for row in rows
+            ]
         return replace(
             self,
             kind_references=kind_references,
+            agreed=agreed,
             references=[calibration.reference_of(self.rival(row, library, top, False), len(library)) for row in rows],
-            own=[calibration.split_of(own[:, row], len(library)) if self.has_prompt[row] else None for row in rows]
-            if self.stands_alone or self.safe
-            else None,
+            own=splits,
             own_references=[calibration.reference_of(self.own_rival(row, top), len(library)) for row in rows]
             if self.stands_alone
             else None,
@@ -263,6 +277,8 @@ class _Scorer:
                     conf[:, row] = np.maximum(
                         conf[:, row], calibration.in_kind(scores[:, row], self.kind_rival(row, kind_tops), kind_ref)
                     )
+                if calibration.USE_SPLIT and self.agreed is not None and self.agreed[row] and own is not None:
+                    conf[:, row] = np.maximum(conf[:, row], calibration.split_decides(scores[:, row], own))
                 if self.sigmoid is not None:
                     conf[:, row] = np.maximum(
                         conf[:, row], calibration.model_probability(scores[:, row], *self.sigmoid)

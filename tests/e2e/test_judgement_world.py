@@ -49,10 +49,10 @@ def world(tmp_path_factory, model_depot):
     return home, truth, embeddings, prompts
 
 
-# Issue 19 asks 0.9 for every kind; the rule reaches it for none on this model yet (RESULTS.md, "Kinds of everyday
-# words"): each kind is guarded below the ratio measured here (0.39 objects, 0.71 colours, 0.60 scenes, 0.25
-# styles), with room, so a rule that drops back to one concept per photo (0.00-0.05) fails here.
-FLOOR = {"object": 0.3, "colour": 0.45, "scene": 0.4, "style": 0.15}
+# Issue 19 asks 0.9 for every kind. Measured here with the split way in (RESULTS.md, "The split decides"): objects
+# 0.39, colours 1.00, scenes 0.89, styles 0.92 of the ceiling (before it: 0.39, 0.71, 0.60, 0.25). Each kind is
+# guarded below that, with room; objects, which this model hardly knows (AUC 0.65-0.91), stay short of the goal.
+FLOOR = {"object": 0.3, "colour": 0.9, "scene": 0.75, "style": 0.75}
 
 
 @pytest.mark.parametrize("kind", list(FLOOR))

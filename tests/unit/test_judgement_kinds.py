@@ -72,6 +72,7 @@ def test_the_kind_contest_alone_finds_the_facts_that_never_top_a_photo(monkeypat
     """Colours whose cosines sit below every photo's object and scene (as attributes do on real models): with the
     old ways off, the kind contest alone still tags them."""
     monkeypatch.setattr(calibration, "USE_OWN", False)
+    monkeypatch.setattr(calibration, "USE_SPLIT", False)
     library, facts = photos(200)
     red = np.array(["red" in f for f in facts])
     library = library.copy()
@@ -84,6 +85,43 @@ def test_the_kind_contest_alone_finds_the_facts_that_never_top_a_photo(monkeypat
     monkeypatch.setattr(calibration, "USE_KIND", False)
     tagged = np.array(["red" in dict(d.tags) for d in decide(library, prepared)])
     assert tagged[red].mean() <= 0.1  # beating every everyday word: the photo's shape wins
+
+
+def test_a_label_whose_split_agrees_with_its_kind_contest_is_decided_by_the_split(monkeypatch):
+    """Colours that lose their kind contest on many of their own photos (a rival colour word close behind, as on
+    real models) but split the library cleanly: the split decides, and a made-up word's split does not agree."""
+    library, facts = photos(300, seed=3)
+    red = np.array(["red" in f for f in facts])
+    library = library.copy()
+    library[:, AXIS["pink"]] += np.where(red, 0.9 * library[:, AXIS["red"]], 0.0)  # close behind "red" on red photos
+    library /= np.linalg.norm(library, axis=1, keepdims=True)
+    labels = LabelSet(labels=(Label("red"), Label("blorp")), templates=("a photo of a {}.",))
+    prepared = calibrated(prepare(labels, WordAxes()), library)
+    assert prepared.labels.agreed == [True, False]
+    tagged = np.array([[n in dict(d.tags) for n in ("red", "blorp")] for d in decide(library, prepared)])
+    assert tagged[red, 0].mean() >= 0.95 and not tagged[~red, 0].any() and tagged[:, 1].mean() <= 0.02
+    monkeypatch.setattr(calibration, "USE_OWN", False)  # the other ways off: the split alone still tags them
+    monkeypatch.setattr(calibration, "USE_KIND", False)
+    tagged = np.array(["red" in dict(d.tags) for d in decide(library, prepared)])
+    assert tagged[red].mean() >= 0.95 and not tagged[~red].any()
+    monkeypatch.setattr(calibration, "USE_SPLIT", False)  # and without it: the photo's shape and scene outrank red
+    tagged = np.array(["red" in dict(d.tags) for d in decide(library, prepared)])
+    assert tagged[red].mean() <= 0.1
+
+
+def test_the_split_agrees_only_with_a_clear_gap_and_enough_photos():
+    rng = np.random.default_rng(0)
+    two = np.r_[rng.normal(0.2, 0.01, 150), rng.normal(0.3, 0.01, 50)]  # 10 spreads apart
+    own = calibration.split_of(two, len(two))
+    kind = calibration.Reference(0.2, 0.01, len(two))
+    wins = np.where(two > 0.25, 0.0, 1.0)  # the rival: beaten exactly on the upper group
+    assert calibration.agrees(two, own, wins, kind)
+    assert not calibration.agrees(two, own, np.ones_like(two), kind)  # never wins its kind: not known
+    one = rng.normal(0.2, 0.01, 200)  # one bump: Otsu still cuts it, with no gap
+    assert not calibration.agrees(one, calibration.split_of(one, 200), np.zeros(200), kind)
+    few = two[120:168]  # 30 + 18 photos, as clearly split: too few for the split to decide (SPLIT_PHOTOS)
+    assert calibration.agrees(two[100:200], calibration.split_of(two[100:200], 100), wins[100:200], kind)
+    assert not calibration.agrees(few, calibration.split_of(few, len(few)), wins[120:168], kind)
 
 
 def test_a_label_the_model_puts_among_many_everyday_words_is_not_known_to_it():
