@@ -51,7 +51,6 @@ def main() -> None:
     from photo_tagger.gui.model_trial_driver import SLICE, SLICE_S
     from photo_tagger.infra.model_trials import drop_model_vectors
     from photo_tagger.services import model_trial
-    from photo_tagger.services.folders import add_folders
     from photo_tagger.services.search import remember_search
     from tests.fixture_models.checkpoints import tiny_clip
 
@@ -64,7 +63,7 @@ def main() -> None:
     app.save_labels(default_label_set())
     app.close()
     app = App.from_home(home)
-    add_folders(app, [str(args.corpus)], _Quiet(), JobControl())
+    app.folder_service.add_folders([str(args.corpus)], _Quiet(), JobControl())
     for query in ("a dog on a beach", "a red car", "people at a party"):
         remember_search(app, query)
     photos = app.catalog.count_embedded(app.model_key())

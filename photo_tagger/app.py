@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.config import AppPaths, Settings
 from photo_tagger.core.errors import ModelError, PhotoTaggerError
 from photo_tagger.core.once import Deferred, serialized
 from photo_tagger.core.once import locked_cached_property as cached_property  # thread-safe: see there
 from photo_tagger.infra.model_store import InstalledModel, ModelStore
+
+if TYPE_CHECKING:
+    from photo_tagger.services.folders import FolderService
+    from photo_tagger.services.library_health import LibraryFiles
+    from photo_tagger.services.pending_retag import PendingRetagService
+    from photo_tagger.services.text_reading import TextReadingService
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +303,55 @@ class App:
         from photo_tagger.services.events import EventService
 
         return EventService(self.catalog, Places())
+
+    # -- the "library" group: watched folders and index runs, a retag a label edit owes, text read on request
+    @cached_property
+    def folder_service(self) -> FolderService:
+        """Watched folders and the index runs over them (services/folders.py)."""
+        from photo_tagger.services.events import update_events
+        from photo_tagger.services.folders import FolderService
+        from photo_tagger.services.retagging import retag_library
+
+        # The catalog, indexer and store are made on first use: `index` and `watch` refuse a read-only library
+        # before the catalog is opened, and a service made on the GUI thread opens nothing there.
+        return FolderService(catalog=lambda: self.catalog, indexer=lambda: self.indexer,
+                             vector_store=lambda: self.vector_store(), model_key=self.model_key,
+                             store_retry=lambda: self.store_retry, library_dir=self.paths.library_dir,
+                             app_dirs=self.paths.app_dirs(),
+                             retag=lambda progress=None, control=None: retag_library(self, progress=progress,
+                                                                                     control=control),
+                             update_events=lambda: update_events(self))
+
+    @cached_property
+    def pending_retag_service(self) -> PendingRetagService:
+        """The retag a label edit owes, marked in the library folder (services/pending_retag.py)."""
+        from photo_tagger.services.pending_retag import PendingRetagService
+        from photo_tagger.services.retagging import retag_library
+
+        return PendingRetagService(library_dir=self.paths.library_dir,
+                                   retag=lambda progress=None, control=None: retag_library(
+                                       self, progress=progress, control=control))
+
+    @cached_property
+    def text_reading_service(self) -> TextReadingService:
+        """Text in photos read outside an index run (services/text_reading.py); the OCR engine is made on first
+        use."""
+        from photo_tagger.services.text_reading import TextReadingService
+
+        return TextReadingService(catalog=self.catalog, text_stage=lambda: self.text_stage)
+
+    def sqlite_files(self) -> list[Path]:
+        """The library's SQLite files, the catalog first (the one a damaged-page error most likely came from):
+        told from the paths alone, nothing opened or imported (an unexpected error's one line asks)."""
+        library = self.paths.library_dir
+        return [library / "catalog.sqlite3", library / "chroma" / "chroma.sqlite3",
+                self.paths.cache_dir / "text-embeddings.sqlite3"]
+
+    def library_files(self) -> LibraryFiles:
+        """Where this library keeps the files `library check` and `repair` look at."""
+        from photo_tagger.services.library_health import LibraryFiles
+
+        return LibraryFiles.of(self.paths.library_dir, self.paths.cache_dir)
 
     @cached_property
     def search_calibration(self):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from photo_tagger.services import library_health as health
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 
 def register(subparsers) -> None:
@@ -18,13 +23,9 @@ def register(subparsers) -> None:
     q.set_defaults(handler=_restore)
 
 
-def _files(app) -> health.LibraryFiles:
-    return health.LibraryFiles.of(app.paths.library_dir, app.paths.cache_dir)
-
-
-def _check(app, args) -> int:
+def _check(app: App, args) -> int:
     app.library_lock  # noqa: B018 (taking the lock is the point: nothing may write while the files are read)
-    files = _files(app)
+    files = app.library_files()
     catalog = health.check_catalog(files.catalog)
     print(f"Catalog {files.catalog}: {catalog.describe()}")
     healthy = catalog.ok
@@ -49,7 +50,7 @@ def _check(app, args) -> int:
     return 0 if healthy else 1
 
 
-def _say_agreement(app) -> bool:
+def _say_agreement(app: App) -> bool:
     """Catalog and store hold the same photos (opening the store re-syncs a loss, and says so)."""
     key = app.model_key()
     found = health.check_agreement(app.catalog, app.vector_store(), key)
@@ -62,9 +63,9 @@ def _say_agreement(app) -> bool:
     return found.ok
 
 
-def _repair(app, args) -> int:
+def _repair(app: App, args) -> int:
     app.library_lock  # noqa: B018 (takes the library's lock)
-    files = _files(app)
+    files = app.library_files()
     done = health.repair_files(files, embedded_store=not app.settings.store_url)
     if done.salvage is not None:
         _say_salvage(done.salvage)
@@ -93,7 +94,7 @@ def _say_salvage(report) -> None:
     print(f"  the damaged file is kept as {report.damaged}")
 
 
-def _resync(app) -> None:
+def _resync(app: App) -> None:
     done = health.resync(app.catalog, app.vector_store, app.indexer, app.model_key())
     if done.orphans:
         print("Removed rows of photos no longer in the library: "
@@ -103,9 +104,9 @@ def _resync(app) -> None:
           + (f"; {done.to_read} photos to read again: photo-tagger index" if done.to_read else ""))
 
 
-def _restore(app, args) -> int:
+def _restore(app: App, args) -> int:
     app.library_lock  # noqa: B018 (takes the library's lock)
-    files = _files(app)
+    files = app.library_files()
     done = health.restore_backup(files.catalog, args.backup)
     print(f"Restored the catalog from {done.backup.name} ({health.backup_time(done.backup)}, "
           f"{health.backup_contents(files.catalog)})"
