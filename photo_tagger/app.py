@@ -14,8 +14,9 @@ from photo_tagger.infra.model_store import InstalledModel, ModelStore
 
 if TYPE_CHECKING:
     from photo_tagger.services.folders import FolderService
-    from photo_tagger.services.library_health import LibraryFiles
+    from photo_tagger.services.library_health import LibraryHealthService
     from photo_tagger.services.pending_retag import PendingRetagService
+    from photo_tagger.services.store_migration import StoreMigrationService
     from photo_tagger.services.text_reading import TextReadingService
 
 log = logging.getLogger(__name__)
@@ -340,6 +341,18 @@ class App:
 
         return TextReadingService(catalog=self.catalog, text_stage=lambda: self.text_stage)
 
+    @cached_property
+    def store_migration_service(self) -> StoreMigrationService:
+        """`store migrate` (services/store_migration.py): the store in use is opened by the migration only."""
+        from photo_tagger.services.store_migration import StoreMigrationService
+
+        return StoreMigrationService(catalog=lambda: self.catalog, source=lambda: self.chroma_client,
+                                     retry=lambda: self.store_retry, library_id=lambda: self.library_id,
+                                     store_url=lambda: self.settings.store_url,
+                                     local_folder=self.paths.library_dir / "chroma",
+                                     ca_file=lambda: self.settings.store_ca_file,
+                                     use_store=lambda url: self.update_settings(store_url=url))
+
     def sqlite_files(self) -> list[Path]:
         """The library's SQLite files, the catalog first (the one a damaged-page error most likely came from):
         told from the paths alone, nothing opened or imported (an unexpected error's one line asks)."""
@@ -347,11 +360,16 @@ class App:
         return [library / "catalog.sqlite3", library / "chroma" / "chroma.sqlite3",
                 self.paths.cache_dir / "text-embeddings.sqlite3"]
 
-    def library_files(self) -> LibraryFiles:
-        """Where this library keeps the files `library check` and `repair` look at."""
-        from photo_tagger.services.library_health import LibraryFiles
+    @cached_property
+    def library_health_service(self) -> LibraryHealthService:
+        """`library check | repair | restore` (services/library_health.py): the files first, then the library."""
+        from photo_tagger.services.library_health import LibraryFiles, LibraryHealthService
 
-        return LibraryFiles.of(self.paths.library_dir, self.paths.cache_dir)
+        return LibraryHealthService(files=LibraryFiles.of(self.paths.library_dir, self.paths.cache_dir),
+                                    embedded_store=lambda: not self.settings.store_url,
+                                    take_lock=lambda: self.library_lock, catalog=lambda: self.catalog,
+                                    vector_store=lambda: self.vector_store(), indexer=lambda: self.indexer,
+                                    model_key=self.model_key)
 
     @cached_property
     def search_calibration(self):

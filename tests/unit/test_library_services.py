@@ -139,3 +139,47 @@ def test_reading_one_photo_on_request_stores_its_text_and_measures_the_reading_t
     assert parts.catalog.photo_texts([photo_id]) == {photo_id: "Total 42.50"}
     estimate = service.reading_estimate("all")
     assert estimate.photos == 1 and estimate.measured
+
+
+def test_library_health_checks_the_files_then_the_library_it_opens_after_them(parts, tmp_path):
+    from photo_tagger.services.library_health import LibraryFiles, LibraryHealthService
+
+    folder = tmp_path / "photos"
+    make_photos(folder, 3)
+    parts.folder_service().add_folders([str(folder)], Quiet(), JobControl())
+    locks, embedded = [], [True]
+    library = LibraryHealthService(files=LibraryFiles.of(parts.library_dir, tmp_path / "cache"),
+                                   embedded_store=lambda: embedded[0], take_lock=lambda: locks.append(1),
+                                   catalog=parts.open_catalog, vector_store=lambda: parts.store,
+                                   indexer=lambda: parts.indexer, model_key=lambda: KEY)
+    opened = parts.catalog_opened
+    library.take_lock()
+    assert locks == [1] and library.check_catalog().ok and library.check_store().ok  # no store file: nothing wrong
+    assert parts.catalog_opened == opened  # the files are checked before the library is opened
+    assert library.check_agreement().ok
+    parts.store.delete([sorted(parts.store.ids())[0]])
+    assert not library.check_agreement().ok  # (the app's store catches up as it opens: core/index_sync.py)
+    make_photos(folder, 4, prefix="NEW_")
+    done = library.resync()
+    assert (done.embedded, done.to_read) == (3, 4)
+    embedded[0] = False  # a library server: `store check` checks it, not `library check`
+    assert library.check_store() is None and library.repair_files().store_set_aside is None
+
+
+def test_store_migration_hands_the_library_and_the_store_in_use_to_the_copy(monkeypatch, parts, tmp_path):
+    from photo_tagger.services import store_migration
+
+    got, used = {}, []
+    monkeypatch.setattr(store_migration, "migrate_store",
+                        lambda *args, **kw: got.update(args=args, **kw) or "report")
+    retry = StoreRetry("this machine")
+    service = store_migration.StoreMigrationService(
+        catalog=lambda: parts.catalog, source=lambda: "client", retry=lambda: retry, library_id=lambda: "lib-1",
+        store_url=lambda: "", local_folder=tmp_path / "chroma", ca_file=lambda: "ca.pem", use_store=used.append)
+    assert service.store_url() == ""
+    assert service.migrate_store("https://nas:8443") == "report"
+    assert got["args"] == (parts.catalog, "client", retry, "lib-1")
+    assert (got["source_url"], got["target_url"], got["local_folder"], got["ca_file"]) == (
+        "", "https://nas:8443", tmp_path / "chroma", "ca.pem")
+    got["use_store"]("https://nas:8443")
+    assert used == ["https://nas:8443"]
