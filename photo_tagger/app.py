@@ -321,7 +321,11 @@ class App:
                              app_dirs=self.paths.app_dirs(),
                              retag=lambda progress=None, control=None: retag_library(self, progress=progress,
                                                                                      control=control),
-                             update_events=lambda: update_events(self))
+                             update_events=lambda: update_events(self),
+                             pending_retag=self.pending_retag_service,
+                             model_name=lambda: self.active_model().name, ocr_mode=self._ocr_mode,
+                             vectors_lost=self.vectors_lost,
+                             store_place=lambda: self.settings.store_url or str(self.paths.library_dir))
 
     @cached_property
     def pending_retag_service(self) -> PendingRetagService:

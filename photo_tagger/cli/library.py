@@ -14,9 +14,6 @@ from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import resolve_folder
-from photo_tagger.core.photo_text import texts_waiting
-from photo_tagger.core.types import IndexReport
-from photo_tagger.services.folders import folder_counts
 
 if TYPE_CHECKING:
     from photo_tagger.app import App
@@ -87,22 +84,13 @@ def _unwatch(app: App, args) -> int:
 
 
 def _status(app: App, args) -> int:
-    model, key = app.active_model().name, app.model_key()  # key: the content its photos were encoded by
-    catalog = app.catalog
-    per_root = {root: vars(counts) for root, counts in folder_counts(catalog, key).items()}
-    scan = IndexReport()  # what the scan could not read: unlistable folders, FIFOs, broken links
-    pending = app.indexer.pending(list(per_root), report=scan)
-    pending["photos to read text in"] = texts_waiting(catalog, app.settings.ocr)  # the index run's text stage
-    if lost := app.vectors_lost():  # the store's folder was deleted: put back from the catalog, not re-encoded
-        pending["vectors to restore from the catalog"] = lost
-    # A label edit was interrupted: its retag is finished by the next index, watch or retag.
-    if app.pending_retag_service.retag_pending():
-        pending["photos to retag after an interrupted label edit"] = app.catalog.count_embedded(key)
-    skipped_files = [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] + \
-        [{"path": s.path, "reason": s.reason} for s in scan.skipped]
+    found = app.folder_service.status()
+    model, pending = found.model, found.pending
+    per_root = {root: vars(counts) for root, counts in found.roots.items()}
+    skipped_files = [{"path": path, "reason": reason} for path, reason in found.skipped]
     status = {
         "model": model,
-        "store": app.settings.store_url or str(app.paths.library_dir),
+        "store": found.store,
         "roots": [{"path": root, **counts} for root, counts in per_root.items()],
         "photos": sum(c["indexed"] for c in per_root.values()),
         "skipped": len(skipped_files),

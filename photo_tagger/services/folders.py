@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import Forgotten, add_roots, forget_root, resolve_folder
+from photo_tagger.core.photo_text import texts_waiting
 from photo_tagger.core.ports import Progress, VectorStore
 from photo_tagger.core.scan import is_under
 from photo_tagger.core.types import IndexReport
-from photo_tagger.services.pending_retag import Retag
+from photo_tagger.services.pending_retag import PendingRetagService, Retag
 
 if TYPE_CHECKING:
     from photo_tagger.core.indexer import Indexer
@@ -48,10 +49,17 @@ class FolderService:
         app_dirs: Iterable[Path],
         retag: Retag,
         update_events: Callable[[], None],
+        pending_retag: PendingRetagService,
+        model_name: Callable[[], str],
+        ocr_mode: Callable[[], str],
+        vectors_lost: Callable[[], int],
+        store_place: Callable[[], str],
     ) -> None:
         """`catalog` is opened on first use: `index` and `watch` refuse a read-only library before it is (its
         lock taken, a lost catalog restored). `retag`: the whole library's retag (services/retagging.py);
-        `update_events`: the events follow a change (services/events.py)."""
+        `update_events`: the events follow a change (services/events.py). For `status`: the model in use's name,
+        the ocr setting, the vectors a deleted store folder took (restored from the catalog, App.vectors_lost)
+        and where the vectors live."""
         self._catalog = catalog
         self._indexer = indexer
         self._vector_store = vector_store
@@ -61,6 +69,27 @@ class FolderService:
         self._app_dirs = list(app_dirs)
         self._retag = retag
         self._update_events = update_events
+        self._pending_retag = pending_retag
+        self._model_name = model_name
+        self._ocr_mode = ocr_mode
+        self._vectors_lost = vectors_lost
+        self._store_place = store_place
+
+    def status(self) -> LibraryStatus:
+        """`status`: each watched folder's counts, the work an index run (or a retag) has pending, the skipped
+        files. A query: reads the catalog and scans the folders, opens neither the store nor a model session."""
+        model, key = self._model_name(), self._model_key()  # key: the content its photos were encoded by
+        catalog = self._catalog()
+        per_root = folder_counts(catalog, key)
+        scan = IndexReport()  # what the scan could not read: unlistable folders, FIFOs, broken links
+        pending = self._indexer().pending(list(per_root), report=scan)
+        pending["photos to read text in"] = texts_waiting(catalog, self._ocr_mode())  # the index run's text stage
+        if lost := self._vectors_lost():  # the store's folder was deleted: put back from the catalog, not re-encoded
+            pending["vectors to restore from the catalog"] = lost
+        if self._pending_retag.retag_pending():  # a label edit was interrupted: the next index, watch or retag
+            pending["photos to retag after an interrupted label edit"] = catalog.count_embedded(key)
+        skipped = [(r.path, r.skip_reason) for r in catalog.skipped()] + [(s.path, s.reason) for s in scan.skipped]
+        return LibraryStatus(model, self._store_place(), per_root, pending, skipped)
 
     def refuse_read_only(self) -> None:
         """Refuse an index run on a library on a read-only disk, before any work (the catalog is not opened)."""
@@ -163,6 +192,17 @@ def remove_orphan_rows(catalog: SqliteCatalog) -> dict[str, int]:
             ", ".join(f"{n} {table}" for table, n in removed.items()),
         )
     return removed
+
+
+@dataclass(frozen=True)
+class LibraryStatus:
+    """What `status` says: the model in use, where the vectors live, the watched folders' counts, pending work."""
+
+    model: str
+    store: str  # a server's URL, or the library folder
+    roots: dict[str, FolderCounts]
+    pending: dict[str, int]  # what the next index run (or retag) does, by kind
+    skipped: list[tuple[str, str]]  # (path, reason): the catalog's skipped files, then what the scan could not read
 
 
 @dataclass

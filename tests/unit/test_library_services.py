@@ -51,7 +51,12 @@ class Parts:
         return FolderService(catalog=self.open_catalog, indexer=lambda: self.indexer, vector_store=lambda: self.store,
                              model_key=lambda: KEY, store_retry=lambda: StoreRetry("test"),
                              library_dir=self.library_dir, app_dirs=[self.library_dir], retag=self.retag,
-                             update_events=self.update_events)
+                             update_events=self.update_events, pending_retag=self.pending_retag(),
+                             model_name=lambda: "tiny", ocr_mode=lambda: "off", vectors_lost=lambda: 0,
+                             store_place=lambda: str(self.library_dir))
+
+    def pending_retag(self) -> PendingRetagService:
+        return PendingRetagService(library_dir=self.library_dir, retag=self.retag)
 
 
 @pytest.fixture
@@ -86,6 +91,23 @@ def test_changes_outside_every_watched_folder_run_nothing_and_stop_watching_forg
     assert forgotten.photos == 3 and parts.store.count() == 0 and service.roots() == []
     assert parts.events == 2 and progress.calls[0] == ("started", None) and progress.calls[-1] == ("finished",)
     assert service.index_changes([], Quiet(), JobControl()) is None  # nothing is watched any more
+
+
+def test_status_counts_each_folder_and_says_the_work_pending(parts, tmp_path):
+    folder = tmp_path / "photos"
+    make_photos(folder, 3)
+    service = parts.folder_service()
+    service.add_folders([str(folder)], Quiet(), JobControl())
+    (folder / "broken.jpg").write_bytes(b"not a photo")
+    service.rescan(str(folder), str(folder), Quiet(), JobControl())
+    make_photos(folder, 2, prefix="NEW_")
+    parts.pending_retag().mark_retag_pending("a label change")
+    found = service.status()
+    assert (found.model, found.store) == ("tiny", str(parts.library_dir))
+    counts = found.roots[str(folder)]
+    assert (counts.indexed, counts.skipped, counts.stale) == (3, 1, 0)
+    assert found.pending["new"] == 2 and found.pending["photos to retag after an interrupted label edit"] == 3
+    assert [path for path, _ in found.skipped] == [str(folder / "broken.jpg")]
 
 
 def test_a_service_is_made_and_a_writable_library_let_in_without_opening_the_catalog(parts):
