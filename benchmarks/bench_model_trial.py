@@ -49,7 +49,6 @@ def main() -> None:
     from photo_tagger.core.jobs import JobControl
     from photo_tagger.core.labels import default_label_set
     from photo_tagger.gui.model_trial_driver import SLICE, SLICE_S
-    from photo_tagger.services.folders import add_folders
     from tests.fixture_models.checkpoints import tiny_clip
 
     home = OUT / "trial-home"
@@ -61,7 +60,7 @@ def main() -> None:
     app.save_labels(default_label_set())
     app.close()
     app = App.from_home(home)
-    add_folders(app, [str(args.corpus)], _Quiet(), JobControl())
+    app.folder_service.add_folders([str(args.corpus)], _Quiet(), JobControl())
     for query in ("a dog on a beach", "a red car", "people at a party"):
         app.search_service.remember_search(query)
     photos = app.catalog.count_embedded(app.model_key())

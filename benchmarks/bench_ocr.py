@@ -11,7 +11,7 @@ found at rank 1 by search.
    runs on every photo read), and on 4000x3000 photos decoded as the text stage decodes them.
 3. Indexing --photos textless 1600x1200 JPEGs with the ViT-B/32-shaped model, ocr = off and auto alternated, each
    run from an empty library in a fresh App whose encoder is loaded before timing (after one untimed warm-up run);
-   the timed call is the whole index job (services.folders.add_folders: scan, decode, gate, encode, write, and the
+   the timed call is the whole index job (services.folders.FolderService.add_folders: scan, decode, gate, encode, write, and the
    text stage). Medians of --repeats, ratio auto/off of the medians; and the process's CPU seconds per photo (all
    its threads), which a busy shared machine disturbs much less than the wall clock.
 4. The gate where it runs: the indexer's decode of each of those photos with and without the gate, alternated photo
@@ -239,11 +239,10 @@ def fresh_app(home: Path, mode: str):
 def index_once(home: Path, folder: Path, mode: str) -> tuple[float, dict, object]:
     from photo_tagger.cli.progress import TerminalProgress
     from photo_tagger.core.jobs import JobControl
-    from photo_tagger.services.folders import add_folders
 
     app = fresh_app(home, mode)
     started, cpu = time.perf_counter(), time.process_time()
-    _, report = add_folders(app, [str(folder)], TerminalProgress(enabled=False), JobControl())
+    _, report = app.folder_service.add_folders([str(folder)], TerminalProgress(enabled=False), JobControl())
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert report.new and not report.skipped, report.summary(str(folder))
     app.cpu_seconds = cpu  # every thread of this process: decode pool, encoder, writer, text stage

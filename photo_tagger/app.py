@@ -18,17 +18,22 @@ if TYPE_CHECKING:
     from photo_tagger.services.duplicates import DuplicateService
     from photo_tagger.services.events import EventService
     from photo_tagger.services.example_labels import ExampleLabelService
+    from photo_tagger.services.folders import FolderService
     from photo_tagger.services.label_report import LabelReportService
     from photo_tagger.services.labels import LabelModels, LabelService
+    from photo_tagger.services.library_health import LibraryHealthService
     from photo_tagger.services.model_trial import ModelTrialService
     from photo_tagger.services.models import ModelService
+    from photo_tagger.services.pending_retag import PendingRetagService
     from photo_tagger.services.photo_details import PhotoDetailsService
     from photo_tagger.services.retagging import RetagService
     from photo_tagger.services.review import ReviewService
     from photo_tagger.services.search import SearchService
     from photo_tagger.services.sidecars import SidecarService
     from photo_tagger.services.stacks import StackService
+    from photo_tagger.services.store_migration import StoreMigrationService
     from photo_tagger.services.tag_edits import TagEditService
+    from photo_tagger.services.text_reading import TextReadingService
     from photo_tagger.services.trash import TrashService
 
 log = logging.getLogger(__name__)
@@ -370,20 +375,83 @@ class App:
             trained_labels=self.label_models.trained,
             recent_searches=lambda n: self.search_service.recent_searches(n))
 
+    # -- the "library" group: watched folders and index runs, a retag a label edit owes, text read on request
+    @cached_property
+    def folder_service(self) -> FolderService:
+        """Watched folders and the index runs over them (services/folders.py)."""
+        from photo_tagger.services.folders import FolderService
+
+        # The catalog, indexer and store are made on first use: `index` and `watch` refuse a read-only library
+        # before the catalog is opened, and a service made on the GUI thread opens nothing there.
+        return FolderService(catalog=lambda: self.catalog, indexer=lambda: self.indexer,
+                             vector_store=lambda: self.vector_store(), model_key=self.model_key,
+                             store_retry=lambda: self.store_retry, library_dir=self.paths.library_dir,
+                             app_dirs=self.paths.app_dirs(),
+                             retag=self._retag_library, update_events=lambda: self.event_service.update_events(),
+                             pending_retag=self.pending_retag_service,
+                             model_name=lambda: self.active_model().name, ocr_mode=self._ocr_mode,
+                             vectors_lost=self.vectors_lost,
+                             store_place=lambda: self.settings.store_url or str(self.paths.library_dir))
+
+    @cached_property
+    def pending_retag_service(self) -> PendingRetagService:
+        """The retag a label edit owes, marked in the library folder (services/pending_retag.py)."""
+        from photo_tagger.services.pending_retag import PendingRetagService
+
+        return PendingRetagService(library_dir=self.paths.library_dir, retag=self._retag_library)
+
+    def _retag_library(self, progress=None, control=None):
+        """A whole-library retag, for the services that owe one (the retag service is made on first use)."""
+        return self.retag_service.retag_library(progress=progress, control=control)
+
+    @cached_property
+    def text_reading_service(self) -> TextReadingService:
+        """Text in photos read outside an index run (services/text_reading.py); the OCR engine is made on first
+        use."""
+        from photo_tagger.services.text_reading import TextReadingService
+
+        return TextReadingService(catalog=self.catalog, text_stage=lambda: self.text_stage)
+
+    @cached_property
+    def store_migration_service(self) -> StoreMigrationService:
+        """`store migrate` (services/store_migration.py): the store in use is opened by the migration only."""
+        from photo_tagger.services.store_migration import StoreMigrationService
+
+        return StoreMigrationService(catalog=lambda: self.catalog, source=lambda: self.chroma_client,
+                                     retry=lambda: self.store_retry, library_id=lambda: self.library_id,
+                                     store_url=lambda: self.settings.store_url,
+                                     local_folder=self.paths.library_dir / "chroma",
+                                     ca_file=lambda: self.settings.store_ca_file,
+                                     use_store=lambda url: self.update_settings(store_url=url))
+
+    def sqlite_files(self) -> list[Path]:
+        """The library's SQLite files, the catalog first (the one a damaged-page error most likely came from):
+        told from the paths alone, nothing opened or imported (an unexpected error's one line asks)."""
+        library = self.paths.library_dir
+        return [library / "catalog.sqlite3", library / "chroma" / "chroma.sqlite3",
+                self.paths.cache_dir / "text-embeddings.sqlite3"]
+
+    @cached_property
+    def library_health_service(self) -> LibraryHealthService:
+        """`library check | repair | restore` (services/library_health.py): the files first, then the library."""
+        from photo_tagger.services.library_health import LibraryFiles, LibraryHealthService
+
+        return LibraryHealthService(files=LibraryFiles.of(self.paths.library_dir, self.paths.cache_dir),
+                                    embedded_store=lambda: not self.settings.store_url,
+                                    take_lock=lambda: self.library_lock, catalog=lambda: self.catalog,
+                                    vector_store=lambda: self.vector_store(), indexer=lambda: self.indexer,
+                                    model_key=self.model_key)
+
     @cached_property
     def model_service(self) -> ModelService:
         """Installing, listing, measuring, using, trying and removing models (services/models.py). The catalog is
         reached on use: installing or listing models must not open (and lock) the library."""
         from photo_tagger.services.models import ModelService
 
-        def retag_pending() -> str:
-            from photo_tagger.services.pending_retag import retag_pending
-
-            return retag_pending(self)
-
         return ModelService(models=self.models, settings=lambda: self.settings, update_settings=self.update_settings,
                             active_model=self.active_model, model_key=self.model_key, catalog=lambda: self.catalog,
-                            trials=lambda: self.model_trial_service, retag_pending=retag_pending)
+                            trials=lambda: self.model_trial_service,
+                            retag_pending=lambda: self.pending_retag_service.retag_pending())
 
     @cached_property
     def diagnostics_service(self) -> DiagnosticsService:
@@ -472,24 +540,22 @@ class App:
     @cached_property
     def retag_service(self) -> RetagService:
         """Retags from stored embeddings (services/retagging.py)."""
-        from photo_tagger.services.pending_retag import clear_retag_pending
         from photo_tagger.services.retagging import RetagService
 
         return RetagService(catalog=self.catalog, vector_store=self.vector_store,
                             prepared_labels=self.label_models.prepared, model_key=self.model_key,
-                            clear_retag_pending=lambda: clear_retag_pending(self))
+                            clear_retag_pending=lambda: self.pending_retag_service.clear_retag_pending())
 
     @cached_property
     def label_service(self) -> LabelService:
         """The labels in use, dry runs and edits (services/labels.py)."""
         from photo_tagger.services.labels import LabelService
-        from photo_tagger.services.pending_retag import mark_retag_pending
 
         return LabelService(labels_file=self.labels_file, catalog=self.catalog, library_dir=self.paths.library_dir,
                             vector_store=self.vector_store, model_key=self.model_key,
                             label_models=self.label_models, reports=self.label_report_service,
                             retag=self.retag_service,
-                            mark_retag_pending=lambda why: mark_retag_pending(self, why))
+                            mark_retag_pending=lambda why: self.pending_retag_service.mark_retag_pending(why))
 
     @cached_property
     def label_report_service(self) -> LabelReportService:

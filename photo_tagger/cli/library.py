@@ -7,23 +7,17 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say, say_json
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.jobs import JobControl
 from photo_tagger.core.library import resolve_folder
-from photo_tagger.core.photo_text import texts_waiting
-from photo_tagger.core.types import IndexReport
-from photo_tagger.services.folders import (
-    add_folders,
-    folder_counts,
-    index_changes,
-    refuse_read_only,
-    remove_orphans,
-    stop_watching,
-)
-from photo_tagger.services.pending_retag import finish_pending_retag, retag_pending
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
+    from photo_tagger.services.pending_retag import PendingRetagService
 
 log = logging.getLogger(__name__)
 SHOWN_SKIPPED = 20
@@ -52,13 +46,14 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_watch)
 
 
-def _index(app, args) -> int:
-    refuse_read_only(app.paths.library_dir)
+def _index(app: App, args) -> int:
+    folder_service = app.folder_service
+    folder_service.refuse_read_only()
     folders = [resolve_folder(p) for p in args.paths]
     progress = TerminalProgress(enabled=None if not args.json else False)
     app.vector_store()  # the store must answer now (a mistyped URL fails in seconds); later outages are waited out
-    _finish_pending_retag(app, quiet=args.json)
-    roots, report = add_folders(app, folders, progress, JobControl(), patience=INDEX_STORE_PATIENCE_S)
+    _finish_pending_retag(app.pending_retag_service, quiet=args.json)
+    roots, report = folder_service.add_folders(folders, progress, JobControl(), patience=INDEX_STORE_PATIENCE_S)
     if args.json:
         say_json({"roots": roots, **report.as_dict()})
         return 0
@@ -70,39 +65,32 @@ def _index(app, args) -> int:
     return 0
 
 
-def _finish_pending_retag(app, quiet: bool = False) -> None:
+def _finish_pending_retag(pending: PendingRetagService, quiet: bool = False) -> None:
     """A label edit killed before its retag ended: the tags follow the labels in use before anything else."""
-    report = finish_pending_retag(app, TerminalProgress(unit="photo", enabled=False if quiet else None))
+    report = pending.finish_pending_retag(TerminalProgress(unit="photo", enabled=False if quiet else None))
     if report is not None and not quiet:
         say(f"Finished the retag an interrupted label edit left: {report.photos} photos ({report.changed} changed)")
 
 
-def _unwatch(app, args) -> int:
+def _unwatch(app: App, args) -> int:
     folder = str(args.folder.expanduser().resolve())
-    if folder not in app.catalog.roots():
-        watched = ", ".join(app.catalog.roots()) or "none"
+    roots = app.folder_service.roots()
+    if folder not in roots:
+        watched = ", ".join(roots) or "none"
         raise PhotoTaggerError(f"{args.folder} is not a watched folder (watched: {watched})")
-    forgotten = stop_watching(app, folder)
+    forgotten = app.folder_service.stop_watching(folder)
     say(f"Stopped watching {folder}: {forgotten.summary()} (the files are untouched)")
     return 0
 
 
-def _status(app, args) -> int:
-    model, key = app.active_model().name, app.model_key()  # key: the content its photos were encoded by
-    catalog = app.catalog
-    per_root = {root: vars(counts) for root, counts in folder_counts(catalog, key).items()}
-    scan = IndexReport()  # what the scan could not read: unlistable folders, FIFOs, broken links
-    pending = app.indexer.pending(list(per_root), report=scan)
-    pending["photos to read text in"] = texts_waiting(catalog, app.settings.ocr)  # the index run's text stage
-    if lost := app.vectors_lost():  # the store's folder was deleted: put back from the catalog, not re-encoded
-        pending["vectors to restore from the catalog"] = lost
-    if retag_pending(app):  # a label edit was interrupted: its retag is finished by the next index, watch or retag
-        pending["photos to retag after an interrupted label edit"] = app.catalog.count_embedded(key)
-    skipped_files = [{"path": r.path, "reason": r.skip_reason} for r in catalog.skipped()] + \
-        [{"path": s.path, "reason": s.reason} for s in scan.skipped]
+def _status(app: App, args) -> int:
+    found = app.folder_service.status()
+    model, pending = found.model, found.pending
+    per_root = {root: vars(counts) for root, counts in found.roots.items()}
+    skipped_files = [{"path": path, "reason": reason} for path, reason in found.skipped]
     status = {
         "model": model,
-        "store": app.settings.store_url or str(app.paths.library_dir),
+        "store": found.store,
         "roots": [{"path": root, **counts} for root, counts in per_root.items()],
         "photos": sum(c["indexed"] for c in per_root.values()),
         "skipped": len(skipped_files),
@@ -128,13 +116,13 @@ def _status(app, args) -> int:
     return 0
 
 
-def _watch(app, args) -> int:
+def _watch(app: App, args) -> int:
     from photo_tagger.core.jobs import Cancelled
     from photo_tagger.core.watching import WatchLoop
-    from photo_tagger.services.watching import folder_watcher
 
-    refuse_read_only(app.paths.library_dir)
-    roots = app.catalog.roots()
+    folder_service = app.folder_service
+    folder_service.refuse_read_only()
+    roots = folder_service.roots()
     if not roots:
         raise PhotoTaggerError("no folders are watched yet: photo-tagger index FOLDER")
     stop, control = threading.Event(), JobControl()
@@ -148,17 +136,17 @@ def _watch(app, args) -> int:
     def index(scope: list[str]) -> None:
         # The same service as the window's live watching: index what changed, then settle the tags as `index` does.
         try:
-            report = index_changes(app, scope, TerminalProgress(enabled=False), control)
+            report = folder_service.index_changes(scope, TerminalProgress(enabled=False), control)
         except Cancelled:
             return
         if report is not None:
             say(f"{time.strftime('%H:%M:%S')} {report.summary('changes')}", flush=True)
 
     loop = WatchLoop(index)
-    watcher = folder_watcher(app.paths.app_dirs(), roots, loop.on_changes, args.debounce)
-    _finish_pending_retag(app)
+    watcher = folder_service.watcher(roots, loop.on_changes, args.debounce)
+    _finish_pending_retag(app.pending_retag_service)
     say(f"Catching up on {len(roots)} folder(s)...", flush=True)
-    remove_orphans(app)
+    folder_service.remove_orphans()
     with watcher:
         index([])
         for root, reason in watcher.failed_roots.items():

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from photo_tagger.services import library_health as health
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 
 def register(subparsers) -> None:
@@ -18,25 +23,20 @@ def register(subparsers) -> None:
     q.set_defaults(handler=_restore)
 
 
-def _files(app) -> health.LibraryFiles:
-    return health.LibraryFiles.of(app.paths.library_dir, app.paths.cache_dir)
-
-
-def _check(app, args) -> int:
-    app.library_lock  # noqa: B018 (taking the lock is the point: nothing may write while the files are read)
-    files = _files(app)
-    catalog = health.check_catalog(files.catalog)
-    print(f"Catalog {files.catalog}: {catalog.describe()}")
+def _check(app: App, args) -> int:
+    library = app.library_health_service
+    library.take_lock()  # taking the lock is the point: nothing may write while the files are read
+    catalog = library.check_catalog()
+    print(f"Catalog {library.files.catalog}: {catalog.describe()}")
     healthy = catalog.ok
     store_ok = True
-    if not app.settings.store_url:
-        store = health.check_store(files.store)
+    if (store := library.check_store()) is not None:  # a library server is checked by `store check`
         print(f"Vector store {store.folder}: {store.describe()}")
         store_ok = store.ok
     healthy &= store_ok
     if catalog.ok and store_ok:
-        healthy &= _say_agreement(app)
-    backups = health.check_backups(files.catalog)
+        healthy &= _say_agreement(library.check_agreement())
+    backups = library.check_backups()
     shown = [f"{b.path.name} ({b.taken}, " + (f"DAMAGED: {b.problem})" if b.problem else f"{b.contents})")
              for b in backups.backups]
     print(f"Backups in {backups.folder}: " + (", ".join(shown) or "none yet (one is taken when the library is "
@@ -49,10 +49,8 @@ def _check(app, args) -> int:
     return 0 if healthy else 1
 
 
-def _say_agreement(app) -> bool:
+def _say_agreement(found: health.Agreement) -> bool:
     """Catalog and store hold the same photos (opening the store re-syncs a loss, and says so)."""
-    key = app.model_key()
-    found = health.check_agreement(app.catalog, app.vector_store(), key)
     print(f"Photos with a vector: {found.in_catalog} in the catalog, {found.in_store} in the vector store"
           + (f"; {found.interrupted_writes} interrupted writes (the next index re-syncs them)"
              if found.interrupted_writes else ""))
@@ -62,21 +60,21 @@ def _say_agreement(app) -> bool:
     return found.ok
 
 
-def _repair(app, args) -> int:
-    app.library_lock  # noqa: B018 (takes the library's lock)
-    files = _files(app)
-    done = health.repair_files(files, embedded_store=not app.settings.store_url)
+def _repair(app: App, args) -> int:
+    library = app.library_health_service
+    library.take_lock()
+    done = library.repair_files()
     if done.salvage is not None:
         _say_salvage(done.salvage)
     elif done.restored is not None:
         print(f"Catalog was missing: restored the backup {done.restored.name} ({health.backup_time(done.restored)}, "
               f"{health.backup_contents(done.restored)})")
     else:
-        print(f"Catalog {files.catalog}: ok")
+        print(f"Catalog {library.files.catalog}: ok")
     if done.store_set_aside is not None:
         print(f"Vector store was damaged: set aside as {done.store_set_aside}; rebuilding it from the catalog's "
               "vectors")
-    _resync(app)
+    _resync(library)
     return 0
 
 
@@ -93,8 +91,8 @@ def _say_salvage(report) -> None:
     print(f"  the damaged file is kept as {report.damaged}")
 
 
-def _resync(app) -> None:
-    done = health.resync(app.catalog, app.vector_store, app.indexer, app.model_key())
+def _resync(library: health.LibraryHealthService) -> None:
+    done = library.resync()
     if done.orphans:
         print("Removed rows of photos no longer in the library: "
               + ", ".join(f"{n} {t}" for t, n in done.orphans.items()))
@@ -103,12 +101,12 @@ def _resync(app) -> None:
           + (f"; {done.to_read} photos to read again: photo-tagger index" if done.to_read else ""))
 
 
-def _restore(app, args) -> int:
-    app.library_lock  # noqa: B018 (takes the library's lock)
-    files = _files(app)
-    done = health.restore_backup(files.catalog, args.backup)
+def _restore(app: App, args) -> int:
+    library = app.library_health_service
+    library.take_lock()
+    done = library.restore_backup(args.backup)
     print(f"Restored the catalog from {done.backup.name} ({health.backup_time(done.backup)}, "
-          f"{health.backup_contents(files.catalog)})"
+          f"{health.backup_contents(library.files.catalog)})"
           + (f"; the catalog it replaced is kept as {done.replaced_kept_as}" if done.replaced_kept_as else ""))
-    _resync(app)
+    _resync(library)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 
 from photo_tagger import __version__
 from photo_tagger.cli import (
@@ -99,16 +100,19 @@ def run(argv: list[str]) -> int:
         sys.stdout = open(os.devnull, "w")
         return 0
     except Exception as exc:
-        return _unexpected(exc, args.command, app, log_file)
+        if app is None:
+            return _unexpected(exc, args.command, None, [], log_file)
+        return _unexpected(exc, args.command, app.paths.library_dir, app.sqlite_files(), log_file)
 
 
-def _unexpected(exc: Exception, command: str | None, app, log_file) -> int:
+def _unexpected(exc: Exception, command: str | None, library: Path | None, sqlite_files: list[Path],
+                log_file) -> int:
     """A full disk or a damaged file is said as such (exit 1); anything else is a bug (exit 70). Either way one
-    line on the console; the traceback goes to the log file only."""
+    line on the console; the traceback goes to the log file only. `sqlite_files`: the library's (App.sqlite_files),
+    a damaged one named."""
     from photo_tagger.services.diagnostics import explain_failure
 
-    library = app.paths.library_dir if app is not None else None
-    message = explain_failure(exc, library, _sqlite_files(app) if app is not None else [])
+    message = explain_failure(exc, library, sqlite_files)
     log.error("%s in %s", "error" if message else "unexpected error", command, exc_info=exc,
               extra={"console": False})
     if message:
@@ -118,9 +122,3 @@ def _unexpected(exc: Exception, command: str | None, app, log_file) -> int:
     print(f"photo-tagger: internal error: {type(exc).__name__}: {exc} ({where})", file=sys.stderr)
     return 70
 
-
-def _sqlite_files(app) -> list:
-    """The library's SQLite files, the catalog first (the one a damaged-page error most likely came from)."""
-    library = app.paths.library_dir
-    return [library / "catalog.sqlite3", library / "chroma" / "chroma.sqlite3",
-            app.paths.cache_dir / "text-embeddings.sqlite3"]

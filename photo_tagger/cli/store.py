@@ -6,11 +6,15 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say
 from photo_tagger.cli.progress import TerminalProgress
 from photo_tagger.services import store_server
-from photo_tagger.services.store_migration import describe_store, migrate_store, migration_target
+from photo_tagger.services.store_migration import describe_store, migration_target
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 
 def register(subparsers) -> None:
@@ -41,18 +45,15 @@ def register(subparsers) -> None:
     s.set_defaults(handler=_serve_config)
 
 
-def _migrate(app, args) -> int:
+def _migrate(app: App, args) -> int:
     target_url = migration_target(args.to)
-    source_url = app.settings.store_url
+    migration = app.store_migration_service
+    source_url = migration.store_url()
     if target_url == source_url:
         say(f"The library already uses {describe_store(target_url)}: nothing to copy")
         return 0
     progress = TerminalProgress(unit="photo")
-    report = migrate_store(app.catalog, app.chroma_client, app.store_retry, app.library_id, source_url=source_url,
-                           target_url=target_url, local_folder=app.paths.library_dir / "chroma",
-                           ca_file=app.settings.store_ca_file,
-                           use_store=lambda url: app.update_settings(store_url=url), progress=progress,
-                           on_state=progress.status)
+    report = migration.migrate_store(target_url, progress=progress, on_state=progress.status)
     counts = ", ".join(f"{name}: {count}" for name, count in report.collections.items())
     say(f"Copied this library to {describe_store(target_url)} and verified it ({counts}; {report.written} written, "
         f"{report.removed} stale removed). The library now uses {describe_store(target_url)}; "
@@ -60,12 +61,13 @@ def _migrate(app, args) -> int:
     return 0
 
 
-def _server_url(app, args) -> str:
-    return store_server.server_url(getattr(args, "url", None) or app.settings.store_url)
+def _server_url(args, store_url: str) -> str:
+    """The server a command is about: its --url, else the store in use."""
+    return store_server.server_url(getattr(args, "url", None) or store_url)
 
 
-def _token(app, args) -> int:
-    url = _server_url(app, args)
+def _token(app: App, args) -> int:
+    url = _server_url(args, app.settings.store_url)
     if args.token_action == "forget":
         say(f"Removed the token for {url}" if store_server.forget_token(url) else f"No token was saved for {url}")
         return 0
@@ -76,14 +78,14 @@ def _token(app, args) -> int:
     return 0
 
 
-def _check(app, args) -> int:
-    url = _server_url(app, args)
+def _check(app: App, args) -> int:
+    url = _server_url(args, app.settings.store_url)
     via = store_server.check_server(url, app.settings.store_ca_file)
     say(f"{url} answers like a Chroma server, {via}")
     return 0
 
 
-def _serve_config(app, args) -> int:
+def _serve_config(app: App, args) -> int:
     written = store_server.write_proxy_config(store_server.ProxyPlan(args.listen, args.chroma, args.cert, args.key),
                                               args.out.expanduser())
     plan, out = written.plan, written.caddyfile.parent

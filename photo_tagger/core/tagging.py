@@ -150,10 +150,10 @@ class _Scorer:
         agreed = None
         if self.stands_alone and calibration.USE_SPLIT and kind_references is not None and splits is not None:
             agreed = [
-                splits[row] is not None
-                and kind_references[row] is not None
+                (split := splits[row]) is not None
+                and (kind_reference := kind_references[row]) is not None
                 and calibration.distinct(self.excluded[row])
-                and calibration.agrees(own[:, row], splits[row], self.kind_rival(row, tops), kind_references[row])
+                and calibration.agrees(own[:, row], split, self.kind_rival(row, tops), kind_reference)
                 for row in rows
             ]
         return replace(

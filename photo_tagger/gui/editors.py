@@ -10,8 +10,6 @@ from PySide6.QtWidgets import QDialog
 from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
 from photo_tagger.gui.dialogs.settings_dialog import SettingsDialog
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services import text_reading
-from photo_tagger.services.pending_retag import finish_pending_retag
 
 if TYPE_CHECKING:
     from photo_tagger.services.label_report import LabelReportService
@@ -88,7 +86,8 @@ class Editors(WindowPart):
     def finish_pending_retag(self):
         """A label edit interrupted before its retag ended (the app was killed): finished on the writer at start."""
         return self.runner.write("Finishing the retag of an interrupted label edit",
-                                 lambda progress, control: finish_pending_retag(self.app, progress, control),
+                                 lambda progress, control: self.app.pending_retag_service.finish_pending_retag(progress,
+                                                                                                       control),
                                  on_done=lambda report: report is not None and self._labels_saved((report, None)),
                                  on_error=lambda exc: self.window.refresh())
 
@@ -111,7 +110,7 @@ class Editors(WindowPart):
             return
         dialog = SettingsDialog(self.app.settings, tuple(precisions), self.window.grid_model.blur_flagged,
                                 self.window, ask_reading_estimate=lambda mode, on_done: self.runner.query(
-                                    partial(text_reading.reading_estimate, self.app, mode), on_done=on_done))
+                                    lambda: self.app.text_reading_service.reading_estimate(mode), on_done=on_done))
         dialog.finished.connect(partial(self._settings_closed, dialog))
         self.settings_dialog = dialog
         dialog.open()
@@ -132,8 +131,8 @@ class Editors(WindowPart):
             self.save_settings(changes, f"Settings saved{restart}")
         if changes.get("ocr") in ("auto", "all"):  # the photos it now covers are read now, not at the next index
             self.runner.write("Reading text in photos",
-                              lambda progress, control: text_reading.read_text(self.app, progress, control,
-                                                                                changes["ocr"]))
+                              lambda progress, control: self.app.text_reading_service.read_text(progress, control,
+                                                                                                  changes["ocr"]))
 
     def set_thumbnail_size(self, size: int) -> None:
         """From the View menu: the grid follows at once, settings.toml a moment later."""

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QFileDialog
 
 from photo_tagger.gui.launcher import open_externally, standard_folder
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services import folders
 from photo_tagger.services.browsing import folder_name
 
 
@@ -29,7 +28,8 @@ class FolderActions(WindowPart):
         if not window.grid_model.rowCount():
             window.header.setText(f"Adding {folder}: photos appear here as they are indexed")
         job = self.runner.write(f"Indexing {folder_name(folder)}",
-                                lambda progress, control: folders.add_folder(self.app, folder, progress, control),
+                                lambda progress, control: self.app.folder_service.add_folder(folder, progress,
+                                                                                        control),
                                 on_done=lambda report: self._indexed(folder, report),
                                 on_error=lambda exc: window.refresh())
         window.refresh_sidebar()
@@ -37,8 +37,8 @@ class FolderActions(WindowPart):
 
     def rescan(self, folder: str):
         return self.runner.write(f"Rescanning {folder_name(folder)}",
-                                 lambda progress, control: folders.rescan(self.app, folder, folder, progress,
-                                                                             control),
+                                 lambda progress, control: self.app.folder_service.rescan(folder, folder, progress,
+                                                                                      control),
                                  on_done=lambda report: self._indexed(folder, report))
 
     def _indexed(self, folder: str, report) -> None:
@@ -65,8 +65,8 @@ class FolderActions(WindowPart):
         if window.scope.folder == folder:
             window.scope = replace(window.scope, folder=None)
         return self.runner.write(f"Forgetting {folder_name(folder)}",
-                                 lambda progress, control: folders.stop_watching(self.app, folder, progress,
-                                                                                    control),
+                                 lambda progress, control: self.app.folder_service.stop_watching(folder, progress,
+                                                                                             control),
                                  on_done=lambda forgotten: self._unwatched(folder, forgotten))
 
     def _unwatched(self, folder: str, forgotten) -> None:

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from photo_tagger.core.watching import OwnWrites, WatchLoop
-from photo_tagger.services import folders
-from photo_tagger.services.watching import folder_watcher
 
 if TYPE_CHECKING:
     from photo_tagger.services.watching import FolderWatcher
@@ -67,7 +65,7 @@ class LiveWatcher(QObject):
 
     def _start(self, roots: tuple[str, ...]) -> None:
         loop = self._loop = WatchLoop(self._index_requested, move_grace=self.move_grace)
-        self._watcher = folder_watcher(self.app.paths.app_dirs(), roots, self._on_changes, self.debounce)
+        self._watcher = self.app.folder_service.watcher(roots, self._on_changes, self.debounce)
         self._watcher.start()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="watch-loop", daemon=True)
         self._thread.start()
@@ -95,7 +93,7 @@ class LiveWatcher(QObject):
         if self._stop.is_set():
             return
         self.runner.write("Indexing changes",
-                          lambda progress, control: folders.index_changes(self.app, scope, progress, control),
+                          lambda progress, control: self.app.folder_service.index_changes(scope, progress, control),
                           on_done=partial(self._indexed, bool(scope)))
 
     def _indexed(self, watched: bool, report) -> None:

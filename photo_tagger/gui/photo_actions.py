@@ -16,7 +16,7 @@ from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.gui.widgets.details_panel import PREVIEW_SIZE
 from photo_tagger.gui.widgets.photo_viewer import PhotoViewer
 from photo_tagger.gui.window_part import WindowPart
-from photo_tagger.services import search, text_reading
+from photo_tagger.services import search
 from photo_tagger.services.browsing import GridItem
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class PhotoActions(WindowPart):
         if item is None:
             return None
         return self.runner.write(f"Reading the text in {item.name}",
-                                 lambda progress, control: text_reading.read_photo_text(self.app, item.id),
+                                 lambda progress, control: self.app.text_reading_service.read_photo_text(item.id),
                                  on_done=lambda read: self._text_read(item),
                                  on_error=lambda exc: self._text_not_read(item, exc))
 

@@ -230,3 +230,56 @@ def restore_backup(catalog_path: Path, backup: str | None) -> Restored:
             )
         chosen = found
     return Restored(chosen, catalog_backup.restore(catalog_path, chosen))
+
+
+class LibraryHealthService:
+    """`library check | repair | restore` over one library: its files, then the catalog, the store and the indexer
+    it opens (each made on first use: after the files are checked, repaired or restored)."""
+
+    def __init__(
+        self,
+        *,
+        files: LibraryFiles,
+        embedded_store: Callable[[], bool],
+        take_lock: Callable[[], object],
+        catalog: Callable[[], Catalog],
+        vector_store: Callable[[], VectorStore],
+        indexer: Callable[[], Indexer],
+        model_key: Callable[[], str],
+    ) -> None:
+        """`embedded_store`: the vectors live on this machine (no store_url): its SQLite file is checked and
+        repaired here. `take_lock`: takes the library's lock (held until the library is closed)."""
+        self.files = files
+        self._embedded_store = embedded_store
+        self._take_lock = take_lock
+        self._catalog = catalog
+        self._vector_store = vector_store
+        self._indexer = indexer
+        self._model_key = model_key
+
+    def take_lock(self) -> None:
+        """Before the files are read or replaced: nothing else may write the library meanwhile."""
+        self._take_lock()
+
+    def check_catalog(self) -> CatalogHealth:
+        return check_catalog(self.files.catalog)
+
+    def check_store(self) -> StoreHealth | None:
+        """The embedded store's file; None for a library server (`store check` checks that)."""
+        return check_store(self.files.store) if self._embedded_store() else None
+
+    def check_agreement(self) -> Agreement:
+        key = self._model_key()
+        return check_agreement(self._catalog(), self._vector_store(), key)
+
+    def check_backups(self) -> BackupsHealth:
+        return check_backups(self.files.catalog)
+
+    def repair_files(self) -> FileRepairs:
+        return repair_files(self.files, embedded_store=self._embedded_store())
+
+    def resync(self) -> Resync:
+        return resync(self._catalog(), self._vector_store, self._indexer(), self._model_key())
+
+    def restore_backup(self, backup: str | None) -> Restored:
+        return restore_backup(self.files.catalog, backup)

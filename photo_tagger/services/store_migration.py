@@ -90,3 +90,55 @@ def migrate_store(
         )
     use_store(target_url)
     return report
+
+
+class StoreMigrationService:
+    """`store migrate` for one library: its catalog, the store in use, and the setting that names it."""
+
+    def __init__(
+        self,
+        *,
+        catalog: Callable[[], Catalog],
+        source: Callable[[], Any],
+        retry: Callable[[], StoreRetry],
+        library_id: Callable[[], str],
+        store_url: Callable[[], str],
+        local_folder: Path,
+        ca_file: Callable[[], str],
+        use_store: Callable[[str], None],
+    ) -> None:
+        """`source`: the Chroma client of the store in use (opened on the first migration); `store_url`: the
+        store in use ("" : this machine's, `local_folder`); `use_store(url)` saves the store to use."""
+        self._catalog = catalog
+        self._source = source
+        self._retry = retry
+        self._library_id = library_id
+        self._store_url = store_url
+        self._local_folder = local_folder
+        self._ca_file = ca_file
+        self._use_store = use_store
+
+    def store_url(self) -> str:
+        """The store in use: a server's URL, "" for this machine."""
+        return self._store_url()
+
+    def migrate_store(
+        self,
+        target_url: str,
+        progress: Progress | None = None,
+        on_state: Callable[[str | None], None] | None = None,
+    ) -> CopyReport:
+        """Copy this library's vectors to `target_url` ("" : this machine), verified, then use it (migrate_store)."""
+        return migrate_store(
+            self._catalog(),
+            self._source(),
+            self._retry(),
+            self._library_id(),
+            source_url=self._store_url(),
+            target_url=target_url,
+            local_folder=self._local_folder,
+            ca_file=self._ca_file(),
+            use_store=self._use_store,
+            progress=progress,
+            on_state=on_state,
+        )

@@ -182,15 +182,15 @@ def test_a_kill_between_saving_a_label_and_retagging_is_finished_by_the_next_run
 
 
 def test_the_window_start_finishes_a_retag_a_kill_left(indexed, cli):
-    from photo_tagger.services.pending_retag import finish_pending_retag, mark_retag_pending
 
     home, _ = indexed
     app = App.from_home(home)
     try:
-        mark_retag_pending(app, "a label change")
+        pending = app.pending_retag_service
+        pending.mark_retag_pending("a label change")
         assert app.model_service.check_startup().retag_pending
-        assert finish_pending_retag(app).photos == 6
-        assert not app.model_service.check_startup().retag_pending and finish_pending_retag(app) is None
+        assert pending.finish_pending_retag().photos == 6
+        assert not app.model_service.check_startup().retag_pending and pending.finish_pending_retag() is None
     finally:
         app.close()
 

@@ -62,7 +62,6 @@ def test_the_windows_label_save_goes_through_the_same_guard_as_the_cli(cli, tiny
 
     from photo_tagger.core.errors import ConfigError
     from photo_tagger.core.labels import Label
-    from photo_tagger.services.pending_retag import retag_pending
 
     make_photos(tmp_path / "photos", 3)
     assert cli("--home", tiny_home, "index", tmp_path / "photos").returncode == 0
@@ -74,10 +73,11 @@ def test_the_windows_label_save_goes_through_the_same_guard_as_the_cli(cli, tiny
     try:
         with pytest.raises(ConfigError, match="nothing was changed"):
             app.label_service.save_labels_and_retag(labels)
-        assert app.labels_file.path.read_text(encoding="utf-8") == "threshold = 7\n" and not retag_pending(app)
+        assert app.labels_file.path.read_text(encoding="utf-8") == "threshold = 7\n"
+        assert not app.pending_retag_service.retag_pending()
 
         report = app.label_service.save_labels_and_retag(labels, broken_file_seen=True)
-        assert report.photos == 3 and not retag_pending(app)
+        assert report.photos == 3 and not app.pending_retag_service.retag_pending()
         assert "kitten" in [label.name for label in app.labels().labels]
         assert list(app.labels_file.path.parent.glob("labels.toml.broken-*"))
     finally:

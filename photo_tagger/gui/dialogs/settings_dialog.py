@@ -39,7 +39,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, precisions: tuple[str, ...], blur_flagged: bool,
                  parent: QWidget | None = None, ask_reading_estimate=None):
         """ask_reading_estimate(mode, on_done): asks a worker what reading under `mode` would take
-        (services/text_reading.reading_estimate); on_done(ReadingEstimate) on the GUI thread."""
+        (services/text_reading.py, TextReadingService.reading_estimate); on_done(ReadingEstimate) on the GUI thread."""
         super().__init__(parent)
         self.ask_reading_estimate = ask_reading_estimate
         self.setWindowTitle("Settings")
