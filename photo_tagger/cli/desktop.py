@@ -10,8 +10,12 @@ import sys
 import sysconfig
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photo_tagger.cli.output import say
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +32,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_install_desktop)
 
 
-def _install_desktop(app, args) -> int:
+def _install_desktop(app: App, args) -> int:
     if not sys.platform.startswith("linux"):
         say(f"install-desktop is for Linux desktops; on {sys.platform} start the packaged app "
             f"(see README, \"Build the double-clickable app\") or run photo-tagger.", file=sys.stderr)

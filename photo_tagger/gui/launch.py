@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from photo_tagger.app import App
 
 log = logging.getLogger(__name__)
 
 
-def launch(app) -> int:
+def launch(app: App) -> int:
     """Run the GUI over `app` (an App) until the window closes; the app is closed on the way out."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

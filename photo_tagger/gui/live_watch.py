@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from photo_tagger.core.watching import OwnWrites, WatchLoop
 
 if TYPE_CHECKING:
+    from photo_tagger.services.folders import FolderService
     from photo_tagger.services.watching import FolderWatcher
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,10 @@ class LiveWatcher(QObject):
 
     changes_indexed = Signal(object)  # an IndexReport that changed something
 
-    def __init__(self, app, runner, *, debounce: float = 0.5, move_grace: float = 3.0, parent=None):
+    def __init__(self, folders: FolderService, runner, *, debounce: float = 0.5, move_grace: float = 3.0,
+                 parent=None):
         super().__init__(parent)
-        self.app = app
+        self.folders = folders  # made on the GUI thread: it opens nothing until a run (services/folders.py)
         self.runner = runner
         self.debounce = debounce
         self.move_grace = move_grace
@@ -65,7 +67,7 @@ class LiveWatcher(QObject):
 
     def _start(self, roots: tuple[str, ...]) -> None:
         loop = self._loop = WatchLoop(self._index_requested, move_grace=self.move_grace)
-        self._watcher = self.app.folder_service.watcher(roots, self._on_changes, self.debounce)
+        self._watcher = self.folders.watcher(roots, self._on_changes, self.debounce)
         self._watcher.start()
         self._thread = threading.Thread(target=loop.run, args=(self._stop,), name="watch-loop", daemon=True)
         self._thread.start()
@@ -93,7 +95,7 @@ class LiveWatcher(QObject):
         if self._stop.is_set():
             return
         self.runner.write("Indexing changes",
-                          lambda progress, control: self.app.folder_service.index_changes(scope, progress, control),
+                          lambda progress, control: self.folders.index_changes(scope, progress, control),
                           on_done=partial(self._indexed, bool(scope)))
 
     def _indexed(self, watched: bool, report) -> None:

@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
@@ -52,6 +53,9 @@ from photo_tagger.services import browsing, search
 from photo_tagger.services.browsing import Scope, folder_name
 from photo_tagger.services.models import DEFAULT_READY, Startup
 
+if TYPE_CHECKING:
+    from photo_tagger.app import App
+
 log = logging.getLogger(__name__)
 LIVE_REFRESH_S = 2.0
 
@@ -59,12 +63,12 @@ LIVE_REFRESH_S = 2.0
 class MainWindow(QMainWindow):
     """Owns the views; every read and write of the library goes through the TaskRunner."""
 
-    def __init__(self, app, runner: TaskRunner | None = None, parent: QWidget | None = None, *,
+    def __init__(self, app: App, runner: TaskRunner | None = None, parent: QWidget | None = None, *,
                  watch: bool = True):
         guard_singletons()  # before the first paint: an affected PySide6 would otherwise abort the process
         super().__init__(parent)
         self.app = app
-        self.runner = runner or TaskRunner(app, parent=self)
+        self.runner = runner or TaskRunner(app.close, parent=self)
         self.watch = watch
         # A file of its own under the app's config dir (not the platform's store): tests and portable
         # homes stay self-contained.
@@ -87,7 +91,7 @@ class MainWindow(QMainWindow):
         self.details = DetailsPanel(self)
         self.photos = PhotoActions(self)
         self.editors = Editors(self)
-        self.watcher = LiveWatcher(app, self.runner, parent=self)
+        self.watcher = LiveWatcher(app.folder_service, self.runner, parent=self)
         self.search_bar = SearchBar(parent=self)
         self.sidebar = Sidebar(self)
         self.grid = PhotoGridView(self.grid_model, cache.size, self)

@@ -25,9 +25,10 @@ class TrialDriver(QObject):
     switched = Signal(object)  # a SwitchReport
     failed = Signal(str)  # one line
 
-    def __init__(self, app, runner, *, sample: int = SAMPLE_SIZE, parent: QObject | None = None):
+    def __init__(self, trials: ModelTrialService, runner, *, sample: int = SAMPLE_SIZE,
+                 parent: QObject | None = None):
         super().__init__(parent)
-        self.app, self.runner, self.sample = app, runner, sample
+        self.trials, self.runner, self.sample = trials, runner, sample
         self.name: str | None = None
         self.state = None  # the last TrialState of `name`
         self.job = None  # the writer job in flight (a slice, or the switch)
@@ -42,7 +43,7 @@ class TrialDriver(QObject):
         """Start the first installed model whose sample is not encoded yet (nothing when there is none)."""
         if self.running:
             return
-        self.runner.query(partial(_first_unfinished, self.app.model_trial_service, self.sample), on_done=self._found)
+        self.runner.query(partial(_first_unfinished, self.trials, self.sample), on_done=self._found)
 
     def _found(self, name: str | None) -> None:
         if name is not None and not self.running:
@@ -53,7 +54,7 @@ class TrialDriver(QObject):
         self.stop()
         self.name, self.then_switch, self.state = name, then_switch, None
         size = None if then_switch else self.sample
-        self.runner.query(partial(self.app.model_trial_service.trial_state, name, size),
+        self.runner.query(partial(self.trials.trial_state, name, size),
                           on_done=partial(self._known, self.turn), on_error=partial(self._failed, self.turn))
 
     def stop(self) -> None:
@@ -73,13 +74,13 @@ class TrialDriver(QObject):
         if not state.complete:
             size = None if self.then_switch else self.sample
             name = self.name
-            trials = self.app.model_trial_service
+            trials = self.trials
             self.job = self.runner.write(f"Trying {name}", lambda progress, control: trials.encode_trial(
                 name, size, progress, control, limit=SLICE, seconds=SLICE_S), on_done=partial(self._known, turn),
                 on_error=partial(self._failed, turn))
         elif self.then_switch:
             name = self.name
-            trials = self.app.model_trial_service
+            trials = self.trials
             self.job = self.runner.write(f"Switching to {name}", lambda progress, control: trials.switch_to(
                 name, progress, control, now=False), on_done=partial(self._switched, turn),
                 on_error=partial(self._failed, turn))
@@ -110,7 +111,7 @@ def _first_unfinished(trials: ModelTrialService, sample: int) -> str | None:
 
 def attach(window) -> TrialDriver:
     """The window's driver: a finished switch is told in the status bar (the dialog may be closed by then)."""
-    driver = TrialDriver(window.app, window.runner, parent=window)
+    driver = TrialDriver(window.app.model_trial_service, window.runner, parent=window)
     driver.switched.connect(lambda report: window.status.show_message(
         f"Switched to {report.model}: {report.adopted} photos are encoded with it already"
         + (f" ({report.to_encode} left for the next index)" if report.to_encode else "")

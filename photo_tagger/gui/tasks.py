@@ -99,9 +99,11 @@ class TaskRunner(QObject):
     query_failed = Signal(str)
     _delivered = Signal(object)
 
-    def __init__(self, app, *, query_workers: int = 2, thumbnail_workers: int = 2, parent: QObject | None = None):
+    def __init__(self, close_library: Callable[[], None], *, query_workers: int = 2, thumbnail_workers: int = 2,
+                 parent: QObject | None = None):
+        """`close_library`: called once on the writer's thread at shutdown, after every job (App.close)."""
         super().__init__(parent)
-        self.app = app
+        self._close_library = close_library
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="writer")
         self._queries = ThreadPoolExecutor(query_workers, thread_name_prefix="query")
         self._thumbnails = ThreadPoolExecutor(thumbnail_workers, thread_name_prefix="thumbnail")
@@ -256,7 +258,7 @@ class TaskRunner(QObject):
         for executor in (self._thumbnails, self._queries, self._writer):
             executor.shutdown(wait=True, cancel_futures=True)
         self._closed = True
-        self.app.close()
+        self._close_library()
 
 
 def _message(exc: BaseException) -> str:

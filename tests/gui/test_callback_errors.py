@@ -10,14 +10,9 @@ from photo_tagger.gui.crash import install_excepthook
 from photo_tagger.gui.tasks import TaskRunner
 
 
-class FakeApp:
-    def close(self):
-        pass
-
-
 @pytest.fixture
 def runner(qtbot):
-    runner = TaskRunner(FakeApp())
+    runner = TaskRunner(lambda: None)
     yield runner
     runner.shutdown()
 

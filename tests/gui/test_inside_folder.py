@@ -71,7 +71,7 @@ def test_window_watcher_ignores_app_folders_but_not_their_prefix_siblings(home, 
             pass
 
     monkeypatch.setattr(fs_watch, "FolderWatcher", FakeWatcher)  # services/watching.py builds both watchers
-    watcher = live_watch.LiveWatcher(app, Runner())
+    watcher = live_watch.LiveWatcher(app.folder_service, Runner())
     try:
         watcher.set_roots([str(home)])
     finally:

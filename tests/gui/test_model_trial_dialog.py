@@ -49,7 +49,7 @@ def dialog(qtbot, two_models, tmp_path, monkeypatch):
 
     monkeypatch.setattr(model_trial_driver, "SLICE", 5)  # three slices for the sample
     app = App.from_home(two_models)
-    runner = TaskRunner(app)
+    runner = TaskRunner(app.close)
     encoder_threads = []
     image_encoder, _ = app.encoders_for("shapes")
     original = image_encoder.encode_images
@@ -57,7 +57,7 @@ def dialog(qtbot, two_models, tmp_path, monkeypatch):
         original(pixels)
     thumbnails = ThumbnailProvider(runner, ThumbnailCache(tmp_path / "thumbs", 96))
     messages = []
-    driver = model_trial_driver.TrialDriver(app, runner, sample=SAMPLE)
+    driver = model_trial_driver.TrialDriver(app.model_trial_service, runner, sample=SAMPLE)
     driver.switched.connect(lambda report: messages.append(report))
     shown = model_trial_dialog.ModelTrialDialog(app, runner, thumbnails, driver, sample=SAMPLE,
                                                 on_message=messages.append)

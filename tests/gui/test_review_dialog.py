@@ -43,7 +43,7 @@ def reviewing(qtbot, shapes_home, indexed_shapes):
 
     truth = indexed_shapes
     app = App.from_home(shapes_home)
-    runner = TaskRunner(app)
+    runner = TaskRunner(app.close)
     dialog = ReviewDialog(app, runner, target=("label", "circle"))
     qtbot.addWidget(dialog)
     dialog.show()
@@ -164,7 +164,7 @@ def test_the_labels_file_is_read_off_the_gui_thread(qtbot, shapes_home, indexed_
     app = App.from_home(shapes_home)
     threads, real_labels = [], app.labels
     monkeypatch.setattr(app, "labels", lambda: threads.append(threading.current_thread()) or real_labels())
-    runner = TaskRunner(app)
+    runner = TaskRunner(app.close)
     try:
         dialog = ReviewDialog(app, runner, target=("category", "triangles"))
         qtbot.addWidget(dialog)
@@ -237,7 +237,7 @@ def test_the_labels_editor_previews_gain_and_loss_before_saving(qtbot, indexed_s
     from photo_tagger.gui.dialogs.labels_dialog import LabelsDialog
     from photo_tagger.gui.tasks import TaskRunner
     app = App.from_home(shapes_home)
-    runner = TaskRunner(app)
+    runner = TaskRunner(app.close)
     try:
         labels = app.labels()
         dialog = LabelsDialog(labels, "", None, preview=app.label_report_service.edit_preview, runner=runner)

@@ -17,14 +17,10 @@ def test_the_window_opens_the_search_matrix_at_start(qtbot, open_window, tiny_ho
 def test_a_warm_up_that_fails_is_logged_not_shown(qtbot, caplog):
     from photo_tagger.gui.tasks import TaskRunner
 
-    class FakeApp:
-        def close(self):
-            pass
-
     def no_library():
         raise OSError("the library is on a drive that is gone")
 
-    runner = TaskRunner(FakeApp())
+    runner = TaskRunner(lambda: None)
     failed = []
     runner.query_failed.connect(failed.append)
     try:

@@ -21,7 +21,7 @@ class FakeApp:
 
 @pytest.fixture
 def runner(qtbot):
-    runner = TaskRunner(FakeApp())
+    runner = TaskRunner(FakeApp().close)
     yield runner
     runner.shutdown()
 
@@ -96,7 +96,7 @@ def test_progress_is_throttled_and_reports_a_rate(qtbot):
 
 def test_shutdown_waits_for_the_writer_then_closes_the_app_once(qtbot):
     app = FakeApp()
-    runner = TaskRunner(app)
+    runner = TaskRunner(app.close)
     started, finished = threading.Event(), threading.Event()
 
     def job(progress, control):
@@ -118,7 +118,7 @@ def test_shutdown_waits_for_the_writer_then_closes_the_app_once(qtbot):
 
 def test_work_asked_for_after_shutdown_is_dropped_quietly(qtbot):
     # A last repaint of a closing window still asks for thumbnails; nothing may run or raise then.
-    runner = TaskRunner(FakeApp())
+    runner = TaskRunner(FakeApp().close)
     runner.shutdown()
     ran = []
     assert runner.thumbnail(lambda: ran.append(1)).cancelled()

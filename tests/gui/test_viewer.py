@@ -268,7 +268,6 @@ def test_without_a_launcher_every_open_shows_the_path(qtbot, open_window, tiny_h
 
 
 def test_a_photo_that_cannot_be_read_says_why(qtbot, tmp_path):
-    from types import SimpleNamespace
 
     from photo_tagger.gui.models.photo_grid import PhotoGridModel
     from photo_tagger.gui.tasks import TaskRunner
@@ -279,7 +278,7 @@ def test_a_photo_that_cannot_be_read_says_why(qtbot, tmp_path):
     bad.write_bytes(b"not a photo at all")
     model = PhotoGridModel()
     model.append([GridItem("a", str(good), 1, "indexed"), GridItem("b", str(bad), 1, "indexed")])
-    runner = TaskRunner(SimpleNamespace(close=lambda: None))
+    runner = TaskRunner(lambda: None)
     viewer = PhotoViewer(runner, model)
     qtbot.addWidget(viewer)
     viewer.show()

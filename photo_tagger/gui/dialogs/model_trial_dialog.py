@@ -8,6 +8,7 @@ this closes); the comparison runs on a query worker; thumbnails come from the wi
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
@@ -34,6 +35,9 @@ from PySide6.QtWidgets import (
 
 from photo_tagger.core.model_comparison import SAMPLE_SIZE, ModelComparison
 
+if TYPE_CHECKING:
+    from photo_tagger.app import App
+
 ICON = 72
 
 
@@ -41,7 +45,7 @@ class ModelTrialDialog(QDialog):
     """`thumbnails`: the window's ThumbnailProvider; `driver`: its TrialDriver. `on_message(text)`: where a removal
     is told (the status bar; a switch is told by the window, which hears it from the driver)."""
 
-    def __init__(self, app, runner, thumbnails, driver, *, name: str | None = None, sample: int = SAMPLE_SIZE,
+    def __init__(self, app: App, runner, thumbnails, driver, *, name: str | None = None, sample: int = SAMPLE_SIZE,
                  blur_flagged: bool = True, on_message=None, on_install_another=None,
                  parent: QWidget | None = None):
         super().__init__(parent)

@@ -33,6 +33,7 @@ from photo_tagger.gui.thumbnails import load_preview
 from photo_tagger.services import browsing, review
 
 if TYPE_CHECKING:
+    from photo_tagger.app import App
     from photo_tagger.core.ports import Catalog
     from photo_tagger.services.review import ReviewService
 
@@ -85,7 +86,7 @@ class ReviewDialog(QDialog):
     reviewed = Signal(int)
     counts_changed = Signal(object)  # browsing.tag_rows after the answers: the sidebar shows the same counts
 
-    def __init__(self, app, runner, parent: QWidget | None = None, target: tuple[str, str] | None = None,
+    def __init__(self, app: App, runner, parent: QWidget | None = None, target: tuple[str, str] | None = None,
                  hide_if_flagged: Callable[[str], bool] = lambda photo_id: True):
         super().__init__(parent)
         self.app = app
