@@ -86,6 +86,15 @@ CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best ever
 # ... with the kind test, rivals in the category's form (benchmarks/category_sweep.py: 0.75 flagged 2.2% of shapes
 # photos with the default categories, 1.0 1.1%, 1.5 none, but the custom category's F1 fell from 0.23 to 0.20)
 CATEGORY_KIND_MARGIN = 1.0
+# 5. the user's contrast decides (issue 19 §2, `one_kind`, `contrast_decides`): a category whose unsafe and safe
+# prompts name everyday things of one kind ("a photo of a triangle" against the other shapes: the seed article's
+# flow) flags a photo where the unsafe side wins the contrast by CONTRAST_WIN spreads of the contrast (its split's
+# within-group spread over the library) and the photo's unsafe score sits CONTRAST_Z within-group spreads above the
+# cut of its own split (it stands out across the library); on a reference of SPLIT_PHOTOS photos or more (RESULTS.md,
+# "The user's contrast decides")
+USE_USER_CONTRAST = True
+CONTRAST_WIN = 0.0
+CONTRAST_Z = 0.5
 MAX_NEAR = 40  # everyday words within EXCLUDE_COSINE of a label beyond which the model does not know it
 KIND_NEIGHBOURS = 3  # nearest everyday words that give the kind of a label that is none of them
 KIND_TOP = 8  # cosines kept per photo and kind
@@ -186,6 +195,34 @@ def contrasted(scores: np.ndarray, contrast: np.ndarray, own: Reference | None, 
     margin = contrast / spread - CONTRAST_MARGIN
     if own is not None:
         margin = np.minimum(margin, (scores - own.level) / own.spread)
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
+
+
+def one_kind(bg: Background, unsafe: tuple[str, ...], safe: tuple[str, ...]) -> bool:
+    """Whether a category's contrast is one the user wrote between things the model's everyday words hold, of one
+    kind (issue 19 §2): its unsafe prompts and its safe prompts both name everyday words (`named_words`), and some
+    kind (not the generic one) is on both sides ("triangle" against "circle", "square", "cross": shapes). The
+    default categories name things of no shared kind ("a photo of violence" against "a peaceful photo"): they keep
+    the everyday-word rule, so a model that never learned their words does not flag a whole visual class."""
+    if not bg.kinds or not safe:
+        return False
+    none = np.zeros((0, bg.matrix.shape[1]), np.float32)
+    sides = [named_words(bg, prompts) for prompts in (unsafe, safe)]
+    if not all(sides):
+        return False
+    kinds = [set(kinds_of(bg, side, none)) - {GENERIC} for side in sides]
+    return bool(kinds[0] & kinds[1])
+
+
+def contrast_decides(scores: np.ndarray, contrast: np.ndarray, own: Reference, contrast_ref: Reference) -> np.ndarray:
+    """The fifth way in, for a category whose contrast is of `one_kind`: the unsafe side wins its contrast (unsafe
+    minus best safe cosine) by CONTRAST_WIN spreads of the contrast's split over the library (`contrast_ref`), and
+    the photo's unsafe score stands CONTRAST_Z within-group spreads above the cut of its own split (`own`). 0..1,
+    >= 0.5 when both hold."""
+    margin = np.minimum(
+        contrast / contrast_ref.spread - CONTRAST_WIN,
+        (scores - own.level) / own.spread - CONTRAST_Z,
+    )
     return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
 
 

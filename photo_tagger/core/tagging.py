@@ -105,6 +105,8 @@ class _Scorer:
     kind_references: list[Reference | None] | None = None  # per row: the library's level of its best same-kind rival
     kind_matrix: np.ndarray | None = None  # (W, D) the everyday words written as the labels are (calibration.templated)
     agreed: list[bool] | None = None  # per row: its own split decides alone (calibration.agrees)
+    one_kind: list[bool] | None = None  # categories: per row, its contrast is of one kind (calibration.one_kind)
+    contrast_splits: list[Reference | None] | None = None  # per such row: its contrast over the library, split in two
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
         return self.references[row] if self.references is not None else ref
@@ -129,7 +131,15 @@ class _Scorer:
         make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
         category's safe prompts are left out of its level: they describe most of a library by design."""
         if len(library) < calibration.MIN_PHOTOS:
-            return replace(self, references=None, own=None, own_references=None, kind_references=None, agreed=None)
+            return replace(
+                self,
+                references=None,
+                own=None,
+                own_references=None,
+                kind_references=None,
+                agreed=None,
+                contrast_splits=None,
+            )
         top = calibration.background_top(library, bg)
         own = self.prompt_scores(library)
         rows = range(len(self.names))
@@ -156,10 +166,19 @@ class _Scorer:
                 and calibration.agrees(own[:, row], splits[row], self.kind_rival(row, tops), kind_references[row])
                 for row in rows
             ]
+        contrast_splits = None
+        if self.one_kind is not None and calibration.USE_USER_CONTRAST and len(library) >= calibration.SPLIT_PHOTOS:
+            contrast_splits = [
+                calibration.split_of(self.contrast(row, library, own[:, row]), len(library))
+                if self.one_kind[row] and self.has_prompt[row] and calibration.distinct(self.excluded[row])
+                else None
+                for row in rows
+            ]
         return replace(
             self,
             kind_references=kind_references,
             agreed=agreed,
+            contrast_splits=contrast_splits,
             references=[calibration.reference_of(self.rival(row, library, top, False), len(library)) for row in rows],
             own=splits,
             own_references=[calibration.reference_of(self.own_rival(row, top), len(library)) for row in rows]
@@ -243,6 +262,11 @@ class _Scorer:
                                 calibration.CATEGORY_KIND_MARGIN,
                             ),
                         ),
+                    )
+                split = self.contrast_splits[row] if self.contrast_splits is not None else None
+                if split is not None and self.own is not None and self.own[row] is not None:
+                    conf[:, row] = np.maximum(
+                        conf[:, row], calibration.contrast_decides(scores[:, row], contrast, self.own[row], split)
                     )
                 if not calibration.distinct(self.excluded[row]):
                     conf[:, row] = 0.0
@@ -379,6 +403,7 @@ def prepare(
     named = [calibration.named_words(bg, c.unsafe) for c in cats]  # what each category's prompts show
     category_side.excluded |= calibration.exclusions(bg, named, [np.zeros((0, 1))] * len(cats))
     category_side.kinds = [calibration.kinds_of(bg, n, v) for n, v in zip(named, unsafe)]
+    category_side.one_kind = [calibration.one_kind(bg, c.unsafe, c.safe) for c in cats]
     if calibration.CONTRAST_DECIDES and cats:  # their kind rivals written as the categories' prompts are
         category_side.kind_matrix = calibration.templated(
             bg, text_encoder, calibration.form_of(tuple(p for c in cats for p in c.unsafe))
