@@ -106,6 +106,7 @@ class _Scorer:
     kind_matrix: np.ndarray | None = None  # (W, D) the everyday words written as the labels are (calibration.templated)
     agreed: list[bool] | None = None  # per row: its own split decides alone (calibration.agrees)
     one_kind: list[bool] | None = None  # categories: per row, its contrast is of one kind (calibration.one_kind)
+    named: list[tuple[np.ndarray, np.ndarray]] | None = None  # per row: the everyday words its unsafe and safe name
     contrast_splits: list[Reference | None] | None = None  # per such row: its contrast over the library, split in two
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
@@ -168,12 +169,7 @@ class _Scorer:
             ]
         contrast_splits = None
         if self.one_kind is not None and calibration.USE_USER_CONTRAST and len(library) >= calibration.SPLIT_PHOTOS:
-            contrast_splits = [
-                calibration.split_of(self.contrast(row, library, own[:, row]), len(library))
-                if self.one_kind[row] and self.has_prompt[row] and calibration.distinct(self.excluded[row])
-                else None
-                for row in rows
-            ]
+            contrast_splits = [self.contrast_split(row, library, own[:, row], splits[row], bg) for row in rows]
         return replace(
             self,
             kind_references=kind_references,
@@ -185,6 +181,24 @@ class _Scorer:
             if self.stands_alone
             else None,
         )
+
+    def contrast_split(
+        self, row: int, library: np.ndarray, own: np.ndarray, split: Reference | None, bg: Background
+    ) -> Reference | None:
+        """A category's contrast over the library, split in two, where the user's contrast decides for it (its
+        contrast is of one kind, the model knows it and reads it as written: calibration.contrast_agrees)."""
+        if not (self.one_kind[row] and self.has_prompt[row] and split is not None and self.named is not None):
+            return None
+        if not calibration.distinct(self.excluded[row]):
+            return None
+        contrast = self.contrast(row, library, own)
+        if contrast is None:
+            return None
+        matrix = bg.matrix if self.kind_matrix is None else self.kind_matrix
+        unsafe, safe = self.named[row]
+        named = (library @ matrix[unsafe].T).max(axis=1) - (library @ matrix[safe].T).max(axis=1)
+        ref = calibration.split_of(contrast, len(library))
+        return ref if calibration.contrast_agrees(own, contrast, named, split, ref) else None
 
     def kind_names(self) -> set[str]:
         return {k for kinds in self.kinds or () if kinds is not None for k in (*kinds, calibration.GENERIC)}
@@ -404,6 +418,9 @@ def prepare(
     category_side.excluded |= calibration.exclusions(bg, named, [np.zeros((0, 1))] * len(cats))
     category_side.kinds = [calibration.kinds_of(bg, n, v) for n, v in zip(named, unsafe)]
     category_side.one_kind = [calibration.one_kind(bg, c.unsafe, c.safe) for c in cats]
+    category_side.named = [
+        (calibration.named_indexes(bg, c.unsafe), calibration.named_indexes(bg, c.safe)) for c in cats
+    ]
     if calibration.CONTRAST_DECIDES and cats:  # their kind rivals written as the categories' prompts are
         category_side.kind_matrix = calibration.templated(
             bg, text_encoder, calibration.form_of(tuple(p for c in cats for p in c.unsafe))
