@@ -168,7 +168,12 @@ class _Scorer:
                 for row in rows
             ]
         contrast_splits = None
-        if self.one_kind is not None and calibration.USE_USER_CONTRAST and len(library) >= calibration.SPLIT_PHOTOS:
+        if (
+            self.one_kind is not None
+            and splits is not None
+            and calibration.USE_USER_CONTRAST
+            and len(library) >= calibration.SPLIT_PHOTOS
+        ):
             contrast_splits = [self.contrast_split(row, library, own[:, row], splits[row], bg) for row in rows]
         return replace(
             self,
@@ -187,7 +192,9 @@ class _Scorer:
     ) -> Reference | None:
         """A category's contrast over the library, split in two, where the user's contrast decides for it (its
         contrast is of one kind, the model knows it and reads it as written: calibration.contrast_agrees)."""
-        if not (self.one_kind[row] and self.has_prompt[row] and split is not None and self.named is not None):
+        if self.one_kind is None or self.named is None or split is None:
+            return None
+        if not (self.one_kind[row] and self.has_prompt[row]):
             return None
         if not calibration.distinct(self.excluded[row]):
             return None
@@ -278,9 +285,10 @@ class _Scorer:
                         ),
                     )
                 split = self.contrast_splits[row] if self.contrast_splits is not None else None
-                if split is not None and self.own is not None and self.own[row] is not None:
+                own_split = self.own[row] if self.own is not None else None
+                if split is not None and own_split is not None:
                     conf[:, row] = np.maximum(
-                        conf[:, row], calibration.contrast_decides(scores[:, row], contrast, self.own[row], split)
+                        conf[:, row], calibration.contrast_decides(scores[:, row], contrast, own_split, split)
                     )
                 if not calibration.distinct(self.excluded[row]):
                     conf[:, row] = 0.0
