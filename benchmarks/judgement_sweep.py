@@ -165,6 +165,7 @@ def grid_row(world: World, result: dict) -> str:
 
 
 GRID = {"AGREEMENT": (0.6, 0.7, 0.8), "GAP": (0.0, 4.0), "SPLIT_Z": (0.0, 0.5)}
+CATEGORY_GRID = {"CONTRAST_WIN": (-0.5, 0.0, 0.5), "CONTRAST_Z": (0.0, 0.5, 1.0), "CONTRAST_AGREEMENT": (0.5, 0.8)}
 
 
 def draws(world: World, sizes=(40, 64, 80, 160), count: int = 30) -> str:
@@ -232,6 +233,7 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="also sweep the rule's constants (F1 / ceiling cells)")
     parser.add_argument("--draws", action="store_true", help="also: how often the split decides on small libraries")
     parser.add_argument("--category-draws", action="store_true", help="also: the categories on small libraries")
+    parser.add_argument("--category-grid", action="store_true", help="also sweep the user's contrast constants")
     args = parser.parse_args()
     worlds = [World(n) for n in args.worlds]
     pairs = []
@@ -247,6 +249,24 @@ def main() -> None:
     if args.category_draws:
         for world in worlds:
             print(category_draws(world), "\n")
+    if args.category_grid:
+        chosen = {k: getattr(calibration, k) for k in CATEGORY_GRID}
+        print("| " + " | ".join(CATEGORY_GRID) + " | " + " | ".join(
+            f"{w.name} {c}" for w in worlds for c in ("custom F1 / ceiling", "defaults flagged")) + " |")
+        print("|---" * (len(CATEGORY_GRID) + 2 * len(worlds)) + "|")
+        for values in itertools.product(*CATEGORY_GRID.values()):
+            for k, v in zip(CATEGORY_GRID, values):
+                setattr(calibration, k, v)
+            mark = " **(default)**" if dict(zip(CATEGORY_GRID, values)) == chosen else ""
+            cells = []
+            for world in worlds:
+                row = measure(world)
+                cells += [f"{row['category']['app'][2] / max(row['category']['ceiling'][2], 1e-9):.2f}",
+                          f"{row['default categories']['tagged']:.3f}"]
+            print("| " + " | ".join(map(str, values)) + mark + " | " + " | ".join(cells) + " |")
+        for k, v in chosen.items():
+            setattr(calibration, k, v)
+        print()
     if args.grid:
         chosen = {k: getattr(calibration, k) for k in GRID}
         for world in worlds:
