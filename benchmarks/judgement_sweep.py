@@ -13,6 +13,7 @@ categories: a custom one written the seed article's way (unsafe "a photo of a tr
 and the default ones (share of photos flagged: none applies).
 
     PYTHONPATH=. python benchmarks/judgement_sweep.py [--worlds shapes world world-seed1] [--grid] [--draws]
+        [--category-draws] [--category-grid]
 """
 
 from __future__ import annotations
