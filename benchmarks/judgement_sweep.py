@@ -13,6 +13,7 @@ categories: a custom one written the seed article's way (unsafe "a photo of a tr
 and the default ones (share of photos flagged: none applies).
 
     PYTHONPATH=. python benchmarks/judgement_sweep.py [--worlds shapes world world-seed1] [--grid] [--draws]
+        [--category-draws] [--category-grid]
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ def grid_row(world: World, result: dict) -> str:
 
 
 GRID = {"AGREEMENT": (0.6, 0.7, 0.8), "GAP": (0.0, 4.0), "SPLIT_Z": (0.0, 0.5)}
+CATEGORY_GRID = {"CONTRAST_WIN": (-0.5, 0.0, 0.5), "CONTRAST_Z": (0.0, 0.5, 1.0), "CONTRAST_AGREEMENT": (0.5, 0.8)}
 
 
 def draws(world: World, sizes=(40, 64, 80, 160), count: int = 30) -> str:
@@ -193,11 +195,46 @@ def draws(world: World, sizes=(40, 64, 80, 160), count: int = 30) -> str:
     return "\n".join(lines)
 
 
+def category_draws(world: World, sizes=(40, 64, 80, 160, 400), count: int = 30) -> str:
+    """The categories on small libraries: random draws of the world's photos, each calibrated alone and decided on
+    itself (as a retag does); the custom category's pooled precision / recall / F1 over the draws, and the share of
+    photos the default categories flag, with the user's contrast way (USE_USER_CONTRAST) off and on."""
+    prepared = prepare(world.labels(), world.data.texts)
+    photos = np.concatenate([world.library, world.test])
+    truth = np.concatenate([np.zeros(len(world.library), bool), world.category_truth])
+    known = np.concatenate([np.zeros(len(world.library), bool), np.ones(len(world.test), bool)])
+    lines = [f"**{world.name}**: {count} draws per size, test photos only scored for the custom category", "",
+             "| photos | user's contrast | custom P / R / F1 | default categories: flagged |", "|---|---|---|---|"]
+    chosen = calibration.USE_USER_CONTRAST
+    for size in sizes:
+        rng = np.random.default_rng(size)
+        picks = [rng.choice(len(photos), size, replace=False) for _ in range(count)]
+        for on in (False, True):
+            calibration.USE_USER_CONTRAST = on
+            tp = fp = fn = 0
+            shares = []
+            for idx in picks:
+                draw = calibrated(prepared, photos[idx])
+                flagged = scores(photos[idx], draw)[2] >= draw.categories.thresholds
+                mine = draw.categories.names.index(world.category.name)
+                hit, gold, seen = flagged[:, mine], truth[idx], known[idx]
+                tp, fp, fn = tp + int((hit & gold & seen).sum()), fp + int((hit & ~gold & seen).sum()), \
+                    fn + int((~hit & gold & seen).sum())
+                shares.append(np.delete(flagged, mine, axis=1).any(1).mean())
+            p, r, f = prf(tp, fp, fn)
+            lines.append(f"| {size} | {'on' if on else 'off'} | {p:.3f} / {r:.3f} / {f:.3f} | "
+                         f"{np.mean(shares):.4f} (worst draw {np.max(shares):.3f}) |")
+    calibration.USE_USER_CONTRAST = chosen
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", nargs="+", default=["shapes", "world", "world-seed1"])
     parser.add_argument("--grid", action="store_true", help="also sweep the rule's constants (F1 / ceiling cells)")
     parser.add_argument("--draws", action="store_true", help="also: how often the split decides on small libraries")
+    parser.add_argument("--category-draws", action="store_true", help="also: the categories on small libraries")
+    parser.add_argument("--category-grid", action="store_true", help="also sweep the user's contrast constants")
     args = parser.parse_args()
     worlds = [World(n) for n in args.worlds]
     pairs = []
@@ -210,6 +247,27 @@ def main() -> None:
     if args.draws:
         for world in worlds:
             print(draws(world), "\n")
+    if args.category_draws:
+        for world in worlds:
+            print(category_draws(world), "\n")
+    if args.category_grid:
+        chosen = {k: getattr(calibration, k) for k in CATEGORY_GRID}
+        print("| " + " | ".join(CATEGORY_GRID) + " | " + " | ".join(
+            f"{w.name} {c}" for w in worlds for c in ("custom F1 / ceiling", "defaults flagged")) + " |")
+        print("|---" * (len(CATEGORY_GRID) + 2 * len(worlds)) + "|")
+        for values in itertools.product(*CATEGORY_GRID.values()):
+            for k, v in zip(CATEGORY_GRID, values):
+                setattr(calibration, k, v)
+            mark = " **(default)**" if dict(zip(CATEGORY_GRID, values)) == chosen else ""
+            cells = []
+            for world in worlds:
+                row = measure(world)
+                cells += [f"{row['category']['app'][2] / max(row['category']['ceiling'][2], 1e-9):.2f}",
+                          f"{row['default categories']['tagged']:.3f}"]
+            print("| " + " | ".join(map(str, values)) + mark + " | " + " | ".join(cells) + " |")
+        for k, v in chosen.items():
+            setattr(calibration, k, v)
+        print()
     if args.grid:
         chosen = {k: getattr(calibration, k) for k in GRID}
         for world in worlds:

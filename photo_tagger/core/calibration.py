@@ -22,8 +22,14 @@ another label's tags); the confidence is the highest of them:
 Categories take way 1 and must also win their own contrast: the unsafe prompts over the safe ones. With safe prompts
 their contrast is a second way in (CONTRAST_DECIDES, `contrasted`) when the photo also beats the everyday words of
 the category's kinds (those of the words its prompts name, `named_words`) written in the category's own form
-(`form_of`: no final period when its prompts have none) by CATEGORY_KIND_MARGIN spreads. A category the model does
-not know (`distinct`) flags nothing.
+(`form_of`: no final period when its prompts have none) by CATEGORY_KIND_MARGIN spreads. A third way in is the
+user's contrast alone (issue 19 §2, the seed article's flow: `one_kind`, `contrast_agrees`, `contrast_decides`): when
+the unsafe and safe prompts name everyday things of one kind ("a photo of a triangle" against the other shapes) and,
+once per library, the model reads that contrast as written (on the photos it would flag, the named unsafe word beats
+the named safe ones), a photo where the unsafe side wins the contrast and whose unsafe score stands out from its own
+split over the library is flagged, whatever outranks it on the photo. The default categories name no such contrast
+("a photo of violence" against "a peaceful photo") or one the test models do not read ("weapons": a knife against a
+kitchen and a toy), and keep the other ways. A category the model does not know (`distinct`) flags nothing.
 
 confidence = sigmoid(SHARPNESS * margin / spread), so 0.5 is where a way's tests are just met. Measured in
 benchmarks/tag_rule_sweep.py and benchmarks/judgement_sweep.py (RESULTS.md, "Absolute tag rule" and
@@ -86,6 +92,20 @@ CONTRAST_MARGIN = 2.0  # spreads (the library spread of the category's best ever
 # ... with the kind test, rivals in the category's form (benchmarks/category_sweep.py: 0.75 flagged 2.2% of shapes
 # photos with the default categories, 1.0 1.1%, 1.5 none, but the custom category's F1 fell from 0.23 to 0.20)
 CATEGORY_KIND_MARGIN = 1.0
+# 5. the user's contrast decides (issue 19 §2, `one_kind`, `contrast_decides`): a category whose unsafe and safe
+# prompts name everyday things of one kind ("a photo of a triangle" against the other shapes: the seed article's
+# flow) flags a photo where the unsafe side wins the contrast by CONTRAST_WIN spreads of the contrast (its split's
+# within-group spread over the library) and the photo's unsafe score sits CONTRAST_Z within-group spreads above the
+# cut of its own split (it stands out across the library); on a reference of SPLIT_PHOTOS photos or more (RESULTS.md,
+# "The user's contrast decides")
+USE_USER_CONTRAST = True
+CONTRAST_WIN = 0.0
+CONTRAST_Z = 0.5
+# ... once the model reads the contrast as the user wrote it (`contrast_agrees`): on CONTRAST_AGREEMENT of the photos
+# the way would flag (AGREE_MIN at least), the everyday words the unsafe prompts name beat those the safe ones name
+# (random text and photos: at most 0.75 in 20 draws of 64 photos, median 0.34; the default "weapons" on the shapes
+# and world CLIPs 0.16 and 0.40; the seed article's "triangles" 1.0)
+CONTRAST_AGREEMENT = 0.8
 MAX_NEAR = 40  # everyday words within EXCLUDE_COSINE of a label beyond which the model does not know it
 KIND_NEIGHBOURS = 3  # nearest everyday words that give the kind of a label that is none of them
 KIND_TOP = 8  # cosines kept per photo and kind
@@ -152,12 +172,22 @@ def kinds_of(bg: Background, name: str, vectors: np.ndarray) -> tuple[str, ...]:
 def named_words(bg: Background, prompts: tuple[str, ...]) -> str:
     """The everyday words a category's prompts name, as one name for `kinds_of` and `exclusions` ("a photo of a
     knife attack": "knife"): a category is of the kinds of what its prompts show."""
+    return " ".join(_named(bg, prompts))
+
+
+def named_indexes(bg: Background, prompts: tuple[str, ...]) -> np.ndarray:
+    """The indexes in `bg.words` of the everyday words these prompts name (`named_words`)."""
+    index = {w: i for i, w in enumerate(bg.words)}
+    return np.array([index[w] for w in _named(bg, prompts)], int)
+
+
+def _named(bg: Background, prompts: tuple[str, ...]) -> list[str]:
     index = set(bg.words)
     found = []
     for prompt in prompts:
         words = re.findall(r"[a-z]+(?:-[a-z]+)*", prompt.lower())
         found += [w for w in (*words, *map(" ".join, pairwise(words))) if w in index and w not in _FORM_WORDS]
-    return " ".join(dict.fromkeys(found))
+    return list(dict.fromkeys(found))
 
 
 _FORM_WORDS = frozenset(("photo", "photograph", "picture", "image"))
@@ -186,6 +216,49 @@ def contrasted(scores: np.ndarray, contrast: np.ndarray, own: Reference | None, 
     margin = contrast / spread - CONTRAST_MARGIN
     if own is not None:
         margin = np.minimum(margin, (scores - own.level) / own.spread)
+    return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
+
+
+def one_kind(bg: Background, unsafe: tuple[str, ...], safe: tuple[str, ...]) -> bool:
+    """Whether a category's contrast is one the user wrote between things the model's everyday words hold, of one
+    kind (issue 19 §2): its unsafe prompts and its safe prompts both name everyday words (`named_words`), and some
+    kind (not the generic one) is on both sides ("triangle" against "circle", "square", "cross": shapes). The
+    default categories name things of no shared kind ("a photo of violence" against "a peaceful photo"): they keep
+    the everyday-word rule, so a model that never learned their words does not flag a whole visual class."""
+    if not bg.kinds or not safe:
+        return False
+    none = np.zeros((0, bg.matrix.shape[1]), np.float32)
+    sides = [named_words(bg, prompts) for prompts in (unsafe, safe)]
+    if not all(sides):
+        return False
+    kinds = [set(kinds_of(bg, side, none)) - {GENERIC} for side in sides]
+    return bool(kinds[0] & kinds[1])
+
+
+def contrast_agrees(
+    scores: np.ndarray, contrast: np.ndarray, named: np.ndarray, own: Reference, contrast_ref: Reference
+) -> bool:
+    """Whether the model reads a category's contrast the way the user wrote it (issue 19 §2), once per library:
+    on the photos `contrast_decides` lets in (AGREE_MIN at least), CONTRAST_AGREEMENT of them also have the everyday
+    word the unsafe prompts name beat those the safe prompts name (`named`: per photo, best unsafe-named cosine less
+    best safe-named cosine, the words written in the category's form). A model that never learned the words scores
+    the prompts along something else (random text: a third of such photos agree)."""
+    if own.photos < max(MIN_PHOTOS, SPLIT_PHOTOS):
+        return False
+    chosen = (contrast / contrast_ref.spread >= CONTRAST_WIN) & ((scores - own.level) / own.spread >= CONTRAST_Z)
+    count = int(chosen.sum())
+    return count >= AGREE_MIN and float((named[chosen] > 0).sum() / count) >= CONTRAST_AGREEMENT
+
+
+def contrast_decides(scores: np.ndarray, contrast: np.ndarray, own: Reference, contrast_ref: Reference) -> np.ndarray:
+    """The fifth way in, for a category whose contrast is of `one_kind`: the unsafe side wins its contrast (unsafe
+    minus best safe cosine) by CONTRAST_WIN spreads of the contrast's split over the library (`contrast_ref`), and
+    the photo's unsafe score stands CONTRAST_Z within-group spreads above the cut of its own split (`own`). 0..1,
+    >= 0.5 when both hold."""
+    margin = np.minimum(
+        contrast / contrast_ref.spread - CONTRAST_WIN,
+        (scores - own.level) / own.spread - CONTRAST_Z,
+    )
     return 1.0 / (1.0 + np.exp(np.clip(-SHARPNESS * margin, -60, 60)))
 
 

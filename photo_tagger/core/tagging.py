@@ -105,6 +105,9 @@ class _Scorer:
     kind_references: list[Reference | None] | None = None  # per row: the library's level of its best same-kind rival
     kind_matrix: np.ndarray | None = None  # (W, D) the everyday words written as the labels are (calibration.templated)
     agreed: list[bool] | None = None  # per row: its own split decides alone (calibration.agrees)
+    one_kind: list[bool] | None = None  # categories: per row, its contrast is of one kind (calibration.one_kind)
+    named: list[tuple[np.ndarray, np.ndarray]] | None = None  # per row: the everyday words its unsafe and safe name
+    contrast_splits: list[Reference | None] | None = None  # per such row: its contrast over the library, split in two
 
     def row_reference(self, row: int, ref: Reference) -> Reference:
         return self.references[row] if self.references is not None else ref
@@ -129,7 +132,15 @@ class _Scorer:
         make "dog" unreachable because "dog" is also an everyday word (its own words are not its rivals). A
         category's safe prompts are left out of its level: they describe most of a library by design."""
         if len(library) < calibration.MIN_PHOTOS:
-            return replace(self, references=None, own=None, own_references=None, kind_references=None, agreed=None)
+            return replace(
+                self,
+                references=None,
+                own=None,
+                own_references=None,
+                kind_references=None,
+                agreed=None,
+                contrast_splits=None,
+            )
         top = calibration.background_top(library, bg)
         own = self.prompt_scores(library)
         rows = range(len(self.names))
@@ -156,16 +167,45 @@ class _Scorer:
                 and calibration.agrees(own[:, row], split, self.kind_rival(row, tops), kind_reference)
                 for row in rows
             ]
+        contrast_splits = None
+        if (
+            self.one_kind is not None
+            and splits is not None
+            and calibration.USE_USER_CONTRAST
+            and len(library) >= calibration.SPLIT_PHOTOS
+        ):
+            contrast_splits = [self.contrast_split(row, library, own[:, row], splits[row], bg) for row in rows]
         return replace(
             self,
             kind_references=kind_references,
             agreed=agreed,
+            contrast_splits=contrast_splits,
             references=[calibration.reference_of(self.rival(row, library, top, False), len(library)) for row in rows],
             own=splits,
             own_references=[calibration.reference_of(self.own_rival(row, top), len(library)) for row in rows]
             if self.stands_alone
             else None,
         )
+
+    def contrast_split(
+        self, row: int, library: np.ndarray, own: np.ndarray, split: Reference | None, bg: Background
+    ) -> Reference | None:
+        """A category's contrast over the library, split in two, where the user's contrast decides for it (its
+        contrast is of one kind, the model knows it and reads it as written: calibration.contrast_agrees)."""
+        if self.one_kind is None or self.named is None or split is None:
+            return None
+        if not (self.one_kind[row] and self.has_prompt[row]):
+            return None
+        if not calibration.distinct(self.excluded[row]):
+            return None
+        contrast = self.contrast(row, library, own)
+        if contrast is None:
+            return None
+        matrix = bg.matrix if self.kind_matrix is None else self.kind_matrix
+        unsafe, safe = self.named[row]
+        named = (library @ matrix[unsafe].T).max(axis=1) - (library @ matrix[safe].T).max(axis=1)
+        ref = calibration.split_of(contrast, len(library))
+        return ref if calibration.contrast_agrees(own, contrast, named, split, ref) else None
 
     def kind_names(self) -> set[str]:
         return {k for kinds in self.kinds or () if kinds is not None for k in (*kinds, calibration.GENERIC)}
@@ -243,6 +283,12 @@ class _Scorer:
                                 calibration.CATEGORY_KIND_MARGIN,
                             ),
                         ),
+                    )
+                split = self.contrast_splits[row] if self.contrast_splits is not None else None
+                own_split = self.own[row] if self.own is not None else None
+                if split is not None and own_split is not None:
+                    conf[:, row] = np.maximum(
+                        conf[:, row], calibration.contrast_decides(scores[:, row], contrast, own_split, split)
                     )
                 if not calibration.distinct(self.excluded[row]):
                     conf[:, row] = 0.0
@@ -379,6 +425,10 @@ def prepare(
     named = [calibration.named_words(bg, c.unsafe) for c in cats]  # what each category's prompts show
     category_side.excluded |= calibration.exclusions(bg, named, [np.zeros((0, 1))] * len(cats))
     category_side.kinds = [calibration.kinds_of(bg, n, v) for n, v in zip(named, unsafe)]
+    category_side.one_kind = [calibration.one_kind(bg, c.unsafe, c.safe) for c in cats]
+    category_side.named = [
+        (calibration.named_indexes(bg, c.unsafe), calibration.named_indexes(bg, c.safe)) for c in cats
+    ]
     if calibration.CONTRAST_DECIDES and cats:  # their kind rivals written as the categories' prompts are
         category_side.kind_matrix = calibration.templated(
             bg, text_encoder, calibration.form_of(tuple(p for c in cats for p in c.unsafe))

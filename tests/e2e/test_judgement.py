@@ -87,6 +87,26 @@ def test_a_custom_moderation_category(cli, library):
     assert precision >= 0.90 and recall >= 0.90
 
 
+
+def test_a_category_written_the_seed_article_way_flags_its_class_and_not_the_safe_ones(cli, library):
+    """Issue 19 §2: unsafe "a photo of a triangle", safe the other shapes, the default threshold: the user's
+    contrast decides (core/calibration.py `one_kind`, `contrast_decides`), so the triangles are flagged, though on
+    this CLIP words it never learned outrank them, and the circles, squares and crosses are not."""
+    home, _, truth = library
+    seed = ModerationCategory("triangles", ("a photo of a triangle",),
+                              tuple(f"a photo of a {s}" for s in SHAPES if s != "triangle"))
+    tags = use_labels(cli, home, LabelSet(moderation=(seed,)))
+    flagged = {p for p, t in tags.items() if "triangles" in t.flags}
+    gold = {p for p, (_, s) in truth.items() if s == "triangle"}
+    precision, recall = len(flagged & gold) / max(len(flagged), 1), len(flagged & gold) / len(gold)
+    print(f"seed-article 'triangles': precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.9 and recall >= 0.6
+    for shape in SHAPES:
+        if shape != "triangle":  # each safe class: at most one photo in ten flagged
+            photos = [p for p in truth if truth[p][1] == shape]
+            assert sum(p in flagged for p in photos) <= 0.1 * len(photos), shape
+
+
 def test_bad_input_gets_one_line(cli, library):
     home, _, truth = library
     photo = sorted(truth)[0]

@@ -6,7 +6,7 @@ import numpy as np
 
 from photo_tagger.core import calibration
 from photo_tagger.core.background import BACKGROUND_TEMPLATE, BACKGROUND_WORDS
-from photo_tagger.core.labels import LabelSet, ModerationCategory
+from photo_tagger.core.labels import DEFAULT_MODERATION, LabelSet, ModerationCategory
 from photo_tagger.core.tagging import calibrated, decide, prepare
 from tests.unit.test_judgement_kinds import AXIS, DIM, WordAxes, photos
 
@@ -83,3 +83,57 @@ def test_the_kind_rivals_are_exact_with_only_as_many_kept_as_the_rows_exclude():
         for own in (("colour",), ("shape",), ("scene", "thing")):
             assert np.array_equal(calibration.kind_rival(fewer, own, excluded[row]),
                                   calibration.kind_rival(full, own, excluded[row]))
+
+
+def test_the_user_contrast_decides_where_the_unsafe_side_wins_and_the_photo_stands_out(monkeypatch):
+    """Issue 19 §2, the seed article's flow: unsafe "a photo of a triangle" against the other shapes. With the kind
+    way shut (the shapes CLIP's triangles lose to words it never learned), the user's contrast alone flags the
+    triangles, and no circle or cross; a library without triangles gets no flag."""
+    monkeypatch.setattr(calibration, "CATEGORY_KIND_MARGIN", 50.0)
+    library, facts = photos(300)
+    gold = np.array(["triangle" in f for f in facts])
+    hit, prepared = flagged(TRIANGLES, library)
+    assert prepared.categories.one_kind == [True] and prepared.categories.contrast_splits[0] is not None
+    precision, recall = (hit & gold).sum() / max(hit.sum(), 1), (hit & gold).sum() / gold.sum()
+    assert precision >= 0.95 and recall >= 0.9, (precision, recall)
+    monkeypatch.setattr(calibration, "USE_USER_CONTRAST", False)
+    alone, _ = flagged(TRIANGLES, library)
+    assert (alone & gold).sum() < 0.8 * (hit & gold).sum()
+    monkeypatch.setattr(calibration, "USE_USER_CONTRAST", True)
+    none, _ = flagged(TRIANGLES, library[~gold])
+    assert not none.any()
+    small, prepared = flagged(TRIANGLES, library[: calibration.SPLIT_PHOTOS - 1])  # too few photos to split
+    assert prepared.categories.contrast_splits is None
+
+
+def test_only_a_contrast_between_named_things_of_one_kind_is_the_users():
+    bg = calibration.background(WordAxes())
+    assert calibration.one_kind(bg, TRIANGLES.unsafe, TRIANGLES.safe)
+    assert not calibration.one_kind(bg, TRIANGLES.unsafe, ())
+    assert not calibration.one_kind(bg, TRIANGLES.unsafe, ("a photo of a beach",))  # a shape against a scene
+    for name in ("nudity", "violence", "drugs", "self-harm"):
+        unsafe, safe = DEFAULT_MODERATION[name]
+        assert not calibration.one_kind(bg, tuple(unsafe), tuple(safe)), name
+
+
+def test_the_user_contrast_needs_the_model_to_read_it_as_written(monkeypatch):
+    """The default "weapons" names a knife against a kitchen and a toy (one kind), but here its prompts land on
+    axes of their own: half the library lies along "a photo of a knife attack", a whole visual class with no knife
+    in it. The everyday words the prompts name do not pick the same photos, so the contrast does not decide (the
+    kind way is shut, as in the test above)."""
+    monkeypatch.setattr(calibration, "CATEGORY_KIND_MARGIN", 50.0)
+    text = WordAxes()
+    unsafe, safe = DEFAULT_MODERATION["weapons"]
+    weapons = ModerationCategory("weapons", tuple(unsafe), tuple(safe))
+    library, _ = photos(200)
+    library[::2] += 0.5 * text.encode_texts(["a photo of a knife attack"])[0]
+    library /= np.linalg.norm(library, axis=1, keepdims=True)
+    hit, prepared = flagged(weapons, library, text)
+    assert prepared.categories.one_kind == [True] and prepared.categories.contrast_splits == [None]
+    monkeypatch.setattr(calibration, "USE_USER_CONTRAST", False)
+    before, _ = flagged(weapons, library, text)
+    assert np.array_equal(hit, before)  # the everyday-word rule alone, as before
+    monkeypatch.setattr(calibration, "USE_USER_CONTRAST", True)
+    monkeypatch.setattr(calibration, "CONTRAST_AGREEMENT", 0.0)  # without the check: most of the class
+    hit, _ = flagged(weapons, library, text)
+    assert hit[::2].mean() >= before[::2].mean() + 0.4
