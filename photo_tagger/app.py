@@ -307,7 +307,7 @@ class App:
         engine = RapidOcrEngine(device=self.settings.device, threads=self.settings.threads)
         return TextStage(self.catalog, engine, self._ocr_mode, TextDetector(threads=self.settings.threads))
 
-    # -- organize: duplicates, stacks, trash, sidecars, albums, events (services/<name>.py)
+    # -- Services: organizing (duplicates, stacks, trash, sidecars, albums, events)
     @cached_property
     def duplicate_service(self) -> DuplicateService:
         """Duplicate groups in tiers (services/duplicates.py)."""
@@ -356,9 +356,7 @@ class App:
 
         return EventService(catalog=self.catalog, places=Places())
 
-    # -- end of organize
-
-    # -- models group: installed models, trying a second one, what doctor and Help > About report
+    # -- Services: models (installed models, trying a second one, what doctor and Help > About report)
     @cached_property
     def model_trial_service(self) -> ModelTrialService:
         """Trying a second model on the library (services/model_trial.py). The catalog is reached on use: `model
@@ -375,7 +373,7 @@ class App:
             trained_labels=self.label_models.trained,
             recent_searches=lambda n: self.search_service.recent_searches(n))
 
-    # -- the "library" group: watched folders and index runs, a retag a label edit owes, text read on request
+    # -- Services: the library (watched folders and index runs, a retag a label edit owes, text read on request)
     @cached_property
     def folder_service(self) -> FolderService:
         """Watched folders and the index runs over them (services/folders.py)."""
@@ -462,7 +460,7 @@ class App:
                                   active_model=self.active_model, image_encoder=lambda: self.image_encoder,
                                   text_encoder=lambda: self.text_encoder, loaded_providers=self.loaded_providers)
 
-    # -- the search group: search, a photo's details, review
+    # -- Services: search, a photo's details, review
     @cached_property
     def search_service(self) -> SearchService:
         """Search, similar photos and recent searches (services/search.py); one per library, so its calibration
@@ -527,7 +525,7 @@ class App:
         unwritable = is_nearly_full(self.paths.cache_dir) or is_read_only(self.paths.cache_dir)
         return Path(":memory:") if unwritable else self.paths.cache_dir / "text-embeddings.sqlite3"
 
-    # -- the labels group: the labels in use as the model sees them, label edits, reports, tag edits, retags
+    # -- Services: labels (the labels as the model sees them, label edits, reports, tag edits, retags)
     @cached_property
     def label_models(self) -> LabelModels:
         """The labels prepared and trained on this library, cached between calls (services/labels.py)."""
