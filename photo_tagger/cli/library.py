@@ -51,7 +51,7 @@ def _index(app: App, args) -> int:
     folder_service.refuse_read_only()
     folders = [resolve_folder(p) for p in args.paths]
     progress = TerminalProgress(enabled=None if not args.json else False)
-    app.vector_store()  # the store must answer now (a mistyped URL fails in seconds); later outages are waited out
+    folder_service.check_store()  # the store must answer now; later outages are waited out
     _finish_pending_retag(app.pending_retag_service, quiet=args.json)
     roots, report = folder_service.add_folders(folders, progress, JobControl(), patience=INDEX_STORE_PATIENCE_S)
     if args.json:

@@ -95,6 +95,11 @@ class FolderService:
         """Refuse an index run on a library on a read-only disk, before any work (the catalog is not opened)."""
         refuse_read_only(self._library_dir)
 
+    def check_store(self) -> None:
+        """Open the vector store now, so a store that does not answer (a mistyped URL) fails in seconds, before an
+        index run that would wait out its outages."""
+        self._vector_store()
+
     def roots(self) -> list[str]:
         """The watched folders."""
         return self._catalog().roots()
