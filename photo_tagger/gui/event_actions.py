@@ -34,6 +34,8 @@ class EventActions(WindowPart):
         self.timeline.event_selected.connect(self.select)
         self.timeline.rename_requested.connect(self.rename)
         self.timeline.merge_requested.connect(self.merge)
+        self._owed = False  # a listing skipped while a job wrote: made once the writer has nothing left
+        window.runner.job_finished.connect(self._job_finished)
         # An album takes the grid over (the window's folder, tag and search handlers call leave themselves).
         window.sidebar.album_selected.connect(lambda _album: self.leave())
 
@@ -46,11 +48,19 @@ class EventActions(WindowPart):
         """Lists the events again (brought up to date with the library first, on the query worker). While a job
         writes (indexing a folder), at most every LIST_WHILE_BUSY_S: naming every event reads every photo's tags."""
         if not force and self.runner.busy and self.monotonic() - self._listed_at < LIST_WHILE_BUSY_S:
+            self._owed = True
             return
+        self._owed = False
         self._listed_at = self.monotonic()
         self._generation += 1
         self.runner.query(self.service.timeline, on_done=partial(self._listed, self._generation),
                           on_error=lambda exc: self.window.status.show_message(f"Could not list the events: {exc}"))
+
+    def _job_finished(self, _job, _result) -> None:
+        """The last write job ended: a listing skipped while it wrote (an index run followed by another job, say)
+        is made now, so the timeline does not stay as it was before the photos came."""
+        if self._owed and not self.runner.busy:
+            self.refresh(force=True)
 
     def _listed(self, generation: int, found) -> None:
         if generation != self._generation:

@@ -8,6 +8,7 @@ from tests.gui.conftest import wait_idle
 from tests.photos import make_photo
 
 LISBON, PARIS = (38.7223, -9.1393), (48.8566, 2.3522)
+FIRST_LISTING_MS = 30_000  # the first listing loads GeoNames' cities to name places: seconds on a busy machine
 
 
 def _library(folder):
@@ -39,7 +40,7 @@ def test_timeline_shows_events_by_year_and_month_and_their_photos(qtbot, qtmodel
     wait_idle(qtbot, window)
     timeline = window.sidebar.events
     qtbot.waitUntil(lambda: _names(window) == ["24 December 2025", "Lisbon, 3\u20135 May 2026", "Paris, 5 May 2026",
-                                               "Undated"])
+                                               "Undated"], timeout=FIRST_LISTING_MS)
     qtmodeltester.check(timeline.model)
     assert _tree(timeline.model) == [
         ("2026 (4)", [("May 2026 (4)", [("Paris, 5 May (1)", []), ("Lisbon, 3\u20135 May (3)", [])])]),
@@ -70,7 +71,7 @@ def test_rename_and_merge_from_the_menu(qtbot, open_window, tiny_home, tmp_path)
     window.folders.add(str(folder))
     wait_idle(qtbot, window)
     timeline = window.sidebar.events
-    qtbot.waitUntil(lambda: len(_names(window)) == 4)
+    qtbot.waitUntil(lambda: len(_names(window)) == 4, timeout=FIRST_LISTING_MS)
     lisbon = timeline.model.events[1]
     timeline.view.clicked.emit(timeline.model.index_of(lisbon.id))  # shown while renamed and merged
     qtbot.waitUntil(lambda: window.header.text().startswith("Event \u201cLisbon"))
@@ -91,3 +92,24 @@ def test_rename_and_merge_from_the_menu(qtbot, open_window, tiny_home, tmp_path)
     qtbot.waitUntil(lambda: _names(window) == ["24 December 2025", "Portugal", "Undated"])
     qtbot.waitUntil(lambda: window.header.text().startswith("Event \u201cPortugal\u201d: 4 photos"))
     assert "Merged into \u201cPortugal\u201d (4 photos)" in window.status.message.text()
+
+
+def test_a_listing_skipped_while_a_job_writes_is_made_once_the_writer_is_done(qtbot, open_window, tiny_home,
+                                                                               monkeypatch):
+    """While a job writes, the timeline is listed at most every LIST_WHILE_BUSY_S; the listing skipped then comes
+    when the writer has nothing left (before, an index run followed by another job left the timeline stale)."""
+    import threading
+
+    window = open_window(tiny_home)
+    wait_idle(qtbot, window)
+    events, listed, gate = window.events, [], threading.Event()
+    monkeypatch.setattr(events, "_listed", lambda generation, found: listed.append(generation))
+    events.monotonic = lambda: 1000.0  # the clock stands still: every listing while busy is within the interval
+    events.refresh(force=True)
+    qtbot.waitUntil(lambda: len(listed) == 1)
+    window.runner.write("a job that writes", lambda progress, control: gate.wait(10))
+    window.runner.write("and another after it", lambda progress, control: None)
+    events.refresh()  # skipped: a job writes, and the timeline was listed "a moment ago"
+    gate.set()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: len(listed) == 2)
