@@ -135,7 +135,7 @@ class App:
         from photo_tagger.infra.catalog import Catalog
 
         self.library_lock  # noqa: B018 (takes the library's lock)
-        path = self.paths.library_dir / "catalog.sqlite3"
+        path = self.paths.library_files.catalog
         self._restore_lost_catalog(path)
         return Catalog(path)
 
@@ -204,7 +204,7 @@ class App:
     def vectors_lost(self) -> int:
         """Photos whose vectors went with a deleted embedded store folder, told without opening Chroma (status
         stays light); the next command that opens the store restores them from the catalog."""
-        if self.settings.store_url or (self.paths.library_dir / "chroma" / "chroma.sqlite3").exists():
+        if self.settings.store_url or self.paths.library_files.store.exists():
             return 0
         return self.catalog.count_embedded(self.model_key())
 
@@ -373,6 +373,26 @@ class App:
             trained_labels=self.label_models.trained,
             recent_searches=lambda n: self.search_service.recent_searches(n))
 
+    @cached_property
+    def model_service(self) -> ModelService:
+        """Installing, listing, measuring, using, trying and removing models (services/models.py). The catalog is
+        reached on use: installing or listing models must not open (and lock) the library."""
+        from photo_tagger.services.models import ModelService
+
+        return ModelService(models=self.models, settings=lambda: self.settings, update_settings=self.update_settings,
+                            active_model=self.active_model, model_key=self.model_key, catalog=lambda: self.catalog,
+                            trials=lambda: self.model_trial_service,
+                            retag_pending=lambda: self.pending_retag_service.retag_pending())
+
+    @cached_property
+    def diagnostics_service(self) -> DiagnosticsService:
+        """What doctor and Help > About report (services/diagnostics.py): no encoder is made until doctor asks."""
+        from photo_tagger.services.diagnostics import DiagnosticsService
+
+        return DiagnosticsService(paths=self.paths, settings=lambda: self.settings, models=self.models,
+                                  active_model=self.active_model, image_encoder=lambda: self.image_encoder,
+                                  text_encoder=lambda: self.text_encoder, loaded_providers=self.loaded_providers)
+
     # -- Services: the library (watched folders and index runs, a retag a label edit owes, text read on request)
     @cached_property
     def folder_service(self) -> FolderService:
@@ -422,43 +442,16 @@ class App:
                                      ca_file=lambda: self.settings.store_ca_file,
                                      use_store=lambda url: self.update_settings(store_url=url))
 
-    def sqlite_files(self) -> list[Path]:
-        """The library's SQLite files, the catalog first (the one a damaged-page error most likely came from):
-        told from the paths alone, nothing opened or imported (an unexpected error's one line asks)."""
-        library = self.paths.library_dir
-        return [library / "catalog.sqlite3", library / "chroma" / "chroma.sqlite3",
-                self.paths.cache_dir / "text-embeddings.sqlite3"]
-
     @cached_property
     def library_health_service(self) -> LibraryHealthService:
         """`library check | repair | restore` (services/library_health.py): the files first, then the library."""
-        from photo_tagger.services.library_health import LibraryFiles, LibraryHealthService
+        from photo_tagger.services.library_health import LibraryHealthService
 
-        return LibraryHealthService(files=LibraryFiles.of(self.paths.library_dir, self.paths.cache_dir),
+        return LibraryHealthService(files=self.paths.library_files,
                                     embedded_store=lambda: not self.settings.store_url,
                                     take_lock=lambda: self.library_lock, catalog=lambda: self.catalog,
                                     vector_store=lambda: self.vector_store(), indexer=lambda: self.indexer,
                                     model_key=self.model_key)
-
-    @cached_property
-    def model_service(self) -> ModelService:
-        """Installing, listing, measuring, using, trying and removing models (services/models.py). The catalog is
-        reached on use: installing or listing models must not open (and lock) the library."""
-        from photo_tagger.services.models import ModelService
-
-        return ModelService(models=self.models, settings=lambda: self.settings, update_settings=self.update_settings,
-                            active_model=self.active_model, model_key=self.model_key, catalog=lambda: self.catalog,
-                            trials=lambda: self.model_trial_service,
-                            retag_pending=lambda: self.pending_retag_service.retag_pending())
-
-    @cached_property
-    def diagnostics_service(self) -> DiagnosticsService:
-        """What doctor and Help > About report (services/diagnostics.py): no encoder is made until doctor asks."""
-        from photo_tagger.services.diagnostics import DiagnosticsService
-
-        return DiagnosticsService(paths=self.paths, settings=lambda: self.settings, models=self.models,
-                                  active_model=self.active_model, image_encoder=lambda: self.image_encoder,
-                                  text_encoder=lambda: self.text_encoder, loaded_providers=self.loaded_providers)
 
     # -- Services: search, a photo's details, review
     @cached_property
@@ -491,6 +484,7 @@ class App:
         return ReviewService(catalog=self.catalog, vector_store=self.vector_store, model_key=self.model_key,
                              prepared_labels=self.label_models.prepared)
 
+    # -- Parts more than one service uses
     @cached_property
     def sidecars(self):
         """XMP sidecars beside the photos (export-xmp, the window's "Write tags to sidecars")."""
@@ -523,7 +517,7 @@ class App:
         from photo_tagger.infra.storage_faults import is_nearly_full, is_read_only
 
         unwritable = is_nearly_full(self.paths.cache_dir) or is_read_only(self.paths.cache_dir)
-        return Path(":memory:") if unwritable else self.paths.cache_dir / "text-embeddings.sqlite3"
+        return Path(":memory:") if unwritable else self.paths.library_files.text_cache
 
     # -- Services: labels (the labels as the model sees them, label edits, reports, tag edits, retags)
     @cached_property

@@ -25,6 +25,27 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class LibraryFiles:
+    """A library's SQLite files: the catalog (the truth), the embedded store's database, the text-embedding cache."""
+
+    catalog: Path
+    store: Path
+    text_cache: Path
+
+    @classmethod
+    def of(cls, library_dir: Path, cache_dir: Path) -> LibraryFiles:
+        return cls(
+            library_dir / "catalog.sqlite3",
+            library_dir / "chroma" / "chroma.sqlite3",
+            cache_dir / "text-embeddings.sqlite3",
+        )
+
+    def all(self) -> list[Path]:
+        """All three, the catalog first (the one a damaged-page error most likely came from)."""
+        return [self.catalog, self.store, self.text_cache]
+
+
+@dataclass(frozen=True)
 class AppPaths:
     """Where everything lives. With a home folder, all of it sits under that one folder."""
 
@@ -58,6 +79,10 @@ class AppPaths:
     @property
     def library_dir(self) -> Path:
         return self.data_dir / "library"
+
+    @property
+    def library_files(self) -> LibraryFiles:
+        return LibraryFiles.of(self.library_dir, self.cache_dir)
 
     def app_dirs(self) -> tuple[Path, ...]:
         """Folders the app writes to; scans skip them even when they sit under a watched root."""

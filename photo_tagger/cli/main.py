@@ -102,14 +102,14 @@ def run(argv: list[str]) -> int:
     except Exception as exc:
         if app is None:
             return _unexpected(exc, args.command, None, [], log_file)
-        return _unexpected(exc, args.command, app.paths.library_dir, app.sqlite_files(), log_file)
+        return _unexpected(exc, args.command, app.paths.library_dir, app.paths.library_files.all(), log_file)
 
 
 def _unexpected(exc: Exception, command: str | None, library: Path | None, sqlite_files: list[Path],
                 log_file) -> int:
     """A full disk or a damaged file is said as such (exit 1); anything else is a bug (exit 70). Either way one
-    line on the console; the traceback goes to the log file only. `sqlite_files`: the library's (App.sqlite_files),
-    a damaged one named."""
+    line on the console; the traceback goes to the log file only. `sqlite_files`: the library's
+    (AppPaths.library_files), a damaged one named."""
     from photo_tagger.services.diagnostics import explain_failure
 
     message = explain_failure(exc, library, sqlite_files)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from photo_tagger.config import LibraryFiles
 from photo_tagger.core.errors import PhotoTaggerError
 from photo_tagger.core.index_sync import adopt_vectors
 from photo_tagger.core.indexer import Indexer
@@ -18,23 +19,6 @@ from photo_tagger.services.folders import remove_orphan_rows
 
 if TYPE_CHECKING:  # the SQLite catalog: orphan rows are its own bookkeeping, not the core port's
     from photo_tagger.infra.catalog import Catalog
-
-
-@dataclass(frozen=True)
-class LibraryFiles:
-    """Where one library keeps the files this checks: the catalog, the embedded store's database, the text cache."""
-
-    catalog: Path
-    store: Path
-    text_cache: Path
-
-    @classmethod
-    def of(cls, library_dir: Path, cache_dir: Path) -> LibraryFiles:
-        return cls(
-            library_dir / "catalog.sqlite3",
-            library_dir / "chroma" / "chroma.sqlite3",
-            cache_dir / "text-embeddings.sqlite3",
-        )
 
 
 def backup_time(backup: Path) -> str:
